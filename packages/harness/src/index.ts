@@ -1,0 +1,2 @@
+// @pqtls/harness: namespaces, links, the experiment runner. The CLI lives in cli/.
+export { CliError } from "./cli/errors.js";

@@ -1,0 +1,100 @@
+// The raw-row format the runner writes (JSONL) and the report reads. The report owns it because it
+// is the reader: the harness imports these types, so the two can never drift apart.
+//
+// File layout: the first line of a results file is a MetaLine ({"type":"meta",...}); every other
+// line is a Row ({"type":"row",...}). Several files (shards, resumed runs) may be merged; each keeps
+// its own meta line. All times are milliseconds from t0 = just before the TCP connect() call in the
+// client's network namespace, so handshake_ms and ttlb_ms include the TCP handshake (as in the study).
+
+export interface MetaLine {
+  type: "meta";
+  /** Run id (also in every row). */
+  run: string;
+  /** Format version of rows in this file. */
+  format: 1;
+  started_at: string; // ISO 8601
+  command_line: string[];
+  /** The fully resolved experiment config (preset + overrides). */
+  config: unknown;
+  git_commit?: string;
+  versions: Record<string, string>; // node, openssl, @pqtls/*, kernel ...
+  /** Crypto provider chosen per algorithm (CryptoProvider.describe()). */
+  providers?: Record<string, string>;
+  kernel: string;
+  link_backend: "netem" | "tun" | "none";
+  /** Every sysctl / route / qdisc value read back after set-up, per lane. */
+  link_state?: unknown;
+  /** Where each timer starts and stops, in words. */
+  timing_definition: string;
+  seed: number;
+}
+
+export interface Row {
+  type: "row";
+  run: string;
+  /** Stable id of the cell's parameters (same parameters → same id across runs). */
+  cell: string;
+  /** 0-based sample index within the cell (warm-ups are not recorded as samples). */
+  sample: number;
+  engine: "pqtls" | "openssl";
+  kex: string; // group name, e.g. "X25519MLKEM768"
+  chain: string; // chain spec, e.g. "mldsa65", "rsa2048@16KB"
+  suite: string;
+  resume?: "full" | "resumed" | "0rtt";
+  rtt_ms: number;
+  jitter_ms: number;
+  jitter_dist?: string;
+  rate_mbps: number; // 0 = unshaped
+  loss_pct: number;
+  queue_limit?: number;
+  initcwnd: number;
+  mtu: number;
+  cc: string;
+  /** Response body size in bytes; 0 = handshake only (no request sent). */
+  bytes: number;
+  ok: boolean;
+  error: string | null;
+  tcp_connect_ms: number | null;
+  handshake_ms: number | null;
+  ttfb_ms: number | null;
+  ttlb_ms: number | null;
+  hs_bytes_c2s: number | null;
+  hs_bytes_s2c: number | null;
+  retrans_segs: number | null;
+  /** Other TCP counters from the lane namespace (deltas over this connection). */
+  tcp?: Record<string, number>;
+  lane: number;
+  ts: string; // ISO 8601 wall-clock at the end of the connection
+}
+
+export type ResultLine = MetaLine | Row;
+
+/** The fields every row must have (the loader checks these and names the line that lacks one). */
+export const REQUIRED_ROW_FIELDS = [
+  "run",
+  "cell",
+  "sample",
+  "engine",
+  "kex",
+  "chain",
+  "suite",
+  "rtt_ms",
+  "jitter_ms",
+  "rate_mbps",
+  "loss_pct",
+  "initcwnd",
+  "mtu",
+  "cc",
+  "bytes",
+  "ok",
+  "error",
+  "tcp_connect_ms",
+  "handshake_ms",
+  "ttfb_ms",
+  "ttlb_ms",
+  "hs_bytes_c2s",
+  "hs_bytes_s2c",
+  "retrans_segs",
+  "lane",
+  "ts",
+] as const satisfies readonly (keyof Row)[];
