@@ -1,0 +1,46 @@
+// AEAD record protection for one traffic secret (RFC 8446 §5.2, §5.3): per-record nonce is the
+// static IV XOR the 64-bit sequence number; the additional data is the record header.
+
+import type { AeadKey, Bytes } from "../crypto/provider.js";
+
+export class RecordCipher {
+  private seq = 0;
+  private readonly nonceBuf = new Uint8Array(12);
+
+  constructor(
+    private readonly key: AeadKey,
+    private readonly iv: Bytes,
+  ) {}
+
+  get sequenceNumber(): number {
+    return this.seq;
+  }
+
+  private nextNonce(): Bytes {
+    const n = this.nonceBuf;
+    n.set(this.iv);
+    // seq < 2^53: high 32 bits and low 32 bits XORed into the last 8 bytes.
+    const hi = Math.floor(this.seq / 0x100000000);
+    const lo = this.seq >>> 0;
+    n[4] ^= hi >>> 24;
+    n[5] ^= (hi >>> 16) & 0xff;
+    n[6] ^= (hi >>> 8) & 0xff;
+    n[7] ^= hi & 0xff;
+    n[8] ^= lo >>> 24;
+    n[9] ^= (lo >>> 16) & 0xff;
+    n[10] ^= (lo >>> 8) & 0xff;
+    n[11] ^= lo & 0xff;
+    this.seq++;
+    // The nonce buffer is reused, so hand the AEAD a copy it may keep.
+    return n.slice();
+  }
+
+  seal(innerPlaintext: Bytes, header: Bytes): Bytes {
+    return this.key.seal(this.nextNonce(), innerPlaintext, header);
+  }
+
+  /** null when authentication fails. */
+  open(ciphertext: Bytes, header: Bytes): Bytes | null {
+    return this.key.open(this.nextNonce(), ciphertext, header);
+  }
+}

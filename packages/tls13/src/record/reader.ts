@@ -1,0 +1,169 @@
+// Incoming records: reassembles TLSPlaintext/TLSCiphertext records from a byte stream, removes
+// protection and padding, and enforces the size limits (RFC 8446 §5.1-§5.4, RFC 8449).
+// Bytes arrive in arbitrary chunks; a record is copied only when it spans chunks.
+
+import type { Bytes } from "../crypto/provider.js";
+import { TlsAlert } from "../errors.js";
+import { AlertDescription, ContentType } from "../wire/codepoints.js";
+import type { RecordCipher } from "./cipher.js";
+import {
+  AEAD_TAG_LENGTH,
+  MAX_CIPHERTEXT,
+  MAX_INNER_PLAINTEXT,
+  MAX_PLAINTEXT,
+  RECORD_HEADER_LENGTH,
+} from "./limits.js";
+
+export interface InboundRecord {
+  /** The real content type (the inner one for protected records). */
+  type: number;
+  data: Bytes;
+  /** Bytes this record took on the wire, header included. */
+  wireLength: number;
+  /** Whether it arrived protected. */
+  protected: boolean;
+}
+
+export class RecordReader {
+  private chunks: Bytes[] = [];
+  private head = 0; // read offset into chunks[0]
+  private buffered = 0;
+  private cipher: RecordCipher | null = null;
+  /** Largest TLSInnerPlaintext we accept: our record_size_limit once negotiated. */
+  private maxInner = MAX_INNER_PLAINTEXT;
+
+  push(chunk: Bytes): void {
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+  }
+
+  /** Bytes received but not yet consumed as records. */
+  get pendingBytes(): number {
+    return this.buffered;
+  }
+
+  setCipher(cipher: RecordCipher): void {
+    this.cipher = cipher;
+  }
+  get isProtected(): boolean {
+    return this.cipher !== null;
+  }
+  setRecordSizeLimit(limit: number): void {
+    this.maxInner = Math.min(limit, MAX_INNER_PLAINTEXT);
+  }
+
+  private peekByte(i: number): number {
+    let idx = 0;
+    let off = this.head + i;
+    while (off >= this.chunks[idx].length) {
+      off -= this.chunks[idx].length;
+      idx++;
+    }
+    return this.chunks[idx][off];
+  }
+
+  /** Takes n bytes off the front, as a view when they lie in one chunk. */
+  private take(n: number): Bytes {
+    const first = this.chunks[0];
+    if (first.length - this.head >= n) {
+      const out = first.subarray(this.head, this.head + n);
+      this.head += n;
+      if (this.head === first.length) {
+        this.chunks.shift();
+        this.head = 0;
+      }
+      this.buffered -= n;
+      return out;
+    }
+    const out = new Uint8Array(n);
+    let at = 0;
+    while (at < n) {
+      const c = this.chunks[0];
+      const k = Math.min(n - at, c.length - this.head);
+      out.set(c.subarray(this.head, this.head + k), at);
+      at += k;
+      this.head += k;
+      if (this.head === c.length) {
+        this.chunks.shift();
+        this.head = 0;
+      }
+    }
+    this.buffered -= n;
+    return out;
+  }
+
+  /** The next complete record, or null when more bytes are needed. Throws TlsAlert. */
+  next(): InboundRecord | null {
+    if (this.buffered < RECORD_HEADER_LENGTH) return null;
+    const type = this.peekByte(0);
+    const length = (this.peekByte(3) << 8) | this.peekByte(4);
+    if (
+      type !== ContentType.handshake &&
+      type !== ContentType.alert &&
+      type !== ContentType.change_cipher_spec &&
+      type !== ContentType.application_data
+    )
+      throw new TlsAlert(AlertDescription.unexpected_message, `record of unknown content type ${type}`);
+    if (length > MAX_CIPHERTEXT)
+      throw new TlsAlert(AlertDescription.record_overflow, `record length ${length} > 2^14+256`);
+    if (this.buffered < RECORD_HEADER_LENGTH + length) return null;
+    const record = this.take(RECORD_HEADER_LENGTH + length);
+    const header = record.subarray(0, RECORD_HEADER_LENGTH);
+    const fragment = record.subarray(RECORD_HEADER_LENGTH);
+    const wireLength = record.length;
+
+    // change_cipher_spec is never protected; the handshake layer decides whether to drop it.
+    if (type === ContentType.change_cipher_spec || !this.cipher) {
+      if (type === ContentType.application_data && !this.cipher)
+        throw new TlsAlert(
+          AlertDescription.unexpected_message,
+          "application_data before keys are established",
+        );
+      if (length > MAX_PLAINTEXT)
+        throw new TlsAlert(AlertDescription.record_overflow, `plaintext record length ${length} > 2^14`);
+      if (length === 0 && type !== ContentType.application_data)
+        throw new TlsAlert(
+          AlertDescription.unexpected_message,
+          `zero-length ${type === ContentType.handshake ? "handshake" : "alert"} record`,
+        );
+      return { type, data: fragment, wireLength, protected: false };
+    }
+    if (type !== ContentType.application_data)
+      throw new TlsAlert(
+        AlertDescription.unexpected_message,
+        `unprotected record of type ${type} after keys changed`,
+      );
+    if (length < AEAD_TAG_LENGTH + 1)
+      throw new TlsAlert(AlertDescription.bad_record_mac, "protected record too short");
+    // TLSInnerPlaintext is the ciphertext minus the tag: reject oversize before spending an AEAD open.
+    if (length - AEAD_TAG_LENGTH > this.maxInner)
+      throw new TlsAlert(
+        AlertDescription.record_overflow,
+        `TLSInnerPlaintext of ${length - AEAD_TAG_LENGTH} bytes > limit ${this.maxInner}`,
+      );
+    const inner = this.cipher.open(fragment, header);
+    if (!inner) throw new TlsAlert(AlertDescription.bad_record_mac, "record authentication failed");
+    // Strip zero padding: the content type is the last non-zero byte.
+    let end = inner.length - 1;
+    while (end >= 0 && inner[end] === 0) end--;
+    if (end < 0)
+      throw new TlsAlert(AlertDescription.unexpected_message, "protected record with no content type");
+    const innerType = inner[end];
+    const data = inner.subarray(0, end);
+    if (innerType === ContentType.change_cipher_spec)
+      throw new TlsAlert(AlertDescription.unexpected_message, "protected change_cipher_spec record");
+    if (
+      innerType !== ContentType.handshake &&
+      innerType !== ContentType.alert &&
+      innerType !== ContentType.application_data
+    )
+      throw new TlsAlert(
+        AlertDescription.unexpected_message,
+        `protected record of unknown content type ${innerType}`,
+      );
+    if (data.length === 0 && innerType !== ContentType.application_data)
+      throw new TlsAlert(AlertDescription.unexpected_message, "zero-length protected handshake/alert record");
+    return { type: innerType, data, wireLength, protected: true };
+  }
+}

@@ -1,0 +1,95 @@
+// Outgoing records: fragments content into records no larger than the peer allows, protects them,
+// and collects them as chunks for one transport write per flight (RFC 8446 §5, RFC 8449).
+
+import type { Bytes } from "../crypto/provider.js";
+import { ContentType, ProtocolVersion } from "../wire/codepoints.js";
+import type { RecordCipher } from "./cipher.js";
+import { AEAD_TAG_LENGTH, MAX_INNER_PLAINTEXT, MAX_PLAINTEXT, RECORD_HEADER_LENGTH } from "./limits.js";
+import { type PaddingPolicy, paddingFor } from "./padding.js";
+
+export class RecordWriter {
+  private cipher: RecordCipher | null = null;
+  /** Largest TLSInnerPlaintext the peer accepts (its record_size_limit, RFC 8449 §4). */
+  private maxInner = MAX_INNER_PLAINTEXT;
+  /** Records built but not yet handed to the transport. */
+  private out: Bytes[] = [];
+  private outBytes = 0;
+  /** legacy_record_version of plaintext records: 0x0301 for the first ClientHello (RFC 8446 §5.1). */
+  plaintextVersion: number = ProtocolVersion.TLS12;
+
+  constructor(private readonly padding?: PaddingPolicy) {}
+
+  setCipher(cipher: RecordCipher): void {
+    this.cipher = cipher;
+  }
+  get isProtected(): boolean {
+    return this.cipher !== null;
+  }
+  setPeerRecordSizeLimit(limit: number): void {
+    this.maxInner = Math.min(limit, MAX_INNER_PLAINTEXT);
+  }
+
+  /** Largest content per record given the current limit and protection. */
+  get maxFragment(): number {
+    return this.cipher ? this.maxInner - 1 : Math.min(this.maxInner, MAX_PLAINTEXT);
+  }
+
+  /** Appends `data` of one content type as one or more records; returns the wire bytes added. */
+  write(type: number, data: Bytes): number {
+    const before = this.outBytes;
+    const max = this.maxFragment;
+    if (data.length === 0) {
+      // Only application data may be empty (RFC 8446 §5.1); callers never send empty handshakes.
+      this.writeOne(type, data);
+    }
+    for (let at = 0; at < data.length; at += max)
+      this.writeOne(type, data.subarray(at, Math.min(at + max, data.length)));
+    return this.outBytes - before;
+  }
+
+  private writeOne(type: number, fragment: Bytes): void {
+    if (!this.cipher) {
+      const rec = new Uint8Array(RECORD_HEADER_LENGTH + fragment.length);
+      rec[0] = type;
+      rec[1] = this.plaintextVersion >>> 8;
+      rec[2] = this.plaintextVersion & 0xff;
+      rec[3] = fragment.length >>> 8;
+      rec[4] = fragment.length & 0xff;
+      rec.set(fragment, RECORD_HEADER_LENGTH);
+      this.push(rec);
+      return;
+    }
+    const pad = paddingFor(this.padding, type, fragment.length, this.maxInner - fragment.length - 1);
+    const inner = new Uint8Array(fragment.length + 1 + pad); // zero-filled: padding is zeros
+    inner.set(fragment);
+    inner[fragment.length] = type;
+    const length = inner.length + AEAD_TAG_LENGTH;
+    const header = Uint8Array.of(ContentType.application_data, 0x03, 0x03, length >>> 8, length & 0xff);
+    const sealed = this.cipher.seal(inner, header);
+    this.push(header);
+    this.push(sealed);
+  }
+
+  /** A ChangeCipherSpec compatibility record (RFC 8446 §D.4): never protected. */
+  writeChangeCipherSpec(): number {
+    this.push(Uint8Array.of(ContentType.change_cipher_spec, 0x03, 0x03, 0x00, 0x01, 0x01));
+    return 6;
+  }
+
+  private push(b: Bytes): void {
+    this.out.push(b);
+    this.outBytes += b.length;
+  }
+
+  get pendingBytes(): number {
+    return this.outBytes;
+  }
+
+  /** Takes every pending chunk (in order) for the transport. */
+  drain(): Bytes[] {
+    const out = this.out;
+    this.out = [];
+    this.outBytes = 0;
+    return out;
+  }
+}
