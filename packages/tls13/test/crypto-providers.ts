@@ -1,8 +1,26 @@
-// The providers every crypto test runs against (those this runtime can load).
+// The providers every crypto test runs against, and what each must offer on this runtime. The same
+// test files also run under Node 24 (crypto-node24.test.ts), where PQTLS_EXPECT_NATIVE_PQ=1 makes the
+// native provider's ML-KEM/ML-DSA mandatory, so a broken feature detection cannot pass as "absent".
 
-import { nobleProvider } from "../src/crypto/index.js";
+import { nativeFeatures, nativeProvider, nobleProvider } from "../src/crypto/index.js";
 import type { CryptoProvider } from "../src/crypto/provider.js";
 
 export function testProviders(): CryptoProvider[] {
-  return [nobleProvider];
+  return [nobleProvider, nativeProvider];
+}
+
+const PQ = /MLKEM|mldsa/;
+
+export function expectNativePq(): boolean {
+  return process.env.PQTLS_EXPECT_NATIVE_PQ === "1";
+}
+
+/** Whether `provider` must implement `algorithm` (a group or signature scheme name) here. */
+export function mustHave(provider: string, algorithm: string): boolean {
+  if (provider !== "native" || !PQ.test(algorithm)) return true;
+  const features = nativeFeatures();
+  if (expectNativePq() && !(features.mlkem && features.mldsa)) {
+    throw new Error("this runtime was expected to have ML-KEM and ML-DSA in node:crypto");
+  }
+  return algorithm.startsWith("mldsa") ? features.mldsa : features.mlkem;
 }

@@ -5,5 +5,7 @@ export { mlkemModulusOk } from "./groups/mlkem.js";
 export { hkdfExpand, hkdfExtract } from "./hkdf.js";
 export { generateKeyShares } from "./key-shares.js";
 export { generateSigningKey, type KeyGenOptions, mldsaKeyFromSeed } from "./keygen.js";
+export { nativeFeatures } from "./native/features.js";
+export { nativeProvider } from "./native/index.js";
 export { nobleProvider } from "./noble/index.js";
 export type * from "./provider.js";

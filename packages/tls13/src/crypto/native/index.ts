@@ -1,0 +1,44 @@
+// The node:crypto provider: OpenSSL for everything this runtime has. ML-KEM (and so the hybrids)
+// and ML-DSA appear only where node:crypto supports them (Node >= 24.7), found by feature detection.
+
+import { randomFillSync } from "node:crypto";
+import type { CryptoProvider } from "../provider.js";
+import { nativeFeatures } from "./features.js";
+import { nativeGroups } from "./groups.js";
+import { nativeSignatures } from "./signatures.js";
+import { nativeAeads, nativeHashes } from "./symmetric.js";
+
+function createNativeProvider(): CryptoProvider {
+  const features = nativeFeatures();
+  const groups = nativeGroups();
+  const aeads = nativeAeads(features.chacha20poly1305);
+  const hashes = nativeHashes();
+  const signatures = nativeSignatures(features.mldsa);
+  const describe: Record<string, string> = {};
+  for (const name of [
+    ...Object.keys(groups),
+    ...Object.keys(aeads),
+    ...Object.keys(hashes),
+    ...Object.keys(signatures),
+  ]) {
+    describe[name] = "native";
+  }
+  describe.random = "native";
+  return {
+    name: "native",
+    groups,
+    suites: {
+      TLS_AES_128_GCM_SHA256: { aead: aeads.AES_128_GCM!, hash: hashes.sha256 },
+      TLS_AES_256_GCM_SHA384: { aead: aeads.AES_256_GCM!, hash: hashes.sha384 },
+      ...(aeads.CHACHA20_POLY1305
+        ? { TLS_CHACHA20_POLY1305_SHA256: { aead: aeads.CHACHA20_POLY1305, hash: hashes.sha256 } }
+        : {}),
+    },
+    hashes,
+    signatures,
+    randomBytes: (length) => randomFillSync(new Uint8Array(length)),
+    describe: () => ({ ...describe }),
+  };
+}
+
+export const nativeProvider: CryptoProvider = createNativeProvider();

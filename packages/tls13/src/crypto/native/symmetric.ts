@@ -1,0 +1,103 @@
+// AEADs, hashes and HMAC on node:crypto. Each AEAD key is imported once as a KeyObject; per record
+// the only allocations are OpenSSL's cipher context and the output buffer.
+
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  createSecretKey,
+  type Hash as NodeHash,
+} from "node:crypto";
+import { asBytes } from "../bytes.js";
+import type { Aead, AeadName, Bytes, Hash, HashName, HashState } from "../provider.js";
+
+// (typed as one GCM name below only to pick node's AEAD overload; ChaCha20-Poly1305 has the same API)
+const CIPHER: Record<AeadName, "aes-128-gcm" | "aes-256-gcm" | "chacha20-poly1305"> = {
+  AES_128_GCM: "aes-128-gcm",
+  AES_256_GCM: "aes-256-gcm",
+  CHACHA20_POLY1305: "chacha20-poly1305",
+};
+
+function nativeAead(name: AeadName, keyLength: number): Aead {
+  const cipher = CIPHER[name];
+  return {
+    name,
+    keyLength,
+    nonceLength: 12,
+    tagLength: 16,
+    init(key) {
+      if (key.length !== keyLength) throw new RangeError(`${name} key must be ${keyLength} bytes`);
+      const secret = createSecretKey(key);
+      return {
+        seal(nonce, plaintext, aad) {
+          const c = createCipheriv(cipher as "aes-128-gcm", secret, nonce, { authTagLength: 16 });
+          c.setAAD(aad, { plaintextLength: plaintext.length });
+          const out = Buffer.allocUnsafe(plaintext.length + 16);
+          const body = c.update(plaintext);
+          body.copy(out, 0);
+          const tail = c.final(); // empty for these AEADs, but part of the API contract
+          tail.copy(out, body.length);
+          c.getAuthTag().copy(out, plaintext.length);
+          return asBytes(out);
+        },
+        open(nonce, ciphertext, aad) {
+          if (ciphertext.length < 16) return null;
+          const bodyLength = ciphertext.length - 16;
+          const d = createDecipheriv(cipher as "aes-128-gcm", secret, nonce, { authTagLength: 16 });
+          d.setAuthTag(ciphertext.subarray(bodyLength));
+          d.setAAD(aad, { plaintextLength: bodyLength });
+          const body = d.update(ciphertext.subarray(0, bodyLength));
+          try {
+            d.final();
+          } catch {
+            return null; // tag mismatch
+          }
+          return asBytes(body);
+        },
+      };
+    },
+  };
+}
+
+export function nativeAeads(chacha: boolean): Partial<Record<AeadName, Aead>> {
+  return {
+    AES_128_GCM: nativeAead("AES_128_GCM", 16),
+    AES_256_GCM: nativeAead("AES_256_GCM", 32),
+    ...(chacha ? { CHACHA20_POLY1305: nativeAead("CHACHA20_POLY1305", 32) } : {}),
+  };
+}
+
+class NativeHashState implements HashState {
+  constructor(private readonly state: NodeHash) {}
+  update(data: Bytes): HashState {
+    this.state.update(data);
+    return this;
+  }
+  /** Non-destructive (digests a copy): the transcript keeps growing after it is read. */
+  digest(): Bytes {
+    return asBytes(this.state.copy().digest());
+  }
+  clone(): HashState {
+    return new NativeHashState(this.state.copy());
+  }
+}
+
+function nativeHash(name: HashName, outputLength: number, blockLength: number): Hash {
+  return {
+    name,
+    outputLength,
+    blockLength,
+    create: () => new NativeHashState(createHash(name)),
+    digest: (data) => asBytes(createHash(name).update(data).digest()),
+    hmac: (key, data) => asBytes(createHmac(name, key).update(data).digest()),
+  };
+}
+
+export function nativeHashes(): Record<HashName, Hash> {
+  return {
+    sha256: nativeHash("sha256", 32, 64),
+    sha384: nativeHash("sha384", 48, 128),
+    sha512: nativeHash("sha512", 64, 128),
+  };
+}
