@@ -1,0 +1,201 @@
+// SVG charts: Vega-Lite specs compiled to Vega and rendered headless by Vega's SVG renderer (no
+// browser, no canvas). vega-lite 6.4.3 is the newest release whose engines allow Node 20.19 (6.5
+// needs Node 22); vega 6.4.0 itself runs on Node 20. Specs are plain objects so a notebook can
+// restyle them before rendering.
+
+import { parse, View } from "vega";
+import { compile, type TopLevelSpec } from "vega-lite";
+import type { CdfSeries, HandshakeFigureRow, TtlbIncreaseSeries } from "./figures.js";
+import { formatBytes } from "./params.js";
+import type { PercentileName } from "./stats.js";
+
+/** Percentiles drawn in the increase charts (the study's three). */
+export const CHART_PERCENTILES: readonly PercentileName[] = ["p50", "p75", "p90"];
+
+const FONT = "Helvetica, Arial, sans-serif";
+const CONFIG = {
+  font: FONT,
+  view: { stroke: "#ccc" },
+  axis: { labelFontSize: 11, titleFontSize: 12, grid: true },
+  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 320 },
+  header: { labelFontSize: 11 },
+  title: { fontSize: 14 },
+};
+
+function facetTitle(pair: string, label: string, pairs: number): string {
+  return pairs > 1 ? `${pair}: ${label}` : label;
+}
+
+/** Grouped bars: handshake-time % increase per condition and percentile, with CI whiskers. */
+export function handshakeIncreaseSpec(
+  rows: readonly HandshakeFigureRow[],
+  percentiles: readonly PercentileName[] = CHART_PERCENTILES,
+): TopLevelSpec {
+  const pairs = new Set(rows.map((r) => r.pair));
+  const values = rows.flatMap((r) =>
+    percentiles.map((p) => ({
+      condition: facetTitle(r.pair, r.label, pairs.size),
+      percentile: p,
+      increase: finiteOrNull(r.increase[p].increase_pct),
+      low: finiteOrNull(r.increase[p].ci.low),
+      high: finiteOrNull(r.increase[p].ci.high),
+    })),
+  );
+  const x = {
+    field: "condition",
+    type: "nominal" as const,
+    title: "Link condition",
+    sort: [...new Set(values.map((v) => v.condition))],
+    axis: { labelAngle: -30, labelLimit: 220 },
+  };
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: `Handshake time increase, ${[...pairs].join("; ")}`,
+    width: { step: 18 },
+    height: 260,
+    config: CONFIG,
+    data: { values },
+    encoding: {
+      x,
+      xOffset: { field: "percentile", type: "nominal", sort: [...percentiles] },
+      color: { field: "percentile", type: "nominal", sort: [...percentiles], title: "Percentile" },
+    },
+    layer: [
+      {
+        mark: "bar",
+        encoding: { y: { field: "increase", type: "quantitative", title: "Handshake time increase (%)" } },
+      },
+      {
+        mark: "rule",
+        encoding: {
+          y: { field: "low", type: "quantitative" },
+          y2: { field: "high" },
+          color: { value: "black" },
+        },
+      },
+    ],
+  } as TopLevelSpec;
+}
+
+/** Lines: TTLB % increase versus response size, one line per percentile, one panel per condition. */
+export function ttlbIncreaseSpec(
+  series: readonly TtlbIncreaseSeries[],
+  percentiles: readonly PercentileName[] = CHART_PERCENTILES,
+): TopLevelSpec {
+  const pairs = new Set(series.map((s) => s.pair));
+  const values = series.flatMap((s) =>
+    s.points.flatMap((pt) =>
+      percentiles.map((p) => ({
+        panel: facetTitle(s.pair, s.label, pairs.size),
+        kib: pt.bytes / 1024,
+        percentile: p,
+        increase: finiteOrNull(pt.increase[p].increase_pct),
+        low: finiteOrNull(pt.increase[p].ci.low),
+        high: finiteOrNull(pt.increase[p].ci.high),
+      })),
+    ),
+  );
+  const layer = [
+    {
+      mark: { type: "line", point: true },
+      encoding: { y: { field: "increase", type: "quantitative", title: "TTLB increase (%)" } },
+    },
+    {
+      mark: { type: "rule", opacity: 0.6 },
+      encoding: { y: { field: "low", type: "quantitative" }, y2: { field: "high" } },
+    },
+  ];
+  const encoding = {
+    x: { field: "kib", type: "quantitative", title: "Response size (KiB)" },
+    color: { field: "percentile", type: "nominal", sort: [...percentiles], title: "Percentile" },
+  };
+  const title = `TTLB increase vs response size, ${[...pairs].join("; ")}`;
+  const panels = new Set(values.map((v) => v.panel)).size;
+  if (panels <= 1) {
+    return {
+      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+      title,
+      width: 420,
+      height: 260,
+      config: CONFIG,
+      data: { values },
+      encoding,
+      layer,
+    } as TopLevelSpec;
+  }
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title,
+    config: CONFIG,
+    data: { values },
+    facet: { field: "panel", type: "nominal", title: null, sort: [...new Set(values.map((v) => v.panel))] },
+    columns: 3,
+    spec: { width: 260, height: 180, encoding, layer },
+  } as TopLevelSpec;
+}
+
+/** Step lines: the empirical CDF of TTLB per variant, one panel per response size. */
+export function ttlbCdfSpec(series: readonly CdfSeries[], title: string): TopLevelSpec {
+  const values = series.flatMap((s) =>
+    s.points.map((pt) => ({
+      size: formatBytes(s.bytes),
+      bytes: s.bytes,
+      variant: s.variant_label,
+      ms: pt.ms,
+      fraction: pt.fraction,
+    })),
+  );
+  const encoding = {
+    x: { field: "ms", type: "quantitative", title: "Time to last byte (ms)", scale: { zero: false } },
+    y: {
+      field: "fraction",
+      type: "quantitative",
+      title: "Fraction of connections",
+      scale: { domain: [0, 1] },
+    },
+    color: { field: "variant", type: "nominal", title: "Variant" },
+  };
+  const mark = { type: "line", interpolate: "step-after" };
+  const sizes = new Set(series.map((s) => s.bytes)).size;
+  if (sizes <= 1) {
+    return {
+      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+      title,
+      width: 420,
+      height: 260,
+      config: CONFIG,
+      data: { values },
+      mark,
+      encoding,
+    } as TopLevelSpec;
+  }
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title,
+    config: CONFIG,
+    data: { values },
+    facet: {
+      field: "size",
+      type: "nominal",
+      title: "Response size",
+      sort: [...new Set(values.map((v) => v.size))],
+    },
+    columns: 3,
+    resolve: { scale: { x: "independent" } },
+    spec: { width: 240, height: 170, mark, encoding },
+  } as TopLevelSpec;
+}
+
+function finiteOrNull(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+
+/** Render a Vega-Lite spec to an SVG document, headless. */
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const view = new View(parse(compile(spec).spec), { renderer: "none" });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}

@@ -1,0 +1,184 @@
+// % increase of a variant over a baseline, per condition and response size, per percentile, with
+// bootstrap intervals. Cells are paired only when every condition field and the size are equal.
+
+import {
+  type BootstrapOptions,
+  bootstrapIncreases,
+  DEFAULT_BOOTSTRAP,
+  type Interval,
+  percentIncrease,
+} from "./bootstrap.js";
+import {
+  type Condition,
+  conditionKey,
+  describeField,
+  type Variant,
+  variantKey,
+  variantLabel,
+} from "./params.js";
+import { quantileSorted } from "./quantile.js";
+import {
+  type CellData,
+  DEFAULT_TRUST,
+  METRICS,
+  type Metric,
+  PERCENTILE_NAMES,
+  PERCENTILES,
+  type PercentileName,
+  percentileFlags,
+  type TrustRules,
+} from "./stats.js";
+import { selectorMatches, type VariantSelector } from "./variant.js";
+
+export interface IncreaseStat {
+  /** The baseline's and the variant's percentile, ms. */
+  baseline: number;
+  variant: number;
+  /** 100 * (variant / baseline - 1). */
+  increase_pct: number;
+  ci: Interval;
+  /** Why this number should not be trusted; empty when there is no reason. */
+  flags: string[];
+  /** Successful samples on each side. */
+  n_baseline: number;
+  n_variant: number;
+}
+
+export interface ComparisonSide {
+  variant: Variant;
+  cell: string;
+  attempts: number;
+  failures: number;
+}
+
+export interface Comparison {
+  condition: Condition;
+  bytes: number;
+  baseline: ComparisonSide;
+  variant: ComparisonSide;
+  /** Timers both sides have samples for. */
+  metrics: Partial<Record<Metric, Record<PercentileName, IncreaseStat>>>;
+}
+
+export interface CompareResult {
+  comparisons: Comparison[];
+  /** Conditions where no comparison could be made, and why. */
+  notes: string[];
+}
+
+function side(c: CellData): ComparisonSide {
+  return { variant: c.variant, cell: c.cell, attempts: c.attempts, failures: c.failures };
+}
+
+function conditionWords(c: Condition, bytes: number): string {
+  const parts = Object.entries(c)
+    .filter(([, v]) => v !== null)
+    .map(([f, v]) => describeField(f as keyof Condition, v));
+  return `${parts.join(", ")}, ${bytes} B`;
+}
+
+/** Flags of one % increase: both cells' trust flags and the interval's own. */
+function increaseFlags(
+  p: number,
+  base: CellData,
+  variant: CellData,
+  metric: Metric,
+  increase: number,
+  ci: Interval,
+  rules: TrustRules,
+): string[] {
+  const flags = [
+    ...percentileFlags(p, base.samples[metric].length, base.failures, base.attempts, rules).map(
+      (f) => `baseline: ${f}`,
+    ),
+    ...percentileFlags(p, variant.samples[metric].length, variant.failures, variant.attempts, rules).map(
+      (f) => `variant: ${f}`,
+    ),
+  ];
+  const width = ci.high - ci.low;
+  if (!Number.isFinite(width)) flags.push("no confidence interval");
+  else if (width > rules.maxCiWidthPct) flags.push(`wide CI: ${width.toFixed(1)} percentage points`);
+  if (Number.isFinite(increase) && ci.low <= 0 && ci.high >= 0 && width > 0) flags.push("CI includes 0");
+  return flags;
+}
+
+export function compareCell(
+  base: CellData,
+  variant: CellData,
+  bootstrap: BootstrapOptions = DEFAULT_BOOTSTRAP,
+  rules: TrustRules = DEFAULT_TRUST,
+): Comparison {
+  const metrics: Comparison["metrics"] = {};
+  for (const m of METRICS) {
+    const b = base.samples[m];
+    const v = variant.samples[m];
+    if (b.length === 0 || v.length === 0) continue;
+    const key = `${base.cell}|${variant.cell}|${m}`;
+    const cis = bootstrapIncreases(b, v, PERCENTILES, key, bootstrap);
+    const perP = {} as Record<PercentileName, IncreaseStat>;
+    PERCENTILES.forEach((p, i) => {
+      const bq = quantileSorted(b, p);
+      const vq = quantileSorted(v, p);
+      const inc = percentIncrease(bq, vq);
+      perP[PERCENTILE_NAMES[i]] = {
+        baseline: bq,
+        variant: vq,
+        increase_pct: inc,
+        ci: cis[i],
+        flags: increaseFlags(p, base, variant, m, inc, cis[i], rules),
+        n_baseline: b.length,
+        n_variant: v.length,
+      };
+    });
+    metrics[m] = perP;
+  }
+  return {
+    condition: base.condition,
+    bytes: base.bytes,
+    baseline: side(base),
+    variant: side(variant),
+    metrics,
+  };
+}
+
+/**
+ * Pair every cell the variant selector picks with the one baseline cell of the same condition and
+ * size. A condition with several baseline candidates is skipped with a note (narrow --baseline).
+ */
+export function compareAll(
+  cells: readonly CellData[],
+  baselineSel: VariantSelector,
+  variantSel: VariantSelector,
+  bootstrap: BootstrapOptions = DEFAULT_BOOTSTRAP,
+  rules: TrustRules = DEFAULT_TRUST,
+): CompareResult {
+  const groups = new Map<string, CellData[]>();
+  for (const c of cells) {
+    const k = `${conditionKey(c.condition)}|${c.bytes}`;
+    const g = groups.get(k);
+    if (g) g.push(c);
+    else groups.set(k, [c]);
+  }
+  const comparisons: Comparison[] = [];
+  const notes: string[] = [];
+  for (const group of groups.values()) {
+    const bases = group.filter((c) => selectorMatches(baselineSel, c.variant));
+    const baseKeys = new Set(bases.map((c) => variantKey(c.variant)));
+    const variants = group.filter(
+      (c) => selectorMatches(variantSel, c.variant) && !baseKeys.has(variantKey(c.variant)),
+    );
+    if (variants.length === 0) continue;
+    const where = conditionWords(group[0].condition, group[0].bytes);
+    if (bases.length === 0) {
+      notes.push(`no baseline (${baselineSel.text}) measured at ${where}`);
+      continue;
+    }
+    if (bases.length > 1) {
+      const names = bases.map((c) => variantLabel(c.variant)).join("; ");
+      notes.push(`several baselines match "${baselineSel.text}" at ${where} (${names}); narrow --baseline`);
+      continue;
+    }
+    for (const v of variants) comparisons.push(compareCell(bases[0], v, bootstrap, rules));
+  }
+  return { comparisons, notes };
+}

@@ -1,0 +1,274 @@
+// Reads results files (JSONL: a meta line, then rows) into memory, checking every line. Problems are
+// reported as "file:line: what is wrong"; with skipBad a bad line becomes a warning and is left out.
+// Several files merge (shards or resumed parts of one run); files whose configs differ are a mixed
+// run and refused unless allowMixed, because their cells would silently pool different experiments.
+
+import { createReadStream } from "node:fs";
+import { createInterface } from "node:readline";
+import { conditionKey, conditionOf, variantKey, variantOf } from "./params.js";
+import { type MetaLine, REQUIRED_ROW_FIELDS, type Row } from "./row.js";
+
+/** Bad input, with a one-line message that names the file and line. */
+export class ReportInputError extends Error {
+  override name = "ReportInputError";
+}
+
+export interface LoadOptions {
+  /** Warn about and leave out bad lines instead of failing on the first one. */
+  skipBad?: boolean;
+  /** Merge files whose meta lines describe different experiment configs. */
+  allowMixed?: boolean;
+}
+
+export interface LoadedFile {
+  file: string;
+  meta: MetaLine;
+  rows: number;
+  skipped: number;
+}
+
+export interface LoadedResults {
+  files: LoadedFile[];
+  rows: Row[];
+  /** "file:line" of each row, parallel to `rows`. */
+  origins: string[];
+  warnings: string[];
+}
+
+const META_REQUIRED = ["run", "format", "config", "link_backend", "timing_definition", "seed"] as const;
+const ROW_STRINGS = ["run", "cell", "engine", "kex", "chain", "suite", "cc", "ts"] as const;
+const ROW_NUMBERS = [
+  "sample",
+  "rtt_ms",
+  "jitter_ms",
+  "rate_mbps",
+  "loss_pct",
+  "initcwnd",
+  "mtu",
+  "bytes",
+  "lane",
+] as const;
+const ROW_NULLABLE_NUMBERS = [
+  "tcp_connect_ms",
+  "handshake_ms",
+  "ttfb_ms",
+  "ttlb_ms",
+  "hs_bytes_c2s",
+  "hs_bytes_s2c",
+  "retrans_segs",
+] as const;
+
+type Json = Record<string, unknown>;
+
+/** Why a row is invalid, or null when it is fine. */
+function rowProblem(o: Json): string | null {
+  for (const f of REQUIRED_ROW_FIELDS) if (!(f in o)) return `missing field "${f}"`;
+  for (const f of ROW_STRINGS) if (typeof o[f] !== "string") return `field "${f}" must be a string`;
+  for (const f of ROW_NUMBERS) {
+    if (typeof o[f] !== "number" || !Number.isFinite(o[f])) return `field "${f}" must be a finite number`;
+  }
+  for (const f of ROW_NULLABLE_NUMBERS) {
+    const v = o[f];
+    if (v !== null && (typeof v !== "number" || !Number.isFinite(v) || v < 0)) {
+      return `field "${f}" must be a non-negative number or null`;
+    }
+  }
+  if (typeof o.ok !== "boolean") return `field "ok" must be true or false`;
+  if (o.error !== null && typeof o.error !== "string") return `field "error" must be a string or null`;
+  if (o.ok && o.handshake_ms === null) return `ok is true but handshake_ms is null`;
+  if ((o.bytes as number) < 0) return `field "bytes" must not be negative`;
+  return null;
+}
+
+function metaProblem(o: Json): string | null {
+  for (const f of META_REQUIRED) if (!(f in o)) return `meta line is missing field "${f}"`;
+  if (typeof o.run !== "string") return `meta field "run" must be a string`;
+  if (o.format !== 1)
+    return `unsupported results format ${JSON.stringify(o.format)} (this report reads format 1)`;
+  return null;
+}
+
+/** Canonical JSON (object keys sorted) so two configs compare equal whatever their key order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value && typeof value === "object") {
+    const o = value as Json;
+    return `{${Object.keys(o)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+function differingKeys(a: unknown, b: unknown): string[] {
+  const ao = (a && typeof a === "object" ? a : {}) as Json;
+  const bo = (b && typeof b === "object" ? b : {}) as Json;
+  const keys = new Set([...Object.keys(ao), ...Object.keys(bo)]);
+  return [...keys].filter((k) => canonical(ao[k]) !== canonical(bo[k])).sort();
+}
+
+/** Accumulates lines from one or more files; `finish` applies the cross-file checks. */
+export class ResultsReader {
+  private readonly files: LoadedFile[] = [];
+  private readonly rows: Row[] = [];
+  private readonly origins: string[] = [];
+  private readonly warnings: string[] = [];
+  private readonly samples = new Map<string, string>();
+  private readonly cellParams = new Map<string, { key: string; at: string }>();
+  private current: LoadedFile | null = null;
+  private currentFile = "";
+  private sawFirstLine = false;
+
+  constructor(private readonly options: LoadOptions = {}) {}
+
+  beginFile(file: string): void {
+    this.current = null;
+    this.currentFile = file;
+    this.sawFirstLine = false;
+  }
+
+  private bad(at: string, problem: string): void {
+    if (!this.options.skipBad) throw new ReportInputError(`${at}: ${problem}`);
+    this.warnings.push(`${at}: ${problem} (skipped)`);
+    if (this.current) this.current.skipped++;
+  }
+
+  line(text: string, lineNo: number): void {
+    const at = `${this.currentFile}:${lineNo}`;
+    if (text.trim() === "") return;
+    const first = !this.sawFirstLine;
+    this.sawFirstLine = true;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      const why = err instanceof Error ? err.message.split("\n")[0] : String(err);
+      if (first) throw new ReportInputError(`${at}: the meta line is not valid JSON (${why})`);
+      this.bad(at, `not valid JSON (${why})`);
+      return;
+    }
+    if (!value || typeof value !== "object" || Array.isArray(value)) {
+      if (first) throw new ReportInputError(`${at}: the first line must be the meta line, a JSON object`);
+      this.bad(at, "expected a JSON object");
+      return;
+    }
+    const o = value as Json;
+    if (first) {
+      if (o.type !== "meta") {
+        throw new ReportInputError(
+          `${at}: the first line must be the meta line ({"type":"meta",...}), found type ${JSON.stringify(o.type)}`,
+        );
+      }
+      const problem = metaProblem(o);
+      if (problem) throw new ReportInputError(`${at}: ${problem}`);
+      this.current = { file: this.currentFile, meta: o as unknown as MetaLine, rows: 0, skipped: 0 };
+      this.files.push(this.current);
+      return;
+    }
+    const current = this.current!;
+    if (o.type === "meta") {
+      this.bad(at, "a second meta line (each file has exactly one, first)");
+      return;
+    }
+    if (o.type !== "row") {
+      this.bad(at, `unknown line type ${JSON.stringify(o.type)}`);
+      return;
+    }
+    const problem = rowProblem(o);
+    if (problem) {
+      this.bad(at, problem);
+      return;
+    }
+    const row = o as unknown as Row;
+    if (row.run !== current.meta.run) {
+      this.bad(at, `row is from run "${row.run}" but this file's meta line is run "${current.meta.run}"`);
+      return;
+    }
+    const sampleKey = JSON.stringify([row.run, row.cell, row.sample]);
+    const seen = this.samples.get(sampleKey);
+    if (seen) {
+      this.bad(
+        at,
+        `duplicate sample ${row.sample} of cell "${row.cell}" (also at ${seen}; a file given twice?)`,
+      );
+      return;
+    }
+    const paramsKey = `${variantKey(variantOf(row))}|${conditionKey(conditionOf(row))}|${row.bytes}`;
+    const cell = this.cellParams.get(row.cell);
+    if (cell && cell.key !== paramsKey) {
+      this.bad(at, `row of cell "${row.cell}" has different parameters than the cell's row at ${cell.at}`);
+      return;
+    }
+    if (!cell) this.cellParams.set(row.cell, { key: paramsKey, at });
+    this.samples.set(sampleKey, at);
+    this.rows.push(row);
+    this.origins.push(at);
+    current.rows++;
+  }
+
+  endFile(): void {
+    if (!this.current) throw new ReportInputError(`${this.currentFile}: empty file (no meta line)`);
+  }
+
+  finish(): LoadedResults {
+    if (this.files.length > 1 && !this.options.allowMixed) {
+      const ref = this.files[0];
+      for (const f of this.files.slice(1)) {
+        const a = ref.meta;
+        const b = f.meta;
+        const keys = differingKeys(a.config, b.config);
+        if (keys.length > 0 || a.link_backend !== b.link_backend) {
+          const what = keys.length > 0 ? `config (${keys.join(", ")})` : "link backend";
+          throw new ReportInputError(
+            `mixed runs: ${ref.file} and ${f.file} differ in ${what}; pass --allow-mixed to merge them anyway`,
+          );
+        }
+      }
+    }
+    return { files: this.files, rows: this.rows, origins: this.origins, warnings: this.warnings };
+  }
+}
+
+/** Parse the text of one results file (for notebooks and tests). */
+export function parseResults(text: string, file = "<input>", options: LoadOptions = {}): LoadedResults {
+  const reader = new ResultsReader(options);
+  reader.beginFile(file);
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) reader.line(lines[i], i + 1);
+  reader.endFile();
+  return reader.finish();
+}
+
+/** Read and merge results files, streaming them line by line. */
+export async function loadResults(
+  files: readonly string[],
+  options: LoadOptions = {},
+): Promise<LoadedResults> {
+  if (files.length === 0) throw new ReportInputError("no results files given");
+  const reader = new ResultsReader(options);
+  for (const file of files) {
+    reader.beginFile(file);
+    const stream = createReadStream(file, { encoding: "utf8" });
+    const opened = new Promise<void>((resolve, reject) => {
+      stream.once("open", () => resolve());
+      stream.once("error", reject);
+    });
+    try {
+      await opened;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new ReportInputError(`${file}: cannot read (${code ?? (err as Error).message})`);
+    }
+    try {
+      let lineNo = 0;
+      for await (const line of createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })) {
+        reader.line(line, ++lineNo);
+      }
+    } finally {
+      stream.destroy();
+    }
+    reader.endFile();
+  }
+  return reader.finish();
+}

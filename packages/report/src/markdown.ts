@@ -1,0 +1,399 @@
+// The markdown report: what was run, how numbers were computed, a summary table, one section per
+// figure (chart + the table behind it), the notes on numbers not to trust, and per-cell statistics.
+
+import type { Comparison, IncreaseStat } from "./compare.js";
+import type { IncreaseByPercentile } from "./figures.js";
+import {
+  type Condition,
+  type ConditionField,
+  describeField,
+  FIELD_TITLES,
+  formatBytes,
+  formatFieldValue,
+  variantLabel,
+} from "./params.js";
+import type { MetaLine } from "./row.js";
+import { METRIC_TITLES, METRICS, PERCENTILE_NAMES, type PercentileName } from "./stats.js";
+import type { ReportSummary } from "./summary.js";
+
+/** Chart files (relative to the report) per figure, as written next to it. */
+export interface ChartLinks {
+  handshake?: string;
+  ttlb?: string;
+  /** One CDF chart per condition, keyed by the condition label. */
+  cdf?: { label: string; file: string }[];
+}
+
+const WARN = "⚠";
+/** Bullet notes listed in full before the rest are only counted (all are in the JSON summary). */
+const MAX_NOTES = 150;
+
+export function escapeCell(text: string): string {
+  return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+}
+
+export function fmtMs(x: number | undefined): string {
+  if (x === undefined || !Number.isFinite(x)) return "–";
+  return Math.abs(x) < 10 ? x.toFixed(2) : x.toFixed(1);
+}
+
+export function fmtPct(x: number): string {
+  if (!Number.isFinite(x)) return "–";
+  return `${x >= 0 ? "+" : ""}${x.toFixed(1)} %`;
+}
+
+function fmtIncrease(s: IncreaseStat | undefined): string {
+  if (!s) return "–";
+  const ci = Number.isFinite(s.ci.low) ? ` [${s.ci.low.toFixed(1)}, ${s.ci.high.toFixed(1)}]` : "";
+  return `${fmtPct(s.increase_pct)}${ci}${s.flags.length > 0 ? ` ${WARN}` : ""}`;
+}
+
+function table(header: string[], rows: string[][]): string {
+  const lines = [
+    `| ${header.map(escapeCell).join(" | ")} |`,
+    `| ${header.map(() => "---").join(" | ")} |`,
+    ...rows.map((r) => `| ${r.map(escapeCell).join(" | ")} |`),
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+function conditionCells(c: Condition, fields: readonly ConditionField[]): string[] {
+  return fields.map((f) => formatFieldValue(f, c[f]));
+}
+
+function metaSection(s: ReportSummary): string {
+  const out: string[] = ["## What was run\n"];
+  const metas = s.meta;
+  const first: MetaLine | undefined = metas[0];
+  const rows: string[][] = [];
+  const uniq = <T>(xs: T[]) => [...new Set(xs)];
+  const runs = uniq(metas.map((m) => `${m.run} (started ${m.started_at})`));
+  rows.push(["run", runs.join("; ")]);
+  if (first) {
+    rows.push(["command", uniq(metas.map((m) => `\`${(m.command_line ?? []).join(" ")}\``)).join("; ")]);
+    rows.push(["git commit", uniq(metas.map((m) => m.git_commit ?? "unknown")).join("; ")]);
+    rows.push(["kernel", uniq(metas.map((m) => m.kernel)).join("; ")]);
+    const backends = uniq(metas.map((m) => m.link_backend));
+    const backendText = backends
+      .map((b) =>
+        b === "none"
+          ? `none — **unshaped loopback: the RTT, rate and loss values below were not emulated**`
+          : b,
+      )
+      .join("; ");
+    rows.push(["link backend", backendText]);
+    const providers = Object.entries(first.providers ?? {}).map(([k, v]) => `${k}: ${v}`);
+    rows.push(["crypto providers", providers.length > 0 ? providers.join(", ") : "not recorded"]);
+    const versions = Object.entries(first.versions ?? {}).map(([k, v]) => `${k} ${v}`);
+    rows.push(["versions", versions.join(", ")]);
+    rows.push(["run seed", uniq(metas.map((m) => String(m.seed))).join("; ")]);
+    rows.push(["timing", uniq(metas.map((m) => m.timing_definition)).join(" / ")]);
+  }
+  rows.push([
+    "inputs",
+    s.inputs.map((f) => `${f.file} (${f.rows} rows${f.skipped ? `, ${f.skipped} skipped` : ""})`).join("; "),
+  ]);
+  const fixed = Object.entries(s.dimensions.fixed).map(([f, v]) =>
+    describeField(f as ConditionField, v ?? null),
+  );
+  rows.push(["same for all cells", fixed.join(", ") || "–"]);
+  rows.push(["response sizes", s.dimensions.bytes.map(formatBytes).join(", ")]);
+  out.push(table(["", ""], rows));
+  if (first) {
+    out.push(
+      `\n<details><summary>Resolved experiment config</summary>\n\n\`\`\`json\n${JSON.stringify(first.config, null, 2)}\n\`\`\`\n\n</details>\n`,
+    );
+  }
+  return out.join("\n");
+}
+
+function methodSection(s: ReportSummary): string {
+  const m = s.method;
+  const t = m.trust;
+  return [
+    "## Method\n",
+    `- **Percentiles**: ${m.percentiles}. Statistics use successful connections only; failed ones are counted per cell (\`failures\`), never averaged in.`,
+    `- **Confidence intervals**: ${Math.round(m.bootstrap.level * 100)} % ${m.bootstrap.method}, ${m.bootstrap.resamples} resamples, seed ${m.bootstrap.seed} (rerunning the report gives the same intervals).`,
+    `- **% increase** = 100 × (variant / baseline − 1) of the same percentile, between cells whose link condition and response size are equal. Variant: \`${m.variant}\`; baseline: \`${m.baseline}\`. ${m.pq_definition}.`,
+    `- **TTLB at 0 B**: ${m.ttlb_at_zero_bytes}.`,
+    `- **${WARN} marks a number not to trust** (reasons under *Notes*): a percentile p needs n ≥ ${t.minTailSamples} / (1 − p) samples (p90: 30, p99: 300); failures reaching into the percentile's tail (failure share ≥ 1 − p) or above ${Math.round(t.maxFailureShare * 100)} % of attempts; a % increase whose CI is wider than ${t.maxCiWidthPct} percentage points or includes 0.`,
+    "",
+  ].join("\n");
+}
+
+function pairColumn(s: ReportSummary): boolean {
+  return (
+    new Set(
+      s.comparisons.map((c) => `${variantLabel(c.variant.variant)}|${variantLabel(c.baseline.variant)}`),
+    ).size > 1
+  );
+}
+
+function summarySection(s: ReportSummary): string {
+  const fields = s.dimensions.varying;
+  const pairs = pairColumn(s);
+  const header = [
+    ...(pairs ? ["variant", "baseline"] : []),
+    ...fields.map((f) => FIELD_TITLES[f]),
+    "size",
+    "handshake p50 (ms) base → var",
+    "handshake p50 increase [95 % CI]",
+    "TTLB p50 (ms) base → var",
+    "TTLB p50 increase [95 % CI]",
+    "n base / var",
+    "failures base / var",
+  ];
+  const rows = s.comparisons.map((c) => {
+    const hs = c.metrics.handshake_ms?.p50;
+    const tl = c.metrics.ttlb_ms?.p50;
+    return [
+      ...(pairs ? [variantLabel(c.variant.variant), variantLabel(c.baseline.variant)] : []),
+      ...conditionCells(c.condition, fields),
+      formatBytes(c.bytes),
+      hs ? `${fmtMs(hs.baseline)} → ${fmtMs(hs.variant)}` : "–",
+      fmtIncrease(hs),
+      tl ? `${fmtMs(tl.baseline)} → ${fmtMs(tl.variant)}` : "–",
+      fmtIncrease(tl),
+      hs ? `${hs.n_baseline} / ${hs.n_variant}` : "–",
+      `${c.baseline.failures} / ${c.variant.failures}`,
+    ];
+  });
+  const intro =
+    s.comparisons.length > 0
+      ? `Variant ${describePairs(s)}, at each link condition and response size.\n`
+      : "No comparison could be made (see Notes).\n";
+  return `## Summary\n\n${intro}\n${rows.length > 0 ? table(header, rows) : ""}`;
+}
+
+function describePairs(s: ReportSummary): string {
+  const pairs = [
+    ...new Set(
+      s.comparisons.map(
+        (c) => `**${variantLabel(c.variant.variant)}** over **${variantLabel(c.baseline.variant)}**`,
+      ),
+    ),
+  ];
+  return pairs.join("; ");
+}
+
+function increaseTable(
+  s: ReportSummary,
+  rows: { pair: string; condition: Condition; bytes: number; increase: IncreaseByPercentile }[],
+): string {
+  const fields = s.dimensions.varying;
+  const pairs = pairColumn(s);
+  const header = [
+    ...(pairs ? ["comparison"] : []),
+    ...fields.map((f) => FIELD_TITLES[f]),
+    "size",
+    ...PERCENTILE_NAMES.map((p) => `${p} increase [95 % CI]`),
+    "n base / var",
+  ];
+  return table(
+    header,
+    rows.map((r) => [
+      ...(pairs ? [r.pair] : []),
+      ...conditionCells(r.condition, fields),
+      formatBytes(r.bytes),
+      ...PERCENTILE_NAMES.map((p) => fmtIncrease(r.increase[p])),
+      `${r.increase.p50.n_baseline} / ${r.increase.p50.n_variant}`,
+    ]),
+  );
+}
+
+function figureSections(s: ReportSummary, charts: ChartLinks): string {
+  const out: string[] = [];
+  const hs = s.figures.handshake_increase;
+  out.push("## Handshake time increase per link condition\n");
+  if (hs.length === 0) out.push("No handshake comparisons.\n");
+  else {
+    out.push(
+      "Handshake times from each condition's smallest response size. Bars: % increase at p50/p75/p90; whiskers: 95 % CI.\n",
+    );
+    if (charts.handshake) out.push(`![Handshake time increase per link condition](${charts.handshake})\n`);
+    out.push(increaseTable(s, hs));
+  }
+  const tl = s.figures.ttlb_increase;
+  out.push("\n## TTLB increase versus response size\n");
+  if (tl.length === 0) out.push("No TTLB comparisons.\n");
+  else {
+    out.push("Lines: % increase of time to last byte at p50/p75/p90 per response size; whiskers: 95 % CI.\n");
+    if (charts.ttlb) out.push(`![TTLB increase versus response size](${charts.ttlb})\n`);
+    out.push(
+      increaseTable(
+        s,
+        tl.flatMap((series) =>
+          series.points.map((p) => ({
+            pair: series.pair,
+            condition: series.condition,
+            bytes: p.bytes,
+            increase: p.increase,
+          })),
+        ),
+      ),
+    );
+  }
+  const cdf = s.figures.ttlb_cdf;
+  out.push("\n## TTLB distributions (CDFs)\n");
+  if (cdf.length === 0) out.push("No TTLB samples.\n");
+  else {
+    for (const c of charts.cdf ?? []) out.push(`![TTLB CDF, ${c.label}](${c.file})\n`);
+    const byCell = new Map(s.cells.map((c) => [c.cell, c]));
+    const fields = s.dimensions.varying;
+    const rows: string[][] = [];
+    for (const cell of s.cells) {
+      const st = cell.metrics.ttlb_ms;
+      if (!st || !cdf.some((x) => x.variant_label === variantLabel(cell.variant) && x.bytes === cell.bytes))
+        continue;
+      rows.push([
+        ...conditionCells(cell.condition, fields),
+        formatBytes(cell.bytes),
+        variantLabel(cell.variant),
+        String(st.n),
+        String(byCell.get(cell.cell)?.failures ?? 0),
+        ...PERCENTILE_NAMES.map(
+          (p) => `${fmtMs(st.percentiles[p])}${st.flags[p].length > 0 ? ` ${WARN}` : ""}`,
+        ),
+        fmtMs(st.max),
+      ]);
+    }
+    out.push(
+      table(
+        [
+          ...fields.map((f) => FIELD_TITLES[f]),
+          "size",
+          "variant",
+          "n",
+          "failures",
+          ...PERCENTILE_NAMES.map((p) => `${p} (ms)`),
+          "max (ms)",
+        ],
+        rows,
+      ),
+    );
+  }
+  return out.join("\n");
+}
+
+function where(c: Condition, bytes: number, fields: readonly ConditionField[]): string {
+  const parts = fields.map((f) => describeField(f, c[f]));
+  parts.push(formatBytes(bytes));
+  return parts.join(", ");
+}
+
+function notesSection(s: ReportSummary): string {
+  const fields = s.dimensions.varying;
+  const notes: string[] = [...s.notes];
+  for (const cell of s.cells) {
+    if (cell.failures === 0) continue;
+    const errors = Object.entries(cell.errors)
+      .sort((a, b) => b[1] - a[1])
+      .map(([e, n]) => `${e} ×${n}`)
+      .join("; ");
+    notes.push(
+      `${variantLabel(cell.variant)} at ${where(cell.condition, cell.bytes, fields)}: ${cell.failures} of ${cell.attempts} attempts failed (${errors})`,
+    );
+  }
+  const pairs = pairColumn(s);
+  for (const c of s.comparisons as Comparison[]) {
+    const prefix = pairs ? `${variantLabel(c.variant.variant)} vs ${variantLabel(c.baseline.variant)}, ` : "";
+    for (const m of METRICS) {
+      const perP = c.metrics[m];
+      if (!perP) continue;
+      for (const p of PERCENTILE_NAMES as PercentileName[]) {
+        if (perP[p].flags.length === 0) continue;
+        notes.push(
+          `${prefix}${METRIC_TITLES[m]} ${p} increase at ${where(c.condition, c.bytes, fields)}: ${perP[p].flags.join("; ")}`,
+        );
+      }
+    }
+  }
+  const out = ["## Notes: numbers not to trust\n"];
+  if (notes.length === 0)
+    out.push("None: every cell has enough samples and no failures above the thresholds.\n");
+  else {
+    out.push(...notes.slice(0, MAX_NOTES).map((n) => `- ${n}`));
+    if (notes.length > MAX_NOTES)
+      out.push(`- … and ${notes.length - MAX_NOTES} more (all flags are in the JSON summary)`);
+    out.push("");
+  }
+  if (s.warnings.length > 0) {
+    out.push(`\n**${s.warnings.length} input lines were skipped** (--skip-bad):\n`);
+    out.push(...s.warnings.slice(0, 20).map((w) => `- ${w}`));
+    if (s.warnings.length > 20) out.push(`- … and ${s.warnings.length - 20} more`);
+    out.push("");
+  }
+  return out.join("\n");
+}
+
+function cellSection(s: ReportSummary): string {
+  const fields = s.dimensions.varying;
+  const out = ["## Per-cell statistics\n"];
+  for (const m of METRICS) {
+    const rows = s.cells
+      .filter((c) => c.metrics[m] || c.failures > 0)
+      .map((c) => {
+        const st = c.metrics[m];
+        const p = (name: PercentileName) =>
+          st ? `${fmtMs(st.percentiles[name])}${st.flags[name].length > 0 ? ` ${WARN}` : ""}` : "–";
+        const ci =
+          st && Number.isFinite(st.median_ci.low)
+            ? ` [${fmtMs(st.median_ci.low)}, ${fmtMs(st.median_ci.high)}]`
+            : "";
+        return [
+          variantLabel(c.variant),
+          ...conditionCells(c.condition, fields),
+          formatBytes(c.bytes),
+          String(st?.n ?? 0),
+          String(c.failures),
+          fmtMs(st?.mean),
+          fmtMs(st?.stdev),
+          fmtMs(st?.min),
+          `${p("p50")}${ci}`,
+          p("p75"),
+          p("p90"),
+          p("p95"),
+          p("p99"),
+          fmtMs(st?.max),
+        ];
+      });
+    if (rows.every((r) => r[fields.length + 2] === "0" && r[fields.length + 3] === "0")) continue;
+    out.push(`### ${METRIC_TITLES[m]} (\`${m}\`, ms)\n`);
+    out.push(
+      table(
+        [
+          "variant",
+          ...fields.map((f) => FIELD_TITLES[f]),
+          "size",
+          "n",
+          "failures",
+          "mean",
+          "sd",
+          "min",
+          "p50 [95 % CI]",
+          "p75",
+          "p90",
+          "p95",
+          "p99",
+          "max",
+        ],
+        rows,
+      ),
+    );
+  }
+  return out.join("\n");
+}
+
+export function renderMarkdown(s: ReportSummary, charts: ChartLinks = {}): string {
+  const runs = [...new Set(s.meta.map((m) => m.run))].join(", ") || "rows";
+  return [
+    `# pqtls report: ${runs}\n`,
+    `Generated by ${s.generator} from ${s.cells.reduce((n, c) => n + c.attempts, 0)} connections in ${s.cells.length} cells.\n`,
+    metaSection(s),
+    methodSection(s),
+    summarySection(s),
+    figureSections(s, charts),
+    notesSection(s),
+    cellSection(s),
+  ].join("\n");
+}

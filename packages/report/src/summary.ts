@@ -1,0 +1,153 @@
+// Everything a report shows, computed once from rows: per-cell statistics, comparisons, the figure
+// tables and the notes on numbers not to trust. The markdown, JSON and CSV outputs all read this.
+
+import { type BootstrapOptions, DEFAULT_BOOTSTRAP } from "./bootstrap.js";
+import { type Comparison, compareAll } from "./compare.js";
+import {
+  type CdfSeries,
+  type HandshakeFigureRow,
+  handshakeFigure,
+  type TtlbIncreaseSeries,
+  ttlbCdfFigure,
+  ttlbIncreaseFigure,
+} from "./figures.js";
+import type { LoadedResults } from "./load.js";
+import {
+  type Condition,
+  type ConditionField,
+  compareConditions,
+  fixedFields,
+  variantKey,
+  varyingFields,
+} from "./params.js";
+import { PERCENTILE_METHOD } from "./quantile.js";
+import type { MetaLine, Row } from "./row.js";
+import { type CellSummary, DEFAULT_TRUST, groupCells, summarizeCell, type TrustRules } from "./stats.js";
+import { DEFAULT_BASELINE, DEFAULT_VARIANT, parseSelector } from "./variant.js";
+
+export interface SummaryOptions {
+  /** Baseline selector, e.g. "kex=x25519,chain=rsa2048" (default: classical kex + classical chain). */
+  baseline?: string;
+  /** Variant selector (default: PQ kex + PQ chain). */
+  variant?: string;
+  /** Bootstrap seed (default: the run's seed from the meta line, else 1). */
+  seed?: number;
+  /** Bootstrap resamples (default 1000). */
+  resamples?: number;
+  trust?: Partial<TrustRules>;
+}
+
+export interface InputFile {
+  file: string;
+  run: string;
+  rows: number;
+  skipped: number;
+}
+
+export interface ReportSummary {
+  generator: string;
+  method: {
+    percentiles: string;
+    bootstrap: BootstrapOptions & { method: string };
+    trust: TrustRules;
+    baseline: string;
+    variant: string;
+    pq_definition: string;
+    ttlb_at_zero_bytes: string;
+  };
+  inputs: InputFile[];
+  /** The meta line of each input file, in input order. */
+  meta: MetaLine[];
+  dimensions: { varying: ConditionField[]; fixed: Partial<Condition>; bytes: number[] };
+  cells: CellSummary[];
+  comparisons: Comparison[];
+  figures: {
+    handshake_increase: HandshakeFigureRow[];
+    ttlb_increase: TtlbIncreaseSeries[];
+    ttlb_cdf: CdfSeries[];
+  };
+  /** Why some comparisons could not be made. */
+  notes: string[];
+  /** Lines skipped under skipBad. */
+  warnings: string[];
+}
+
+export const PQ_DEFINITION =
+  "PQ key exchange: group name contains ML-KEM (hybrids included); PQ chain: chain algorithm (before any @size padding) is ML-DSA";
+
+/** Summarise rows a notebook already has (no files involved). */
+export function summarizeRows(
+  rows: readonly Row[],
+  meta: MetaLine[] = [],
+  options: SummaryOptions = {},
+): ReportSummary {
+  return summarize(
+    {
+      files: meta.map((m) => ({ file: "<rows>", meta: m, rows: 0, skipped: 0 })),
+      rows: [...rows],
+      origins: [],
+      warnings: [],
+    },
+    options,
+  );
+}
+
+export function summarize(loaded: LoadedResults, options: SummaryOptions = {}): ReportSummary {
+  const baselineText = options.baseline ?? DEFAULT_BASELINE;
+  const variantText = options.variant ?? DEFAULT_VARIANT;
+  const baselineSel = parseSelector(baselineText, "--baseline");
+  const variantSel = parseSelector(variantText, "--variant");
+  const seed = options.seed ?? loaded.files[0]?.meta.seed ?? 1;
+  const bootstrap: BootstrapOptions = {
+    ...DEFAULT_BOOTSTRAP,
+    seed,
+    resamples: options.resamples ?? DEFAULT_BOOTSTRAP.resamples,
+  };
+  const trust: TrustRules = { ...DEFAULT_TRUST, ...options.trust };
+
+  const cells = groupCells(loaded.rows).sort(
+    (a, b) =>
+      compareConditions(a.condition, b.condition) ||
+      a.bytes - b.bytes ||
+      variantKey(a.variant).localeCompare(variantKey(b.variant)),
+  );
+  const conditions = cells.map((c) => c.condition);
+  const varying = varyingFields(conditions);
+  const { comparisons, notes } = compareAll(cells, baselineSel, variantSel, bootstrap, trust);
+  if (cells.length > 0 && comparisons.length === 0) {
+    notes.push(`no cell pairs matched: baseline "${baselineText}" and variant "${variantText}"`);
+  }
+
+  return {
+    generator: "@pqtls/report",
+    method: {
+      percentiles: PERCENTILE_METHOD,
+      bootstrap: {
+        ...bootstrap,
+        method: "percentile bootstrap; each side of a comparison resampled independently",
+      },
+      trust,
+      baseline: baselineText,
+      variant: variantText,
+      pq_definition: PQ_DEFINITION,
+      ttlb_at_zero_bytes:
+        "with 0 bytes no request is sent; where a row has no ttlb_ms, its TTLB is its handshake time",
+    },
+    inputs: loaded.files.map((f) => ({ file: f.file, run: f.meta.run, rows: f.rows, skipped: f.skipped })),
+    meta: loaded.files.map((f) => f.meta),
+    dimensions: {
+      varying,
+      fixed: fixedFields(conditions),
+      bytes: [...new Set(cells.map((c) => c.bytes))].sort((a, b) => a - b),
+    },
+    cells: cells.map((c) => summarizeCell(c, bootstrap, trust)),
+    comparisons,
+    figures: {
+      handshake_increase: handshakeFigure(comparisons, varying),
+      ttlb_increase: ttlbIncreaseFigure(comparisons, varying),
+      ttlb_cdf: ttlbCdfFigure(cells, comparisons, varying),
+    },
+    notes,
+    warnings: loaded.warnings,
+  };
+}
