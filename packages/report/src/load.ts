@@ -240,6 +240,14 @@ export function parseResults(text: string, file = "<input>", options: LoadOption
   return reader.finish();
 }
 
+function readProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return "no such file";
+  if (code === "EACCES") return "permission denied";
+  if (code === "EISDIR") return "is a directory";
+  return err instanceof Error ? err.message.split("\n")[0] : String(err);
+}
+
 /** Read and merge results files, streaming them line by line. */
 export async function loadResults(
   files: readonly string[],
@@ -256,15 +264,13 @@ export async function loadResults(
     });
     try {
       await opened;
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new ReportInputError(`${file}: cannot read (${code ?? (err as Error).message})`);
-    }
-    try {
       let lineNo = 0;
       for await (const line of createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })) {
         reader.line(line, ++lineNo);
       }
+    } catch (err) {
+      if (err instanceof ReportInputError) throw err;
+      throw new ReportInputError(`${file}: cannot read (${readProblem(err)})`);
     } finally {
       stream.destroy();
     }

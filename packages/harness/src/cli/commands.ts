@@ -1,6 +1,7 @@
 // Every `pqtls` command, in the order `pqtls --help` lists them. Add one line per command file.
 import type { Command } from "commander";
+import { register as registerReport } from "./report.js";
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [registerReport];
