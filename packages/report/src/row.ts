@@ -63,6 +63,10 @@ export interface Row {
   retrans_segs: number | null;
   /** Other TCP counters from the lane namespace (deltas over this connection). */
   tcp?: Record<string, number>;
+  /** When the TCP connection closed, ms from t0 (the runner records it; not required). */
+  close_ms?: number | null;
+  /** The link's drop counters over this connection (emulated loss, queue overflow, TUN ring drops). */
+  link?: Record<string, number>;
   lane: number;
   ts: string; // ISO 8601 wall-clock at the end of the connection
 }
