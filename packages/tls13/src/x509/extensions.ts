@@ -1,0 +1,73 @@
+// DER for the extension values we issue. Written out by hand because each is a few bytes and DER
+// details matter here (DEFAULT FALSE omitted, minimal BIT STRING); parsing goes through the library.
+
+import { oidDer } from "./algorithms.js";
+import type { KeyUsageName } from "./certificate.js";
+import { concatBytes, encodeTlv } from "./der.js";
+import { parseIp } from "./ip.js";
+
+function derInteger(n: number): Uint8Array {
+  const bytes: number[] = [];
+  let v = n;
+  do {
+    bytes.unshift(v & 0xff);
+    v = Math.floor(v / 256);
+  } while (v > 0);
+  if (bytes[0] & 0x80) bytes.unshift(0);
+  return encodeTlv(0x02, Uint8Array.from(bytes));
+}
+
+export function basicConstraintsValue(isCA: boolean, pathLen?: number): Uint8Array {
+  const parts: Uint8Array[] = [];
+  if (isCA) parts.push(Uint8Array.of(0x01, 0x01, 0xff));
+  if (isCA && pathLen !== undefined) parts.push(derInteger(pathLen));
+  return encodeTlv(0x30, concatBytes(...parts));
+}
+
+const KEY_USAGE_BIT: Record<KeyUsageName, number> = {
+  digitalSignature: 0,
+  nonRepudiation: 1,
+  keyEncipherment: 2,
+  dataEncipherment: 3,
+  keyAgreement: 4,
+  keyCertSign: 5,
+  cRLSign: 6,
+  encipherOnly: 7,
+  decipherOnly: 8,
+};
+
+/** Named bits, DER-minimal: trailing zero bits dropped and counted as unused (X.690 §11.2.2). */
+export function keyUsageValue(usages: KeyUsageName[]): Uint8Array {
+  const bits = usages.map((u) => KEY_USAGE_BIT[u]);
+  const highest = Math.max(...bits);
+  const bytes = new Uint8Array(Math.floor(highest / 8) + 1);
+  for (const b of bits) bytes[b >> 3] |= 0x80 >> (b & 7);
+  const unused = 7 - (highest % 8);
+  return encodeTlv(0x03, concatBytes(Uint8Array.of(unused), bytes));
+}
+
+export function extKeyUsageValue(oids: string[]): Uint8Array {
+  return encodeTlv(0x30, concatBytes(...oids.map(oidDer)));
+}
+
+export function subjectAltNameValue(dnsNames: string[], ipAddresses: string[]): Uint8Array {
+  const names: Uint8Array[] = [];
+  for (const d of dnsNames) {
+    if (!/^[\x21-\x7e]+$/.test(d)) throw new Error(`DNS name "${d}" is not printable ASCII`);
+    names.push(encodeTlv(0x82, new TextEncoder().encode(d)));
+  }
+  for (const ip of ipAddresses) {
+    const bytes = parseIp(ip);
+    if (!bytes) throw new Error(`"${ip}" is not an IP address`);
+    names.push(encodeTlv(0x87, bytes));
+  }
+  return encodeTlv(0x30, concatBytes(...names));
+}
+
+export function subjectKeyIdentifierValue(keyId: Uint8Array): Uint8Array {
+  return encodeTlv(0x04, keyId);
+}
+
+export function authorityKeyIdentifierValue(keyId: Uint8Array): Uint8Array {
+  return encodeTlv(0x30, encodeTlv(0x80, keyId));
+}

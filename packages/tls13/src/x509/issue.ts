@@ -1,0 +1,225 @@
+// Issuing certificates: build the TBSCertificate, sign it through the provider, and (optionally)
+// grow it to an exact DER size with a non-critical private padding extension.
+
+import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
+import {
+  Extension,
+  Extensions,
+  Name,
+  SubjectPublicKeyInfo,
+  TBSCertificate,
+  Validity,
+  Version,
+} from "@peculiar/asn1-x509";
+import type { CryptoProvider, PrivateKey, PublicKey } from "../crypto/provider.js";
+import type { SignatureSchemeName } from "../wire/codepoints.js";
+import { defaultCertificateSignatureScheme, signatureAlgorithmFor } from "./algorithms.js";
+import { type Certificate, EKU, EXT, type KeyUsageName, parseCertificate } from "./certificate.js";
+import { children, concatBytes, encodeTlv, readTlv, tlvSize } from "./der.js";
+import {
+  authorityKeyIdentifierValue,
+  basicConstraintsValue,
+  extKeyUsageValue,
+  keyUsageValue,
+  subjectAltNameValue,
+  subjectKeyIdentifierValue,
+} from "./extensions.js";
+import { buildName } from "./names.js";
+import { expandSeed } from "./seeded.js";
+
+/**
+ * The padding extension: a UUID-derived OID (ITU-T X.667 arc 2.25, free to use without
+ * registration), never critical, so every verifier skips it. Its value is SEQUENCE { OCTET STRING,
+ * OCTET STRING } of pseudo-random bytes: random so certificate compression cannot erase it (the
+ * keys and signatures it stands in for do not compress either); two strings so every exact size is
+ * reachable despite DER length fields that grow in steps.
+ */
+export const PADDING_EXTENSION_OID = "2.25.236547745546919155126545622554268722293";
+
+export interface IssueCertificateOptions {
+  /** Subject: a Name, or ordered attribute pairs, e.g. [["O", "pqtls"], ["CN", "leaf"]]. */
+  subject: Name | ReadonlyArray<readonly [string, string]>;
+  publicKey: PublicKey;
+  /** The issuing CA's certificate; omit for a self-signed certificate (then signingKey is the subject's own). */
+  issuer?: Certificate;
+  signingKey: PrivateKey;
+  provider: CryptoProvider;
+  notBefore: Date;
+  notAfter: Date;
+  /** Positive serial number bytes; default derived from the subject name and key (reproducible). */
+  serialNumber?: Uint8Array;
+  isCA?: boolean;
+  /** basicConstraints pathLenConstraint (CAs only). */
+  pathLen?: number;
+  /** Default: CAs keyCertSign+cRLSign, others digitalSignature. */
+  keyUsage?: KeyUsageName[];
+  /** Default: non-CAs serverAuth+clientAuth, CAs none. [] leaves the extension out. */
+  extKeyUsage?: string[];
+  dnsNames?: string[];
+  ipAddresses?: string[];
+  /** Scheme for the certificate signature; default by the signing key (RSA: rsa_pkcs1_sha256). */
+  signatureScheme?: SignatureSchemeName;
+  /** Grow the certificate to exactly this many DER bytes with the padding extension. */
+  padTo?: number;
+  /** Extra extensions, appended as given (e.g. an unknown critical one, for tests). */
+  extraExtensions?: Array<{ oid: string; critical: boolean; value: Uint8Array }>;
+}
+
+/** Padding extension sizes: `small` (0..127) fine-tunes the size, `bulk` carries the rest. */
+interface Padding {
+  small: number;
+  bulk: number;
+}
+
+/** Issues (signs) one certificate and returns it parsed. */
+export function issueCertificate(o: IssueCertificateOptions): Certificate {
+  const scheme = o.signatureScheme ?? defaultCertificateSignatureScheme(o.signingKey.algorithm);
+  const signer = o.provider.signatures[scheme];
+  if (!signer) throw new Error(`provider "${o.provider.name}" cannot sign ${scheme}`);
+  const signatureAlgorithm = new Uint8Array(AsnConvert.serialize(signatureAlgorithmFor(scheme)));
+  const tbsFor = tbsBuilder(o, scheme);
+  const sign = (tbs: Uint8Array) => {
+    const sig = signer.sign(o.signingKey, tbs);
+    return encodeTlv(
+      0x30,
+      concatBytes(tbs, signatureAlgorithm, encodeTlv(0x03, concatBytes(Uint8Array.of(0), sig))),
+    );
+  };
+
+  const plain = sign(tbsFor(undefined));
+  if (o.padTo === undefined || o.padTo === plain.length) return parseCertificate(plain);
+  const target = o.padTo;
+  const minimum = sign(tbsFor({ small: 0, bulk: 0 })).length;
+  if (target < minimum)
+    throw new Error(
+      `cannot pad certificate "${subjectLabel(o)}" to ${target} bytes: it is ${plain.length} bytes and padding adds at least ${minimum - plain.length}`,
+    );
+  if (target > 0xffffff) throw new Error(`certificate size ${target} exceeds the TLS limit of 2^24-1 bytes`);
+
+  // Certificate size = SEQUENCE header + tbs + signatureAlgorithm + BIT STRING(signature). The
+  // signature length is known after one signing (fixed for RSA, EdDSA, ML-DSA; ECDSA varies by a
+  // byte or two, so we re-sign with a nudged padding until it lands).
+  let sigLength = signatureLength(plain);
+  const predict = (p: Padding) => {
+    const tbsLength = tbsFor(p).length;
+    return tlvSize(tbsLength + signatureAlgorithm.length + tlvSize(1 + sigLength));
+  };
+  const tried = new Set<string>();
+  for (let small = 0; small < 128; small++) {
+    const bulk = solveBulk(predict, small, target);
+    if (bulk === undefined) continue;
+    const key = `${small}/${bulk}`;
+    if (tried.has(key)) continue;
+    tried.add(key);
+    const der = sign(tbsFor({ small, bulk }));
+    if (der.length === target) return parseCertificate(der);
+    // ECDSA: learn the length this signature had and try the next fine-tuning value.
+    sigLength = signatureLength(der);
+  }
+  throw new Error(`could not pad certificate "${subjectLabel(o)}" to exactly ${target} bytes`);
+}
+
+/** Length of the signature inside a certificate's signatureValue BIT STRING. */
+function signatureLength(der: Uint8Array): number {
+  const parts = children(der, readTlv(der, 0));
+  return parts[2].contentLength - 1;
+}
+
+/** The bulk padding size that makes predict() hit target for this small size, if one exists. */
+function solveBulk(predict: (p: Padding) => number, small: number, target: number): number | undefined {
+  let bulk = Math.max(0, target - predict({ small, bulk: 0 }));
+  for (let i = 0; i < 8; i++) {
+    const size = predict({ small, bulk });
+    if (size === target) return bulk;
+    const next = bulk + (target - size);
+    if (next < 0 || next === bulk) return undefined;
+    if (size > target && predict({ small, bulk: next }) < target) return undefined; // a DER length step
+    bulk = next;
+  }
+  return undefined;
+}
+
+function subjectLabel(o: IssueCertificateOptions): string {
+  return o.subject instanceof Name ? "certificate" : o.subject.map(([k, v]) => `${k}=${v}`).join(", ");
+}
+
+/** SHA-256 of the subjectPublicKey bits, first 160 bits (RFC 7093 §2 method 1). */
+export function keyIdentifier(publicKey: PublicKey, provider: CryptoProvider): Uint8Array {
+  const spki = AsnConvert.parse(publicKey.spki, SubjectPublicKeyInfo);
+  return provider.hashes.sha256.digest(new Uint8Array(spki.subjectPublicKey)).slice(0, 20);
+}
+
+function tbsBuilder(
+  o: IssueCertificateOptions,
+  scheme: SignatureSchemeName,
+): (p: Padding | undefined) => Uint8Array {
+  const subject = o.subject instanceof Name ? o.subject : buildName(o.subject);
+  const subjectDer = new Uint8Array(AsnConvert.serialize(subject));
+  const issuerName = o.issuer ? AsnConvert.parse(o.issuer.subjectDer, Name) : subject;
+  const isCA = o.isCA ?? false;
+  const ski = keyIdentifier(o.publicKey, o.provider);
+  const aki = o.issuer ? (o.issuer.subjectKeyId ?? keyIdentifier(o.issuer.publicKey, o.provider)) : ski;
+  const serial = o.serialNumber ?? defaultSerial(subjectDer, o.publicKey, o.provider);
+  if (serial.length === 0 || serial.length > 20) throw new Error("serial number must be 1..20 bytes");
+
+  const base: Array<[string, boolean, Uint8Array]> = [
+    [EXT.basicConstraints, true, basicConstraintsValue(isCA, isCA ? o.pathLen : undefined)],
+    [
+      EXT.keyUsage,
+      true,
+      keyUsageValue(o.keyUsage ?? (isCA ? ["keyCertSign", "cRLSign"] : ["digitalSignature"])),
+    ],
+  ];
+  const eku = o.extKeyUsage ?? (isCA ? [] : [EKU.serverAuth, EKU.clientAuth]);
+  if (eku.length) base.push([EXT.extKeyUsage, false, extKeyUsageValue(eku)]);
+  if (o.dnsNames?.length || o.ipAddresses?.length)
+    base.push([EXT.subjectAltName, false, subjectAltNameValue(o.dnsNames ?? [], o.ipAddresses ?? [])]);
+  base.push([EXT.subjectKeyIdentifier, false, subjectKeyIdentifierValue(ski)]);
+  if (o.issuer || !isCA) base.push([EXT.authorityKeyIdentifier, false, authorityKeyIdentifierValue(aki)]);
+  for (const e of o.extraExtensions ?? []) base.push([e.oid, e.critical, e.value]);
+
+  let fillCache: Uint8Array = new Uint8Array(0);
+  const filler = (n: number): Uint8Array => {
+    if (fillCache.length < n)
+      fillCache = expandSeed(concatBytes(subjectDer, o.publicKey.spki), "padding", n * 2);
+    return fillCache.subarray(0, n);
+  };
+  const spki = AsnConvert.parse(o.publicKey.spki, SubjectPublicKeyInfo);
+  const algorithm = signatureAlgorithmFor(scheme);
+
+  return (p) => {
+    const list = base.map(
+      ([oid, critical, value]) => new Extension({ extnID: oid, critical, extnValue: new OctetString(value) }),
+    );
+    if (p) {
+      const value = encodeTlv(
+        0x30,
+        concatBytes(
+          encodeTlv(0x04, filler(p.small)),
+          encodeTlv(0x04, filler(p.bulk + p.small).subarray(p.small)),
+        ),
+      );
+      list.push(
+        new Extension({ extnID: PADDING_EXTENSION_OID, critical: false, extnValue: new OctetString(value) }),
+      );
+    }
+    const tbs = new TBSCertificate({
+      version: Version.v3,
+      serialNumber: new Uint8Array(serial).buffer,
+      signature: algorithm,
+      issuer: issuerName,
+      validity: new Validity({ notBefore: o.notBefore, notAfter: o.notAfter }),
+      subject,
+      subjectPublicKeyInfo: spki,
+      extensions: new Extensions(list),
+    });
+    return new Uint8Array(AsnConvert.serialize(tbs));
+  };
+}
+
+/** 16 bytes from SHA-256(subject ‖ SPKI), top bit clear so the INTEGER stays positive, never zero. */
+function defaultSerial(subjectDer: Uint8Array, publicKey: PublicKey, provider: CryptoProvider): Uint8Array {
+  const h = provider.hashes.sha256.digest(concatBytes(subjectDer, publicKey.spki)).slice(0, 16);
+  h[0] = (h[0] & 0x7f) | 0x40;
+  return h;
+}
