@@ -290,10 +290,7 @@ export function generateKeyPair(algorithm: KeyAlgorithm, options: GenerateKeyOpt
     case "mldsa87":
       return mldsaKeyFromSeed(algorithm, expandSeed(seed, algorithm, 32));
     case "ed25519":
-      return canonicalPkcs8(
-        algorithm,
-        privateKeyInfo("ed25519", encodeTlv(0x04, expandSeed(seed, algorithm, 32))),
-      );
+      return canonicalPkcs8(privateKeyInfo("ed25519", encodeTlv(0x04, expandSeed(seed, algorithm, 32))));
     case "p256":
     case "p384": {
       const scalar = ecScalarFromSeed(algorithm, seed);
