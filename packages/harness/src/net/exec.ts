@@ -13,7 +13,9 @@ export class CommandError extends Error {
     readonly result: ExecResult,
   ) {
     const why = (result.stderr || result.stdout).trim().split("\n")[0] || `exit code ${result.code}`;
-    super(`${argv.join(" ")}: ${why}`);
+    // Scripts (sh -c ...) are long and multi-line: name the command, not the script.
+    const shown = argv.map((a) => (a.includes("\n") || a.length > 80 ? "<script>" : a)).join(" ");
+    super(`${shown}: ${why}`);
     this.name = "CommandError";
   }
 }
