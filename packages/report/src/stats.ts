@@ -148,7 +148,7 @@ export function percentileFlags(
 }
 
 function pct(share: number): string {
-  return `${(100 * share).toFixed(share < 0.1 ? 1 : 0)} %`;
+  return `${(100 * share).toFixed(1)} %`;
 }
 
 export function metricStats(

@@ -1,0 +1,237 @@
+// The JSON summary on synthetic rows with known distributions: every statistic and % increase
+// agrees with an independent computation, intervals bracket the truth and repeat under the seed,
+// small or failure-ridden cells are flagged, failures are counted and never averaged in.
+
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseResults } from "../src/load.js";
+import { writeReport } from "../src/report.js";
+import type { Row } from "../src/row.js";
+import { metricValue, PERCENTILE_NAMES, PERCENTILES } from "../src/stats.js";
+import { type ReportSummary, summarize } from "../src/summary.js";
+import { exponential, jsonl, meta, mulberry32, rowsFor } from "./synth.js";
+
+const dir = mkdtempSync(join(tmpdir(), "pqtls-report-summary-"));
+
+/** Hyndman & Fan's type 7 in their own 1-based notation: j = floor(np + m), m = 1 - p, g = np + m - j. */
+function refQuantile(values: number[], p: number): number {
+  const x = [...values].sort((a, b) => a - b);
+  const n = x.length;
+  const m = 1 - p;
+  const j = Math.floor(n * p + m);
+  const g = n * p + m - j;
+  const xj = x[j - 1];
+  const xj1 = x[Math.min(j, n - 1)];
+  return (1 - g) * xj + g * xj1;
+}
+
+function refMean(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+function refStdev(xs: number[]): number {
+  const m = refMean(xs);
+  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
+}
+
+const rand = mulberry32(2024);
+const CLASSIC = { kex: "x25519", chain: "rsa2048" };
+const PQ = { kex: "X25519MLKEM768", chain: "mldsa65" };
+
+function dataset(): Row[] {
+  const rows: Row[] = [];
+  for (const bytes of [0, 10240]) {
+    // Variant = 1.2 × baseline in distribution: every percentile's true increase is 20 %.
+    const base = exponential(400, 8, 80, rand);
+    const pq = exponential(400, 8, 80, rand).map((x) => 1.2 * x);
+    rows.push(...rowsFor({ ...CLASSIC, bytes, handshake: base, ttlb: base.map((x) => x + 100) }));
+    rows.push(...rowsFor({ ...PQ, bytes, handshake: pq, ttlb: pq.map((x) => x + 100) }));
+    // Mixed variants: neither PQ+PQ nor classical+classical, so the default comparison ignores them.
+    rows.push(
+      ...rowsFor({ kex: "X25519MLKEM768", chain: "rsa2048", bytes, handshake: exponential(50, 8, 85, rand) }),
+    );
+    rows.push(
+      ...rowsFor({ kex: "x25519", chain: "mldsa65", bytes, handshake: exponential(50, 8, 90, rand) }),
+    );
+  }
+  // Lossy condition: the baseline loses 5 of 45 attempts, the variant has only 20 samples.
+  rows.push(
+    ...rowsFor({
+      ...CLASSIC,
+      rtt_ms: 200,
+      loss_pct: 10,
+      handshake: exponential(40, 100, 400, rand),
+      failures: 5,
+    }),
+  );
+  rows.push(...rowsFor({ ...PQ, rtt_ms: 200, loss_pct: 10, handshake: exponential(20, 100, 450, rand) }));
+  return rows;
+}
+
+const rows = dataset();
+const input = join(dir, "results.jsonl");
+writeFileSync(input, jsonl(meta(), rows));
+
+async function jsonSummary(extra: Record<string, unknown> = {}): Promise<ReportSummary> {
+  const out = join(dir, `summary-${Math.random().toString(36).slice(2)}.json`);
+  await writeReport([input], { out, ...extra });
+  return JSON.parse(readFileSync(out, "utf8"));
+}
+
+let shared: Promise<ReportSummary> | undefined;
+/** The default summary, computed once for the tests that only read it. */
+function defaultSummary(): Promise<ReportSummary> {
+  shared ??= jsonSummary();
+  return shared;
+}
+
+describe("JSON summary", () => {
+  it("has every cell's n, mean, stdev, min, max and percentiles as computed independently", async () => {
+    const s = await defaultSummary();
+    expect(s.cells).toHaveLength(10);
+    for (const cell of s.cells) {
+      const cellRows = rows.filter((r) => r.cell === cell.cell);
+      for (const metric of ["handshake_ms", "ttfb_ms", "ttlb_ms"] as const) {
+        const xs = cellRows.map((r) => metricValue(r, metric)).filter((v): v is number => v !== null);
+        const st = cell.metrics[metric];
+        if (xs.length === 0) {
+          expect(st).toBeUndefined();
+          continue;
+        }
+        expect(st!.n).toBe(xs.length);
+        expect(st!.mean).toBeCloseTo(refMean(xs), 9);
+        expect(st!.stdev).toBeCloseTo(refStdev(xs), 9);
+        expect(st!.min).toBe(Math.min(...xs));
+        expect(st!.max).toBe(Math.max(...xs));
+        PERCENTILES.forEach((p, i) => {
+          expect(st!.percentiles[PERCENTILE_NAMES[i]]).toBeCloseTo(refQuantile(xs, p), 9);
+        });
+        expect(st!.median_ci.low).toBeLessThanOrEqual(st!.percentiles.p50);
+        expect(st!.median_ci.high).toBeGreaterThanOrEqual(st!.percentiles.p50);
+      }
+    }
+  });
+
+  it("counts failures and leaves them out of every statistic", async () => {
+    const s = await defaultSummary();
+    const lossy = s.cells.find((c) => c.variant.kex === "x25519" && c.condition.loss_pct === 10)!;
+    expect(lossy.attempts).toBe(45);
+    expect(lossy.failures).toBe(5);
+    expect(lossy.errors).toEqual({ timeout: 5 });
+    expect(lossy.metrics.handshake_ms!.n).toBe(40);
+    const ok = rows.filter((r) => r.cell === lossy.cell && r.ok).map((r) => r.handshake_ms!);
+    expect(lossy.metrics.handshake_ms!.mean).toBeCloseTo(refMean(ok), 9);
+    expect(lossy.metrics.handshake_ms!.flags.p50).toContain("11.1 % of attempts failed");
+    expect(lossy.metrics.handshake_ms!.flags.p90).toContain(
+      "11.1 % of attempts failed, reaching into the p90 tail",
+    );
+  });
+
+  it("flags percentiles of a cell with too few samples", async () => {
+    const s = await defaultSummary();
+    const small = s.cells.find((c) => c.variant.kex === PQ.kex && c.condition.loss_pct === 10)!;
+    const st = small.metrics.handshake_ms!;
+    expect(st.n).toBe(20);
+    expect(st.flags.p50).toEqual([]);
+    expect(st.flags.p75).toEqual([]);
+    expect(st.flags.p90).toEqual(["too few samples for p90: n = 20 < 30"]);
+    expect(st.flags.p99).toEqual(["too few samples for p99: n = 20 < 300"]);
+    const big = s.cells.find((c) => c.variant.kex === PQ.kex && c.bytes === 0 && c.condition.loss_pct === 0)!;
+    expect(big.metrics.handshake_ms!.flags.p90).toEqual([]);
+  });
+
+  it("compares only PQ kex + PQ chain with classical + classical by default, with independent % increases", async () => {
+    const s = await defaultSummary();
+    expect(s.comparisons).toHaveLength(3);
+    for (const c of s.comparisons) {
+      expect(c.variant.variant).toEqual(PQ);
+      expect(c.baseline.variant).toEqual(CLASSIC);
+      for (const metric of ["handshake_ms", "ttlb_ms"] as const) {
+        const vals = (cell: string) =>
+          rows
+            .filter((r) => r.cell === cell)
+            .map((r) => metricValue(r, metric))
+            .filter((v): v is number => v !== null);
+        const b = vals(c.baseline.cell);
+        const v = vals(c.variant.cell);
+        PERCENTILES.forEach((p, i) => {
+          const x = c.metrics[metric]![PERCENTILE_NAMES[i]];
+          const want = (refQuantile(v, p) / refQuantile(b, p) - 1) * 100;
+          expect(x.increase_pct).toBeCloseTo(want, 9);
+          expect(x.baseline).toBeCloseTo(refQuantile(b, p), 9);
+          expect(x.ci.low).toBeLessThanOrEqual(x.ci.high);
+        });
+      }
+    }
+  });
+
+  it("gives % increase intervals that bracket the true 20 % where samples are plentiful", async () => {
+    const s = await defaultSummary();
+    for (const c of s.comparisons.filter((x) => x.condition.loss_pct === 0)) {
+      const p50 = c.metrics.handshake_ms!.p50;
+      expect(p50.ci.low).toBeLessThan(20);
+      expect(p50.ci.high).toBeGreaterThan(20);
+      expect(p50.flags).toEqual([]);
+    }
+    const lossy = s.comparisons.find((x) => x.condition.loss_pct === 10)!;
+    expect(lossy.metrics.handshake_ms!.p90.flags).toEqual(
+      expect.arrayContaining(["variant: too few samples for p90: n = 20 < 30"]),
+    );
+  });
+
+  it("is reproducible under the seed, and the seed matters", async () => {
+    const a = await jsonSummary({ seed: 5 });
+    const b = await jsonSummary({ seed: 5 });
+    const c = await jsonSummary({ seed: 6 });
+    expect(b.comparisons).toEqual(a.comparisons);
+    expect(b.cells).toEqual(a.cells);
+    expect(c.comparisons[0].metrics.handshake_ms!.p50.ci).not.toEqual(
+      a.comparisons[0].metrics.handshake_ms!.p50.ci,
+    );
+    // Without --seed the run's seed from the meta line is used.
+    expect((await defaultSummary()).method.bootstrap.seed).toBe(42);
+  });
+
+  it("has the figure tables: handshake increase per condition, TTLB increase per size, CDFs", async () => {
+    const s = await defaultSummary();
+    expect(s.figures.handshake_increase.map((r) => [r.label, r.bytes])).toEqual([
+      ["RTT 35 ms, loss 0 %", 0],
+      ["RTT 200 ms, loss 10 %", 0],
+    ]);
+    const series = s.figures.ttlb_increase.find((x) => x.condition.loss_pct === 0)!;
+    expect(series.points.map((p) => p.bytes)).toEqual([0, 10240]);
+    const cmp = s.comparisons.find((c) => c.bytes === 10240)!;
+    expect(series.points[1].increase.p75).toEqual(cmp.metrics.ttlb_ms!.p75);
+    const cdf = s.figures.ttlb_cdf.find((x) => x.bytes === 10240 && x.variant.kex === PQ.kex)!;
+    expect(cdf.n).toBe(400);
+    expect(cdf.points.at(-1)!.fraction).toBe(1);
+    expect(cdf.points.every((pt, i, a) => i === 0 || pt.ms >= a[i - 1].ms)).toBe(true);
+  });
+});
+
+describe("selectors", () => {
+  const loaded = () => parseResults(readFileSync(input, "utf8"), "results.jsonl");
+
+  it("--baseline / --variant pick exact variants", () => {
+    const s = summarize(loaded(), {
+      baseline: "kex=x25519,chain=rsa2048",
+      variant: "kex=X25519MLKEM768,chain=rsa2048",
+    });
+    expect(s.comparisons).toHaveLength(2);
+    for (const c of s.comparisons)
+      expect(c.variant.variant).toEqual({ kex: "X25519MLKEM768", chain: "rsa2048" });
+  });
+
+  it("a baseline matching several variants in a condition is a note, not a guess", () => {
+    const s = summarize(loaded(), { baseline: "kex=x25519", variant: "kex=pq,chain=pq" });
+    expect(s.comparisons.filter((c) => c.condition.loss_pct === 0)).toHaveLength(0);
+    expect(s.notes.some((n) => /several baselines match "kex=x25519"/.test(n))).toBe(true);
+  });
+
+  it("a malformed selector is a one-line error", () => {
+    expect(() => summarize(loaded(), { baseline: "kex" })).toThrow(/--baseline: "kex" is not key=value/);
+    expect(() => summarize(loaded(), { variant: "group=x" })).toThrow(/--variant: unknown key "group"/);
+  });
+});
