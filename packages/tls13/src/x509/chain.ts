@@ -5,7 +5,7 @@
 import { nobleProvider } from "../crypto/noble/index.js";
 import type { CryptoProvider, KeyAlgorithm, PrivateKey } from "../crypto/provider.js";
 import type { Certificate } from "./certificate.js";
-import { type IssueCertificateOptions, issueCertificate } from "./issue.js";
+import { type IssueCertificateOptions, issueCertificate, padCertificate } from "./issue.js";
 import { generateKeyPair } from "./keys.js";
 import type { Seed } from "./seeded.js";
 
@@ -104,7 +104,6 @@ export function generateChain(o: GenerateChainOptions): GeneratedChain {
       ? (o.hostnames[0] ?? o.ipAddresses![0])
       : `pqtls ${algorithmNameOf(algorithms[i])} ${roles[i]}`;
 
-  const issueOptions: IssueCertificateOptions[] = [];
   const certs: Certificate[] = [];
   for (let i = 0; i < o.depth; i++) {
     const isLeaf = i === o.depth - 1;
@@ -124,17 +123,17 @@ export function generateChain(o: GenerateChainOptions): GeneratedChain {
       ...(!isLeaf ? { pathLen: o.depth - 2 - i } : {}),
       ...(isLeaf ? { dnsNames: o.hostnames, ipAddresses: o.ipAddresses ?? [] } : {}),
     };
-    issueOptions.push(opts);
     certs.push(issueCertificate(opts));
   }
 
   // Leaf first from here on.
   const certificates = certs.reverse();
   const keysLeafFirst = [...keys].reverse();
-  const optionsLeafFirst = issueOptions.reverse();
+  // Who signed each certificate (leaf first): the next one up, or itself at the root.
+  const issuerKeys = keysLeafFirst.map((_, i) => keysLeafFirst[Math.min(i + 1, keysLeafFirst.length - 1)]);
   const sendCount = o.includeRoot || o.depth === 1 ? o.depth : o.depth - 1;
   if (o.padTo !== undefined) {
-    const padded = padChain(certificates.slice(0, sendCount), optionsLeafFirst.slice(0, sendCount), o.padTo);
+    const padded = padChain(certificates.slice(0, sendCount), issuerKeys, o.padTo, provider);
     // A padded CA keeps its name and key, so the certificates it issued still verify.
     for (let i = 0; i < padded.length; i++) certificates[i] = padded[i];
   }
@@ -175,15 +174,18 @@ export function chainWireSize(chain: ReadonlyArray<{ der: Uint8Array }>): number
 }
 
 /**
- * Re-issues the certificates (same keys, names, issuers) with padding so chainWireSize() is exactly
- * `total`. The extra bytes are spread evenly over the certificates (the last takes the rounding);
- * when the total is too small for that, all of it goes to the leaf.
+ * Re-signs the certificates (same fields, same issuers) with padding so chainWireSize() is exactly
+ * `total`. `issuerKeys[i]` is the key that signed chain[i] (for a self-signed one, its own key).
+ * The extra bytes are spread evenly over the certificates (the last takes the rounding); when the
+ * total is too small for that, all of it goes to the leaf.
  */
 export function padChain(
   chain: Certificate[],
-  options: IssueCertificateOptions[],
+  issuerKeys: PrivateKey[],
   total: number,
+  provider: CryptoProvider = nobleProvider,
 ): Certificate[] {
+  if (issuerKeys.length < chain.length) throw new Error("padChain needs the issuer key of every certificate");
   const current = chainWireSize(chain);
   const extra = total - current;
   if (extra === 0) return chain;
@@ -194,6 +196,6 @@ export function padChain(
   return chain.map((cert, i) => {
     if (i >= spread) return cert;
     const add = i === spread - 1 ? extra - share * (spread - 1) : share;
-    return issueCertificate({ ...options[i], padTo: cert.der.length + add });
+    return padCertificate(cert, issuerKeys[i], cert.der.length + add, provider);
   });
 }

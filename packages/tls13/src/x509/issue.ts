@@ -13,7 +13,11 @@ import {
 } from "@peculiar/asn1-x509";
 import type { CryptoProvider, PrivateKey, PublicKey } from "../crypto/provider.js";
 import type { SignatureSchemeName } from "../wire/codepoints.js";
-import { defaultCertificateSignatureScheme, signatureAlgorithmFor } from "./algorithms.js";
+import {
+  defaultCertificateSignatureScheme,
+  schemeForIssuerKey,
+  signatureAlgorithmFor,
+} from "./algorithms.js";
 import { type Certificate, EKU, EXT, type KeyUsageName, parseCertificate } from "./certificate.js";
 import { children, concatBytes, encodeTlv, readTlv, tlvSize } from "./der.js";
 import {
@@ -74,12 +78,53 @@ interface Padding {
 /** Issues (signs) one certificate and returns it parsed. */
 export function issueCertificate(o: IssueCertificateOptions): Certificate {
   const scheme = o.signatureScheme ?? defaultCertificateSignatureScheme(o.signingKey.algorithm);
-  const signer = o.provider.signatures[scheme];
-  if (!signer) throw new Error(`provider "${o.provider.name}" cannot sign ${scheme}`);
+  return signToSize(tbsBuilder(o, scheme), scheme, o.signingKey, o.provider, o.padTo, subjectLabel(o));
+}
+
+/**
+ * Re-signs an existing certificate with its issuer's key, padded (or re-padded) to exactly `padTo`
+ * DER bytes; every other field stays as it was. This is how fixture chains are shaped to a size
+ * without regenerating keys: the issuer's key is all it needs.
+ */
+export function padCertificate(
+  cert: Certificate,
+  issuerKey: PrivateKey,
+  padTo: number,
+  provider: CryptoProvider,
+): Certificate {
+  const scheme = schemeForIssuerKey(cert.signatureScheme, issuerKey.algorithm);
+  const original = AsnConvert.parse(cert.tbs, TBSCertificate);
+  const kept = (original.extensions ?? []).filter((e) => e.extnID !== PADDING_EXTENSION_OID);
+  const algorithm = signatureAlgorithmFor(scheme);
+  const filler = paddingFiller(cert.subjectDer, cert.publicKey.spki);
+  const tbsFor = (p: Padding | undefined) => {
+    const list = [...kept];
+    if (p) list.push(paddingExtension(p, filler));
+    const tbs = new TBSCertificate({ ...original, signature: algorithm, extensions: new Extensions(list) });
+    return new Uint8Array(AsnConvert.serialize(tbs));
+  };
+  return signToSize(tbsFor, scheme, issuerKey, provider, padTo, cert.subject);
+}
+
+/**
+ * Signs tbsFor(undefined), or — with padTo — finds the padding that makes the signed certificate
+ * exactly padTo bytes. Certificate size = SEQUENCE header + tbs + signatureAlgorithm +
+ * BIT STRING(signature); the signature length is known after one signing (fixed for RSA, EdDSA
+ * and ML-DSA; ECDSA varies by a byte or two, so we re-sign with a nudged padding until it lands).
+ */
+function signToSize(
+  tbsFor: (p: Padding | undefined) => Uint8Array,
+  scheme: SignatureSchemeName,
+  signingKey: PrivateKey,
+  provider: CryptoProvider,
+  padTo: number | undefined,
+  label: string,
+): Certificate {
+  const signer = provider.signatures[scheme];
+  if (!signer) throw new Error(`provider "${provider.name}" cannot sign ${scheme}`);
   const signatureAlgorithm = new Uint8Array(AsnConvert.serialize(signatureAlgorithmFor(scheme)));
-  const tbsFor = tbsBuilder(o, scheme);
   const sign = (tbs: Uint8Array) => {
-    const sig = signer.sign(o.signingKey, tbs);
+    const sig = signer.sign(signingKey, tbs);
     return encodeTlv(
       0x30,
       concatBytes(tbs, signatureAlgorithm, encodeTlv(0x03, concatBytes(Uint8Array.of(0), sig))),
@@ -87,18 +132,15 @@ export function issueCertificate(o: IssueCertificateOptions): Certificate {
   };
 
   const plain = sign(tbsFor(undefined));
-  if (o.padTo === undefined || o.padTo === plain.length) return parseCertificate(plain);
-  const target = o.padTo;
+  if (padTo === undefined || padTo === plain.length) return parseCertificate(plain);
+  const target = padTo;
   const minimum = sign(tbsFor({ small: 0, bulk: 0 })).length;
-  if (target < minimum)
+  if (!Number.isInteger(target) || target < minimum)
     throw new Error(
-      `cannot pad certificate "${subjectLabel(o)}" to ${target} bytes: it is ${plain.length} bytes and padding adds at least ${minimum - plain.length}`,
+      `cannot pad certificate "${label}" to ${target} bytes: it is ${plain.length} bytes and padding adds at least ${minimum - plain.length}`,
     );
   if (target > 0xffffff) throw new Error(`certificate size ${target} exceeds the TLS limit of 2^24-1 bytes`);
 
-  // Certificate size = SEQUENCE header + tbs + signatureAlgorithm + BIT STRING(signature). The
-  // signature length is known after one signing (fixed for RSA, EdDSA, ML-DSA; ECDSA varies by a
-  // byte or two, so we re-sign with a nudged padding until it lands).
   let sigLength = signatureLength(plain);
   const predict = (p: Padding) => {
     const tbsLength = tbsFor(p).length;
@@ -116,7 +158,25 @@ export function issueCertificate(o: IssueCertificateOptions): Certificate {
     // ECDSA: learn the length this signature had and try the next fine-tuning value.
     sigLength = signatureLength(der);
   }
-  throw new Error(`could not pad certificate "${subjectLabel(o)}" to exactly ${target} bytes`);
+  throw new Error(`could not pad certificate "${label}" to exactly ${target} bytes`);
+}
+
+/** Pseudo-random filler bytes fixed by the certificate's subject and key (reproducible). */
+function paddingFiller(subjectDer: Uint8Array, spki: Uint8Array): (n: number) => Uint8Array {
+  let cache: Uint8Array = new Uint8Array(0);
+  return (n) => {
+    if (cache.length < n) cache = expandSeed(concatBytes(subjectDer, spki), "padding", n * 2);
+    return cache.subarray(0, n);
+  };
+}
+
+function paddingExtension(p: Padding, filler: (n: number) => Uint8Array): Extension {
+  const bytes = filler(p.small + p.bulk);
+  const value = encodeTlv(
+    0x30,
+    concatBytes(encodeTlv(0x04, bytes.subarray(0, p.small)), encodeTlv(0x04, bytes.subarray(p.small))),
+  );
+  return new Extension({ extnID: PADDING_EXTENSION_OID, critical: false, extnValue: new OctetString(value) });
 }
 
 /** Length of the signature inside a certificate's signatureValue BIT STRING. */
@@ -178,12 +238,7 @@ function tbsBuilder(
   if (o.issuer || !isCA) base.push([EXT.authorityKeyIdentifier, false, authorityKeyIdentifierValue(aki)]);
   for (const e of o.extraExtensions ?? []) base.push([e.oid, e.critical, e.value]);
 
-  let fillCache: Uint8Array = new Uint8Array(0);
-  const filler = (n: number): Uint8Array => {
-    if (fillCache.length < n)
-      fillCache = expandSeed(concatBytes(subjectDer, o.publicKey.spki), "padding", n * 2);
-    return fillCache.subarray(0, n);
-  };
+  const filler = paddingFiller(subjectDer, o.publicKey.spki);
   const spki = AsnConvert.parse(o.publicKey.spki, SubjectPublicKeyInfo);
   const algorithm = signatureAlgorithmFor(scheme);
 
@@ -191,18 +246,7 @@ function tbsBuilder(
     const list = base.map(
       ([oid, critical, value]) => new Extension({ extnID: oid, critical, extnValue: new OctetString(value) }),
     );
-    if (p) {
-      const value = encodeTlv(
-        0x30,
-        concatBytes(
-          encodeTlv(0x04, filler(p.small)),
-          encodeTlv(0x04, filler(p.bulk + p.small).subarray(p.small)),
-        ),
-      );
-      list.push(
-        new Extension({ extnID: PADDING_EXTENSION_OID, critical: false, extnValue: new OctetString(value) }),
-      );
-    }
+    if (p) list.push(paddingExtension(p, filler));
     const tbs = new TBSCertificate({
       version: Version.v3,
       serialNumber: new Uint8Array(serial).buffer,
