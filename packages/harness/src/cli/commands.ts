@@ -1,7 +1,8 @@
 // Every `pqtls` command, in the order `pqtls --help` lists them. Add one line per command file.
 import type { Command } from "commander";
 import { register as registerReport } from "./report.js";
+import { register as registerRun } from "./run.js";
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerReport];
+export const commands: RegisterCommand[] = [registerRun, registerReport];

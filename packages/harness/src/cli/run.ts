@@ -1,0 +1,150 @@
+// `pqtls run`: the main job. Resolves preset + config file + flags (same keys everywhere), plans
+// the matrix, runs it on K lanes writing JSONL as it goes, then writes the markdown report.
+
+import { mkdirSync } from "node:fs";
+import { basename, dirname, extname, join } from "node:path";
+import type { Command } from "commander";
+import type { ConfigLayer } from "../run/config.js";
+import { CONFIG_KEYS } from "../run/keys.js";
+import type { Plan } from "../run/plan.js";
+import type { RunResult } from "../run/runner.js";
+import { CliError } from "./errors.js";
+
+/** Flags that are config keys (comma-separated lists where the key is an axis). */
+const FLAG_KEYS = Object.keys(CONFIG_KEYS).filter((k) => k !== "links" && k !== "description");
+
+function flagName(key: string): string {
+  return `--${key.replace(/_/g, "-")}`;
+}
+
+function formatDuration(seconds: number): string {
+  if (seconds < 90) return `${Math.round(seconds)} s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+export function describePlan(plan: Plan, lanes: number): string {
+  const lines = [
+    `plan: ${plan.cells.length} cells in ${plan.groups.length} link settings, ${plan.samples} samples + ${plan.warmups} warm-ups each`,
+    `connections: ${plan.connections} recorded, ${plan.totalConnections} with warm-ups, on ${Math.min(lanes, plan.units.length)} lane(s)`,
+    `estimated duration: ${formatDuration(plan.estimatedSeconds)}`,
+  ];
+  for (const g of plan.groups) {
+    lines.push(`link ${g.key}`);
+    for (const c of g.cells) lines.push(`  ${c.engine} ${c.kex} ${c.chain} ${c.suite} bytes=${c.bytes}`);
+  }
+  return lines.join("\n");
+}
+
+function defaultOut(name: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return join("results", `${name}-${stamp}.jsonl`);
+}
+
+interface RunFlags {
+  preset?: string;
+  config?: string;
+  out?: string;
+  resume?: boolean;
+  dryRun?: boolean;
+  quiet?: boolean;
+  report?: string | false;
+  [key: string]: unknown;
+}
+
+export async function runCommand(flags: RunFlags, argv: string[]): Promise<void> {
+  // Loaded here, not at the top: `pqtls --help` and the other commands never load the TLS stack.
+  const { resolveConfig } = await import("../run/config.js");
+  const { loadConfigFile, loadPreset } = await import("../run/presets.js");
+  const { buildPlan } = await import("../run/plan.js");
+  const { runExperiment } = await import("../run/runner.js");
+  const layers: ConfigLayer[] = [];
+  const presetName = flags.preset ?? (flags.config ? null : "quick");
+  if (presetName) layers.push(loadPreset(presetName));
+  if (flags.config) layers.push(loadConfigFile(flags.config));
+  const fromFlags: Record<string, unknown> = {};
+  for (const key of FLAG_KEYS) {
+    const camel = key.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase());
+    if (flags[camel] !== undefined) fromFlags[key] = flags[camel];
+  }
+  layers.push({ source: "flags", values: fromFlags });
+  const config = resolveConfig(layers, presetName);
+  const plan = buildPlan(config);
+
+  if (flags.dryRun) {
+    process.stdout.write(`${describePlan(plan, config.lanes)}\n`);
+    return;
+  }
+  if (flags.resume && !flags.out)
+    throw new CliError("--resume needs --out FILE (the results file to complete)");
+  const out = flags.out ?? defaultOut(presetName ?? basename(flags.config!, extname(flags.config!)));
+  mkdirSync(dirname(out) || ".", { recursive: true });
+
+  const abort = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (!abort.signal.aborted) process.stderr.write(`\n${sig}: stopping, tearing the lanes down...\n`);
+    abort.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const quiet = flags.quiet === true;
+  if (!quiet)
+    process.stderr.write(`${describePlan(plan, config.lanes).split("\n").slice(0, 3).join("\n")}\n`);
+  let result: RunResult;
+  try {
+    result = await runExperiment({
+      config,
+      plan,
+      out,
+      resume: flags.resume === true,
+      progress: quiet ? "quiet" : process.stderr.isTTY ? "bar" : "lines",
+      commandLine: argv,
+      signal: abort.signal,
+    });
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  const summary = `${result.written} rows written (${result.failed} failed)${result.skipped ? `, ${result.skipped} already recorded` : ""} to ${out}`;
+  if (result.interrupted) {
+    process.stderr.write(`interrupted: ${summary}; complete it with: pqtls run ... --resume --out ${out}\n`);
+    process.exitCode = 130;
+    return;
+  }
+  process.stderr.write(`${summary}\n`);
+  if (flags.report === false) return;
+  const reportOut = typeof flags.report === "string" ? flags.report : out.replace(/\.jsonl$/, "") + ".md";
+  const { writeReport } = await import("@pqtls/report");
+  const written = await writeReport([out], { out: reportOut });
+  for (const w of written.warnings) process.stderr.write(`report: ${w}\n`);
+  process.stderr.write(`report: ${written.files[0]}\n`);
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command("run")
+    .description(
+      "run an experiment matrix (a preset, a config file and/or flags) and write JSONL rows and a report",
+    )
+    .option(
+      "--preset <name>",
+      "start from fixtures/presets/NAME.yaml (default: quick, unless --config is given)",
+    )
+    .option(
+      "--config <file>",
+      "YAML or JSON config with the same keys as these flags (applied over the preset)",
+    )
+    .option("--out <file>", "results file (JSONL; default results/<preset>-<time>.jsonl)")
+    .option("--resume", "complete an interrupted run in --out: skip samples already recorded")
+    .option("--dry-run", "print the plan, the number of connections and an estimated duration, then stop")
+    .option("--quiet", "no progress output (for CI)")
+    .option("--report <file>", "markdown report path (default: the results file with .md)")
+    .option("--no-report", "do not write the report");
+  for (const key of FLAG_KEYS) {
+    const value = key === "variants" ? "<kex:chain,...>" : "<values>";
+    cmd.option(`${flagName(key)} ${value}`, CONFIG_KEYS[key as keyof typeof CONFIG_KEYS]);
+  }
+  cmd.action(async (opts: RunFlags) => {
+    await runCommand(opts, process.argv);
+  });
+}

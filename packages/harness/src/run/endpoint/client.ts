@@ -1,0 +1,174 @@
+// The client driver: a long-lived program in the lane's client namespace. It reads one `connect`
+// command per line on stdin, makes that one connection and answers with its measurement. One
+// connection at a time, so the namespace's TCP counters around it belong to it alone.
+//
+// Timers (performance.now, monotonic), all from t0 = just before the TCP connect():
+//   tcp_connect_ms  the TCP socket is connected (SYN-ACK received, ACK sent)
+//   handshake_ms    TLS handshake complete: the client has sent its Finished (secureConnect)
+//   ttfb_ms         first byte of the HTTP response decrypted
+//   ttlb_ms         last body byte decrypted; with bytes = 0 no request is sent and ttlb = handshake
+//   close_ms        the TCP connection is closed
+
+import { readFileSync } from "node:fs";
+import net from "node:net";
+import { performance } from "node:perf_hooks";
+import { createInterface } from "node:readline";
+import { type ClientEngine, loadClientEngine } from "./engine.js";
+import { ResponseReader, requestFor } from "./http.js";
+import type { ClientOptions, ConnectCommand, EndpointMessage, Measurement } from "./protocol.js";
+
+function send(msg: EndpointMessage): void {
+  process.stdout.write(`${JSON.stringify(msg)}\n`);
+}
+
+const round = (ms: number) => Math.round(ms * 1000) / 1000;
+
+function describeError(err: unknown): string {
+  const e = err as { code?: string; message?: string };
+  const text = (e?.message ?? String(err)).split("\n")[0];
+  return e?.code && !text.includes(e.code) ? `${e.code}: ${text}` : text;
+}
+
+const caCache = new Map<string, Buffer>();
+
+export function measure(engine: ClientEngine, cmd: ConnectCommand): Promise<Measurement> {
+  return new Promise((resolve) => {
+    const m: Measurement = {
+      ok: false,
+      error: null,
+      tcp_connect_ms: null,
+      handshake_ms: null,
+      ttfb_ms: null,
+      ttlb_ms: null,
+      close_ms: null,
+      hs_bytes_c2s: null,
+      hs_bytes_s2c: null,
+      group: null,
+      suite: null,
+      body_bytes: 0,
+      local_port: null,
+    };
+    let ca = caCache.get(cmd.caFile);
+    if (!ca) {
+      try {
+        ca = readFileSync(cmd.caFile);
+      } catch (err) {
+        m.error = `cannot read CA ${cmd.caFile}: ${describeError(err)}`;
+        resolve(m);
+        return;
+      }
+      caCache.set(cmd.caFile, ca);
+    }
+    let stage = "tcp connect";
+    let finished = false;
+    let complete = false; // every asked-for byte arrived
+    const reader = new ResponseReader(cmd.bytes);
+
+    const t0 = performance.now();
+    const raw = net.connect({ host: cmd.host, port: cmd.port });
+    raw.setNoDelay(true);
+    let tlsSocket: import("node:stream").Duplex | null = null;
+
+    const finish = (error: string | null) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      if (error !== null && m.error === null) m.error = error;
+      m.ok = m.error === null && complete;
+      if (m.ok === false && m.error === null) m.error = `connection ended during ${stage}`;
+      resolve(m);
+    };
+    const fail = (error: string) => {
+      if (m.error === null) m.error = error;
+      tlsSocket?.destroy();
+      // "close" follows destroy(); finish there so the next connection starts after this one is gone.
+      raw.destroy();
+    };
+    const timer = setTimeout(() => {
+      fail(`timeout after ${cmd.timeoutMs} ms during ${stage}`);
+      // A socket that never closes must not hold the driver: give close a moment, then answer anyway.
+      setTimeout(() => finish(null), 1000).unref();
+    }, cmd.timeoutMs);
+
+    raw.once("close", () => {
+      m.close_ms = round(performance.now() - t0);
+      finish(null);
+    });
+    raw.on("error", (err) => fail(`${stage}: ${describeError(err)}`));
+    raw.once("connect", () => {
+      m.tcp_connect_ms = round(performance.now() - t0);
+      m.local_port = raw.localPort ?? null;
+      stage = "tls handshake";
+      let tls: ReturnType<ClientEngine["connect"]>;
+      try {
+        tls = engine.connect(raw, { servername: cmd.servername, ca: ca!, kex: cmd.kex, suite: cmd.suite });
+      } catch (err) {
+        fail(`${stage}: ${describeError(err)}`);
+        return;
+      }
+      const socket = tls.socket;
+      tlsSocket = socket;
+      socket.on("error", (err) => fail(`${stage}: ${describeError(err)}`));
+      socket.once("secureConnect", () => {
+        m.handshake_ms = round(performance.now() - t0);
+        m.hs_bytes_c2s = raw.bytesWritten;
+        m.hs_bytes_s2c = raw.bytesRead;
+        const n = tls.negotiated();
+        m.group = n.group;
+        m.suite = n.suite;
+        if (m.group !== cmd.kex) return fail(`negotiated group ${m.group}, asked for ${cmd.kex}`);
+        if (cmd.bytes === 0) {
+          // Handshake only, as in the study: the clock stops at handshake completion.
+          m.ttlb_ms = m.handshake_ms;
+          complete = true;
+          stage = "close";
+          socket.end();
+          return;
+        }
+        stage = "response";
+        socket.write(requestFor(cmd.bytes, cmd.servername));
+      });
+      socket.on("data", (chunk: Buffer) => {
+        if (m.ttfb_ms === null) m.ttfb_ms = round(performance.now() - t0);
+        if (complete) return fail(`unexpected ${chunk.length} bytes after the response`);
+        const ev = reader.push(chunk);
+        m.body_bytes = reader.bodyBytes;
+        if (ev.kind === "error") return fail(`response: ${ev.message}`);
+        if (ev.kind === "complete") {
+          m.ttlb_ms = round(performance.now() - t0);
+          complete = true;
+          stage = "close";
+          socket.end();
+        }
+      });
+      socket.on("end", () => {
+        if (!complete)
+          fail(`server closed during ${stage} after ${reader.bodyBytes} of ${cmd.bytes} body bytes`);
+      });
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const options = JSON.parse(process.argv[2] ?? "{}") as ClientOptions;
+  const engine = await loadClientEngine(options.engine);
+  send({
+    type: "ready",
+    pid: process.pid,
+    versions: { node: process.versions.node, openssl: process.versions.openssl },
+  });
+  // Commands are handled strictly one after another.
+  const lines = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
+  for await (const line of lines) {
+    if (line.trim() === "") continue;
+    const cmd = JSON.parse(line) as ConnectCommand;
+    const m = await measure(engine, cmd);
+    send({ type: "result", id: cmd.id, ...m });
+  }
+  process.exit(0);
+}
+
+main().catch((err) => {
+  send({ type: "fatal", message: describeError(err) });
+  process.exit(1);
+});

@@ -1,0 +1,49 @@
+// What an engine must provide to the endpoint programs: a client that runs TLS over an already
+// connected TCP socket (so t0, the TCP connect and the byte counts stay in the driver's hands, the
+// same for every engine) and a server that listens. Engines load lazily: the openssl engine runs
+// under Node 24 and must never load this stack's modules, and the other way round.
+
+import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import type { EngineName, ServerOptions } from "./protocol.js";
+
+export interface ClientConnectOptions {
+  servername: string;
+  ca: Buffer;
+  kex: string;
+  suite: string;
+}
+
+export interface ClientEngine {
+  /** Starts the TLS handshake on `raw`; the socket emits "secureConnect" when the client has sent Finished. */
+  connect(
+    raw: Socket,
+    o: ClientConnectOptions,
+  ): { socket: Duplex; negotiated(): { group: string | null; suite: string | null } };
+}
+
+export interface ServerHandlers {
+  /** A handshake completed; `remotePort` identifies the client's connection. */
+  onSecure(socket: Duplex, remotePort: number | null): void;
+  /** A handshake failed (the engine has already sent its alert). */
+  onError(err: Error, remotePort: number | null): void;
+}
+
+export interface ServerEngine {
+  /** Resolves with the bound port. TCP_NODELAY must be set on every accepted socket. */
+  listen(
+    o: ServerOptions,
+    material: { cert: Buffer; key: Buffer },
+    handlers: ServerHandlers,
+  ): Promise<number>;
+}
+
+export async function loadClientEngine(name: EngineName): Promise<ClientEngine> {
+  if (name === "openssl") return (await import("./openssl-engine.js")).opensslClient;
+  return (await import("./pqtls-engine.js")).pqtlsClient;
+}
+
+export async function loadServerEngine(name: EngineName): Promise<ServerEngine> {
+  if (name === "openssl") return (await import("./openssl-engine.js")).opensslServer;
+  return (await import("./pqtls-engine.js")).pqtlsServer;
+}

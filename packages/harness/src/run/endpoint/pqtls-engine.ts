@@ -1,0 +1,73 @@
+// The `pqtls` engine: this project's TLS 1.3 stack at both ends, through its node:tls-shaped API
+// (connect / createServer). The client offers exactly the cell's group, with a key share for it,
+// so no HelloRetryRequest is ever part of a measurement.
+
+import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import type { ClientEngine, ServerEngine } from "./engine.js";
+
+/** The parts of @pqtls/tls13 the endpoints use (loaded lazily: only the pqtls engine needs it). */
+interface PqtlsSocket extends Duplex {
+  readonly group?: string;
+  readonly cipherSuite?: string;
+  readonly remotePort?: number;
+  readonly transport?: Duplex;
+}
+interface PqtlsServer {
+  on(event: "secureConnection", listener: (s: PqtlsSocket) => void): this;
+  on(event: "tlsClientError", listener: (err: Error, s: PqtlsSocket) => void): this;
+  on(event: "connection", listener: (raw: Socket) => void): this;
+  once(event: "error", listener: (err: Error) => void): this;
+  listen(port: number, host: string, cb: () => void): this;
+  address(): { port: number } | string | null;
+}
+interface PqtlsModule {
+  connect(options: Record<string, unknown>): PqtlsSocket;
+  createServer(options: Record<string, unknown>): PqtlsServer;
+}
+
+const tls = (await import("@pqtls/tls13")) as unknown as PqtlsModule;
+
+/** The client's TCP port as the server sees it, to tie a server-side error to its connection. */
+function remotePortOf(s: PqtlsSocket): number | null {
+  const raw = (s.transport as Socket | undefined) ?? undefined;
+  return s.remotePort ?? raw?.remotePort ?? null;
+}
+
+export const pqtlsClient: ClientEngine = {
+  connect(raw: Socket, o) {
+    const socket = tls.connect({
+      socket: raw,
+      servername: o.servername,
+      ca: o.ca.toString("latin1"),
+      groups: [o.kex],
+      keyShares: [o.kex],
+      cipherSuites: [o.suite],
+    });
+    return {
+      socket,
+      negotiated: () => ({ group: socket.group ?? null, suite: socket.cipherSuite ?? null }),
+    };
+  },
+};
+
+export const pqtlsServer: ServerEngine = {
+  listen(o, material, handlers) {
+    const server = tls.createServer({
+      cert: material.cert.toString("latin1"),
+      key: material.key.toString("latin1"),
+      groups: o.groups,
+      cipherSuites: o.suites,
+    });
+    server.on("connection", (raw: Socket) => raw.setNoDelay(true));
+    server.on("secureConnection", (socket) => handlers.onSecure(socket, remotePortOf(socket)));
+    server.on("tlsClientError", (err, socket) => handlers.onError(err, socket ? remotePortOf(socket) : null));
+    return new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(o.port, o.host, () => {
+        const addr = server.address();
+        resolve(typeof addr === "object" && addr ? addr.port : o.port);
+      });
+    });
+  },
+};

@@ -1,0 +1,65 @@
+// The stdio protocol between the runner and its endpoint programs: one JSON object per line.
+// Endpoints run inside the lane's namespaces under the engine's own Node (Node 24 for openssl), so
+// this file holds types only and the programs import nothing from the runner.
+
+export type EngineName = "pqtls" | "openssl";
+
+/** argv[2] of the server program. */
+export interface ServerOptions {
+  engine: EngineName;
+  host: string;
+  /** 0 = any free port; the chosen one comes back in the ready message. */
+  port: number;
+  /** PEM files: the leaf first, then intermediates (the chain the server sends). */
+  certFile: string;
+  keyFile: string;
+  /** Groups the server accepts (IANA names from codepoints.ts). */
+  groups: string[];
+  suites: string[];
+}
+
+/** argv[2] of the client driver. */
+export interface ClientOptions {
+  engine: EngineName;
+}
+
+/** Runner → client driver: make one measured connection. */
+export interface ConnectCommand {
+  type: "connect";
+  id: number;
+  host: string;
+  port: number;
+  servername: string;
+  /** PEM file with the root the client trusts. */
+  caFile: string;
+  kex: string;
+  suite: string;
+  /** Response body size; 0 = handshake only, no request. */
+  bytes: number;
+  timeoutMs: number;
+}
+
+/** One connection's result. Times are ms from t0 (just before the TCP connect), null when not reached. */
+export interface Measurement {
+  ok: boolean;
+  error: string | null;
+  tcp_connect_ms: number | null;
+  handshake_ms: number | null;
+  ttfb_ms: number | null;
+  ttlb_ms: number | null;
+  close_ms: number | null;
+  /** TCP payload bytes each way up to handshake completion (TLS records as sent on the stream). */
+  hs_bytes_c2s: number | null;
+  hs_bytes_s2c: number | null;
+  /** What was negotiated, as the engine names it in IANA spelling. */
+  group: string | null;
+  suite: string | null;
+  body_bytes: number;
+  local_port: number | null;
+}
+
+export type EndpointMessage =
+  | { type: "ready"; pid: number; port?: number; versions: Record<string, string> }
+  | ({ type: "result"; id: number } & Measurement)
+  | { type: "conn-error"; port: number | null; message: string }
+  | { type: "fatal"; message: string };

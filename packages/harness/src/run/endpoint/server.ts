@@ -1,0 +1,72 @@
+// The server program: one per cell configuration in the lane's server namespace, long-lived across
+// the cell's samples. For each connection it reads `GET /N` and sends exactly N body bytes, then
+// closes; a client that asks nothing (bytes = 0, handshake only) is simply closed when it closes.
+// It exits when its stdin closes, so a runner that dies leaves no server behind.
+
+import { readFileSync } from "node:fs";
+import type { Duplex } from "node:stream";
+import { loadServerEngine } from "./engine.js";
+import { RequestReader, responseHead } from "./http.js";
+import type { EndpointMessage, ServerOptions } from "./protocol.js";
+
+function send(msg: EndpointMessage): void {
+  process.stdout.write(`${JSON.stringify(msg)}\n`);
+}
+
+function describeError(err: unknown): string {
+  const e = err as { code?: string; message?: string };
+  const text = (e?.message ?? String(err)).split("\n")[0];
+  return e?.code && !text.includes(e.code) ? `${e.code}: ${text}` : text;
+}
+
+const bodies = new Map<number, Buffer>();
+function responseFor(bytes: number): Buffer {
+  let r = bodies.get(bytes);
+  if (!r) {
+    // One write of head + body: the body is the same filler every time (TLS 1.3 has no compression).
+    r = Buffer.concat([responseHead(bytes), Buffer.alloc(bytes, 0x78)]);
+    if (bodies.size < 64) bodies.set(bytes, r);
+  }
+  return r;
+}
+
+function serve(socket: Duplex, remotePort: number | null): void {
+  const reader = new RequestReader();
+  socket.on("data", (chunk: Buffer) => {
+    let bytes: number | null;
+    try {
+      bytes = reader.push(chunk);
+    } catch (err) {
+      send({ type: "conn-error", port: remotePort, message: describeError(err) });
+      socket.end(Buffer.from("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"));
+      return;
+    }
+    if (bytes !== null) socket.end(responseFor(bytes));
+  });
+  socket.on("end", () => socket.end());
+  socket.on("error", (err) => send({ type: "conn-error", port: remotePort, message: describeError(err) }));
+}
+
+async function main(): Promise<void> {
+  const o = JSON.parse(process.argv[2] ?? "{}") as ServerOptions;
+  const engine = await loadServerEngine(o.engine);
+  const material = { cert: readFileSync(o.certFile), key: readFileSync(o.keyFile) };
+  const port = await engine.listen(o, material, {
+    onSecure: serve,
+    onError: (err, remotePort) => send({ type: "conn-error", port: remotePort, message: describeError(err) }),
+  });
+  send({
+    type: "ready",
+    pid: process.pid,
+    port,
+    versions: { node: process.versions.node, openssl: process.versions.openssl },
+  });
+  process.stdin.resume();
+  process.stdin.on("end", () => process.exit(0));
+  process.on("SIGTERM", () => process.exit(0));
+}
+
+main().catch((err) => {
+  send({ type: "fatal", message: describeError(err) });
+  process.exit(1);
+});

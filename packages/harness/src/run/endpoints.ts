@@ -1,0 +1,311 @@
+// The runner's side of the endpoint programs: start them inside a lane's namespaces, talk JSON lines
+// over stdio, bound every wait, and stop them. A client driver that stops answering is killed and
+// replaced, and the connection it was making becomes a failed row.
+
+import type { ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import type { Lane } from "../net/index.js";
+import type { ConnectCommand, EndpointMessage, Measurement, ServerOptions } from "./endpoint/protocol.js";
+import type { EngineRuntime } from "./engines.js";
+
+const READY_TIMEOUT_MS = 20_000;
+const STOP_TIMEOUT_MS = 3_000;
+/** Extra time the driver gets beyond the connection's own timeout before it counts as hung. */
+const DRIVER_GRACE_MS = 5_000;
+
+export class AbortedError extends Error {
+  constructor() {
+    super("interrupted");
+    this.name = "AbortedError";
+  }
+}
+
+/** One endpoint program: a child process speaking JSON lines, inside one side of a lane. */
+class EndpointProcess {
+  private readonly child: ChildProcess;
+  private readonly waiters = new Set<(m: EndpointMessage | null) => void>();
+  private stderrTail = "";
+  exited = false;
+  readonly exitedPromise: Promise<void>;
+
+  constructor(
+    lane: Lane,
+    side: "client" | "server",
+    runtime: EngineRuntime,
+    script: string,
+    arg: unknown,
+    private readonly onMessage: (m: EndpointMessage) => void = () => {},
+  ) {
+    this.child = lane.spawn(side, runtime.node, [...runtime.nodeArgs, script, JSON.stringify(arg)], {
+      stdio: ["pipe", "pipe", "pipe"],
+      env: { ...process.env, NODE_OPTIONS: "" },
+    });
+    this.exitedPromise = new Promise((resolve) => {
+      const done = () => {
+        if (this.exited) return;
+        this.exited = true;
+        for (const w of this.waiters) w(null);
+        resolve();
+      };
+      this.child.once("exit", done);
+      this.child.once("error", (err) => {
+        this.stderrTail += `\n${err.message}`;
+        done();
+      });
+    });
+    this.child.stdin?.on("error", () => {}); // EPIPE when it died: reported through exit instead
+    this.child.stderr?.on("data", (d: Buffer) => {
+      this.stderrTail = (this.stderrTail + d.toString()).slice(-2000);
+    });
+    const lines = createInterface({ input: this.child.stdout!, crlfDelay: Number.POSITIVE_INFINITY });
+    lines.on("line", (line) => {
+      let msg: EndpointMessage;
+      try {
+        msg = JSON.parse(line) as EndpointMessage;
+      } catch {
+        this.stderrTail = (this.stderrTail + `\nstdout: ${line}`).slice(-2000);
+        return;
+      }
+      this.onMessage(msg);
+      for (const w of this.waiters) w(msg);
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Why it failed, in one line: its fatal message or the last line of its stderr. */
+  lastWords(): string {
+    const lines = this.stderrTail
+      .trim()
+      .split("\n")
+      .filter((l) => l.trim() !== "");
+    const meaningful = lines.filter((l) => /error|Error|fatal|cannot|Cannot/.test(l));
+    return (meaningful.at(-1) ?? lines.at(-1) ?? "no output").trim().slice(0, 300);
+  }
+
+  send(value: unknown): void {
+    this.child.stdin?.write(`${JSON.stringify(value)}\n`);
+  }
+
+  /** The next message matching `match`, or null when the process exits, times out or is aborted. */
+  waitFor<T extends EndpointMessage>(
+    match: (m: EndpointMessage) => m is T,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<T | "timeout" | "exit"> {
+    if (this.exited) return Promise.resolve("exit");
+    return new Promise((resolve, reject) => {
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.waiters.delete(waiter);
+        signal?.removeEventListener("abort", onAbort);
+      };
+      const waiter = (m: EndpointMessage | null) => {
+        if (m === null) {
+          cleanup();
+          resolve("exit");
+        } else if (match(m)) {
+          cleanup();
+          resolve(m);
+        }
+      };
+      const onAbort = () => {
+        cleanup();
+        reject(new AbortedError());
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        resolve("timeout");
+      }, timeoutMs);
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.waiters.add(waiter);
+    });
+  }
+
+  /** Closes stdin (the program exits on EOF), then SIGTERM, then SIGKILL; resolves when it is gone. */
+  async stop(): Promise<void> {
+    if (this.exited) return;
+    this.child.stdin?.end();
+    const gone = await Promise.race([
+      this.exitedPromise.then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), STOP_TIMEOUT_MS)),
+    ]);
+    if (gone) return;
+    this.child.kill("SIGKILL");
+    await this.exitedPromise;
+  }
+
+  kill(): void {
+    if (!this.exited) this.child.kill("SIGKILL");
+  }
+}
+
+const isReady = (m: EndpointMessage): m is Extract<EndpointMessage, { type: "ready" }> => m.type === "ready";
+const isFatal = (m: EndpointMessage): m is Extract<EndpointMessage, { type: "fatal" }> => m.type === "fatal";
+const readyOrFatal = (m: EndpointMessage): m is Extract<EndpointMessage, { type: "ready" | "fatal" }> =>
+  isReady(m) || isFatal(m);
+
+export class EndpointStartError extends Error {
+  constructor(what: string, why: string) {
+    super(`${what} did not start: ${why}`);
+    this.name = "EndpointStartError";
+  }
+}
+
+/** A TLS server for one cell configuration, listening in the lane's server namespace. */
+export class ServerProcess {
+  /** Handshake/connection errors the server saw, by the client's port (to explain a failed row). */
+  private readonly errors = new Map<number, string>();
+
+  private constructor(
+    private readonly proc: EndpointProcess,
+    readonly port: number,
+    readonly pid: number,
+    readonly versions: Record<string, string>,
+    errors: Map<number, string>,
+  ) {
+    this.errors = errors;
+  }
+
+  static async start(lane: Lane, runtime: EngineRuntime, options: ServerOptions, signal?: AbortSignal) {
+    const errors = new Map<number, string>();
+    const proc = new EndpointProcess(lane, "server", runtime, runtime.serverScript, options, (m) => {
+      if (m.type === "conn-error" && m.port !== null) {
+        errors.set(m.port, m.message);
+        if (errors.size > 256) errors.delete(errors.keys().next().value!);
+      }
+    });
+    const what = `${options.engine} server`;
+    const ready = await proc.waitFor(readyOrFatal, READY_TIMEOUT_MS, signal).catch(async (err) => {
+      await proc.stop();
+      throw err;
+    });
+    if (ready === "timeout" || ready === "exit" || ready.type === "fatal") {
+      const why =
+        ready === "timeout"
+          ? `no answer in ${READY_TIMEOUT_MS} ms`
+          : ready === "exit"
+            ? proc.lastWords()
+            : ready.message;
+      await proc.stop();
+      throw new EndpointStartError(what, why);
+    }
+    return new ServerProcess(proc, ready.port ?? options.port, ready.pid, ready.versions, errors);
+  }
+
+  /** The server's error for the connection from `clientPort`, if it reported one. */
+  errorFor(clientPort: number | null): string | null {
+    return clientPort === null ? null : (this.errors.get(clientPort) ?? null);
+  }
+
+  get alive(): boolean {
+    return !this.proc.exited;
+  }
+
+  stop(): Promise<void> {
+    return this.proc.stop();
+  }
+
+  kill(): void {
+    this.proc.kill();
+  }
+}
+
+function failedMeasurement(error: string): Measurement {
+  return {
+    ok: false,
+    error,
+    tcp_connect_ms: null,
+    handshake_ms: null,
+    ttfb_ms: null,
+    ttlb_ms: null,
+    close_ms: null,
+    hs_bytes_c2s: null,
+    hs_bytes_s2c: null,
+    group: null,
+    suite: null,
+    body_bytes: 0,
+    local_port: null,
+  };
+}
+
+/** The long-lived client driver of one engine in the lane's client namespace. Restarts itself when it dies. */
+export class ClientDriver {
+  private proc: EndpointProcess | null = null;
+  private nextId = 1;
+  /** pid of the driver, inside the client namespace (for its /proc/<pid>/net counters). */
+  pid = 0;
+  versions: Record<string, string> = {};
+
+  constructor(
+    private readonly lane: Lane,
+    private readonly runtime: EngineRuntime,
+  ) {}
+
+  async ensureStarted(signal?: AbortSignal): Promise<void> {
+    if (this.proc && !this.proc.exited) return;
+    const proc = new EndpointProcess(this.lane, "client", this.runtime, this.runtime.clientScript, {
+      engine: this.runtime.engine,
+    });
+    this.proc = proc;
+    const ready = await proc.waitFor(readyOrFatal, READY_TIMEOUT_MS, signal).catch(async (err) => {
+      await proc.stop();
+      throw err;
+    });
+    if (ready === "timeout" || ready === "exit" || ready.type === "fatal") {
+      const why =
+        ready === "timeout"
+          ? `no answer in ${READY_TIMEOUT_MS} ms`
+          : ready === "exit"
+            ? proc.lastWords()
+            : ready.message;
+      await proc.stop();
+      this.proc = null;
+      throw new EndpointStartError(`${this.runtime.engine} client driver`, why);
+    }
+    this.pid = ready.pid;
+    this.versions = ready.versions;
+  }
+
+  /** Makes one connection. Never rejects for a connection problem (that is a failed Measurement). */
+  async connect(cmd: Omit<ConnectCommand, "type" | "id">, signal?: AbortSignal): Promise<Measurement> {
+    await this.ensureStarted(signal);
+    const proc = this.proc!;
+    const id = this.nextId++;
+    proc.send({ type: "connect", id, ...cmd } satisfies ConnectCommand);
+    const isResult = (m: EndpointMessage): m is Extract<EndpointMessage, { type: "result" }> =>
+      m.type === "result" && m.id === id;
+    const r = await proc.waitFor(isResult, cmd.timeoutMs + DRIVER_GRACE_MS, signal);
+    if (r === "timeout") {
+      await this.restart();
+      return failedMeasurement(`client driver gave no result within ${cmd.timeoutMs + DRIVER_GRACE_MS} ms`);
+    }
+    if (r === "exit") {
+      const why = proc.lastWords();
+      this.proc = null;
+      return failedMeasurement(`client driver died: ${why}`);
+    }
+    const { type: _t, id: _i, ...m } = r;
+    return m;
+  }
+
+  private async restart(): Promise<void> {
+    const proc = this.proc;
+    this.proc = null;
+    proc?.kill();
+    await proc?.exitedPromise;
+  }
+
+  stop(): Promise<void> {
+    const proc = this.proc;
+    this.proc = null;
+    return proc ? proc.stop() : Promise.resolve();
+  }
+
+  kill(): void {
+    this.proc?.kill();
+  }
+}

@@ -1,0 +1,201 @@
+// Matrix planning: the resolved config becomes cells (one parameter combination each), grouped by
+// link settings (a lane reconfigures its link only between groups), and an order of connections.
+// Within a group every cell's sample r runs in round r, in an order shuffled by a seeded PRNG, so
+// classical and PQ samples alternate and slow drift of a noisy machine biases neither variant.
+// The same config and seed always give the same order.
+
+import type { CcName, EngineName, JitterDistName, LinkParams, RunConfig, Variant } from "./config.js";
+
+/** One parameter combination. `id` is stable: the same parameters give the same id in every run. */
+export interface Cell {
+  id: string;
+  engine: EngineName;
+  kex: string;
+  chain: string;
+  suite: string;
+  rtt_ms: number;
+  jitter_ms: number;
+  jitter_dist: JitterDistName;
+  rate_mbps: number;
+  loss_pct: number;
+  queue_limit: number;
+  mtu: number;
+  initcwnd: number;
+  cc: CcName;
+  bytes: number;
+}
+
+export interface Group {
+  index: number;
+  key: string;
+  link: LinkParams;
+  cells: Cell[];
+}
+
+/** A slice of one group's rounds, the unit a lane takes from the queue. */
+export interface Unit {
+  group: Group;
+  fromRound: number;
+  toRound: number;
+}
+
+export interface Plan {
+  cells: Cell[];
+  groups: Group[];
+  units: Unit[];
+  samples: number;
+  warmups: number;
+  /** Recorded connections (cells x samples). */
+  connections: number;
+  /** Including warm-ups. */
+  totalConnections: number;
+  estimatedSeconds: number;
+}
+
+const LINK_FIELDS = [
+  "rtt_ms",
+  "jitter_ms",
+  "jitter_dist",
+  "rate_mbps",
+  "loss_pct",
+  "queue_limit",
+  "mtu",
+  "initcwnd",
+  "cc",
+] as const satisfies readonly (keyof LinkParams)[];
+
+function linkKey(l: LinkParams): string {
+  return (
+    `rtt=${l.rtt_ms}ms,jitter=${l.jitter_ms}ms/${l.jitter_dist},rate=${l.rate_mbps}mbit,loss=${l.loss_pct}%,` +
+    `queue=${l.queue_limit},mtu=${l.mtu},initcwnd=${l.initcwnd},cc=${l.cc}`
+  );
+}
+
+/** The stable id of a cell: its parameters, readable. */
+export function cellId(c: Omit<Cell, "id">): string {
+  return `${c.engine}/${c.kex}/${c.chain}/${c.suite}/${linkKey(c)}/bytes=${c.bytes}`;
+}
+
+/** Expands the matrix: link settings x bytes x engine x variant x suite, in the order written. */
+export function planCells(config: RunConfig): Cell[] {
+  const cells: Cell[] = [];
+  const ids = new Set<string>();
+  for (const link of config.links)
+    for (const bytes of config.bytes)
+      for (const engine of config.engine)
+        for (const variant of config.variants as Variant[])
+          for (const suite of config.suite) {
+            const cell = { engine, kex: variant.kex, chain: variant.chain, suite, ...link, bytes };
+            const id = cellId(cell);
+            if (!ids.has(id)) cells.push({ id, ...cell });
+            ids.add(id);
+          }
+  return cells;
+}
+
+/** Groups cells by link settings, in first-appearance order. */
+export function groupCells(cells: Cell[]): Group[] {
+  const groups = new Map<string, Group>();
+  for (const cell of cells) {
+    const link = Object.fromEntries(LINK_FIELDS.map((k) => [k, cell[k]])) as unknown as LinkParams;
+    const key = linkKey(link);
+    let g = groups.get(key);
+    if (!g) {
+      g = { index: groups.size, key, link, cells: [] };
+      groups.set(key, g);
+    }
+    g.cells.push(cell);
+  }
+  return [...groups.values()];
+}
+
+// ---- seeded order -------------------------------------------------------------------------------
+
+/** 32-bit FNV-1a of a string: turns (seed, group, round) into a PRNG seed. */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** mulberry32: small, fast, good enough to shuffle a few cells; not for cryptography. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * The order of the group's cells in round `round` (negative rounds are warm-ups). Fisher-Yates with
+ * a PRNG seeded from (seed, group, round): reproducible, and no variant is always first.
+ */
+export function roundOrder(group: Group, round: number, seed: number): Cell[] {
+  const rand = mulberry32(fnv1a(`${seed}|${group.key}|${round}`));
+  const order = [...group.cells];
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
+
+// ---- estimate -----------------------------------------------------------------------------------
+
+/** Rough bytes of a handshake per chain family, for the duration estimate only. */
+function serverFlightBytes(cell: Cell): number {
+  const m = /@(\d+)/.exec(cell.chain);
+  if (m) return Number(m[1]) * 1000 + 1500;
+  if (cell.chain.startsWith("mldsa")) return 16_000;
+  return 2_500;
+}
+
+/** Expected seconds for one connection: TCP + TLS round trips, serialisation at the rate, overhead. */
+export function estimateConnectionSeconds(cell: Cell): number {
+  const rtt = cell.rtt_ms / 1000;
+  const flight = serverFlightBytes(cell) + (cell.kex.includes("MLKEM") ? 2_300 : 100);
+  const bytes = flight + cell.bytes;
+  const wire = cell.rate_mbps > 0 ? (bytes * 8 * 1.05) / (cell.rate_mbps * 1e6) : 0;
+  const trips = 2 + (cell.bytes > 0 ? 1 : 0) + Math.log2(1 + cell.bytes / (cell.initcwnd * 1448 + 1)) * 0.7;
+  // Lossy links retransmit; a lost SYN alone costs the 1 s initial RTO.
+  const lossPenalty = (cell.loss_pct / 100) * (1 + trips * rtt) * 3;
+  return trips * rtt + wire + lossPenalty + 0.02;
+}
+
+/** Builds the plan: cells, groups, lane units and the connection count and duration estimate. */
+export function buildPlan(config: RunConfig): Plan {
+  const cells = planCells(config);
+  const groups = groupCells(cells);
+  // Enough units for every lane to have work: split a group's rounds when there are fewer groups than lanes.
+  const chunks = Math.min(config.samples, Math.max(1, Math.ceil(config.lanes / groups.length)));
+  const units: Unit[] = [];
+  for (const group of groups) {
+    for (let c = 0; c < chunks; c++) {
+      const fromRound = Math.floor((c * config.samples) / chunks);
+      const toRound = Math.floor(((c + 1) * config.samples) / chunks);
+      if (toRound > fromRound) units.push({ group, fromRound, toRound });
+    }
+  }
+  const perConnection = cells.reduce((s, c) => s + estimateConnectionSeconds(c), 0);
+  const connections = cells.length * config.samples;
+  const warmupConnections = units.reduce((s, u) => s + u.group.cells.length * config.warmups, 0);
+  const setup = units.length * 1.5 + 2;
+  const serial = (perConnection / Math.max(1, cells.length)) * (connections + warmupConnections) + setup;
+  return {
+    cells,
+    groups,
+    units,
+    samples: config.samples,
+    warmups: config.warmups,
+    connections,
+    totalConnections: connections + warmupConnections,
+    estimatedSeconds: serial / Math.min(config.lanes, units.length),
+  };
+}

@@ -1,0 +1,67 @@
+// Presets (fixtures/presets/NAME.yaml) and config files: both are YAML (JSON is YAML too) holding
+// the same keys as the `pqtls run` flags. Loading only parses and checks keys; values are checked
+// when all layers are resolved (config.ts).
+
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parse as parseYaml } from "yaml";
+import { CliError } from "../cli/errors.js";
+import { type ConfigLayer, checkKeys } from "./config.js";
+
+/** The repository root: the nearest folder above this module holding fixtures/presets. */
+export function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, "fixtures", "presets"))) return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new CliError("cannot find fixtures/presets above the harness package");
+    dir = up;
+  }
+}
+
+/** $PQTLS_PRESETS, else fixtures/presets in the repository. */
+export function presetDir(): string {
+  return process.env.PQTLS_PRESETS ?? join(repoRoot(), "fixtures", "presets");
+}
+
+export function listPresets(): string[] {
+  return readdirSync(presetDir())
+    .filter((f) => f.endsWith(".yaml"))
+    .map((f) => f.slice(0, -".yaml".length))
+    .sort();
+}
+
+function parseLayer(text: string, source: string): ConfigLayer {
+  let values: unknown;
+  try {
+    values = parseYaml(text);
+  } catch (err) {
+    throw new CliError(`${source}: not valid YAML/JSON: ${(err as Error).message.split("\n")[0]}`);
+  }
+  if (values === null || values === undefined) values = {};
+  const layer = { source, values: values as Record<string, unknown> };
+  checkKeys(layer);
+  return layer;
+}
+
+export function loadPreset(name: string): ConfigLayer {
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new CliError(`unknown preset "${name}"`);
+  const file = join(presetDir(), `${name}.yaml`);
+  if (!existsSync(file))
+    throw new CliError(`unknown preset "${name}" (available: ${listPresets().join(", ")})`);
+  return parseLayer(readFileSync(file, "utf8"), `preset ${name}`);
+}
+
+export function loadConfigFile(path: string): ConfigLayer {
+  const file = resolve(path);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new CliError(
+      `cannot read config ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
+  return parseLayer(text, path);
+}

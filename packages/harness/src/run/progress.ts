@@ -1,0 +1,62 @@
+// Progress on stderr: a cli-progress bar on a terminal (cells done, samples, rate, ETA), a line per
+// finished link group otherwise, nothing with --quiet.
+
+import cliProgress from "cli-progress";
+
+export class Progress {
+  private readonly bar: cliProgress.SingleBar | null;
+  private samples = 0;
+  private cells = 0;
+  private failed = 0;
+  private readonly started = Date.now();
+
+  constructor(
+    total: number,
+    private readonly cellsTotal: number,
+    cellsAlreadyDone: number,
+    private readonly mode: "bar" | "lines" | "quiet",
+  ) {
+    this.cells = cellsAlreadyDone;
+    this.bar =
+      mode === "bar"
+        ? new cliProgress.SingleBar(
+            {
+              format:
+                "{bar} {percentage}% | cells {cells}/{cellsTotal} | samples {value}/{total} | {rate} conn/s | failed {failed} | ETA {eta_formatted}",
+              hideCursor: true,
+              etaBuffer: 50,
+              fps: 5,
+            },
+            cliProgress.Presets.shades_classic,
+          )
+        : null;
+    this.bar?.start(total, 0, this.payload());
+  }
+
+  private payload() {
+    const secs = (Date.now() - this.started) / 1000;
+    return {
+      cells: this.cells,
+      cellsTotal: this.cellsTotal,
+      rate: secs > 0 ? (this.samples / secs).toFixed(1) : "0.0",
+      failed: this.failed,
+    };
+  }
+
+  /** One sample recorded; `cellComplete` when it was the cell's last. */
+  sample(ok: boolean, cellComplete: boolean): void {
+    this.samples++;
+    if (!ok) this.failed++;
+    if (cellComplete) this.cells++;
+    this.bar?.update(this.samples, this.payload());
+  }
+
+  /** A line in lines mode (e.g. a finished group); above the bar in bar mode. */
+  note(line: string): void {
+    if (this.mode === "lines") process.stderr.write(`${line}\n`);
+  }
+
+  stop(): void {
+    this.bar?.stop();
+  }
+}

@@ -1,0 +1,442 @@
+// The experiment runner: plan → lanes → endpoints → one row per connection → report.
+// Each lane takes units (a slice of one link group's rounds) from a shared queue, configures its
+// link for the group, starts one server per cell configuration and runs the rounds, one connection
+// at a time, writing each row as it finishes. Interruption (the abort signal) stops at once: the
+// in-flight connection is discarded (resume redoes it), endpoints are killed and lanes torn down.
+
+import { randomBytes } from "node:crypto";
+import type { Row } from "@pqtls/report";
+import { CliError } from "../cli/errors.js";
+import { type Lane, type LinkSpec, openLane, symmetricLink, validateLinkSpec } from "../net/index.js";
+import type { EngineName, LinkParams, RunConfig } from "./config.js";
+import type { Measurement } from "./endpoint/protocol.js";
+import { AbortedError, ClientDriver, EndpointStartError, ServerProcess } from "./endpoints.js";
+import { type EngineRuntime, resolveEngines } from "./engines.js";
+import { type ExistingResults, ResultsWriter, readResults, sampleKey } from "./jsonl.js";
+import { buildMeta } from "./meta.js";
+import { type ChainMaterial, prepareChains } from "./pki.js";
+import { type Cell, type Group, type Plan, roundOrder, type Unit } from "./plan.js";
+import { Progress } from "./progress.js";
+import { counterDelta, readTcpCounters } from "./tcpstats.js";
+
+export interface RunOptions {
+  config: RunConfig;
+  plan: Plan;
+  out: string;
+  resume: boolean;
+  progress: "bar" | "lines" | "quiet";
+  commandLine: string[];
+  signal: AbortSignal;
+}
+
+export interface RunResult {
+  runId: string;
+  out: string;
+  /** Rows written by this invocation. */
+  written: number;
+  failed: number;
+  /** Samples already in the file (resume). */
+  skipped: number;
+  interrupted: boolean;
+}
+
+/** The LinkSpec of a group: the symmetric testbed of the study (RTT/2 each way). */
+export function linkSpecFor(link: LinkParams, config: RunConfig): LinkSpec {
+  return symmetricLink({
+    rttMs: link.rtt_ms,
+    jitterMs: link.jitter_ms,
+    jitterDist: link.jitter_dist,
+    rateMbps: link.rate_mbps,
+    lossPct: link.loss_pct,
+    queueLimit: link.queue_limit,
+    mtu: link.mtu,
+    initcwnd: link.initcwnd,
+    cc: link.cc,
+    backend: config.link,
+    seed: config.seed,
+  });
+}
+
+/** Checks everything that can be checked without touching the system: link specs of every group, root. */
+export function preflight(config: RunConfig, plan: Plan): void {
+  for (const g of plan.groups) validateLinkSpec(linkSpecFor(g.link, config));
+  if (config.link !== "none" && typeof process.getuid === "function" && process.getuid() !== 0)
+    throw new CliError(
+      "pqtls run needs root to create network namespaces and the emulated link (run it with sudo), " +
+        "or pass --link none to run over loopback, unshaped",
+    );
+}
+
+function newRunId(): string {
+  // 6 [a-z0-9] characters: short enough to be the lanes' namespace tag as is.
+  const t = Date.now().toString(36).slice(-3);
+  const r = Array.from(randomBytes(3), (b) => (b % 36).toString(36)).join("");
+  return `${t}${r}`;
+}
+
+/** Keys of the resolved config that may change between a run and its resume. */
+const OPERATIONAL_KEYS = new Set(["samples", "lanes", "timeout_ms", "description", "preset"]);
+
+function checkResumable(existing: ExistingResults, config: RunConfig, out: string): void {
+  const before = existing.meta.config as Record<string, unknown>;
+  for (const [k, v] of Object.entries(config)) {
+    if (OPERATIONAL_KEYS.has(k)) continue;
+    if (JSON.stringify(before?.[k]) !== JSON.stringify(v))
+      throw new CliError(
+        `--resume: ${k} differs from the run recorded in ${out}; resume with the same config or choose another --out`,
+      );
+  }
+}
+
+/** A server configuration: the cells of a group that one server process can serve. */
+function serverKey(c: Cell): string {
+  return `${c.engine}|${c.chain}|${c.suite}`;
+}
+
+interface LaneContext {
+  config: RunConfig;
+  runId: string;
+  engines: Map<EngineName, EngineRuntime>;
+  chains: Map<string, ChainMaterial>;
+  done: Set<string>;
+  remaining: Map<string, number>;
+  writer: ResultsWriter;
+  progress: Progress;
+  signal: AbortSignal;
+  stats: { written: number; failed: number };
+}
+
+class LaneWorker {
+  private readonly drivers = new Map<EngineName, ClientDriver>();
+  private servers = new Map<string, ServerProcess>();
+
+  constructor(
+    private readonly index: number,
+    private readonly ctx: LaneContext,
+    /** Lane 0 arrives already open (its link state went into the meta line). */
+    private lane: Lane | null,
+  ) {}
+
+  private async startServers(group: Group): Promise<void> {
+    const lane = this.lane!;
+    const byKey = new Map<string, Cell[]>();
+    for (const c of group.cells) byKey.set(serverKey(c), [...(byKey.get(serverKey(c)) ?? []), c]);
+    for (const [key, cells] of byKey) {
+      const c = cells[0];
+      const chain = this.ctx.chains.get(c.chain)!;
+      this.servers.set(
+        key,
+        await ServerProcess.start(
+          lane,
+          this.ctx.engines.get(c.engine)!,
+          {
+            engine: c.engine,
+            host: lane.server.addr,
+            port: 0,
+            certFile: chain.certFile,
+            keyFile: chain.keyFile,
+            groups: [...new Set(cells.map((x) => x.kex))],
+            suites: [...new Set(cells.map((x) => x.suite))],
+          },
+          this.ctx.signal,
+        ),
+      );
+    }
+  }
+
+  private async stopServers(): Promise<void> {
+    await Promise.all([...this.servers.values()].map((s) => s.stop()));
+    this.servers.clear();
+  }
+
+  private driver(engine: EngineName): ClientDriver {
+    let d = this.drivers.get(engine);
+    if (!d) {
+      d = new ClientDriver(this.lane!, this.ctx.engines.get(engine)!);
+      this.drivers.set(engine, d);
+    }
+    return d;
+  }
+
+  /** Counters of both namespaces and the link; one read when both sides share a namespace. */
+  private async snapshot(driverPid: number, serverPid: number): Promise<Record<string, number>> {
+    const lane = this.lane!;
+    const shared = lane.client.ns === lane.server.ns;
+    const none = (): Record<string, number> => ({});
+    const [client, server, link] = await Promise.all([
+      readTcpCounters(driverPid).catch(none),
+      shared ? none() : readTcpCounters(serverPid).catch(none),
+      lane.counters().catch(none),
+    ]);
+    const out: Record<string, number> = {};
+    for (const [k, v] of Object.entries(client)) out[`${shared ? "host" : "client"}.${k}`] = v;
+    for (const [k, v] of Object.entries(server)) out[`server.${k}`] = v;
+    for (const [k, v] of Object.entries(link)) out[`link.${k}`] = v;
+    return out;
+  }
+
+  /** One connection of `cell`; returns the measurement and counter deltas. */
+  private async connect(cell: Cell): Promise<{ m: Measurement; delta: Record<string, number> | null }> {
+    const lane = this.lane!;
+    const server = this.servers.get(serverKey(cell))!;
+    const chain = this.ctx.chains.get(cell.chain)!;
+    const driver = this.driver(cell.engine);
+    await driver.ensureStarted(this.ctx.signal);
+    const before = await this.snapshot(driver.pid, server.pid);
+    const m = await driver.connect(
+      {
+        host: lane.server.addr,
+        port: server.port,
+        servername: chain.servername,
+        caFile: chain.caFile,
+        kex: cell.kex,
+        suite: cell.suite,
+        bytes: cell.bytes,
+        timeoutMs: this.ctx.config.timeout_ms,
+      },
+      this.ctx.signal,
+    );
+    const after = await this.snapshot(driver.pid, server.pid);
+    if (!m.ok) {
+      const why = server.errorFor(m.local_port);
+      if (why && m.error && !m.error.includes(why)) m.error = `${m.error} (server: ${why})`;
+      if (!server.alive) m.error = `${m.error ?? "failed"} (server process died)`;
+    }
+    // A driver restarted between the two reads has a new pid: its counters do not compare.
+    return { m, delta: driver.pid ? counterDelta(before, after) : null };
+  }
+
+  private row(cell: Cell, sample: number, m: Measurement, delta: Record<string, number> | null): Row {
+    const tcp: Record<string, number> = {};
+    const link: Record<string, number> = {};
+    for (const [k, v] of Object.entries(delta ?? {})) {
+      if (k.startsWith("link.")) link[k.slice(5)] = v;
+      else tcp[k] = v;
+    }
+    const retrans =
+      delta === null
+        ? null
+        : (tcp["client.Tcp.RetransSegs"] ?? 0) +
+          (tcp["server.Tcp.RetransSegs"] ?? 0) +
+          (tcp["host.Tcp.RetransSegs"] ?? 0);
+    return {
+      type: "row",
+      run: this.ctx.runId,
+      cell: cell.id,
+      sample,
+      engine: cell.engine,
+      kex: cell.kex,
+      chain: cell.chain,
+      suite: cell.suite,
+      rtt_ms: cell.rtt_ms,
+      jitter_ms: cell.jitter_ms,
+      jitter_dist: cell.jitter_dist,
+      rate_mbps: cell.rate_mbps,
+      loss_pct: cell.loss_pct,
+      queue_limit: cell.queue_limit,
+      initcwnd: cell.initcwnd,
+      mtu: cell.mtu,
+      cc: cell.cc,
+      bytes: cell.bytes,
+      ok: m.ok,
+      error: m.error,
+      tcp_connect_ms: m.tcp_connect_ms,
+      handshake_ms: m.handshake_ms,
+      ttfb_ms: m.ttfb_ms,
+      ttlb_ms: m.ttlb_ms,
+      close_ms: m.close_ms,
+      hs_bytes_c2s: m.hs_bytes_c2s,
+      hs_bytes_s2c: m.hs_bytes_s2c,
+      retrans_segs: retrans,
+      tcp,
+      link,
+      lane: this.index,
+      ts: new Date().toISOString(),
+    };
+  }
+
+  /** Runs one unit: link set-up, servers, warm-ups, then the unit's rounds. */
+  async runUnit(unit: Unit): Promise<void> {
+    const { config, done, signal } = this.ctx;
+    const { group } = unit;
+    const todo = (r: number) => group.cells.filter((c) => !done.has(sampleKey(c.id, r)));
+    let left = 0;
+    for (let r = unit.fromRound; r < unit.toRound; r++) left += todo(r).length;
+    if (left === 0) return;
+
+    const spec = linkSpecFor(group.link, config);
+    if (!this.lane) this.lane = await openLane(spec, { runId: this.ctx.runId, lane: this.index });
+    else await this.lane.reconfigure(spec);
+    try {
+      await this.startServers(group);
+      for (let w = 0; w < config.warmups; w++)
+        for (const cell of roundOrder(group, -1 - w, config.seed)) {
+          if (signal.aborted) throw new AbortedError();
+          await this.connect(cell);
+        }
+      for (let r = unit.fromRound; r < unit.toRound; r++) {
+        for (const cell of roundOrder(group, r, config.seed)) {
+          if (done.has(sampleKey(cell.id, r))) continue;
+          if (signal.aborted) throw new AbortedError();
+          const { m, delta } = await this.connect(cell);
+          if (signal.aborted) throw new AbortedError(); // a connection cut short by the interrupt is not a sample
+          this.ctx.writer.write(this.row(cell, r, m, delta));
+          done.add(sampleKey(cell.id, r));
+          this.ctx.stats.written++;
+          if (!m.ok) this.ctx.stats.failed++;
+          const rest = (this.ctx.remaining.get(cell.id) ?? 1) - 1;
+          this.ctx.remaining.set(cell.id, rest);
+          this.ctx.progress.sample(m.ok, rest === 0);
+        }
+      }
+    } finally {
+      await this.stopServers();
+    }
+  }
+
+  /** Kills everything at once (interrupt); close() still tears the lane down. */
+  kill(): void {
+    for (const d of this.drivers.values()) d.kill();
+    for (const s of this.servers.values()) s.kill();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.drivers.values()].map((d) => d.stop()));
+    await this.stopServers();
+    await this.lane?.close();
+  }
+}
+
+/** Opens lane 0 and reads back every group's link state on it before the run, for the meta line. */
+async function readLinkStates(runId: string, groups: Group[], config: RunConfig) {
+  const states: { group: string; state: Record<string, unknown> }[] = [];
+  const lane = await openLane(linkSpecFor(groups[0].link, config), { runId, lane: 0 });
+  try {
+    for (const [i, g] of groups.entries()) {
+      if (i > 0) await lane.reconfigure(linkSpecFor(g.link, config));
+      states.push({ group: g.key, state: await lane.readState() });
+    }
+  } catch (err) {
+    await lane.close();
+    throw err;
+  }
+  return { lane, states };
+}
+
+export async function runExperiment(o: RunOptions): Promise<RunResult> {
+  const { config, plan } = o;
+  preflight(config, plan);
+  const engines = await resolveEngines(config.engine);
+  const chains = await prepareChains([...new Set(plan.cells.map((c) => c.chain))]);
+
+  let existing: ExistingResults | null = null;
+  if (o.resume) {
+    existing = readResults(o.out);
+    checkResumable(existing, config, o.out);
+  }
+  const runId = existing?.meta.run ?? newRunId();
+  const done = existing?.done ?? new Set<string>();
+  const remaining = new Map<string, number>();
+  let todoTotal = 0;
+  let cellsDone = 0;
+  for (const c of plan.cells) {
+    let n = 0;
+    for (let s = 0; s < plan.samples; s++) if (!done.has(sampleKey(c.id, s))) n++;
+    remaining.set(c.id, n);
+    todoTotal += n;
+    if (n === 0) cellsDone++;
+  }
+  const skipped = plan.connections - todoTotal;
+  const pendingUnits = plan.units.filter((u) =>
+    u.group.cells.some((c) => {
+      for (let r = u.fromRound; r < u.toRound; r++) if (!done.has(sampleKey(c.id, r))) return true;
+      return false;
+    }),
+  );
+  const result: RunResult = { runId, out: o.out, written: 0, failed: 0, skipped, interrupted: false };
+  if (todoTotal === 0) return result;
+
+  const laneCount = Math.min(config.lanes, pendingUnits.length);
+  const abort = new AbortController();
+  const onOuterAbort = () => abort.abort();
+  o.signal.addEventListener("abort", onOuterAbort, { once: true });
+  const workers: LaneWorker[] = [];
+  let writer: ResultsWriter | null = null;
+  let progress: Progress | null = null;
+  let failure: unknown = null;
+  try {
+    const stats = { written: 0, failed: 0 };
+    // The meta line holds the link state read back, so lane 0 comes up first.
+    const groupsToRun = [...new Set(pendingUnits.map((u) => u.group))];
+    const { lane, states } = await readLinkStates(runId, groupsToRun, config);
+    try {
+      if (existing) writer = ResultsWriter.append(o.out);
+      else
+        writer = ResultsWriter.create(
+          o.out,
+          await buildMeta({
+            runId,
+            config,
+            commandLine: o.commandLine,
+            engines,
+            backend: lane.backend,
+            linkState: { lanes: laneCount, groups: states },
+          }),
+        );
+    } catch (err) {
+      await lane.close();
+      throw err;
+    }
+    progress = new Progress(todoTotal, plan.cells.length, cellsDone, o.progress);
+    const ctx: LaneContext = {
+      config,
+      runId,
+      engines,
+      chains,
+      done,
+      remaining,
+      writer,
+      progress,
+      signal: abort.signal,
+      stats,
+    };
+    for (let i = 0; i < laneCount; i++) workers.push(new LaneWorker(i, ctx, i === 0 ? lane : null));
+
+    const queue = [...pendingUnits];
+    const killAll = () => {
+      for (const w of workers) w.kill();
+    };
+    abort.signal.addEventListener("abort", killAll, { once: true });
+    await Promise.all(
+      workers.map(async (w) => {
+        try {
+          for (let unit = queue.shift(); unit && !abort.signal.aborted; unit = queue.shift()) {
+            await w.runUnit(unit);
+            progress!.note(`done: ${unit.group.key} rounds ${unit.fromRound}-${unit.toRound - 1}`);
+          }
+        } catch (err) {
+          if (!(err instanceof AbortedError) && failure === null) {
+            failure = err;
+            abort.abort();
+          }
+        }
+      }),
+    );
+    result.written = stats.written;
+    result.failed = stats.failed;
+    result.interrupted = o.signal.aborted;
+  } catch (err) {
+    if (!(err instanceof AbortedError)) failure ??= err;
+    result.interrupted = o.signal.aborted;
+  } finally {
+    o.signal.removeEventListener("abort", onOuterAbort);
+    progress?.stop();
+    await Promise.all(workers.map((w) => w.close().catch(() => {})));
+    writer?.close();
+  }
+  if (failure !== null) {
+    if (failure instanceof EndpointStartError) throw new CliError(failure.message, 1);
+    throw failure;
+  }
+  return result;
+}
