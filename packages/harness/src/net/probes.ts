@@ -1,0 +1,296 @@
+// Measurements across a lane, for `pqtls link check` and the link tests: RTT (ping), goodput (a TCP
+// bulk transfer), one-way loss (UDP datagrams) and the time to fetch N bytes on a fresh TCP connection.
+// The endpoints are small Node programs run inside the lane's namespaces (node -e), so nothing needs
+// to be installed beyond ping.
+import type { ChildProcess } from "node:child_process";
+import { CliError } from "../cli/errors.js";
+import type { Lane } from "./lane.js";
+
+/** The endpoint programs. argv: [node, mode, ...]. Each prints one JSON line when it is done. */
+const PROBE_SOURCE = String.raw`
+import net from "node:net";
+import dgram from "node:dgram";
+const [mode, ...a] = process.argv.slice(1);
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+const out = (o) => process.stdout.write(JSON.stringify(o) + "\n");
+if (mode === "bulk-server") {
+  // Sends as fast as TCP allows for a.seconds, then closes.
+  const [host, port, seconds] = [a[0], Number(a[1]), Number(a[2])];
+  const chunk = Buffer.alloc(256 * 1024, 7);
+  const srv = net.createServer((s) => {
+    const end = now() + seconds * 1000;
+    const pump = () => {
+      while (now() < end) if (!s.write(chunk)) return void s.once("drain", pump);
+      s.end();
+    };
+    s.on("error", () => {});
+    pump();
+    s.on("close", () => srv.close());
+  });
+  srv.listen(port, host, () => out({ ready: true }));
+} else if (mode === "bulk-client") {
+  // Receives; reports bytes over the window after a warm-up (slow start excluded).
+  const [host, port, warmupMs] = [a[0], Number(a[1]), Number(a[2])];
+  let first = null, bytes = 0, windowStart = null, windowBytes = 0, last = 0;
+  const s = net.connect(port, host);
+  s.on("data", (d) => {
+    const t = now();
+    if (first === null) first = t;
+    bytes += d.length;
+    if (windowStart === null && t - first >= warmupMs) windowStart = t;
+    else if (windowStart !== null) windowBytes += d.length;
+    last = t;
+  });
+  s.on("end", () => out({ bytes, windowBytes, windowMs: last - (windowStart ?? last), totalMs: last - (first ?? last) }));
+  s.on("error", (e) => { out({ error: e.message }); process.exit(1); });
+} else if (mode === "fetch-server") {
+  // Writes n bytes on every new connection, then closes it.
+  const [host, port, n] = [a[0], Number(a[1]), Number(a[2])];
+  const body = Buffer.alloc(n, 7);
+  const srv = net.createServer((s) => { s.on("error", () => {}); s.end(body); });
+  srv.listen(port, host, () => out({ ready: true }));
+} else if (mode === "fetch-client") {
+  // Times connect() → last byte of n bytes, count times, on fresh connections.
+  const [host, port, n, count, gapMs] = [a[0], Number(a[1]), Number(a[2]), Number(a[3]), Number(a[4])];
+  const times = [];
+  const once = () => new Promise((resolve, reject) => {
+    const t0 = now();
+    let got = 0;
+    const s = net.connect(port, host);
+    s.on("data", (d) => { got += d.length; if (got >= n) { times.push(now() - t0); s.destroy(); resolve(); } });
+    s.on("error", reject);
+    s.on("end", () => { if (got < n) reject(new Error("short read " + got)); });
+  });
+  for (let i = 0; i < count; i++) {
+    await once();
+    await new Promise((r) => setTimeout(r, gapMs));
+  }
+  out({ times });
+} else if (mode === "udp-sink") {
+  // Counts distinct datagrams until idle for a.idleMs after the first one.
+  const [host, port, idleMs] = [a[0], Number(a[1]), Number(a[2])];
+  const seen = new Set();
+  let timer = null;
+  const sock = dgram.createSocket("udp4");
+  const finish = () => { out({ received: seen.size }); sock.close(); };
+  sock.on("message", (m) => {
+    seen.add(m.readUInt32BE(0));
+    clearTimeout(timer);
+    timer = setTimeout(finish, idleMs);
+  });
+  sock.bind(port, host, () => out({ ready: true }));
+} else if (mode === "udp-source") {
+  // Sends count datagrams of size bytes, one every gapUs on average (in small bursts).
+  const [host, port, count, size, gapUs] = [a[0], Number(a[1]), Number(a[2]), Number(a[3]), Number(a[4])];
+  const sock = dgram.createSocket("udp4");
+  const start = now();
+  for (let i = 0; i < count; i++) {
+    const buf = Buffer.alloc(size);
+    buf.writeUInt32BE(i, 0);
+    await new Promise((r) => sock.send(buf, port, host, r));
+    const due = start + ((i + 1) * gapUs) / 1000;
+    const wait = due - now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+  }
+  out({ sent: count });
+  sock.close();
+} else {
+  process.stderr.write("unknown probe mode " + mode + "\n");
+  process.exit(2);
+}
+`;
+
+function startProbe(lane: Lane, side: "client" | "server", args: Array<string | number>): ChildProcess {
+  return lane.spawn(
+    side,
+    process.execPath,
+    ["--input-type=module", "-e", PROBE_SOURCE, ...args.map(String)],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+}
+
+/** Resolves with the probe's next JSON line; rejects on exit without one or after timeoutMs. */
+function nextJson<T>(child: ChildProcess, timeoutMs: number, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    let buf = "";
+    let err = "";
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`${what}: no answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onData = (d: Buffer) => {
+      buf += d;
+      const nl = buf.indexOf("\n");
+      if (nl < 0) return;
+      clearTimeout(timer);
+      child.stdout!.off("data", onData);
+      const line = buf.slice(0, nl);
+      const parsed = JSON.parse(line) as T & { error?: string };
+      if (parsed.error) reject(new Error(`${what}: ${parsed.error}`));
+      else resolve(parsed);
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", (d) => {
+      err += d;
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      setImmediate(() => reject(new Error(`${what}: exited (${code}) ${err.trim().split("\n")[0] ?? ""}`)));
+    });
+  });
+}
+
+let nextPort = 20000 + (process.pid % 20000);
+function freshPort(): number {
+  nextPort = nextPort >= 60000 ? 20000 : nextPort + 1;
+  return nextPort;
+}
+
+export interface PingResult {
+  sent: number;
+  received: number;
+  rttsMs: number[];
+  medianMs: number;
+  avgMs: number;
+}
+
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  if (s.length === 0) return Number.NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** ping from the client to the server: per-packet RTTs (ms), median and ping's own average (3 decimals). */
+export async function measurePing(
+  lane: Lane,
+  o: { count: number; intervalS: number; size?: number },
+): Promise<PingResult> {
+  const args = ["-n", "-c", String(o.count), "-i", String(o.intervalS), "-W", "5"];
+  if (o.size !== undefined) args.push("-s", String(o.size));
+  const child = lane.spawn("client", "ping", [...args, lane.server.addr], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (d) => {
+    stdout += d;
+  });
+  child.stderr!.on("data", (d) => {
+    stderr += d;
+  });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once("error", (e) =>
+      reject(
+        (e as NodeJS.ErrnoException).code === "ENOENT"
+          ? new CliError("ping not found: apt-get install iputils-ping")
+          : e,
+      ),
+    );
+    child.once("close", resolve);
+  });
+  if (/exec of "ping" failed|No such file/.test(stderr))
+    throw new CliError("ping not found: apt-get install iputils-ping");
+  const rttsMs = [...stdout.matchAll(/time=([\d.]+) ms/g)].map((m) => Number(m[1]));
+  const summary = /= ([\d.]+)\/([\d.]+)\/([\d.]+)\/([\d.]+) ms/.exec(stdout);
+  const tx = /(\d+) packets transmitted, (\d+) received/.exec(stdout);
+  if (!tx) throw new Error(`ping failed (exit ${code}): ${stderr.trim().split("\n")[0] ?? ""}`);
+  return {
+    sent: Number(tx[1]),
+    received: Number(tx[2]),
+    rttsMs,
+    medianMs: median(rttsMs),
+    avgMs: summary ? Number(summary[2]) : Number.NaN,
+  };
+}
+
+export interface GoodputResult {
+  mbps: number;
+  windowBytes: number;
+  windowMs: number;
+  totalBytes: number;
+}
+
+/** A TCP bulk transfer server → client for `seconds`; goodput over the part after `warmupMs`. */
+export async function measureGoodput(
+  lane: Lane,
+  o: { seconds: number; warmupMs: number },
+): Promise<GoodputResult> {
+  const port = freshPort();
+  const server = startProbe(lane, "server", ["bulk-server", lane.server.addr, port, o.seconds]);
+  try {
+    await nextJson(server, 10_000, "bulk server");
+    const client = startProbe(lane, "client", ["bulk-client", lane.server.addr, port, o.warmupMs]);
+    const r = await nextJson<{ bytes: number; windowBytes: number; windowMs: number }>(
+      client,
+      o.seconds * 1000 + 60_000,
+      "bulk client",
+    );
+    return {
+      mbps: (r.windowBytes * 8) / (r.windowMs * 1000),
+      windowBytes: r.windowBytes,
+      windowMs: r.windowMs,
+      totalBytes: r.bytes,
+    };
+  } finally {
+    server.kill("SIGKILL");
+  }
+}
+
+/** Times connect() → last byte of `bytes`, `count` times on fresh connections (ms each). */
+export async function measureFetch(
+  lane: Lane,
+  o: { bytes: number; count: number; gapMs?: number },
+): Promise<number[]> {
+  const port = freshPort();
+  const server = startProbe(lane, "server", ["fetch-server", lane.server.addr, port, o.bytes]);
+  try {
+    await nextJson(server, 10_000, "fetch server");
+    const client = startProbe(lane, "client", [
+      "fetch-client",
+      lane.server.addr,
+      port,
+      o.bytes,
+      o.count,
+      o.gapMs ?? 100,
+    ]);
+    const r = await nextJson<{ times: number[] }>(client, 120_000, "fetch client");
+    return r.times;
+  } finally {
+    server.kill("SIGKILL");
+  }
+}
+
+export interface LossResult {
+  sent: number;
+  received: number;
+  lossPct: number;
+}
+
+/** One-way (up) loss: `count` UDP datagrams client → server. */
+export async function measureLoss(
+  lane: Lane,
+  o: { count: number; size?: number; gapUs?: number; idleMs?: number },
+): Promise<LossResult> {
+  const port = freshPort();
+  const sink = startProbe(lane, "server", ["udp-sink", lane.server.addr, port, o.idleMs ?? 1000]);
+  try {
+    await nextJson(sink, 10_000, "udp sink");
+    const result = nextJson<{ received: number }>(sink, 120_000, "udp sink");
+    const source = startProbe(lane, "client", [
+      "udp-source",
+      lane.server.addr,
+      port,
+      o.count,
+      o.size ?? 200,
+      o.gapUs ?? 200,
+    ]);
+    await nextJson(source, 120_000, "udp source");
+    const { received } = await result;
+    return { sent: o.count, received, lossPct: (100 * (o.count - received)) / o.count };
+  } finally {
+    sink.kill("SIGKILL");
+  }
+}
