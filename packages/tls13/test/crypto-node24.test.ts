@@ -13,6 +13,8 @@ import { node24Missing, node24Path } from "../../../tools/node24/index.mjs";
 const packageDir = fileURLToPath(new URL("..", import.meta.url));
 const vitest = fileURLToPath(new URL("../../../node_modules/vitest/vitest.mjs", import.meta.url));
 const FILES = [
+  "test/crypto-load.test.ts",
+  "test/crypto-default.test.ts",
   "test/crypto-vectors.test.ts",
   "test/crypto-groups.test.ts",
   "test/crypto-signatures.test.ts",

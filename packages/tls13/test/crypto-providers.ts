@@ -2,11 +2,15 @@
 // test files also run under Node 24 (crypto-node24.test.ts), where PQTLS_EXPECT_NATIVE_PQ=1 makes the
 // native provider's ML-KEM/ML-DSA mandatory, so a broken feature detection cannot pass as "absent".
 
-import { nativeFeatures, nativeProvider, nobleProvider } from "../src/crypto/index.js";
+import { loadProvider, nativeFeatures, nativeProvider, nobleProvider } from "../src/crypto/index.js";
 import type { CryptoProvider } from "../src/crypto/provider.js";
 
+// liboqs-js runs on Node >= 20.19 (checked by crypto-load.test.ts), so wasm is always among them.
+const wasm = await loadProvider("wasm");
+const auto = await loadProvider("auto");
+
 export function testProviders(): CryptoProvider[] {
-  return [nobleProvider, nativeProvider];
+  return [nobleProvider, nativeProvider, wasm, auto];
 }
 
 const PQ = /MLKEM|mldsa/;

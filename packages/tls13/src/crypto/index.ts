@@ -5,7 +5,15 @@ export { mlkemModulusOk } from "./groups/mlkem.js";
 export { hkdfExpand, hkdfExtract } from "./hkdf.js";
 export { generateKeyShares } from "./key-shares.js";
 export { generateSigningKey, type KeyGenOptions, mldsaKeyFromSeed } from "./keygen.js";
+export {
+  defaultProvider,
+  loadProvider,
+  PROVIDER_NAMES,
+  type ProviderName,
+  wasmUnavailableReason,
+} from "./load.js";
 export { nativeFeatures } from "./native/features.js";
 export { nativeProvider } from "./native/index.js";
 export { nobleProvider } from "./noble/index.js";
 export type * from "./provider.js";
+export { warmUp } from "./warm-up.js";
