@@ -141,6 +141,7 @@ export function ttlbCdfSpec(series: readonly CdfSeries[], title: string): TopLev
       size: formatBytes(s.bytes),
       bytes: s.bytes,
       variant: s.variant_label,
+      series: `${s.label}|${s.variant_label}`,
       ms: pt.ms,
       fraction: pt.fraction,
     })),
@@ -154,6 +155,8 @@ export function ttlbCdfSpec(series: readonly CdfSeries[], title: string): TopLev
       scale: { domain: [0, 1] },
     },
     color: { field: "variant", type: "nominal", title: "Variant" },
+    // One line per condition and variant, even if a caller mixes conditions in one chart.
+    detail: { field: "series", type: "nominal" },
   };
   const mark = { type: "line", interpolate: "step-after" };
   const sizes = new Set(series.map((s) => s.bytes)).size;

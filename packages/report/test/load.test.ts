@@ -1,14 +1,15 @@
 // Reading results files: malformed input names file and line; --skip-bad warns and goes on; shards
 // of one run merge; runs with different configs are refused unless allowed.
 
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { loadResults, parseResults, ReportInputError } from "../src/load.js";
 import { jsonl, meta, rowsFor } from "./synth.js";
 
 const dir = mkdtempSync(join(tmpdir(), "pqtls-report-load-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function file(name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);

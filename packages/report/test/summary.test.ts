@@ -2,10 +2,10 @@
 // agrees with an independent computation, intervals bracket the truth and repeat under the seed,
 // small or failure-ridden cells are flagged, failures are counted and never averaged in.
 
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { parseResults } from "../src/load.js";
 import { writeReport } from "../src/report.js";
 import type { Row } from "../src/row.js";
@@ -14,6 +14,7 @@ import { type ReportSummary, summarize } from "../src/summary.js";
 import { exponential, jsonl, meta, mulberry32, rowsFor } from "./synth.js";
 
 const dir = mkdtempSync(join(tmpdir(), "pqtls-report-summary-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Hyndman & Fan's type 7 in their own 1-based notation: j = floor(np + m), m = 1 - p, g = np + m - j. */
 function refQuantile(values: number[], p: number): number {
