@@ -1,0 +1,433 @@
+// A TLS connection without I/O: bytes in (feed), records out (handlers.write), application data
+// out (handlers.appData). Binds the record layer to a role's handshake state machine, handles
+// alerts, ChangeCipherSpec compatibility records, post-handshake messages (NewSessionTicket,
+// KeyUpdate) and close_notify. Everything is synchronous: one feed() runs a whole flight.
+//
+// Every failure leaves as a TlsAlert through handlers.failed(): our own alert is sent first
+// (protected when keys exist), and the connection accepts nothing afterwards.
+
+import type { Bytes, CryptoProvider } from "./crypto/provider.js";
+import { TlsAlert } from "./errors.js";
+import type { HandshakeInfo, HandshakeIO, NegotiatedSuite, RoleHandshake } from "./handshake/io.js";
+import { nextTrafficSecret, trafficKeys } from "./handshake/key_schedule.js";
+import { Transcript } from "./handshake/transcript.js";
+import type { KeylogLabel, KeylogWriter } from "./keylog.js";
+import { RecordCipher } from "./record/cipher.js";
+import type { PaddingPolicy } from "./record/padding.js";
+import { RecordReader } from "./record/reader.js";
+import { RecordWriter } from "./record/writer.js";
+import { concatBytes } from "./wire/bytes.js";
+import { AlertDescription, AlertLevel, alertName, ContentType, HandshakeType } from "./wire/codepoints.js";
+import { type HandshakeMessage, handshakeName } from "./wire/handshake.js";
+import { parseKeyUpdate, serializeKeyUpdate } from "./wire/key_update.js";
+import { parseNewSessionTicket } from "./wire/new_session_ticket.js";
+
+/** Largest handshake message we buffer (an ML-DSA-87 chain is ~25 KB; padded chains more). */
+const MAX_HANDSHAKE_MESSAGE = 1 << 20;
+
+export interface ConnectionHandlers {
+  /** Bytes for the transport, in order; a flight arrives as one call. */
+  write(chunks: Bytes[]): void;
+  appData(data: Bytes): void;
+  handshakeComplete(): void;
+  /** The peer sent close_notify: no more data will arrive. */
+  peerClosed(): void;
+  /** Fatal: we sent (remote=false) or received (remote=true) this alert. */
+  failed(err: TlsAlert): void;
+}
+
+export interface MessageTiming {
+  direction: "sent" | "received";
+  type: string;
+  /** Framed message length (4-byte header included). */
+  length: number;
+  /** ms since timings.origin. */
+  at: number;
+}
+
+/** High-resolution timestamps (process.hrtime.bigint), in ms relative to `origin`. */
+export interface TlsTimings {
+  /** process.hrtime.bigint() when the socket was created (before the transport connected). */
+  origin: bigint;
+  /** Client: when the TCP connection was established (when connect() opened it). */
+  transportConnected?: number;
+  messages: MessageTiming[];
+  handshakeComplete?: number;
+  firstAppDataReceived?: number;
+  lastAppDataReceived?: number;
+}
+
+export interface ConnectionConfig {
+  role: "client" | "server";
+  provider: CryptoProvider;
+  padding?: PaddingPolicy;
+  keylog?: KeylogWriter;
+  origin?: bigint;
+}
+
+type Phase = "handshake" | "open" | "closed";
+
+export class Connection implements HandshakeIO {
+  readonly provider: CryptoProvider;
+  readonly role: "client" | "server";
+  readonly transcript = new Transcript();
+  readonly info: HandshakeInfo = { helloRetryRequest: false, peerCertificates: [], sessionTickets: 0 };
+  readonly timings: TlsTimings;
+  /** Bytes on the wire of records carrying handshake messages or ChangeCipherSpec, headers included. */
+  readonly handshakeBytes = { sent: 0, received: 0 };
+
+  private readonly reader = new RecordReader();
+  private readonly writer: RecordWriter;
+  private readonly keylogWriter?: KeylogWriter;
+  private handshake!: RoleHandshake;
+  private phase: Phase = "handshake";
+  private suite?: NegotiatedSuite;
+  private readSecret?: Bytes;
+  private writeSecret?: Bytes;
+  private readPhase: "plaintext" | "handshake" | "application" = "plaintext";
+  private writePhase: "plaintext" | "handshake" | "application" = "plaintext";
+  private clientRandom?: Bytes;
+  private hsIn: Bytes = new Uint8Array(0);
+  /** Handshake messages of the current flight not yet in a record (coalesced per key epoch). */
+  private hsOut: Bytes[] = [];
+  private ccsOk = false;
+  private readClosed = false;
+  private writeClosed = false;
+  private handshakeDone = false;
+  private feeding = false;
+
+  constructor(
+    config: ConnectionConfig,
+    private readonly handlers: ConnectionHandlers,
+  ) {
+    this.role = config.role;
+    this.provider = config.provider;
+    this.writer = new RecordWriter(config.padding);
+    this.keylogWriter = config.keylog;
+    this.timings = { origin: config.origin ?? process.hrtime.bigint(), messages: [] };
+  }
+
+  /** Attaches the role's state machine and sends the first flight (client) or waits (server). */
+  begin(handshake: RoleHandshake): void {
+    this.handshake = handshake;
+    this.guard(() => handshake.start());
+  }
+
+  get isOpen(): boolean {
+    return this.phase === "open";
+  }
+  get isClosed(): boolean {
+    return this.phase === "closed";
+  }
+  get readable(): boolean {
+    return !this.readClosed && this.phase !== "closed";
+  }
+
+  now(): number {
+    return Number(process.hrtime.bigint() - this.timings.origin) / 1e6;
+  }
+
+  // ---- input ------------------------------------------------------------------------------------
+
+  feed(chunk: Bytes): void {
+    if (this.phase === "closed" || this.readClosed) return;
+    this.reader.push(chunk);
+    if (this.feeding) return; // a handler re-entered; the outer loop drains the rest
+    this.feeding = true;
+    try {
+      this.guard(() => {
+        for (;;) {
+          if (this.phase === "closed" || this.readClosed) return;
+          const record = this.reader.next();
+          if (!record) return;
+          this.onRecord(record.type, record.data, record.wireLength);
+        }
+      });
+    } finally {
+      this.feeding = false;
+    }
+  }
+
+  private onRecord(type: number, data: Bytes, wireLength: number): void {
+    if (this.hsIn.length > 0 && type !== ContentType.handshake)
+      throw new TlsAlert(
+        AlertDescription.unexpected_message,
+        "record of another type inside a fragmented handshake message",
+      );
+    switch (type) {
+      case ContentType.handshake:
+        this.handshakeBytes.received += wireLength;
+        this.onHandshakeData(data);
+        return;
+      case ContentType.change_cipher_spec:
+        // RFC 8446 §5: a single 0x01 byte, between the first ClientHello and the peer's Finished.
+        if (!this.ccsOk || data.length !== 1 || data[0] !== 1)
+          throw new TlsAlert(AlertDescription.unexpected_message, "unexpected change_cipher_spec record");
+        this.handshakeBytes.received += wireLength;
+        return;
+      case ContentType.alert:
+        this.onAlert(data);
+        return;
+      case ContentType.application_data:
+        if (this.readPhase !== "application")
+          throw new TlsAlert(
+            AlertDescription.unexpected_message,
+            "application data before the handshake completed",
+          );
+        if (data.length === 0) return;
+        {
+          const t = this.now();
+          this.timings.firstAppDataReceived ??= t;
+          this.timings.lastAppDataReceived = t;
+        }
+        this.handlers.appData(data);
+        return;
+    }
+  }
+
+  private onAlert(data: Bytes): void {
+    if (data.length !== 2)
+      throw new TlsAlert(AlertDescription.decode_error, `alert record of ${data.length} bytes`);
+    const [level, description] = data;
+    if (description === AlertDescription.close_notify) {
+      this.readClosed = true;
+      this.handlers.peerClosed();
+      if (this.writeClosed) this.phase = "closed";
+      return;
+    }
+    // user_canceled is the one non-closure alert that is not fatal (RFC 8446 §6.1).
+    if (description === AlertDescription.user_canceled && level === AlertLevel.warning) return;
+    const err = new TlsAlert(description as AlertDescription, `peer sent ${alertName(description)}`, {
+      remote: true,
+    });
+    this.phase = "closed";
+    this.handlers.failed(err);
+  }
+
+  private onHandshakeData(data: Bytes): void {
+    let buf = this.hsIn.length ? concatBytes(this.hsIn, data) : data;
+    while (buf.length >= 4) {
+      const len = (buf[1] << 16) | (buf[2] << 8) | buf[3];
+      if (len > MAX_HANDSHAKE_MESSAGE)
+        throw new TlsAlert(
+          AlertDescription.decode_error,
+          `handshake message of ${len} bytes exceeds ${MAX_HANDSHAKE_MESSAGE}`,
+        );
+      if (buf.length < 4 + len) break;
+      const raw = buf.subarray(0, 4 + len);
+      buf = buf.subarray(4 + len);
+      const msg: HandshakeMessage = { type: raw[0], body: raw.subarray(4), raw };
+      this.timings.messages.push({
+        direction: "received",
+        type: handshakeName(msg.type),
+        length: raw.length,
+        at: this.now(),
+      });
+      const readEpoch = this.readSecret;
+      if (this.phase === "handshake") this.handshake.handle(msg);
+      else this.onPostHandshake(msg);
+      if (this.phase === "closed") return;
+      // RFC 8446 §5.1: a key change must fall on a record boundary.
+      if (this.readSecret !== readEpoch && buf.length > 0)
+        throw new TlsAlert(
+          AlertDescription.unexpected_message,
+          `data after ${handshakeName(msg.type)} in the same record as a key change`,
+        );
+    }
+    // Keep a copy: `buf` may view a record buffer that the reader reuses.
+    this.hsIn = buf.length ? buf.slice() : new Uint8Array(0);
+  }
+
+  private onPostHandshake(msg: HandshakeMessage): void {
+    switch (msg.type) {
+      case HandshakeType.new_session_ticket:
+        if (this.role !== "client")
+          throw new TlsAlert(AlertDescription.unexpected_message, "NewSessionTicket sent by a client");
+        parseNewSessionTicket(msg.body);
+        this.info.sessionTickets++;
+        return;
+      case HandshakeType.key_update: {
+        const requested = parseKeyUpdate(msg.body);
+        if (!this.readSecret || !this.suite)
+          throw new TlsAlert(AlertDescription.internal_error, "no traffic secret");
+        this.setReadSecret(nextTrafficSecret(this.suite.hash, this.readSecret), "application");
+        if (requested && !this.writeClosed) this.keyUpdate(false);
+        return;
+      }
+      default:
+        throw new TlsAlert(
+          AlertDescription.unexpected_message,
+          `unexpected post-handshake ${handshakeName(msg.type)}`,
+        );
+    }
+  }
+
+  // ---- output -----------------------------------------------------------------------------------
+
+  send(msg: HandshakeMessage): void {
+    this.transcript.add(msg.raw);
+    this.hsOut.push(msg.raw);
+    this.timings.messages.push({
+      direction: "sent",
+      type: handshakeName(msg.type),
+      length: msg.raw.length,
+      at: this.now(),
+    });
+  }
+
+  /** Puts pending handshake messages into records under the current write keys. */
+  private sealHandshake(): void {
+    if (!this.hsOut.length) return;
+    const data = this.hsOut.length === 1 ? this.hsOut[0] : concatBytes(...this.hsOut);
+    this.hsOut = [];
+    this.handshakeBytes.sent += this.writer.write(ContentType.handshake, data);
+  }
+
+  sendChangeCipherSpec(): void {
+    this.sealHandshake();
+    this.handshakeBytes.sent += this.writer.writeChangeCipherSpec();
+  }
+
+  flush(): void {
+    this.sealHandshake();
+    if (this.writer.pendingBytes === 0) return;
+    const chunks = this.writer.drain();
+    // One transport write per flight: concatenate small flights, pass large ones as a batch.
+    this.handlers.write(chunks.length > 1 && chunks.length <= 64 ? [concatBytes(...chunks)] : chunks);
+  }
+
+  setSuite(suite: NegotiatedSuite): void {
+    this.suite = suite;
+    this.info.cipherSuite = suite.name;
+  }
+
+  private cipherFor(secret: Bytes): RecordCipher {
+    if (!this.suite) throw new TlsAlert(AlertDescription.internal_error, "keys before a cipher suite");
+    const keys = trafficKeys(this.suite.hash, this.suite.aead, secret);
+    return new RecordCipher(this.suite.aead.init(keys.key), keys.iv);
+  }
+
+  setReadSecret(secret: Bytes, phase: "handshake" | "application"): void {
+    this.reader.setCipher(this.cipherFor(secret));
+    this.readSecret = secret;
+    this.readPhase = phase;
+  }
+
+  setWriteSecret(secret: Bytes, phase: "handshake" | "application"): void {
+    this.sealHandshake(); // messages already sent belong to the previous epoch
+    this.writer.setCipher(this.cipherFor(secret));
+    this.writeSecret = secret;
+    this.writePhase = phase;
+  }
+
+  setPeerRecordSizeLimit(limit: number): void {
+    this.writer.setPeerRecordSizeLimit(limit);
+    this.info.peerRecordSizeLimit = limit;
+  }
+  setOwnRecordSizeLimit(limit: number): void {
+    this.reader.setRecordSizeLimit(limit);
+  }
+
+  setClientRandom(random: Bytes): void {
+    this.clientRandom = random;
+  }
+
+  keylog(label: KeylogLabel, secret: Bytes): void {
+    if (this.keylogWriter && this.clientRandom) this.keylogWriter(label, this.clientRandom, secret);
+  }
+
+  acceptChangeCipherSpec(yes: boolean): void {
+    this.ccsOk = yes;
+  }
+
+  complete(): void {
+    this.phase = "open";
+    this.handshakeDone = true;
+    this.timings.handshakeComplete = this.now();
+    this.handlers.handshakeComplete();
+  }
+
+  get handshakeComplete(): boolean {
+    return this.handshakeDone;
+  }
+
+  /** Largest application payload that fits one record now. */
+  get maxRecordPayload(): number {
+    return this.writer.maxFragment;
+  }
+
+  /** Encrypts application data and hands it to the transport. */
+  writeAppData(data: Bytes): void {
+    if (this.phase !== "open" || this.writePhase !== "application" || this.writeClosed)
+      throw new Error("TLS connection is not open for writing");
+    if (data.length === 0) return;
+    this.writer.write(ContentType.application_data, data);
+    this.flush();
+  }
+
+  /** Sends KeyUpdate and switches to the next write secret (RFC 8446 §4.6.3). */
+  keyUpdate(requestPeer: boolean): void {
+    if (this.phase !== "open" || this.writeClosed || !this.writeSecret || !this.suite)
+      throw new Error("KeyUpdate needs an open connection");
+    const msg = serializeKeyUpdate(requestPeer);
+    this.timings.messages.push({
+      direction: "sent",
+      type: "key_update",
+      length: msg.raw.length,
+      at: this.now(),
+    });
+    this.handshakeBytes.sent += this.writer.write(ContentType.handshake, msg.raw);
+    this.writer.setCipher(this.cipherFor(nextTrafficSecret(this.suite.hash, this.writeSecret)));
+    this.writeSecret = nextTrafficSecret(this.suite.hash, this.writeSecret);
+    this.flush();
+  }
+
+  /** Sends close_notify; reading continues until the peer closes (half-close). */
+  close(): void {
+    if (this.phase === "closed" || this.writeClosed) return;
+    this.writeClosed = true;
+    this.sendAlert(AlertDescription.close_notify, AlertLevel.warning);
+    if (this.readClosed) this.phase = "closed";
+  }
+
+  /** Aborts with an alert (e.g. user_canceled or internal_error from the socket). */
+  abort(err: TlsAlert): void {
+    if (this.phase === "closed") return;
+    this.fail(err);
+  }
+
+  private sendAlert(description: number, level: number): void {
+    this.sealHandshake();
+    this.writer.write(ContentType.alert, Uint8Array.of(level, description));
+    this.flush();
+  }
+
+  private fail(err: TlsAlert): void {
+    if (this.phase === "closed") return;
+    this.phase = "closed";
+    if (!err.remote) {
+      try {
+        this.hsOut = [];
+        this.sendAlert(err.alert, AlertLevel.fatal);
+      } catch {
+        // the transport is gone; the failure is reported below either way
+      }
+    }
+    this.handlers.failed(err);
+  }
+
+  /** Runs a step; any exception becomes a fatal alert (non-TlsAlert errors are internal_error). */
+  private guard(step: () => void): void {
+    try {
+      step();
+    } catch (e) {
+      const err =
+        e instanceof TlsAlert
+          ? e
+          : new TlsAlert(AlertDescription.internal_error, e instanceof Error ? e.message : String(e), {
+              cause: e,
+            });
+      this.fail(err);
+    }
+  }
+}

@@ -1,0 +1,130 @@
+// Options resolved against the crypto provider into what the state machines use. Misconfiguration
+// (an unknown group, a key share for a group not offered) is a plain Error thrown by connect() /
+// createServer(), before any byte is sent.
+
+import type { CryptoProvider, PrivateKey } from "../crypto/provider.js";
+import { type KeylogWriter, keylogWriter } from "../keylog.js";
+import {
+  CERTIFICATE_ONLY_SCHEMES,
+  type ClientOptions,
+  DEFAULT_CIPHER_SUITES,
+  DEFAULT_GROUPS,
+  DEFAULT_KEY_SHARES,
+  DEFAULT_SIGNATURE_SCHEMES,
+  type ServerOptions,
+} from "../options.js";
+import type { PaddingPolicy } from "../record/padding.js";
+import {
+  CipherSuite,
+  type CipherSuiteName,
+  type GroupName,
+  NamedGroup,
+  SignatureScheme,
+  type SignatureSchemeName,
+} from "../wire/codepoints.js";
+import type { Certificate } from "../x509/index.js";
+import { loadCertificateList, loadKey } from "./credentials.js";
+
+interface CommonConfig {
+  provider: CryptoProvider;
+  groups: GroupName[];
+  cipherSuites: CipherSuiteName[];
+  signatureSchemes: SignatureSchemeName[];
+  alpn: string[];
+  recordSizeLimit?: number;
+  padding?: PaddingPolicy;
+  keylog?: KeylogWriter;
+}
+
+export interface ClientConfig extends CommonConfig {
+  keyShares: GroupName[];
+  servername?: string;
+  trustAnchors: Certificate[];
+  rejectUnauthorized: boolean;
+  middleboxCompat: boolean;
+  /** signature_algorithms as sent: CertificateVerify schemes, then certificate-only ones. */
+  advertisedSignatureSchemes: SignatureSchemeName[];
+}
+
+export interface ServerConfig extends CommonConfig {
+  chain: Certificate[];
+  key: PrivateKey;
+}
+
+function checkNames<T extends string>(kind: string, names: readonly T[], table: Record<string, number>): T[] {
+  for (const n of names) if (!(n in table)) throw new TypeError(`unknown ${kind} "${n}"`);
+  return [...new Set(names)];
+}
+
+function common(o: ClientOptions | ServerOptions, provider: CryptoProvider): CommonConfig {
+  const groups = o.groups
+    ? checkNames("group", o.groups, NamedGroup)
+    : DEFAULT_GROUPS.filter((g) => provider.groups[g]);
+  for (const g of groups)
+    if (!provider.groups[g]) throw new TypeError(`crypto provider "${provider.name}" lacks group ${g}`);
+  const cipherSuites = o.cipherSuites
+    ? checkNames("cipher suite", o.cipherSuites, CipherSuite)
+    : DEFAULT_CIPHER_SUITES.filter((s) => provider.suites[s]);
+  for (const s of cipherSuites)
+    if (!provider.suites[s]) throw new TypeError(`crypto provider "${provider.name}" lacks ${s}`);
+  const signatureSchemes = (
+    o.signatureSchemes
+      ? checkNames("signature scheme", o.signatureSchemes, SignatureScheme)
+      : [...DEFAULT_SIGNATURE_SCHEMES]
+  ).filter((s) => provider.signatures[s] && !CERTIFICATE_ONLY_SCHEMES.includes(s));
+  if (o.signatureSchemes && signatureSchemes.length === 0)
+    throw new TypeError("no usable signature scheme for CertificateVerify in signatureSchemes");
+  if (!groups.length) throw new TypeError("no key exchange groups");
+  if (!cipherSuites.length) throw new TypeError("no cipher suites");
+  if (o.recordSizeLimit !== undefined && !(o.recordSizeLimit >= 64 && o.recordSizeLimit <= 16385))
+    throw new RangeError("recordSizeLimit must be 64..16385");
+  return {
+    provider,
+    groups,
+    cipherSuites,
+    signatureSchemes,
+    alpn: o.ALPNProtocols ?? [],
+    recordSizeLimit: o.recordSizeLimit,
+    padding: o.padding,
+    keylog: keylogWriter(o.keylog),
+  };
+}
+
+function isIpLiteral(host: string): boolean {
+  return /^[\d.]+$/.test(host) || host.includes(":");
+}
+
+export function resolveClientConfig(o: ClientOptions, provider: CryptoProvider): ClientConfig {
+  const c = common(o, provider);
+  const keyShares = o.keyShares
+    ? checkNames("group", o.keyShares, NamedGroup)
+    : DEFAULT_KEY_SHARES.filter((g) => c.groups.includes(g));
+  for (const g of keyShares)
+    if (!c.groups.includes(g)) throw new TypeError(`key share ${g} is not in groups`);
+  const servername = o.servername ?? (o.host && !isIpLiteral(o.host) ? o.host : undefined);
+  const trustAnchors = o.ca === undefined ? [] : loadCertificateList(o.ca);
+  const rejectUnauthorized = o.rejectUnauthorized ?? true;
+  const certOnly = CERTIFICATE_ONLY_SCHEMES.filter((s) => provider.signatures[s]);
+  return {
+    ...c,
+    keyShares,
+    servername,
+    trustAnchors,
+    rejectUnauthorized,
+    middleboxCompat: o.middleboxCompat ?? true,
+    advertisedSignatureSchemes: [...c.signatureSchemes, ...certOnly],
+  };
+}
+
+export function resolveServerConfig(o: ServerOptions, provider: CryptoProvider): ServerConfig {
+  const c = common(o, provider);
+  if (o.cert === undefined || o.key === undefined) throw new TypeError("server needs cert and key");
+  const chain = loadCertificateList(o.cert);
+  if (!chain.length) throw new TypeError("cert holds no certificate");
+  const key = loadKey(o.key);
+  const usable = c.signatureSchemes.filter((s) =>
+    provider.signatures[s]?.keyAlgorithms.includes(key.algorithm),
+  );
+  if (!usable.length) throw new TypeError(`no configured signature scheme signs with a ${key.algorithm} key`);
+  return { ...c, chain, key };
+}

@@ -1,0 +1,62 @@
+// Certificates and keys from the caller's many forms (PEM text, DER, parsed objects) via the X.509
+// module, and the client's chain check that turns the X.509 verdict into handshake state.
+
+import type { CryptoProvider, PrivateKey } from "../crypto/provider.js";
+import { TlsAlert } from "../errors.js";
+import type { CertificatesInput } from "../options.js";
+import {
+  type Certificate,
+  loadCertificates,
+  loadPrivateKey,
+  parseCertificate,
+  verifyChain,
+} from "../x509/index.js";
+
+function isCertificate(v: unknown): v is Certificate {
+  return typeof v === "object" && v !== null && "der" in v && "publicKey" in v;
+}
+
+export function loadCertificateList(input: CertificatesInput): Certificate[] {
+  const items = Array.isArray(input) ? input : [input];
+  const out: Certificate[] = [];
+  for (const item of items as Array<string | Uint8Array | Certificate>) {
+    if (isCertificate(item)) out.push(item);
+    else out.push(...loadCertificates(item));
+  }
+  return out;
+}
+
+export function loadKey(input: string | Uint8Array | PrivateKey): PrivateKey {
+  if (typeof input === "object" && !(input instanceof Uint8Array)) return input;
+  return loadPrivateKey(input);
+}
+
+export interface ChainVerdict {
+  chain: Certificate[];
+  authorized: boolean;
+  error?: TlsAlert;
+}
+
+/**
+ * Parses the received chain (malformed DER → bad_certificate) and validates it. With
+ * rejectUnauthorized the validation error is thrown; otherwise it is returned.
+ */
+export function checkServerChain(
+  ders: Uint8Array[],
+  o: {
+    trustAnchors: Certificate[];
+    hostname?: string;
+    provider: CryptoProvider;
+    rejectUnauthorized: boolean;
+  },
+): ChainVerdict {
+  const chain = ders.map((d) => parseCertificate(d));
+  try {
+    verifyChain(chain, { trustAnchors: o.trustAnchors, hostname: o.hostname, provider: o.provider });
+    return { chain, authorized: true };
+  } catch (e) {
+    if (!(e instanceof TlsAlert)) throw e;
+    if (o.rejectUnauthorized) throw e;
+    return { chain, authorized: false, error: e };
+  }
+}

@@ -1,0 +1,66 @@
+// What a handshake state machine may do to its connection: the seam between the client/server
+// state machines and the record layer. States never build records or touch sockets; the connection
+// never interprets handshake messages other than the post-handshake ones.
+
+import type { Aead, Bytes, CryptoProvider, Hash } from "../crypto/provider.js";
+import type { KeylogLabel } from "../keylog.js";
+import type { HandshakeMessage } from "../wire/handshake.js";
+import type { Certificate } from "../x509/index.js";
+import type { Transcript } from "./transcript.js";
+
+export interface NegotiatedSuite {
+  name: string;
+  code: number;
+  aead: Aead;
+  hash: Hash;
+}
+
+/** What was negotiated, filled in as the handshake goes. */
+export interface HandshakeInfo {
+  cipherSuite?: string;
+  group?: string;
+  signatureScheme?: string;
+  helloRetryRequest: boolean;
+  alpnProtocol?: string;
+  servername?: string;
+  peerCertificates: Certificate[];
+  /** Client: whether the chain verified (false only with rejectUnauthorized: false). */
+  authorized?: boolean;
+  authorizationError?: string;
+  /** The peer's record_size_limit, when negotiated. */
+  peerRecordSizeLimit?: number;
+  /** resumption_master_secret, kept for the session-resumption feature. */
+  resumptionMasterSecret?: Bytes;
+  exporterMasterSecret?: Bytes;
+  /** NewSessionTickets received (client). */
+  sessionTickets: number;
+}
+
+export interface HandshakeIO {
+  readonly provider: CryptoProvider;
+  readonly transcript: Transcript;
+  readonly info: HandshakeInfo;
+  /** Adds a message to the transcript and to the current flight. */
+  send(msg: HandshakeMessage): void;
+  sendChangeCipherSpec(): void;
+  /** Writes the pending flight to the transport in one write. */
+  flush(): void;
+  setSuite(suite: NegotiatedSuite): void;
+  /** Installs new read protection; the next record must start a new message (RFC 8446 §5.1). */
+  setReadSecret(secret: Bytes, phase: "handshake" | "application"): void;
+  setWriteSecret(secret: Bytes, phase: "handshake" | "application"): void;
+  setPeerRecordSizeLimit(limit: number): void;
+  setOwnRecordSizeLimit(limit: number): void;
+  keylog(label: KeylogLabel, secret: Bytes): void;
+  setClientRandom(random: Bytes): void;
+  /** Whether an unprotected ChangeCipherSpec may arrive now. */
+  acceptChangeCipherSpec(yes: boolean): void;
+  /** The handshake is complete for this side. */
+  complete(): void;
+}
+
+/** A role's handshake: started once, then fed each handshake message in order. */
+export interface RoleHandshake {
+  start(): void;
+  handle(msg: HandshakeMessage): void;
+}

@@ -1,0 +1,428 @@
+// The server handshake (RFC 8446 §4), one method per step:
+//
+//   onClientHello ─(no acceptable share)─▶ HelloRetryRequest ─▶ onClientHello (second)
+//     ─ ServerHello [CCS] EncryptedExtensions Certificate CertificateVerify Finished ─▶
+//   onClientFinished ─▶ done
+//
+// The server chooses by its own preference: cipher suite, then group (a group the client already
+// sent a share for; otherwise HelloRetryRequest for the best mutually supported group), then the
+// signature scheme for its key.
+
+import type { Bytes, KeyExchangeGroup } from "../crypto/provider.js";
+import { TlsAlert } from "../errors.js";
+import { equalBytes, Writer } from "../wire/bytes.js";
+import { serializeCertificate } from "../wire/certificate.js";
+import { certificateVerifyInput, serializeCertificateVerify } from "../wire/certificate_verify.js";
+import { type ClientHello, parseClientHello } from "../wire/client_hello.js";
+import {
+  AlertDescription,
+  CipherSuite,
+  type CipherSuiteName,
+  ExtensionType,
+  type GroupName,
+  HandshakeType,
+  NamedGroup,
+  nameOf,
+  ProtocolVersion,
+  SignatureScheme,
+  type SignatureSchemeName,
+} from "../wire/codepoints.js";
+import { serializeEncryptedExtensions } from "../wire/encrypted_extensions.js";
+import {
+  decodeAlpn,
+  decodeCookie,
+  decodeKeyShareClient,
+  decodeRecordSizeLimit,
+  decodeServerName,
+  decodeSupportedVersionsClient,
+  decodeU16List,
+  type Extension,
+  encodeAlpn,
+  encodeCookie,
+  encodeKeyShareHrr,
+  encodeKeyShareServer,
+  encodeRecordSizeLimit,
+  encodeSupportedVersionsServer,
+  type KeyShareEntry,
+} from "../wire/extensions.js";
+import { parseFinished, serializeFinished } from "../wire/finished.js";
+import { type HandshakeMessage, handshakeName } from "../wire/handshake.js";
+import { HRR_RANDOM, type ServerHello, serializeServerHello } from "../wire/server_hello.js";
+import type { ServerConfig } from "./config.js";
+import type { HandshakeIO, NegotiatedSuite, RoleHandshake } from "./io.js";
+import { EarlySecret, finishedVerifyData, type HandshakeSecret } from "./key_schedule.js";
+
+type State = "wait_client_hello" | "wait_client_hello_retry" | "wait_finished" | "done";
+
+const alert = (code: AlertDescription, reason: string) => new TlsAlert(code, reason);
+
+/** The ClientHello extensions the server acts on, decoded once. */
+interface OfferedParameters {
+  versions?: number[];
+  groups?: number[];
+  shares?: KeyShareEntry[];
+  signatureSchemes?: number[];
+  alpn?: string[];
+  servername?: string;
+  recordSizeLimit?: number;
+  cookie?: Bytes;
+}
+
+export class ServerHandshake implements RoleHandshake {
+  private state: State = "wait_client_hello";
+  private suite!: NegotiatedSuite;
+  private firstHello?: ClientHello;
+  private retryGroup?: GroupName;
+  private cookie?: Bytes;
+  private sentCcs = false;
+  private handshakeSecret!: HandshakeSecret;
+  private clientHandshakeSecret!: Bytes;
+  private clientAppSecret!: Bytes;
+
+  constructor(
+    private readonly io: HandshakeIO,
+    private readonly config: ServerConfig,
+  ) {}
+
+  start(): void {}
+
+  handle(msg: HandshakeMessage): void {
+    switch (this.state) {
+      case "wait_client_hello":
+      case "wait_client_hello_retry":
+        if (msg.type !== HandshakeType.client_hello)
+          throw alert(
+            AlertDescription.unexpected_message,
+            `expected client_hello, got ${handshakeName(msg.type)}`,
+          );
+        return this.onClientHello(msg);
+      case "wait_finished":
+        if (msg.type !== HandshakeType.finished)
+          throw alert(
+            AlertDescription.unexpected_message,
+            `expected finished, got ${handshakeName(msg.type)}`,
+          );
+        return this.onClientFinished(msg);
+      default:
+        throw alert(AlertDescription.unexpected_message, `unexpected ${handshakeName(msg.type)}`);
+    }
+  }
+
+  // ---- ClientHello ------------------------------------------------------------------------------
+
+  private onClientHello(msg: HandshakeMessage): void {
+    const ch = parseClientHello(msg.body);
+    const offered = this.readExtensions(ch);
+    if (!offered.versions?.includes(ProtocolVersion.TLS13))
+      throw alert(AlertDescription.protocol_version, "client does not offer TLS 1.3");
+    if (ch.legacyCompressionMethods.length !== 1 || ch.legacyCompressionMethods[0] !== 0)
+      throw alert(
+        AlertDescription.illegal_parameter,
+        "ClientHello: legacy_compression_methods must be [null]",
+      );
+    if (!offered.signatureSchemes)
+      throw alert(AlertDescription.missing_extension, "ClientHello: no signature_algorithms");
+    if (!offered.groups || !offered.shares)
+      throw alert(
+        AlertDescription.missing_extension,
+        "ClientHello: key_share and supported_groups are both required",
+      );
+    for (const s of offered.shares)
+      if (!offered.groups.includes(s.group))
+        throw alert(
+          AlertDescription.illegal_parameter,
+          `key_share for group 0x${s.group.toString(16)} not in supported_groups`,
+        );
+
+    const retry = this.state === "wait_client_hello_retry";
+    if (retry) this.checkSecondHello(ch, offered);
+    else this.io.setClientRandom(ch.random);
+
+    const suiteName = this.config.cipherSuites.find((s) => ch.cipherSuites.includes(CipherSuite[s]));
+    if (!suiteName) throw alert(AlertDescription.handshake_failure, "no cipher suite in common");
+    if (retry && CipherSuite[suiteName] !== this.suite.code)
+      throw alert(AlertDescription.illegal_parameter, "second ClientHello changes the cipher suite choice");
+    const scheme = this.chooseSignatureScheme(offered.signatureSchemes);
+
+    // Group: the best (by our preference) one the client sent a share for; else retry with the best
+    // one it supports (RFC 8446 §4.1.1, §4.2.8).
+    const shared = this.config.groups.find((g) => offered.shares!.some((s) => s.group === NamedGroup[g]));
+    if (!shared) {
+      if (retry)
+        throw alert(
+          AlertDescription.illegal_parameter,
+          "second ClientHello has no share for the requested group",
+        );
+      const supported = this.config.groups.find((g) => offered.groups!.includes(NamedGroup[g]));
+      if (!supported) throw alert(AlertDescription.handshake_failure, "no key exchange group in common");
+      return this.sendHelloRetryRequest(ch, msg, suiteName, supported);
+    }
+    if (retry && shared !== this.retryGroup)
+      throw alert(
+        AlertDescription.illegal_parameter,
+        `second ClientHello shares ${shared}, not the requested ${this.retryGroup}`,
+      );
+
+    if (!retry) this.useSuite(suiteName);
+    this.io.transcript.add(msg.raw);
+    this.io.acceptChangeCipherSpec(true);
+    this.io.info.servername = offered.servername;
+    const alpn = this.chooseAlpn(offered.alpn);
+    if (alpn) this.io.info.alpnProtocol = alpn;
+
+    const group = this.config.provider.groups[shared]!;
+    const clientShare = offered.shares.find((s) => s.group === NamedGroup[shared])!.keyExchange;
+    const { ciphertext, sharedSecret } = this.encapsulate(group, clientShare);
+    this.io.info.group = shared;
+    this.sendServerFlight(ch, ciphertext, sharedSecret, scheme, alpn, offered.recordSizeLimit);
+  }
+
+  /** Decodes the extensions we act on; unknown ones are ignored (RFC 8446 §4.2). */
+  private readExtensions(ch: ClientHello): OfferedParameters {
+    const p: OfferedParameters = {};
+    ch.extensions.forEach((e, i) => {
+      switch (e.type) {
+        case ExtensionType.supported_versions:
+          p.versions = decodeSupportedVersionsClient(e.data);
+          break;
+        case ExtensionType.supported_groups:
+          p.groups = decodeU16List(e.data, "supported_groups");
+          break;
+        case ExtensionType.key_share:
+          p.shares = decodeKeyShareClient(e.data);
+          break;
+        case ExtensionType.signature_algorithms:
+          p.signatureSchemes = decodeU16List(e.data, "signature_algorithms");
+          break;
+        case ExtensionType.signature_algorithms_cert:
+          decodeU16List(e.data, "signature_algorithms_cert");
+          break;
+        case ExtensionType.application_layer_protocol_negotiation:
+          p.alpn = decodeAlpn(e.data);
+          break;
+        case ExtensionType.server_name:
+          p.servername = decodeServerName(e.data);
+          break;
+        case ExtensionType.record_size_limit:
+          p.recordSizeLimit = decodeRecordSizeLimit(e.data);
+          break;
+        case ExtensionType.cookie:
+          p.cookie = decodeCookie(e.data);
+          break;
+        case ExtensionType.pre_shared_key:
+          // RFC 8446 §4.2.11: must be the last extension. We do not resume, so it is otherwise ignored.
+          if (i !== ch.extensions.length - 1)
+            throw alert(AlertDescription.illegal_parameter, "pre_shared_key is not the last extension");
+          break;
+      }
+    });
+    return p;
+  }
+
+  private checkSecondHello(ch: ClientHello, offered: OfferedParameters): void {
+    const first = this.firstHello!;
+    if (!equalBytes(ch.random, first.random) || !equalBytes(ch.legacySessionId, first.legacySessionId))
+      throw alert(AlertDescription.illegal_parameter, "second ClientHello changes random or session id");
+    if (!offered.cookie || !this.cookie || !equalBytes(offered.cookie, this.cookie))
+      throw alert(AlertDescription.illegal_parameter, "second ClientHello does not echo our cookie");
+    if (offered.shares!.length !== 1)
+      throw alert(AlertDescription.illegal_parameter, "second ClientHello must carry exactly one key share");
+  }
+
+  private chooseSignatureScheme(offered: number[]): SignatureSchemeName {
+    const { key, provider, signatureSchemes } = this.config;
+    const scheme = signatureSchemes.find(
+      (s) =>
+        offered.includes(SignatureScheme[s]) && provider.signatures[s]?.keyAlgorithms.includes(key.algorithm),
+    );
+    if (!scheme)
+      throw alert(
+        AlertDescription.handshake_failure,
+        `client accepts no signature scheme for our ${key.algorithm} key`,
+      );
+    return scheme;
+  }
+
+  private chooseAlpn(offered: string[] | undefined): string | undefined {
+    if (!offered || !this.config.alpn.length) return undefined;
+    const pick = this.config.alpn.find((p) => offered.includes(p));
+    // RFC 7301 §3.2: no overlap is fatal.
+    if (!pick) throw alert(AlertDescription.no_application_protocol, "no ALPN protocol in common");
+    return pick;
+  }
+
+  private encapsulate(group: KeyExchangeGroup, share: Bytes): { ciphertext: Bytes; sharedSecret: Bytes } {
+    if (share.length !== group.publicKeyLength)
+      throw alert(
+        AlertDescription.illegal_parameter,
+        `${group.name} key share of ${share.length} bytes, expected ${group.publicKeyLength}`,
+      );
+    return group.encapsulate(share); // invalid keys throw illegal_parameter (provider contract)
+  }
+
+  private useSuite(name: CipherSuiteName): void {
+    const s = this.config.provider.suites[name]!;
+    this.suite = { name, code: CipherSuite[name], aead: s.aead, hash: s.hash };
+    this.io.setSuite(this.suite);
+    this.io.transcript.useHash(s.hash);
+  }
+
+  // ---- HelloRetryRequest -------------------------------------------------------------------------
+
+  private sendHelloRetryRequest(
+    ch: ClientHello,
+    msg: HandshakeMessage,
+    suite: CipherSuiteName,
+    group: GroupName,
+  ): void {
+    this.useSuite(suite);
+    this.io.transcript.add(msg.raw);
+    this.io.transcript.replaceWithMessageHash();
+    this.firstHello = ch;
+    this.retryGroup = group;
+    this.cookie = this.config.provider.randomBytes(32);
+    this.io.info.helloRetryRequest = true;
+    this.io.acceptChangeCipherSpec(true);
+    this.io.send(serializeServerHello(this.makeHelloRetryRequest(ch, group, this.cookie)));
+    this.sendCompatChangeCipherSpec(ch);
+    this.io.flush();
+    this.state = "wait_client_hello_retry";
+  }
+
+  private makeHelloRetryRequest(ch: ClientHello, group: GroupName, cookie: Bytes): ServerHello {
+    return {
+      legacyVersion: ProtocolVersion.TLS12,
+      random: HRR_RANDOM,
+      legacySessionIdEcho: ch.legacySessionId,
+      cipherSuite: this.suite.code,
+      legacyCompressionMethod: 0,
+      extensions: [
+        ext(ExtensionType.supported_versions, (w) => encodeSupportedVersionsServer(ProtocolVersion.TLS13, w)),
+        ext(ExtensionType.key_share, (w) => encodeKeyShareHrr(NamedGroup[group], w)),
+        ext(ExtensionType.cookie, (w) => encodeCookie(cookie, w)),
+      ],
+    };
+  }
+
+  /** RFC 8446 §D.4: after the first ServerHello/HRR, when the client asked for compatibility mode. */
+  private sendCompatChangeCipherSpec(ch: ClientHello): void {
+    if (this.sentCcs || ch.legacySessionId.length === 0) return;
+    this.sentCcs = true;
+    this.io.sendChangeCipherSpec();
+  }
+
+  // ---- ServerHello .. Finished -------------------------------------------------------------------
+
+  private sendServerFlight(
+    ch: ClientHello,
+    ciphertext: Bytes,
+    sharedSecret: Bytes,
+    scheme: SignatureSchemeName,
+    alpn: string | undefined,
+    peerRecordSizeLimit: number | undefined,
+  ): void {
+    const { provider } = this.config;
+    const hash = this.suite.hash;
+    this.io.send(serializeServerHello(this.makeServerHello(ch, ciphertext)));
+    const th = this.io.transcript.digest();
+    this.handshakeSecret = new EarlySecret(hash).handshakeSecret(sharedSecret);
+    const serverHs = this.handshakeSecret.serverTrafficSecret(th);
+    this.clientHandshakeSecret = this.handshakeSecret.clientTrafficSecret(th);
+    this.io.keylog("CLIENT_HANDSHAKE_TRAFFIC_SECRET", this.clientHandshakeSecret);
+    this.io.keylog("SERVER_HANDSHAKE_TRAFFIC_SECRET", serverHs);
+    this.sendCompatChangeCipherSpec(ch);
+    this.io.setWriteSecret(serverHs, "handshake");
+    this.io.setReadSecret(this.clientHandshakeSecret, "handshake");
+
+    this.io.send(serializeEncryptedExtensions(this.makeEncryptedExtensions(alpn, peerRecordSizeLimit)));
+    if (peerRecordSizeLimit !== undefined) {
+      this.io.setPeerRecordSizeLimit(peerRecordSizeLimit);
+      if (this.config.recordSizeLimit !== undefined)
+        this.io.setOwnRecordSizeLimit(this.config.recordSizeLimit);
+    }
+    this.io.send(
+      serializeCertificate({
+        requestContext: new Uint8Array(0),
+        entries: this.config.chain.map((c) => ({ certData: c.der, extensions: [] })),
+      }),
+    );
+    const signed = certificateVerifyInput("server", this.io.transcript.digest());
+    const signature = provider.signatures[scheme]!.sign(this.config.key, signed);
+    this.io.info.signatureScheme = scheme;
+    this.io.send(serializeCertificateVerify({ algorithm: SignatureScheme[scheme], signature }));
+    this.io.send(serializeFinished(finishedVerifyData(hash, serverHs, this.io.transcript.digest())));
+
+    const thServerFinished = this.io.transcript.digest();
+    const master = this.handshakeSecret.masterSecret();
+    const serverApp = master.serverTrafficSecret(thServerFinished);
+    this.clientAppSecret = master.clientTrafficSecret(thServerFinished);
+    const exporter = master.exporterSecret(thServerFinished);
+    this.io.keylog("CLIENT_TRAFFIC_SECRET_0", this.clientAppSecret);
+    this.io.keylog("SERVER_TRAFFIC_SECRET_0", serverApp);
+    this.io.keylog("EXPORTER_SECRET", exporter);
+    this.io.info.exporterMasterSecret = exporter;
+    this.io.setWriteSecret(serverApp, "application");
+    this.io.flush();
+    this.state = "wait_finished";
+  }
+
+  private makeServerHello(ch: ClientHello, ciphertext: Bytes): ServerHello {
+    return {
+      legacyVersion: ProtocolVersion.TLS12,
+      random: this.config.provider.randomBytes(32),
+      legacySessionIdEcho: ch.legacySessionId,
+      cipherSuite: this.suite.code,
+      legacyCompressionMethod: 0,
+      extensions: [
+        ext(ExtensionType.key_share, (w) =>
+          encodeKeyShareServer(
+            { group: NamedGroup[this.io.info.group as GroupName], keyExchange: ciphertext },
+            w,
+          ),
+        ),
+        ext(ExtensionType.supported_versions, (w) => encodeSupportedVersionsServer(ProtocolVersion.TLS13, w)),
+      ],
+    };
+  }
+
+  private makeEncryptedExtensions(
+    alpn: string | undefined,
+    peerRecordSizeLimit: number | undefined,
+  ): Extension[] {
+    const exts: Extension[] = [];
+    if (this.io.info.servername !== undefined)
+      exts.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
+    if (alpn)
+      exts.push(ext(ExtensionType.application_layer_protocol_negotiation, (w) => encodeAlpn([alpn], w)));
+    if (peerRecordSizeLimit !== undefined)
+      exts.push(
+        ext(ExtensionType.record_size_limit, (w) =>
+          encodeRecordSizeLimit(this.config.recordSizeLimit ?? 16385, w),
+        ),
+      );
+    return exts;
+  }
+
+  // ---- client Finished ---------------------------------------------------------------------------
+
+  private onClientFinished(msg: HandshakeMessage): void {
+    const hash = this.suite.hash;
+    const verifyData = parseFinished(msg.body, hash.outputLength);
+    const expected = finishedVerifyData(hash, this.clientHandshakeSecret, this.io.transcript.digest());
+    if (!equalBytes(verifyData, expected))
+      throw alert(AlertDescription.decrypt_error, "client Finished does not verify");
+    this.io.transcript.add(msg.raw);
+    this.io.acceptChangeCipherSpec(false);
+    const master = this.handshakeSecret.masterSecret();
+    this.io.info.resumptionMasterSecret = master.resumptionSecret(this.io.transcript.digest());
+    this.io.setReadSecret(this.clientAppSecret, "application");
+    this.state = "done";
+    this.io.complete();
+  }
+}
+
+function ext(type: number, write: (w: Writer) => void): Extension {
+  const w = new Writer(64);
+  write(w);
+  return { type, data: w.finish() };
+}

@@ -1,0 +1,68 @@
+// @pqtls/tls13: TLS 1.3 with hybrid post-quantum key exchange, shaped like node:tls.
+//
+//   connect(options, listener?)            → TlsSocket (client), emits 'secureConnect'
+//   createServer(options, listener?)       → TlsServer, emits 'secureConnection' / 'tlsClientError'
+//   accept(duplex, options)                → TlsSocket (server) over any stream
+
+import { connect as netConnect } from "node:net";
+import { defaultProvider } from "./crypto/index.js";
+import { resolveClientConfig } from "./handshake/config.js";
+import type { ClientOptions } from "./options.js";
+import { TlsSocket } from "./socket.js";
+
+export type { MessageTiming, TlsTimings } from "./connection.js";
+export * from "./crypto/index.js";
+export { decodeError, illegalParameter, TlsAlert } from "./errors.js";
+export type { KeylogOption } from "./options.js";
+export {
+  type CertificatesInput,
+  type ClientOptions,
+  type CommonOptions,
+  DEFAULT_CIPHER_SUITES,
+  DEFAULT_GROUPS,
+  DEFAULT_KEY_SHARES,
+  DEFAULT_SIGNATURE_SCHEMES,
+  type ServerOptions,
+} from "./options.js";
+export type { PaddingPolicy } from "./record/padding.js";
+export { accept, createServer, TlsServer } from "./server.js";
+export { TlsSocket } from "./socket.js";
+export * from "./wire/codepoints.js";
+export * from "./x509/index.js";
+
+/**
+ * Opens a TLS 1.3 client connection: over `options.socket` when given, else a new TCP connection
+ * to host:port (Nagle off). Misconfiguration throws here; handshake failures arrive as 'error'
+ * (a TlsAlert naming the alert).
+ */
+export function connect(options: ClientOptions, secureConnectListener?: () => void): TlsSocket {
+  const origin = process.hrtime.bigint();
+  const config = resolveClientConfig(options, options.provider ?? defaultProvider());
+  if (options.socket) {
+    const transport = options.socket;
+    const pending = (transport as { connecting?: boolean }).connecting === true;
+    const socket = new TlsSocket(transport, "client", config, { origin, startNow: !pending });
+    if (pending)
+      transport.once("connect", () => {
+        socket.timings.transportConnected = Number(process.hrtime.bigint() - origin) / 1e6;
+        socket.startHandshake();
+      });
+    if (secureConnectListener) socket.once("secureConnect", secureConnectListener);
+    return socket;
+  }
+  if (options.port === undefined) throw new TypeError("connect() needs port (and host) or socket");
+  const tcp = netConnect({
+    host: options.host ?? "localhost",
+    port: options.port,
+    allowHalfOpen: true,
+    noDelay: true,
+  });
+  tcp.setNoDelay(true);
+  const socket = new TlsSocket(tcp, "client", config, { origin, startNow: false });
+  tcp.once("connect", () => {
+    socket.timings.transportConnected = Number(process.hrtime.bigint() - origin) / 1e6;
+    socket.startHandshake();
+  });
+  if (secureConnectListener) socket.once("secureConnect", secureConnectListener);
+  return socket;
+}

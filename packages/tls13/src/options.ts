@@ -1,0 +1,102 @@
+// Options of connect() / createServer() and their defaults. Names follow node:tls where one exists
+// (servername, ALPNProtocols, ca, cert, key, rejectUnauthorized).
+
+import type { Duplex } from "node:stream";
+import type { CryptoProvider, PrivateKey } from "./crypto/provider.js";
+import type { PaddingPolicy } from "./record/padding.js";
+import type { CipherSuiteName, GroupName, SignatureSchemeName } from "./wire/codepoints.js";
+import type { Certificate } from "./x509/index.js";
+
+/** A key log sink: a file path (appended to) or a callback receiving one NSS key log line. */
+export type KeylogOption = string | ((line: string) => void);
+
+/** PEM text (one or more certificates), DER bytes, or parsed certificates. */
+export type CertificatesInput =
+  | string
+  | Uint8Array
+  | Certificate
+  | ReadonlyArray<string | Uint8Array | Certificate>;
+
+export interface CommonOptions {
+  /** Crypto implementation; default defaultProvider(). */
+  provider?: CryptoProvider;
+  /** supported_groups, most preferred first. The server picks by its own list. */
+  groups?: GroupName[];
+  /** Cipher suites, most preferred first. The server picks by its own list. */
+  cipherSuites?: CipherSuiteName[];
+  /** Signature schemes accepted (client) / usable (server) for CertificateVerify, preferred first. */
+  signatureSchemes?: SignatureSchemeName[];
+  ALPNProtocols?: string[];
+  /** RFC 8449 record_size_limit to advertise (64..16385). Default: not sent by the client; the server answers with 16385 when asked. */
+  recordSizeLimit?: number;
+  /** Padding for protected records we send. */
+  padding?: PaddingPolicy;
+  /** NSS key log (SSLKEYLOGFILE format). Absent: $SSLKEYLOGFILE when set. */
+  keylog?: KeylogOption;
+}
+
+export interface ClientOptions extends CommonOptions {
+  host?: string;
+  port?: number;
+  /** Run TLS over this stream instead of opening a TCP connection. */
+  socket?: Duplex;
+  /** SNI and the name the certificate must match; default `host` unless it is an IP literal. */
+  servername?: string;
+  /** Groups that get a key share in the first ClientHello; default ["X25519MLKEM768", "x25519"]. */
+  keyShares?: GroupName[];
+  /** Trust anchors. */
+  ca?: CertificatesInput;
+  /** Default true: a chain that does not verify aborts the handshake. */
+  rejectUnauthorized?: boolean;
+  /** Send a 32-byte legacy_session_id and a ChangeCipherSpec record (RFC 8446 §D.4); default true. */
+  middleboxCompat?: boolean;
+}
+
+export interface ServerOptions extends CommonOptions {
+  /** Certificate chain, leaf first. */
+  cert: CertificatesInput;
+  key: string | Uint8Array | PrivateKey;
+}
+
+export const DEFAULT_GROUPS: readonly GroupName[] = [
+  "X25519MLKEM768",
+  "x25519",
+  "SecP256r1MLKEM768",
+  "SecP384r1MLKEM1024",
+  "MLKEM768",
+  "MLKEM1024",
+  "MLKEM512",
+  "secp256r1",
+  "secp384r1",
+];
+
+export const DEFAULT_KEY_SHARES: readonly GroupName[] = ["X25519MLKEM768", "x25519"];
+
+export const DEFAULT_CIPHER_SUITES: readonly CipherSuiteName[] = [
+  "TLS_AES_128_GCM_SHA256",
+  "TLS_AES_256_GCM_SHA384",
+  "TLS_CHACHA20_POLY1305_SHA256",
+];
+
+/** CertificateVerify schemes, preferred first. */
+export const DEFAULT_SIGNATURE_SCHEMES: readonly SignatureSchemeName[] = [
+  "ecdsa_secp256r1_sha256",
+  "ed25519",
+  "rsa_pss_rsae_sha256",
+  "ecdsa_secp384r1_sha384",
+  "rsa_pss_rsae_sha384",
+  "rsa_pss_rsae_sha512",
+  "rsa_pss_pss_sha256",
+  "rsa_pss_pss_sha384",
+  "rsa_pss_pss_sha512",
+  "mldsa44",
+  "mldsa65",
+  "mldsa87",
+];
+
+/** Only valid for certificate signatures (RFC 8446 §4.2.3); advertised so PKCS#1-signed chains are acceptable. */
+export const CERTIFICATE_ONLY_SCHEMES: readonly SignatureSchemeName[] = [
+  "rsa_pkcs1_sha256",
+  "rsa_pkcs1_sha384",
+  "rsa_pkcs1_sha512",
+];

@@ -1,0 +1,265 @@
+// TlsSocket: a stream.Duplex carrying application data over TLS 1.3 on any transport Duplex
+// (a net.Socket, a test pipe, ...). It binds a sans-I/O Connection to the transport: transport bytes
+// are fed synchronously into the handshake, each flight leaves in one transport write, and
+// application data flows with backpressure both ways.
+
+import type { Socket } from "node:net";
+import { Duplex } from "node:stream";
+import { Connection, type TlsTimings } from "./connection.js";
+import type { Bytes } from "./crypto/provider.js";
+import { TlsAlert } from "./errors.js";
+import { ClientHandshake } from "./handshake/client.js";
+import type { ClientConfig, ServerConfig } from "./handshake/config.js";
+import type { HandshakeInfo } from "./handshake/io.js";
+import { ServerHandshake } from "./handshake/server.js";
+import { AlertDescription } from "./wire/codepoints.js";
+import type { Certificate } from "./x509/index.js";
+
+const STANDARD_TO_OPENSSL: Record<string, string> = {
+  TLS_AES_128_GCM_SHA256: "TLS_AES_128_GCM_SHA256",
+  TLS_AES_256_GCM_SHA384: "TLS_AES_256_GCM_SHA384",
+  TLS_CHACHA20_POLY1305_SHA256: "TLS_CHACHA20_POLY1305_SHA256",
+};
+
+/** How long a failed socket waits for its final alert to drain before the transport is destroyed. */
+const ALERT_DRAIN_MS = 2000;
+
+export class TlsSocket extends Duplex {
+  readonly role: "client" | "server";
+  /** The underlying transport. */
+  readonly transport: Duplex;
+  private readonly connection: Connection;
+  private transportBlocked = false;
+  private readPaused = false;
+  private pendingWrite?: () => void;
+  private pendingFinal?: () => void;
+  private failure?: Error;
+  private secure = false;
+  private transportEnded = false;
+
+  constructor(
+    transport: Duplex,
+    role: "client" | "server",
+    config: ClientConfig | ServerConfig,
+    options: { origin?: bigint; startNow?: boolean } = {},
+  ) {
+    super({ allowHalfOpen: true });
+    this.role = role;
+    this.transport = transport;
+    this.connection = new Connection(
+      {
+        role,
+        provider: config.provider,
+        padding: config.padding,
+        keylog: config.keylog,
+        origin: options.origin,
+      },
+      {
+        write: (chunks) => this.writeTransport(chunks),
+        appData: (data) => this.onAppData(data),
+        handshakeComplete: () => this.onHandshakeComplete(),
+        peerClosed: () => this.push(null),
+        failed: (err) => this.onFailed(err),
+      },
+    );
+    transport.on("data", (chunk: Buffer) => this.connection.feed(chunk));
+    transport.on("end", () => this.onTransportEnd());
+    transport.on("error", (err: Error) => this.destroy(err));
+    transport.on("close", () => {
+      if (!this.destroyed) this.onTransportEnd();
+    });
+    transport.on("drain", () => {
+      this.transportBlocked = false;
+      this.emit("_drain");
+    });
+    const handshake =
+      role === "client"
+        ? new ClientHandshake(this.connection, config as ClientConfig)
+        : new ServerHandshake(this.connection, config as ServerConfig);
+    this.handshake = handshake;
+    if (options.startNow !== false) this.startHandshake();
+  }
+
+  private readonly handshake: ClientHandshake | ServerHandshake;
+  private started = false;
+
+  /** Sends the ClientHello (client) or starts accepting one (server). Called once the transport is connected. */
+  startHandshake(): void {
+    if (this.started) return;
+    this.started = true;
+    this.connection.begin(this.handshake);
+  }
+
+  // ---- what was negotiated -------------------------------------------------------------------------
+
+  private get info(): HandshakeInfo {
+    return this.connection.info;
+  }
+  get encrypted(): true {
+    return true;
+  }
+  get authorized(): boolean {
+    return this.role === "client" ? this.info.authorized === true : false;
+  }
+  get authorizationError(): string | undefined {
+    return this.info.authorizationError;
+  }
+  get cipherSuite(): string | undefined {
+    return this.info.cipherSuite;
+  }
+  get group(): string | undefined {
+    return this.info.group;
+  }
+  get signatureScheme(): string | undefined {
+    return this.info.signatureScheme;
+  }
+  get helloRetryRequest(): boolean {
+    return this.info.helloRetryRequest;
+  }
+  get peerCertificates(): Certificate[] {
+    return this.info.peerCertificates;
+  }
+  get alpnProtocol(): string | false {
+    return this.info.alpnProtocol ?? false;
+  }
+  get servername(): string | undefined {
+    return this.info.servername;
+  }
+  /** Wire bytes (record headers included) of records carrying handshake messages or ChangeCipherSpec. */
+  get handshakeBytes(): { sent: number; received: number } {
+    return { ...this.connection.handshakeBytes };
+  }
+  get timings(): TlsTimings {
+    return this.connection.timings;
+  }
+  /** Secrets kept for later features (exporters, resumption). */
+  get secrets(): { resumptionMasterSecret?: Bytes; exporterMasterSecret?: Bytes } {
+    return {
+      resumptionMasterSecret: this.info.resumptionMasterSecret,
+      exporterMasterSecret: this.info.exporterMasterSecret,
+    };
+  }
+  get sessionTicketsReceived(): number {
+    return this.info.sessionTickets;
+  }
+  get peerRecordSizeLimit(): number | undefined {
+    return this.info.peerRecordSizeLimit;
+  }
+
+  getProtocol(): string | null {
+    return this.secure ? "TLSv1.3" : null;
+  }
+  getCipher(): { name: string; standardName: string; version: string } | undefined {
+    const s = this.info.cipherSuite;
+    if (!s) return undefined;
+    return { name: STANDARD_TO_OPENSSL[s] ?? s, standardName: s, version: "TLSv1.3" };
+  }
+
+  /** Sends a KeyUpdate; with requestPeer the peer updates its sending keys too. */
+  keyUpdate(requestPeer = false): void {
+    this.connection.keyUpdate(requestPeer);
+  }
+
+  setNoDelay(noDelay = true): this {
+    (this.transport as Socket).setNoDelay?.(noDelay);
+    return this;
+  }
+
+  // ---- transport side --------------------------------------------------------------------------------
+
+  private writeTransport(chunks: Bytes[]): void {
+    for (const c of chunks) {
+      const ok = this.transport.write(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
+      if (!ok) this.transportBlocked = true;
+    }
+  }
+
+  private onAppData(data: Bytes): void {
+    if (!this.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength)) && !this.readPaused) {
+      this.readPaused = true;
+      this.transport.pause();
+    }
+  }
+
+  private onHandshakeComplete(): void {
+    this.secure = true;
+    this.emit(this.role === "client" ? "secureConnect" : "secure");
+    const write = this.pendingWrite;
+    this.pendingWrite = undefined;
+    write?.();
+    const final = this.pendingFinal;
+    this.pendingFinal = undefined;
+    final?.();
+  }
+
+  private onFailed(err: TlsAlert): void {
+    this.failure = err;
+    // Let our alert reach the wire, then drop the transport.
+    this.transport.end();
+    setTimeout(() => this.transport.destroy(), ALERT_DRAIN_MS).unref();
+    this.destroy(err);
+  }
+
+  private onTransportEnd(): void {
+    if (this.destroyed) return;
+    if (!this.connection.handshakeComplete) {
+      const err = new Error("transport closed before the TLS handshake completed") as Error & {
+        code: string;
+      };
+      err.code = "ECONNRESET";
+      this.destroy(err);
+      return;
+    }
+    // No close_notify: a truncated stream; report it as end of data (as node:tls does).
+    if (this.connection.readable) this.push(null);
+  }
+
+  // ---- Duplex implementation -------------------------------------------------------------------------
+
+  override _read(): void {
+    if (this.readPaused) {
+      this.readPaused = false;
+      this.transport.resume();
+    }
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    if (!this.connection.handshakeComplete) {
+      this.pendingWrite = () => this._write(chunk, _encoding, callback);
+      return;
+    }
+    try {
+      const max = 1 << 20; // bound each flush so a huge write does not build one giant buffer
+      for (let at = 0; at < chunk.length; at += max)
+        this.connection.writeAppData(chunk.subarray(at, at + max));
+    } catch (e) {
+      callback(e as Error);
+      return;
+    }
+    if (this.transportBlocked) this.once("_drain", () => callback());
+    else callback();
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    if (!this.connection.handshakeComplete && !this.connection.isClosed) {
+      this.pendingFinal = () => this._final(callback);
+      return;
+    }
+    this.connection.close();
+    this.transportEnded = true;
+    this.transport.end();
+    callback();
+  }
+
+  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
+    if (!this.failure) {
+      if (err && !this.connection.isClosed)
+        this.connection.abort(new TlsAlert(AlertDescription.internal_error, err.message));
+      if (!err && this.transportEnded) {
+        // Orderly close: our close_notify is queued behind end(); let it drain, then release.
+        setTimeout(() => this.transport.destroy(), ALERT_DRAIN_MS).unref();
+      } else this.transport.destroy();
+    }
+    callback(err);
+  }
+}
