@@ -5,6 +5,7 @@
 import { CipherSuite, NamedGroup } from "@pqtls/tls13";
 import { CliError } from "../cli/errors.js";
 import { CONFIG_KEYS } from "./keys.js";
+import { parseChainSpec } from "./pki.js";
 import { parseBytes, parseDurationMs, parsePercent, parseRateMbps } from "./units.js";
 
 export const ENGINES = ["pqtls", "openssl"] as const;
@@ -15,9 +16,6 @@ export const CCS = ["cubic", "bbr", "reno"] as const;
 export type CcName = (typeof CCS)[number];
 export const BACKENDS = ["auto", "netem", "tun", "none"] as const;
 export type BackendName = (typeof BACKENDS)[number];
-
-/** Certificate chains the test PKI provides (fixtures/pki), optionally padded: "rsa2048@16KB". */
-export const CHAIN_BASES = ["rsa2048", "ecdsa-p256", "ed25519", "mldsa44", "mldsa65", "mldsa87"] as const;
 
 /** A raw layer: what a preset, a config file or the CLI flags say, before resolution. */
 export type RawConfig = Record<string, unknown>;
@@ -233,21 +231,15 @@ export function checkGroup(source: string, value: unknown): string {
   return hit;
 }
 
-/** Canonical chain spec: a known base, optionally "@<size>" padded to that total chain size. */
+/** A chain of the test PKI, optionally "@SIZE" padded (pki.ts), or a one-line error. */
 export function checkChain(source: string, value: unknown): string {
   if (typeof value !== "string") return fail(source, "chain", `${JSON.stringify(value)} is not a chain name`);
-  const [base, size, extra] = value.split("@");
-  const known = CHAIN_BASES.find((b) => b.toLowerCase() === base.toLowerCase());
-  if (!known || extra !== undefined)
-    fail(
-      source,
-      "chain",
-      `unknown chain ${JSON.stringify(value)} (known: ${CHAIN_BASES.join(", ")}, optionally @SIZE like rsa2048@16KB)`,
-    );
-  if (size === undefined) return known;
-  const bytes = measured(source, "chain", size, parseBytes, 1, 1024 * 1024, " B");
-  if (!Number.isInteger(bytes)) fail(source, "chain", `size ${size} is not a whole number of bytes`);
-  return `${known}@${size}`;
+  try {
+    parseChainSpec(value);
+  } catch (err) {
+    throw new CliError(`${source}: chain: ${(err as Error).message}`);
+  }
+  return value;
 }
 
 export function checkSuite(source: string, value: unknown): string {

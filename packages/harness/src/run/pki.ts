@@ -1,11 +1,17 @@
-// Certificate material per chain spec: the PEM files a server sends and a client trusts. Base
-// chains come from the test PKI (fixtures/pki/<name>/); everything is resolved before any set-up so
-// a missing chain is a one-line error, not a column of failed rows.
+// Certificate material per chain spec: the PEM files a server sends and a client trusts.
+// A spec is a chain of the test PKI (fixtures/pki/<name>/, listed in its manifest.json), optionally
+// "@SIZE": the same chain with the sent Certificate message padded to exactly SIZE bytes
+// ("rsa2048@16KiB" = 16384 B, which is the rsa2048-16k fixture; "@16KB" is 16000 B). A padded
+// chain the fixtures lack is made once (re-signed with the issuers' keys) into a cache folder.
+// Everything is resolved before any set-up, so a bad chain is one line of error.
 
-import { existsSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CliError } from "../cli/errors.js";
 import { repoRoot } from "./presets.js";
+import { parseBytes } from "./units.js";
 
 export interface ChainMaterial {
   /** Leaf first, then intermediates (what the server sends). */
@@ -17,31 +23,129 @@ export interface ChainMaterial {
   servername: string;
 }
 
+interface ManifestChain {
+  sig: string;
+  depth: number;
+  seed: string;
+  rootSig?: string;
+  padTo?: number;
+  certificateMessageBytes: number;
+}
+
 /** $PQTLS_PKI, else fixtures/pki in the repository. */
 export function pkiDir(): string {
   return process.env.PQTLS_PKI ?? join(repoRoot(), "fixtures", "pki");
 }
 
-function baseChain(name: string): ChainMaterial {
+function manifest(): Record<string, ManifestChain> {
+  const file = join(pkiDir(), "manifest.json");
+  if (!existsSync(file))
+    throw new CliError(`no test PKI: ${file} is missing (node fixtures/scripts/gen-pki.mjs)`);
+  return (JSON.parse(readFileSync(file, "utf8")) as { chains: Record<string, ManifestChain> }).chains;
+}
+
+/** Chain names the test PKI provides (for config validation and messages). */
+export function knownChains(): string[] {
+  return Object.keys(manifest());
+}
+
+/** Splits and checks a spec: the fixture name and the padded size in bytes (null = as is). */
+export function parseChainSpec(spec: string): { base: string; padTo: number | null } {
+  const [base, size, extra] = spec.split("@");
+  const chains = manifest();
+  if (!(base in chains) || extra !== undefined)
+    throw new CliError(
+      `unknown chain "${spec}" (known: ${Object.keys(chains).join(", ")}; pad one with @SIZE, e.g. rsa2048@16KiB)`,
+    );
+  if (size === undefined) return { base, padTo: null };
+  let padTo: number;
+  try {
+    padTo = parseBytes("chain size", size);
+  } catch (err) {
+    throw new CliError(`chain "${spec}": ${(err as Error).message}`);
+  }
+  const natural = chains[base].certificateMessageBytes;
+  if (padTo < natural)
+    throw new CliError(
+      `chain "${spec}": ${base} already has a ${natural} B Certificate message, more than ${padTo} B`,
+    );
+  if (padTo > 1024 * 1024) throw new CliError(`chain "${spec}": ${padTo} B is above the 1 MiB limit`);
+  return { base, padTo };
+}
+
+function fixture(name: string): ChainMaterial {
   const dir = join(pkiDir(), name);
   const m: ChainMaterial = {
     certFile: join(dir, "chain.pem"),
     keyFile: join(dir, "leaf.key"),
     caFile: join(dir, "root.pem"),
-    servername: existsSync(join(dir, "servername"))
-      ? readFileSync(join(dir, "servername"), "utf8").trim()
-      : "localhost",
+    servername: readFileSync(join(dir, "servername"), "utf8").trim(),
   };
   for (const f of [m.certFile, m.keyFile, m.caFile])
-    if (!existsSync(f)) throw new CliError(`chain ${name}: ${f} is missing (test PKI not generated?)`);
+    if (!existsSync(f)) throw new CliError(`chain ${name}: ${f} is missing (test PKI incomplete?)`);
   return m;
 }
 
+interface X509Api {
+  loadCertificates(pem: string): { der: Uint8Array }[];
+  loadPrivateKey(pem: string): unknown;
+  padChain(chain: unknown[], issuerKeys: unknown[], total: number): { der: Uint8Array }[];
+  pemEncode(label: string, der: Uint8Array): string;
+}
+
+/** Pads `base`'s sent chain to `padTo` bytes, once per (fixture content, size), into a cache folder. */
+async function padded(base: string, padTo: number): Promise<ChainMaterial> {
+  const src = fixture(base);
+  const chainPem = readFileSync(src.certFile, "utf8");
+  const tag = createHash("sha256").update(chainPem).update(String(padTo)).digest("hex").slice(0, 16);
+  const dir = join(
+    process.env.PQTLS_CHAIN_CACHE ?? join(tmpdir(), "pqtls-chains"),
+    `${base}@${padTo}-${tag}`,
+  );
+  const certFile = join(dir, "chain.pem");
+  if (!existsSync(certFile)) {
+    const x509 = (await import("@pqtls/tls13")) as unknown as X509Api;
+    if (typeof x509.padChain !== "function")
+      throw new CliError(`chain ${base}@${padTo}: @pqtls/tls13 does not export padChain yet`);
+    const certs = x509.loadCertificates(chainPem);
+    // chain[i] is signed by the next certificate's key: intermediate-1 ... then the root.
+    const dirOf = join(pkiDir(), base);
+    const issuerKeys = certs.map((_, i) => {
+      const file = i + 1 < certs.length ? join(dirOf, `intermediate-${i + 1}.key`) : join(dirOf, "root.key");
+      return x509.loadPrivateKey(readFileSync(file, "utf8"));
+    });
+    const out = x509.padChain(certs, issuerKeys, padTo);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${certFile}.tmp`, out.map((c) => x509.pemEncode("CERTIFICATE", c.der)).join(""));
+    // Rename last, so a half-written cache entry is never used.
+    renameSync(`${certFile}.tmp`, certFile);
+  }
+  return { ...src, certFile };
+}
+
+/** Resolves every spec to files, generating padded chains as needed. */
 export async function prepareChains(specs: string[]): Promise<Map<string, ChainMaterial>> {
+  const chains = manifest();
   const out = new Map<string, ChainMaterial>();
   for (const spec of specs) {
-    if (spec.includes("@")) throw new CliError(`chain ${spec}: padded chains are not available yet`);
-    out.set(spec, baseChain(spec));
+    const { base, padTo } = parseChainSpec(spec);
+    if (padTo === null) {
+      out.set(spec, fixture(base));
+      continue;
+    }
+    // A fixture that is exactly this padding of this chain is used as is.
+    const b = chains[base];
+    const same = Object.entries(chains).find(
+      ([, c]) =>
+        c.padTo === padTo &&
+        c.sig === b.sig &&
+        c.depth === b.depth &&
+        c.seed === b.seed &&
+        c.rootSig === b.rootSig,
+    );
+    if (b.padTo === padTo) out.set(spec, fixture(base));
+    else if (same) out.set(spec, fixture(same[0]));
+    else out.set(spec, await padded(base, padTo));
   }
   return out;
 }

@@ -88,6 +88,9 @@ function checkResumable(existing: ExistingResults, config: RunConfig, out: strin
   }
 }
 
+/** Link values that are levels or statistics, not monotonic counters. */
+const LINK_GAUGE = /queued|queuePeak|late|Mean|Max/;
+
 /** A server configuration: the cells of a group that one server process can serve. */
 function serverKey(c: Cell): string {
   return `${c.engine}|${c.chain}|${c.suite}`;
@@ -171,7 +174,8 @@ class LaneWorker {
     const out: Record<string, number> = {};
     for (const [k, v] of Object.entries(client)) out[`${shared ? "host" : "client"}.${k}`] = v;
     for (const [k, v] of Object.entries(server)) out[`server.${k}`] = v;
-    for (const [k, v] of Object.entries(link)) out[`link.${k}`] = v;
+    // Only counters make sense as deltas; gauges (queue length, lateness means and maxima) do not.
+    for (const [k, v] of Object.entries(link)) if (!LINK_GAUGE.test(k)) out[`link.${k}`] = v;
     return out;
   }
 
