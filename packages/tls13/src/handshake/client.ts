@@ -122,18 +122,27 @@ export class ClientHandshake implements RoleHandshake {
   handle(msg: HandshakeMessage): void {
     switch (this.state) {
       case "wait_server_hello":
-        return this.onServerHello(this.expect(msg, HandshakeType.server_hello));
+        this.onServerHello(this.expect(msg, HandshakeType.server_hello));
+        return;
       case "wait_encrypted_extensions":
-        return this.onEncryptedExtensions(this.expect(msg, HandshakeType.encrypted_extensions));
+        this.onEncryptedExtensions(this.expect(msg, HandshakeType.encrypted_extensions));
+        return;
       case "wait_certificate_or_request":
-        if (msg.type === HandshakeType.certificate_request) return this.onCertificateRequest(msg);
-        return this.onCertificate(this.expect(msg, HandshakeType.certificate));
+        if (msg.type === HandshakeType.certificate_request) {
+          this.onCertificateRequest(msg);
+          return;
+        }
+        this.onCertificate(this.expect(msg, HandshakeType.certificate));
+        return;
       case "wait_certificate":
-        return this.onCertificate(this.expect(msg, HandshakeType.certificate));
+        this.onCertificate(this.expect(msg, HandshakeType.certificate));
+        return;
       case "wait_certificate_verify":
-        return this.onCertificateVerify(this.expect(msg, HandshakeType.certificate_verify));
+        this.onCertificateVerify(this.expect(msg, HandshakeType.certificate_verify));
+        return;
       case "wait_finished":
-        return this.onServerFinished(this.expect(msg, HandshakeType.finished));
+        this.onServerFinished(this.expect(msg, HandshakeType.finished));
+        return;
       default:
         throw alert(AlertDescription.unexpected_message, `unexpected ${handshakeName(msg.type)}`);
     }
@@ -211,7 +220,10 @@ export class ClientHandshake implements RoleHandshake {
         AlertDescription.illegal_parameter,
         `ServerHello: cipher suite 0x${sh.cipherSuite.toString(16)} not offered`,
       );
-    if (isHelloRetryRequest(sh)) return this.onHelloRetryRequest(sh, msg, suiteName);
+    if (isHelloRetryRequest(sh)) {
+      this.onHelloRetryRequest(sh, msg, suiteName);
+      return;
+    }
 
     if (this.retrySuite !== undefined && sh.cipherSuite !== this.retrySuite)
       throw alert(
@@ -231,6 +243,11 @@ export class ClientHandshake implements RoleHandshake {
       throw alert(
         AlertDescription.illegal_parameter,
         `ServerHello: key share for group 0x${share.group.toString(16)} we did not send`,
+      );
+    if (this.retryGroup !== undefined && groupName !== this.retryGroup)
+      throw alert(
+        AlertDescription.illegal_parameter,
+        `ServerHello: ${groupName} after HelloRetryRequest asked for ${this.retryGroup}`,
       );
     const group = this.config.provider.groups[groupName]!;
     if (share.keyExchange.length !== group.ciphertextLength)

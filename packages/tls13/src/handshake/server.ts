@@ -22,7 +22,6 @@ import {
   type GroupName,
   HandshakeType,
   NamedGroup,
-  nameOf,
   ProtocolVersion,
   SignatureScheme,
   type SignatureSchemeName,
@@ -95,14 +94,16 @@ export class ServerHandshake implements RoleHandshake {
             AlertDescription.unexpected_message,
             `expected client_hello, got ${handshakeName(msg.type)}`,
           );
-        return this.onClientHello(msg);
+        this.onClientHello(msg);
+        return;
       case "wait_finished":
         if (msg.type !== HandshakeType.finished)
           throw alert(
             AlertDescription.unexpected_message,
             `expected finished, got ${handshakeName(msg.type)}`,
           );
-        return this.onClientFinished(msg);
+        this.onClientFinished(msg);
+        return;
       default:
         throw alert(AlertDescription.unexpected_message, `unexpected ${handshakeName(msg.type)}`);
     }
@@ -155,7 +156,8 @@ export class ServerHandshake implements RoleHandshake {
         );
       const supported = this.config.groups.find((g) => offered.groups!.includes(NamedGroup[g]));
       if (!supported) throw alert(AlertDescription.handshake_failure, "no key exchange group in common");
-      return this.sendHelloRetryRequest(ch, msg, suiteName, supported);
+      this.sendHelloRetryRequest(ch, msg, suiteName, supported);
+      return;
     }
     if (retry && shared !== this.retryGroup)
       throw alert(
