@@ -29,20 +29,30 @@ if (mode === "bulk-server") {
   });
   srv.listen(port, host, () => out({ ready: true }));
 } else if (mode === "bulk-client") {
-  // Receives; reports bytes over the window after a warm-up (slow start excluded).
-  const [host, port, warmupMs] = [a[0], Number(a[1]), Number(a[2])];
-  let first = null, bytes = 0, windowStart = null, windowBytes = 0, last = 0;
+  // Receives for warmupMs (slow start, queue filling: not counted) then measureMs; reports and hangs up.
+  const [host, port, warmupMs, measureMs] = [a[0], Number(a[1]), Number(a[2]), Number(a[3])];
+  let first = null, bytes = 0, windowStart = null, windowBytes = 0, last = 0, done = false;
   const s = net.connect(port, host);
+  const report = () => {
+    if (done) return;
+    done = true;
+    out({ bytes, windowBytes, windowMs: last - (windowStart ?? last) });
+    s.destroy();
+  };
   s.on("data", (d) => {
     const t = now();
     if (first === null) first = t;
     bytes += d.length;
-    if (windowStart === null && t - first >= warmupMs) windowStart = t;
-    else if (windowStart !== null) windowBytes += d.length;
-    last = t;
+    if (windowStart === null) {
+      if (t - first >= warmupMs) windowStart = t;
+    } else {
+      windowBytes += d.length;
+      last = t;
+      if (t - windowStart >= measureMs) report();
+    }
   });
-  s.on("end", () => out({ bytes, windowBytes, windowMs: last - (windowStart ?? last), totalMs: last - (first ?? last) }));
-  s.on("error", (e) => { out({ error: e.message }); process.exit(1); });
+  s.on("end", report);
+  s.on("error", (e) => { if (!done) { out({ error: e.message }); process.exit(1); } });
 } else if (mode === "fetch-server") {
   // Writes n bytes on every new connection, then closes it.
   const [host, port, n] = [a[0], Number(a[1]), Number(a[2])];
@@ -213,19 +223,21 @@ export interface GoodputResult {
   totalBytes: number;
 }
 
-/** A TCP bulk transfer server → client for `seconds`; goodput over the part after `warmupMs`. */
+/** A TCP bulk transfer server → client; goodput over `measureMs` after `warmupMs` (slow start excluded). */
 export async function measureGoodput(
   lane: Lane,
-  o: { seconds: number; warmupMs: number },
+  o: { warmupMs: number; measureMs: number },
 ): Promise<GoodputResult> {
   const port = freshPort();
-  const server = startProbe(lane, "server", ["bulk-server", lane.server.addr, port, o.seconds]);
+  // The sender stops on its own well after the receiver has hung up.
+  const seconds = (o.warmupMs + o.measureMs) / 1000 + 30;
+  const server = startProbe(lane, "server", ["bulk-server", lane.server.addr, port, seconds]);
   try {
     await nextJson(server, 10_000, "bulk server");
-    const client = startProbe(lane, "client", ["bulk-client", lane.server.addr, port, o.warmupMs]);
+    const client = startProbe(lane, "client", ["bulk-client", lane.server.addr, port, o.warmupMs, o.measureMs]);
     const r = await nextJson<{ bytes: number; windowBytes: number; windowMs: number }>(
       client,
-      o.seconds * 1000 + 60_000,
+      o.warmupMs + o.measureMs + 30_000,
       "bulk client",
     );
     return {
