@@ -7,7 +7,7 @@ import { AsnConvert } from "@peculiar/asn1-schema";
 import { AlgorithmIdentifier } from "@peculiar/asn1-x509";
 import type { KeyAlgorithm } from "../crypto/provider.js";
 import type { SignatureSchemeName } from "../wire/codepoints.js";
-import { bytesEqual } from "./der.js";
+import { bytesEqual, children, readTlv, tlvBytes } from "./der.js";
 
 export const OID = {
   rsaEncryption: "1.2.840.113549.1.1.1",
@@ -50,6 +50,21 @@ export class AlgorithmError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * An AlgorithmIdentifier read from its DER with `parameters` exactly as encoded: the library maps
+ * an ASN.1 NULL to null, which would make "NULL" and "absent" look alike, and RFC 9881 (ML-DSA) and
+ * RFC 8410 (Ed25519) need absent to mean absent.
+ */
+export function algorithmFromDer(der: Uint8Array): AlgorithmIdentifier {
+  const outer = readTlv(der, 0);
+  const parts = children(der, outer);
+  if (outer.tag !== 0x30 || parts.length < 1 || parts.length > 2 || parts[0].tag !== 0x06)
+    throw new AlgorithmError("malformed", "AlgorithmIdentifier is not SEQUENCE { OID, parameters OPTIONAL }");
+  const alg = AsnConvert.parse(der.slice(), AlgorithmIdentifier);
+  alg.parameters = parts.length === 2 ? new Uint8Array(tlvBytes(der, parts[1])).buffer : undefined;
+  return alg;
 }
 
 function params(alg: AlgorithmIdentifier): Uint8Array | undefined {

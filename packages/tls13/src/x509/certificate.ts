@@ -15,7 +15,7 @@ import {
 import type { PublicKey } from "../crypto/provider.js";
 import { TlsAlert } from "../errors.js";
 import { AlertDescription, type SignatureSchemeName } from "../wire/codepoints.js";
-import { AlgorithmError, signatureSchemeOf } from "./algorithms.js";
+import { AlgorithmError, algorithmFromDer, signatureSchemeOf } from "./algorithms.js";
 import {
   assertSingleDerValue,
   bytesEqual,
@@ -159,7 +159,7 @@ export function parseCertificate(der: Uint8Array): Certificate {
   let signatureScheme: SignatureSchemeName;
   let publicKey: PublicKey;
   try {
-    signatureScheme = signatureSchemeOf(asn.signatureAlgorithm);
+    signatureScheme = signatureSchemeOf(algorithmFromDer(tlvBytes(der, top[1])));
     publicKey = parseSpki(spkiBytes);
   } catch (e) {
     if ((e instanceof AlgorithmError || e instanceof KeyError) && e.kind === "unsupported")

@@ -9,8 +9,16 @@ import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
 import { SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
 import { generateSigningKey, mldsaKeyFromSeed } from "../crypto/keygen.js";
 import type { KeyAlgorithm, PrivateKey, PublicKey } from "../crypto/provider.js";
-import { AlgorithmError, keyAlgorithmOf, spkiAlgorithmFor } from "./algorithms.js";
-import { assertSingleDerValue, bytesEqual, type DerError, encodeTlv } from "./der.js";
+import { AlgorithmError, algorithmFromDer, keyAlgorithmOf, spkiAlgorithmFor } from "./algorithms.js";
+import {
+  assertSingleDerValue,
+  bytesEqual,
+  children,
+  type DerError,
+  encodeTlv,
+  readTlv,
+  tlvBytes,
+} from "./der.js";
 import { asText, looksLikePem, pemDecode, pemEncode } from "./pem.js";
 import { seededRsaKey } from "./rsa-keygen.js";
 import { expandSeed, type Seed } from "./seeded.js";
@@ -61,6 +69,13 @@ function wrap<T>(kind: "malformed", what: string, f: () => T): T {
   }
 }
 
+/** The AlgorithmIdentifier that is child `index` of the outer SEQUENCE, parameters as encoded. */
+function algorithmAt(der: Uint8Array, index: number): ReturnType<typeof algorithmFromDer> {
+  const parts = children(der, readTlv(der, 0));
+  if (!parts[index]) throw new KeyError("malformed", "missing AlgorithmIdentifier");
+  return algorithmFromDer(tlvBytes(der, parts[index]));
+}
+
 // ---- public keys ------------------------------------------------------------------------------
 
 /** A PublicKey from DER SubjectPublicKeyInfo; throws KeyError / AlgorithmError. */
@@ -69,7 +84,7 @@ export function parseSpki(spki: Uint8Array): PublicKey {
     assertSingleDerValue(spki);
     return AsnConvert.parse(spki, SubjectPublicKeyInfo);
   });
-  const algorithm = keyAlgorithmOf(info.algorithm);
+  const algorithm = keyAlgorithmOf(algorithmAt(spki, 0));
   const key = u8(info.subjectPublicKey);
   const rawLength = RAW_PUBLIC_LENGTH[algorithm];
   if (rawLength !== undefined) {
@@ -116,7 +131,7 @@ export function parsePkcs8(pkcs8: Uint8Array): PrivateKey {
     assertSingleDerValue(pkcs8);
     return AsnConvert.parse(pkcs8, PrivateKeyInfo);
   });
-  const algorithm = keyAlgorithmOf(info.privateKeyAlgorithm);
+  const algorithm = keyAlgorithmOf(algorithmAt(pkcs8, 1));
   const inner = u8(info.privateKey.buffer);
   switch (algorithm) {
     case "mldsa44":
