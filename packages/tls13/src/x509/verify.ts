@@ -124,6 +124,13 @@ function buildPath(chain: Certificate[], o: VerifyChainOptions, maxDepth: number
     if (path.length >= maxDepth)
       throw alert(AlertDescription.unknown_ca, `no trust anchor within ${maxDepth} certificates`);
 
+    // A root the peer sent that is not ours: unknown_ca, not a signature failure against an anchor
+    // that happens to share its name.
+    if (selfSigned(cert))
+      throw alert(
+        AlertDescription.unknown_ca,
+        `${label(cert, depth)} is a self-issued root that is not a trust anchor`,
+      );
     const anchorCandidates = o.trustAnchors.filter((a) => issuedBy(cert, a));
     const chainCandidates = chain.filter((c) => !used.has(c) && issuedBy(cert, c));
     const candidates = [...anchorCandidates, ...chainCandidates];
@@ -157,6 +164,12 @@ function buildPath(chain: Certificate[], o: VerifyChainOptions, maxDepth: number
     used.add(next);
     path.push(next);
   }
+}
+
+/** Self-issued and naming its own key as the authority key (or naming none): a root. */
+function selfSigned(cert: Certificate): boolean {
+  if (!cert.selfIssued) return false;
+  return !cert.authorityKeyId || !cert.subjectKeyId || bytesEqual(cert.authorityKeyId, cert.subjectKeyId);
 }
 
 function sameIdentity(a: Certificate, b: Certificate): boolean {
