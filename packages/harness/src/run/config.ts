@@ -105,6 +105,18 @@ function fail(source: string, key: string, message: string): never {
   throw new CliError(`${source}: ${key}: ${message}`);
 }
 
+/** Levenshtein distance, for "did you mean" on a mistyped key. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++)
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
 /** Checks a layer's keys (not values) so an unknown key is named with its source. */
 export function checkKeys(layer: ConfigLayer): void {
   if (typeof layer.values !== "object" || layer.values === null || Array.isArray(layer.values))
@@ -112,7 +124,7 @@ export function checkKeys(layer: ConfigLayer): void {
   for (const key of Object.keys(layer.values)) {
     if (!(key in CONFIG_KEYS)) {
       const near = Object.keys(CONFIG_KEYS).find(
-        (k) => k.replace(/_/g, "") === key.replace(/[-_]/g, "").toLowerCase(),
+        (k) => editDistance(k, key.replace(/-/g, "_").toLowerCase()) <= 2,
       );
       throw new CliError(
         `${layer.source}: unknown config key "${key}"${near ? ` (did you mean "${near}"?)` : ""}; known keys: ${Object.keys(CONFIG_KEYS).join(", ")}`,

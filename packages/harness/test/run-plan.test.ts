@@ -1,0 +1,82 @@
+// Matrix planning: cell counts, stable ids, link groups, lane units and the seeded interleaved order.
+import { describe, expect, it } from "vitest";
+import { type ConfigLayer, resolveConfig } from "../src/run/config.js";
+import { buildPlan, roundOrder } from "../src/run/plan.js";
+import { loadPreset } from "../src/run/presets.js";
+
+const flags = (values: Record<string, unknown>): ConfigLayer => ({ source: "flags", values });
+
+describe("plan", () => {
+  it("has links x bytes x engines x variants x suites cells, grouped by link", () => {
+    const c = resolveConfig([
+      loadPreset("quick"),
+      flags({ engine: "pqtls,openssl", suite: "TLS_AES_128_GCM_SHA256,TLS_CHACHA20_POLY1305_SHA256" }),
+    ]);
+    const plan = buildPlan(c);
+    expect(plan.cells.length).toBe(2 * 2 * 2 * 2 * 2);
+    expect(plan.groups.length).toBe(2);
+    for (const g of plan.groups) {
+      expect(g.cells.length).toBe(16);
+      for (const cell of g.cells) expect(cell.rtt_ms).toBe(g.link.rtt_ms);
+    }
+    expect(plan.connections).toBe(32 * c.samples);
+    expect(plan.totalConnections).toBe(32 * (c.samples + c.warmups));
+    expect(new Set(plan.cells.map((x) => x.id)).size).toBe(plan.cells.length);
+  });
+
+  it("cell ids depend only on a cell's parameters", () => {
+    const a = buildPlan(resolveConfig([loadPreset("quick")]));
+    const b = buildPlan(resolveConfig([loadPreset("quick"), flags({ samples: 99, seed: 7, lanes: 3 })]));
+    expect(b.cells.map((x) => x.id)).toEqual(a.cells.map((x) => x.id));
+    const c = buildPlan(resolveConfig([loadPreset("quick"), flags({ initcwnd: 10 })]));
+    expect(c.cells.map((x) => x.id)).not.toEqual(a.cells.map((x) => x.id));
+  });
+
+  it("splits groups into lane units covering every round exactly once", () => {
+    const c = resolveConfig([loadPreset("quick"), flags({ lanes: 5, samples: 7 })]);
+    const plan = buildPlan(c);
+    for (const g of plan.groups) {
+      const rounds = plan.units
+        .filter((u) => u.group === g)
+        .flatMap((u) => Array.from({ length: u.toRound - u.fromRound }, (_, i) => u.fromRound + i));
+      expect(rounds).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    }
+    expect(plan.units.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it("the dry-run estimate follows the link: slow lossy cells take longer than fast ones", () => {
+    const fast = buildPlan(resolveConfig([flags({ rtt: "35ms", rate: "1gbit", bytes: "200KiB" })]));
+    const slow = buildPlan(resolveConfig([flags({ rtt: "200ms", rate: "1mbit", bytes: "200KiB" })]));
+    expect(slow.estimatedSeconds).toBeGreaterThan(fast.estimatedSeconds * 5);
+  });
+});
+
+describe("interleaved order", () => {
+  const plan = buildPlan(resolveConfig([loadPreset("quick")]));
+  const group = plan.groups[0];
+
+  it("is a permutation of the group's cells, the same for the same seed and round", () => {
+    const a = roundOrder(group, 3, 1);
+    expect([...a].sort((x, y) => x.id.localeCompare(y.id))).toEqual(
+      [...group.cells].sort((x, y) => x.id.localeCompare(y.id)),
+    );
+    expect(roundOrder(group, 3, 1).map((x) => x.id)).toEqual(a.map((x) => x.id));
+  });
+
+  it("changes between rounds and seeds, and puts no variant first systematically", () => {
+    const orders = Array.from({ length: 400 }, (_, r) =>
+      roundOrder(group, r, 1)
+        .map((x) => x.id)
+        .join(),
+    );
+    expect(new Set(orders).size).toBeGreaterThan(10);
+    expect(roundOrder(group, 0, 2).map((x) => x.id)).not.toEqual(roundOrder(group, 0, 1).map((x) => x.id));
+    const firstIsPq = Array.from(
+      { length: 400 },
+      (_, r) => roundOrder(group, r, 1)[0].kex !== "x25519",
+    ).filter(Boolean);
+    // 4 cells, 2 PQ: the first is PQ about half the time (binomial, 400 draws: 200 +- 40 is > 4 sigma).
+    expect(firstIsPq.length).toBeGreaterThan(160);
+    expect(firstIsPq.length).toBeLessThan(240);
+  });
+});
