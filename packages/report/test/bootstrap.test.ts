@@ -2,12 +2,39 @@
 // true value about 95 % of the time on samples from distributions whose quantiles are known.
 
 import { describe, expect, it } from "vitest";
-import { bootstrapIncreases, bootstrapQuantiles } from "../src/bootstrap.js";
-import { sortedCopy } from "../src/quantile.js";
-import { createRng } from "../src/random.js";
+import { bootstrapIncreases, bootstrapQuantiles, ResampleQuantiles } from "../src/bootstrap.js";
+import { quantile, sortedCopy } from "../src/quantile.js";
+import { createRng, type Rng } from "../src/random.js";
 import { exponential, mulberry32 } from "./synth.js";
 
 const opts = { resamples: 500, level: 0.95, seed: 7 };
+
+describe("resample quantiles", () => {
+  it("equal the quantiles of the drawn resample sorted by hand", () => {
+    const xs = sortedCopy(exponential(57, 10, 50, mulberry32(4)).concat([60, 60, 60]));
+    const ps = [0, 0.5, 0.5, 0.75, 0.9, 0.99, 1];
+    const inner = createRng(3, "draws");
+    let drawn: number[] = [];
+    const recording: Rng = {
+      nextUint32: () => inner.nextUint32(),
+      next: () => inner.next(),
+      index: (n) => {
+        const i = inner.index(n);
+        drawn.push(i);
+        return i;
+      },
+    };
+    const resampler = new ResampleQuantiles(xs, ps);
+    const out = new Float64Array(ps.length);
+    for (let r = 0; r < 50; r++) {
+      drawn = [];
+      resampler.draw(recording, out);
+      const resample = drawn.map((i) => xs[i]);
+      expect(resample).toHaveLength(xs.length);
+      for (const [j, p] of ps.entries()) expect(out[j]).toBeCloseTo(quantile(resample, p), 9);
+    }
+  });
+});
 
 describe("bootstrap intervals", () => {
   it("are identical for the same seed and key, and differ for another seed", () => {
