@@ -1,0 +1,118 @@
+// The whole benchmark, run side by side in one go: our stack per provider on this runtime and on
+// Node 24, node:tls on Node 24 as the reference every ratio is taken against, and first-handshake
+// latency in fresh processes. Used by `npm run bench` (main.ts) and `pqtls bench`.
+
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import type { BenchReport, BulkRow, HandshakeRow } from "./report.js";
+import { type RunOptions, type RunResult, runPqtls, runtimeLabel } from "./runs.js";
+
+const run = promisify(execFile);
+const CHILD = fileURLToPath(new URL("./child.js", import.meta.url));
+
+export interface BenchOptions {
+  /** Smaller budgets and a 16 MiB transfer: a quick look, not the published figures. */
+  quick?: boolean;
+  /** Bytes for the bulk transfer; default 100 MiB (16 MiB with quick). */
+  bulkBytes?: number;
+  /** Progress lines (stderr). */
+  log?: (line: string) => void;
+}
+
+/** The Node 24 binary (tools/node24 in this repo, or $PQTLS_NODE24), or null. */
+async function findNode24(): Promise<string | null> {
+  if (process.env.PQTLS_NODE24) return process.env.PQTLS_NODE24;
+  try {
+    const helper = new URL("../../../../tools/node24/index.mjs", import.meta.url).href;
+    const mod = (await import(helper)) as { node24Path(): string | null };
+    return mod.node24Path();
+  } catch {
+    return null;
+  }
+}
+
+async function child<T>(node: string, args: string[]): Promise<T> {
+  const { stdout } = await run(node, [CHILD, ...args], { maxBuffer: 64 << 20, timeout: 300_000 });
+  return JSON.parse(stdout) as T;
+}
+
+function merge(into: RunResult, from: RunResult): void {
+  into.primitives.push(...from.primitives);
+  into.handshakes.push(...from.handshakes);
+  into.bulk.push(...from.bulk);
+  into.notes.push(...from.notes);
+}
+
+export async function runBench(options: BenchOptions = {}): Promise<BenchReport> {
+  const log = options.log ?? (() => {});
+  const quick = options.quick ?? false;
+  const bulkBytes = options.bulkBytes ?? (quick ? 16 : 100) * 1048576;
+  const budgets = { primitiveBudgetMs: quick ? 20 : 60, handshakeBudgetMs: quick ? 200 : 600, bulkBytes };
+  const here = runtimeLabel();
+  const node24 = await findNode24();
+  const onNode24 = process.versions.node.startsWith("24.");
+  const all: RunResult = { primitives: [], handshakes: [], bulk: [], notes: [] };
+
+  log(`our stack on ${here}: noble, native, wasm, auto`);
+  const local: RunOptions = {
+    providers: ["noble", "native", "wasm", "auto"],
+    bulkProviders: ["noble", "auto"],
+    ...budgets,
+  };
+  merge(all, await runPqtls(local));
+
+  if (node24 && !onNode24) {
+    log("our stack on node24: native, wasm, auto");
+    const remote: RunOptions = { providers: ["native", "wasm", "auto"], bulkProviders: ["auto"], ...budgets };
+    try {
+      merge(all, await child<RunResult>(node24, ["pqtls", JSON.stringify(remote)]));
+    } catch (e) {
+      all.notes.push(`our stack on Node 24 failed: ${(e as Error).message.split("\n")[0]}`);
+    }
+  }
+
+  const firstHandshake: BenchReport["firstHandshake"] = [];
+  if (node24) {
+    log("node:tls on node24 (reference)");
+    try {
+      merge(all, await child<RunResult>(node24, ["node-tls", JSON.stringify(budgets)]));
+    } catch (e) {
+      all.notes.push(`node:tls reference failed: ${(e as Error).message.split("\n")[0]}`);
+    }
+  } else {
+    all.notes.push("no Node 24 binary (tools/node24 or $PQTLS_NODE24): no node:tls reference, so no ratios");
+  }
+
+  log("first handshake in fresh processes");
+  const firsts: [string, string[]][] = [[process.execPath, ["first", "pqtls", "auto"]]];
+  if (node24) firsts.push([node24, ["first", "pqtls", "auto"]], [node24, ["first", "node:tls", "auto"]]);
+  for (const [node, args] of firsts) {
+    try {
+      firstHandshake.push(await child(node, args));
+    } catch (e) {
+      all.notes.push(`first handshake (${args.slice(1).join(" ")}): ${(e as Error).message.split("\n")[0]}`);
+    }
+  }
+
+  addRatios(all.handshakes, all.bulk);
+  return {
+    runtime: { node: process.versions.node, openssl: process.versions.openssl },
+    primitives: all.primitives,
+    handshakes: all.handshakes,
+    bulk: all.bulk,
+    firstHandshake,
+    notes: all.notes,
+  };
+}
+
+function addRatios(handshakes: HandshakeRow[], bulk: BulkRow[]): void {
+  for (const h of handshakes) {
+    const ref = handshakes.find((r) => r.stack === "node:tls" && r.scenario === h.scenario);
+    if (ref && h.stack === "pqtls") h.ratio = h.cpuMs / ref.cpuMs;
+  }
+  for (const b of bulk) {
+    const ref = bulk.find((r) => r.stack === "node:tls" && r.suite === b.suite);
+    if (ref && b.stack === "pqtls") b.ratio = b.mbPerSec / ref.mbPerSec;
+  }
+}

@@ -1,0 +1,156 @@
+// Handshake CPU and bulk throughput over loopback TCP, client and server in this process, for any
+// node:tls-shaped stack. CPU is process.cpuUsage() (user + system) per handshake: both ends' work,
+// TCP included, the same for every stack compared.
+
+import { cpuUsage } from "node:process";
+import type { StackOptions, TlsLike, TlsServerLike, TlsSocketLike } from "./tls-like.js";
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function listening(
+  tls: TlsLike,
+  options: object,
+  onSocket: (s: TlsSocketLike) => void,
+): Promise<[TlsServerLike, number]> {
+  const server = tls.createServer(options, onSocket);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const address = server.address();
+  if (!address || typeof address === "string") throw new Error("server has no TCP address");
+  return [server, address.port];
+}
+
+/** One full handshake: resolves when both ends have completed it; both sockets are then destroyed. */
+function handshakeOnce(
+  tls: TlsLike,
+  port: number,
+  client: object,
+  serverSide: Promise<TlsSocketLike>,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const socket = tls.connect({ ...client, host: "127.0.0.1", port }, () => {
+      serverSide.then((s) => {
+        socket.destroy();
+        s.destroy();
+        resolve();
+      }, reject);
+    });
+    socket.once("error", reject);
+  });
+}
+
+export interface HandshakeResult {
+  handshakes: number;
+  /** Client + server CPU per handshake, ms. */
+  cpuMs: number;
+  /** Wall time per handshake, ms. */
+  wallMs: number;
+}
+
+/** Runs handshakes for about `budgetMs` of wall time (at least 5, at most 400) after 2 warm-up ones. */
+export async function benchHandshakes(
+  tls: TlsLike,
+  options: StackOptions,
+  budgetMs: number,
+): Promise<HandshakeResult> {
+  let nextServerSocket: ((s: TlsSocketLike) => void) | undefined;
+  let failure: ((e: Error) => void) | undefined;
+  const [server, port] = await listening(tls, options.server, (s) => nextServerSocket?.(s));
+  server.on("tlsClientError", (e: Error) => failure?.(e));
+  const one = () => {
+    const serverSide = new Promise<TlsSocketLike>((resolve, reject) => {
+      nextServerSocket = resolve;
+      failure = reject;
+    });
+    return withTimeout(handshakeOnce(tls, port, options.client, serverSide), 10_000, "a handshake");
+  };
+  try {
+    const w0 = performance.now();
+    await one();
+    await one();
+    const count = Math.max(5, Math.min(400, Math.round(budgetMs / ((performance.now() - w0) / 2))));
+    const cpu0 = cpuUsage();
+    const t0 = performance.now();
+    for (let i = 0; i < count; i++) await one();
+    const cpu = cpuUsage(cpu0);
+    return {
+      handshakes: count,
+      cpuMs: (cpu.user + cpu.system) / 1000 / count,
+      wallMs: (performance.now() - t0) / count,
+    };
+  } finally {
+    server.close(); // not awaited: a stack that keeps a closed socket around must not stall the bench
+  }
+}
+
+export interface BulkResult {
+  bytes: number;
+  seconds: number;
+  mbPerSec: number;
+  cpuMs: number;
+  cipher: string;
+}
+
+/** Sends `bytes` from server to client in 16 KiB writes; times first write → last byte received. */
+export async function benchBulk(tls: TlsLike, options: StackOptions, bytes: number): Promise<BulkResult> {
+  const chunk = new Uint8Array(16384).fill(0x5a);
+  const [server, port] = await listening(tls, options.server, (s) => {
+    let sent = 0;
+    const pump = () => {
+      while (sent < bytes) {
+        const n = Math.min(chunk.length, bytes - sent);
+        sent += n;
+        if (!s.write(n === chunk.length ? chunk : chunk.subarray(0, n))) {
+          s.once("drain", pump);
+          return;
+        }
+      }
+      s.end();
+    };
+    // Start once the client says it is ready (one byte), so the handshake is not timed.
+    s.once("data", pump);
+  });
+  try {
+    return await withTimeout(
+      new Promise<BulkResult>((resolve, reject) => {
+        let received = 0;
+        let t0 = 0;
+        let cpu0: NodeJS.CpuUsage;
+        const socket = tls.connect({ ...options.client, host: "127.0.0.1", port }, () => {
+          cpu0 = cpuUsage();
+          t0 = performance.now();
+          socket.write(Uint8Array.of(1));
+        });
+        socket.on("data", (data: Uint8Array) => {
+          received += data.length;
+          if (received >= bytes) {
+            const seconds = (performance.now() - t0) / 1000;
+            const cpu = cpuUsage(cpu0);
+            const cipher = socket.getCipher()?.standardName ?? socket.getCipher()?.name ?? "?";
+            socket.destroy();
+            resolve({
+              bytes,
+              seconds,
+              mbPerSec: bytes / 1e6 / seconds,
+              cpuMs: (cpu.user + cpu.system) / 1000,
+              cipher,
+            });
+          }
+        });
+        socket.once("error", reject);
+      }),
+      120_000,
+      "the bulk transfer",
+    );
+  } finally {
+    server.close();
+  }
+}

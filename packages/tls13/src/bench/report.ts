@@ -1,0 +1,146 @@
+// The bench's result shape (also what `pqtls bench --json` prints) and its text rendering.
+
+import type { PrimitiveResult } from "./primitives.js";
+
+export interface Runtime {
+  node: string;
+  openssl: string;
+}
+
+export interface HandshakeRow {
+  stack: "pqtls" | "node:tls";
+  provider: string;
+  runtime: string;
+  scenario: string;
+  handshakes: number;
+  cpuMs: number;
+  wallMs: number;
+  /** cpuMs / node:tls cpuMs for the same scenario on Node 24 (lower is better; target ≤ 1.0 PQ, ≤ 1.2 classical). */
+  ratio?: number;
+}
+
+export interface BulkRow {
+  stack: "pqtls" | "node:tls";
+  provider: string;
+  runtime: string;
+  suite: string;
+  bytes: number;
+  mbPerSec: number;
+  cpuMs: number;
+  /** mbPerSec / node:tls mbPerSec for the same suite (higher is better; target ≥ 0.7). */
+  ratio?: number;
+}
+
+export interface FirstHandshakeRow {
+  stack: "pqtls" | "node:tls";
+  provider: string;
+  runtime: string;
+  scenario: string;
+  /** Loading the TLS stack (and the provider's warm-up), ms. */
+  loadMs: number;
+  /** connect() → secureConnect of the first handshake in the process, ms. */
+  handshakeMs: number;
+}
+
+export interface BenchReport {
+  runtime: Runtime;
+  primitives: (PrimitiveResult & { runtime: string })[];
+  handshakes: HandshakeRow[];
+  bulk: BulkRow[];
+  firstHandshake: FirstHandshakeRow[];
+  /** What could not run, and why. */
+  notes: string[];
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+const fixed = (n: number | undefined, digits: number): string => (n === undefined ? "-" : n.toFixed(digits));
+
+export function renderText(report: BenchReport): string {
+  const out: string[] = [];
+  out.push(
+    `pqtls crypto bench — this runtime: Node ${report.runtime.node}, OpenSSL ${report.runtime.openssl}`,
+  );
+  if (report.handshakes.length) {
+    out.push(
+      "",
+      "Full handshake, client+server CPU over loopback (ratio = CPU / node:tls on Node 24; lower is better)",
+    );
+    out.push(
+      table(
+        ["scenario", "stack", "provider", "runtime", "n", "CPU ms", "wall ms", "ratio"],
+        report.handshakes.map((h) => [
+          h.scenario,
+          h.stack,
+          h.provider,
+          h.runtime,
+          String(h.handshakes),
+          fixed(h.cpuMs, 2),
+          fixed(h.wallMs, 2),
+          fixed(h.ratio, 2),
+        ]),
+      ),
+    );
+  }
+  if (report.bulk.length) {
+    out.push(
+      "",
+      "Bulk transfer one way over loopback (ratio = throughput / node:tls on Node 24; higher is better)",
+    );
+    out.push(
+      table(
+        ["suite", "stack", "provider", "runtime", "MiB", "MB/s", "CPU ms", "ratio"],
+        report.bulk.map((b) => [
+          b.suite,
+          b.stack,
+          b.provider,
+          b.runtime,
+          String(b.bytes / 1048576),
+          fixed(b.mbPerSec, 0),
+          fixed(b.cpuMs, 0),
+          fixed(b.ratio, 2),
+        ]),
+      ),
+    );
+  }
+  if (report.firstHandshake.length) {
+    out.push("", "First handshake in a fresh process");
+    out.push(
+      table(
+        ["scenario", "stack", "provider", "runtime", "load ms", "handshake ms"],
+        report.firstHandshake.map((f) => [
+          f.scenario,
+          f.stack,
+          f.provider,
+          f.runtime,
+          fixed(f.loadMs, 1),
+          fixed(f.handshakeMs, 1),
+        ]),
+      ),
+    );
+  }
+  if (report.primitives.length) {
+    out.push("", "Primitives (µs per operation; AEAD rows per 16 KiB record)");
+    out.push(
+      table(
+        ["algorithm", "operation", "provider", "backend", "runtime", "µs", "MB/s"],
+        report.primitives.map((p) => [
+          p.algorithm,
+          p.operation,
+          p.provider,
+          p.backend,
+          p.runtime,
+          fixed(p.us, 1),
+          p.mbPerSec ? fixed(p.mbPerSec, 0) : "",
+        ]),
+      ),
+    );
+  }
+  if (report.notes.length) out.push("", "Notes:", ...report.notes.map((n) => `- ${n}`));
+  return out.join("\n");
+}

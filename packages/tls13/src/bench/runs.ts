@@ -1,0 +1,181 @@
+// The measurement runs, each self-contained so it can execute in this process or in a child process
+// on another runtime (Node 24): our stack per provider, node:tls, and a first handshake.
+
+import { loadProvider, type ProviderName } from "../crypto/load.js";
+import { benchBulk, benchHandshakes } from "./loopback.js";
+import type { PrimitiveResult } from "./primitives.js";
+import { benchPrimitives } from "./primitives.js";
+import type { BulkRow, FirstHandshakeRow, HandshakeRow } from "./report.js";
+import { SCENARIOS } from "./scenarios.js";
+import { nodeTlsOptions, pqtlsOptions } from "./stacks.js";
+import type { StackOptions, TlsLike } from "./tls-like.js";
+
+export const BULK_SUITES = ["TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256"] as const;
+
+export interface RunOptions {
+  providers: ProviderName[];
+  /** Providers whose bulk throughput is measured (AEAD speed differs only between noble and native). */
+  bulkProviders: ProviderName[];
+  primitiveBudgetMs: number;
+  handshakeBudgetMs: number;
+  bulkBytes: number;
+}
+
+export interface RunResult {
+  primitives: (PrimitiveResult & { runtime: string })[];
+  handshakes: HandshakeRow[];
+  bulk: BulkRow[];
+  notes: string[];
+}
+
+export const runtimeLabel = (): string => `node${process.versions.node.split(".")[0]}`;
+
+/** The TLS core, or why it cannot be benchmarked yet. */
+async function loadStack(): Promise<TlsLike | string> {
+  try {
+    const stack = (await import("../index.js")) as unknown as TlsLike;
+    if (typeof stack.connect !== "function" || typeof stack.createServer !== "function")
+      return "index.js has no connect/createServer";
+    return stack;
+  } catch (e) {
+    return `the TLS core does not load: ${(e as Error).message}`;
+  }
+}
+
+export async function runPqtls(options: RunOptions): Promise<RunResult> {
+  const runtime = runtimeLabel();
+  const result: RunResult = { primitives: [], handshakes: [], bulk: [], notes: [] };
+  const stack = await loadStack();
+  if (typeof stack === "string") result.notes.push(`handshake and bulk benches skipped: ${stack}`);
+  for (const name of options.providers) {
+    let provider: Awaited<ReturnType<typeof loadProvider>>;
+    try {
+      provider = await loadProvider(name);
+    } catch (e) {
+      result.notes.push(`${name} provider unavailable on ${runtime}: ${(e as Error).message}`);
+      continue;
+    }
+    if (options.primitiveBudgetMs > 0) {
+      for (const row of benchPrimitives(provider, options.primitiveBudgetMs))
+        result.primitives.push({ ...row, runtime });
+    }
+    if (typeof stack === "string") continue;
+    for (const scenario of SCENARIOS) {
+      try {
+        const r = await benchHandshakes(stack, pqtlsOptions(scenario, provider), options.handshakeBudgetMs);
+        result.handshakes.push({ stack: "pqtls", provider: name, runtime, scenario: scenario.label, ...r });
+      } catch (e) {
+        result.notes.push(`pqtls/${name}/${runtime} ${scenario.label}: ${(e as Error).message}`);
+      }
+    }
+    if (!options.bulkProviders.includes(name) || options.bulkBytes <= 0) continue;
+    for (const suite of BULK_SUITES) {
+      try {
+        const r = await benchBulk(stack, pqtlsOptions(SCENARIOS[0], provider, suite), options.bulkBytes);
+        result.bulk.push({
+          stack: "pqtls",
+          provider: name,
+          runtime,
+          suite,
+          bytes: r.bytes,
+          mbPerSec: r.mbPerSec,
+          cpuMs: r.cpuMs,
+        });
+      } catch (e) {
+        result.notes.push(`pqtls/${name}/${runtime} bulk ${suite}: ${(e as Error).message}`);
+      }
+    }
+  }
+  return result;
+}
+
+export async function runNodeTls(
+  options: Pick<RunOptions, "handshakeBudgetMs" | "bulkBytes">,
+): Promise<RunResult> {
+  const tls = (await import("node:tls")) as unknown as TlsLike;
+  const runtime = runtimeLabel();
+  const result: RunResult = { primitives: [], handshakes: [], bulk: [], notes: [] };
+  for (const scenario of SCENARIOS) {
+    try {
+      const r = await benchHandshakes(tls, nodeTlsOptions(scenario), options.handshakeBudgetMs);
+      result.handshakes.push({
+        stack: "node:tls",
+        provider: `openssl ${process.versions.openssl}`,
+        runtime,
+        scenario: scenario.label,
+        ...r,
+      });
+    } catch (e) {
+      result.notes.push(`node:tls/${runtime} ${scenario.label}: ${(e as Error).message}`);
+    }
+  }
+  if (options.bulkBytes > 0) {
+    for (const suite of BULK_SUITES) {
+      try {
+        const r = await benchBulk(tls, nodeTlsOptions(SCENARIOS[0], suite), options.bulkBytes);
+        result.bulk.push({
+          stack: "node:tls",
+          provider: `openssl ${process.versions.openssl}`,
+          runtime,
+          suite,
+          bytes: r.bytes,
+          mbPerSec: r.mbPerSec,
+          cpuMs: r.cpuMs,
+        });
+      } catch (e) {
+        result.notes.push(`node:tls/${runtime} bulk ${suite}: ${(e as Error).message}`);
+      }
+    }
+  }
+  return result;
+}
+
+/** Run in a fresh process: load the stack, then time one handshake (client and server in-process). */
+export async function runFirstHandshake(
+  stackName: "pqtls" | "node:tls",
+  providerName: ProviderName,
+): Promise<FirstHandshakeRow> {
+  const t0 = performance.now();
+  const scenario = SCENARIOS[0];
+  let tls: TlsLike;
+  let options: StackOptions;
+  if (stackName === "node:tls") {
+    tls = (await import("node:tls")) as unknown as TlsLike;
+    options = nodeTlsOptions(scenario);
+  } else {
+    const stack = await loadStack();
+    if (typeof stack === "string") throw new Error(stack);
+    tls = stack;
+    options = pqtlsOptions(scenario, await loadProvider(providerName));
+  }
+  const loadMs = performance.now() - t0;
+  const r = await benchFirst(tls, options);
+  return {
+    stack: stackName,
+    provider: stackName === "node:tls" ? `openssl ${process.versions.openssl}` : providerName,
+    runtime: runtimeLabel(),
+    scenario: scenario.label,
+    loadMs,
+    handshakeMs: r,
+  };
+}
+
+async function benchFirst(tls: TlsLike, options: { server: object; client: object }): Promise<number> {
+  const server = tls.createServer(options.server, (s) => s.destroy());
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  const address = server.address();
+  if (!address || typeof address === "string") throw new Error("no address");
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      const t = performance.now();
+      const socket = tls.connect({ ...options.client, host: "127.0.0.1", port: address.port }, () => {
+        resolve(performance.now() - t);
+        socket.destroy();
+      });
+      socket.once("error", reject);
+      setTimeout(() => reject(new Error("first handshake timed out")), 10_000).unref();
+    });
+  } finally {
+    server.close();
+  }
+}
