@@ -1,8 +1,9 @@
 // Every `pqtls` command, in the order `pqtls --help` lists them. Add one line per command file.
 import type { Command } from "commander";
+import { register as registerBench } from "./bench.js";
 import { register as registerReport } from "./report.js";
 import { register as registerRun } from "./run.js";
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerRun, registerReport];
+export const commands: RegisterCommand[] = [registerRun, registerReport, registerBench];

@@ -116,3 +116,6 @@ function addRatios(handshakes: HandshakeRow[], bulk: BulkRow[]): void {
     if (ref && b.stack === "pqtls") b.ratio = b.mbPerSec / ref.mbPerSec;
   }
 }
+
+export type { BenchReport, BulkRow, FirstHandshakeRow, HandshakeRow } from "./report.js";
+export { renderText } from "./report.js";
