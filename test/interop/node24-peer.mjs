@@ -8,27 +8,18 @@
 //     → one {"client": {...}} line per connection, in order; exits when all are done.
 //
 // mode "echo": echo data back, end when the peer ends. mode "bulk": read N bytes (hash them), then
-// send N bytes of the shared pattern (see pattern()); N comes in the first 8 bytes of the stream.
-import { createHash } from "node:crypto";
+// send N bytes of the shared pattern (see patternStream()); N comes in the first 8 bytes of the stream.
+import { createCipheriv, createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import tls from "node:tls";
 
 const spec = JSON.parse(process.argv[2]);
 const out = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
 
-/** Deterministic bytes: block i of 64 KiB is SHA-256 counter output; both sides generate it. */
-export function pattern(offset, length) {
-  const buf = Buffer.allocUnsafe(length);
-  let at = 0;
-  while (at < length) {
-    const block = Math.floor((offset + at) / 32);
-    const h = createHash("sha256").update(`pqtls-${block}`).digest();
-    const from = (offset + at) % 32;
-    const n = Math.min(32 - from, length - at);
-    h.copy(buf, at, from, from + n);
-    at += n;
-  }
-  return buf;
+/** The shared test stream: the AES-128-CTR keystream under a fixed key (fast and identical everywhere). */
+export function patternStream() {
+  const c = createCipheriv("aes-128-ctr", Buffer.alloc(16, 7), Buffer.alloc(16, 0));
+  return (n) => c.update(Buffer.alloc(n));
 }
 
 function describe(sock) {
@@ -63,10 +54,11 @@ function bulkServer(sock, done) {
       const digest = hash.digest("hex");
       // Send back `want` bytes of the pattern, in 1 MiB writes respecting backpressure.
       let sent = 0;
+      const next = patternStream();
       const pump = () => {
         while (sent < want) {
           const n = Math.min(1 << 20, want - sent);
-          const ok = sock.write(pattern(sent, n));
+          const ok = sock.write(next(n));
           sent += n;
           if (!ok) return sock.once("drain", pump);
         }

@@ -1,0 +1,156 @@
+// 100 MiB each way with content checked, streamed (never buffered whole): against the Node 24 /
+// OpenSSL 3.5 peer (our client ↔ its server) and between our own client and server over TCP.
+// Sender: an 8-byte length, then the AES-128-CTR keystream pattern; the receiver hashes it and
+// answers with the same number of pattern bytes, which we hash and compare.
+
+import { createCipheriv, createHash } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { connect, createServer, type TlsSocket } from "@pqtls/tls13";
+import { afterAll, describe, expect, it } from "vitest";
+import { node24Missing } from "../../tools/node24/index.mjs";
+import { Peer, TestPki } from "./peer.js";
+
+const SIZE = 100 * 1024 * 1024;
+
+function patternStream(): (n: number) => Buffer {
+  const c = createCipheriv("aes-128-ctr", Buffer.alloc(16, 7), Buffer.alloc(16, 0));
+  return (n) => c.update(Buffer.alloc(n));
+}
+
+function patternHash(size: number): string {
+  const next = patternStream();
+  const h = createHash("sha256");
+  for (let at = 0; at < size; at += 1 << 20) h.update(next(Math.min(1 << 20, size - at)));
+  return h.digest("hex");
+}
+
+/** Writes the length header and `size` pattern bytes with backpressure, then ends. */
+function sendPattern(sock: TlsSocket, size: number): void {
+  const head = Buffer.alloc(8);
+  head.writeBigUInt64BE(BigInt(size));
+  sock.write(head);
+  const next = patternStream();
+  let sent = 0;
+  const pump = () => {
+    while (sent < size) {
+      const n = Math.min(1 << 20, size - sent);
+      sent += n;
+      if (!sock.write(next(n))) {
+        sock.once("drain", pump);
+        return;
+      }
+    }
+    sock.end();
+  };
+  pump();
+}
+
+/** Hashes everything the socket delivers until end. */
+function hashIncoming(sock: TlsSocket, ms = 90_000): Promise<{ bytes: number; sha256: string }> {
+  return new Promise((resolve, reject) => {
+    const h = createHash("sha256");
+    let bytes = 0;
+    const t = setTimeout(() => reject(new Error(`timeout after ${bytes} bytes`)), ms);
+    sock.on("data", (d: Buffer) => {
+      bytes += d.length;
+      h.update(d);
+    });
+    sock.on("end", () => {
+      clearTimeout(t);
+      resolve({ bytes, sha256: h.digest("hex") });
+    });
+    sock.on("error", (e) => {
+      clearTimeout(t);
+      reject(e);
+    });
+  });
+}
+
+const missing = node24Missing();
+
+describe("100 MiB transfer each way", () => {
+  const pki = new TestPki();
+  const expected = patternHash(SIZE);
+  afterAll(() => pki.dispose());
+
+  it.skipIf(missing !== null)("with the Node 24 / OpenSSL 3.5 server", async () => {
+    const cert = pki.get("ecdsa-p256");
+    const peer = new Peer({
+      role: "server",
+      mode: "bulk",
+      servers: [{ name: "bulk", cert: cert.certFile, key: cert.keyFile, groups: "X25519MLKEM768" }],
+    });
+    try {
+      const port = (await peer.next<{ listening: Record<string, number> }>()).listening.bulk;
+      const c = connect({ host: "127.0.0.1", port, servername: "localhost", ca: cert.chain.root });
+      await new Promise((r, j) => c.once("secureConnect", r).once("error", j));
+      const started = process.hrtime.bigint();
+      const incoming = hashIncoming(c);
+      sendPattern(c, SIZE);
+      const got = await incoming;
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const report = (await peer.next<{ server: { received: number; sha256: string } }>(60_000)).server;
+      expect(report.received).toBe(SIZE);
+      expect(report.sha256).toBe(expected);
+      expect(got.bytes).toBe(SIZE);
+      expect(got.sha256).toBe(expected);
+      console.log(
+        `100 MiB each way with Node 24: ${seconds.toFixed(2)} s (${((2 * SIZE) / 2 ** 20 / seconds).toFixed(0)} MiB/s total)`,
+      );
+    } finally {
+      peer.stop();
+    }
+  });
+
+  it("between our client and our server over TCP", async () => {
+    const cert = pki.get("ecdsa-p256");
+    let serverDone!: Promise<{ bytes: number; sha256: string }>;
+    const server = createServer({ cert: cert.chain.chain, key: cert.chain.leafKey }, (s) => {
+      // Receive everything (skipping the 8-byte header), then answer with the same amount.
+      serverDone = new Promise((resolve, reject) => {
+        const h = createHash("sha256");
+        let bytes = -8;
+        s.on("data", (d: Buffer) => {
+          const body = bytes < 0 ? d.subarray(Math.min(-bytes, d.length)) : d;
+          bytes += d.length;
+          h.update(body);
+        });
+        s.on("end", () => {
+          resolve({ bytes, sha256: h.digest("hex") });
+          const next = patternStream();
+          let sent = 0;
+          const pump = () => {
+            while (sent < SIZE) {
+              const n = Math.min(1 << 20, SIZE - sent);
+              sent += n;
+              if (!s.write(next(n))) {
+                s.once("drain", pump);
+                return;
+              }
+            }
+            s.end();
+          };
+          pump();
+        });
+        s.on("error", reject);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const c = connect({ host: "127.0.0.1", port, servername: "localhost", ca: cert.chain.root });
+      await new Promise((r, j) => c.once("secureConnect", r).once("error", j));
+      const started = process.hrtime.bigint();
+      const incoming = hashIncoming(c);
+      sendPattern(c, SIZE);
+      const got = await incoming;
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const atServer = await serverDone;
+      expect(atServer).toEqual({ bytes: SIZE, sha256: expected });
+      expect(got).toEqual({ bytes: SIZE, sha256: expected });
+      console.log(`100 MiB each way, ours ↔ ours: ${seconds.toFixed(2)} s`);
+    } finally {
+      server.close();
+    }
+  });
+});
