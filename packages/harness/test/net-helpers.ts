@@ -12,6 +12,8 @@ export async function leftovers(tagOrPrefix: string): Promise<string[]> {
   const out = (cmd: string, args: string[]) =>
     new Promise<string>((resolve) => execFile(cmd, args, (_e, stdout) => resolve(stdout ?? "")));
   const ns = (await out("ip", ["netns", "list"])).split("\n").map((l) => l.split(" ")[0]);
-  const links = (await out("ip", ["-o", "link", "show"])).split("\n").map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1] ?? "");
+  const links = (await out("ip", ["-o", "link", "show"]))
+    .split("\n")
+    .map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1] ?? "");
   return [...ns, ...links].filter((n) => n?.includes(tagOrPrefix));
 }

@@ -65,7 +65,10 @@ describe.skipIf(!!skipReason)("TUN link fidelity", () => {
       await lane.reconfigure(tun({ rttMs }));
       const ping = await measurePing(lane, { count: 20, intervalS: 0.05 });
       expect(ping.received).toBe(20);
-      expect(Math.abs(ping.medianMs - rttMs), `median ${ping.medianMs} ms; ${await lateness()}`).toBeLessThanOrEqual(1);
+      expect(
+        Math.abs(ping.medianMs - rttMs),
+        `median ${ping.medianMs} ms; ${await lateness()}`,
+      ).toBeLessThanOrEqual(1);
     });
   }
 
@@ -119,9 +122,10 @@ describe.skipIf(!!skipReason)("TUN link fidelity", () => {
     await lane.reconfigure(spec);
     const ping = await measurePing(lane, { count: 400, intervalS: 0.01 });
     const samples = ping.rttsMs.map((r) => r - down - base).sort((a, b) => a - b);
-    const model = Array.from(readDistTable(tablePath!), (t) => tableDelayNs(mu * 1e6, sigma * 1e6, t) / 1e6).sort(
-      (a, b) => a - b,
-    );
+    const model = Array.from(
+      readDistTable(tablePath!),
+      (t) => tableDelayNs(mu * 1e6, sigma * 1e6, t) / 1e6,
+    ).sort((a, b) => a - b);
     const cdf = (x: number) => {
       let lo = 0;
       let hi = model.length;
@@ -138,9 +142,10 @@ describe.skipIf(!!skipReason)("TUN link fidelity", () => {
     });
     const critical = 1.628 / Math.sqrt(samples.length);
     expect(samples.length).toBeGreaterThanOrEqual(390);
-    expect(d, `KS D = ${d.toFixed(4)}, critical ${critical.toFixed(4)}, base ${base.toFixed(3)} ms`).toBeLessThan(
-      critical,
-    );
+    expect(
+      d,
+      `KS D = ${d.toFixed(4)}, critical ${critical.toFixed(4)}, base ${base.toFixed(3)} ms`,
+    ).toBeLessThan(critical);
   });
 
   it("200 KiB over fresh TCP at 1 Mbit/s, 200 ms: initcwnd 20 within 2 % of the model; 10 vs 20 differ as predicted", async () => {

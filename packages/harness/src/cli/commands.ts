@@ -1,9 +1,12 @@
 // Every `pqtls` command, in the order `pqtls --help` lists them. Add one line per command file.
 import type { Command } from "commander";
 import { register as registerBench } from "./bench.js";
+import { register as registerCleanup } from "./cleanup.js";
+import { register as registerDoctor } from "./doctor.js";
+import { register as registerLink } from "./link.js";
 import { register as registerReport } from "./report.js";
 import { register as registerRun } from "./run.js";
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerRun, registerReport, registerBench];
+export const commands: RegisterCommand[] = [registerRun, registerReport, registerDoctor, registerLink, registerCleanup, registerBench];

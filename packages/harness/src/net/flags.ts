@@ -49,6 +49,8 @@ export function parseDurationMs(text: string, what = "duration"): number {
 export function parseRateMbps(text: string, what = "rate"): number {
   if (/^\s*(unlimited|none)\s*$/i.test(text)) return 0;
   const { value, unit } = split(text, what);
+  if (value === 0)
+    throw new CliError(`${what} must be above 0 (leave it out, or say "unlimited", for no shaping)`);
   const u = unit.replace(/\/s$/, "").replace(/ps$/, "");
   if (unit.endsWith("bps") || unit.endsWith("b/s"))
     throw new CliError(

@@ -234,7 +234,13 @@ export async function measureGoodput(
   const server = startProbe(lane, "server", ["bulk-server", lane.server.addr, port, seconds]);
   try {
     await nextJson(server, 10_000, "bulk server");
-    const client = startProbe(lane, "client", ["bulk-client", lane.server.addr, port, o.warmupMs, o.measureMs]);
+    const client = startProbe(lane, "client", [
+      "bulk-client",
+      lane.server.addr,
+      port,
+      o.warmupMs,
+      o.measureMs,
+    ]);
     const r = await nextJson<{ bytes: number; windowBytes: number; windowMs: number }>(
       client,
       o.warmupMs + o.measureMs + 30_000,
