@@ -1,0 +1,158 @@
+// Interop with Debian's OpenSSL 3.0 command-line tools for the classical cases: our client against
+// `openssl s_server`, `openssl s_client` against our server, with RSA, ECDSA and Ed25519 chains.
+
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type AddressInfo, createServer as createNetServer } from "node:net";
+import { type ChainAlgorithm, connect, createServer, type GroupName, type TlsSocket } from "@pqtls/tls13";
+import { afterAll, describe, expect, it } from "vitest";
+import { TestPki } from "./peer.js";
+
+function opensslVersion(): string | null {
+  try {
+    return execFileSync("openssl", ["version"], { encoding: "utf8" }).trim();
+  } catch {
+    return null;
+  }
+}
+const version = opensslVersion();
+if (!version) console.warn("skipping OpenSSL CLI interop: no openssl binary (apt-get install openssl)");
+
+async function freePort(): Promise<number> {
+  const s = createNetServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** Resolves once the process printed `text` (stdout or stderr); rejects on exit or timeout. */
+function waitForOutput(p: ChildProcess, text: string, ms = 10_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = "";
+    const t = setTimeout(() => reject(new Error(`timeout waiting for "${text}"; output: ${seen}`)), ms);
+    const on = (d: Buffer) => {
+      seen += d.toString();
+      if (seen.includes(text)) {
+        clearTimeout(t);
+        resolve();
+      }
+    };
+    p.stdout?.on("data", on);
+    p.stderr?.on("data", on);
+    p.once("exit", (code) => {
+      clearTimeout(t);
+      reject(new Error(`exited with ${code} before "${text}": ${seen}`));
+    });
+  });
+}
+
+const CASES: Array<[ChainAlgorithm, string, GroupName, string]> = [
+  ["rsa2048", "rsa_pss_rsae_sha256", "x25519", "X25519"],
+  ["ecdsa-p256", "ecdsa_secp256r1_sha256", "secp256r1", "P-256"],
+  ["ed25519", "ed25519", "secp384r1", "P-384"],
+];
+
+describe.skipIf(version === null)(`interop with ${version}`, () => {
+  const pki = new TestPki();
+  afterAll(() => pki.dispose());
+
+  for (const [sig, scheme, group, opensslGroup] of CASES) {
+    it(`our client → s_server (${sig}, ${group})`, async () => {
+      const port = await freePort();
+      const cert = pki.get(sig);
+      const server = spawn("openssl", [
+        "s_server",
+        "-accept",
+        `127.0.0.1:${port}`,
+        "-cert",
+        cert.certFile,
+        "-key",
+        cert.keyFile,
+        "-tls1_3",
+        "-groups",
+        opensslGroup,
+        "-rev",
+        "-naccept",
+        "1",
+      ]);
+      try {
+        await waitForOutput(server, "ACCEPT");
+        const c: TlsSocket = connect({
+          host: "127.0.0.1",
+          port,
+          servername: "localhost",
+          ca: cert.chain.root,
+          groups: [group],
+          keyShares: [group],
+        });
+        await new Promise((r, j) => c.once("secureConnect", r).once("error", j));
+        expect(c.group).toBe(group);
+        expect(c.signatureScheme).toBe(scheme);
+        expect(c.authorized).toBe(true);
+        const reply = new Promise<string>((resolve) => {
+          let got = "";
+          c.on("data", (d: Buffer) => {
+            got += d.toString();
+            if (got.includes("\n")) resolve(got);
+          });
+        });
+        c.write("hello pqtls\n");
+        expect((await reply).trim()).toBe("sltqp olleh");
+        c.end();
+      } finally {
+        server.kill();
+      }
+    });
+
+    it(`s_client → our server (${sig}, ${group})`, async () => {
+      const cert = pki.get(sig);
+      const received: string[] = [];
+      const accepted: TlsSocket[] = [];
+      const server = createServer({ cert: cert.chain.chain, key: cert.chain.leafKey }, (s) => {
+        accepted.push(s);
+        s.write("hello from pqtls\n");
+        s.on("data", (d: Buffer) => {
+          received.push(d.toString());
+          if (received.join("").includes("\n")) s.end();
+        });
+      });
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+      try {
+        const port = (server.address() as AddressInfo).port;
+        const client = spawn("openssl", [
+          "s_client",
+          "-connect",
+          `127.0.0.1:${port}`,
+          "-tls1_3",
+          "-groups",
+          opensslGroup,
+          "-CAfile",
+          cert.caFile,
+          "-servername",
+          "localhost",
+          "-verify_return_error",
+          "-brief",
+          "-ign_eof",
+        ]);
+        let out = "";
+        client.stdout.on("data", (d: Buffer) => {
+          out += d.toString();
+        });
+        client.stderr.on("data", (d: Buffer) => {
+          out += d.toString();
+        });
+        await waitForOutput(client, "hello from pqtls");
+        client.stdin.write("ping from s_client\n");
+        const code = await new Promise<number | null>((resolve) => client.once("exit", resolve));
+        expect(out).toContain("Verification: OK");
+        expect(out).toContain("Protocol version: TLSv1.3");
+        expect(code).toBe(0);
+        expect(received.join("")).toBe("ping from s_client\n");
+        expect(accepted[0].group).toBe(group);
+        expect(accepted[0].signatureScheme).toBe(scheme);
+      } finally {
+        server.close();
+      }
+    });
+  }
+});
