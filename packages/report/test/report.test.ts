@@ -176,3 +176,44 @@ describe("CSV export", () => {
     }
   });
 });
+
+describe("degenerate inputs still give a report", () => {
+  it("a file with only its meta line", async () => {
+    const empty = join(dir, "empty-run.jsonl");
+    writeFileSync(empty, jsonl(meta(), []));
+    const out = join(dir, "empty", "report.md");
+    const r = await writeReport([empty], { out });
+    expect(r.files).toEqual([out]);
+    const md = readFileSync(out, "utf8");
+    expect(md).toContain("from 0 connections in 0 cells");
+    expect(md).toContain("No comparison could be made");
+  });
+
+  it("a cell whose every attempt failed, a single-sample cell, and a variant without a baseline", async () => {
+    const odd = join(dir, "odd.jsonl");
+    writeFileSync(
+      odd,
+      jsonl(meta(), [
+        ...rowsFor({ kex: "x25519", chain: "rsa2048", handshake: [], failures: 4, error: "reset" }),
+        ...rowsFor({ kex: "X25519MLKEM768", chain: "mldsa65", handshake: [50] }),
+        ...rowsFor({ kex: "X25519MLKEM768", chain: "mldsa65", rtt_ms: 200, handshake: [300, 310] }),
+      ]),
+    );
+    const jsonOut = join(dir, "odd.json");
+    const r = await writeReport([odd], { out: jsonOut, resamples: 100 });
+    const s: ReportSummary = JSON.parse(readFileSync(jsonOut, "utf8"));
+    const failed = s.cells.find((c) => c.variant.kex === "x25519")!;
+    expect(failed).toMatchObject({ attempts: 4, failures: 4, failure_share: 1, metrics: {} });
+    const single = s.cells.find((c) => c.variant.kex === "X25519MLKEM768" && c.condition.rtt_ms === 35)!;
+    expect(single.metrics.handshake_ms).toMatchObject({ n: 1, mean: 50, stdev: null, min: 50, max: 50 });
+    // The comparison exists but has no timers: the baseline has no successful sample.
+    expect(s.comparisons).toHaveLength(1);
+    expect(s.comparisons[0].metrics).toEqual({});
+    expect(r.summary.notes).toEqual([
+      expect.stringMatching(/^no baseline \(kex=classical,chain=classical\) measured at .*RTT 200 ms/),
+    ]);
+    const md = join(dir, "odd", "report.md");
+    await writeReport([odd], { out: md, resamples: 100 });
+    expect(readFileSync(md, "utf8")).toContain("4 of 4 attempts failed (reset ×4)");
+  });
+});

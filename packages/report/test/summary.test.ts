@@ -10,7 +10,7 @@ import { parseResults } from "../src/load.js";
 import { writeReport } from "../src/report.js";
 import type { Row } from "../src/row.js";
 import { metricValue, PERCENTILE_NAMES, PERCENTILES } from "../src/stats.js";
-import { type ReportSummary, summarize } from "../src/summary.js";
+import { type ReportSummary, summarize, summarizeRows } from "../src/summary.js";
 import { exponential, jsonl, meta, mulberry32, rowsFor } from "./synth.js";
 
 const dir = mkdtempSync(join(tmpdir(), "pqtls-report-summary-"));
@@ -229,6 +229,13 @@ describe("selectors", () => {
     const s = summarize(loaded(), { baseline: "kex=x25519", variant: "kex=pq,chain=pq" });
     expect(s.comparisons.filter((c) => c.condition.loss_pct === 0)).toHaveLength(0);
     expect(s.notes.some((n) => /several baselines match "kex=x25519"/.test(n))).toBe(true);
+  });
+
+  it("summarizeRows on rows in memory equals summarize on the loaded file", () => {
+    const fromFile = summarize(loaded(), { seed: 9, resamples: 100 });
+    const fromRows = summarizeRows(rows, [meta()], { seed: 9, resamples: 100 });
+    expect(fromRows.comparisons).toEqual(fromFile.comparisons);
+    expect(fromRows.cells).toEqual(fromFile.cells);
   });
 
   it("a malformed selector is a one-line error", () => {
