@@ -19,7 +19,7 @@ const CONFIG = {
   axis: { labelFontSize: 11, titleFontSize: 12, grid: true },
   legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 320 },
   header: { labelFontSize: 11 },
-  title: { fontSize: 14 },
+  title: { fontSize: 14, anchor: "start" as const },
 };
 
 function facetTitle(pair: string, label: string, pairs: number): string {
@@ -51,7 +51,7 @@ export function handshakeIncreaseSpec(
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: `Handshake time increase, ${[...pairs].join("; ")}`,
-    width: { step: 18 },
+    width: Math.max(360, rows.length * percentiles.length * 20),
     height: 260,
     config: CONFIG,
     data: { values },

@@ -102,11 +102,17 @@ export function ttlbIncreaseFigure(
   return series.sort((a, b) => a.pair.localeCompare(b.pair) || compareConditions(a.condition, b.condition));
 }
 
-/** At most `maxPoints + 1` points of an empirical CDF: every sample when few, else evenly spaced quantiles. */
+/** At most `maxPoints + 1` points of an empirical CDF: (min, 0) and every sample when few, else evenly spaced quantiles. */
 export function cdfPoints(sorted: Float64Array, maxPoints = 200): { ms: number; fraction: number }[] {
   const n = sorted.length;
   if (n === 0) return [];
-  if (n <= maxPoints) return Array.from(sorted, (ms, i) => ({ ms, fraction: (i + 1) / n }));
+  if (n <= maxPoints) {
+    // The step starts from 0 at the smallest value, then rises by 1/n at each sample.
+    return [
+      { ms: sorted[0], fraction: 0 },
+      ...Array.from(sorted, (ms, i) => ({ ms, fraction: (i + 1) / n })),
+    ];
+  }
   const points: { ms: number; fraction: number }[] = [];
   for (let k = 0; k <= maxPoints; k++) {
     const f = k / maxPoints;

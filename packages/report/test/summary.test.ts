@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { cdfPoints } from "../src/figures.js";
 import { parseResults } from "../src/load.js";
 import { writeReport } from "../src/report.js";
 import type { Row } from "../src/row.js";
@@ -241,5 +242,26 @@ describe("selectors", () => {
   it("a malformed selector is a one-line error", () => {
     expect(() => summarize(loaded(), { baseline: "kex" })).toThrow(/--baseline: "kex" is not key=value/);
     expect(() => summarize(loaded(), { variant: "group=x" })).toThrow(/--variant: unknown key "group"/);
+  });
+});
+
+describe("cdfPoints", () => {
+  it("is a step from 0 at the minimum through every sample when there are few", () => {
+    expect(cdfPoints(Float64Array.from([1, 2, 3]))).toEqual([
+      { ms: 1, fraction: 0 },
+      { ms: 1, fraction: 1 / 3 },
+      { ms: 2, fraction: 2 / 3 },
+      { ms: 3, fraction: 1 },
+    ]);
+    expect(cdfPoints(new Float64Array(0))).toEqual([]);
+  });
+
+  it("is evenly spaced quantiles from min to max when there are many", () => {
+    const xs = Float64Array.from({ length: 1001 }, (_, i) => i * 2);
+    const pts = cdfPoints(xs, 100);
+    expect(pts).toHaveLength(101);
+    expect(pts[0]).toEqual({ ms: 0, fraction: 0 });
+    expect(pts[50]).toEqual({ ms: 1000, fraction: 0.5 });
+    expect(pts[100]).toEqual({ ms: 2000, fraction: 1 });
   });
 });
