@@ -53,8 +53,9 @@ export class TlsServer extends EventEmitter {
     return socket;
   }
 
-  listen(...args: Parameters<Server["listen"]>): this {
-    this.server.listen(...args);
+  /** Same arguments as net.Server#listen (port, host, backlog, callback or an options object). */
+  listen(...args: unknown[]): this {
+    (this.server.listen as (...a: unknown[]) => unknown).apply(this.server, args);
     return this;
   }
 

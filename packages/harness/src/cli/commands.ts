@@ -2,11 +2,22 @@
 import type { Command } from "commander";
 import { register as registerBench } from "./bench.js";
 import { register as registerCleanup } from "./cleanup.js";
+import { register as registerConnect } from "./connect.js";
 import { register as registerDoctor } from "./doctor.js";
 import { register as registerLink } from "./link.js";
 import { register as registerReport } from "./report.js";
 import { register as registerRun } from "./run.js";
+import { register as registerServe } from "./serve.js";
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerRun, registerReport, registerDoctor, registerLink, registerCleanup, registerBench];
+export const commands: RegisterCommand[] = [
+  registerRun,
+  registerReport,
+  registerDoctor,
+  registerLink,
+  registerCleanup,
+  registerBench,
+  registerServe,
+  registerConnect,
+];
