@@ -31,18 +31,17 @@ function rawFromSpki(key: KeyObject, length: number): Bytes {
   return asBytes(der.subarray(der.length - length));
 }
 
-// id-X25519 1.3.101.110
-const X25519_HEADER = spkiHeader([0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e], 32);
-
 const x25519Dh: DhPrimitive = {
   keyGen() {
     const { publicKey, privateKey } = generateKeyPairSync("x25519");
-    return { publicKey: rawFromSpki(publicKey, 32), privateKey };
+    const x = publicKey.export({ format: "jwk" }).x as string;
+    return { publicKey: asBytes(Buffer.from(x, "base64url")), privateKey };
   },
-  derive: (privateKey, peer) =>
-    asBytes(
-      diffieHellman({ privateKey: privateKey as KeyObject, publicKey: importRaw(X25519_HEADER, peer) }),
-    ),
+  derive(privateKey, peer) {
+    const x = Buffer.from(peer.buffer, peer.byteOffset, peer.length).toString("base64url");
+    const publicKey = createPublicKey({ key: { kty: "OKP", crv: "X25519", x }, format: "jwk" });
+    return asBytes(diffieHellman({ privateKey: privateKey as KeyObject, publicKey }));
+  },
 };
 
 function nistDh(curve: "prime256v1" | "secp384r1"): DhPrimitive {
