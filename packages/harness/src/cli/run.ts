@@ -57,7 +57,7 @@ export async function runCommand(flags: RunFlags, argv: string[]): Promise<void>
   const { resolveConfig } = await import("../run/config.js");
   const { loadConfigFile, loadPreset } = await import("../run/presets.js");
   const { buildPlan } = await import("../run/plan.js");
-  const { runExperiment } = await import("../run/runner.js");
+  const { preflight, runExperiment } = await import("../run/runner.js");
   const layers: ConfigLayer[] = [];
   const presetName = flags.preset ?? (flags.config ? null : "quick");
   if (presetName) layers.push(loadPreset(presetName));
@@ -78,6 +78,10 @@ export async function runCommand(flags: RunFlags, argv: string[]): Promise<void>
   if (flags.resume && !flags.out)
     throw new CliError("--resume needs --out FILE (the results file to complete)");
   const out = flags.out ?? defaultOut(presetName ?? basename(flags.config!, extname(flags.config!)));
+  preflight(config, plan); // root and link checks, before the first file or namespace
+  const quiet = flags.quiet === true;
+  if (!quiet)
+    process.stderr.write(`${describePlan(plan, config.lanes).split("\n").slice(0, 3).join("\n")}\n`);
   mkdirSync(dirname(out) || ".", { recursive: true });
 
   const abort = new AbortController();
@@ -87,9 +91,6 @@ export async function runCommand(flags: RunFlags, argv: string[]): Promise<void>
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-  const quiet = flags.quiet === true;
-  if (!quiet)
-    process.stderr.write(`${describePlan(plan, config.lanes).split("\n").slice(0, 3).join("\n")}\n`);
   let result: RunResult;
   try {
     result = await runExperiment({

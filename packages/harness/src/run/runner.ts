@@ -419,7 +419,8 @@ export async function runExperiment(o: RunOptions): Promise<RunResult> {
             progress!.note(`done: ${unit.group.key} rounds ${unit.fromRound}-${unit.toRound - 1}`);
           }
         } catch (err) {
-          if (!(err instanceof AbortedError) && failure === null) {
+          // After an interrupt, errors are its consequences (the link layer closes lanes on SIGINT too).
+          if (!(err instanceof AbortedError) && !abort.signal.aborted && failure === null) {
             failure = err;
             abort.abort();
           }
@@ -430,7 +431,7 @@ export async function runExperiment(o: RunOptions): Promise<RunResult> {
     result.failed = stats.failed;
     result.interrupted = o.signal.aborted;
   } catch (err) {
-    if (!(err instanceof AbortedError)) failure ??= err;
+    if (!(err instanceof AbortedError) && !o.signal.aborted) failure ??= err;
     result.interrupted = o.signal.aborted;
   } finally {
     o.signal.removeEventListener("abort", onOuterAbort);

@@ -15,6 +15,12 @@ function bare(what: string, value: unknown): number | null {
   return /^\s*-?\d+(?:\.\d+)?\s*$/.test(value) ? Number(value) : null;
 }
 
+/** A leading minus sign is refused as "negative", whatever the unit parser would say. */
+function noMinus(what: string, value: unknown): void {
+  if (typeof value === "string" && /^\s*-/.test(value))
+    throw new Error(`${what} must not be negative (got ${JSON.stringify(value)})`);
+}
+
 function negative(what: string, value: unknown, n: number): number {
   if (n < 0) throw new Error(`${what} must not be negative (got ${JSON.stringify(value)})`);
   return n;
@@ -22,21 +28,25 @@ function negative(what: string, value: unknown, n: number): number {
 
 /** Milliseconds. */
 export function parseDurationMs(what: string, value: unknown): number {
+  noMinus(what, value);
   return negative(what, value, bare(what, value) ?? flags.parseDurationMs(value as string, what));
 }
 
 /** Mbit/s; 0 or "unlimited" = unshaped. */
 export function parseRateMbps(what: string, value: unknown): number {
+  noMinus(what, value);
   return negative(what, value, bare(what, value) ?? flags.parseRateMbps(value as string, what));
 }
 
 /** Percent: "1%" or a bare 1. */
 export function parsePercent(what: string, value: unknown): number {
+  noMinus(what, value);
   return negative(what, value, bare(what, value) ?? flags.parsePercent(value as string, what));
 }
 
 /** Bytes; a fraction of a byte is refused. */
 export function parseBytes(what: string, value: unknown): number {
+  noMinus(what, value);
   const n = negative(what, value, bare(what, value) ?? flags.parseBytes(value as string, what));
   if (!Number.isInteger(n))
     throw new Error(`${what}: ${JSON.stringify(value)} is not a whole number of bytes`);

@@ -1,0 +1,295 @@
+// End to end: `pqtls run` on the TUN link between two namespaces, through the built CLI. A small
+// matrix runs and its rows are checked against what the link and the protocol imply; SIGINT
+// mid-run leaves a valid file and no namespaces, and --resume completes it exactly; bad configs stop
+// with one line before anything is set up.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { REQUIRED_ROW_FIELDS } from "@pqtls/report";
+import { afterAll, describe, expect, it } from "vitest";
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const cli = join(repo, "packages", "harness", "dist", "cli", "main.js");
+const isRoot = process.getuid?.() === 0;
+const hasTun = existsSync("/dev/net/tun");
+const skipWhy = !isRoot ? "needs root (namespaces)" : !hasTun ? "needs /dev/net/tun" : null;
+if (skipWhy) console.warn(`skipping pqtls run end-to-end tests: ${skipWhy}`);
+
+/** The engines this build can run: openssl always (the Node 24 peer), pqtls once its API exists. */
+async function engines(): Promise<string[]> {
+  const tls = (await import("@pqtls/tls13").catch(() => ({}))) as Record<string, unknown>;
+  return typeof tls.connect === "function" && typeof tls.createServer === "function"
+    ? ["openssl", "pqtls"]
+    : ["openssl"];
+}
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+function tmp(): string {
+  const d = mkdtempSync(join(tmpdir(), "pqtls-e2e-"));
+  dirs.push(d);
+  return d;
+}
+
+interface Done {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function pqtls(
+  args: string[],
+  o: { timeoutMs?: number; onSpawn?: (c: ChildProcess) => void } = {},
+): Promise<Done> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`pqtls ${args.join(" ")} did not finish in ${o.timeoutMs ?? 90_000} ms\n${stderr}`));
+    }, o.timeoutMs ?? 90_000);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    o.onSpawn?.(child);
+  });
+}
+
+function readLines(path: string): Record<string, unknown>[] {
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** Namespaces of one run (its id is the lanes' namespace tag; other suites may run lanes meanwhile). */
+function namespacesOf(run: string): string[] {
+  return execFileSync("ip", ["netns", "list"], { encoding: "utf8" })
+    .split("\n")
+    .map((l) => l.split(" ")[0])
+    .filter((n) => n.startsWith(`pqtls-${run}-`));
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+describe.skipIf(skipWhy !== null)("pqtls run on the tun link", () => {
+  it("runs a small matrix: every field, counts as planned, PQ bytes and TTLB as the link implies", async () => {
+    const dir = tmp();
+    const out = join(dir, "small.jsonl");
+    const engs = await engines();
+    const samples = 3;
+    const r = await pqtls([
+      "run",
+      "--config",
+      "/dev/null",
+      "--engine",
+      engs.join(","),
+      "--variants",
+      "x25519:rsa2048,X25519MLKEM768:rsa2048,X25519MLKEM768:mldsa65",
+      "--rtt",
+      "20ms",
+      "--rate",
+      "20mbit",
+      "--initcwnd",
+      "20",
+      "--bytes",
+      "0,64KiB",
+      "--samples",
+      String(samples),
+      "--warmups",
+      "1",
+      "--out",
+      out,
+      "--quiet",
+    ]);
+    expect(r.stderr).not.toMatch(/pqtls: /);
+    expect(r.code).toBe(0);
+    const [meta, ...rows] = readLines(out);
+    expect(meta).toMatchObject({ type: "meta", link_backend: "tun", format: 1 });
+    expect(JSON.stringify(meta.link_state)).toContain("initcwnd");
+    expect(meta.timing_definition).toMatch(/before the TCP connect/);
+    expect(rows.length).toBe(engs.length * 3 * 2 * samples);
+    for (const row of rows) {
+      for (const f of REQUIRED_ROW_FIELDS) expect(row, f).toHaveProperty(f);
+      expect(row.error).toBeNull();
+      expect(row.ok).toBe(true);
+    }
+    // The link: TCP connect takes one RTT, the handshake at least two.
+    for (const row of rows) {
+      expect(row.tcp_connect_ms as number).toBeGreaterThanOrEqual(19.5);
+      expect(row.tcp_connect_ms as number).toBeLessThan(40);
+      expect(row.handshake_ms as number).toBeGreaterThanOrEqual(39);
+    }
+    for (const engine of engs) {
+      const of = (kex: string, chain: string, bytes: number) =>
+        rows.filter((x) => x.engine === engine && x.kex === kex && x.chain === chain && x.bytes === bytes);
+      const one = (kex: string, chain: string) => of(kex, chain, 0)[0];
+      // Every sample of a cell sends the same handshake.
+      for (const row of rows.filter((x) => x.engine === engine))
+        expect(row.hs_bytes_c2s).toBe(
+          of(row.kex as string, row.chain as string, row.bytes as number)[0].hs_bytes_c2s,
+        );
+      // X25519MLKEM768 vs x25519: the client share grows by the ML-KEM-768 key (1184 B), the server's
+      // by the ciphertext (1088 B); a few bytes of other extensions may differ between stacks.
+      const c = one("x25519", "rsa2048");
+      const pq = one("X25519MLKEM768", "rsa2048");
+      expect((pq.hs_bytes_c2s as number) - (c.hs_bytes_c2s as number)).toBeGreaterThanOrEqual(1184 - 16);
+      expect((pq.hs_bytes_c2s as number) - (c.hs_bytes_c2s as number)).toBeLessThanOrEqual(1184 + 16);
+      expect((pq.hs_bytes_s2c as number) - (c.hs_bytes_s2c as number)).toBeGreaterThanOrEqual(1088 - 16);
+      expect((pq.hs_bytes_s2c as number) - (c.hs_bytes_s2c as number)).toBeLessThanOrEqual(1088 + 32);
+      // mldsa65 vs rsa2048 chain: Certificate message 5713 vs 984 B (fixtures/pki/manifest.json) and a
+      // CertificateVerify signature of 3309 vs 256 B: 7782 B more from the server.
+      const mldsa = one("X25519MLKEM768", "mldsa65");
+      expect((mldsa.hs_bytes_s2c as number) - (pq.hs_bytes_s2c as number)).toBeGreaterThanOrEqual(7782 - 32);
+      expect((mldsa.hs_bytes_s2c as number) - (pq.hs_bytes_s2c as number)).toBeLessThanOrEqual(7782 + 64);
+      // TTLB grows with the response: 64 KiB at 20 Mbit/s is >= 26 ms of serialisation plus a round trip.
+      for (const [kex, chain] of [
+        ["x25519", "rsa2048"],
+        ["X25519MLKEM768", "mldsa65"],
+      ]) {
+        const t0 = median(of(kex, chain, 0).map((x) => x.ttlb_ms as number));
+        const t64 = median(of(kex, chain, 65536).map((x) => x.ttlb_ms as number));
+        expect(t64 - t0).toBeGreaterThan(26 + 18);
+        for (const x of of(kex, chain, 65536)) {
+          expect(x.ttfb_ms as number).toBeGreaterThan(x.handshake_ms as number);
+          expect(x.ttlb_ms as number).toBeGreaterThan(x.ttfb_ms as number);
+        }
+      }
+    }
+    expect(existsSync(join(dir, "small.md"))).toBe(true);
+    expect(meta.run).toMatch(/^[a-z0-9]{6}$/);
+    expect(namespacesOf(meta.run as string)).toEqual([]);
+  });
+
+  it("SIGINT mid-run leaves valid JSONL and no namespaces; --resume completes it exactly", async () => {
+    const dir = tmp();
+    const out = join(dir, "int.jsonl");
+    const args = [
+      "run",
+      "--config",
+      "/dev/null",
+      "--engine",
+      "openssl",
+      "--variants",
+      "x25519:rsa2048,X25519MLKEM768:mldsa65",
+      "--rtt",
+      "40ms",
+      "--bytes",
+      "0",
+      "--samples",
+      "15",
+      "--warmups",
+      "0",
+      "--out",
+      out,
+      "--quiet",
+      "--no-report",
+    ];
+    const first = await pqtls(args, {
+      onSpawn: (child) => {
+        const poll = setInterval(() => {
+          if (existsSync(out) && readFileSync(out, "utf8").split("\n").length > 6) {
+            clearInterval(poll);
+            child.kill("SIGINT");
+          }
+        }, 20);
+        child.on("exit", () => clearInterval(poll));
+      },
+    });
+    expect(first.code).toBe(130);
+    expect(first.stderr).toMatch(/interrupted: \d+ rows written/);
+    const partial = readLines(out); // every line parses
+    expect(partial[0].type).toBe("meta");
+    const got = partial.length - 1;
+    expect(got).toBeGreaterThanOrEqual(5);
+    expect(got).toBeLessThan(30);
+    const run = partial[0].run as string;
+    expect(namespacesOf(run)).toEqual([]);
+
+    const second = await pqtls([...args, "--resume"]);
+    expect(second.code).toBe(0);
+    expect(second.stderr).toMatch(
+      new RegExp(`${30 - got} rows written \\(0 failed\\), ${got} already recorded`),
+    );
+    const [meta, ...rows] = readLines(out);
+    expect(meta.run).toBe(run);
+    expect(rows.length).toBe(30);
+    const keys = rows.map((x) => `${x.cell}#${x.sample}`);
+    expect(new Set(keys).size).toBe(30);
+    const cells = new Set(rows.map((x) => x.cell));
+    expect(cells.size).toBe(2);
+    for (const cell of cells)
+      expect(
+        rows
+          .filter((x) => x.cell === cell)
+          .map((x) => x.sample as number)
+          .sort((a, b) => a - b),
+      ).toEqual(Array.from({ length: 15 }, (_, i) => i));
+    expect(rows.every((x) => x.run === run && x.ok === true)).toBe(true);
+    expect(namespacesOf(run)).toEqual([]);
+  });
+});
+
+describe("bad configs stop with one line before any set-up", () => {
+  const cases: [string, string[], RegExp][] = [
+    [
+      "unknown group",
+      ["--kex", "x25519,X25519Kyber768"],
+      /^pqtls: flags: kex: unknown group "X25519Kyber768"/,
+    ],
+    ["negative size", ["--bytes", "0,-1KiB"], /^pqtls: flags: bytes must not be negative/],
+    [
+      "unknown key in a config file",
+      ["--config", join(repo, "package.json")],
+      /^pqtls: .*package\.json: unknown config key "name"/,
+    ],
+    ["unknown preset", ["--preset", "nope"], /^pqtls: unknown preset "nope"/],
+    ["unknown chain", ["--chain", "rsa1024"], /^pqtls: flags: chain: unknown chain "rsa1024"/],
+  ];
+  for (const [what, args, message] of cases)
+    it(what, async () => {
+      const dir = tmp();
+      const out = join(dir, "never.jsonl");
+      const r = await pqtls(["run", ...args, "--out", out], { timeoutMs: 20_000 });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+      // Refused before the runner starts: no results file, so no run id, lane or namespace either.
+      expect(existsSync(out)).toBe(false);
+      expect(existsSync(dirname(out))).toBe(true);
+    });
+
+  it.skipIf(!isRoot)("without root it explains itself, unless --link none", async () => {
+    const out = join(tmp(), "x.jsonl");
+    const asNobody = (args: string[]) =>
+      new Promise<Done>((resolve) => {
+        const child = spawn(
+          "setpriv",
+          ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, cli, "run", ...args],
+          { stdio: ["ignore", "pipe", "pipe"] },
+        );
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("exit", (code) => resolve({ code, stdout, stderr }));
+      });
+    const refused = await asNobody(["--out", out]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^pqtls: pqtls run needs root .* or pass --link none/);
+    expect(refused.stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(existsSync(out)).toBe(false);
+    // Planning touches nothing, so it works for anyone.
+    const dry = await asNobody(["--link", "none", "--dry-run"]);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(/^plan: 8 cells/);
+  });
+});
