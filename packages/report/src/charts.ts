@@ -22,11 +22,23 @@ const CONFIG = {
   title: { fontSize: 14, anchor: "start" as const },
 };
 
+/** A panel or axis label: the condition, preceded by the pair on its own line when pairs differ. */
 function facetTitle(pair: string, label: string, pairs: number): string {
-  return pairs > 1 ? `${pair}: ${label}` : label;
+  return pairs > 1 ? `${pair}\n${label}` : label;
 }
 
-/** Grouped bars: handshake-time % increase per condition and percentile, with CI whiskers. */
+/** A chart title naming the one pair compared, or just the figure when there are several. */
+function chartTitle(figure: string, pairs: Set<string>): string {
+  return pairs.size === 1 ? `${figure}, ${[...pairs][0]}` : figure;
+}
+
+/** Vega expression turning the "\n" in a label into separate lines. */
+const MULTILINE = { labelExpr: "split(datum.label, '\\n')" };
+
+/**
+ * Grouped bars: handshake-time % increase per condition and percentile, with CI whiskers; one row
+ * of bars per compared pair when there are several.
+ */
 export function handshakeIncreaseSpec(
   rows: readonly HandshakeFigureRow[],
   percentiles: readonly PercentileName[] = CHART_PERCENTILES,
@@ -34,46 +46,60 @@ export function handshakeIncreaseSpec(
   const pairs = new Set(rows.map((r) => r.pair));
   const values = rows.flatMap((r) =>
     percentiles.map((p) => ({
-      condition: facetTitle(r.pair, r.label, pairs.size),
+      pair: r.pair,
+      condition: r.label,
       percentile: p,
       increase: finiteOrNull(r.increase[p].increase_pct),
       low: finiteOrNull(r.increase[p].ci.low),
       high: finiteOrNull(r.increase[p].ci.high),
     })),
   );
-  const x = {
-    field: "condition",
-    type: "nominal" as const,
-    title: "Link condition",
-    sort: [...new Set(values.map((v) => v.condition))],
-    axis: { labelAngle: -30, labelLimit: 220 },
+  const conditions = [...new Set(values.map((v) => v.condition))];
+  const encoding = {
+    x: {
+      field: "condition",
+      type: "nominal",
+      title: "Link condition",
+      sort: conditions,
+      axis: { labelAngle: -30, labelLimit: 320 },
+    },
+    xOffset: { field: "percentile", type: "nominal", sort: [...percentiles] },
+    color: { field: "percentile", type: "nominal", sort: [...percentiles], title: "Percentile" },
   };
-  return {
+  const layer = [
+    {
+      mark: "bar",
+      encoding: { y: { field: "increase", type: "quantitative", title: "Handshake time increase (%)" } },
+    },
+    {
+      mark: "rule",
+      encoding: {
+        y: { field: "low", type: "quantitative" },
+        y2: { field: "high" },
+        color: { value: "black" },
+      },
+    },
+  ];
+  const width = Math.max(360, conditions.length * percentiles.length * 20);
+  const common = {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: `Handshake time increase, ${[...pairs].join("; ")}`,
-    width: Math.max(360, rows.length * percentiles.length * 20),
-    height: 260,
+    title: chartTitle("Handshake time increase", pairs),
     config: CONFIG,
     data: { values },
-    encoding: {
-      x,
-      xOffset: { field: "percentile", type: "nominal", sort: [...percentiles] },
-      color: { field: "percentile", type: "nominal", sort: [...percentiles], title: "Percentile" },
+  };
+  if (pairs.size <= 1) return { ...common, width, height: 260, encoding, layer } as TopLevelSpec;
+  return {
+    ...common,
+    facet: {
+      row: {
+        field: "pair",
+        type: "nominal",
+        title: null,
+        sort: [...pairs],
+        header: { labelAngle: 0, labelOrient: "top", labelAlign: "left", labelAnchor: "start" },
+      },
     },
-    layer: [
-      {
-        mark: "bar",
-        encoding: { y: { field: "increase", type: "quantitative", title: "Handshake time increase (%)" } },
-      },
-      {
-        mark: "rule",
-        encoding: {
-          y: { field: "low", type: "quantitative" },
-          y2: { field: "high" },
-          color: { value: "black" },
-        },
-      },
-    ],
+    spec: { width, height: 200, encoding, layer },
   } as TopLevelSpec;
 }
 
@@ -109,7 +135,7 @@ export function ttlbIncreaseSpec(
     x: { field: "kib", type: "quantitative", title: "Response size (KiB)" },
     color: { field: "percentile", type: "nominal", sort: [...percentiles], title: "Percentile" },
   };
-  const title = `TTLB increase vs response size, ${[...pairs].join("; ")}`;
+  const title = chartTitle("TTLB increase vs response size", pairs);
   const panels = new Set(values.map((v) => v.panel)).size;
   if (panels <= 1) {
     return {
@@ -128,7 +154,13 @@ export function ttlbIncreaseSpec(
     title,
     config: CONFIG,
     data: { values },
-    facet: { field: "panel", type: "nominal", title: null, sort: [...new Set(values.map((v) => v.panel))] },
+    facet: {
+      field: "panel",
+      type: "nominal",
+      title: null,
+      sort: [...new Set(values.map((v) => v.panel))],
+      header: MULTILINE,
+    },
     columns: 3,
     spec: { width: 260, height: 180, encoding, layer },
   } as TopLevelSpec;

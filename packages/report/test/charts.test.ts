@@ -93,6 +93,21 @@ describe("handshake increase bar chart", () => {
     }
     expect(svg).not.toMatch(/NaN/);
   });
+
+  it("gives each compared pair its own row of bars when there are several", async () => {
+    const one = summary.figures.handshake_increase;
+    const two = [...one, ...one.map((r) => ({ ...r, pair: "MLKEM1024 + mldsa87 vs x25519 + rsa2048" }))];
+    const svg = await renderSvg(handshakeIncreaseSpec(two));
+    assertWellFormedSvg(svg);
+    expect(textsOf(svg)).toEqual(
+      expect.arrayContaining([
+        one[0].pair,
+        "MLKEM1024 + mldsa87 vs x25519 + rsa2048",
+        "Handshake time increase",
+      ]),
+    );
+    expect(ariaLabels(svg, "bar")).toHaveLength(two.length * 3);
+  });
 });
 
 describe("TTLB increase line chart", () => {
