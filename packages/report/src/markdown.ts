@@ -25,6 +25,23 @@ export interface ChartLinks {
 }
 
 const WARN = "⚠";
+/** Meta fields the header renders in their own rows (or, for config, in a details block). */
+const RENDERED_META_KEYS = new Set([
+  "type",
+  "run",
+  "format",
+  "started_at",
+  "command_line",
+  "config",
+  "git_commit",
+  "versions",
+  "providers",
+  "kernel",
+  "link_backend",
+  "link_state",
+  "timing_definition",
+  "seed",
+]);
 /** Bullet notes listed in full before the rest are only counted (all are in the JSON summary). */
 const MAX_NOTES = 150;
 
@@ -88,6 +105,12 @@ function metaSection(s: ReportSummary): string {
     rows.push(["versions", versions.join(", ")]);
     rows.push(["run seed", uniq(metas.map((m) => String(m.seed))).join("; ")]);
     rows.push(["timing", uniq(metas.map((m) => m.timing_definition)).join(" / ")]);
+    // Anything else the runner records (e.g. host, CPU) is shown as it is, so the header keeps up.
+    for (const [key, value] of Object.entries(first as unknown as Record<string, unknown>)) {
+      if (RENDERED_META_KEYS.has(key) || value === null || value === undefined) continue;
+      const text = typeof value === "string" ? value : JSON.stringify(value);
+      rows.push([key, text.length > 300 ? `${text.slice(0, 300)}…` : text]);
+    }
   }
   rows.push([
     "inputs",

@@ -130,6 +130,19 @@ describe("markdown report", () => {
     expect(readFileSync(out, "utf8")).toContain("unshaped loopback");
   });
 
+  it("shows meta fields it has no row for, as recorded", async () => {
+    const extra = join(dir, "extra.jsonl");
+    writeFileSync(
+      extra,
+      jsonl({ ...meta(), host: "lab-7", cpu: { model: "EPYC", cores: 2 } } as never, rows.slice(0, 10)),
+    );
+    const out = join(dir, "extra", "report.md");
+    await writeReport([extra], { out, resamples: 100 });
+    const md = readFileSync(out, "utf8");
+    expect(md).toContain("| host | lab-7 |");
+    expect(md).toContain('| cpu | {"model":"EPYC","cores":2} |');
+  });
+
   it("refuses markdown to stdout", async () => {
     await expect(writeReport([input], { out: "-", format: "md" })).rejects.toThrow(/needs a file/);
   });
