@@ -232,6 +232,46 @@ describe("handshake between our client and our server", () => {
     expect(sizes.length).toBeGreaterThanOrEqual(Math.ceil(5000 / 255));
   });
 
+  it("pads protected records to the policy's block size", async () => {
+    const { c, s } = await pair(clientOptions("ecdsa-p256", { padding: { block: 512 } }), serverOptions());
+    const lengths: number[] = [];
+    const transport = (c as unknown as { transport: NodeJS.WritableStream }).transport;
+    const origWrite = transport.write.bind(transport) as (...a: unknown[]) => boolean;
+    (transport as { write: (...a: unknown[]) => boolean }).write = (chunk: unknown, ...rest: unknown[]) => {
+      const b = chunk as Buffer;
+      for (let at = 0; at < b.length; at += 5 + b.readUInt16BE(at + 3)) lengths.push(b.readUInt16BE(at + 3));
+      return origWrite(chunk, ...rest);
+    };
+    c.write("a");
+    c.write(Buffer.alloc(1000, 1));
+    const got: Buffer[] = [];
+    s.on("data", (d: Buffer) => got.push(d));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(Buffer.concat(got).length).toBe(1001);
+    expect(lengths).toEqual([512 + 16, 1024 + 16]);
+    c.destroy();
+  });
+
+  it("honours SSLKEYLOGFILE when no keylog option is given", async () => {
+    const { mkdtempSync, readFileSync, rmSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const dir = mkdtempSync(join(tmpdir(), "pqtls-keylog-"));
+    const file = join(dir, "keys.log");
+    process.env.SSLKEYLOGFILE = file;
+    try {
+      const { c } = await pair(clientOptions(), serverOptions());
+      c.destroy();
+    } finally {
+      delete process.env.SSLKEYLOGFILE;
+    }
+    const lines = readFileSync(file, "utf8").trim().split("\n");
+    // Both ends of the in-process pair log: 5 lines each, identical sets.
+    expect(lines.length).toBe(10);
+    expect(new Set(lines).size).toBe(5);
+    rmSync(dir, { recursive: true });
+  });
+
   it("writes an NSS key log both sides agree on", async () => {
     const clientLines: string[] = [];
     const serverLines: string[] = [];
