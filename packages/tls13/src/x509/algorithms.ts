@@ -155,6 +155,23 @@ export function oidDer(oid: string): Uint8Array {
   return Uint8Array.from([0x06, body.length, ...body]);
 }
 
+/** Dotted text of an OBJECT IDENTIFIER's content octets (arcs of any size). */
+export function oidToString(content: Uint8Array): string {
+  const arcs: bigint[] = [];
+  let v = 0n;
+  for (const byte of content) {
+    v = (v << 7n) | BigInt(byte & 0x7f);
+    if ((byte & 0x80) === 0) {
+      arcs.push(v);
+      v = 0n;
+    }
+  }
+  if (arcs.length === 0 || (content[content.length - 1] & 0x80) !== 0)
+    throw new Error("truncated OBJECT IDENTIFIER");
+  const first = arcs[0] < 40n ? 0n : arcs[0] < 80n ? 1n : 2n;
+  return [first, arcs[0] - first * 40n, ...arcs.slice(1)].join(".");
+}
+
 // ---- signatures (Certificate.signatureAlgorithm) -----------------------------------------------
 
 /**

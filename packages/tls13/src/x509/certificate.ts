@@ -15,7 +15,7 @@ import {
 import type { PublicKey } from "../crypto/provider.js";
 import { TlsAlert } from "../errors.js";
 import { AlertDescription, type SignatureSchemeName } from "../wire/codepoints.js";
-import { AlgorithmError, algorithmFromDer, signatureSchemeOf } from "./algorithms.js";
+import { AlgorithmError, algorithmFromDer, oidToString, signatureSchemeOf } from "./algorithms.js";
 import {
   assertSingleDerValue,
   bytesEqual,
@@ -174,10 +174,10 @@ export function parseCertificate(der: Uint8Array): Certificate {
 
   const extensions: CertificateExtension[] = [];
   const seen = new Set<string>();
-  for (const ext of t.extensions ?? []) {
-    if (seen.has(ext.extnID)) throw bad(`extension ${ext.extnID} appears twice (RFC 5280 §4.2)`);
-    seen.add(ext.extnID);
-    extensions.push({ oid: ext.extnID, critical: ext.critical, value: new Uint8Array(ext.extnValue.buffer) });
+  for (const e of readExtensions(der, tbsParts)) {
+    if (seen.has(e.oid)) throw bad(`extension ${e.oid} appears twice (RFC 5280 §4.2)`);
+    seen.add(e.oid);
+    extensions.push(e);
   }
   if (extensions.length && version !== 3) throw bad("extensions in a certificate that is not version 3");
   const ext = (oid: string) => extensions.find((e) => e.oid === oid);
@@ -246,6 +246,31 @@ export function parseCertificate(der: Uint8Array): Certificate {
       .map((e) => e.oid),
     selfIssued: bytesEqual(issuerDer, subjectDer),
   };
+}
+
+/**
+ * The extensions, read from the DER: the library renders OID arcs above 2^53 (such as UUID arcs
+ * under 2.25) in its own notation, so OIDs are decoded here.
+ */
+function readExtensions(der: Uint8Array, tbsParts: Tlv[]): CertificateExtension[] {
+  const wrapper = tbsParts.find((p) => p.tag === 0xa3);
+  if (!wrapper) return [];
+  const [list] = children(der, wrapper);
+  if (!list || list.tag !== 0x30) throw bad("extensions are not a SEQUENCE");
+  return children(der, list).map((ext) => {
+    const parts = children(der, ext);
+    const critical = parts.length === 3;
+    if (ext.tag !== 0x30 || parts[0]?.tag !== 0x06 || parts.length < 2 || parts.length > 3)
+      throw bad("an extension is not SEQUENCE { extnID, critical DEFAULT FALSE, extnValue }");
+    if (
+      critical &&
+      (parts[1].tag !== 0x01 || parts[1].contentLength !== 1 || der[parts[1].start + 2] !== 0xff)
+    )
+      throw bad("extension critical flag must be an explicit TRUE (DER omits FALSE)");
+    const value = parts[parts.length - 1];
+    if (value.tag !== 0x04) throw bad("extnValue is not an OCTET STRING");
+    return { oid: oidToString(tlvContent(der, parts[0])), critical, value: tlvContent(der, value).slice() };
+  });
 }
 
 /** GeneralNames: we read dNSName [2] IA5String and iPAddress [7] OCTET STRING; others are kept out. */

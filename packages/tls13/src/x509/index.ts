@@ -38,6 +38,8 @@ export {
   issueCertificate,
   keyIdentifier,
   PADDING_EXTENSION_OID,
+  PADDING_FINE_EXTENSION_OID,
+  padCertificate,
 } from "./issue.js";
 export {
   encodePrivateKey,

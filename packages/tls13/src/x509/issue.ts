@@ -32,13 +32,15 @@ import { buildName } from "./names.js";
 import { expandSeed } from "./seeded.js";
 
 /**
- * The padding extension: a UUID-derived OID (ITU-T X.667 arc 2.25, free to use without
- * registration), never critical, so every verifier skips it. Its value is SEQUENCE { OCTET STRING,
- * OCTET STRING } of pseudo-random bytes: random so certificate compression cannot erase it (the
- * keys and signatures it stands in for do not compress either); two strings so every exact size is
- * reachable despite DER length fields that grow in steps.
+ * The padding extensions: UUID-derived OIDs (ITU-T X.667 arc 2.25, free to use without
+ * registration), never critical, so every verifier skips them. Each value is an OCTET STRING of
+ * pseudo-random bytes: random so certificate compression cannot erase them (the keys and
+ * signatures they stand in for do not compress either). The bulk extension carries most bytes; a
+ * second, small one (under 128 bytes, so its own length fields never grow) steps the size one byte
+ * at a time across the points where the bulk extension's DER lengths jump.
  */
 export const PADDING_EXTENSION_OID = "2.25.236547745546919155126545622554268722293";
+export const PADDING_FINE_EXTENSION_OID = `${PADDING_EXTENSION_OID}.1`;
 
 export interface IssueCertificateOptions {
   /** Subject: a Name, or ordered attribute pairs, e.g. [["O", "pqtls"], ["CN", "leaf"]]. */
@@ -69,10 +71,14 @@ export interface IssueCertificateOptions {
   extraExtensions?: Array<{ oid: string; critical: boolean; value: Uint8Array }>;
 }
 
-/** Padding extension sizes: `small` (0..127) fine-tunes the size, `bulk` carries the rest. */
+function isPaddingExtension(oid: string): boolean {
+  return oid === PADDING_EXTENSION_OID || oid === PADDING_FINE_EXTENSION_OID;
+}
+
+/** Padding sizes: `bulk` bytes in the main extension, `fine` (0..127) in the second, if present. */
 interface Padding {
-  small: number;
   bulk: number;
+  fine?: number;
 }
 
 /** Issues (signs) one certificate and returns it parsed. */
@@ -94,12 +100,13 @@ export function padCertificate(
 ): Certificate {
   const scheme = schemeForIssuerKey(cert.signatureScheme, issuerKey.algorithm);
   const original = AsnConvert.parse(cert.tbs, TBSCertificate);
-  const kept = (original.extensions ?? []).filter((e) => e.extnID !== PADDING_EXTENSION_OID);
+  // cert.extensions has the same order as the library's list, with OIDs decoded exactly.
+  const kept = (original.extensions ?? []).filter((_, i) => !isPaddingExtension(cert.extensions[i].oid));
   const algorithm = signatureAlgorithmFor(scheme);
   const filler = paddingFiller(cert.subjectDer, cert.publicKey.spki);
   const tbsFor = (p: Padding | undefined) => {
     const list = [...kept];
-    if (p) list.push(paddingExtension(p, filler));
+    if (p) list.push(...paddingExtensions(p, filler));
     const tbs = new TBSCertificate({ ...original, signature: algorithm, extensions: new Extensions(list) });
     return new Uint8Array(AsnConvert.serialize(tbs));
   };
@@ -134,7 +141,7 @@ function signToSize(
   const plain = sign(tbsFor(undefined));
   if (padTo === undefined || padTo === plain.length) return parseCertificate(plain);
   const target = padTo;
-  const minimum = sign(tbsFor({ small: 0, bulk: 0 })).length;
+  const minimum = sign(tbsFor({ bulk: 0 })).length;
   if (!Number.isInteger(target) || target < minimum)
     throw new Error(
       `cannot pad certificate "${label}" to ${target} bytes: it is ${plain.length} bytes and padding adds at least ${minimum - plain.length}`,
@@ -147,18 +154,21 @@ function signToSize(
     return tlvSize(tbsLength + signatureAlgorithm.length + tlvSize(1 + sigLength));
   };
   const tried = new Set<string>();
-  for (let small = 0; small < 128; small++) {
-    const bulk = solveBulk(predict, small, target);
+  for (const fine of [undefined, ...Array.from({ length: 128 }, (_, k) => k)]) {
+    const bulk = solveBulk(predict, fine, target);
     if (bulk === undefined) continue;
-    const key = `${small}/${bulk}`;
+    const key = `${fine}/${bulk}`;
     if (tried.has(key)) continue;
     tried.add(key);
-    const der = sign(tbsFor({ small, bulk }));
+    const der = sign(tbsFor({ bulk, fine }));
     if (der.length === target) return parseCertificate(der);
     // ECDSA: learn the length this signature had and try the next fine-tuning value.
     sigLength = signatureLength(der);
   }
-  throw new Error(`could not pad certificate "${label}" to exactly ${target} bytes`);
+  throw new Error(
+    `cannot pad certificate "${label}" to exactly ${target} bytes: a DER length field of the certificate, ` +
+      `its TBS or its extensions steps over that size (try ${target - 1} or ${target + 1})`,
+  );
 }
 
 /** Pseudo-random filler bytes fixed by the certificate's subject and key (reproducible). */
@@ -170,13 +180,13 @@ function paddingFiller(subjectDer: Uint8Array, spki: Uint8Array): (n: number) =>
   };
 }
 
-function paddingExtension(p: Padding, filler: (n: number) => Uint8Array): Extension {
-  const bytes = filler(p.small + p.bulk);
-  const value = encodeTlv(
-    0x30,
-    concatBytes(encodeTlv(0x04, bytes.subarray(0, p.small)), encodeTlv(0x04, bytes.subarray(p.small))),
-  );
-  return new Extension({ extnID: PADDING_EXTENSION_OID, critical: false, extnValue: new OctetString(value) });
+function paddingExtensions(p: Padding, filler: (n: number) => Uint8Array): Extension[] {
+  const bytes = filler(p.bulk + (p.fine ?? 0));
+  const ext = (oid: string, content: Uint8Array) =>
+    new Extension({ extnID: oid, critical: false, extnValue: new OctetString(encodeTlv(0x04, content)) });
+  const list = [ext(PADDING_EXTENSION_OID, bytes.subarray(0, p.bulk))];
+  if (p.fine !== undefined) list.push(ext(PADDING_FINE_EXTENSION_OID, bytes.subarray(p.bulk)));
+  return list;
 }
 
 /** Length of the signature inside a certificate's signatureValue BIT STRING. */
@@ -185,18 +195,29 @@ function signatureLength(der: Uint8Array): number {
   return parts[2].contentLength - 1;
 }
 
-/** The bulk padding size that makes predict() hit target for this small size, if one exists. */
-function solveBulk(predict: (p: Padding) => number, small: number, target: number): number | undefined {
-  let bulk = Math.max(0, target - predict({ small, bulk: 0 }));
-  for (let i = 0; i < 8; i++) {
-    const size = predict({ small, bulk });
-    if (size === target) return bulk;
-    const next = bulk + (target - size);
-    if (next < 0 || next === bulk) return undefined;
-    if (size > target && predict({ small, bulk: next }) < target) return undefined; // a DER length step
-    bulk = next;
+/**
+ * The bulk padding size that makes predict() hit target for this fine size, if one exists. Size
+ * grows with bulk one byte per byte except where a DER length gains a byte, so the first guess is
+ * within a few bytes; a binary search over a small bracket around it finds the exact value.
+ */
+function solveBulk(
+  predict: (p: Padding) => number,
+  fine: number | undefined,
+  target: number,
+): number | undefined {
+  const f = (bulk: number) => predict({ bulk, fine });
+  const guess = Math.max(0, target - f(0));
+  let lo = Math.max(0, guess - 16);
+  let hi = guess + 16;
+  if (f(lo) > target) lo = 0;
+  if (f(lo) > target || f(hi) < target) return undefined;
+  // Smallest bulk in [lo, hi] with f(bulk) >= target.
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (f(mid) >= target) hi = mid;
+    else lo = mid + 1;
   }
-  return undefined;
+  return f(lo) === target ? lo : undefined;
 }
 
 function subjectLabel(o: IssueCertificateOptions): string {
@@ -246,7 +267,7 @@ function tbsBuilder(
     const list = base.map(
       ([oid, critical, value]) => new Extension({ extnID: oid, critical, extnValue: new OctetString(value) }),
     );
-    if (p) list.push(paddingExtension(p, filler));
+    if (p) list.push(...paddingExtensions(p, filler));
     const tbs = new TBSCertificate({
       version: Version.v3,
       serialNumber: new Uint8Array(serial).buffer,
