@@ -256,7 +256,7 @@ function readExtensions(der: Uint8Array, tbsParts: Tlv[]): CertificateExtension[
   const wrapper = tbsParts.find((p) => p.tag === 0xa3);
   if (!wrapper) return [];
   const [list] = children(der, wrapper);
-  if (!list || list.tag !== 0x30) throw bad("extensions are not a SEQUENCE");
+  if (list?.tag !== 0x30) throw bad("extensions are not a SEQUENCE");
   return children(der, list).map((ext) => {
     const parts = children(der, ext);
     const critical = parts.length === 3;

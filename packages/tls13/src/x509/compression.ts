@@ -99,7 +99,9 @@ export function decompressCertificateMessage(
       throw fail(`decompresses to more than the announced ${uncompressedLength} bytes`, e);
     throw fail(`corrupt data: ${err.message}`, e);
   }
-  if (out.length !== uncompressedLength)
+  if (out.length > uncompressedLength)
+    throw fail(`decompresses to more than the announced ${uncompressedLength} bytes`);
+  if (out.length < uncompressedLength)
     throw fail(`decompressed to ${out.length} bytes, but uncompressed_length says ${uncompressedLength}`);
   return u8(out);
 }
