@@ -291,9 +291,8 @@ export class Connection implements HandshakeIO {
   flush(): void {
     this.sealHandshake();
     if (this.writer.pendingBytes === 0) return;
-    const chunks = this.writer.drain();
-    // One transport write per flight: concatenate small flights, pass large ones as a batch.
-    this.handlers.write(chunks.length > 1 && chunks.length <= 64 ? [concatBytes(...chunks)] : chunks);
+    // The socket writes a batch with one writev (cork/uncork), so no copy is needed here.
+    this.handlers.write(this.writer.drain());
   }
 
   setSuite(suite: NegotiatedSuite): void {

@@ -23,6 +23,8 @@ const STANDARD_TO_OPENSSL: Record<string, string> = {
 
 /** How long a failed socket waits for its final alert to drain before the transport is destroyed. */
 const ALERT_DRAIN_MS = 2000;
+/** Bytes queued in the transport beyond which writes wait for 'drain'. */
+const TRANSPORT_QUEUE_LIMIT = 256 * 1024;
 
 export class TlsSocket extends Duplex {
   readonly role: "client" | "server";
@@ -167,11 +169,16 @@ export class TlsSocket extends Duplex {
 
   // ---- transport side --------------------------------------------------------------------------------
 
+  /** One flight or batch of records → one writev on a net.Socket (cork/uncork), no concatenation. */
   private writeTransport(chunks: Bytes[]): void {
-    for (const c of chunks) {
-      const ok = this.transport.write(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
-      if (!ok) this.transportBlocked = true;
-    }
+    const t = this.transport;
+    const batch = chunks.length > 1;
+    if (batch) t.cork();
+    for (const c of chunks) t.write(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
+    if (batch) t.uncork();
+    // Keep a generous amount queued before pushing back on the writer: waiting for 'drain' at the
+    // transport's 16 KiB mark leaves the pipe idle between writes.
+    if (t.writableLength > TRANSPORT_QUEUE_LIMIT) this.transportBlocked = true;
   }
 
   private onAppData(data: Bytes): void {

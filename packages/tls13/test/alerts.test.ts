@@ -37,7 +37,7 @@ function endpoint(role: "client" | "server", clientExtra: Record<string, unknown
   e.conn = new Connection(
     { role, provider },
     {
-      write: (chunks) => e.out.push(...chunks),
+      write: (chunks) => e.out.push(Buffer.concat(chunks)), // one entry per transport write
       appData: () => {},
       handshakeComplete: () => {},
       peerClosed: () => {},

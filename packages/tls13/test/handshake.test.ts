@@ -21,6 +21,24 @@ function clientOptions(
   return { ca: testChain(sig).root, servername: "localhost", provider: nobleProvider, ...extra };
 }
 
+/** Lengths of the records a socket writes from now on (parsed from its transport's byte stream). */
+function recordLengths(sock: TlsSocket): number[] {
+  const lengths: number[] = [];
+  let pending = Buffer.alloc(0);
+  const transport = (sock as unknown as { transport: NodeJS.WritableStream }).transport;
+  const origWrite = transport.write.bind(transport) as (...a: unknown[]) => boolean;
+  (transport as { write: (...a: unknown[]) => boolean }).write = (chunk: unknown, ...rest: unknown[]) => {
+    pending = Buffer.concat([pending, chunk as Buffer]);
+    while (pending.length >= 5 && pending.length >= 5 + pending.readUInt16BE(3)) {
+      const len = pending.readUInt16BE(3);
+      lengths.push(len);
+      pending = pending.subarray(5 + len);
+    }
+    return origWrite(chunk, ...rest);
+  };
+  return lengths;
+}
+
 /** Handshake in memory; resolves with both sockets once both sides are secure. */
 async function pair(client: ClientOptions, server: ServerOptions): Promise<{ c: TlsSocket; s: TlsSocket }> {
   const [a, b] = duplexPair();
@@ -211,18 +229,7 @@ describe("handshake between our client and our server", () => {
     const { c, s } = await pair(clientOptions("ecdsa-p256", { recordSizeLimit: 256 }), serverOptions());
     expect(s.peerRecordSizeLimit).toBe(256);
     expect(c.peerRecordSizeLimit).toBe(16385);
-    const sizes: number[] = [];
-    const transport = (s as unknown as { transport: NodeJS.WritableStream }).transport;
-    const origWrite = transport.write.bind(transport);
-    (transport as { write: (...a: unknown[]) => boolean }).write = (chunk: unknown, ...rest: unknown[]) => {
-      const b = chunk as Buffer;
-      for (let at = 0; at < b.length; ) {
-        const len = b.readUInt16BE(at + 3);
-        sizes.push(len);
-        at += 5 + len;
-      }
-      return (origWrite as (...a: unknown[]) => boolean)(chunk, ...rest);
-    };
+    const sizes = recordLengths(s);
     const payload = Buffer.alloc(5000, 7);
     s.end(payload);
     const got = await readAll(c);
@@ -234,14 +241,7 @@ describe("handshake between our client and our server", () => {
 
   it("pads protected records to the policy's block size", async () => {
     const { c, s } = await pair(clientOptions("ecdsa-p256", { padding: { block: 512 } }), serverOptions());
-    const lengths: number[] = [];
-    const transport = (c as unknown as { transport: NodeJS.WritableStream }).transport;
-    const origWrite = transport.write.bind(transport) as (...a: unknown[]) => boolean;
-    (transport as { write: (...a: unknown[]) => boolean }).write = (chunk: unknown, ...rest: unknown[]) => {
-      const b = chunk as Buffer;
-      for (let at = 0; at < b.length; at += 5 + b.readUInt16BE(at + 3)) lengths.push(b.readUInt16BE(at + 3));
-      return origWrite(chunk, ...rest);
-    };
+    const lengths = recordLengths(c);
     c.write("a");
     c.write(Buffer.alloc(1000, 1));
     const got: Buffer[] = [];
