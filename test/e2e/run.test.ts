@@ -169,6 +169,43 @@ describe.skipIf(skipWhy !== null)("pqtls run on the tun link", () => {
     expect(namespacesOf(meta.run as string)).toEqual([]);
   });
 
+  it("records failed connections as rows with the error (a link that drops everything times out)", async () => {
+    const out = join(tmp(), "fail.jsonl");
+    const r = await pqtls([
+      "run",
+      "--config",
+      "/dev/null",
+      "--engine",
+      "openssl",
+      "--variants",
+      "x25519:rsa2048",
+      "--loss",
+      "100%",
+      "--timeout",
+      "1s",
+      "--samples",
+      "2",
+      "--warmups",
+      "0",
+      "--out",
+      out,
+      "--quiet",
+      "--no-report",
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/2 rows written \(2 failed\)/);
+    const [, ...rows] = readLines(out);
+    expect(rows.map((x) => x.sample)).toEqual([0, 1]);
+    for (const row of rows) {
+      expect(row.ok).toBe(false);
+      expect(row.error).toMatch(/^timeout after 1000 ms during tcp connect/);
+      expect(row.tcp_connect_ms).toBeNull();
+      expect(row.handshake_ms).toBeNull();
+      expect(row.ttlb_ms).toBeNull();
+      expect((row.link as Record<string, number>)["up.lost"]).toBeGreaterThan(0);
+    }
+  });
+
   it("SIGINT mid-run leaves valid JSONL and no namespaces; --resume completes it exactly", async () => {
     const dir = tmp();
     const out = join(dir, "int.jsonl");

@@ -53,10 +53,11 @@ async function providers(engines: Map<string, EngineRuntime>): Promise<Record<st
   if (!engines.has("pqtls")) return undefined;
   try {
     const tls = (await import("@pqtls/tls13")) as Record<string, unknown>;
+    // The same choice the pqtls endpoints make at start-up (the auto ranking is fixed, not timed per run).
     const load = tls.loadProvider as
-      | ((name: string) => { describe?: () => Record<string, string> })
+      | ((name: string) => Promise<{ describe?: () => Record<string, string> }>)
       | undefined;
-    return load?.("auto")?.describe?.();
+    return (await load?.("auto"))?.describe?.();
   } catch {
     return undefined;
   }
