@@ -13,6 +13,7 @@ import { node24Missing, node24Path } from "../../../tools/node24/index.mjs";
 const packageDir = fileURLToPath(new URL("..", import.meta.url));
 const vitest = fileURLToPath(new URL("../../../node_modules/vitest/vitest.mjs", import.meta.url));
 const FILES = [
+  "test/crypto-kat.test.ts",
   "test/crypto-load.test.ts",
   "test/crypto-default.test.ts",
   "test/crypto-vectors.test.ts",
