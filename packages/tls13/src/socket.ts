@@ -169,13 +169,18 @@ export class TlsSocket extends Duplex {
 
   // ---- transport side --------------------------------------------------------------------------------
 
-  /** One flight or batch of records → one writev on a net.Socket (cork/uncork), no concatenation. */
+  /** One flight or batch of records → one writev on a net.Socket (cork/uncork, no copy), else one write. */
   private writeTransport(chunks: Bytes[]): void {
     const t = this.transport;
-    const batch = chunks.length > 1;
-    if (batch) t.cork();
-    for (const c of chunks) t.write(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
-    if (batch) t.uncork();
+    if (chunks.length > 1 && typeof (t as { _writev?: unknown })._writev !== "function") {
+      // A stream without writev would see one write per chunk: hand it one buffer instead.
+      t.write(Buffer.concat(chunks));
+    } else {
+      const batch = chunks.length > 1;
+      if (batch) t.cork();
+      for (const c of chunks) t.write(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
+      if (batch) t.uncork();
+    }
     // Keep a generous amount queued before pushing back on the writer: waiting for 'drain' at the
     // transport's 16 KiB mark leaves the pipe idle between writes.
     if (t.writableLength > TRANSPORT_QUEUE_LIMIT) this.transportBlocked = true;
