@@ -1,13 +1,14 @@
 /*
  * pqtls-relay: a userspace link emulator between two network namespaces (Mahimahi's approach), for
  * kernels without sch_netem. It opens one TUN device (IFF_TUN | IFF_NO_PI) inside each namespace and
- * relays IP packets between them with netem's semantics, one thread per direction:
- *
- *   read → loss (Bernoulli or Gilbert-Elliott, seeded) → limit check (packets held, including those
+ * relays IP packets between them with netem's semantics. Each direction has two threads, so reading
+ * never waits behind a write (a TUN write runs the receiver's whole TCP input path; while it does, the
+ * sender's TUN ring would overflow silently):
+ *   reader: read → loss (Bernoulli or Gilbert-Elliott, seeded) → limit check (packets held, including those
  *   still in the delay line, as netem's `limit`) → time_to_send = now + delay + jitter (netem's
  *   tabledist over the iproute2 tables), with a rate: anchored to the previous packet and serialised
- *   at the rate (no reordering, as netem) → released from a time-ordered heap on an absolute
- *   CLOCK_MONOTONIC timerfd.
+ *   at the rate (no reordering, as netem) → a lock-free single-producer ring to
+ *   writer: a time-ordered heap released on an absolute CLOCK_MONOTONIC timerfd → write.
  *
  * Control is line-based on stdin (replies on stdout, one line each):
  *   set up|down delay_ns=N jitter_ns=N table=PATH|none rate_bps=N l2=0|1 loss=none|bern:PCT|ge:P:R:H:K
@@ -31,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -72,26 +74,37 @@ struct pkt {
   unsigned char *data;
 };
 
+/* Reader-side and writer-side counters are written by one thread each and read racily for reports. */
 struct counters {
-  uint64_t rx, rx_bytes, lost, overflow, tx, tx_bytes, tx_errors, read_errors;
+  uint64_t rx, rx_bytes, lost, overflow, stalls, read_errors;
+  uint64_t tx, tx_bytes, tx_errors;
   uint64_t late_count, late_sum_ns, late_max_ns, late_hist[LATE_BUCKETS];
   uint64_t queue_peak;
 };
 
+#define RING_SIZE 65536 /* reader → writer hand-off; packets normally spend microseconds here */
+
 struct direction {
   const char *name;
-  int in_fd, out_fd, timer_fd;
-  struct params *params;            /* owned by the thread */
-  struct params *_Atomic pending;   /* published by the control thread */
-  struct pkt *heap;
-  uint32_t heap_n, heap_cap;
-  uint64_t seq;
+  int in_fd, out_fd, timer_fd, wake_fd, ctl_fd;
+  /* reader state */
+  struct params *params;          /* owned by the reader */
+  struct params *_Atomic pending; /* published by the control thread */
+  uint64_t seq, enqueued;
   int64_t last_tts; /* tts of the last packet queued (rate anchoring) */
-  int64_t armed_tts;
   uint64_t rng_loss[4], rng_jitter[4];
   int ge_bad;
+  /* hand-off ring */
+  struct pkt *ring;
+  _Atomic uint64_t ring_head, ring_tail; /* consumed by the writer / produced by the reader */
+  _Atomic uint64_t released;             /* packets the writer has taken out of the emulator */
+  _Atomic int64_t writer_wake_at;        /* when the sleeping writer will wake by itself (INT64_MAX: never) */
+  /* writer state */
+  struct pkt *heap;
+  uint32_t heap_n, heap_cap;
+  int64_t armed_tts;
   struct counters c;
-  pthread_t thread;
+  pthread_t reader, writer;
   int rt;
 };
 
@@ -216,8 +229,14 @@ static void enqueue(struct direction *d, const unsigned char *buf, uint32_t len,
     d->c.lost++;
     return;
   }
-  if (d->heap_n >= p->limit) {
+  uint64_t held = d->enqueued - atomic_load_explicit(&d->released, memory_order_acquire);
+  if (held >= p->limit) {
     d->c.overflow++;
+    return;
+  }
+  uint64_t tail = atomic_load_explicit(&d->ring_tail, memory_order_relaxed);
+  if (tail - atomic_load_explicit(&d->ring_head, memory_order_acquire) >= RING_SIZE) {
+    d->c.stalls++; /* the writer is stuck: counted, never silent */
     return;
   }
   int64_t delay = draw_delay(d, p);
@@ -227,7 +246,7 @@ static void enqueue(struct direction *d, const unsigned char *buf, uint32_t len,
     /* netem: the last queued packet is the reference point; its remaining time is credited against
        this packet's delay, then the packet is serialised at the rate after it. */
     int64_t start = now;
-    if (d->heap_n > 0 && d->last_tts > now) {
+    if (held > 0 && d->last_tts > now) {
       delay -= d->last_tts - now;
       if (delay < 0) delay = 0;
       start = d->last_tts;
@@ -239,9 +258,18 @@ static void enqueue(struct direction *d, const unsigned char *buf, uint32_t len,
   unsigned char *copy = malloc(len);
   if (!copy) die("out of memory");
   memcpy(copy, buf, len);
-  heap_push(d, (struct pkt){.tts = tts, .seq = d->seq++, .len = len, .data = copy});
+  d->ring[tail % RING_SIZE] = (struct pkt){.tts = tts, .seq = d->seq++, .len = len, .data = copy};
+  atomic_store_explicit(&d->ring_tail, tail + 1, memory_order_seq_cst);
+  d->enqueued++;
   d->last_tts = tts;
-  if (d->heap_n > d->c.queue_peak) d->c.queue_peak = d->heap_n;
+  if (held + 1 > d->c.queue_peak) d->c.queue_peak = held + 1;
+  /* Wake the writer only if it sleeps past this packet's time (seq_cst pairs with the writer's
+     publish-then-recheck, so either it sees the packet or we see its wake time). */
+  if (tts < atomic_load_explicit(&d->writer_wake_at, memory_order_seq_cst)) {
+    atomic_store(&d->writer_wake_at, tts);
+    uint64_t one = 1;
+    if (write(d->wake_fd, &one, sizeof one) < 0 && errno != EAGAIN) die("eventfd write");
+  }
 }
 
 static void release_due(struct direction *d) {
@@ -263,6 +291,7 @@ static void release_due(struct direction *d) {
     while (b < LATE_BUCKETS - 1 && late > late_bounds_us[b] * 1000) b++;
     d->c.late_hist[b]++;
     free(p.data);
+    atomic_fetch_add_explicit(&d->released, 1, memory_order_release);
     if ((d->c.tx & 63) == 0) now = now_ns();
   }
 }
@@ -291,36 +320,58 @@ static void adopt_pending(struct direction *d) {
   d->params = next;
 }
 
-static void *direction_main(void *arg) {
+static void drain_ring(struct direction *d) {
+  uint64_t head = atomic_load_explicit(&d->ring_head, memory_order_relaxed);
+  uint64_t tail = atomic_load_explicit(&d->ring_tail, memory_order_acquire);
+  for (; head != tail; head++) heap_push(d, d->ring[head % RING_SIZE]);
+  atomic_store_explicit(&d->ring_head, head, memory_order_release);
+}
+
+static void *writer_main(void *arg) {
   struct direction *d = arg;
-  static unsigned char bufs[2][MAX_PACKET];
-  unsigned char *buf = bufs[d == &dirs[1]];
-  struct pollfd fds[3] = {{d->in_fd, POLLIN, 0}, {d->timer_fd, POLLIN, 0}, {stop_pipe[0], POLLIN, 0}};
+  struct pollfd fds[3] = {{d->timer_fd, POLLIN, 0}, {d->wake_fd, POLLIN, 0}, {stop_pipe[0], POLLIN, 0}};
   for (;;) {
-    adopt_pending(d);
+    drain_ring(d);
     release_due(d);
+    /* Publish when we wake by ourselves, then look at the ring once more before sleeping. */
+    atomic_store_explicit(&d->writer_wake_at, d->heap_n ? d->heap[0].tts : INT64_MAX, memory_order_seq_cst);
+    if (atomic_load_explicit(&d->ring_tail, memory_order_seq_cst) != atomic_load(&d->ring_head)) continue;
     arm_timer(d);
     int n = poll(fds, 3, 1000);
     if (n < 0 && errno != EINTR) die("poll: %s", strerror(errno));
     if (fds[2].revents) return NULL;
-    if (fds[1].revents & POLLIN) {
-      uint64_t expirations;
-      if (read(d->timer_fd, &expirations, sizeof expirations) < 0 && errno != EAGAIN) die("timerfd read");
+    uint64_t v;
+    if (fds[0].revents & POLLIN) {
+      if (read(d->timer_fd, &v, sizeof v) < 0 && errno != EAGAIN) die("timerfd read");
       d->armed_tts = 0;
     }
-    if (fds[0].revents & POLLIN) {
-      /* Drain a batch: TUN gives one packet per read; bounding the batch keeps releases on time. */
-      for (int i = 0; i < READ_BATCH; i++) {
-        ssize_t r = read(d->in_fd, buf, MAX_PACKET);
-        if (r < 0) {
-          if (errno != EAGAIN && errno != EINTR) d->c.read_errors++;
-          break;
-        }
-        if (r == 0) break;
-        adopt_pending(d);
-        enqueue(d, buf, (uint32_t)r, now_ns());
-        if ((i & 7) == 7) release_due(d);
+    if ((fds[1].revents & POLLIN) && read(d->wake_fd, &v, sizeof v) < 0 && errno != EAGAIN) die("eventfd read");
+  }
+}
+
+static void *reader_main(void *arg) {
+  struct direction *d = arg;
+  static unsigned char bufs[2][MAX_PACKET];
+  unsigned char *buf = bufs[d == &dirs[1]];
+  struct pollfd fds[3] = {{d->in_fd, POLLIN, 0}, {d->ctl_fd, POLLIN, 0}, {stop_pipe[0], POLLIN, 0}};
+  for (;;) {
+    adopt_pending(d);
+    int n = poll(fds, 3, 1000);
+    if (n < 0 && errno != EINTR) die("poll: %s", strerror(errno));
+    if (fds[2].revents) return NULL;
+    uint64_t v;
+    if ((fds[1].revents & POLLIN) && read(d->ctl_fd, &v, sizeof v) < 0 && errno != EAGAIN) die("eventfd read");
+    if (!(fds[0].revents & POLLIN)) continue;
+    adopt_pending(d);
+    /* Drain what is there: TUN gives one packet per read. */
+    for (int i = 0; i < READ_BATCH; i++) {
+      ssize_t r = read(d->in_fd, buf, MAX_PACKET);
+      if (r < 0) {
+        if (errno != EAGAIN && errno != EINTR) d->c.read_errors++;
+        break;
       }
+      if (r == 0) break;
+      enqueue(d, buf, (uint32_t)r, now_ns());
     }
   }
 }
@@ -443,10 +494,10 @@ static void print_dir_json(FILE *out, struct direction *d) {
   memcpy(&c, (void *)&d->c, sizeof c); /* racy snapshot of monotone counters: fine for reporting */
   const struct params *p = d->params;
   fprintf(out,
-          "\"%s\":{\"rx\":%lu,\"rx_bytes\":%lu,\"lost\":%lu,\"overflow\":%lu,\"tx\":%lu,\"tx_bytes\":%lu,"
+          "\"%s\":{\"rx\":%lu,\"rx_bytes\":%lu,\"lost\":%lu,\"overflow\":%lu,\"stalls\":%lu,\"tx\":%lu,\"tx_bytes\":%lu,"
           "\"tx_errors\":%lu,\"read_errors\":%lu,\"queued\":%u,\"queue_peak\":%lu,\"late_count\":%lu,"
           "\"late_mean_us\":%.3f,\"late_max_us\":%.3f,\"late_hist\":[",
-          d->name, c.rx, c.rx_bytes, c.lost, c.overflow, c.tx, c.tx_bytes, c.tx_errors, c.read_errors, d->heap_n,
+          d->name, c.rx, c.rx_bytes, c.lost, c.overflow, c.stalls, c.tx, c.tx_bytes, c.tx_errors, c.read_errors, (unsigned)(d->enqueued - d->released),
           c.queue_peak, c.late_count, c.late_count ? c.late_sum_ns / 1000.0 / c.late_count : 0.0,
           c.late_max_ns / 1000.0);
   for (int i = 0; i < LATE_BUCKETS; i++) fprintf(out, "%s%lu", i ? "," : "", c.late_hist[i]);
@@ -522,6 +573,11 @@ int main(int argc, char **argv) {
     rng_seed(d->rng_loss, 2 * 1 + i);
     rng_seed(d->rng_jitter, ~(uint64_t)(2 * 1 + i));
     d->params->seed = 1;
+    d->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    d->ctl_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    d->ring = calloc(RING_SIZE, sizeof *d->ring);
+    if (d->wake_fd < 0 || d->ctl_fd < 0 || !d->ring) die("eventfd/ring: %s", strerror(errno));
+    atomic_store(&d->writer_wake_at, INT64_MAX);
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     if (rt_prio > 0) {
@@ -529,9 +585,16 @@ int main(int argc, char **argv) {
       pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
       pthread_attr_setschedpolicy(&attr, SCHED_FIFO);
       pthread_attr_setschedparam(&attr, &sp);
-      d->rt = pthread_create(&d->thread, &attr, direction_main, d) == 0;
+      /* Writers at rt_prio, readers one above: a reader only copies a packet out, and must never wait
+         behind a writer, or the sender's TUN ring fills. */
+      d->rt = pthread_create(&d->writer, &attr, writer_main, d) == 0;
+      sp.sched_priority = rt_prio + 1;
+      pthread_attr_setschedparam(&attr, &sp);
+      if (d->rt && pthread_create(&d->reader, &attr, reader_main, d) != 0) die("pthread_create failed");
     }
-    if (!d->rt && pthread_create(&d->thread, NULL, direction_main, d) != 0) die("pthread_create failed");
+    if (!d->rt && (pthread_create(&d->reader, NULL, reader_main, d) != 0 ||
+                   pthread_create(&d->writer, NULL, writer_main, d) != 0))
+      die("pthread_create failed");
     pthread_attr_destroy(&attr);
   }
   printf("{\"ready\":true,\"rt\":%s}\n", dirs[0].rt && dirs[1].rt ? "true" : "false");
@@ -576,9 +639,9 @@ int main(int argc, char **argv) {
             struct params *old = atomic_exchange(&d->pending, next);
             if (old && !next->reseed && old->reseed) next->reseed = 1, next->seed = old->seed;
             free(old);
-            /* wake the thread so the change applies before the next packet */
-            struct itimerspec its = {.it_value = {0, 1}};
-            timerfd_settime(d->timer_fd, 0, &its, NULL);
+            /* wake the reader so the change applies before the next packet */
+            uint64_t one = 1;
+            if (write(d->ctl_fd, &one, sizeof one) < 0) die("eventfd write");
             printf("ok\n");
           }
         }
@@ -599,8 +662,10 @@ int main(int argc, char **argv) {
     if (have >= sizeof line - 1) have = 0; /* an absurdly long line: drop it */
   }
   if (write(stop_pipe[1], "x", 1) < 0) die("stop pipe");
-  pthread_join(dirs[0].thread, NULL);
-  pthread_join(dirs[1].thread, NULL);
+  for (int i = 0; i < 2; i++) {
+    pthread_join(dirs[i].reader, NULL);
+    pthread_join(dirs[i].writer, NULL);
+  }
   print_stats("final");
   return 0;
 }

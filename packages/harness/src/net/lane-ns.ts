@@ -33,6 +33,9 @@ function relayRtPriority(): number {
   return env === undefined ? 20 : Number(env) || 0;
 }
 
+/** TUN ring size: absorbs a sender's burst while the relay's reader thread is scheduled in. */
+export const TUN_TXQUEUELEN = 10_000;
+
 interface SideInfo {
   ns: string;
   dev: string;
@@ -153,7 +156,8 @@ export class NamespaceLane implements Lane {
     for (const s of ["client", "server"] as const) {
       const side = this.sides[s];
       const e: EndpointSpec = spec[s];
-      for (const argv of deviceCommands(side, 24, e)) await run(argv);
+      for (const argv of deviceCommands(side, 24, e, this.backend === "tun" ? TUN_TXQUEUELEN : 1000))
+        await run(argv);
       await offloadsOff(side.ns, side.dev);
       await run(routeArgs(side.ns, side.dev, this.prefix, side.addr, e));
     }
@@ -244,6 +248,7 @@ export class NamespaceLane implements Lane {
           [`${which}.delivered`]: d.tx,
           [`${which}.lost`]: d.lost,
           [`${which}.overflow`]: d.overflow,
+          [`${which}.stalls`]: d.stalls,
           [`${which}.writeErrors`]: d.tx_errors,
           [`${which}.queued`]: d.queued,
           [`${which}.queuePeak`]: d.queue_peak,

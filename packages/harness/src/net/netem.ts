@@ -69,10 +69,32 @@ export function vethCommand(client: NetemSide, server: NetemSide): string[] {
   ];
 }
 
-/** Address, MTU and link-up for one end. */
-export function deviceCommands(side: NetemSide, prefixLen: number, e: EndpointSpec): string[][] {
+/**
+ * Address, MTU, queue length and link-up for one end. For a TUN device the queue length is the size of
+ * the ring the relay reads from; TCP bursts a whole window into it at memory speed (TUN orphans skbs, so
+ * TCP Small Queues do not hold the sender back), hence the larger default there.
+ */
+export function deviceCommands(
+  side: NetemSide,
+  prefixLen: number,
+  e: EndpointSpec,
+  txqueuelen = 1000,
+): string[][] {
   return [
     ["ip", "-n", side.ns, "addr", "replace", `${side.addr}/${prefixLen}`, "dev", side.dev],
-    ["ip", "-n", side.ns, "link", "set", "dev", side.dev, "mtu", String(e.mtu), "txqueuelen", "1000", "up"],
+    [
+      "ip",
+      "-n",
+      side.ns,
+      "link",
+      "set",
+      "dev",
+      side.dev,
+      "mtu",
+      String(e.mtu),
+      "txqueuelen",
+      String(txqueuelen),
+      "up",
+    ],
   ];
 }

@@ -81,7 +81,8 @@ if (mode === "bulk-server") {
   const [host, port, idleMs] = [a[0], Number(a[1]), Number(a[2])];
   const seen = new Set();
   let timer = null;
-  const sock = dgram.createSocket("udp4");
+  // A large receive buffer: a busy machine must not turn a late reader into "link loss".
+  const sock = dgram.createSocket({ type: "udp4", recvBufferSize: 8 * 1024 * 1024 });
   const finish = () => { out({ received: seen.size }); sock.close(); };
   sock.on("message", (m) => {
     seen.add(m.readUInt32BE(0));

@@ -24,6 +24,8 @@ export interface RelayDirectionStats {
   rx_bytes: number;
   lost: number;
   overflow: number;
+  /** Packets dropped because the relay's writer thread fell too far behind (never expected). */
+  stalls: number;
   tx: number;
   tx_bytes: number;
   tx_errors: number;
