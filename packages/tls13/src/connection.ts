@@ -190,6 +190,14 @@ export class Connection implements HandshakeIO {
       throw new TlsAlert(AlertDescription.decode_error, `alert record of ${data.length} bytes`);
     const [level, description] = data;
     if (description === AlertDescription.close_notify) {
+      if (this.phase === "handshake") {
+        // The handshake cannot finish: report it like any other alert from the peer.
+        this.phase = "closed";
+        this.handlers.failed(
+          new TlsAlert(AlertDescription.close_notify, "peer closed during the handshake", { remote: true }),
+        );
+        return;
+      }
       this.readClosed = true;
       this.handlers.peerClosed();
       if (this.writeClosed) this.phase = "closed";

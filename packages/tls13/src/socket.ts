@@ -26,6 +26,13 @@ const ALERT_DRAIN_MS = 2000;
 /** Bytes queued in the transport beyond which writes wait for 'drain'. */
 const TRANSPORT_QUEUE_LIMIT = 256 * 1024;
 
+/** Re-raises a user callback's exception outside the protocol code, as an uncaught exception. */
+function rethrowLater(e: unknown): void {
+  process.nextTick(() => {
+    throw e;
+  });
+}
+
 export class TlsSocket extends Duplex {
   readonly role: "client" | "server";
   /** The underlying transport. */
@@ -187,7 +194,14 @@ export class TlsSocket extends Duplex {
   }
 
   private onAppData(data: Bytes): void {
-    if (!this.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength)) && !this.readPaused) {
+    let more: boolean;
+    try {
+      more = this.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    } catch (e) {
+      rethrowLater(e); // a user 'data' listener threw: not a protocol failure
+      return;
+    }
+    if (!more && !this.readPaused) {
       this.readPaused = true;
       this.transport.pause();
     }
@@ -195,7 +209,11 @@ export class TlsSocket extends Duplex {
 
   private onHandshakeComplete(): void {
     this.secure = true;
-    this.emit(this.role === "client" ? "secureConnect" : "secure");
+    try {
+      this.emit(this.role === "client" ? "secureConnect" : "secure");
+    } catch (e) {
+      rethrowLater(e); // a user listener threw: surface it as node:tls would, outside the handshake
+    }
     const write = this.pendingWrite;
     this.pendingWrite = undefined;
     write?.();
