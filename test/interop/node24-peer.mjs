@@ -72,6 +72,7 @@ function bulkServer(sock, done) {
 
 if (spec.role === "server") {
   const ports = {};
+  const keylogs = new WeakMap(); // per connection: OpenSSL's NSS key log lines
   let pending = spec.servers.length;
   for (const s of spec.servers) {
     const server = tls.createServer(
@@ -86,7 +87,7 @@ if (spec.role === "server") {
         allowHalfOpen: true,
       },
       (sock) => {
-        const info = { name: s.name, ...describe(sock) };
+        const info = { name: s.name, ...describe(sock), keylog: keylogs.get(sock) ?? [] };
         if (spec.mode === "bulk") bulkServer(sock, (r) => out({ server: { ...info, ...r } }));
         else {
           sock.on("data", (d) => sock.write(d));
@@ -98,6 +99,10 @@ if (spec.role === "server") {
         sock.on("error", (e) => out({ server: { name: s.name, error: e.message } }));
       },
     );
+    server.on("keylog", (line, sock) => {
+      if (!keylogs.has(sock)) keylogs.set(sock, []);
+      keylogs.get(sock).push(line.toString().trim());
+    });
     server.on("tlsClientError", (e) => out({ server: { name: s.name, error: e.message } }));
     server.listen(0, "127.0.0.1", () => {
       ports[s.name] = server.address().port;

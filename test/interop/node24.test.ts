@@ -161,6 +161,13 @@ describe.skipIf(missing !== null)("interop with Node 24 / OpenSSL 3.5", () => {
       expect(server.servername).toBe("server.test");
     });
 
+    it("writes the same NSS key log lines as OpenSSL for the same connection", async () => {
+      const lines: string[] = [];
+      const { server } = await clientTo("ecdsa-p256", "ecdsa-p256", { keylog: (l) => lines.push(l.trim()) });
+      expect(lines).toHaveLength(5);
+      expect([...lines].sort()).toEqual([...(server.keylog as string[])].sort());
+    });
+
     it("updates keys both ways mid-stream (KeyUpdate with update_requested)", async () => {
       const c = connect({
         host: "127.0.0.1",
