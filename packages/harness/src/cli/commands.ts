@@ -1,6 +1,7 @@
 // Every `pqtls` command, in the order `pqtls --help` lists them. Add one line per command file.
 import type { Command } from "commander";
 import { register as registerBench } from "./bench.js";
+import { register as registerCerts } from "./certs.js";
 import { register as registerCleanup } from "./cleanup.js";
 import { register as registerConnect } from "./connect.js";
 import { register as registerDoctor } from "./doctor.js";
@@ -20,4 +21,5 @@ export const commands: RegisterCommand[] = [
   registerBench,
   registerServe,
   registerConnect,
+  registerCerts,
 ];
