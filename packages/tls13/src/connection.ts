@@ -103,6 +103,8 @@ export class Connection implements HandshakeIO {
     this.role = config.role;
     this.provider = config.provider;
     this.writer = new RecordWriter(config.padding);
+    // RFC 8446 §5.1: the initial ClientHello's record may say 0x0301, as deployed clients do.
+    if (config.role === "client") this.writer.plaintextVersion = 0x0301;
     this.keylogWriter = config.keylog;
     this.timings = { origin: config.origin ?? process.hrtime.bigint(), messages: [] };
   }
@@ -301,6 +303,7 @@ export class Connection implements HandshakeIO {
     if (this.writer.pendingBytes === 0) return;
     // The socket writes a batch with one writev (cork/uncork), so no copy is needed here.
     this.handlers.write(this.writer.drain());
+    this.writer.plaintextVersion = 0x0303;
   }
 
   setSuite(suite: NegotiatedSuite): void {

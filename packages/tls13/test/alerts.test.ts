@@ -258,6 +258,11 @@ describe("server rejects bad ClientHellos with the RFC's alerts", () => {
 });
 
 describe("client rejects bad ServerHellos", () => {
+  it("(its first ClientHello goes in a record with legacy version 0x0301)", () => {
+    const c = endpoint("client");
+    expect(Array.from(c.out[0].subarray(0, 3))).toEqual([22, 3, 1]);
+  });
+
   function serverHello(mutate: (sh: Parameters<typeof serializeServerHello>[0]) => void, c: Endpoint) {
     const ch = parseClientHello(c.out[0].subarray(9));
     const sh = {
