@@ -21,7 +21,8 @@ export const TIMING_DEFINITION =
   "hs_bytes_*: TCP payload bytes each way until handshake completion (TLS records incl. headers). " +
   "Nagle is off (TCP_NODELAY) on both sides. retrans_segs and tcp.*: deltas of /proc/net/snmp and " +
   "/proc/net/netstat of the client and server namespaces across the connection (one connection at a time " +
-  "per lane); with link backend none both sides share the host namespace, whose counters include other traffic.";
+  "per lane); with link backend none both sides share the host namespace, whose counters include other traffic " +
+  "(and with several lanes there they are not recorded: retrans_segs null).";
 
 function gitCommit(): string | undefined {
   try {

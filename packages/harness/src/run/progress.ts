@@ -3,15 +3,18 @@
 
 import cliProgress from "cli-progress";
 
+const LINE_INTERVAL_MS = 30_000;
+
 export class Progress {
   private readonly bar: cliProgress.SingleBar | null;
   private samples = 0;
   private cells = 0;
   private failed = 0;
   private readonly started = Date.now();
+  private lastLine = Date.now();
 
   constructor(
-    total: number,
+    private readonly total: number,
     private readonly cellsTotal: number,
     cellsAlreadyDone: number,
     private readonly mode: "bar" | "lines" | "quiet",
@@ -49,6 +52,14 @@ export class Progress {
     if (!ok) this.failed++;
     if (cellComplete) this.cells++;
     this.bar?.update(this.samples, this.payload());
+    // Without a terminal, a status line now and then shows a long run is alive.
+    if (this.mode === "lines" && Date.now() - this.lastLine >= LINE_INTERVAL_MS) {
+      this.lastLine = Date.now();
+      const p = this.payload();
+      process.stderr.write(
+        `samples ${this.samples}/${this.total}, cells ${p.cells}/${p.cellsTotal}, ${p.rate} conn/s, failed ${p.failed}\n`,
+      );
+    }
   }
 
   /** A line in lines mode (e.g. a finished group); above the bar in bar mode. */

@@ -107,6 +107,7 @@ interface LaneContext {
   progress: Progress;
   signal: AbortSignal;
   stats: { written: number; failed: number };
+  laneCount: number;
 }
 
 class LaneWorker {
@@ -207,7 +208,9 @@ class LaneWorker {
       if (!server.alive) m.error = `${m.error ?? "failed"} (server process died)`;
     }
     // A driver restarted between the two reads has a new pid: its counters do not compare.
-    return { m, delta: driver.pid ? counterDelta(before, after) : null };
+    // Lanes without namespaces share the host's counters: with several of them, no delta is one connection's.
+    const shared = lane.client.ns === null && this.ctx.laneCount > 1;
+    return { m, delta: driver.pid && !shared ? counterDelta(before, after) : null };
   }
 
   private row(cell: Cell, sample: number, m: Measurement, delta: Record<string, number> | null): Row {
@@ -403,6 +406,7 @@ export async function runExperiment(o: RunOptions): Promise<RunResult> {
       progress,
       signal: abort.signal,
       stats,
+      laneCount,
     };
     for (let i = 0; i < laneCount; i++) workers.push(new LaneWorker(i, ctx, i === 0 ? lane : null));
 
