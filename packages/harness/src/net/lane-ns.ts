@@ -158,7 +158,7 @@ export class NamespaceLane implements Lane {
       const e: EndpointSpec = spec[s];
       for (const argv of deviceCommands(side, 24, e, this.backend === "tun" ? TUN_TXQUEUELEN : 1000))
         await run(argv);
-      await offloadsOff(side.ns, side.dev);
+      await offloadsOff(side.ns, side.dev, this.backend === "netem");
       await run(routeArgs(side.ns, side.dev, this.prefix, side.addr, e));
     }
   }
