@@ -199,6 +199,16 @@ describe("handshake between our client and our server", () => {
     expect(e.client.alertName).toBe("bad_certificate");
   });
 
+  it("checks an IP literal host against the certificate's IP addresses when no servername is set", async () => {
+    const chain = testChain("ecdsa-p256"); // valid for 127.0.0.1, not for 10.0.0.1
+    const ok = await pair({ ca: chain.root, host: "127.0.0.1", provider: nobleProvider }, serverOptions());
+    expect(ok.c.authorized).toBe(true);
+    expect(ok.s.servername).toBeUndefined(); // no SNI for an IP literal
+    ok.c.destroy();
+    const e = await failing({ ca: chain.root, host: "10.0.0.1", provider: nobleProvider }, serverOptions());
+    expect(e.client.alertName).toBe("bad_certificate");
+  });
+
   it("fails with handshake_failure when no group is shared", async () => {
     const e = await failing(
       clientOptions("ecdsa-p256", { groups: ["x25519"], keyShares: ["x25519"] }),

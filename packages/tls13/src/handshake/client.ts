@@ -429,7 +429,7 @@ export class ClientHandshake implements RoleHandshake {
       cert.entries.map((e) => e.certData),
       {
         trustAnchors: this.config.trustAnchors,
-        hostname: this.config.servername,
+        hostname: this.config.verifyName,
         provider: this.config.provider,
         rejectUnauthorized: this.config.rejectUnauthorized,
       },

@@ -39,6 +39,8 @@ interface CommonConfig {
 export interface ClientConfig extends CommonConfig {
   keyShares: GroupName[];
   servername?: string;
+  /** The name the leaf must be valid for: servername, else the host (an IP literal is checked against IP SANs). */
+  verifyName?: string;
   trustAnchors: Certificate[];
   rejectUnauthorized: boolean;
   middleboxCompat: boolean;
@@ -109,6 +111,7 @@ export function resolveClientConfig(o: ClientOptions, provider: CryptoProvider):
     ...c,
     keyShares,
     servername,
+    verifyName: o.servername ?? o.host,
     trustAnchors,
     rejectUnauthorized,
     middleboxCompat: o.middleboxCompat ?? true,
