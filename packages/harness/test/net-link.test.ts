@@ -108,6 +108,24 @@ describe.skipIf(!!skipReason)("TUN link fidelity", () => {
     expect(after["up.tunTxDropped"] - before["up.tunTxDropped"]).toBe(0);
   });
 
+  it("Gilbert-Elliott loss: netem's stationary rate and mean burst length", async () => {
+    // gemodel p=5% r=20% 1-h=100% 1-k=0%: a packet arrives in the bad state with probability
+    // p/(p+r) = 20 % and is then lost; bursts last 1/r = 5 packets on average. The state chain is
+    // correlated (lambda = 1-p-r = 0.75), which widens the count's variance by (1+lambda)/(1-lambda) = 7.
+    const spec = tun({ rttMs: 10, seed: 11 });
+    spec.up.loss = { kind: "gilbert-elliott", p: 5, r: 20 };
+    await lane.reconfigure(spec);
+    const n = 5000;
+    const r = await measureLoss(lane, { count: n, gapUs: 200, idleMs: 500 });
+    const lost = r.sent - r.received;
+    const sd = Math.sqrt(n * 0.2 * 0.8 * 7);
+    const why = `lost ${lost} of ${n} in ${r.bursts} bursts`;
+    expect(Math.abs(lost - 0.2 * n), why).toBeLessThanOrEqual(2.576 * sd);
+    // Mean burst length 5 (Bernoulli at 20 % would give 1.25); the estimate's spread is about ±1.
+    expect(lost / r.bursts, why).toBeGreaterThan(3.5);
+    expect(lost / r.bursts, why).toBeLessThan(7);
+  });
+
   it("paretonormal jitter follows iproute2's table (KS test, alpha 0.01)", async () => {
     const tablePath = distTablePath("paretonormal");
     expect(tablePath, "iproute2's paretonormal.dist not found").not.toBeNull();

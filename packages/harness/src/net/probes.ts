@@ -77,13 +77,19 @@ if (mode === "bulk-server") {
   }
   out({ times });
 } else if (mode === "udp-sink") {
-  // Counts distinct datagrams until idle for a.idleMs after the first one.
-  const [host, port, idleMs] = [a[0], Number(a[1]), Number(a[2])];
+  // Counts distinct datagrams (of expected, numbered from 0) until idle for idleMs after the last one,
+  // and the runs of consecutive missing numbers (loss bursts).
+  const [host, port, idleMs, expected] = [a[0], Number(a[1]), Number(a[2]), Number(a[3])];
   const seen = new Set();
   let timer = null;
   // A large receive buffer: a busy machine must not turn a late reader into "link loss".
   const sock = dgram.createSocket({ type: "udp4", recvBufferSize: 8 * 1024 * 1024 });
-  const finish = () => { out({ received: seen.size }); sock.close(); };
+  const finish = () => {
+    let bursts = 0;
+    for (let i = 0; i < expected; i++) if (!seen.has(i) && (i === 0 || seen.has(i - 1))) bursts++;
+    out({ received: seen.size, bursts });
+    sock.close();
+  };
   sock.on("message", (m) => {
     seen.add(m.readUInt32BE(0));
     clearTimeout(timer);
@@ -286,6 +292,8 @@ export interface LossResult {
   sent: number;
   received: number;
   lossPct: number;
+  /** Runs of consecutive lost datagrams: lost / bursts is the mean loss burst length. */
+  bursts: number;
 }
 
 /** One-way (up) loss: `count` UDP datagrams client → server. */
@@ -294,10 +302,10 @@ export async function measureLoss(
   o: { count: number; size?: number; gapUs?: number; idleMs?: number },
 ): Promise<LossResult> {
   const port = freshPort();
-  const sink = startProbe(lane, "server", ["udp-sink", lane.server.addr, port, o.idleMs ?? 1000]);
+  const sink = startProbe(lane, "server", ["udp-sink", lane.server.addr, port, o.idleMs ?? 1000, o.count]);
   try {
     await nextJson(sink, 10_000, "udp sink");
-    const result = nextJson<{ received: number }>(sink, 120_000, "udp sink");
+    const result = nextJson<{ received: number; bursts: number }>(sink, 120_000, "udp sink");
     const source = startProbe(lane, "client", [
       "udp-source",
       lane.server.addr,
@@ -307,8 +315,8 @@ export async function measureLoss(
       o.gapUs ?? 200,
     ]);
     await nextJson(source, 120_000, "udp source");
-    const { received } = await result;
-    return { sent: o.count, received, lossPct: (100 * (o.count - received)) / o.count };
+    const { received, bursts } = await result;
+    return { sent: o.count, received, lossPct: (100 * (o.count - received)) / o.count, bursts };
   } finally {
     sink.kill("SIGKILL");
   }
