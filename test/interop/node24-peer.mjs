@@ -2,7 +2,7 @@
 // JSON argument, reporting what it negotiated as JSON lines on stdout. Kept dependency-free so it
 // runs with any Node >= 24.7.
 //
-//   {"role":"server","servers":[{name, cert, key, groups, ciphers?, sigalgs?, alpn?}], "mode"}
+//   {"role":"server","servers":[{name, cert, key, groups, ciphers?, sigalgs?, alpn?, requestCert?}], "mode"}
 //     → prints {"listening": {name: port, ...}}, then one {"server": {...}} line per connection.
 //   {"role":"client","connections":[{port, ca, servername, groups, ciphers?, sigalgs?, alpn?, send?}]}
 //     → one {"client": {...}} line per connection, in order; exits when all are done.
@@ -84,6 +84,7 @@ if (spec.role === "server") {
         ...(s.ciphers ? { ciphers: s.ciphers } : {}),
         ...(s.sigalgs ? { sigalgs: s.sigalgs } : {}),
         ...(s.alpn ? { ALPNProtocols: s.alpn } : {}),
+        ...(s.requestCert ? { requestCert: true, rejectUnauthorized: false } : {}),
         allowHalfOpen: true,
       },
       (sock) => {

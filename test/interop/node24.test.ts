@@ -85,6 +85,14 @@ describe.skipIf(missing !== null)("interop with Node 24 / OpenSSL 3.5", () => {
           key: pki.get("ecdsa-p256").keyFile,
           groups: "X25519MLKEM768",
         },
+        // Asks for a client certificate (and tolerates none): we answer with an empty Certificate.
+        {
+          name: "mtls",
+          cert: pki.get("ecdsa-p256").certFile,
+          key: pki.get("ecdsa-p256").keyFile,
+          groups: all,
+          requestCert: true,
+        },
         {
           name: "alpn",
           cert: pki.get("ecdsa-p256").certFile,
@@ -149,6 +157,15 @@ describe.skipIf(missing !== null)("interop with Node 24 / OpenSSL 3.5", () => {
       expect(c.helloRetryRequest).toBe(true);
       expect(c.group).toBe("X25519MLKEM768");
       expect(echoed).toBe("ping hrr");
+    });
+
+    it("answers a CertificateRequest with an empty Certificate", async () => {
+      const { c, server, echoed } = await clientTo("mtls", "ecdsa-p256");
+      expect(server.error).toBeUndefined();
+      expect(server.peerSubject).toBeNull();
+      expect(echoed).toBe("ping mtls");
+      const sent = c.timings.messages.filter((m) => m.direction === "sent").map((m) => m.type);
+      expect(sent).toEqual(["client_hello", "certificate", "finished"]);
     });
 
     it("negotiates ALPN and sends SNI", async () => {
