@@ -44,10 +44,11 @@ export function buildAutoProvider(wasm: LiboqsBackend | null): CryptoProvider {
   });
 }
 
-/** Adds the warm-up cost to describe(), so results record what start-up paid. */
+/** Adds the warm-up cost and the runtime to describe(), so results record what served them. */
 export function warmed(provider: CryptoProvider): CryptoProvider {
   const ms = warmUp(provider);
   const describe = provider.describe();
   describe.warmUpMs = ms.toFixed(1);
+  describe.runtime = `node ${process.versions.node}, openssl ${process.versions.openssl}`;
   return { ...provider, describe: () => ({ ...describe }) };
 }
