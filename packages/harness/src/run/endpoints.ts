@@ -196,9 +196,14 @@ export class ServerProcess {
     return new ServerProcess(proc, ready.port ?? options.port, ready.pid, ready.versions, errors);
   }
 
-  /** The server's error for the connection from `clientPort`, if it reported one. */
-  errorFor(clientPort: number | null): string | null {
-    return clientPort === null ? null : (this.errors.get(clientPort) ?? null);
+  /** The server's error for the connection from `clientPort`, if it reports one within `waitMs`. */
+  async errorFor(clientPort: number | null, waitMs = 100): Promise<string | null> {
+    if (clientPort === null) return null;
+    // The server's line travels on its own pipe and may trail the client's result a little.
+    const until = Date.now() + waitMs;
+    while (!this.errors.has(clientPort) && Date.now() < until && !this.proc.exited)
+      await new Promise((r) => setTimeout(r, 10));
+    return this.errors.get(clientPort) ?? null;
   }
 
   get alive(): boolean {

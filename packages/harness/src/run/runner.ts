@@ -203,7 +203,7 @@ class LaneWorker {
     );
     const after = await this.snapshot(driver.pid, server.pid);
     if (!m.ok) {
-      const why = server.errorFor(m.local_port);
+      const why = await server.errorFor(m.local_port);
       if (why && m.error && !m.error.includes(why)) m.error = `${m.error} (server: ${why})`;
       if (!server.alive) m.error = `${m.error ?? "failed"} (server process died)`;
     }

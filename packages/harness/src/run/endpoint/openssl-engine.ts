@@ -66,9 +66,19 @@ export const opensslServer: ServerEngine = {
       // Tickets are sent after the handshake and are never used: resumption is not measured here.
       sessionTimeout: 0,
     });
-    server.on("connection", (raw: Socket) => raw.setNoDelay(true));
-    server.on("secureConnection", (socket) => handlers.onSecure(socket, socket.remotePort ?? null));
-    server.on("tlsClientError", (err, socket) => handlers.onError(err, socket.remotePort ?? null));
+    // A failed socket has forgotten its peer by the time tlsClientError fires: remember the client's
+    // port on the TCP socket (node:tls keeps it as the TLS socket's _parent).
+    const ports = new WeakMap<object, number>();
+    const portOf = (s: tls.TLSSocket): number | null => {
+      const parent = (s as unknown as { _parent?: object })._parent;
+      return s.remotePort ?? (parent ? ports.get(parent) : undefined) ?? null;
+    };
+    server.on("connection", (raw: Socket) => {
+      raw.setNoDelay(true);
+      if (raw.remotePort !== undefined) ports.set(raw, raw.remotePort);
+    });
+    server.on("secureConnection", (socket) => handlers.onSecure(socket, portOf(socket)));
+    server.on("tlsClientError", (err, socket) => handlers.onError(err, portOf(socket)));
     return new Promise((resolve, reject) => {
       server.once("error", reject);
       server.listen(o.port, o.host, () => {
