@@ -57,10 +57,10 @@ function list(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), ...items];
 }
 
-/** Role names leaf first: leaf, intermediate-N ... intermediate-1, root (depth 1: the leaf is the root). */
+/** Role names leaf first, in chain order: leaf, intermediate-1 (the leaf's issuer), ..., root. */
 function roles(n: number): string[] {
   if (n === 1) return ["leaf"];
-  return ["leaf", ...Array.from({ length: n - 2 }, (_, i) => `intermediate-${n - 2 - i}`), "root"];
+  return ["leaf", ...Array.from({ length: n - 2 }, (_, i) => `intermediate-${i + 1}`), "root"];
 }
 
 function describeChain(c: GeneratedChain, f: CertsFlags) {

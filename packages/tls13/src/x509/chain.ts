@@ -84,9 +84,10 @@ export function generateChain(o: GenerateChainOptions): GeneratedChain {
   const notBefore = o.notBefore ?? DEFAULT_NOT_BEFORE;
   const notAfter = o.notAfter ?? DEFAULT_NOT_AFTER;
 
-  // Roles from the root down: index 0 root, then intermediates, last the leaf.
+  // Roles from the root down: index 0 root, then intermediates, last the leaf. Intermediates are
+  // numbered in chain order: "intermediate 1" issues the leaf (it is chain[1] when sent).
   const roles = Array.from({ length: o.depth }, (_, i) =>
-    i === o.depth - 1 ? "leaf" : i === 0 ? "root" : `intermediate ${i}`,
+    i === o.depth - 1 ? "leaf" : i === 0 ? "root" : `intermediate ${o.depth - 1 - i}`,
   );
   const algorithms = roles.map((role) =>
     algorithmOf(
