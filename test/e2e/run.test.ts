@@ -206,7 +206,7 @@ describe.skipIf(skipWhy !== null)("pqtls run on the tun link", () => {
     }
   });
 
-  it("SIGINT mid-run leaves valid JSONL and no namespaces; --resume completes it exactly", async () => {
+  it("SIGINT mid-run on two lanes leaves valid JSONL and no namespaces; --resume completes it exactly", async () => {
     const dir = tmp();
     const out = join(dir, "int.jsonl");
     const args = [
@@ -225,6 +225,8 @@ describe.skipIf(skipWhy !== null)("pqtls run on the tun link", () => {
       "15",
       "--warmups",
       "0",
+      "--lanes",
+      "2",
       "--out",
       out,
       "--quiet",
@@ -271,6 +273,8 @@ describe.skipIf(skipWhy !== null)("pqtls run on the tun link", () => {
           .sort((a, b) => a - b),
       ).toEqual(Array.from({ length: 15 }, (_, i) => i));
     expect(rows.every((x) => x.run === run && x.ok === true)).toBe(true);
+    // Two lanes, each its own link, shared the rounds.
+    expect(new Set(rows.map((x) => x.lane))).toEqual(new Set([0, 1]));
     expect(namespacesOf(run)).toEqual([]);
   });
 });
