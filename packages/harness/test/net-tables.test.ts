@@ -15,8 +15,8 @@ function ks(values: Int16Array, cdf: (x: number) => number): number {
   const s = Array.from(values, (v) => v / NETEM_DIST_SCALE).sort((a, b) => a - b);
   let d = 0;
   s.forEach((x, i) => {
-    const f = cdf(x);
-    d = Math.max(d, Math.abs((i + 1) / s.length - f), Math.abs(i / s.length - f));
+    // Compare both sides of each step; the model's left limit matters where it has an atom.
+    d = Math.max(d, Math.abs((i + 1) / s.length - cdf(x)), Math.abs(i / s.length - cdf(x - 1e-9)));
   });
   return d;
 }
