@@ -374,3 +374,99 @@ describe("authentication failures end both sides", () => {
     }
   });
 });
+
+describe("post-handshake messages", () => {
+  /** A client and a server Connection wired to each other synchronously, handshake done. */
+  function linked() {
+    const events: string[] = [];
+    const chain = testChain("ecdsa-p256");
+    const make = (role: "client" | "server", peer: () => Connection) => {
+      const box: { failure?: TlsAlert } = {};
+      const conn = new Connection(
+        { role, provider },
+        {
+          write: (chunks) => peer().feed(Buffer.concat(chunks)),
+          appData: (d) => events.push(`${role} data ${Buffer.from(d).toString()}`),
+          handshakeComplete: () => events.push(`${role} complete`),
+          peerClosed: () => events.push(`${role} peer closed`),
+          failed: (e) => {
+            box.failure = e;
+          },
+        },
+      );
+      return { conn, box };
+    };
+    const server = make("server", () => client.conn);
+    const client = make("client", () => server.conn);
+    server.conn.begin(
+      new ServerHandshake(
+        server.conn,
+        resolveServerConfig({ cert: chain.chain, key: chain.leafKey }, provider),
+      ),
+    );
+    client.conn.begin(
+      new ClientHandshake(
+        client.conn,
+        resolveClientConfig({ ca: chain.root, servername: "localhost" }, provider),
+      ),
+    );
+    expect(events).toEqual(["client complete", "server complete"]);
+    return { client, server, events };
+  }
+
+  /** Sends raw handshake bytes under the connection's current keys. */
+  function sendRaw(conn: Connection, raw: Uint8Array) {
+    const internals = conn as unknown as {
+      writer: { write(t: number, d: Uint8Array): number };
+      flush(): void;
+    };
+    internals.writer.write(22, raw);
+    internals.flush();
+  }
+
+  it("the client parses and counts NewSessionTickets", () => {
+    const { client, server } = linked();
+    const nst = buildNst();
+    sendRaw(server.conn, nst);
+    sendRaw(server.conn, nst);
+    expect(client.box.failure).toBeUndefined();
+    expect(client.conn.info.sessionTickets).toBe(2);
+  });
+
+  it("a malformed NewSessionTicket is decode_error; one from a client is unexpected_message", () => {
+    const a = linked();
+    sendRaw(a.server.conn, frameHandshake(4, Uint8Array.of(0, 0, 0, 1)).raw);
+    expect(a.client.box.failure?.alertName).toBe("decode_error");
+    expect(a.server.box.failure?.alertName).toBe("decode_error");
+    expect(a.server.box.failure?.remote).toBe(true);
+    const b = linked();
+    sendRaw(b.client.conn, buildNst());
+    expect(b.server.box.failure?.alertName).toBe("unexpected_message");
+  });
+
+  it("KeyUpdate with an invalid request byte is illegal_parameter; data keeps flowing across valid ones", () => {
+    const a = linked();
+    a.client.conn.keyUpdate(true);
+    a.server.conn.writeAppData(new TextEncoder().encode("after update"));
+    expect(a.events).toContain("client data after update");
+    sendRaw(a.client.conn, frameHandshake(24, Uint8Array.of(2)).raw);
+    expect(a.server.box.failure?.alertName).toBe("illegal_parameter");
+  });
+
+  it("close_notify ends one direction; the other can still send", () => {
+    const a = linked();
+    a.client.conn.close();
+    expect(a.events).toContain("server peer closed");
+    a.server.conn.writeAppData(new TextEncoder().encode("still here"));
+    expect(a.events).toContain("client data still here");
+    a.server.conn.close();
+    expect(a.events).toContain("client peer closed");
+    expect(a.client.conn.isClosed && a.server.conn.isClosed).toBe(true);
+  });
+});
+
+function buildNst(): Uint8Array {
+  const w = new Writer();
+  w.u32(7200).u32(12345).vec8(Uint8Array.of(0)).vec16(new Uint8Array(48).fill(1)).begin(2).end();
+  return frameHandshake(4, w.finish()).raw;
+}
