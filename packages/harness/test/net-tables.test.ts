@@ -14,10 +14,14 @@ import {
 function ks(values: Int16Array, cdf: (x: number) => number): number {
   const s = Array.from(values, (v) => v / NETEM_DIST_SCALE).sort((a, b) => a - b);
   let d = 0;
-  s.forEach((x, i) => {
-    // Compare both sides of each step; the model's left limit matters where it has an atom.
-    d = Math.max(d, Math.abs((i + 1) / s.length - cdf(x)), Math.abs(i / s.length - cdf(x - 1e-9)));
-  });
+  // At each distinct value compare both sides of the step: the empirical CDF just below it (first index of
+  // its ties) with the model's left limit, and at it (after its last tie) with the model's value.
+  for (let i = 0; i < s.length; ) {
+    let j = i;
+    while (j + 1 < s.length && s[j + 1] === s[i]) j++;
+    d = Math.max(d, Math.abs(i / s.length - cdf(s[i] - 1e-9)), Math.abs((j + 1) / s.length - cdf(s[i])));
+    i = j + 1;
+  }
   return d;
 }
 
