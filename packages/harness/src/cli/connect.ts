@@ -8,6 +8,9 @@ import type { Command } from "commander";
 import { CliError } from "./errors.js";
 import { configure, parseAlpn, parseGroups, parseSigalgs, parseSuites, readFileArg } from "./tls-options.js";
 
+/** How long `connect` without --get waits for the server's own close after sending close_notify. */
+const CLOSE_GRACE_MS = 500;
+
 interface ConnectFlags {
   servername?: string;
   ca?: string;
@@ -172,10 +175,17 @@ export function register(program: Command): void {
         const http =
           getBytes === undefined ? undefined : await httpGet(sock, flags.servername ?? host, getBytes);
         if (getBytes === undefined) {
+          // Send close_notify and give the server a moment to close too; servers that keep the
+          // connection open (openssl s_server) must not hold us until the timeout.
           sock.end();
           await new Promise<void>((resolve) => {
-            sock.once("end", resolve);
-            sock.once("close", resolve);
+            const grace = setTimeout(resolve, CLOSE_GRACE_MS);
+            const done = () => {
+              clearTimeout(grace);
+              resolve();
+            };
+            sock.once("end", done);
+            sock.once("close", done);
             sock.resume();
           });
         }
