@@ -1,8 +1,9 @@
 // Reproducible RSA key generation for the test PKI: a seeded prime search. node:crypto's RSA keygen
 // cannot take a seed, so fixtures would change on every run. This is the textbook method (random
-// odd candidates with the top two bits set, small-prime sieve, Miller-Rabin with seeded bases),
+// odd candidates with the top two bits set, small-prime sieve, Miller-Rabin),
 // not FIPS 186-5 provable primes: fine for test keys, and production keys come from node:crypto.
 
+import { checkPrimeSync } from "node:crypto";
 import { type Seed, SeededStream } from "./seeded.js";
 
 export interface RsaKeyParts {
@@ -34,18 +35,6 @@ export function bytesToBigInt(b: Uint8Array): bigint {
   return v;
 }
 
-export function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
-  let result = 1n;
-  let b = base % mod;
-  let e = exp;
-  while (e > 0n) {
-    if (e & 1n) result = (result * b) % mod;
-    b = (b * b) % mod;
-    e >>= 1n;
-  }
-  return result;
-}
-
 export function modInverse(a: bigint, m: bigint): bigint {
   let [oldR, r] = [a % m, m];
   let [oldS, s] = [1n, 0n];
@@ -63,25 +52,14 @@ function gcd(a: bigint, b: bigint): bigint {
   return a;
 }
 
-function isProbablePrime(n: bigint, rounds: number, rng: SeededStream, byteLength: number): boolean {
+/**
+ * Trial division by small primes, then OpenSSL's Miller-Rabin (node:crypto checkPrime). Its
+ * witnesses are random, but the answer for a prime is always "prime" and a composite passes with
+ * probability below 2^-128, so the search still lands on the same prime every time.
+ */
+function isProbablePrime(n: bigint): boolean {
   for (const p of SMALL_PRIMES) if (n % BigInt(p) === 0n) return n === BigInt(p);
-  let d = n - 1n;
-  let s = 0;
-  while ((d & 1n) === 0n) {
-    d >>= 1n;
-    s++;
-  }
-  witness: for (let i = 0; i < rounds; i++) {
-    const a = (bytesToBigInt(rng.next(byteLength)) % (n - 3n)) + 2n;
-    let x = modPow(a, d, n);
-    if (x === 1n || x === n - 1n) continue;
-    for (let r = 1; r < s; r++) {
-      x = (x * x) % n;
-      if (x === n - 1n) continue witness;
-    }
-    return false;
-  }
-  return true;
+  return checkPrimeSync(n);
 }
 
 function seededPrime(bits: number, e: bigint, rng: SeededStream): bigint {
@@ -92,8 +70,7 @@ function seededPrime(bits: number, e: bigint, rng: SeededStream): bigint {
     bytes[byteLength - 1] |= 1;
     const candidate = bytesToBigInt(bytes);
     if (gcd(candidate - 1n, e) !== 1n) continue;
-    // FIPS 186-5 Table B.1: 4-5 rounds suffice for random 1024-bit+ candidates; 8 is generous.
-    if (isProbablePrime(candidate, 8, rng, byteLength)) return candidate;
+    if (isProbablePrime(candidate)) return candidate;
   }
 }
 
