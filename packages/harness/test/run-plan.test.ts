@@ -80,3 +80,20 @@ describe("interleaved order", () => {
     expect(firstIsPq.length).toBeLessThan(240);
   });
 });
+
+describe("link check", () => {
+  it("flags a group whose median TCP connect time is not about one configured RTT", async () => {
+    const { checkRtt } = await import("../src/run/runner.js");
+    const plan = buildPlan(resolveConfig([loadPreset("quick")]));
+    const [slow, fast] = plan.groups; // 200 ms, then 35 ms
+    const lines = checkRtt(
+      plan.groups,
+      new Map([
+        [slow.key, [201.9, 202.1, 250, 201.8]],
+        [fast.key, [2.1, 2.0, 2.2]],
+      ]),
+    );
+    expect(lines[0]).toMatch(/^ok: median TCP connect 202\.1 ms for configured RTT 200 ms/);
+    expect(lines[1]).toMatch(/^CHECK: median TCP connect 2\.1 ms for configured RTT 35 ms/);
+  });
+});

@@ -113,6 +113,8 @@ export async function runCommand(flags: RunFlags, argv: string[]): Promise<void>
     return;
   }
   process.stderr.write(`${summary}\n`);
+  if (!quiet || result.linkChecks.some((l) => !l.startsWith("ok")))
+    for (const line of result.linkChecks) process.stderr.write(`link check ${line}\n`);
   if (flags.report === false) return;
   const reportOut = typeof flags.report === "string" ? flags.report : out.replace(/\.jsonl$/, "") + ".md";
   const { writeReport } = await import("@pqtls/report");

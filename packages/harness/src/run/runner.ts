@@ -38,6 +38,8 @@ export interface RunResult {
   /** Samples already in the file (resume). */
   skipped: number;
   interrupted: boolean;
+  /** Link checks: the measured TCP connect time (one RTT) against the configured RTT, per link group. */
+  linkChecks: string[];
 }
 
 /** The LinkSpec of a group: the symmetric testbed of the study (RTT/2 each way). */
@@ -108,6 +110,8 @@ interface LaneContext {
   signal: AbortSignal;
   stats: { written: number; failed: number };
   laneCount: number;
+  /** TCP connect times of successful samples, per link group key. */
+  connectTimes: Map<string, number[]>;
 }
 
 class LaneWorker {
@@ -288,6 +292,11 @@ class LaneWorker {
           const { m, delta } = await this.connect(cell);
           if (signal.aborted) throw new AbortedError(); // a connection cut short by the interrupt is not a sample
           this.ctx.writer.write(this.row(cell, r, m, delta));
+          if (m.ok && m.tcp_connect_ms !== null) {
+            const times = this.ctx.connectTimes.get(group.key) ?? [];
+            times.push(m.tcp_connect_ms);
+            this.ctx.connectTimes.set(group.key, times);
+          }
           done.add(sampleKey(cell.id, r));
           this.ctx.stats.written++;
           if (!m.ok) this.ctx.stats.failed++;
@@ -312,6 +321,27 @@ class LaneWorker {
     await this.stopServers();
     await this.lane?.close();
   }
+}
+
+/**
+ * The TCP handshake takes one round trip (plus serialisation of two small packets), so its median
+ * should sit just above the configured RTT: a link that does not deliver what was asked shows here.
+ */
+export function checkRtt(groups: Group[], connectTimes: Map<string, number[]>): string[] {
+  const out: string[] = [];
+  for (const g of groups) {
+    const times = connectTimes.get(g.key);
+    if (!times || times.length === 0) continue;
+    const sorted = [...times].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)];
+    const rtt = g.link.rtt_ms;
+    const ok =
+      median >= rtt - 0.5 && median <= rtt * 1.1 + 2 + (g.link.jitter_ms > 0 ? 4 * g.link.jitter_ms : 0);
+    out.push(
+      `${ok ? "ok" : "CHECK"}: median TCP connect ${median.toFixed(1)} ms for configured RTT ${rtt} ms (${g.key}, n=${times.length})`,
+    );
+  }
+  return out;
 }
 
 /** Opens lane 0 and reads back every group's link state on it before the run, for the meta line. */
@@ -360,7 +390,16 @@ export async function runExperiment(o: RunOptions): Promise<RunResult> {
       return false;
     }),
   );
-  const result: RunResult = { runId, out: o.out, written: 0, failed: 0, skipped, interrupted: false };
+  const result: RunResult = {
+    runId,
+    out: o.out,
+    written: 0,
+    failed: 0,
+    skipped,
+    interrupted: false,
+    linkChecks: [],
+  };
+  const connectTimes = new Map<string, number[]>();
   if (todoTotal === 0) return result;
 
   const laneCount = Math.min(config.lanes, pendingUnits.length);
@@ -407,6 +446,7 @@ export async function runExperiment(o: RunOptions): Promise<RunResult> {
       signal: abort.signal,
       stats,
       laneCount,
+      connectTimes,
     };
     for (let i = 0; i < laneCount; i++) workers.push(new LaneWorker(i, ctx, i === 0 ? lane : null));
 
@@ -434,6 +474,7 @@ export async function runExperiment(o: RunOptions): Promise<RunResult> {
     result.written = stats.written;
     result.failed = stats.failed;
     result.interrupted = o.signal.aborted;
+    if (lane.backend !== "none") result.linkChecks = checkRtt(plan.groups, connectTimes);
   } catch (err) {
     if (!(err instanceof AbortedError) && !o.signal.aborted) failure ??= err;
     result.interrupted = o.signal.aborted;
