@@ -121,8 +121,9 @@ const KEY_USAGE_BITS: Array<[KeyUsageName, number]> = [
   ["decipherOnly", KeyUsageFlags.decipherOnly],
 ];
 
-/** Parses one DER certificate. */
-export function parseCertificate(der: Uint8Array): Certificate {
+/** Parses one DER certificate (copied: callers may reuse their buffers, e.g. a record buffer). */
+export function parseCertificate(input: Uint8Array): Certificate {
+  const der = new Uint8Array(input);
   let outer: Tlv;
   try {
     outer = assertSingleDerValue(der);
