@@ -75,7 +75,10 @@ export class TlsSocket extends Duplex {
     transport.on("end", () => this.onTransportEnd());
     transport.on("error", (err: Error) => this.destroy(err));
     transport.on("close", () => {
-      if (!this.destroyed) this.onTransportEnd();
+      if (this.destroyed) return;
+      this.onTransportEnd();
+      // The transport is gone while we could still write: nothing more can be sent, so close too.
+      if (!this.destroyed && !this.writableEnded) this.destroy();
     });
     transport.on("drain", () => {
       this.transportBlocked = false;
