@@ -1,7 +1,9 @@
 // verifyChain: every check the issue lists, each failure with the alert it must raise.
 
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { nobleProvider } from "../src/crypto/index.js";
+import { TlsAlert } from "../src/errors.js";
 import { AlertDescription } from "../src/wire/codepoints.js";
 import {
   type Certificate,
@@ -274,6 +276,25 @@ describe("rejections", () => {
       () => verifyChain(sent, { trustAnchors: [root], now: NOW, provider: { ...provider, signatures } }),
       AlertDescription.unsupported_certificate,
       /mldsa87/,
+    );
+  });
+});
+
+describe("any single-byte change to a certificate", () => {
+  it("is refused with a TlsAlert, whether it breaks parsing or only the signature", () => {
+    const { sent, root } = loadFixture("ed25519");
+    const der = sent[0].der;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: der.length - 1 }),
+        fc.integer({ min: 1, max: 255 }),
+        (at, xor) => {
+          const bad = der.slice();
+          bad[at] ^= xor;
+          expect(() => verify([parseCertificate(bad)], [root], { hostname: "localhost" })).toThrow(TlsAlert);
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 });
