@@ -335,8 +335,8 @@ export function checkRtt(groups: Group[], connectTimes: Map<string, number[]>): 
     const sorted = [...times].sort((a, b) => a - b);
     const median = sorted[Math.floor(sorted.length / 2)];
     const rtt = g.link.rtt_ms;
-    const ok =
-      median >= rtt - 0.5 && median <= rtt * 1.1 + 2 + (g.link.jitter_ms > 0 ? 4 * g.link.jitter_ms : 0);
+    const slack = 4 * g.link.jitter_ms; // jitter moves the median both ways
+    const ok = median >= rtt - 0.5 - slack && median <= rtt * 1.1 + 2 + slack;
     out.push(
       `${ok ? "ok" : "CHECK"}: median TCP connect ${median.toFixed(1)} ms for configured RTT ${rtt} ms (${g.key}, n=${times.length})`,
     );
