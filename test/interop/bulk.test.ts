@@ -1,5 +1,5 @@
-// 100 MiB each way with content checked, streamed (never buffered whole): against the Node 24 /
-// OpenSSL 3.5 peer (our client ↔ its server) and between our own client and server over TCP.
+// 100 MiB each way with content checked, streamed (never buffered whole): our client ↔ the Node 24 /
+// OpenSSL 3.5 server, its client ↔ our server, and our client ↔ our server, all over TCP loopback.
 // Sender: an 8-byte length, then the AES-128-CTR keystream pattern; the receiver hashes it and
 // answers with the same number of pattern bytes, which we hash and compare.
 
@@ -102,11 +102,15 @@ describe("100 MiB transfer each way", () => {
     }
   });
 
-  it("between our client and our server over TCP", async () => {
+  /** Our server: receives the header + pattern, then answers with SIZE pattern bytes. */
+  async function ourBulkServer(): Promise<{
+    port: number;
+    close: () => void;
+    received: () => Promise<{ bytes: number; sha256: string }>;
+  }> {
     const cert = pki.get("ecdsa-p256");
     let serverDone!: Promise<{ bytes: number; sha256: string }>;
     const server = createServer({ cert: cert.chain.chain, key: cert.chain.leafKey }, (s) => {
-      // Receive everything (skipping the 8-byte header), then answer with the same amount.
       serverDone = new Promise((resolve, reject) => {
         const h = createHash("sha256");
         let bytes = -8;
@@ -136,21 +140,56 @@ describe("100 MiB transfer each way", () => {
       });
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    return {
+      port: (server.address() as AddressInfo).port,
+      close: () => server.close(),
+      received: () => serverDone,
+    };
+  }
+
+  it.skipIf(missing !== null)("with a Node 24 / OpenSSL 3.5 client against our server", async () => {
+    const ours = await ourBulkServer();
+    const client = new Peer({
+      role: "client",
+      connections: [
+        {
+          port: ours.port,
+          ca: pki.get("ecdsa-p256").caFile,
+          servername: "localhost",
+          groups: "X25519MLKEM768",
+          bulk: SIZE,
+        },
+      ],
+    });
     try {
-      const port = (server.address() as AddressInfo).port;
-      const c = connect({ host: "127.0.0.1", port, servername: "localhost", ca: cert.chain.root });
+      const r = (await client.next<{ client: { received: number; sha256: string; error?: string } }>(90_000))
+        .client;
+      expect(r.error).toBeUndefined();
+      expect(await ours.received()).toEqual({ bytes: SIZE, sha256: expected });
+      expect(r.received).toBe(SIZE);
+      expect(r.sha256).toBe(expected);
+    } finally {
+      client.stop();
+      ours.close();
+    }
+  });
+
+  it("between our client and our server over TCP", async () => {
+    const cert = pki.get("ecdsa-p256");
+    const ours = await ourBulkServer();
+    try {
+      const c = connect({ host: "127.0.0.1", port: ours.port, servername: "localhost", ca: cert.chain.root });
       await new Promise((r, j) => c.once("secureConnect", r).once("error", j));
       const started = process.hrtime.bigint();
       const incoming = hashIncoming(c);
       sendPattern(c, SIZE);
       const got = await incoming;
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const atServer = await serverDone;
-      expect(atServer).toEqual({ bytes: SIZE, sha256: expected });
+      expect(await ours.received()).toEqual({ bytes: SIZE, sha256: expected });
       expect(got).toEqual({ bytes: SIZE, sha256: expected });
       console.log(`100 MiB each way, ours ↔ ours: ${seconds.toFixed(2)} s`);
     } finally {
-      server.close();
+      ours.close();
     }
   });
 });

@@ -4,7 +4,7 @@
 //
 //   {"role":"server","servers":[{name, cert, key, groups, ciphers?, sigalgs?, alpn?, requestCert?}], "mode"}
 //     → prints {"listening": {name: port, ...}}, then one {"server": {...}} line per connection.
-//   {"role":"client","connections":[{port, ca, servername, groups, ciphers?, sigalgs?, alpn?, send?}]}
+//   {"role":"client","connections":[{port, ca, servername, groups, ciphers?, sigalgs?, alpn?, send?, bulk?}]}
 //     → one {"client": {...}} line per connection, in order; exits when all are done.
 //
 // mode "echo": echo data back, end when the peer ends. mode "bulk": read N bytes (hash them), then
@@ -128,9 +128,36 @@ if (spec.role === "server") {
         allowHalfOpen: true,
       });
       const chunks = [];
-      sock.on("secureConnect", () => sock.end(c.send ?? "hello from node24"));
-      sock.on("data", (d) => chunks.push(d));
-      sock.on("end", () => resolve({ ...describe(sock), echoed: Buffer.concat(chunks).toString() }));
+      if (c.bulk) {
+        // Send the 8-byte length and `bulk` pattern bytes; hash what comes back.
+        const hash = createHash("sha256");
+        let received = 0;
+        sock.on("secureConnect", () => {
+          const head = Buffer.alloc(8);
+          head.writeBigUInt64BE(BigInt(c.bulk));
+          sock.write(head);
+          const next = patternStream();
+          let sent = 0;
+          const pump = () => {
+            while (sent < c.bulk) {
+              const n = Math.min(1 << 20, c.bulk - sent);
+              sent += n;
+              if (!sock.write(next(n))) return sock.once("drain", pump);
+            }
+            sock.end();
+          };
+          pump();
+        });
+        sock.on("data", (d) => {
+          received += d.length;
+          hash.update(d);
+        });
+        sock.on("end", () => resolve({ ...describe(sock), received, sha256: hash.digest("hex") }));
+      } else {
+        sock.on("secureConnect", () => sock.end(c.send ?? "hello from node24"));
+        sock.on("data", (d) => chunks.push(d));
+        sock.on("end", () => resolve({ ...describe(sock), echoed: Buffer.concat(chunks).toString() }));
+      }
       sock.on("error", (e) => resolve({ error: e.message, code: e.code }));
     });
     out({ client: result });
