@@ -22,6 +22,8 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -37,6 +39,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -377,21 +380,63 @@ static void *reader_main(void *arg) {
 }
 
 /* ---- setup ---- */
-static int open_tun_in(const char *ns_path, const char *dev) {
+/* A TUN device, plus a netlink socket created in its namespace to read the kernel's drop counters. */
+struct tun_dev {
+  int fd, nl, ifindex;
+};
+static struct tun_dev tuns[2];
+
+static void open_tun_in(const char *ns_path, const char *dev, struct tun_dev *t) {
   int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
   int target = open(ns_path, O_RDONLY | O_CLOEXEC);
   if (self < 0 || target < 0) die("open namespace %s: %s", ns_path, strerror(errno));
   if (setns(target, CLONE_NEWNET) < 0) die("setns %s: %s", ns_path, strerror(errno));
-  int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) die("open /dev/net/tun: %s", strerror(errno));
+  t->fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+  if (t->fd < 0) die("open /dev/net/tun: %s", strerror(errno));
   struct ifreq ifr = {0};
   ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
   snprintf(ifr.ifr_name, IFNAMSIZ, "%s", dev);
-  if (ioctl(fd, TUNSETIFF, &ifr) < 0) die("TUNSETIFF %s in %s: %s", dev, ns_path, strerror(errno));
+  if (ioctl(t->fd, TUNSETIFF, &ifr) < 0) die("TUNSETIFF %s in %s: %s", dev, ns_path, strerror(errno));
+  /* Sockets belong to the namespace they are created in. */
+  int probe = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (probe < 0 || ioctl(probe, SIOCGIFINDEX, &ifr) < 0) die("SIOCGIFINDEX %s: %s", dev, strerror(errno));
+  t->ifindex = ifr.ifr_ifindex;
+  close(probe);
+  t->nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (t->nl < 0) die("netlink socket: %s", strerror(errno));
+  struct timeval tv = {.tv_sec = 1};
+  setsockopt(t->nl, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   if (setns(self, CLONE_NEWNET) < 0) die("setns back: %s", strerror(errno));
   close(self);
   close(target);
-  return fd;
+}
+
+/* The device's kernel counters (RTM_GETLINK → IFLA_STATS64); all-ones when they cannot be read. */
+static struct rtnl_link_stats64 link_stats(struct tun_dev *t) {
+  static uint32_t seq;
+  struct rtnl_link_stats64 st;
+  memset(&st, 0xff, sizeof st);
+  struct {
+    struct nlmsghdr nh;
+    struct ifinfomsg ifi;
+  } req = {0};
+  req.nh.nlmsg_len = sizeof req;
+  req.nh.nlmsg_type = RTM_GETLINK;
+  req.nh.nlmsg_flags = NLM_F_REQUEST;
+  req.nh.nlmsg_seq = ++seq;
+  req.ifi.ifi_family = AF_UNSPEC;
+  req.ifi.ifi_index = t->ifindex;
+  if (send(t->nl, &req, sizeof req, 0) < 0) return st;
+  static char buf[32768];
+  ssize_t n = recv(t->nl, buf, sizeof buf, 0);
+  for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; n > 0 && NLMSG_OK(nh, (size_t)n); nh = NLMSG_NEXT(nh, n)) {
+    if (nh->nlmsg_type != RTM_NEWLINK) continue;
+    struct ifinfomsg *ifi = NLMSG_DATA(nh);
+    int len = IFLA_PAYLOAD(nh);
+    for (struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, len); a = RTA_NEXT(a, len))
+      if (a->rta_type == IFLA_STATS64 && RTA_PAYLOAD(a) >= sizeof st) memcpy(&st, RTA_DATA(a), sizeof st);
+  }
+  return st;
 }
 
 static int load_table(struct params *p, const char *path) {
@@ -489,15 +534,17 @@ static const char *parse_set(struct params *p, char *args) {
   return NULL;
 }
 
-static void print_dir_json(FILE *out, struct direction *d) {
+/* tun_tx_dropped: the sending side's TUN ring overflowed (the relay fell behind);
+   tun_rx_dropped: the receiving side's kernel refused a packet the relay wrote. */
+static void print_dir_json(FILE *out, struct direction *d, uint64_t tun_tx_dropped, uint64_t tun_rx_dropped) {
   struct counters c;
   memcpy(&c, (void *)&d->c, sizeof c); /* racy snapshot of monotone counters: fine for reporting */
   const struct params *p = d->params;
   fprintf(out,
           "\"%s\":{\"rx\":%lu,\"rx_bytes\":%lu,\"lost\":%lu,\"overflow\":%lu,\"stalls\":%lu,\"tx\":%lu,\"tx_bytes\":%lu,"
-          "\"tx_errors\":%lu,\"read_errors\":%lu,\"queued\":%u,\"queue_peak\":%lu,\"late_count\":%lu,"
+          "\"tx_errors\":%lu,\"read_errors\":%lu,\"tun_tx_dropped\":%ld,\"tun_rx_dropped\":%ld,\"queued\":%u,\"queue_peak\":%lu,\"late_count\":%lu,"
           "\"late_mean_us\":%.3f,\"late_max_us\":%.3f,\"late_hist\":[",
-          d->name, c.rx, c.rx_bytes, c.lost, c.overflow, c.stalls, c.tx, c.tx_bytes, c.tx_errors, c.read_errors, (unsigned)(d->enqueued - d->released),
+          d->name, c.rx, c.rx_bytes, c.lost, c.overflow, c.stalls, c.tx, c.tx_bytes, c.tx_errors, c.read_errors, (long)tun_tx_dropped, (long)tun_rx_dropped, (unsigned)(d->enqueued - d->released),
           c.queue_peak, c.late_count, c.late_count ? c.late_sum_ns / 1000.0 / c.late_count : 0.0,
           c.late_max_ns / 1000.0);
   for (int i = 0; i < LATE_BUCKETS; i++) fprintf(out, "%s%lu", i ? "," : "", c.late_hist[i]);
@@ -515,10 +562,11 @@ static void print_dir_json(FILE *out, struct direction *d) {
 }
 
 static void print_stats(const char *kind) {
+  struct rtnl_link_stats64 a = link_stats(&tuns[0]), b = link_stats(&tuns[1]);
   printf("{\"%s\":true,", kind);
-  print_dir_json(stdout, &dirs[0]);
+  print_dir_json(stdout, &dirs[0], a.tx_dropped, b.rx_dropped);
   putchar(',');
-  print_dir_json(stdout, &dirs[1]);
+  print_dir_json(stdout, &dirs[1], b.tx_dropped, a.rx_dropped);
   printf("}\n");
   fflush(stdout);
 }
@@ -558,7 +606,9 @@ int main(int argc, char **argv) {
   int sig_fd = signalfd(-1, &sigs, SFD_CLOEXEC);
   if (pipe2(stop_pipe, O_CLOEXEC) < 0) die("pipe: %s", strerror(errno));
 
-  int fd_a = open_tun_in(a_ns, a_dev), fd_b = open_tun_in(b_ns, b_dev);
+  open_tun_in(a_ns, a_dev, &tuns[0]);
+  open_tun_in(b_ns, b_dev, &tuns[1]);
+  int fd_a = tuns[0].fd, fd_b = tuns[1].fd;
   const char *names[2] = {"up", "down"};
   int ins[2] = {fd_a, fd_b}, outs[2] = {fd_b, fd_a};
   for (int i = 0; i < 2; i++) {

@@ -186,7 +186,17 @@ describe.skipIf(!!skipReason)("TUN link fidelity", () => {
     await lane.reconfigure(tun({ rttMs: 50, rateMbps: 1000, queueLimit: 10_000 }));
     const before = await lane.counters();
     const g = await measureGoodput(lane, { warmupMs: 1500, measureMs: 2500 });
-    const c = await lane.counters();
+    // Counters are read from two threads' counts: let the link fall quiet, then take a stable snapshot.
+    let c = await lane.counters();
+    for (let i = 0; i < 50; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const next = await lane.counters();
+      const stable = ["up", "down"].every(
+        (d) => next[`${d}.packets`] === c[`${d}.packets`] && next[`${d}.queued`] === 0,
+      );
+      c = next;
+      if (stable) break;
+    }
     const delta = (k: string) => c[k] - before[k];
     console.log(
       `1 Gbit/s cell: goodput ${g.mbps.toFixed(1)} Mbit/s (model ${expectedGoodputMbps(1000).toFixed(1)}); ${await lateness()}; overflow ${delta("down.overflow")}`,

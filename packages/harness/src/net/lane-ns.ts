@@ -21,7 +21,7 @@ import { run } from "./exec.js";
 import type { Lane } from "./lane.js";
 import { devName, laneAddresses, nsName, runTag, type Side } from "./names.js";
 import { deviceCommands, netemQdiscCommand, vethCommand } from "./netem.js";
-import { Relay } from "./relay.js";
+import { Relay, type RelayStats } from "./relay.js";
 import { claimRun, deleteNamespace, ourRelays, releaseRun } from "./runs.js";
 import type { DirectionSpec, EndpointSpec, LinkSpec } from "./spec.js";
 import { validateLinkSpec } from "./spec.js";
@@ -40,6 +40,32 @@ interface SideInfo {
   ns: string;
   dev: string;
   addr: string;
+}
+
+/** The counters of Lane.counters() from one relay report. */
+function relayCounters(stats: RelayStats): Record<string, number> {
+  const out: Record<string, number> = {};
+  const known = (v: number) => (v < 0 ? Number.NaN : v);
+  for (const which of ["up", "down"] as const) {
+    const d = stats[which];
+    Object.assign(out, {
+      // Kernel → relay: the sending side's TUN ring overflowed (the relay fell behind).
+      [`${which}.tunTxDropped`]: known(d.tun_tx_dropped),
+      // Relay → kernel: the receiving side refused a packet.
+      [`${which}.rxDropped`]: known(d.tun_rx_dropped),
+      [`${which}.packets`]: d.rx,
+      [`${which}.delivered`]: d.tx,
+      [`${which}.lost`]: d.lost,
+      [`${which}.overflow`]: d.overflow,
+      [`${which}.stalls`]: d.stalls,
+      [`${which}.writeErrors`]: d.tx_errors,
+      [`${which}.queued`]: d.queued,
+      [`${which}.queuePeak`]: d.queue_peak,
+      [`${which}.lateMeanUs`]: d.late_mean_us,
+      [`${which}.lateMaxUs`]: d.late_max_us,
+    });
+  }
+  return out;
 }
 
 /** Lanes of each run tag open in this process (the run record is released with the last one). */
@@ -228,35 +254,18 @@ export class NamespaceLane implements Lane {
   }
 
   private async collectCounters(): Promise<Record<string, number>> {
+    if (this.relay) return relayCounters(await this.relay.stats());
     const c = this.sides.client;
     const s = this.sides.server;
-    const [cd, sd] = [await deviceDrops(c.ns, c.dev), await deviceDrops(s.ns, s.dev)];
-    const out: Record<string, number> = {
-      // Kernel → relay: the TUN ring of the sending side overflowed (the relay fell behind).
-      "up.tunTxDropped": cd.txDropped,
-      "down.tunTxDropped": sd.txDropped,
-      // Relay → kernel: the receiving side refused a packet.
-      "up.rxDropped": sd.rxDropped,
-      "down.rxDropped": cd.rxDropped,
-    };
-    if (this.relay) {
-      const stats = await this.relay.stats();
-      for (const which of ["up", "down"] as const) {
-        const d = stats[which];
-        Object.assign(out, {
-          [`${which}.packets`]: d.rx,
-          [`${which}.delivered`]: d.tx,
-          [`${which}.lost`]: d.lost,
-          [`${which}.overflow`]: d.overflow,
-          [`${which}.stalls`]: d.stalls,
-          [`${which}.writeErrors`]: d.tx_errors,
-          [`${which}.queued`]: d.queued,
-          [`${which}.queuePeak`]: d.queue_peak,
-          [`${which}.lateMeanUs`]: d.late_mean_us,
-          [`${which}.lateMaxUs`]: d.late_max_us,
-        });
-      }
-    } else {
+    const out: Record<string, number> = {};
+    {
+      const [cd, sd] = [await deviceDrops(c.ns, c.dev), await deviceDrops(s.ns, s.dev)];
+      Object.assign(out, {
+        "up.txDropped": cd.txDropped,
+        "down.txDropped": sd.txDropped,
+        "up.rxDropped": sd.rxDropped,
+        "down.rxDropped": cd.rxDropped,
+      });
       for (const [which, side] of [
         ["up", c],
         ["down", s],
@@ -284,12 +293,13 @@ export class NamespaceLane implements Lane {
 
   private async teardown(): Promise<void> {
     for (const child of this.children) child.kill("SIGKILL");
-    try {
-      if (this.relay && !this.relay.child.killed) this.finalCounters = await this.collectCounters();
-    } catch {
-      // counters are best effort at teardown
+    if (this.relay) {
+      // The relay's last report, with the TUN devices' kernel counters read just before they vanish.
+      const final = await this.relay.stop();
+      if (final) this.finalCounters = relayCounters(final);
+    } else {
+      this.finalCounters = await this.collectCounters().catch(() => null);
     }
-    await this.relay?.stop();
     await deleteNamespace(this.sides.client.ns);
     await deleteNamespace(this.sides.server.ns);
     this.forget();

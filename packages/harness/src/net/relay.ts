@@ -30,6 +30,9 @@ export interface RelayDirectionStats {
   tx_bytes: number;
   tx_errors: number;
   read_errors: number;
+  /** Kernel counters of the TUN devices, read by the relay over netlink (-1: unreadable). */
+  tun_tx_dropped: number;
+  tun_rx_dropped: number;
   queued: number;
   queue_peak: number;
   late_count: number;
