@@ -113,7 +113,7 @@ function addRatios(handshakes: HandshakeRow[], bulk: BulkRow[]): void {
   }
   for (const b of bulk) {
     const ref = bulk.find((r) => r.stack === "node:tls" && r.suite === b.suite);
-    if (ref && b.stack === "pqtls") b.ratio = b.mbPerSec / ref.mbPerSec;
+    if (ref && b.stack === "pqtls") b.ratio = b.mbPerCpuSec / ref.mbPerCpuSec;
   }
 }
 

@@ -79,6 +79,7 @@ export async function runPqtls(options: RunOptions): Promise<RunResult> {
           suite,
           bytes: r.bytes,
           mbPerSec: r.mbPerSec,
+          mbPerCpuSec: r.bytes / 1e3 / r.cpuMs,
           cpuMs: r.cpuMs,
         });
       } catch (e) {
@@ -120,6 +121,7 @@ export async function runNodeTls(
           suite,
           bytes: r.bytes,
           mbPerSec: r.mbPerSec,
+          mbPerCpuSec: r.bytes / 1e3 / r.cpuMs,
           cpuMs: r.cpuMs,
         });
       } catch (e) {
