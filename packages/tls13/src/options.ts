@@ -33,6 +33,8 @@ export interface CommonOptions {
   padding?: PaddingPolicy;
   /** NSS key log (SSLKEYLOGFILE format). Absent: $SSLKEYLOGFILE when set. */
   keylog?: KeylogOption;
+  /** Abort a handshake that has not completed after this many ms (server default 120000, client none). */
+  handshakeTimeout?: number;
 }
 
 export interface ClientOptions extends CommonOptions {

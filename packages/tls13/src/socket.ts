@@ -55,6 +55,7 @@ export class TlsSocket extends Duplex {
     super({ allowHalfOpen: true });
     this.role = role;
     this.transport = transport;
+    this.handshakeTimeoutMs = config.handshakeTimeout;
     this.connection = new Connection(
       {
         role,
@@ -93,12 +94,25 @@ export class TlsSocket extends Duplex {
   }
 
   private readonly handshake: ClientHandshake | ServerHandshake;
+  private readonly handshakeTimeoutMs?: number;
   private started = false;
 
   /** Sends the ClientHello (client) or starts accepting one (server). Called once the transport is connected. */
   startHandshake(): void {
     if (this.started) return;
     this.started = true;
+    if (this.handshakeTimeoutMs !== undefined && this.handshakeTimeoutMs > 0) {
+      const timer = setTimeout(() => {
+        if (this.secure || this.destroyed) return;
+        const err = new Error(`TLS handshake timed out after ${this.handshakeTimeoutMs} ms`) as Error & {
+          code: string;
+        };
+        err.code = "ERR_TLS_HANDSHAKE_TIMEOUT";
+        this.destroy(err);
+      }, this.handshakeTimeoutMs);
+      timer.unref();
+      this.once("close", () => clearTimeout(timer));
+    }
     this.connection.begin(this.handshake);
   }
 

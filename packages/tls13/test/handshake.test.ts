@@ -331,6 +331,20 @@ describe("handshake between our client and our server", () => {
     expect((await readAll(c)).toString()).toBe("late reply");
   });
 
+  it("gives up on a silent client after handshakeTimeout (tlsClientError)", async () => {
+    const { connect: tcpConnect } = await import("node:net");
+    const server = createServer(serverOptions("ecdsa-p256", { handshakeTimeout: 200 }));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const silent = tcpConnect((server.address() as AddressInfo).port, "127.0.0.1");
+      const err = await once<Error & { code?: string }>(server, "tlsClientError", 5000);
+      expect(err.code).toBe("ERR_TLS_HANDSHAKE_TIMEOUT");
+      silent.destroy();
+    } finally {
+      server.close();
+    }
+  });
+
   it("runs over TCP loopback with createServer/connect(host, port)", async () => {
     const server = createServer(serverOptions(), (sock) => {
       sock.on("data", (d: Buffer) => sock.write(d));

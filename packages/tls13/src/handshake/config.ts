@@ -25,6 +25,9 @@ import {
 import type { Certificate } from "../x509/index.js";
 import { loadCertificateList, loadKey } from "./credentials.js";
 
+/** As node:tls: a server gives a silent or stalled client two minutes. */
+const DEFAULT_SERVER_HANDSHAKE_TIMEOUT_MS = 120_000;
+
 interface CommonConfig {
   provider: CryptoProvider;
   groups: GroupName[];
@@ -34,6 +37,7 @@ interface CommonConfig {
   recordSizeLimit?: number;
   padding?: PaddingPolicy;
   keylog?: KeylogWriter;
+  handshakeTimeout?: number;
 }
 
 export interface ClientConfig extends CommonConfig {
@@ -89,6 +93,7 @@ function common(o: ClientOptions | ServerOptions, provider: CryptoProvider): Com
     recordSizeLimit: o.recordSizeLimit,
     padding: o.padding,
     keylog: keylogWriter(o.keylog),
+    handshakeTimeout: o.handshakeTimeout,
   };
 }
 
@@ -129,5 +134,5 @@ export function resolveServerConfig(o: ServerOptions, provider: CryptoProvider):
     provider.signatures[s]?.keyAlgorithms.includes(key.algorithm),
   );
   if (!usable.length) throw new TypeError(`no configured signature scheme signs with a ${key.algorithm} key`);
-  return { ...c, chain, key };
+  return { ...c, chain, key, handshakeTimeout: c.handshakeTimeout ?? DEFAULT_SERVER_HANDSHAKE_TIMEOUT_MS };
 }
