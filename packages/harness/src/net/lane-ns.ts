@@ -297,7 +297,7 @@ export class NamespaceLane implements Lane {
       // The relay's last report, with the TUN devices' kernel counters read just before they vanish.
       const final = await this.relay.stop();
       if (final) this.finalCounters = relayCounters(final);
-    } else {
+    } else if (this.backend === "netem") {
       this.finalCounters = await this.collectCounters().catch(() => null);
     }
     await deleteNamespace(this.sides.client.ns);
