@@ -144,7 +144,8 @@ export function register(program: Command): void {
     .option("--report <file>", "markdown report path (default: the results file with .md)")
     .option("--no-report", "do not write the report");
   for (const key of FLAG_KEYS) {
-    const value = key === "variants" ? "<kex:chain,...>" : "<values>";
+    const scalar = ["samples", "warmups", "seed", "lanes", "link", "timeout"].includes(key);
+    const value = key === "variants" ? "<kex:chain,...>" : scalar ? "<value>" : "<list>";
     cmd.option(`${flagName(key)} ${value}`, CONFIG_KEYS[key as keyof typeof CONFIG_KEYS]);
   }
   cmd.action(async (opts: RunFlags) => {

@@ -6,7 +6,7 @@ export const CONFIG_KEYS = {
   description: "free text shown in the report",
   engine: "TLS stack at both ends: pqtls, openssl",
   kex: "key exchange groups (crossed with chain), e.g. x25519, X25519MLKEM768",
-  chain: "certificate chains (crossed with kex), e.g. rsa2048, mldsa65, rsa2048@16KB",
+  chain: "certificate chains (crossed with kex), e.g. rsa2048, mldsa65, rsa2048@16KiB",
   variants: "explicit kex:chain pairs instead of the kex x chain product",
   suite: "cipher suites, e.g. TLS_AES_128_GCM_SHA256",
   rtt: "round-trip times, e.g. 35ms (split evenly between directions)",
