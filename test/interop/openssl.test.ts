@@ -56,6 +56,57 @@ describe.skipIf(version === null)(`interop with ${version}`, () => {
   const pki = new TestPki();
   afterAll(() => pki.dispose());
 
+  it("follows a KeyUpdate that s_server initiates (with update_requested) and parses its NewSessionTickets", async () => {
+    const port = await freePort();
+    const cert = pki.get("ecdsa-p256");
+    const server = spawn("openssl", [
+      "s_server",
+      "-accept",
+      `127.0.0.1:${port}`,
+      "-cert",
+      cert.certFile,
+      "-key",
+      cert.keyFile,
+      "-tls1_3",
+      "-naccept",
+      "1",
+    ]);
+    let serverOut = "";
+    server.stdout.on("data", (d: Buffer) => {
+      serverOut += d.toString();
+    });
+    try {
+      await waitForOutput(server, "ACCEPT");
+      const c = connect({ host: "127.0.0.1", port, servername: "localhost", ca: cert.chain.root });
+      await new Promise((r, j) => c.once("secureConnect", r).once("error", j));
+      const got = new Promise<string>((resolve) => {
+        let text = "";
+        c.on("data", (d: Buffer) => {
+          text += d.toString();
+          if (text.includes("\n")) resolve(text);
+        });
+      });
+      // s_server reads commands from stdin: "K" sends KeyUpdate(update_requested), then a data line.
+      await new Promise((r) => setTimeout(r, 100));
+      server.stdin.write("K\n");
+      await new Promise((r) => setTimeout(r, 100));
+      server.stdin.write("after update\n");
+      expect(await got).toBe("after update\n");
+      c.write("reply after update\n");
+      await waitForOutput(server, "reply after update");
+      const post = c.timings.messages
+        .filter((m) => m.at >= c.timings.handshakeComplete!)
+        .map((m) => `${m.direction}:${m.type}`);
+      expect(post).toContain("received:key_update");
+      expect(post).toContain("sent:key_update");
+      expect(c.sessionTicketsReceived).toBeGreaterThanOrEqual(1);
+      c.destroy();
+    } finally {
+      server.kill();
+    }
+    expect(serverOut).toContain("reply after update");
+  });
+
   for (const [sig, scheme, group, opensslGroup] of CASES) {
     it(`our client → s_server (${sig}, ${group})`, async () => {
       const port = await freePort();
