@@ -1,10 +1,16 @@
-// RFC 8879 certificate compression: the compressed form of a Certificate message body, and back.
-// The TLS core owns the compress_certificate extension (27) and the CompressedCertificate message
-// (25); these two functions are the algorithm half of it.
+// RFC 8879 certificate compression: the compressed form of a Certificate message body and back,
+// plus the bytes of the compress_certificate extension (27) and the CompressedCertificate message
+// (25) body, so the handshake only decides when to send and accept them.
 
 import * as zlib from "node:zlib";
 import { TlsAlert } from "../errors.js";
-import { AlertDescription, type CertificateCompressionName } from "../wire/codepoints.js";
+import { Reader, Writer } from "../wire/bytes.js";
+import {
+  AlertDescription,
+  CertificateCompressionAlgorithm,
+  type CertificateCompressionName,
+  nameOf,
+} from "../wire/codepoints.js";
 
 /** Largest uncompressed_length accepted by default: 2^24-1 is the wire limit; real chains are far smaller. */
 export const DEFAULT_MAX_UNCOMPRESSED = 1 << 20;
@@ -104,4 +110,76 @@ export function decompressCertificateMessage(
   if (out.length < uncompressedLength)
     throw fail(`decompressed to ${out.length} bytes, but uncompressed_length says ${uncompressedLength}`);
   return u8(out);
+}
+
+// ---- the RFC 8879 wire structures around the algorithms ----------------------------------------
+
+/** compress_certificate (27) extension_data: CertificateCompressionAlgorithm algorithms<2..2^8-2>. */
+export function encodeCompressCertificateExtension(algorithms: CertificateCompressionName[]): Uint8Array {
+  if (algorithms.length === 0 || algorithms.length > 127)
+    throw new Error("compress_certificate needs 1..127 algorithms");
+  const w = new Writer(1 + 2 * algorithms.length).begin(1);
+  for (const a of algorithms) w.u16(CertificateCompressionAlgorithm[a]);
+  return w.end().finish().slice();
+}
+
+/**
+ * The peer's algorithms from a compress_certificate extension, in its order. Codes we do not know
+ * are skipped (RFC 8879 §3 lets a peer list more than we speak); a malformed list is decode_error.
+ */
+export function parseCompressCertificateExtension(data: Uint8Array): CertificateCompressionName[] {
+  const r = new Reader(data, "compress_certificate");
+  const codes = r.u16List(8, 2, 0xfe);
+  r.expectEnd();
+  const out: CertificateCompressionName[] = [];
+  for (const code of codes) {
+    const name = nameOf(CertificateCompressionAlgorithm, code);
+    if (name && !out.includes(name)) out.push(name);
+  }
+  return out;
+}
+
+/**
+ * The CompressedCertificate (25) message body for a Certificate message body:
+ * algorithm (uint16), uncompressed_length (uint24), compressed_certificate_message<1..2^24-1>.
+ * The sender puts this on the wire (and in the transcript) instead of the Certificate message.
+ */
+export function encodeCompressedCertificate(
+  alg: CertificateCompressionName,
+  certificateBody: Uint8Array,
+): Uint8Array {
+  const compressed = compressCertificateMessage(alg, certificateBody);
+  return new Writer(8 + compressed.length)
+    .u16(CertificateCompressionAlgorithm[alg])
+    .u24(certificateBody.length)
+    .vec24(compressed)
+    .finish()
+    .slice();
+}
+
+/**
+ * The Certificate message body inside a received CompressedCertificate body. Framing errors →
+ * decode_error; an algorithm we did not offer → illegal_parameter (RFC 8879 §4: it MUST be one we
+ * listed); anything wrong with the compressed data or its length → bad_certificate.
+ */
+export function decodeCompressedCertificate(
+  body: Uint8Array,
+  offered: readonly CertificateCompressionName[],
+  maxUncompressed = DEFAULT_MAX_UNCOMPRESSED,
+): { algorithm: CertificateCompressionName; certificateBody: Uint8Array } {
+  const r = new Reader(body, "CompressedCertificate");
+  const code = r.u16();
+  const uncompressedLength = r.u24();
+  const data = r.vec24(1);
+  r.expectEnd();
+  const algorithm = nameOf(CertificateCompressionAlgorithm, code);
+  if (!algorithm || !offered.includes(algorithm))
+    throw new TlsAlert(
+      AlertDescription.illegal_parameter,
+      `CompressedCertificate uses algorithm ${algorithm ?? code}, which we did not offer (${offered.join(", ") || "none"})`,
+    );
+  return {
+    algorithm,
+    certificateBody: decompressCertificateMessage(algorithm, data, uncompressedLength, maxUncompressed),
+  };
 }

@@ -31,7 +31,11 @@ export {
   certificateCompressionAlgorithms,
   compressCertificateMessage,
   DEFAULT_MAX_UNCOMPRESSED,
+  decodeCompressedCertificate,
   decompressCertificateMessage,
+  encodeCompressCertificateExtension,
+  encodeCompressedCertificate,
+  parseCompressCertificateExtension,
 } from "./compression.js";
 export {
   type IssueCertificateOptions,
