@@ -93,9 +93,14 @@ function checkResumable(existing: ExistingResults, config: RunConfig, out: strin
 /** Link values that are levels or statistics, not monotonic counters. */
 const LINK_GAUGE = /queued|queuePeak|late|Mean|Max/;
 
-/** A server configuration: the cells of a group that one server process can serve. */
+/**
+ * A server configuration: the cells of a group one server process serves (all response sizes).
+ * The group is part of it: a server offering several groups may tell a client whose group is not
+ * its first choice so (OpenSSL adds supported_groups to EncryptedExtensions), which would add bytes
+ * to one variant's handshake only.
+ */
 function serverKey(c: Cell): string {
-  return `${c.engine}|${c.chain}|${c.suite}`;
+  return `${c.engine}|${c.kex}|${c.chain}|${c.suite}`;
 }
 
 interface LaneContext {
