@@ -117,6 +117,7 @@ export function measure(engine: ClientEngine, cmd: ConnectCommand): Promise<Meas
         m.group = n.group;
         m.suite = n.suite;
         if (m.group !== cmd.kex) return fail(`negotiated group ${m.group}, asked for ${cmd.kex}`);
+        if (m.suite !== cmd.suite) return fail(`negotiated cipher suite ${m.suite}, asked for ${cmd.suite}`);
         if (cmd.bytes === 0) {
           // Handshake only, as in the study: the clock stops at handshake completion.
           m.ttlb_ms = m.handshake_ms;
