@@ -93,6 +93,17 @@ describe("layers", () => {
     expect([...new Set(c.links.map((l) => l.loss_pct))]).toEqual([1, 3]);
   });
 
+  it("Gilbert-Elliott loss keeps netem's arguments and records its stationary mean as loss_pct", () => {
+    const c = resolveConfig([flags({ loss: ["1%", "gemodel 1% 10%", "gemodel 2% 20% 50% 1%"] })]);
+    expect(c.links.map((l) => [l.loss_pct, l.loss_model])).toEqual([
+      [1, undefined],
+      [Math.round((1 / 11) * 100 * 1e6) / 1e6, "gemodel 1% 10% 100% 0%"],
+      [Math.round(((2 / 22) * 50 + (20 / 22) * 1) * 1e6) / 1e6, "gemodel 2% 20% 50% 1%"],
+    ]);
+    const ids = buildPlan(c).cells.map((x) => x.id);
+    expect(ids.filter((id) => id.includes("loss=gemodel 1% 10% 100% 0%"))).toHaveLength(1);
+  });
+
   it("group and suite names are case-insensitive and come out in IANA spelling", () => {
     const c = resolveConfig([flags({ kex: "x25519mlkem768", suite: "aes_256_gcm_sha384" })]);
     expect(c.variants[0].kex).toBe("X25519MLKEM768");

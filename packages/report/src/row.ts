@@ -46,6 +46,8 @@ export interface Row {
   jitter_dist?: string;
   rate_mbps: number; // 0 = unshaped
   loss_pct: number;
+  /** Gilbert-Elliott loss as netem's arguments, "gemodel p% r% h% k%"; loss_pct is then its mean rate. */
+  loss_model?: string;
   queue_limit?: number;
   initcwnd: number;
   mtu: number;

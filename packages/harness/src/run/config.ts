@@ -6,7 +6,7 @@ import { CipherSuite, NamedGroup } from "@pqtls/tls13";
 import { CliError } from "../cli/errors.js";
 import { CONFIG_KEYS } from "./keys.js";
 import { parseChainSpec } from "./pki.js";
-import { parseBytes, parseDurationMs, parsePercent, parseRateMbps } from "./units.js";
+import { type LossValue, parseBytes, parseDurationMs, parseLoss, parseRateMbps } from "./units.js";
 
 export const ENGINES = ["pqtls", "openssl"] as const;
 export type EngineName = (typeof ENGINES)[number];
@@ -32,7 +32,10 @@ export interface LinkParams {
   jitter_ms: number;
   jitter_dist: JitterDistName;
   rate_mbps: number;
+  /** Mean loss per direction in % (for Gilbert-Elliott, its stationary rate). */
   loss_pct: number;
+  /** Present for Gilbert-Elliott loss: "gemodel p% r% h% k%" (netem's arguments). */
+  loss_model?: string;
   queue_limit: number;
   mtu: number;
   initcwnd: number;
@@ -307,7 +310,16 @@ export function resolveConfig(layers: ConfigLayer[], preset: string | null = nul
       jitter: (x) => measured(from, key, x, parseDurationMs, 0, 10_000, " ms"),
       jitter_dist: (x) => oneOf(from, key, x, JITTER_DISTS),
       rate: (x) => measured(from, key, x, parseRateMbps, 0, 100_000, " Mbit/s"),
-      loss: (x) => measured(from, key, x, parsePercent, 0, 100, " %"),
+      loss: (x) => {
+        let l: LossValue;
+        try {
+          l = parseLoss(key, x);
+        } catch (err) {
+          throw new CliError(`${from}: ${(err as Error).message}`);
+        }
+        if (l.pct < 0 || l.pct > 100) fail(from, key, `${JSON.stringify(x)} is not between 0 and 100 %`);
+        return l;
+      },
       queue_limit: (x) => integer(from, key, x, 1, 1_000_000),
       mtu: (x) => integer(from, key, x, 576, 9000),
       initcwnd: (x) => integer(from, key, x, 1, 1000),
@@ -339,7 +351,8 @@ export function resolveConfig(layers: ConfigLayer[], preset: string | null = nul
         // Zero jitter has no distribution: keep one setting, not one per distribution.
         jitter_dist: (r[1] as number) === 0 ? "uniform" : (r[2] as JitterDistName),
         rate_mbps: r[3] as number,
-        loss_pct: r[4] as number,
+        loss_pct: (r[4] as LossValue).pct,
+        ...((r[4] as LossValue).model ? { loss_model: (r[4] as LossValue).model } : {}),
         queue_limit: r[5] as number,
         mtu: r[6] as number,
         initcwnd: r[7] as number,

@@ -13,7 +13,7 @@ export const CONFIG_KEYS = {
   jitter: "delay jitter per direction, e.g. 8.75ms",
   jitter_dist: "jitter distribution: uniform, normal, pareto, paretonormal",
   rate: "bottleneck rates, e.g. 1mbit, 1gbit; 0 = unshaped",
-  loss: "random loss per direction, e.g. 1%",
+  loss: 'loss per direction: 1% (random) or "gemodel P% R% [1-H% [1-K%]]" (Gilbert-Elliott)',
   queue_limit: "link queue limit in packets (netem default 1000)",
   mtu: "MTU of both endpoints",
   initcwnd: "initial congestion (and receive) window in segments",

@@ -18,6 +18,7 @@ export interface Cell {
   jitter_dist: JitterDistName;
   rate_mbps: number;
   loss_pct: number;
+  loss_model?: string;
   queue_limit: number;
   mtu: number;
   initcwnd: number;
@@ -58,6 +59,7 @@ const LINK_FIELDS = [
   "jitter_dist",
   "rate_mbps",
   "loss_pct",
+  "loss_model",
   "queue_limit",
   "mtu",
   "initcwnd",
@@ -66,7 +68,7 @@ const LINK_FIELDS = [
 
 function linkKey(l: LinkParams): string {
   return (
-    `rtt=${l.rtt_ms}ms,jitter=${l.jitter_ms}ms/${l.jitter_dist},rate=${l.rate_mbps}mbit,loss=${l.loss_pct}%,` +
+    `rtt=${l.rtt_ms}ms,jitter=${l.jitter_ms}ms/${l.jitter_dist},rate=${l.rate_mbps}mbit,loss=${l.loss_model ?? `${l.loss_pct}%`},` +
     `queue=${l.queue_limit},mtu=${l.mtu},initcwnd=${l.initcwnd},cc=${l.cc}`
   );
 }

@@ -7,7 +7,14 @@
 import { randomBytes } from "node:crypto";
 import type { Row } from "@pqtls/report";
 import { CliError } from "../cli/errors.js";
-import { type Lane, type LinkSpec, openLane, symmetricLink, validateLinkSpec } from "../net/index.js";
+import {
+  type Lane,
+  type LinkSpec,
+  openLane,
+  parseLoss,
+  symmetricLink,
+  validateLinkSpec,
+} from "../net/index.js";
 import type { EngineName, LinkParams, RunConfig } from "./config.js";
 import type { Measurement } from "./endpoint/protocol.js";
 import { AbortedError, ClientDriver, EndpointStartError, ServerProcess } from "./endpoints.js";
@@ -44,7 +51,7 @@ export interface RunResult {
 
 /** The LinkSpec of a group: the symmetric testbed of the study (RTT/2 each way). */
 export function linkSpecFor(link: LinkParams, config: RunConfig): LinkSpec {
-  return symmetricLink({
+  const spec = symmetricLink({
     rttMs: link.rtt_ms,
     jitterMs: link.jitter_ms,
     jitterDist: link.jitter_dist,
@@ -57,6 +64,8 @@ export function linkSpecFor(link: LinkParams, config: RunConfig): LinkSpec {
     backend: config.link,
     seed: config.seed,
   });
+  if (link.loss_model) spec.up.loss = spec.down.loss = parseLoss(link.loss_model);
+  return spec;
 }
 
 /** Checks everything that can be checked without touching the system: link specs of every group, root. */
@@ -249,6 +258,7 @@ class LaneWorker {
       jitter_dist: cell.jitter_dist,
       rate_mbps: cell.rate_mbps,
       loss_pct: cell.loss_pct,
+      ...(cell.loss_model ? { loss_model: cell.loss_model } : {}),
       queue_limit: cell.queue_limit,
       initcwnd: cell.initcwnd,
       mtu: cell.mtu,

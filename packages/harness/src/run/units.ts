@@ -52,3 +52,24 @@ export function parseBytes(what: string, value: unknown): number {
     throw new Error(`${what}: ${JSON.stringify(value)} is not a whole number of bytes`);
   return n;
 }
+
+/** A loss value: a percentage (Bernoulli), or netem's "gemodel P% R% [1-H% [1-K%]]" (Gilbert-Elliott). */
+export interface LossValue {
+  /** Mean loss in %: for Gilbert-Elliott the stationary rate, P/(P+R) x (1-H) + R/(P+R) x (1-K). */
+  pct: number;
+  /** Canonical "gemodel p% r% h% k%" for Gilbert-Elliott; absent for Bernoulli. */
+  model?: string;
+}
+
+export function parseLoss(what: string, value: unknown): LossValue {
+  if (typeof value === "string" && /^\s*gemodel\b/i.test(value)) {
+    const m = flags.parseLoss(value);
+    if (m?.kind !== "gilbert-elliott") throw new Error(`${what}: cannot read ${JSON.stringify(value)}`);
+    const h = m.h ?? 100;
+    const k = m.k ?? 0;
+    const bad = m.p + m.r === 0 ? 0 : m.p / (m.p + m.r);
+    const pct = Math.round((bad * h + (1 - bad) * k) * 1e6) / 1e6;
+    return { pct, model: `gemodel ${m.p}% ${m.r}% ${h}% ${k}%` };
+  }
+  return { pct: parsePercent(what, value) };
+}
