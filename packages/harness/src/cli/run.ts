@@ -116,9 +116,18 @@ export async function runCommand(flags: RunFlags, argv: string[]): Promise<void>
   if (!quiet || result.linkChecks.some((l) => !l.startsWith("ok")))
     for (const line of result.linkChecks) process.stderr.write(`link check ${line}\n`);
   if (flags.report === false) return;
-  const reportOut = typeof flags.report === "string" ? flags.report : out.replace(/\.jsonl$/, "") + ".md";
+  const reportOut = typeof flags.report === "string" ? flags.report : `${out.replace(/\.jsonl$/, "")}.md`;
   const { writeReport } = await import("@pqtls/report");
-  const written = await writeReport([out], { out: reportOut });
+  let written: Awaited<ReturnType<typeof writeReport>>;
+  try {
+    written = await writeReport([out], { out: reportOut });
+  } catch (err) {
+    // The results are safe on disk; say how to get the report once the cause is fixed.
+    throw new CliError(
+      `report failed (${(err as Error).message.split("\n")[0]}); the results are in ${out}: pqtls report ${out}`,
+      1,
+    );
+  }
   for (const w of written.warnings) process.stderr.write(`report: ${w}\n`);
   process.stderr.write(`report: ${written.files[0]}\n`);
 }
