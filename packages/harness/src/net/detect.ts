@@ -24,6 +24,12 @@ export function isRoot(): boolean {
 }
 
 let netemCache: Promise<Probe> | null = null;
+let netemSeedSupported = false;
+
+/** Whether netem takes `seed` here (known after probeNetem()). */
+export function netemTakesSeed(): boolean {
+  return netemSeedSupported;
+}
 
 /**
  * Kernel netem, probed in a throwaway namespace: `tc qdisc add dev lo root netem delay 1ms` fails with
@@ -40,7 +46,20 @@ export function probeNetem(): Promise<Probe> {
       const r = await run(["tc", "-n", ns, "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms"], {
         allowFail: true,
       });
-      if (r.code === 0) return { ok: true, detail: "sch_netem available" };
+      if (r.code === 0) {
+        // `seed` (reproducible loss/jitter) needs Linux and iproute2 >= 6.3; older ones refuse the keyword.
+        const seeded = await run(
+          ["tc", "-n", ns, "qdisc", "change", "dev", "lo", "root", "netem", "delay", "1ms", "seed", "1"],
+          {
+            allowFail: true,
+          },
+        );
+        netemSeedSupported = seeded.code === 0;
+        return {
+          ok: true,
+          detail: `sch_netem available${netemSeedSupported ? "" : " (without seed: loss/jitter not reproducible)"}`,
+        };
+      }
       const why = (r.stderr.trim().split("\n")[0] ?? "").replace(/^Error:\s*/, "");
       return {
         ok: false,

@@ -6,6 +6,7 @@
 import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { CliError } from "../cli/errors.js";
+import { netemTakesSeed } from "./detect.js";
 import {
   applySysctls,
   deviceDrops,
@@ -174,7 +175,10 @@ export class NamespaceLane implements Lane {
     ];
     for (const [which, d, side, seed] of dirs) {
       if (this.relay) await this.relay.set(which, d, seed);
-      else await run(netemQdiscCommand(this.sides[side].ns, this.sides[side].dev, d, seed));
+      else
+        await run(
+          netemQdiscCommand(this.sides[side].ns, this.sides[side].dev, d, netemTakesSeed() ? seed : null),
+        );
     }
   }
 

@@ -13,8 +13,8 @@ export function tcPercent(pct: number): string {
   return `${Number(pct.toPrecision(10))}%`;
 }
 
-/** The netem options for one direction (after `tc qdisc replace dev X root netem`). */
-export function netemOptions(d: DirectionSpec, seed: number): string[] {
+/** The netem options for one direction (after `tc qdisc replace dev X root netem`); seed null = omit it. */
+export function netemOptions(d: DirectionSpec, seed: number | null): string[] {
   const args = ["limit", String(d.queueLimit), "delay", tcTime(d.delayMs)];
   if (d.jitterMs > 0) {
     args.push(tcTime(d.jitterMs));
@@ -36,11 +36,11 @@ export function netemOptions(d: DirectionSpec, seed: number): string[] {
       tcPercent(d.loss.h ?? 100),
       tcPercent(d.loss.k ?? 0),
     );
-  args.push("seed", String(seed));
+  if (seed !== null) args.push("seed", String(seed));
   return args;
 }
 
-export function netemQdiscCommand(ns: string, dev: string, d: DirectionSpec, seed: number): string[] {
+export function netemQdiscCommand(ns: string, dev: string, d: DirectionSpec, seed: number | null): string[] {
   return ["tc", "-n", ns, "qdisc", "replace", "dev", dev, "root", "netem", ...netemOptions(d, seed)];
 }
 
