@@ -80,4 +80,29 @@ describe.skipIf(!!skipReason)("parallel lanes", () => {
     for (const l of lanes) await l.close();
     expect(await leftovers(`pqtls-${runId}-`)).toEqual([]);
   });
+
+  it("without real-time scheduling the relay still runs, and says so", async () => {
+    process.env.PQTLS_RELAY_RT = "0";
+    try {
+      const lane = await openLane(symmetricLink({ rttMs: 10, backend: "tun" }), { runId, lane: 7 });
+      lanes.push(lane);
+      const state = (await lane.readState()) as { relay: { realtime: boolean } };
+      expect(state.relay.realtime).toBe(false);
+      const p = await measurePing(lane, { count: 5, intervalS: 0.05 });
+      expect(Math.abs(p.medianMs - 10)).toBeLessThanOrEqual(1);
+    } finally {
+      delete process.env.PQTLS_RELAY_RT;
+    }
+  });
+
+  it("a relay that dies makes the lane fail with a clear error, not hang", async () => {
+    const lane = await openLane(symmetricLink({ rttMs: 10, backend: "tun" }), { runId, lane: 8 });
+    lanes.push(lane);
+    const state = (await lane.readState()) as { relay: { pid: number } };
+    process.kill(state.relay.pid, "SIGKILL");
+    await new Promise((r) => setTimeout(r, 200));
+    await expect(lane.counters()).rejects.toThrow(/TUN relay exited/);
+    await lane.close();
+    expect(await leftovers(`pqtls-${runId}-8-`)).toEqual([]);
+  });
 });
