@@ -24,9 +24,13 @@ if (upToDate && !process.argv.includes("--force")) process.exit(0);
 mkdirSync(join(here, "build"), { recursive: true });
 const tmp = `${output}.tmp${process.pid}`;
 try {
-  execFileSync(cc, ["-O2", "-g", "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-pthread", "-o", tmp, source], {
-    stdio: ["ignore", "inherit", "inherit"],
-  });
+  execFileSync(
+    cc,
+    ["-O2", "-g", "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-pthread", "-o", tmp, source],
+    {
+      stdio: ["ignore", "inherit", "inherit"],
+    },
+  );
   renameSync(tmp, output);
   console.log(`pqtls-relay: built ${output}`);
 } catch (err) {
