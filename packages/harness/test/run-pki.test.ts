@@ -1,0 +1,53 @@
+// Chain specs: fixtures as they are, "@SIZE" padding that lands exactly on the Certificate message
+// size, the fixture reused when it is that padding, and one-line refusals.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chainWireSize, loadCertificates } from "@pqtls/tls13";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseChainSpec, pkiDir, prepareChains } from "../src/run/pki.js";
+
+let cache: string;
+beforeAll(() => {
+  cache = mkdtempSync(join(tmpdir(), "pqtls-chains-"));
+  process.env.PQTLS_CHAIN_CACHE = cache;
+});
+afterAll(() => {
+  delete process.env.PQTLS_CHAIN_CACHE;
+  rmSync(cache, { recursive: true, force: true });
+});
+
+const size = (file: string) => chainWireSize(loadCertificates(readFileSync(file, "utf8")));
+
+describe("chain specs", () => {
+  it("uses a fixture as it is, and the padded fixture for its exact size", async () => {
+    const m = await prepareChains(["mldsa65", "rsa2048@16KiB"]);
+    expect(m.get("mldsa65")).toMatchObject({
+      certFile: join(pkiDir(), "mldsa65", "chain.pem"),
+      caFile: join(pkiDir(), "mldsa65", "root.pem"),
+      servername: "server.pqtls.test",
+    });
+    expect(m.get("rsa2048@16KiB")!.certFile).toBe(join(pkiDir(), "rsa2048-16k", "chain.pem"));
+    expect(size(m.get("rsa2048@16KiB")!.certFile)).toBe(16384);
+  });
+
+  it("pads other sizes exactly, once, keeping the leaf key and the root", async () => {
+    const m = (await prepareChains(["rsa2048@12000", "mldsa65-depth3@20KiB"]))!;
+    const rsa = m.get("rsa2048@12000")!;
+    expect(rsa.certFile.startsWith(cache)).toBe(true);
+    expect(size(rsa.certFile)).toBe(12000);
+    expect(rsa.keyFile).toBe(join(pkiDir(), "rsa2048", "leaf.key"));
+    expect(rsa.caFile).toBe(join(pkiDir(), "rsa2048", "root.pem"));
+    const deep = m.get("mldsa65-depth3@20KiB")!;
+    expect(loadCertificates(readFileSync(deep.certFile, "utf8"))).toHaveLength(2);
+    expect(size(deep.certFile)).toBe(20480);
+    const again = await prepareChains(["rsa2048@12000"]);
+    expect(again.get("rsa2048@12000")!.certFile).toBe(rsa.certFile);
+  });
+
+  it("refuses unknown chains and sizes below the chain's own", () => {
+    expect(() => parseChainSpec("rsa4096")).toThrow(/unknown chain "rsa4096" \(known: rsa2048,/);
+    expect(() => parseChainSpec("mldsa65@4KiB")).toThrow(/already has a 5713 B Certificate message/);
+    expect(() => parseChainSpec("rsa2048@16KiB@2")).toThrow(/unknown chain/);
+  });
+});
