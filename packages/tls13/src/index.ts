@@ -13,6 +13,7 @@ import { TlsSocket } from "./socket.js";
 export type { MessageTiming, TlsTimings } from "./connection.js";
 export * from "./crypto/index.js";
 export { decodeError, illegalParameter, TlsAlert } from "./errors.js";
+export type { CertificateCompressionInfo } from "./handshake/certificate_compression.js";
 export type { KeylogOption } from "./options.js";
 export {
   type CertificatesInput,

@@ -4,7 +4,12 @@
 import type { Duplex } from "node:stream";
 import type { CryptoProvider, PrivateKey } from "./crypto/provider.js";
 import type { PaddingPolicy } from "./record/padding.js";
-import type { CipherSuiteName, GroupName, SignatureSchemeName } from "./wire/codepoints.js";
+import type {
+  CertificateCompressionName,
+  CipherSuiteName,
+  GroupName,
+  SignatureSchemeName,
+} from "./wire/codepoints.js";
 import type { Certificate } from "./x509/index.js";
 
 /** A key log sink: a file path (appended to) or a callback receiving one NSS key log line. */
@@ -35,6 +40,12 @@ export interface CommonOptions {
   keylog?: KeylogOption;
   /** Abort a handshake that has not completed after this many ms (server default 120000, client none). */
   handshakeTimeout?: number;
+  /**
+   * RFC 8879 certificate compression, preferred first ("zstd" only where node:zlib has it).
+   * Client: the algorithms offered in compress_certificate. Server: the algorithms it compresses its
+   * chain with, picking its first one the client offered. Default: none (plain Certificate).
+   */
+  certificateCompression?: CertificateCompressionName[];
 }
 
 export interface ClientOptions extends CommonOptions {

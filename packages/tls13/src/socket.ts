@@ -8,6 +8,7 @@ import { Duplex } from "node:stream";
 import { Connection, type TlsTimings } from "./connection.js";
 import type { Bytes } from "./crypto/provider.js";
 import { TlsAlert } from "./errors.js";
+import type { CertificateCompressionInfo } from "./handshake/certificate_compression.js";
 import { ClientHandshake } from "./handshake/client.js";
 import type { ClientConfig, ServerConfig } from "./handshake/config.js";
 import type { HandshakeInfo } from "./handshake/io.js";
@@ -170,6 +171,10 @@ export class TlsSocket extends Duplex {
   }
   get peerRecordSizeLimit(): number | undefined {
     return this.info.peerRecordSizeLimit;
+  }
+  /** RFC 8879: the algorithm and message sizes when the server's chain went compressed, else undefined. */
+  get certificateCompression(): CertificateCompressionInfo | undefined {
+    return this.info.certificateCompression;
   }
 
   getProtocol(): string | null {

@@ -56,6 +56,8 @@ import {
   parseServerHello,
   type ServerHello,
 } from "../wire/server_hello.js";
+import { encodeCompressCertificateExtension } from "../x509/compression.js";
+import { receiveCompressedCertificate } from "./certificate_compression.js";
 import type { ClientConfig } from "./config.js";
 import { checkServerChain } from "./credentials.js";
 import type { HandshakeIO, NegotiatedSuite, RoleHandshake } from "./io.js";
@@ -132,10 +134,10 @@ export class ClientHandshake implements RoleHandshake {
           this.onCertificateRequest(msg);
           return;
         }
-        this.onCertificate(this.expect(msg, HandshakeType.certificate));
+        this.onCertificateMessage(msg);
         return;
       case "wait_certificate":
-        this.onCertificate(this.expect(msg, HandshakeType.certificate));
+        this.onCertificateMessage(msg);
         return;
       case "wait_certificate_verify":
         this.onCertificateVerify(this.expect(msg, HandshakeType.certificate_verify));
@@ -186,6 +188,10 @@ export class ClientHandshake implements RoleHandshake {
       add(ExtensionType.application_layer_protocol_negotiation, (w) => encodeAlpn(c.alpn, w));
     if (c.recordSizeLimit !== undefined)
       add(ExtensionType.record_size_limit, (w) => encodeRecordSizeLimit(c.recordSizeLimit!, w));
+    if (c.certificateCompression.length)
+      add(ExtensionType.compress_certificate, (w) =>
+        w.bytes(encodeCompressCertificateExtension(c.certificateCompression)),
+      );
     add(ExtensionType.supported_versions, (w) => encodeSupportedVersionsClient([ProtocolVersion.TLS13], w));
     if (cookie) add(ExtensionType.cookie, (w) => encodeCookie(cookie, w));
     add(ExtensionType.key_share, (w) =>
@@ -417,8 +423,20 @@ export class ClientHandshake implements RoleHandshake {
     this.state = "wait_certificate";
   }
 
-  private onCertificate(msg: HandshakeMessage): void {
-    const cert = parseCertificateMessage(msg.body);
+  /** Certificate, or (RFC 8879) CompressedCertificate standing for one; anything else is unexpected. */
+  private onCertificateMessage(msg: HandshakeMessage): void {
+    if (msg.type !== HandshakeType.compressed_certificate) {
+      this.onCertificate(this.expect(msg, HandshakeType.certificate), msg.body);
+      return;
+    }
+    const { certificateBody, info } = receiveCompressedCertificate(msg, this.config.certificateCompression);
+    this.io.info.certificateCompression = info;
+    this.onCertificate(msg, certificateBody);
+  }
+
+  /** `body` is the Certificate message body; `msg` is what arrived, and goes into the transcript as is. */
+  private onCertificate(msg: HandshakeMessage, body: Bytes): void {
+    const cert = parseCertificateMessage(body);
     if (cert.requestContext.length !== 0)
       throw alert(AlertDescription.illegal_parameter, "server Certificate with a non-empty request context");
     if (cert.entries.length === 0)

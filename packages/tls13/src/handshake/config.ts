@@ -15,6 +15,7 @@ import {
 } from "../options.js";
 import type { PaddingPolicy } from "../record/padding.js";
 import {
+  type CertificateCompressionName,
   CipherSuite,
   type CipherSuiteName,
   type GroupName,
@@ -23,6 +24,7 @@ import {
   type SignatureSchemeName,
 } from "../wire/codepoints.js";
 import type { Certificate } from "../x509/index.js";
+import { resolveCertificateCompression } from "./certificate_compression.js";
 import { loadCertificateList, loadKey } from "./credentials.js";
 
 /** As node:tls: a server gives a silent or stalled client two minutes. */
@@ -38,6 +40,8 @@ interface CommonConfig {
   padding?: PaddingPolicy;
   keylog?: KeylogWriter;
   handshakeTimeout?: number;
+  /** RFC 8879 algorithms: offered (client) or usable (server), preferred first; empty = off. */
+  certificateCompression: CertificateCompressionName[];
 }
 
 export interface ClientConfig extends CommonConfig {
@@ -94,6 +98,7 @@ function common(o: ClientOptions | ServerOptions, provider: CryptoProvider): Com
     padding: o.padding,
     keylog: keylogWriter(o.keylog),
     handshakeTimeout: o.handshakeTimeout,
+    certificateCompression: resolveCertificateCompression(o.certificateCompression),
   };
 }
 

@@ -6,6 +6,7 @@ import type { Aead, Bytes, CryptoProvider, Hash } from "../crypto/provider.js";
 import type { KeylogLabel } from "../keylog.js";
 import type { HandshakeMessage } from "../wire/handshake.js";
 import type { Certificate } from "../x509/index.js";
+import type { CertificateCompressionInfo } from "./certificate_compression.js";
 import type { Transcript } from "./transcript.js";
 
 export interface NegotiatedSuite {
@@ -34,6 +35,8 @@ export interface HandshakeInfo {
   exporterMasterSecret?: Bytes;
   /** NewSessionTickets received (client). */
   sessionTickets: number;
+  /** RFC 8879: set when the server's certificate went as a CompressedCertificate. */
+  certificateCompression?: CertificateCompressionInfo;
 }
 
 export interface HandshakeIO {

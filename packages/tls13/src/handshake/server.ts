@@ -16,6 +16,7 @@ import { certificateVerifyInput, serializeCertificateVerify } from "../wire/cert
 import { type ClientHello, parseClientHello } from "../wire/client_hello.js";
 import {
   AlertDescription,
+  type CertificateCompressionName,
   CipherSuite,
   type CipherSuiteName,
   ExtensionType,
@@ -47,6 +48,8 @@ import {
 import { parseFinished, serializeFinished } from "../wire/finished.js";
 import { type HandshakeMessage, handshakeName } from "../wire/handshake.js";
 import { HRR_RANDOM, type ServerHello, serializeServerHello } from "../wire/server_hello.js";
+import { parseCompressCertificateExtension } from "../x509/compression.js";
+import { serverCertificateMessage } from "./certificate_compression.js";
 import type { ServerConfig } from "./config.js";
 import type { HandshakeIO, NegotiatedSuite, RoleHandshake } from "./io.js";
 import { EarlySecret, finishedVerifyData, type HandshakeSecret } from "./key_schedule.js";
@@ -65,6 +68,8 @@ interface OfferedParameters {
   servername?: string;
   recordSizeLimit?: number;
   cookie?: Bytes;
+  /** RFC 8879 compress_certificate: the client's algorithms we know, in its order. */
+  certificateCompression?: CertificateCompressionName[];
 }
 
 export class ServerHandshake implements RoleHandshake {
@@ -77,6 +82,7 @@ export class ServerHandshake implements RoleHandshake {
   private handshakeSecret!: HandshakeSecret;
   private clientHandshakeSecret!: Bytes;
   private clientAppSecret!: Bytes;
+  private clientCertificateCompression?: CertificateCompressionName[];
 
   constructor(
     private readonly io: HandshakeIO,
@@ -176,6 +182,7 @@ export class ServerHandshake implements RoleHandshake {
     const clientShare = offered.shares.find((s) => s.group === NamedGroup[shared])!.keyExchange;
     const { ciphertext, sharedSecret } = this.encapsulate(group, clientShare);
     this.io.info.group = shared;
+    this.clientCertificateCompression = offered.certificateCompression;
     this.sendServerFlight(ch, ciphertext, sharedSecret, scheme, alpn, offered.recordSizeLimit);
   }
 
@@ -210,6 +217,9 @@ export class ServerHandshake implements RoleHandshake {
           break;
         case ExtensionType.cookie:
           p.cookie = decodeCookie(e.data);
+          break;
+        case ExtensionType.compress_certificate:
+          p.certificateCompression = parseCompressCertificateExtension(e.data);
           break;
         case ExtensionType.pre_shared_key:
           // RFC 8446 §4.2.11: must be the last extension. We do not resume, so it is otherwise ignored.
@@ -342,12 +352,7 @@ export class ServerHandshake implements RoleHandshake {
       if (this.config.recordSizeLimit !== undefined)
         this.io.setOwnRecordSizeLimit(this.config.recordSizeLimit);
     }
-    this.io.send(
-      serializeCertificate({
-        requestContext: new Uint8Array(0),
-        entries: this.config.chain.map((c) => ({ certData: c.der, extensions: [] })),
-      }),
-    );
+    this.io.send(this.makeCertificate());
     const signed = certificateVerifyInput("server", this.io.transcript.digest());
     const signature = provider.signatures[scheme]!.sign(this.config.key, signed);
     this.io.info.signatureScheme = scheme;
@@ -385,6 +390,22 @@ export class ServerHandshake implements RoleHandshake {
         ext(ExtensionType.supported_versions, (w) => encodeSupportedVersionsServer(ProtocolVersion.TLS13, w)),
       ],
     };
+  }
+
+  /** Certificate, or CompressedCertificate when the client offered one of our algorithms (RFC 8879). */
+  private makeCertificate(): HandshakeMessage {
+    const certificate = serializeCertificate({
+      requestContext: new Uint8Array(0),
+      entries: this.config.chain.map((c) => ({ certData: c.der, extensions: [] })),
+    });
+    const { message, info } = serverCertificateMessage(
+      certificate,
+      this.config.certificateCompression,
+      this.clientCertificateCompression,
+      this.config.chain,
+    );
+    if (info) this.io.info.certificateCompression = info;
+    return message;
   }
 
   private makeEncryptedExtensions(
