@@ -17,7 +17,9 @@ describe("loadProvider / defaultProvider", () => {
       const provider = await loadProvider(name);
       expect(provider.name).toBe(name);
       expect(Number(provider.describe().warmUpMs)).toBeGreaterThan(0);
-      expect(provider.describe().runtime).toBe(`node ${process.versions.node}, openssl ${process.versions.openssl}`);
+      expect(provider.describe().runtime).toBe(
+        `node ${process.versions.node}, openssl ${process.versions.openssl}`,
+      );
       expect(await loadProvider(name)).toBe(provider);
     }
     await expect(loadProvider("openssl" as never)).rejects.toThrow(/unknown crypto provider "openssl"/);
