@@ -8,7 +8,11 @@
  *   still in the delay line, as netem's `limit`) → time_to_send = now + delay + jitter (netem's
  *   tabledist over the iproute2 tables), with a rate: anchored to the previous packet and serialised
  *   at the rate (no reordering, as netem) → a lock-free single-producer ring to
- *   writer: a time-ordered heap released on an absolute CLOCK_MONOTONIC timerfd → write.
+ *   writer: a time-ordered heap released on an absolute CLOCK_MONOTONIC timerfd (sparse packets: woken
+ *   early, then a short spin to the exact time) → write.
+ * Threads run SCHED_FIFO when permitted (--rt PRIO; readers one above writers). Every drop is counted:
+ * emulated loss, limit overflow, ring stalls, write errors, and the TUN devices' own kernel drop
+ * counters, read over netlink sockets opened inside the namespaces.
  *
  * Control is line-based on stdin (replies on stdout, one line each):
  *   set up|down delay_ns=N jitter_ns=N table=PATH|none rate_bps=N l2=0|1 loss=none|bern:PCT|ge:P:R:H:K
