@@ -76,3 +76,26 @@ describe("bench", () => {
     expect(text).toContain("- wasm unavailable");
   });
 });
+
+describe("bench: primitive cost of a scenario", () => {
+  it("sums keyGen + encapsulate + decapsulate + sign + 2 verifies, or is undefined when one is missing", async () => {
+    const { primitiveCostMs } = await import("../src/bench/runs.js");
+    const scenario = SCENARIOS.find((s) => s.id === "pq-mldsa65")!;
+    const row = (algorithm: string, operation: string, us: number) => ({
+      provider: "p",
+      algorithm,
+      operation,
+      backend: "b",
+      us,
+    });
+    const rows = [
+      row("X25519MLKEM768", "keyGen", 100),
+      row("X25519MLKEM768", "encapsulate", 200),
+      row("X25519MLKEM768", "decapsulate", 300),
+      row("mldsa65", "sign", 1000),
+      row("mldsa65", "verify", 400),
+    ];
+    expect(primitiveCostMs(scenario, rows)).toBeCloseTo(2.4, 6);
+    expect(primitiveCostMs(scenario, rows.slice(1))).toBeUndefined();
+  });
+});

@@ -6,7 +6,7 @@ import { benchBulk, benchHandshakes } from "./loopback.js";
 import type { PrimitiveResult } from "./primitives.js";
 import { benchPrimitives } from "./primitives.js";
 import type { BulkRow, FirstHandshakeRow, HandshakeRow } from "./report.js";
-import { SCENARIOS } from "./scenarios.js";
+import { SCENARIOS, type Scenario } from "./scenarios.js";
 import { nodeTlsOptions, pqtlsOptions } from "./stacks.js";
 import type { StackOptions, TlsLike } from "./tls-like.js";
 
@@ -55,15 +55,22 @@ export async function runPqtls(options: RunOptions): Promise<RunResult> {
       result.notes.push(`${name} provider unavailable on ${runtime}: ${(e as Error).message}`);
       continue;
     }
-    if (options.primitiveBudgetMs > 0) {
-      for (const row of benchPrimitives(provider, options.primitiveBudgetMs))
-        result.primitives.push({ ...row, runtime });
-    }
+    const primitives =
+      options.primitiveBudgetMs > 0 ? benchPrimitives(provider, options.primitiveBudgetMs) : [];
+    for (const row of primitives) result.primitives.push({ ...row, runtime });
     if (typeof stack === "string") continue;
     for (const scenario of SCENARIOS) {
       try {
         const r = await benchHandshakes(stack, pqtlsOptions(scenario, provider), options.handshakeBudgetMs);
-        result.handshakes.push({ stack: "pqtls", provider: name, runtime, scenario: scenario.label, ...r });
+        const cryptoMs = primitiveCostMs(scenario, primitives);
+        result.handshakes.push({
+          stack: "pqtls",
+          provider: name,
+          runtime,
+          scenario: scenario.label,
+          ...r,
+          ...(cryptoMs !== undefined ? { cryptoMs } : {}),
+        });
       } catch (e) {
         result.notes.push(`pqtls/${name}/${runtime} ${scenario.label}: ${(e as Error).message}`);
       }
@@ -88,6 +95,26 @@ export async function runPqtls(options: RunOptions): Promise<RunResult> {
     }
   }
   return result;
+}
+
+/**
+ * What a scenario's key exchange and signatures cost with these primitives: keyGen + encapsulate +
+ * decapsulate of the group, one signature and two verifications (CertificateVerify, leaf certificate).
+ * HKDF, transcript hashing and record protection are not included, so this is a lower bound on crypto.
+ */
+export function primitiveCostMs(scenario: Scenario, primitives: PrimitiveResult[]): number | undefined {
+  const us = (algorithm: string, operation: string) =>
+    primitives.find((p) => p.algorithm === algorithm && p.operation === operation)?.us;
+  const parts = [
+    us(scenario.group, "keyGen"),
+    us(scenario.group, "encapsulate"),
+    us(scenario.group, "decapsulate"),
+    us(scenario.scheme, "sign"),
+    us(scenario.scheme, "verify"),
+    us(scenario.scheme, "verify"),
+  ];
+  if (parts.some((p) => p === undefined)) return undefined;
+  return (parts as number[]).reduce((a, b) => a + b, 0) / 1000;
 }
 
 export async function runNodeTls(

@@ -12,6 +12,8 @@ export interface Scenario {
   opensslGroup: string;
   /** Directory under fixtures/pki. */
   pki: string;
+  /** The scheme of the server's CertificateVerify and of the leaf's signature (one sign, two verifies). */
+  scheme: string;
 }
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -21,6 +23,7 @@ export const SCENARIOS: readonly Scenario[] = [
     group: "X25519MLKEM768",
     opensslGroup: "X25519MLKEM768",
     pki: "mldsa65",
+    scheme: "mldsa65",
   },
   {
     id: "classical-rsa",
@@ -28,6 +31,7 @@ export const SCENARIOS: readonly Scenario[] = [
     group: "x25519",
     opensslGroup: "X25519",
     pki: "rsa2048",
+    scheme: "rsa_pss_rsae_sha256",
   },
   {
     id: "pq-mldsa44",
@@ -35,6 +39,7 @@ export const SCENARIOS: readonly Scenario[] = [
     group: "X25519MLKEM768",
     opensslGroup: "X25519MLKEM768",
     pki: "mldsa44",
+    scheme: "mldsa44",
   },
 ];
 
