@@ -141,3 +141,24 @@ for (const provider of testProviders()) {
     });
   });
 }
+
+describe("warmUpKey", () => {
+  it("signs and verifies once with every scheme of the provider that takes the key", async () => {
+    const { warmUpKey } = await import("../src/crypto/index.js");
+    for (const provider of testProviders()) {
+      const expected = provider.signatures.mldsa65 ? ["mldsa65"] : [];
+      expect(warmUpKey(provider, keyFor("mldsa65"))).toEqual(expected);
+      expect(warmUpKey(provider, keyFor("rsa-pss")).sort()).toEqual([
+        "rsa_pss_pss_sha256",
+        "rsa_pss_pss_sha384",
+        "rsa_pss_pss_sha512",
+      ]);
+    }
+  });
+
+  it("refuses a key whose public half does not match its private half", async () => {
+    const { warmUpKey } = await import("../src/crypto/index.js");
+    const mismatched = { ...keyFor("ed25519"), publicKey: generateSigningKey("ed25519").publicKey };
+    expect(() => warmUpKey(testProviders()[0], mismatched)).toThrow(/does not verify/);
+  });
+});

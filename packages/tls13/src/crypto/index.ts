@@ -16,4 +16,4 @@ export { nativeFeatures } from "./native/features.js";
 export { nativeProvider } from "./native/index.js";
 export { nobleProvider } from "./noble/index.js";
 export type * from "./provider.js";
-export { warmUp } from "./warm-up.js";
+export { warmUp, warmUpKey } from "./warm-up.js";
