@@ -3,9 +3,10 @@
 // replaces it (idempotent set-up); readState reports the values in force; close leaves nothing.
 import { afterAll, describe, expect, it } from "vitest";
 import { probeNetns, probeTun } from "../src/net/detect.js";
-import { type Lane, openLane, symmetricLink } from "../src/net/index.js";
+import { type Lane, openLane, runTag, symmetricLink } from "../src/net/index.js";
 import { measurePing } from "../src/net/probes.js";
 import { relayBuilt } from "../src/net/relay.js";
+import { isAlive, readRun } from "../src/net/runs.js";
 import { hasPing, leftovers } from "./net-helpers.js";
 
 const skipReason = await (async () => {
@@ -78,7 +79,19 @@ describe.skipIf(!!skipReason)("parallel lanes", () => {
     expect(Math.abs(p.medianMs - 40)).toBeLessThanOrEqual(1);
     lanes[1] = again;
     for (const l of lanes) await l.close();
+    expect(readRun(runTag(runId))).toBeNull();
     expect(await leftovers(`pqtls-${runId}-`)).toEqual([]);
+  });
+
+  it("reopening a run's only lane keeps the run's record (so `pqtls cleanup` elsewhere spares it)", async () => {
+    const solo = `${runId}s`;
+    const first = await openLane(symmetricLink({ rttMs: 5, backend: "tun" }), { runId: solo, lane: 0 });
+    lanes.push(first);
+    const second = await openLane(symmetricLink({ rttMs: 5, backend: "tun" }), { runId: solo, lane: 0 });
+    lanes.push(second);
+    expect(isAlive(readRun(runTag(solo)))).toBe(true);
+    await second.close();
+    expect(readRun(runTag(solo))).toBeNull();
   });
 
   it("without real-time scheduling the relay still runs, and says so", async () => {

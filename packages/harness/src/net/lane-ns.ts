@@ -115,10 +115,11 @@ export class NamespaceLane implements Lane {
   ): Promise<NamespaceLane> {
     const lane = new NamespaceLane(o.runId, o.lane, backend, spec);
     lane.backendReason = reason;
-    claimRun(lane.tag, o.runId);
     // Idempotent set-up: an earlier lane with the same names (this process or a dead one) is replaced.
+    for (const other of [...(openByTag.get(lane.tag) ?? [])]) if (other.index === o.lane) await other.close();
+    // Claimed after that close, which releases the run record when it closes the run's last lane.
+    claimRun(lane.tag, o.runId);
     const mine = openByTag.get(lane.tag) ?? new Set();
-    for (const other of mine) if (other.index === o.lane) await other.close();
     openByTag.set(lane.tag, mine);
     mine.add(lane);
     track(lane);
