@@ -11,6 +11,7 @@ import { TlsAlert } from "./errors.js";
 import type { HandshakeInfo, HandshakeIO, NegotiatedSuite, RoleHandshake } from "./handshake/io.js";
 import { nextTrafficSecret, trafficKeys } from "./handshake/key_schedule.js";
 import { Transcript } from "./handshake/transcript.js";
+import type { HandshakeHooks, HookContext } from "./hooks.js";
 import type { KeylogLabel, KeylogWriter } from "./keylog.js";
 import { RecordCipher } from "./record/cipher.js";
 import type { PaddingPolicy } from "./record/padding.js";
@@ -18,9 +19,9 @@ import { RecordReader } from "./record/reader.js";
 import { RecordWriter } from "./record/writer.js";
 import { concatBytes } from "./wire/bytes.js";
 import { AlertDescription, AlertLevel, alertName, ContentType, HandshakeType } from "./wire/codepoints.js";
-import { type HandshakeMessage, handshakeName } from "./wire/handshake.js";
+import { frameHandshake, type HandshakeMessage, handshakeName } from "./wire/handshake.js";
 import { parseKeyUpdate, serializeKeyUpdate } from "./wire/key_update.js";
-import { parseNewSessionTicket } from "./wire/new_session_ticket.js";
+import { type NewSessionTicket, parseNewSessionTicket } from "./wire/new_session_ticket.js";
 
 /** Largest handshake message we buffer (an ML-DSA-87 chain is ~25 KB; padded chains more). */
 const MAX_HANDSHAKE_MESSAGE = 1 << 20;
@@ -34,6 +35,8 @@ export interface ConnectionHandlers {
   peerClosed(): void;
   /** Fatal: we sent (remote=false) or received (remote=true) this alert. */
   failed(err: TlsAlert): void;
+  /** Client: a NewSessionTicket arrived (after the handshake). */
+  sessionTicket?(ticket: NewSessionTicket): void;
 }
 
 export interface MessageTiming {
@@ -63,8 +66,10 @@ export interface ConnectionConfig {
   padding?: PaddingPolicy;
   keylog?: KeylogWriter;
   origin?: bigint;
+  hooks?: HandshakeHooks;
 }
 
+type KeyPhase = "handshake" | "application" | "early";
 type Phase = "handshake" | "open" | "closed";
 
 export class Connection implements HandshakeIO {
@@ -84,8 +89,12 @@ export class Connection implements HandshakeIO {
   private suite?: NegotiatedSuite;
   private readSecret?: Bytes;
   private writeSecret?: Bytes;
-  private readPhase: "plaintext" | "handshake" | "application" = "plaintext";
-  private writePhase: "plaintext" | "handshake" | "application" = "plaintext";
+  private readPhase: "plaintext" | KeyPhase = "plaintext";
+  private writePhase: "plaintext" | KeyPhase = "plaintext";
+  private readonly hooks?: HandshakeHooks;
+  private readonly hookContext: HookContext;
+  /** Messages the send hook already saw (the client hooks its ClientHello before computing binders). */
+  private readonly hooked = new WeakSet<HandshakeMessage>();
   private clientRandom?: Bytes;
   private hsIn: Bytes = new Uint8Array(0);
   /** Handshake messages of the current flight not yet in a record (coalesced per key epoch). */
@@ -107,6 +116,8 @@ export class Connection implements HandshakeIO {
     if (config.role === "client") this.writer.plaintextVersion = 0x0301;
     this.keylogWriter = config.keylog;
     this.timings = { origin: config.origin ?? process.hrtime.bigint(), messages: [] };
+    this.hooks = config.hooks;
+    this.hookContext = { role: config.role, state: {} };
   }
 
   /** Attaches the role's state machine and sends the first flight (client) or waits (server). */
@@ -171,7 +182,7 @@ export class Connection implements HandshakeIO {
         this.onAlert(data);
         return;
       case ContentType.application_data:
-        if (this.readPhase !== "application")
+        if (this.readPhase !== "application" && this.readPhase !== "early")
           throw new TlsAlert(
             AlertDescription.unexpected_message,
             "application data before the handshake completed",
@@ -182,6 +193,8 @@ export class Connection implements HandshakeIO {
           this.timings.firstAppDataReceived ??= t;
           this.timings.lastAppDataReceived = t;
         }
+        if (this.readPhase === "early")
+          this.info.earlyDataReceived = (this.info.earlyDataReceived ?? 0) + data.length;
         this.handlers.appData(data);
         return;
     }
@@ -227,6 +240,14 @@ export class Connection implements HandshakeIO {
       const raw = buf.subarray(0, 4 + len);
       buf = buf.subarray(4 + len);
       const msg: HandshakeMessage = { type: raw[0], body: raw.subarray(4), raw };
+      if (this.hooks?.onReceive) {
+        const body = this.hooks.onReceive(
+          { type: handshakeName(msg.type), typeCode: msg.type, body: msg.body, direction: "received" },
+          this.hookContext,
+        );
+        // The state machine parses the new body; the transcript keeps hashing what arrived (raw).
+        if (body) msg.body = body;
+      }
       this.timings.messages.push({
         direction: "received",
         type: handshakeName(msg.type),
@@ -253,8 +274,11 @@ export class Connection implements HandshakeIO {
       case HandshakeType.new_session_ticket:
         if (this.role !== "client")
           throw new TlsAlert(AlertDescription.unexpected_message, "NewSessionTicket sent by a client");
-        parseNewSessionTicket(msg.body);
-        this.info.sessionTickets++;
+        {
+          const ticket = parseNewSessionTicket(msg.body);
+          this.info.sessionTickets++;
+          this.handlers.sessionTicket?.(ticket);
+        }
         return;
       case HandshakeType.key_update: {
         const requested = parseKeyUpdate(msg.body);
@@ -274,7 +298,20 @@ export class Connection implements HandshakeIO {
 
   // ---- output -----------------------------------------------------------------------------------
 
-  send(msg: HandshakeMessage): void {
+  /** Runs the send hook over a message (once): the message as it will go on the wire. */
+  hook(msg: HandshakeMessage): HandshakeMessage {
+    if (!this.hooks?.onSend || this.hooked.has(msg)) return msg;
+    const body = this.hooks.onSend(
+      { type: handshakeName(msg.type), typeCode: msg.type, body: msg.body, direction: "sent" },
+      this.hookContext,
+    );
+    const out = body ? frameHandshake(msg.type, body) : msg;
+    this.hooked.add(out);
+    return out;
+  }
+
+  send(original: HandshakeMessage): void {
+    const msg = this.hook(original);
     this.transcript.add(msg.raw);
     this.hsOut.push(msg.raw);
     this.timings.messages.push({
@@ -290,7 +327,11 @@ export class Connection implements HandshakeIO {
     if (!this.hsOut.length) return;
     const data = this.hsOut.length === 1 ? this.hsOut[0] : concatBytes(...this.hsOut);
     this.hsOut = [];
-    this.handshakeBytes.sent += this.writer.write(ContentType.handshake, data);
+    const max = this.hooks?.maxHandshakeRecordSize;
+    if (max && max > 0 && data.length > max) {
+      for (let at = 0; at < data.length; at += max)
+        this.handshakeBytes.sent += this.writer.write(ContentType.handshake, data.subarray(at, at + max));
+    } else this.handshakeBytes.sent += this.writer.write(ContentType.handshake, data);
   }
 
   sendChangeCipherSpec(): void {
@@ -317,13 +358,13 @@ export class Connection implements HandshakeIO {
     return new RecordCipher(this.suite.aead.init(keys.key), keys.iv);
   }
 
-  setReadSecret(secret: Bytes, phase: "handshake" | "application"): void {
+  setReadSecret(secret: Bytes, phase: KeyPhase): void {
     this.reader.setCipher(this.cipherFor(secret));
     this.readSecret = secret;
     this.readPhase = phase;
   }
 
-  setWriteSecret(secret: Bytes, phase: "handshake" | "application"): void {
+  setWriteSecret(secret: Bytes, phase: KeyPhase): void {
     this.sealHandshake(); // messages already sent belong to the previous epoch
     this.writer.setCipher(this.cipherFor(secret));
     this.writeSecret = secret;
@@ -336,6 +377,27 @@ export class Connection implements HandshakeIO {
   }
   setOwnRecordSizeLimit(limit: number): void {
     this.reader.setRecordSizeLimit(limit);
+  }
+
+  /** 0-RTT: application data under the early traffic key, in the current flight. */
+  sendEarlyData(data: Bytes): void {
+    if (this.writePhase !== "early") throw new Error("early data needs the early traffic key");
+    this.sealHandshake();
+    this.writer.write(ContentType.application_data, data);
+  }
+
+  /** Client: 0-RTT met a HelloRetryRequest; ClientHello2 goes in plaintext again. */
+  dropEarlyWriteKey(): void {
+    if (this.writePhase !== "early") return;
+    this.sealHandshake();
+    this.writer.clearCipher();
+    this.writeSecret = undefined;
+    this.writePhase = "plaintext";
+  }
+
+  /** Server that rejected 0-RTT: drop records it cannot read, up to `maxBytes` (RFC 8446 §4.2.10). */
+  skipEarlyData(maxBytes: number): void {
+    this.reader.skipUndecryptable(maxBytes);
   }
 
   setClientRandom(random: Bytes): void {

@@ -14,7 +14,8 @@ export type { MessageTiming, TlsTimings } from "./connection.js";
 export * from "./crypto/index.js";
 export { decodeError, illegalParameter, TlsAlert } from "./errors.js";
 export type { CertificateCompressionInfo } from "./handshake/certificate_compression.js";
-export type { KeylogOption } from "./options.js";
+export type { HandshakeHooks, HookContext, HookMessage } from "./hooks.js";
+export type { KeylogOption, PskModeName } from "./options.js";
 export {
   type CertificatesInput,
   type ClientOptions,
@@ -26,6 +27,13 @@ export {
   type ServerOptions,
 } from "./options.js";
 export type { PaddingPolicy } from "./record/padding.js";
+export {
+  decodeSession,
+  encodeSession,
+  MemorySessionStore,
+  type TlsSession,
+} from "./resumption/session.js";
+export { ReplayCache, TicketKeys, type TicketKeysOptions } from "./resumption/tickets.js";
 export { accept, createServer, TlsServer } from "./server.js";
 export { TlsSocket } from "./socket.js";
 export * from "./wire/codepoints.js";

@@ -7,6 +7,7 @@ import type { KeylogOption } from "./options.js";
 import { toHex } from "./wire/bytes.js";
 
 export type KeylogLabel =
+  | "CLIENT_EARLY_TRAFFIC_SECRET"
   | "CLIENT_HANDSHAKE_TRAFFIC_SECRET"
   | "SERVER_HANDSHAKE_TRAFFIC_SECRET"
   | "CLIENT_TRAFFIC_SECRET_0"

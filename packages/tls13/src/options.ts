@@ -3,7 +3,10 @@
 
 import type { Duplex } from "node:stream";
 import type { CryptoProvider, PrivateKey } from "./crypto/provider.js";
+import type { HandshakeHooks } from "./hooks.js";
 import type { PaddingPolicy } from "./record/padding.js";
+import type { TlsSession } from "./resumption/session.js";
+import type { TicketKeys } from "./resumption/tickets.js";
 import type {
   CertificateCompressionName,
   CipherSuiteName,
@@ -11,6 +14,9 @@ import type {
   SignatureSchemeName,
 } from "./wire/codepoints.js";
 import type { Certificate } from "./x509/index.js";
+
+/** RFC 8446 §4.2.9: resumption with a fresh key exchange (psk_dhe_ke) or with the PSK alone (psk_ke). */
+export type PskModeName = "psk_dhe_ke" | "psk_ke";
 
 /** A key log sink: a file path (appended to) or a callback receiving one NSS key log line. */
 export type KeylogOption = string | ((line: string) => void);
@@ -40,6 +46,13 @@ export interface CommonOptions {
   keylog?: KeylogOption;
   /** Abort a handshake that has not completed after this many ms (server default 120000, client none). */
   handshakeTimeout?: number;
+  /** Protocol-experiment hooks over handshake messages (see hooks.ts / README "Experiment hooks"). */
+  hooks?: HandshakeHooks;
+  /**
+   * Resumption modes. Client: offered with a session, in this order (default ["psk_dhe_ke"]; the
+   * key share stays hybrid). Server: accepted, preferred first (default ["psk_dhe_ke", "psk_ke"]).
+   */
+  pskModes?: PskModeName[];
   /**
    * RFC 8879 certificate compression, preferred first ("zstd" only where node:zlib has it).
    * Client: the algorithms offered in compress_certificate. Server: the algorithms it compresses its
@@ -63,12 +76,32 @@ export interface ClientOptions extends CommonOptions {
   rejectUnauthorized?: boolean;
   /** Send a 32-byte legacy_session_id and a ChangeCipherSpec record (RFC 8446 §D.4); default true. */
   middleboxCompat?: boolean;
+  /**
+   * A session to resume: the Buffer of an earlier socket's 'session' event (or its decoded form).
+   * Offered when unexpired and for the same servername; otherwise a full handshake.
+   */
+  session?: Uint8Array | TlsSession;
+  /**
+   * 0-RTT: data sent with the ClientHello under the early traffic key when `session` allows early
+   * data (its max_early_data_size, no larger). `socket.earlyDataAccepted` tells the outcome.
+   */
+  earlyData?: Uint8Array | string;
+  /** When the server rejects 0-RTT, send `earlyData` again after the handshake (default true). */
+  retryEarlyData?: boolean;
 }
 
 export interface ServerOptions extends CommonOptions {
   /** Certificate chain, leaf first. */
   cert: CertificatesInput;
   key: string | Uint8Array | PrivateKey;
+  /** NewSessionTickets sent after each full or resumed handshake (default 2, as OpenSSL); 0 = none. */
+  tickets?: number;
+  /** ticket_lifetime in seconds (default 7200, as OpenSSL; at most 604800 and the key rotation period). */
+  ticketLifetime?: number;
+  /** Ticket sealing keys; share one between servers that should accept each other's tickets. */
+  ticketKeys?: TicketKeys;
+  /** max_early_data_size put in tickets: >0 enables 0-RTT (default 0: off, as OpenSSL). */
+  maxEarlyData?: number;
 }
 
 export const DEFAULT_GROUPS: readonly GroupName[] = [

@@ -13,7 +13,9 @@ import { ClientHandshake } from "./handshake/client.js";
 import type { ClientConfig, ServerConfig } from "./handshake/config.js";
 import type { HandshakeInfo } from "./handshake/io.js";
 import { ServerHandshake } from "./handshake/server.js";
+import { encodeSession, sessionFromTicket } from "./resumption/session.js";
 import { AlertDescription } from "./wire/codepoints.js";
+import type { NewSessionTicket } from "./wire/new_session_ticket.js";
 import type { Certificate } from "./x509/index.js";
 
 const STANDARD_TO_OPENSSL: Record<string, string> = {
@@ -64,6 +66,7 @@ export class TlsSocket extends Duplex {
         padding: config.padding,
         keylog: config.keylog,
         origin: options.origin,
+        hooks: config.hooks,
       },
       {
         write: (chunks) => this.writeTransport(chunks),
@@ -71,6 +74,7 @@ export class TlsSocket extends Duplex {
         handshakeComplete: () => this.onHandshakeComplete(),
         peerClosed: () => this.push(null),
         failed: (err) => this.onFailed(err),
+        sessionTicket: (t) => this.onSessionTicket(t, config),
       },
     );
     transport.on("data", (chunk: Buffer) => this.connection.feed(chunk));
@@ -91,10 +95,12 @@ export class TlsSocket extends Duplex {
         ? new ClientHandshake(this.connection, config as ClientConfig)
         : new ServerHandshake(this.connection, config as ServerConfig);
     this.handshake = handshake;
+    this.config = config;
     if (options.startNow !== false) this.startHandshake();
   }
 
   private readonly handshake: ClientHandshake | ServerHandshake;
+  private readonly config: ClientConfig | ServerConfig;
   private readonly handshakeTimeoutMs?: number;
   private started = false;
 
@@ -169,6 +175,28 @@ export class TlsSocket extends Duplex {
   get sessionTicketsReceived(): number {
     return this.info.sessionTickets;
   }
+  /** The handshake resumed a session (PSK): no certificate chain was exchanged. */
+  get resumed(): boolean {
+    return this.info.resumed === true;
+  }
+  /** psk_dhe_ke or psk_ke when resumed. */
+  get pskMode(): "psk_ke" | "psk_dhe_ke" | undefined {
+    return this.info.pskMode;
+  }
+  /** 0-RTT: undefined when no early data was offered, else whether the server accepted it. */
+  get earlyDataAccepted(): boolean | undefined {
+    return this.info.earlyDataAccepted;
+  }
+  /** Server: bytes of 0-RTT data received (delivered as ordinary data, before 'secure'). */
+  get earlyDataReceived(): number {
+    return this.info.earlyDataReceived ?? 0;
+  }
+  /** Client: the latest session (as emitted by 'session'), or undefined before any ticket arrived. */
+  getSession(): Buffer | undefined {
+    return this.lastSession;
+  }
+  private lastSession?: Buffer;
+
   get peerRecordSizeLimit(): number | undefined {
     return this.info.peerRecordSizeLimit;
   }
@@ -229,8 +257,27 @@ export class TlsSocket extends Duplex {
     }
   }
 
+  /** node:tls-style 'session' event: one opaque Buffer per NewSessionTicket, for `connect({ session })`. */
+  private onSessionTicket(t: NewSessionTicket, config: ClientConfig | ServerConfig): void {
+    const rms = this.info.resumptionMasterSecret;
+    const suite = this.info.cipherSuite;
+    if (!rms || !suite || this.role !== "client") return;
+    const session = sessionFromTicket(t, rms, this.info, config.provider);
+    if (!session) return; // lifetime 0: the server asks us not to resume
+    this.lastSession = encodeSession(session);
+    try {
+      this.emit("session", this.lastSession);
+    } catch (e) {
+      rethrowLater(e);
+    }
+  }
+
   private onHandshakeComplete(): void {
     this.secure = true;
+    // 0-RTT rejected: the early data was not delivered, so (by default) send it now as 1-RTT data.
+    const c = this.config as ClientConfig;
+    if (this.role === "client" && this.info.earlyDataAccepted === false && c.earlyData && c.retryEarlyData)
+      this.connection.writeAppData(c.earlyData);
     try {
       this.emit(this.role === "client" ? "secureConnect" : "secure");
     } catch (e) {

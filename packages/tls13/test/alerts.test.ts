@@ -427,10 +427,11 @@ describe("post-handshake messages", () => {
   it("the client parses and counts NewSessionTickets", () => {
     const { client, server } = linked();
     const nst = buildNst();
+    const issued = client.conn.info.sessionTickets; // the server's own tickets (default 2)
     sendRaw(server.conn, nst);
     sendRaw(server.conn, nst);
     expect(client.box.failure).toBeUndefined();
-    expect(client.conn.info.sessionTickets).toBe(2);
+    expect(client.conn.info.sessionTickets).toBe(issued + 2);
   });
 
   it("a malformed NewSessionTicket is decode_error; one from a client is unexpected_message", () => {

@@ -7,8 +7,9 @@
 // Each message is built in exactly one method (makeClientHello, ...) so message hooks can wrap them.
 
 import { generateKeyShares } from "../crypto/key-shares.js";
-import type { Bytes, KemKeyPair, PublicKey } from "../crypto/provider.js";
+import type { Bytes, Hash, KemKeyPair, PublicKey } from "../crypto/provider.js";
 import { TlsAlert } from "../errors.js";
+import { sessionUsable, type TlsSession } from "../resumption/session.js";
 import { equalBytes, Writer } from "../wire/bytes.js";
 import { parseCertificate as parseCertificateMessage, serializeCertificate } from "../wire/certificate.js";
 import { parseCertificateRequest } from "../wire/certificate_request.js";
@@ -24,6 +25,7 @@ import {
   NamedGroup,
   nameOf,
   ProtocolVersion,
+  PskKeyExchangeMode,
   SignatureScheme,
   type SignatureSchemeName,
 } from "../wire/codepoints.js";
@@ -50,6 +52,13 @@ import {
 import { parseFinished, serializeFinished } from "../wire/finished.js";
 import { type HandshakeMessage, handshakeName } from "../wire/handshake.js";
 import {
+  bindersListLength,
+  decodePreSharedKeyServer,
+  encodePreSharedKeyClient,
+  encodePskModes,
+  serializeEndOfEarlyData,
+} from "../wire/psk.js";
+import {
   DOWNGRADE_TLS11,
   DOWNGRADE_TLS12,
   isHelloRetryRequest,
@@ -62,6 +71,13 @@ import type { ClientConfig } from "./config.js";
 import { checkServerChain } from "./credentials.js";
 import type { HandshakeIO, NegotiatedSuite, RoleHandshake } from "./io.js";
 import { EarlySecret, finishedVerifyData, type HandshakeSecret } from "./key_schedule.js";
+
+/** The resumption PSK we offer (one identity: the session's ticket). */
+interface OfferedPsk {
+  session: TlsSession;
+  hash: Hash;
+  early: EarlySecret;
+}
 
 type State =
   | "wait_server_hello"
@@ -103,6 +119,10 @@ export class ClientHandshake implements RoleHandshake {
   private serverHandshakeSecret!: Bytes;
   private leafKey?: PublicKey;
   private certificateRequestContext?: Bytes;
+  private psk?: OfferedPsk;
+  private offeringEarlyData = false;
+  private sentEarlyCcs = false;
+  private resumed = false;
 
   constructor(
     private readonly io: HandshakeIO,
@@ -113,12 +133,71 @@ export class ClientHandshake implements RoleHandshake {
     const { provider } = this.config;
     this.keyShares = generateKeyShares(provider, this.config.keyShares);
     const sessionId = this.config.middleboxCompat ? provider.randomBytes(32) : new Uint8Array(0);
+    this.psk = this.pskToOffer();
+    const c = this.config;
+    this.offeringEarlyData =
+      this.psk !== undefined &&
+      c.earlyData !== undefined &&
+      c.earlyData.length > 0 &&
+      c.earlyData.length <= this.psk.session.maxEarlyData &&
+      c.cipherSuites.includes(this.psk.session.cipherSuite);
     this.hello = this.makeClientHello(provider.randomBytes(32), sessionId, undefined);
     this.io.setClientRandom(this.hello.random);
     this.io.info.servername = this.config.servername;
-    this.io.send(serializeClientHello(this.hello));
+    const hello = this.helloWithBinders(this.hello);
+    this.io.send(hello);
     this.io.acceptChangeCipherSpec(true);
+    if (this.offeringEarlyData) this.sendEarlyData(hello);
     this.io.flush();
+  }
+
+  /** The session, when it may be offered: unexpired, same server name, a hash we still offer. */
+  private pskToOffer(): OfferedPsk | undefined {
+    const s = this.config.session;
+    if (!s || !sessionUsable(s) || (s.servername ?? undefined) !== this.config.servername) return undefined;
+    const suite = this.config.provider.suites[s.cipherSuite];
+    if (!suite) return undefined;
+    const hash = suite.hash;
+    if (!this.config.cipherSuites.some((n) => this.config.provider.suites[n]?.hash.name === hash.name))
+      return undefined;
+    return { session: s, hash, early: new EarlySecret(hash, s.psk) };
+  }
+
+  /**
+   * Serializes a ClientHello, runs the experiment hook, then fills in the PSK binder over the
+   * truncated hello (RFC 8446 §4.2.11.2): the binder is the last `hash length` bytes.
+   */
+  private helloWithBinders(ch: ClientHello): HandshakeMessage {
+    const msg = this.io.hook(serializeClientHello(ch));
+    if (!this.psk) return msg;
+    const { hash, early } = this.psk;
+    const truncated = msg.raw.subarray(0, msg.raw.length - bindersListLength([hash.outputLength]));
+    const th = this.retried ? this.io.transcript.digestWith(hash, truncated) : hash.digest(truncated);
+    const binder = finishedVerifyData(hash, early.binderKey(false), th);
+    msg.raw.set(binder, msg.raw.length - hash.outputLength);
+    return msg;
+  }
+
+  /** 0-RTT: [CCS] then the early data under client_early_traffic_secret, in the ClientHello's flight. */
+  private sendEarlyData(hello: HandshakeMessage): void {
+    const { session, hash, early } = this.psk!;
+    const s = this.config.provider.suites[session.cipherSuite]!;
+    const secret = early.clientEarlyTrafficSecret(hash.digest(hello.raw));
+    this.io.keylog("CLIENT_EARLY_TRAFFIC_SECRET", secret);
+    // RFC 8446 §D.4: with early data the compatibility CCS goes right after the ClientHello.
+    if (this.config.middleboxCompat) {
+      this.io.sendChangeCipherSpec();
+      this.sentEarlyCcs = true;
+    }
+    this.io.setSuite({
+      name: session.cipherSuite,
+      code: CipherSuite[session.cipherSuite],
+      aead: s.aead,
+      hash,
+    });
+    this.io.setWriteSecret(secret, "early");
+    this.io.sendEarlyData(this.config.earlyData!);
+    this.io.info.earlyDataAccepted = false; // until EncryptedExtensions says otherwise
   }
 
   handle(msg: HandshakeMessage): void {
@@ -200,6 +279,26 @@ export class ClientHandshake implements RoleHandshake {
         w,
       ),
     );
+    if (this.psk) {
+      const { session, hash } = this.psk;
+      add(ExtensionType.psk_key_exchange_modes, (w) =>
+        encodePskModes(
+          c.pskModes.map((m) => PskKeyExchangeMode[m]),
+          w,
+        ),
+      );
+      // RFC 8446 §4.2.10: never in a ClientHello after HelloRetryRequest.
+      if (this.offeringEarlyData && !cookie && !this.retried) add(ExtensionType.early_data, () => {});
+      // pre_shared_key goes last (§4.2.11); the binder is a placeholder filled by helloWithBinders.
+      const age = (Date.now() - session.receivedAt + session.ticketAgeAdd) >>> 0;
+      add(ExtensionType.pre_shared_key, (w) =>
+        encodePreSharedKeyClient(
+          [{ identity: session.ticket, obfuscatedTicketAge: age }],
+          [new Uint8Array(hash.outputLength)],
+          w,
+        ),
+      );
+    }
     return {
       legacyVersion: ProtocolVersion.TLS12,
       random,
@@ -237,10 +336,20 @@ export class ClientHandshake implements RoleHandshake {
         "ServerHello: cipher suite differs from HelloRetryRequest's",
       );
     for (const e of sh.extensions) {
-      if (e.type !== ExtensionType.supported_versions && e.type !== ExtensionType.key_share)
+      if (
+        e.type !== ExtensionType.supported_versions &&
+        e.type !== ExtensionType.key_share &&
+        !(e.type === ExtensionType.pre_shared_key && this.psk)
+      )
         throw this.unexpectedExtension(e.type, "ServerHello");
     }
+    const pskData = findExtension(sh.extensions, ExtensionType.pre_shared_key);
+    if (pskData) this.acceptPsk(decodePreSharedKeyServer(pskData), suiteName);
     const shareData = findExtension(sh.extensions, ExtensionType.key_share);
+    if (!shareData && this.resumed && this.config.pskModes.includes("psk_ke")) {
+      this.onServerHelloKeys(msg, suiteName, new Uint8Array(this.suiteHash(suiteName).outputLength));
+      return;
+    }
     if (!shareData) throw alert(AlertDescription.missing_extension, "ServerHello: no key_share");
     const share = decodeKeyShareServer(shareData);
     const groupName = nameOf(NamedGroup, share.group) as GroupName | undefined;
@@ -262,19 +371,49 @@ export class ClientHandshake implements RoleHandshake {
         `ServerHello: ${groupName} share of ${share.keyExchange.length} bytes`,
       );
     const sharedSecret = group.decapsulate(share.keyExchange, keyPair.privateKey);
-
-    this.useSuite(suiteName);
     this.io.info.group = groupName;
+    this.onServerHelloKeys(msg, suiteName, sharedSecret);
+  }
+
+  private suiteHash(name: CipherSuiteName): Hash {
+    return this.config.provider.suites[name]!.hash;
+  }
+
+  /** RFC 8446 §4.2.11: the server picked our PSK (we offer one identity). */
+  private acceptPsk(selected: number, suiteName: CipherSuiteName): void {
+    if (selected !== 0)
+      throw alert(
+        AlertDescription.illegal_parameter,
+        `ServerHello: selected PSK identity ${selected} not offered`,
+      );
+    if (this.suiteHash(suiteName).name !== this.psk!.hash.name)
+      throw alert(
+        AlertDescription.illegal_parameter,
+        "ServerHello: cipher suite hash differs from the PSK's",
+      );
+    this.resumed = true;
+    this.io.info.resumed = true;
+    this.io.info.authorized = true; // authenticated by the connection that issued the ticket
+  }
+
+  /** ServerHello accepted: handshake keys from the (PSK or zero) early secret and the shared secret. */
+  private onServerHelloKeys(msg: HandshakeMessage, suiteName: CipherSuiteName, sharedSecret: Bytes): void {
+    this.useSuite(suiteName);
+    if (this.resumed) this.io.info.pskMode = this.io.info.group ? "psk_dhe_ke" : "psk_ke";
     this.io.transcript.add(msg.raw);
     const th = this.io.transcript.digest();
-    this.handshakeSecret = new EarlySecret(this.suite.hash).handshakeSecret(sharedSecret);
+    this.handshakeSecret = (
+      this.resumed ? this.psk!.early : new EarlySecret(this.suite.hash)
+    ).handshakeSecret(sharedSecret);
     this.clientHandshakeSecret = this.handshakeSecret.clientTrafficSecret(th);
     this.serverHandshakeSecret = this.handshakeSecret.serverTrafficSecret(th);
     this.io.keylog("CLIENT_HANDSHAKE_TRAFFIC_SECRET", this.clientHandshakeSecret);
     this.io.keylog("SERVER_HANDSHAKE_TRAFFIC_SECRET", this.serverHandshakeSecret);
     this.io.setReadSecret(this.serverHandshakeSecret, "handshake");
     // Our own records (alerts included) are protected from here on; a compatibility CCS stays plaintext.
-    this.io.setWriteSecret(this.clientHandshakeSecret, "handshake");
+    // With 0-RTT under way the early key stays until EncryptedExtensions says whether it was accepted.
+    if (!(this.offeringEarlyData && this.resumed))
+      this.io.setWriteSecret(this.clientHandshakeSecret, "handshake");
     this.keyShares.clear(); // private keys are no longer needed
     this.state = "wait_encrypted_extensions";
   }
@@ -334,6 +473,12 @@ export class ClientHandshake implements RoleHandshake {
 
     this.useSuite(suiteName);
     this.retrySuite = hrr.cipherSuite;
+    // A HelloRetryRequest rejects 0-RTT (RFC 8446 §4.2.10); the PSK stays if its hash still fits.
+    if (this.offeringEarlyData) {
+      this.offeringEarlyData = false;
+      this.io.dropEarlyWriteKey();
+    }
+    if (this.psk && this.psk.hash.name !== this.suite.hash.name) this.psk = undefined;
     this.retryGroup = selected;
     // Transcript: message_hash(ClientHello1) ‖ HelloRetryRequest (RFC 8446 §4.4.1).
     this.io.transcript.replaceWithMessageHash();
@@ -344,8 +489,9 @@ export class ClientHandshake implements RoleHandshake {
     }
     this.hello = this.makeClientHello(this.hello.random, this.hello.legacySessionId, cookie);
     // Middlebox compatibility: the CCS goes right before the second flight (RFC 8446 §D.4).
-    if (this.config.middleboxCompat) this.io.sendChangeCipherSpec();
-    this.io.send(serializeClientHello(this.hello));
+    if (this.config.middleboxCompat && !this.sentEarlyCcs) this.io.sendChangeCipherSpec();
+    this.sentEarlyCcs = true;
+    this.io.send(this.helloWithBinders(this.hello));
     this.io.flush();
   }
 
@@ -388,6 +534,16 @@ export class ClientHandshake implements RoleHandshake {
         case ExtensionType.server_name:
           expectEmpty(e.data, "server_name");
           break;
+        case ExtensionType.early_data:
+          expectEmpty(e.data, "early_data");
+          // §4.2.10: accepting early data means accepting the first PSK; we offered it after no HRR.
+          if (!this.resumed || !this.offeringEarlyData)
+            throw alert(
+              AlertDescription.illegal_parameter,
+              "EncryptedExtensions: early_data without our PSK",
+            );
+          this.io.info.earlyDataAccepted = true;
+          break;
         case ExtensionType.application_layer_protocol_negotiation: {
           const list = decodeAlpn(e.data);
           if (list.length !== 1 || !this.config.alpn.includes(list[0]))
@@ -411,7 +567,10 @@ export class ClientHandshake implements RoleHandshake {
       }
     }
     this.io.transcript.add(msg.raw);
-    this.state = "wait_certificate_or_request";
+    if (this.offeringEarlyData && this.resumed && !this.io.info.earlyDataAccepted)
+      this.io.setWriteSecret(this.clientHandshakeSecret, "handshake"); // rejected: no EndOfEarlyData
+    // A resumed handshake authenticates with the PSK: no Certificate/CertificateVerify (§2.2).
+    this.state = this.resumed ? "wait_finished" : "wait_certificate_or_request";
   }
 
   // ---- server authentication ---------------------------------------------------------------------
@@ -505,8 +664,12 @@ export class ClientHandshake implements RoleHandshake {
     this.io.info.exporterMasterSecret = exporter;
     this.io.setReadSecret(serverApp, "application");
 
-    // Second flight: [CCS] [Certificate] Finished.
-    if (this.config.middleboxCompat && !this.retried) this.io.sendChangeCipherSpec();
+    // Second flight: [EndOfEarlyData] [CCS] [Certificate] Finished.
+    if (this.io.info.earlyDataAccepted) {
+      this.io.send(serializeEndOfEarlyData());
+      this.io.setWriteSecret(this.clientHandshakeSecret, "handshake");
+    }
+    if (this.config.middleboxCompat && !this.retried && !this.sentEarlyCcs) this.io.sendChangeCipherSpec();
     if (this.certificateRequestContext !== undefined) {
       // We have no client certificate: an empty Certificate, as RFC 8446 §4.4.2 allows.
       this.io.send(serializeCertificate({ requestContext: this.certificateRequestContext, entries: [] }));

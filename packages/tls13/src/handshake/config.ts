@@ -3,6 +3,7 @@
 // createServer(), before any byte is sent.
 
 import type { CryptoProvider, PrivateKey } from "../crypto/provider.js";
+import type { HandshakeHooks } from "../hooks.js";
 import { type KeylogWriter, keylogWriter } from "../keylog.js";
 import {
   CERTIFICATE_ONLY_SCHEMES,
@@ -11,9 +12,12 @@ import {
   DEFAULT_GROUPS,
   DEFAULT_KEY_SHARES,
   DEFAULT_SIGNATURE_SCHEMES,
+  type PskModeName,
   type ServerOptions,
 } from "../options.js";
 import type { PaddingPolicy } from "../record/padding.js";
+import { decodeSession, type TlsSession } from "../resumption/session.js";
+import { type ReplayCache, TicketKeys } from "../resumption/tickets.js";
 import {
   type CertificateCompressionName,
   CipherSuite,
@@ -42,6 +46,8 @@ interface CommonConfig {
   handshakeTimeout?: number;
   /** RFC 8879 algorithms: offered (client) or usable (server), preferred first; empty = off. */
   certificateCompression: CertificateCompressionName[];
+  hooks?: HandshakeHooks;
+  pskModes: PskModeName[];
 }
 
 export interface ClientConfig extends CommonConfig {
@@ -54,11 +60,21 @@ export interface ClientConfig extends CommonConfig {
   middleboxCompat: boolean;
   /** signature_algorithms as sent: CertificateVerify schemes, then certificate-only ones. */
   advertisedSignatureSchemes: SignatureSchemeName[];
+  session?: TlsSession;
+  earlyData?: Uint8Array;
+  retryEarlyData: boolean;
 }
 
 export interface ServerConfig extends CommonConfig {
   chain: Certificate[];
   key: PrivateKey;
+  tickets: number;
+  /** Seconds. */
+  ticketLifetime: number;
+  ticketKeys: TicketKeys;
+  /** 0-RTT anti-replay: the ticket keys' cache, shared by every connection using them. */
+  replayCache: ReplayCache;
+  maxEarlyData: number;
 }
 
 function checkNames<T extends string>(kind: string, names: readonly T[], table: Record<string, number>): T[] {
@@ -99,7 +115,15 @@ function common(o: ClientOptions | ServerOptions, provider: CryptoProvider): Com
     keylog: keylogWriter(o.keylog),
     handshakeTimeout: o.handshakeTimeout,
     certificateCompression: resolveCertificateCompression(o.certificateCompression),
+    hooks: o.hooks,
+    pskModes: o.pskModes ? checkPskModes(o.pskModes) : [],
   };
+}
+
+function checkPskModes(modes: PskModeName[]): PskModeName[] {
+  for (const m of modes)
+    if (m !== "psk_dhe_ke" && m !== "psk_ke") throw new TypeError(`unknown PSK mode "${m}"`);
+  return [...new Set(modes)];
 }
 
 function isIpLiteral(host: string): boolean {
@@ -126,6 +150,15 @@ export function resolveClientConfig(o: ClientOptions, provider: CryptoProvider):
     rejectUnauthorized,
     middleboxCompat: o.middleboxCompat ?? true,
     advertisedSignatureSchemes: [...c.signatureSchemes, ...certOnly],
+    pskModes: o.pskModes ? c.pskModes : ["psk_dhe_ke"],
+    session:
+      o.session === undefined
+        ? undefined
+        : o.session instanceof Uint8Array
+          ? decodeSession(o.session)
+          : o.session,
+    earlyData: typeof o.earlyData === "string" ? new TextEncoder().encode(o.earlyData) : o.earlyData,
+    retryEarlyData: o.retryEarlyData ?? true,
   };
 }
 
@@ -139,5 +172,28 @@ export function resolveServerConfig(o: ServerOptions, provider: CryptoProvider):
     provider.signatures[s]?.keyAlgorithms.includes(key.algorithm),
   );
   if (!usable.length) throw new TypeError(`no configured signature scheme signs with a ${key.algorithm} key`);
-  return { ...c, chain, key, handshakeTimeout: c.handshakeTimeout ?? DEFAULT_SERVER_HANDSHAKE_TIMEOUT_MS };
+  const ticketKeys = o.ticketKeys ?? new TicketKeys(provider);
+  const tickets = o.tickets ?? 2;
+  if (!Number.isInteger(tickets) || tickets < 0 || tickets > 16)
+    throw new RangeError("tickets must be 0..16");
+  const ticketLifetime = o.ticketLifetime ?? 7200;
+  if (!(ticketLifetime > 0 && ticketLifetime <= 604800 && ticketLifetime * 1000 <= ticketKeys.rotateEveryMs))
+    throw new RangeError(
+      "ticketLifetime must be 1..604800 s and no longer than the ticket key rotation period",
+    );
+  const maxEarlyData = o.maxEarlyData ?? 0;
+  if (!Number.isInteger(maxEarlyData) || maxEarlyData < 0 || maxEarlyData > 0xffffffff)
+    throw new RangeError("maxEarlyData must be a whole number of bytes");
+  return {
+    ...c,
+    chain,
+    key,
+    handshakeTimeout: c.handshakeTimeout ?? DEFAULT_SERVER_HANDSHAKE_TIMEOUT_MS,
+    pskModes: o.pskModes ? c.pskModes : ["psk_dhe_ke", "psk_ke"],
+    tickets,
+    ticketLifetime,
+    ticketKeys,
+    replayCache: ticketKeys.replayCache,
+    maxEarlyData,
+  };
 }

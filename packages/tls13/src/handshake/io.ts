@@ -35,6 +35,14 @@ export interface HandshakeInfo {
   exporterMasterSecret?: Bytes;
   /** NewSessionTickets received (client). */
   sessionTickets: number;
+  /** The handshake used a resumption PSK (no certificate was sent). */
+  resumed?: boolean;
+  /** psk_ke (no key exchange) or psk_dhe_ke, when resumed. */
+  pskMode?: "psk_ke" | "psk_dhe_ke";
+  /** 0-RTT: undefined when not offered, else whether the server accepted the early data. */
+  earlyDataAccepted?: boolean;
+  /** Server: bytes of early data received and delivered. */
+  earlyDataReceived?: number;
   /** RFC 8879: set when the server's certificate went as a CompressedCertificate. */
   certificateCompression?: CertificateCompressionInfo;
 }
@@ -43,6 +51,14 @@ export interface HandshakeIO {
   readonly provider: CryptoProvider;
   readonly transcript: Transcript;
   readonly info: HandshakeInfo;
+  /** Runs the experiment send hook over a message (once); send() calls it for messages not hooked yet. */
+  hook(msg: HandshakeMessage): HandshakeMessage;
+  /** 0-RTT: application data under the early write key, in the current flight. */
+  sendEarlyData(data: Bytes): void;
+  /** Client: 0-RTT met a HelloRetryRequest, so ClientHello2 goes in plaintext. */
+  dropEarlyWriteKey(): void;
+  /** Server rejecting 0-RTT: drop unreadable records up to maxBytes. */
+  skipEarlyData(maxBytes: number): void;
   /** Adds a message to the transcript and to the current flight. */
   send(msg: HandshakeMessage): void;
   sendChangeCipherSpec(): void;
@@ -50,8 +66,8 @@ export interface HandshakeIO {
   flush(): void;
   setSuite(suite: NegotiatedSuite): void;
   /** Installs new read protection; the next record must start a new message (RFC 8446 §5.1). */
-  setReadSecret(secret: Bytes, phase: "handshake" | "application"): void;
-  setWriteSecret(secret: Bytes, phase: "handshake" | "application"): void;
+  setReadSecret(secret: Bytes, phase: "handshake" | "application" | "early"): void;
+  setWriteSecret(secret: Bytes, phase: "handshake" | "application" | "early"): void;
   setPeerRecordSizeLimit(limit: number): void;
   setOwnRecordSizeLimit(limit: number): void;
   keylog(label: KeylogLabel, secret: Bytes): void;

@@ -55,6 +55,11 @@ export class EarlySecret {
     return deriveSecret(this.hash, this.secret, external ? "ext binder" : "res binder", emptyHash(this.hash));
   }
 
+  /** client_early_traffic_secret (0-RTT); transcriptHash: the ClientHello. */
+  clientEarlyTrafficSecret(transcriptHash: Bytes): Bytes {
+    return deriveSecret(this.hash, this.secret, "c e traffic", transcriptHash);
+  }
+
   /** Extracts the (EC)DHE/KEM shared secret into the handshake secret. */
   handshakeSecret(sharedSecret: Bytes): HandshakeSecret {
     const salt = deriveSecret(this.hash, this.secret, "derived", emptyHash(this.hash));

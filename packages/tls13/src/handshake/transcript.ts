@@ -39,6 +39,16 @@ export class Transcript {
     return this.state.clone().digest();
   }
 
+  /** Hash of everything so far followed by `extra` (a PSK binder covers a truncated ClientHello). */
+  digestWith(hash: Hash, extra: Bytes): Bytes {
+    if (!this.state) {
+      const s = hash.create();
+      for (const m of this.pending) s.update(m);
+      return s.update(extra).digest();
+    }
+    return this.state.clone().update(extra).digest();
+  }
+
   /** On HelloRetryRequest: replaces the transcript with message_hash(Hash(ClientHello1)) (§4.4.1). */
   replaceWithMessageHash(): void {
     const d = this.digest();

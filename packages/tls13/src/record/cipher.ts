@@ -39,6 +39,13 @@ export class RecordCipher {
     return this.key.seal(this.nextNonce(), innerPlaintext, header);
   }
 
+  /** As open(), but a record that fails authentication does not use up a sequence number (0-RTT skipping). */
+  tryOpen(ciphertext: Bytes, header: Bytes): Bytes | null {
+    const inner = this.open(ciphertext, header);
+    if (!inner) this.seq--;
+    return inner;
+  }
+
   /** null when authentication fails. */
   open(ciphertext: Bytes, header: Bytes): Bytes | null {
     return this.key.open(this.nextNonce(), ciphertext, header);

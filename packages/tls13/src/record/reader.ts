@@ -31,6 +31,8 @@ export class RecordReader {
   private cipher: RecordCipher | null = null;
   /** Largest TLSInnerPlaintext we accept: our record_size_limit once negotiated. */
   private maxInner = MAX_INNER_PLAINTEXT;
+  /** 0-RTT rejected: bytes of unreadable records still to drop (RFC 8446 §4.2.10); 0 = off. */
+  private skipBudget = 0;
 
   push(chunk: Bytes): void {
     if (chunk.length === 0) return;
@@ -49,6 +51,25 @@ export class RecordReader {
   get isProtected(): boolean {
     return this.cipher !== null;
   }
+  /**
+   * Until a record decrypts, drop application_data records we cannot read (plaintext or failing
+   * authentication) up to `maxBytes`: a server rejecting 0-RTT skips the client's early data.
+   */
+  skipUndecryptable(maxBytes: number): void {
+    this.skipBudget = maxBytes;
+  }
+
+  private skip(length: number): InboundRecord | null {
+    this.skipBudget -= Math.max(0, length - AEAD_TAG_LENGTH);
+    if (this.skipBudget < 0)
+      throw new TlsAlert(
+        AlertDescription.unexpected_message,
+        "rejected early data exceeds max_early_data_size",
+      );
+    if (this.skipBudget === 0) this.skipBudget = -1; // spent: stays on until a record decrypts
+    return this.next();
+  }
+
   setRecordSizeLimit(limit: number): void {
     this.maxInner = Math.min(limit, MAX_INNER_PLAINTEXT);
   }
@@ -114,6 +135,8 @@ export class RecordReader {
     const wireLength = record.length;
 
     // change_cipher_spec is never protected; the handshake layer decides whether to drop it.
+    if (type === ContentType.application_data && !this.cipher && this.skipBudget !== 0)
+      return this.skip(length);
     if (type === ContentType.change_cipher_spec || !this.cipher) {
       if (type === ContentType.application_data && !this.cipher)
         throw new TlsAlert(
@@ -142,7 +165,10 @@ export class RecordReader {
         AlertDescription.record_overflow,
         `TLSInnerPlaintext of ${length - AEAD_TAG_LENGTH} bytes > limit ${this.maxInner}`,
       );
-    const inner = this.cipher.open(fragment, header);
+    const skipping = this.skipBudget !== 0;
+    const inner = skipping ? this.cipher.tryOpen(fragment, header) : this.cipher.open(fragment, header);
+    if (!inner && skipping) return this.skip(length);
+    this.skipBudget = 0;
     if (!inner) throw new TlsAlert(AlertDescription.bad_record_mac, "record authentication failed");
     // Strip zero padding: the content type is the last non-zero byte.
     let end = inner.length - 1;

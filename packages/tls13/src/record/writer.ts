@@ -22,6 +22,10 @@ export class RecordWriter {
   setCipher(cipher: RecordCipher): void {
     this.cipher = cipher;
   }
+  /** Back to plaintext records: a client whose 0-RTT met a HelloRetryRequest sends ClientHello2 in clear. */
+  clearCipher(): void {
+    this.cipher = null;
+  }
   get isProtected(): boolean {
     return this.cipher !== null;
   }
