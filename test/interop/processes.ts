@@ -91,8 +91,8 @@ export function run(
   });
 }
 
-/** Kills a long-running peer and waits for it to be gone (bounded). */
-export function stop(p: ChildProcess, ms = 5_000): Promise<void> {
+/** Stops a long-running peer with `signal` and waits for it to be gone (SIGKILL after ms). */
+export function stop(p: ChildProcess, ms = 5_000, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
   if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const t = setTimeout(() => {
@@ -103,6 +103,6 @@ export function stop(p: ChildProcess, ms = 5_000): Promise<void> {
       clearTimeout(t);
       resolve();
     });
-    p.kill("SIGTERM");
+    p.kill(signal);
   });
 }
