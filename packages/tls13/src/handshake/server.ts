@@ -65,6 +65,7 @@ import { serverCertificateMessage } from "./certificate_compression.js";
 import type { ServerConfig } from "./config.js";
 import type { HandshakeIO, NegotiatedSuite, RoleHandshake } from "./io.js";
 import { EarlySecret, finishedVerifyData, type HandshakeSecret, ticketPsk } from "./key_schedule.js";
+import { checkSecondClientHello } from "./second_hello.js";
 
 /** RFC 8446 §4.2.10: how far the client's idea of the ticket age may be from ours for 0-RTT. */
 const EARLY_DATA_AGE_WINDOW_MS = 10_000;
@@ -166,6 +167,9 @@ export class ServerHandshake implements RoleHandshake {
   private onClientHello(msg: HandshakeMessage): void {
     const ch = parseClientHello(msg.body);
     const offered = this.readExtensions(ch);
+    // RFC 8446 §4.1.2 first: a second ClientHello that changed what it may not is illegal_parameter,
+    // whatever else is wrong with it.
+    if (this.state === "wait_client_hello_retry") checkSecondClientHello(this.firstHello!, ch);
     if (!offered.versions?.includes(ProtocolVersion.TLS13))
       throw alert(AlertDescription.protocol_version, "client does not offer TLS 1.3");
     if (ch.legacyCompressionMethods.length !== 1 || ch.legacyCompressionMethods[0] !== 0)
@@ -196,7 +200,7 @@ export class ServerHandshake implements RoleHandshake {
         );
 
     const retry = this.state === "wait_client_hello_retry";
-    if (retry) this.checkSecondHello(ch, offered);
+    if (retry) this.checkSecondHello(offered);
     else this.io.setClientRandom(ch.random);
 
     const suiteName = this.config.cipherSuites.find((s) => ch.cipherSuites.includes(CipherSuite[s]));
@@ -312,10 +316,8 @@ export class ServerHandshake implements RoleHandshake {
     return p;
   }
 
-  private checkSecondHello(ch: ClientHello, offered: OfferedParameters): void {
-    const first = this.firstHello!;
-    if (!equalBytes(ch.random, first.random) || !equalBytes(ch.legacySessionId, first.legacySessionId))
-      throw alert(AlertDescription.illegal_parameter, "second ClientHello changes random or session id");
+  /** The second ClientHello carries our cookie and the one share we asked for. */
+  private checkSecondHello(offered: OfferedParameters): void {
     if (!offered.cookie || !this.cookie || !equalBytes(offered.cookie, this.cookie))
       throw alert(AlertDescription.illegal_parameter, "second ClientHello does not echo our cookie");
     if (offered.shares!.length !== 1)
