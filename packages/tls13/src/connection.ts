@@ -429,9 +429,16 @@ export class Connection implements HandshakeIO {
   }
 
   /** Encrypts application data and hands it to the transport. */
+  /**
+   * Application data can go out: after the handshake, and for a server already after its Finished
+   * (0.5-RTT data, RFC 8446 §4.4.4: what lets a 0-RTT request be answered one round trip early).
+   */
+  get canWriteAppData(): boolean {
+    return this.phase !== "closed" && this.writePhase === "application" && !this.writeClosed;
+  }
+
   writeAppData(data: Bytes): void {
-    if (this.phase !== "open" || this.writePhase !== "application" || this.writeClosed)
-      throw new Error("TLS connection is not open for writing");
+    if (!this.canWriteAppData) throw new Error("TLS connection is not open for writing");
     if (data.length === 0) return;
     this.writer.write(ContentType.application_data, data);
     this.flush();

@@ -45,6 +45,8 @@ export class TlsServer extends EventEmitter {
   handle(duplex: Duplex): TlsSocket {
     (duplex as Socket).setNoDelay?.(true);
     const socket = new TlsSocket(duplex, "server", this.config);
+    // Before the handshake: a listener may read 0-RTT data (and answer it, 0.5-RTT) before 'secureConnection'.
+    this.emit("handshakeStart", socket);
     socket.once("secure", () => this.emit("secureConnection", socket));
     // Handshake failures go to 'tlsClientError'; later errors belong to whoever uses the socket.
     socket.on("error", (err) => {

@@ -323,7 +323,8 @@ export class TlsSocket extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    if (!this.connection.handshakeComplete) {
+    // A server may answer early data before the client's Finished (0.5-RTT); otherwise wait.
+    if (!this.connection.handshakeComplete && !this.connection.canWriteAppData) {
       this.pendingWrite = () => this._write(chunk, _encoding, callback);
       return;
     }

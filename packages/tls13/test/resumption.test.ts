@@ -351,6 +351,27 @@ describe("0-RTT early data", () => {
     await until(() => hrr.serverData() === "y".repeat(100));
   });
 
+  it("lets the server answer early data before the client's Finished (0.5-RTT)", async () => {
+    const ticketKeys = new TicketKeys(nobleProvider);
+    const [session] = await ticketWithEarlyData(ticketKeys);
+    const [a, b] = duplexPair();
+    const s = accept(b, serverOptions({ ticketKeys, maxEarlyData: 16384 }));
+    let secure = false;
+    let answeredBeforeSecure: boolean | undefined;
+    s.once("secure", () => {
+      secure = true;
+    });
+    s.on("data", (d: Buffer) => {
+      answeredBeforeSecure ??= !secure;
+      s.write(`reply to ${d}`);
+    });
+    const c = connect({ ...clientOptions({ session, earlyData: "request" }), socket: a });
+    const reply = await withTimeout(once<Buffer>(c, "data"));
+    expect(reply.toString()).toBe("reply to request");
+    expect(answeredBeforeSecure).toBe(true);
+    expect(c.earlyDataAccepted).toBe(true);
+  });
+
   it("does not send more early data than the ticket allows (falls back to 1-RTT data)", async () => {
     const ticketKeys = new TicketKeys(nobleProvider);
     const [session] = await ticketWithEarlyData(ticketKeys, 10);

@@ -15,6 +15,9 @@ export type JitterDistName = (typeof JITTER_DISTS)[number];
 export const CCS = ["cubic", "bbr", "reno"] as const;
 export type CcName = (typeof CCS)[number];
 export const BACKENDS = ["auto", "netem", "tun", "none"] as const;
+/** How each measured connection starts: a full handshake, or resuming a ticket primed beforehand (1-RTT or 0-RTT). */
+export const RESUME_MODES = ["full", "resumed", "0rtt"] as const;
+export type ResumeMode = (typeof RESUME_MODES)[number];
 export type BackendName = (typeof BACKENDS)[number];
 
 /** A raw layer: what a preset, a config file or the CLI flags say, before resolution. */
@@ -63,6 +66,8 @@ export interface RunConfig {
   engine: EngineName[];
   variants: Variant[];
   suite: string[];
+  /** Handshake kinds (config key `resumption`, row field `resume`). */
+  resumption: ResumeMode[];
   /** Every link setting, expanded (the `links` entries, or the product of the top-level link keys). */
   links: LinkParams[];
   bytes: number[];
@@ -80,6 +85,7 @@ const DEFAULTS: RawConfig = {
   kex: ["x25519"],
   chain: ["rsa2048"],
   suite: ["TLS_AES_128_GCM_SHA256"],
+  resumption: ["full"],
   rtt: ["0ms"],
   jitter: ["0ms"],
   jitter_dist: ["uniform"],
@@ -364,10 +370,20 @@ export function resolveConfig(layers: ConfigLayer[], preset: string | null = nul
     }
   }
 
+  const engine = list("engine", (s, x) => oneOf(s, "engine", x, ENGINES));
+  const resumption = list("resumption", (s, x) => oneOf(s, "resumption", x, RESUME_MODES));
+  if (engine.includes("openssl") && resumption.includes("0rtt"))
+    fail(
+      src("resumption"),
+      "resumption",
+      "0rtt needs engine pqtls only (node:tls, the openssl engine, has no 0-RTT API)",
+    );
+
   return {
     preset,
     description,
-    engine: list("engine", (s, x) => oneOf(s, "engine", x, ENGINES)),
+    engine,
+    resumption,
     variants,
     suite: list("suite", checkSuite),
     links,

@@ -9,6 +9,8 @@ export const CONFIG_KEYS = {
   chain: "certificate chains (crossed with kex), e.g. rsa2048, mldsa65, rsa2048@16KiB",
   variants: "explicit kex:chain pairs instead of the kex x chain product",
   suite: "cipher suites, e.g. TLS_AES_128_GCM_SHA256",
+  resumption:
+    "handshake kinds: full, resumed (PSK ticket from a priming connection), 0rtt (the request as early data); rows say it as `resume`",
   rtt: "round-trip times, e.g. 35ms (split evenly between directions)",
   jitter: "delay jitter per direction, e.g. 8.75ms",
   jitter_dist: "jitter distribution: uniform, normal, pareto, paretonormal",

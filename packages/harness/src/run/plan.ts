@@ -4,7 +4,15 @@
 // classical and PQ samples alternate and slow drift of a noisy machine biases neither variant.
 // The same config and seed always give the same order.
 
-import type { CcName, EngineName, JitterDistName, LinkParams, RunConfig, Variant } from "./config.js";
+import type {
+  CcName,
+  EngineName,
+  JitterDistName,
+  LinkParams,
+  ResumeMode,
+  RunConfig,
+  Variant,
+} from "./config.js";
 
 /** One parameter combination. `id` is stable: the same parameters give the same id in every run. */
 export interface Cell {
@@ -13,6 +21,8 @@ export interface Cell {
   kex: string;
   chain: string;
   suite: string;
+  /** full, or resuming a ticket primed (unmeasured) on the same server just before. */
+  resume: ResumeMode;
   rtt_ms: number;
   jitter_ms: number;
   jitter_dist: JitterDistName;
@@ -75,7 +85,9 @@ function linkKey(l: LinkParams): string {
 
 /** The stable id of a cell: its parameters, readable. */
 export function cellId(c: Omit<Cell, "id">): string {
-  return `${c.engine}/${c.kex}/${c.chain}/${c.suite}/${linkKey(c)}/bytes=${c.bytes}`;
+  // Full handshakes keep the ids they had before the resumption dimension existed.
+  const resume = c.resume === "full" ? "" : `/resume=${c.resume}`;
+  return `${c.engine}/${c.kex}/${c.chain}/${c.suite}/${linkKey(c)}/bytes=${c.bytes}${resume}`;
 }
 
 /** Expands the matrix: link settings x bytes x engine x variant x suite, in the order written. */
@@ -86,12 +98,13 @@ export function planCells(config: RunConfig): Cell[] {
     for (const bytes of config.bytes)
       for (const engine of config.engine)
         for (const variant of config.variants as Variant[])
-          for (const suite of config.suite) {
-            const cell = { engine, kex: variant.kex, chain: variant.chain, suite, ...link, bytes };
-            const id = cellId(cell);
-            if (!ids.has(id)) cells.push({ id, ...cell });
-            ids.add(id);
-          }
+          for (const suite of config.suite)
+            for (const resume of config.resumption ?? ["full"]) {
+              const cell = { engine, kex: variant.kex, chain: variant.chain, suite, resume, ...link, bytes };
+              const id = cellId(cell);
+              if (!ids.has(id)) cells.push({ id, ...cell });
+              ids.add(id);
+            }
   return cells;
 }
 

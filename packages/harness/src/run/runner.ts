@@ -159,6 +159,7 @@ class LaneWorker {
             keyFile: chain.keyFile,
             groups: [...new Set(cells.map((x) => x.kex))],
             suites: [...new Set(cells.map((x) => x.suite))],
+            ...(cells.some((x) => x.resume !== "full") ? { resumption: true } : {}),
           },
           this.ctx.signal,
         ),
@@ -205,18 +206,24 @@ class LaneWorker {
     const chain = this.ctx.chains.get(cell.chain)!;
     const driver = this.driver(cell.engine);
     await driver.ensureStarted(this.ctx.signal);
+    const target = {
+      host: lane.server.addr,
+      port: server.port,
+      servername: chain.servername,
+      caFile: chain.caFile,
+      kex: cell.kex,
+      suite: cell.suite,
+      bytes: cell.bytes,
+      timeoutMs: this.ctx.config.timeout_ms,
+    };
+    if (cell.resume !== "full") {
+      // The ticket comes from an unmeasured connection to the same server, before the counters are read.
+      const primed = await driver.connect({ ...target, bytes: 0, prime: true }, this.ctx.signal);
+      if (!primed.ok) return { m: { ...primed, error: `priming connection: ${primed.error}` }, delta: null };
+    }
     const before = await this.snapshot(driver.pid, server.pid);
     const m = await driver.connect(
-      {
-        host: lane.server.addr,
-        port: server.port,
-        servername: chain.servername,
-        caFile: chain.caFile,
-        kex: cell.kex,
-        suite: cell.suite,
-        bytes: cell.bytes,
-        timeoutMs: this.ctx.config.timeout_ms,
-      },
+      { ...target, ...(cell.resume !== "full" ? { resume: cell.resume } : {}) },
       this.ctx.signal,
     );
     const after = await this.snapshot(driver.pid, server.pid);
@@ -253,6 +260,7 @@ class LaneWorker {
       kex: cell.kex,
       chain: cell.chain,
       suite: cell.suite,
+      resume: cell.resume,
       rtt_ms: cell.rtt_ms,
       jitter_ms: cell.jitter_ms,
       jitter_dist: cell.jitter_dist,

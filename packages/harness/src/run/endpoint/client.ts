@@ -8,6 +8,11 @@
 //   ttfb_ms         first byte of the HTTP response decrypted
 //   ttlb_ms         last body byte decrypted; with bytes = 0 no request is sent and ttlb = handshake
 //   close_ms        the TCP connection is closed
+//
+// Resumption cells: the runner first sends a `prime` command (an unmeasured connection that waits
+// for a session ticket, then closes); the driver keeps that session for the next measured
+// connection to the same server, which resumes it ("resumed") and, for "0rtt", sends the request
+// as early data with the ClientHello. A measured connection that does not resume is a failure.
 
 import { readFileSync } from "node:fs";
 import net from "node:net";
@@ -30,6 +35,77 @@ function describeError(err: unknown): string {
 }
 
 const caCache = new Map<string, Buffer>();
+/** Sessions from priming connections, by server address, each used once. */
+const primed = new Map<string, Buffer>();
+const PRIME_WAIT_MS = 10_000;
+
+/** An unmeasured connection that waits for the server's first session ticket and keeps it. */
+export function prime(engine: ClientEngine, cmd: ConnectCommand, ca: Buffer): Promise<string | null> {
+  return new Promise((resolve) => {
+    let error: string | null = null;
+    let session: Buffer | undefined;
+    const raw = net.connect({ host: cmd.host, port: cmd.port });
+    raw.setNoDelay(true);
+    const timer = setTimeout(
+      () => {
+        error = `no session ticket within ${PRIME_WAIT_MS} ms`;
+        raw.destroy();
+      },
+      Math.min(PRIME_WAIT_MS, cmd.timeoutMs),
+    );
+    raw.once("close", () => {
+      clearTimeout(timer);
+      if (session) primed.set(`${cmd.host}:${cmd.port}`, session);
+      resolve(session ? null : (error ?? "connection closed before a session ticket arrived"));
+    });
+    raw.on("error", (err) => {
+      error ??= describeError(err);
+    });
+    raw.once("connect", () => {
+      let socket: import("node:stream").Duplex;
+      try {
+        socket = engine.connect(raw, {
+          servername: cmd.servername,
+          ca,
+          kex: cmd.kex,
+          suite: cmd.suite,
+        }).socket;
+      } catch (err) {
+        error = describeError(err);
+        raw.destroy();
+        return;
+      }
+      socket.on("error", (err) => {
+        error ??= describeError(err);
+        raw.destroy();
+      });
+      socket.on("data", () => {});
+      socket.once("session", (s: Buffer) => {
+        session = s;
+        socket.end();
+      });
+      socket.on("end", () => raw.end());
+    });
+  });
+}
+
+function emptyMeasurement(): Measurement {
+  return {
+    ok: false,
+    error: null,
+    tcp_connect_ms: null,
+    handshake_ms: null,
+    ttfb_ms: null,
+    ttlb_ms: null,
+    close_ms: null,
+    hs_bytes_c2s: null,
+    hs_bytes_s2c: null,
+    group: null,
+    suite: null,
+    body_bytes: 0,
+    local_port: null,
+  };
+}
 
 export function measure(engine: ClientEngine, cmd: ConnectCommand): Promise<Measurement> {
   return new Promise((resolve) => {
@@ -59,6 +135,19 @@ export function measure(engine: ClientEngine, cmd: ConnectCommand): Promise<Meas
       }
       caCache.set(cmd.caFile, ca);
     }
+    let session: Buffer | undefined;
+    if (cmd.resume && cmd.resume !== "full") {
+      const key = `${cmd.host}:${cmd.port}`;
+      session = primed.get(key);
+      primed.delete(key);
+      if (!session) {
+        m.error = `no primed session for ${key} (resume=${cmd.resume})`;
+        resolve(m);
+        return;
+      }
+    }
+    const earlyData =
+      cmd.resume === "0rtt" && cmd.bytes > 0 ? Buffer.from(requestFor(cmd.bytes, cmd.servername)) : undefined;
     let stage = "tcp connect";
     let finished = false;
     let complete = false; // every asked-for byte arrived
@@ -101,7 +190,14 @@ export function measure(engine: ClientEngine, cmd: ConnectCommand): Promise<Meas
       stage = "tls handshake";
       let tls: ReturnType<ClientEngine["connect"]>;
       try {
-        tls = engine.connect(raw, { servername: cmd.servername, ca: ca!, kex: cmd.kex, suite: cmd.suite });
+        tls = engine.connect(raw, {
+          servername: cmd.servername,
+          ca: ca!,
+          kex: cmd.kex,
+          suite: cmd.suite,
+          ...(session ? { session } : {}),
+          ...(earlyData ? { earlyData } : {}),
+        });
       } catch (err) {
         fail(`${stage}: ${describeError(err)}`);
         return;
@@ -116,6 +212,12 @@ export function measure(engine: ClientEngine, cmd: ConnectCommand): Promise<Meas
         const n = tls.negotiated();
         m.group = n.group;
         m.suite = n.suite;
+        m.resumed = n.resumed;
+        m.early_data = n.earlyDataAccepted;
+        if (session && !n.resumed)
+          return fail(`resume=${cmd.resume}: the server did not resume the primed session`);
+        if (earlyData && n.earlyDataAccepted !== true)
+          return fail("resume=0rtt: the server rejected the early data");
         if (m.group !== cmd.kex) return fail(`negotiated group ${m.group}, asked for ${cmd.kex}`);
         if (m.suite !== cmd.suite) return fail(`negotiated cipher suite ${m.suite}, asked for ${cmd.suite}`);
         if (cmd.bytes === 0) {
@@ -127,7 +229,7 @@ export function measure(engine: ClientEngine, cmd: ConnectCommand): Promise<Meas
           return;
         }
         stage = "response";
-        socket.write(requestFor(cmd.bytes, cmd.servername));
+        if (!earlyData) socket.write(requestFor(cmd.bytes, cmd.servername)); // else it went as 0-RTT data
       });
       socket.on("data", (chunk: Buffer) => {
         if (m.ttfb_ms === null) m.ttfb_ms = round(performance.now() - t0);
@@ -163,6 +265,16 @@ async function main(): Promise<void> {
   for await (const line of lines) {
     if (line.trim() === "") continue;
     const cmd = JSON.parse(line) as ConnectCommand;
+    if (cmd.prime) {
+      let error: string | null;
+      try {
+        error = await prime(engine, cmd, readFileSync(cmd.caFile));
+      } catch (err) {
+        error = describeError(err);
+      }
+      send({ type: "result", id: cmd.id, ...emptyMeasurement(), ok: error === null, error });
+      continue;
+    }
     const m = await measure(engine, cmd);
     send({ type: "result", id: cmd.id, ...m });
   }

@@ -12,18 +12,31 @@ export interface ClientConnectOptions {
   ca: Buffer;
   kex: string;
   suite: string;
+  /** A session from an earlier connection's "session" event, to resume. */
+  session?: Buffer;
+  /** 0-RTT: sent with the ClientHello when the session allows (pqtls engine only). */
+  earlyData?: Buffer;
+}
+
+/** What the handshake settled, in IANA spelling. */
+export interface Negotiated {
+  group: string | null;
+  suite: string | null;
+  resumed: boolean;
+  /** null when no early data was offered. */
+  earlyDataAccepted: boolean | null;
 }
 
 export interface ClientEngine {
   /** Starts the TLS handshake on `raw`; the socket emits "secureConnect" when the client has sent Finished. */
-  connect(
-    raw: Socket,
-    o: ClientConnectOptions,
-  ): { socket: Duplex; negotiated(): { group: string | null; suite: string | null } };
+  connect(raw: Socket, o: ClientConnectOptions): { socket: Duplex; negotiated(): Negotiated };
 }
 
 export interface ServerHandlers {
-  /** A handshake completed; `remotePort` identifies the client's connection. */
+  /**
+   * A handshake completed; `remotePort` identifies the client's connection. (The pqtls engine's
+   * resumption servers call it when the handshake starts, so 0-RTT data is served at once.)
+   */
   onSecure(socket: Duplex, remotePort: number | null): void;
   /** A handshake failed (the engine has already sent its alert). */
   onError(err: Error, remotePort: number | null): void;

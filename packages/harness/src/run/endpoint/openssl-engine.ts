@@ -43,12 +43,15 @@ export const opensslClient: ClientEngine = {
       ciphers: o.suite,
       minVersion: "TLSv1.3" as const,
       maxVersion: "TLSv1.3" as const,
+      ...(o.session ? { session: o.session } : {}),
     });
     return {
       socket,
       negotiated: () => ({
         group: ianaGroup((socket.getEphemeralKeyInfo() as { name?: string } | null)?.name),
         suite: socket.getCipher()?.standardName ?? null,
+        resumed: socket.isSessionReused(),
+        earlyDataAccepted: null, // node:tls has no 0-RTT
       }),
     };
   },
@@ -64,7 +67,8 @@ export const opensslServer: ServerEngine = {
       minVersion: "TLSv1.3" as const,
       maxVersion: "TLSv1.3" as const,
       // Tickets are sent after the handshake and are never used: resumption is not measured here.
-      sessionTimeout: 0,
+      // Tickets that resume only for resumption cells (otherwise as before: sessions expire at once).
+      sessionTimeout: o.resumption ? 7200 : 0,
     });
     // A failed socket has forgotten its peer by the time tlsClientError fires: remember the client's
     // port on the TCP socket (node:tls keeps it as the TLS socket's _parent).

@@ -12,11 +12,14 @@ interface PqtlsSocket extends Duplex {
   readonly cipherSuite?: string;
   readonly remotePort?: number;
   readonly transport?: Duplex;
+  readonly resumed?: boolean;
+  readonly earlyDataAccepted?: boolean;
 }
 interface PqtlsServer {
   on(event: "secureConnection", listener: (s: PqtlsSocket) => void): this;
   on(event: "tlsClientError", listener: (err: Error, s: PqtlsSocket) => void): this;
   on(event: "connection", listener: (raw: Socket) => void): this;
+  on(event: "handshakeStart", listener: (s: PqtlsSocket) => void): this;
   once(event: "error", listener: (err: Error) => void): this;
   listen(port: number, host: string, cb: () => void): this;
   address(): { port: number } | string | null;
@@ -47,10 +50,18 @@ export const pqtlsClient: ClientEngine = {
       keyShares: [o.kex],
       cipherSuites: [o.suite],
       provider,
+      ...(o.session ? { session: o.session } : {}),
+      // Rejected early data is sent again after the handshake (the library's default).
+      ...(o.earlyData ? { earlyData: o.earlyData } : {}),
     });
     return {
       socket,
-      negotiated: () => ({ group: socket.group ?? null, suite: socket.cipherSuite ?? null }),
+      negotiated: () => ({
+        group: socket.group ?? null,
+        suite: socket.cipherSuite ?? null,
+        resumed: socket.resumed === true,
+        earlyDataAccepted: socket.earlyDataAccepted ?? null,
+      }),
     };
   },
 };
@@ -63,9 +74,15 @@ export const pqtlsServer: ServerEngine = {
       groups: o.groups,
       cipherSuites: o.suites,
       provider,
+      // 0-RTT on for servers of resumption cells only, so other cells' tickets stay byte-identical.
+      ...(o.resumption ? { maxEarlyData: 16384 } : {}),
     });
     server.on("connection", (raw: Socket) => raw.setNoDelay(true));
-    server.on("secureConnection", (socket) => handlers.onSecure(socket, remotePortOf(socket)));
+    // Resumption servers take each connection as its handshake starts, so a 0-RTT request is read
+    // (and answered, 0.5-RTT) before the client's Finished: the round trip 0-RTT exists to save.
+    if (o.resumption)
+      server.on("handshakeStart", (socket) => handlers.onSecure(socket, remotePortOf(socket)));
+    else server.on("secureConnection", (socket) => handlers.onSecure(socket, remotePortOf(socket)));
     server.on("tlsClientError", (err, socket) => handlers.onError(err, socket ? remotePortOf(socket) : null));
     return new Promise((resolve, reject) => {
       server.once("error", reject);

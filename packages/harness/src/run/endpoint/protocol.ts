@@ -16,7 +16,12 @@ export interface ServerOptions {
   /** Groups the server accepts (IANA names from codepoints.ts). */
   groups: string[];
   suites: string[];
+  /** Resumed/0rtt cells use this server: keep sessions resumable and (pqtls) accept 0-RTT. */
+  resumption?: boolean;
 }
+
+/** How a measured connection starts (the runner's `resumption` dimension). */
+export type ResumeMode = "full" | "resumed" | "0rtt";
 
 /** argv[2] of the client driver. */
 export interface ClientOptions {
@@ -37,6 +42,13 @@ export interface ConnectCommand {
   /** Response body size; 0 = handshake only, no request. */
   bytes: number;
   timeoutMs: number;
+  /**
+   * prime: an unmeasured connection that only waits for a session ticket, kept by the driver for
+   * the next connection to the same server. resume: the measured connection resumes that ticket
+   * ("resumed"), sending the request as 0-RTT early data ("0rtt"); absent = "full".
+   */
+  prime?: boolean;
+  resume?: ResumeMode;
 }
 
 /** One connection's result. Times are ms from t0 (just before the TCP connect), null when not reached. */
@@ -56,6 +68,10 @@ export interface Measurement {
   suite: string | null;
   body_bytes: number;
   local_port: number | null;
+  /** Whether the handshake resumed a session (null when it did not complete). */
+  resumed?: boolean | null;
+  /** 0-RTT: whether the server accepted the early data (null when none was offered). */
+  early_data?: boolean | null;
 }
 
 export type EndpointMessage =
