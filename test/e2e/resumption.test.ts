@@ -1,0 +1,141 @@
+// End to end: `pqtls run --link tun --resumption full,resumed,0rtt` through the built CLI, and what
+// the rows must show given the link. The model (R = RTT = 20 ms, 20 Mbit/s, initcwnd 4 segments
+// = 5792 B of payload before the first ACK):
+//   full     the server flight (ServerHello with the 1088 B hybrid ciphertext, the ML-DSA-65 chain,
+//            a 3309 B signature: ~10.3 KB) exceeds initcwnd, so it needs a second window:
+//            handshake ≈ R (TCP) + 2R (TLS, one extra for the window) + serialisation (~4 ms)
+//   resumed  no Certificate/CertificateVerify: ~1.3 KB fits the first window: handshake ≈ R + R
+//            → full − resumed ≈ R (one round trip), and hs_bytes_s2c shrinks by the chain and signature
+//   0rtt     the request rides with the ClientHello and is answered right after the server flight
+//            (0.5-RTT): ttfb ≈ handshake ≈ 2R, one round trip before resumed's (R + R + R)
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const cli = join(repo, "packages", "harness", "dist", "cli", "main.js");
+const isRoot = process.getuid?.() === 0;
+const skipWhy = !isRoot
+  ? "needs root (namespaces)"
+  : !existsSync("/dev/net/tun")
+    ? "needs /dev/net/tun"
+    : null;
+if (skipWhy) console.warn(`skipping resumption end-to-end test: ${skipWhy}`);
+
+const dir = mkdtempSync(join(tmpdir(), "pqtls-e2e-resume-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function pqtls(args: string[], timeoutMs = 90_000): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`pqtls ${args.join(" ")} did not finish in ${timeoutMs} ms\n${stderr}`));
+    }, timeoutMs);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
+  });
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+describe.skipIf(skipWhy !== null)("pqtls run --resumption on the tun link", () => {
+  it("resumed PQ handshakes send a fraction of the bytes and save a round trip; 0-RTT saves another", async () => {
+    const R = 20;
+    const out = join(dir, "resume.jsonl");
+    const r = await pqtls([
+      "run",
+      "--config",
+      "/dev/null",
+      "--engine",
+      "pqtls",
+      "--link",
+      "tun",
+      "--variants",
+      "X25519MLKEM768:mldsa65",
+      "--resumption",
+      "full,resumed,0rtt",
+      "--rtt",
+      `${R}ms`,
+      "--rate",
+      "20mbit",
+      "--initcwnd",
+      "4",
+      "--bytes",
+      "1KiB",
+      "--samples",
+      "5",
+      "--warmups",
+      "1",
+      "--out",
+      out,
+      "--quiet",
+    ]);
+    expect(r.stderr).not.toMatch(/pqtls: /);
+    expect(r.code).toBe(0);
+    const rows = readFileSync(out, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
+      .filter((x) => x.type === "row");
+    expect(rows).toHaveLength(15);
+    for (const row of rows) expect([row.ok, row.error]).toEqual([true, null]);
+    const of = (mode: string) => rows.filter((x) => x.resume === mode);
+    const med = (mode: string, f: string) => median(of(mode).map((x) => x[f] as number));
+    for (const mode of ["full", "resumed", "0rtt"]) expect(of(mode)).toHaveLength(5);
+
+    // Bytes: the resumed server flight lacks the ML-DSA-65 chain (5713 B) and signature (3309 B).
+    expect(med("full", "hs_bytes_s2c") - med("resumed", "hs_bytes_s2c")).toBeGreaterThan(5713 + 3309 - 200);
+    expect(med("resumed", "hs_bytes_s2c")).toBeLessThan(med("full", "hs_bytes_s2c") / 5);
+    expect(med("resumed", "hs_bytes_s2c")).toBeGreaterThan(1088); // still the hybrid ciphertext (psk_dhe_ke)
+    // The client pays for the PSK identity and binder (and, with 0-RTT, the request) instead.
+    expect(med("resumed", "hs_bytes_c2s")).toBeGreaterThan(med("full", "hs_bytes_c2s"));
+
+    // Time: one round trip less for the resumed handshake (the full flight needs a second window).
+    const saved = med("full", "handshake_ms") - med("resumed", "handshake_ms");
+    expect(saved).toBeGreaterThan(R - 3);
+    expect(saved).toBeLessThan(R + 10);
+    expect(med("resumed", "handshake_ms")).toBeGreaterThan(2 * R - 1);
+    expect(med("resumed", "handshake_ms")).toBeLessThan(2 * R + 10);
+    // 0-RTT: the response arrives one round trip before the resumed connection's.
+    const early = med("resumed", "ttfb_ms") - med("0rtt", "ttfb_ms");
+    expect(early).toBeGreaterThan(R - 3);
+    expect(early).toBeLessThan(R + 10);
+    for (const x of of("0rtt")) expect(x.ttfb_ms - x.handshake_ms).toBeLessThan(R / 2);
+
+    // The report has the dimension as a column of its tables.
+    const md = readFileSync(join(dir, "resume.md"), "utf8");
+    expect(md).toMatch(/\| variant \| resume \| size \|/);
+    for (const mode of ["full", "resumed", "0rtt"])
+      expect(md).toContain(`| X25519MLKEM768 + mldsa65 | ${mode} |`);
+  });
+
+  it("refuses 0rtt with the openssl engine in one line, before setting anything up", async () => {
+    const r = await pqtls([
+      "run",
+      "--config",
+      "/dev/null",
+      "--engine",
+      "openssl",
+      "--resumption",
+      "0rtt",
+      "--out",
+      join(dir, "x.jsonl"),
+    ]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/0rtt needs engine pqtls/);
+  });
+});
