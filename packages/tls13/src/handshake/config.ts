@@ -126,6 +126,39 @@ function checkPskModes(modes: PskModeName[]): PskModeName[] {
   return [...new Set(modes)];
 }
 
+// Trust anchors parsed once per distinct `ca` input: a client that connects many times with the
+// same PEM (the harness, the bench) would otherwise re-parse it on every connect(). PEM text is
+// keyed by value (a few recent ones are kept); bytes are keyed by object and re-checked against a
+// copy, since a caller may refill a buffer. Parsed certificates are immutable, so sharing is safe.
+const PEM_ANCHORS_KEPT = 16;
+const anchorsByText = new Map<string, Certificate[]>();
+const anchorsByBytes = new WeakMap<Uint8Array, { copy: Uint8Array; certs: Certificate[] }>();
+
+function anchorsOfItem(item: string | Uint8Array | Certificate): Certificate[] {
+  if (typeof item === "string") {
+    let certs = anchorsByText.get(item);
+    if (!certs) {
+      certs = loadCertificateList(item);
+      if (anchorsByText.size >= PEM_ANCHORS_KEPT) anchorsByText.delete(anchorsByText.keys().next().value!);
+      anchorsByText.set(item, certs);
+    }
+    return certs;
+  }
+  if (item instanceof Uint8Array) {
+    const hit = anchorsByBytes.get(item);
+    if (hit && Buffer.compare(hit.copy, item) === 0) return hit.certs;
+    const certs = loadCertificateList(item);
+    anchorsByBytes.set(item, { copy: item.slice(), certs });
+    return certs;
+  }
+  return [item];
+}
+
+function trustAnchorsOf(ca: NonNullable<ClientOptions["ca"]>): Certificate[] {
+  const items = Array.isArray(ca) ? ca : [ca as string | Uint8Array | Certificate];
+  return items.flatMap((item: string | Uint8Array | Certificate) => anchorsOfItem(item));
+}
+
 function isIpLiteral(host: string): boolean {
   return /^[\d.]+$/.test(host) || host.includes(":");
 }
@@ -138,7 +171,7 @@ export function resolveClientConfig(o: ClientOptions, provider: CryptoProvider):
   for (const g of keyShares)
     if (!c.groups.includes(g)) throw new TypeError(`key share ${g} is not in groups`);
   const servername = o.servername ?? (o.host && !isIpLiteral(o.host) ? o.host : undefined);
-  const trustAnchors = o.ca === undefined ? [] : loadCertificateList(o.ca);
+  const trustAnchors = o.ca === undefined ? [] : trustAnchorsOf(o.ca);
   const rejectUnauthorized = o.rejectUnauthorized ?? true;
   const certOnly = CERTIFICATE_ONLY_SCHEMES.filter((s) => provider.signatures[s]);
   return {

@@ -7,7 +7,7 @@ import { AsnConvert } from "@peculiar/asn1-schema";
 import { AlgorithmIdentifier } from "@peculiar/asn1-x509";
 import type { KeyAlgorithm } from "../crypto/provider.js";
 import type { SignatureSchemeName } from "../wire/codepoints.js";
-import { bytesEqual, children, readTlv, tlvBytes } from "./der.js";
+import { bytesEqual, children, readTlv, tlvBytes, tlvContent } from "./der.js";
 
 export const OID = {
   rsaEncryption: "1.2.840.113549.1.1.1",
@@ -62,9 +62,16 @@ export function algorithmFromDer(der: Uint8Array): AlgorithmIdentifier {
   const parts = children(der, outer);
   if (outer.tag !== 0x30 || parts.length < 1 || parts.length > 2 || parts[0].tag !== 0x06)
     throw new AlgorithmError("malformed", "AlgorithmIdentifier is not SEQUENCE { OID, parameters OPTIONAL }");
-  const alg = AsnConvert.parse(der.slice(), AlgorithmIdentifier);
-  alg.parameters = parts.length === 2 ? new Uint8Array(tlvBytes(der, parts[1])).buffer : undefined;
-  return alg;
+  // Built from the DER walk above rather than the ASN.1 library: this runs for every certificate
+  // and key a peer sends.
+  let algorithm: string;
+  try {
+    algorithm = oidToString(tlvContent(der, parts[0]));
+  } catch (e) {
+    throw new AlgorithmError("malformed", `AlgorithmIdentifier: ${(e as Error).message}`);
+  }
+  const parameters = parts.length === 2 ? new Uint8Array(tlvBytes(der, parts[1])).buffer : undefined;
+  return new AlgorithmIdentifier({ algorithm, parameters });
 }
 
 function params(alg: AlgorithmIdentifier): Uint8Array | undefined {

@@ -4,7 +4,7 @@
 import { createPrivateKey, createPublicKey } from "node:crypto";
 import { ECPrivateKey } from "@peculiar/asn1-ecc";
 import { PrivateKeyInfo } from "@peculiar/asn1-pkcs8";
-import { RSAPrivateKey, RSAPublicKey } from "@peculiar/asn1-rsa";
+import { RSAPrivateKey } from "@peculiar/asn1-rsa";
 import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
 import { SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
 import { generateSigningKey, mldsaKeyFromSeed } from "../crypto/keygen.js";
@@ -18,6 +18,7 @@ import {
   encodeTlv,
   readTlv,
   tlvBytes,
+  tlvContent,
 } from "./der.js";
 import { asText, looksLikePem, pemDecode, pemEncode } from "./pem.js";
 import { seededRsaKey } from "./rsa-keygen.js";
@@ -80,12 +81,18 @@ function algorithmAt(der: Uint8Array, index: number): ReturnType<typeof algorith
 
 /** A PublicKey from DER SubjectPublicKeyInfo; throws KeyError / AlgorithmError. */
 export function parseSpki(spki: Uint8Array): PublicKey {
-  const info = wrap("malformed", "SubjectPublicKeyInfo", () => {
-    assertSingleDerValue(spki);
-    return AsnConvert.parse(spki, SubjectPublicKeyInfo);
+  // Read straight from the DER (this runs for every certificate a peer sends, and the ASN.1
+  // library costs more than the signature check): SEQUENCE { AlgorithmIdentifier, BIT STRING }.
+  const key = wrap("malformed", "SubjectPublicKeyInfo", () => {
+    const outer = assertSingleDerValue(spki);
+    const parts = children(spki, outer);
+    if (outer.tag !== 0x30 || parts.length !== 2 || parts[0].tag !== 0x30 || parts[1].tag !== 0x03)
+      throw new Error("not SEQUENCE { algorithm, subjectPublicKey BIT STRING }");
+    const bits = tlvContent(spki, parts[1]);
+    if (bits.length < 1 || bits[0] !== 0) throw new Error("subjectPublicKey BIT STRING has unused bits");
+    return bits.subarray(1);
   });
   const algorithm = keyAlgorithmOf(algorithmAt(spki, 0));
-  const key = u8(info.subjectPublicKey);
   const rawLength = RAW_PUBLIC_LENGTH[algorithm];
   if (rawLength !== undefined) {
     if (key.length !== rawLength)
@@ -97,8 +104,15 @@ export function parseSpki(spki: Uint8Array): PublicKey {
       throw new KeyError("malformed", `${algorithm} public key is not an uncompressed point`);
     return { algorithm, spki: spki.slice(), raw: key.slice() };
   }
-  const rsa = wrap("malformed", "RSAPublicKey", () => AsnConvert.parse(key, RSAPublicKey));
-  const bits = modulusBits(u8(rsa.modulus));
+  // RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }
+  const modulus = wrap("malformed", "RSAPublicKey", () => {
+    const outer = assertSingleDerValue(key);
+    const parts = children(key, outer);
+    if (outer.tag !== 0x30 || parts.length !== 2 || parts[0].tag !== 0x02 || parts[1].tag !== 0x02)
+      throw new Error("not SEQUENCE { modulus INTEGER, publicExponent INTEGER }");
+    return tlvContent(key, parts[0]);
+  });
+  const bits = modulusBits(modulus);
   if (bits < 1024 || bits > 16384) throw new KeyError("unsupported", `RSA modulus of ${bits} bits`);
   return { algorithm, spki: spki.slice() };
 }
