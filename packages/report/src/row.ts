@@ -41,6 +41,8 @@ export interface Row {
   chain: string; // chain spec, e.g. "mldsa65", "rsa2048@16KB"
   suite: string;
   resume?: "full" | "resumed" | "0rtt";
+  /** Experiment hooks module both pqtls endpoints ran with (runner key `hooks`); absent = none. */
+  hooks?: string;
   rtt_ms: number;
   jitter_ms: number;
   jitter_dist?: string;

@@ -2,6 +2,8 @@
 // and the resolved, validated matrix the planner expands. Every value is checked here, before any
 // namespace, process or file is touched, so a typo costs one line of error and nothing else.
 
+import { existsSync } from "node:fs";
+import { resolve as resolvePath } from "node:path";
 import { CipherSuite, NamedGroup } from "@pqtls/tls13";
 import { CliError } from "../cli/errors.js";
 import { CONFIG_KEYS } from "./keys.js";
@@ -68,6 +70,8 @@ export interface RunConfig {
   suite: string[];
   /** Handshake kinds (config key `resumption`, row field `resume`). */
   resumption: ResumeMode[];
+  /** "none" or absolute paths of experiment hook modules (pqtls engine). */
+  hooks: string[];
   /** Every link setting, expanded (the `links` entries, or the product of the top-level link keys). */
   links: LinkParams[];
   bytes: number[];
@@ -86,6 +90,7 @@ const DEFAULTS: RawConfig = {
   chain: ["rsa2048"],
   suite: ["TLS_AES_128_GCM_SHA256"],
   resumption: ["full"],
+  hooks: ["none"],
   rtt: ["0ms"],
   jitter: ["0ms"],
   jitter_dist: ["uniform"],
@@ -379,11 +384,23 @@ export function resolveConfig(layers: ConfigLayer[], preset: string | null = nul
       "0rtt needs engine pqtls only (node:tls, the openssl engine, has no 0-RTT API)",
     );
 
+  const hooks = list("hooks", (s, x) => {
+    if (x === "none") return "none";
+    if (typeof x !== "string" || !/\.m?js$/.test(x))
+      fail(s, "hooks", `${JSON.stringify(x)} is neither none nor a .mjs/.js module`);
+    const path = resolvePath(x);
+    if (!existsSync(path)) fail(s, "hooks", `no such module ${path}`);
+    return path;
+  });
+  if (engine.includes("openssl") && hooks.some((h) => h !== "none"))
+    fail(src("hooks"), "hooks", "hooks need engine pqtls only (they are this library's API)");
+
   return {
     preset,
     description,
     engine,
     resumption,
+    hooks,
     variants,
     suite: list("suite", checkSuite),
     links,

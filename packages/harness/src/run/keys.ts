@@ -11,6 +11,8 @@ export const CONFIG_KEYS = {
   suite: "cipher suites, e.g. TLS_AES_128_GCM_SHA256",
   resumption:
     "handshake kinds: full, resumed (PSK ticket from a priming connection), 0rtt (the request as early data); rows say it as `resume`",
+  hooks:
+    "experiment hooks (pqtls engine): none, or ES modules exporting `client`/`server` HandshakeHooks, e.g. none,examples/chain-trimming.hooks.mjs",
   rtt: "round-trip times, e.g. 35ms (split evenly between directions)",
   jitter: "delay jitter per direction, e.g. 8.75ms",
   jitter_dist: "jitter distribution: uniform, normal, pareto, paretonormal",

@@ -23,6 +23,8 @@ export interface Cell {
   suite: string;
   /** full, or resuming a ticket primed (unmeasured) on the same server just before. */
   resume: ResumeMode;
+  /** "none" or the path of an experiment hooks module loaded by both pqtls endpoints. */
+  hooks: string;
   rtt_ms: number;
   jitter_ms: number;
   jitter_dist: JitterDistName;
@@ -87,7 +89,8 @@ function linkKey(l: LinkParams): string {
 export function cellId(c: Omit<Cell, "id">): string {
   // Full handshakes keep the ids they had before the resumption dimension existed.
   const resume = c.resume === "full" ? "" : `/resume=${c.resume}`;
-  return `${c.engine}/${c.kex}/${c.chain}/${c.suite}/${linkKey(c)}/bytes=${c.bytes}${resume}`;
+  const hooks = c.hooks === "none" ? "" : `/hooks=${c.hooks}`;
+  return `${c.engine}/${c.kex}/${c.chain}/${c.suite}/${linkKey(c)}/bytes=${c.bytes}${resume}${hooks}`;
 }
 
 /** Expands the matrix: link settings x bytes x engine x variant x suite, in the order written. */
@@ -99,12 +102,22 @@ export function planCells(config: RunConfig): Cell[] {
       for (const engine of config.engine)
         for (const variant of config.variants as Variant[])
           for (const suite of config.suite)
-            for (const resume of config.resumption ?? ["full"]) {
-              const cell = { engine, kex: variant.kex, chain: variant.chain, suite, resume, ...link, bytes };
-              const id = cellId(cell);
-              if (!ids.has(id)) cells.push({ id, ...cell });
-              ids.add(id);
-            }
+            for (const resume of config.resumption ?? ["full"])
+              for (const hooks of config.hooks ?? ["none"]) {
+                const cell = {
+                  engine,
+                  kex: variant.kex,
+                  chain: variant.chain,
+                  suite,
+                  resume,
+                  hooks,
+                  ...link,
+                  bytes,
+                };
+                const id = cellId(cell);
+                if (!ids.has(id)) cells.push({ id, ...cell });
+                ids.add(id);
+              }
   return cells;
 }
 

@@ -109,7 +109,7 @@ const LINK_GAUGE = /queued|queuePeak|late|Mean|Max/;
  * to one variant's handshake only.
  */
 function serverKey(c: Cell): string {
-  return `${c.engine}|${c.kex}|${c.chain}|${c.suite}`;
+  return `${c.engine}|${c.kex}|${c.chain}|${c.suite}|${c.hooks}`;
 }
 
 interface LaneContext {
@@ -160,6 +160,7 @@ class LaneWorker {
             groups: [...new Set(cells.map((x) => x.kex))],
             suites: [...new Set(cells.map((x) => x.suite))],
             ...(cells.some((x) => x.resume !== "full") ? { resumption: true } : {}),
+            ...(c.hooks !== "none" ? { hooks: c.hooks } : {}),
           },
           this.ctx.signal,
         ),
@@ -215,6 +216,7 @@ class LaneWorker {
       suite: cell.suite,
       bytes: cell.bytes,
       timeoutMs: this.ctx.config.timeout_ms,
+      ...(cell.hooks !== "none" ? { hooks: cell.hooks } : {}),
     };
     if (cell.resume !== "full") {
       // The ticket comes from an unmeasured connection to the same server, before the counters are read.
@@ -261,6 +263,7 @@ class LaneWorker {
       chain: cell.chain,
       suite: cell.suite,
       resume: cell.resume,
+      ...(cell.hooks !== "none" ? { hooks: cell.hooks } : {}),
       rtt_ms: cell.rtt_ms,
       jitter_ms: cell.jitter_ms,
       jitter_dist: cell.jitter_dist,

@@ -18,6 +18,7 @@ import { readFileSync } from "node:fs";
 import net from "node:net";
 import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
+import { pathToFileURL } from "node:url";
 import { type ClientEngine, loadClientEngine } from "./engine.js";
 import { ResponseReader, requestFor } from "./http.js";
 import type { ClientOptions, ConnectCommand, EndpointMessage, Measurement } from "./protocol.js";
@@ -39,8 +40,24 @@ const caCache = new Map<string, Buffer>();
 const primed = new Map<string, Buffer>();
 const PRIME_WAIT_MS = 10_000;
 
+const hookModules = new Map<string, unknown>();
+/** The `client` export of an experiment hooks module (loaded once per driver). */
+async function clientHooks(path: string | undefined): Promise<unknown> {
+  if (!path) return undefined;
+  if (!hookModules.has(path)) {
+    const mod = (await import(pathToFileURL(path).href)) as { client?: unknown };
+    hookModules.set(path, mod.client);
+  }
+  return hookModules.get(path);
+}
+
 /** An unmeasured connection that waits for the server's first session ticket and keeps it. */
-export function prime(engine: ClientEngine, cmd: ConnectCommand, ca: Buffer): Promise<string | null> {
+export function prime(
+  engine: ClientEngine,
+  cmd: ConnectCommand,
+  ca: Buffer,
+  hooks?: unknown,
+): Promise<string | null> {
   return new Promise((resolve) => {
     let error: string | null = null;
     let session: Buffer | undefined;
@@ -69,6 +86,7 @@ export function prime(engine: ClientEngine, cmd: ConnectCommand, ca: Buffer): Pr
           ca,
           kex: cmd.kex,
           suite: cmd.suite,
+          ...(hooks ? { hooks } : {}),
         }).socket;
       } catch (err) {
         error = describeError(err);
@@ -107,7 +125,7 @@ function emptyMeasurement(): Measurement {
   };
 }
 
-export function measure(engine: ClientEngine, cmd: ConnectCommand): Promise<Measurement> {
+export function measure(engine: ClientEngine, cmd: ConnectCommand, hooks?: unknown): Promise<Measurement> {
   return new Promise((resolve) => {
     const m: Measurement = {
       ok: false,
@@ -197,6 +215,7 @@ export function measure(engine: ClientEngine, cmd: ConnectCommand): Promise<Meas
           suite: cmd.suite,
           ...(session ? { session } : {}),
           ...(earlyData ? { earlyData } : {}),
+          ...(hooks ? { hooks } : {}),
         });
       } catch (err) {
         fail(`${stage}: ${describeError(err)}`);
@@ -265,17 +284,29 @@ async function main(): Promise<void> {
   for await (const line of lines) {
     if (line.trim() === "") continue;
     const cmd = JSON.parse(line) as ConnectCommand;
+    let hooks: unknown;
+    try {
+      hooks = await clientHooks(cmd.hooks);
+    } catch (err) {
+      send({
+        type: "result",
+        id: cmd.id,
+        ...emptyMeasurement(),
+        error: `hooks ${cmd.hooks}: ${describeError(err)}`,
+      });
+      continue;
+    }
     if (cmd.prime) {
       let error: string | null;
       try {
-        error = await prime(engine, cmd, readFileSync(cmd.caFile));
+        error = await prime(engine, cmd, readFileSync(cmd.caFile), hooks);
       } catch (err) {
         error = describeError(err);
       }
       send({ type: "result", id: cmd.id, ...emptyMeasurement(), ok: error === null, error });
       continue;
     }
-    const m = await measure(engine, cmd);
+    const m = await measure(engine, cmd, hooks);
     send({ type: "result", id: cmd.id, ...m });
   }
   process.exit(0);

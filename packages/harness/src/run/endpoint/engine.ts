@@ -16,6 +16,8 @@ export interface ClientConnectOptions {
   session?: Buffer;
   /** 0-RTT: sent with the ClientHello when the session allows (pqtls engine only). */
   earlyData?: Buffer;
+  /** Experiment hooks (pqtls engine only): the `client` export of this module. */
+  hooks?: unknown;
 }
 
 /** What the handshake settled, in IANA spelling. */

@@ -4,6 +4,7 @@
 
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
+import { pathToFileURL } from "node:url";
 import type { ClientEngine, ServerEngine } from "./engine.js";
 
 /** The parts of @pqtls/tls13 the endpoints use (loaded lazily: only the pqtls engine needs it). */
@@ -53,6 +54,7 @@ export const pqtlsClient: ClientEngine = {
       ...(o.session ? { session: o.session } : {}),
       // Rejected early data is sent again after the handshake (the library's default).
       ...(o.earlyData ? { earlyData: o.earlyData } : {}),
+      ...(o.hooks ? { hooks: o.hooks } : {}),
     });
     return {
       socket,
@@ -67,7 +69,11 @@ export const pqtlsClient: ClientEngine = {
 };
 
 export const pqtlsServer: ServerEngine = {
-  listen(o, material, handlers) {
+  async listen(o, material, handlers) {
+    // Experiment hooks: the `server` export of the module (the client driver loads `client`).
+    const hooks = o.hooks
+      ? ((await import(pathToFileURL(o.hooks).href)) as { server?: unknown }).server
+      : undefined;
     const server = tls.createServer({
       cert: material.cert.toString("latin1"),
       key: material.key.toString("latin1"),
@@ -76,6 +82,7 @@ export const pqtlsServer: ServerEngine = {
       provider,
       // 0-RTT on for servers of resumption cells only, so other cells' tickets stay byte-identical.
       ...(o.resumption ? { maxEarlyData: 16384 } : {}),
+      ...(hooks ? { hooks } : {}),
     });
     server.on("connection", (raw: Socket) => raw.setNoDelay(true));
     // Resumption servers take each connection as its handshake starts, so a 0-RTT request is read

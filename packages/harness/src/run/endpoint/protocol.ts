@@ -18,6 +18,8 @@ export interface ServerOptions {
   suites: string[];
   /** Resumed/0rtt cells use this server: keep sessions resumable and (pqtls) accept 0-RTT. */
   resumption?: boolean;
+  /** Path of an experiment hooks module; its `server` export goes to createServer (pqtls engine). */
+  hooks?: string;
 }
 
 /** How a measured connection starts (the runner's `resumption` dimension). */
@@ -49,6 +51,8 @@ export interface ConnectCommand {
    */
   prime?: boolean;
   resume?: ResumeMode;
+  /** Path of an experiment hooks module; its `client` export goes to connect (pqtls engine). */
+  hooks?: string;
 }
 
 /** One connection's result. Times are ms from t0 (just before the TCP connect), null when not reached. */
