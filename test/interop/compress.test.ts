@@ -2,16 +2,18 @@
 // Debian's OpenSSL 3.0 (which predates RFC 8879). Turning compression on must cost nothing with
 // them: an ML-DSA chain goes plain and verifies both ways. What the peer's ClientHello offered is
 // read by a separate parser, so the day a Node 24 build does offer an algorithm we speak, the
-// server-side case turns into a real compressed round trip and asserts it.
+// server-side case turns into a real compressed round trip and asserts it. Also runs our own client
+// and server under Node 24, whose node:zlib has zstd (Node 20's has not), so the zstd path is tested.
 
 import { spawn } from "node:child_process";
 import { createServer as createNetServer } from "node:net";
+import { fileURLToPath } from "node:url";
 import { accept, connect, type TlsSocket } from "@pqtls/tls13";
 import { afterAll, describe, expect, it } from "vitest";
 import { node24Path } from "../../tools/node24/index.mjs";
 import { captureClientHello, type OfferedHello } from "./client-hello.js";
 import { Peer, TestPki } from "./peer.js";
-import { freePort, stop, toolVersion, waitForOutput } from "./processes.js";
+import { freePort, run, stop, toolVersion, waitForOutput } from "./processes.js";
 
 const node24 = node24Path();
 if (!node24) console.warn("skipping Node 24 compression interop: Node 24 peer missing (npm install)");
@@ -48,7 +50,7 @@ async function clientEcho(port: number, ca: Uint8Array, group: "X25519MLKEM768" 
   return { c, echoed };
 }
 
-describe("certificate compression with OpenSSL peers that do not compress", () => {
+describe("certificate compression with OpenSSL peers, and zstd on Node 24", () => {
   const pki = new TestPki();
   afterAll(() => pki.dispose());
 
@@ -117,6 +119,21 @@ describe("certificate compression with OpenSSL peers that do not compress", () =
       }
     });
   });
+
+  it.skipIf(!node24)(
+    "zstd, which node:zlib has only from Node 22.15: ours ↔ ours run by Node 24",
+    async () => {
+      const script = fileURLToPath(new URL("./zstd-node24.mjs", import.meta.url));
+      const r = await run(node24!, [script], { ms: 30_000 });
+      expect(r.code, r.stderr).toBe(0);
+      const seen = JSON.parse(r.stdout.trim());
+      expect(seen.echoed).toBe("zstd?");
+      expect(seen.authorized).toBe(true);
+      expect(seen.client.algorithm).toBe("zstd");
+      expect(seen.server).toEqual(seen.client);
+      expect(seen.client.compressedBytes).toBeLessThan(seen.client.uncompressedBytes);
+    },
+  );
 
   describe.skipIf(!openssl)(`Debian ${openssl}`, () => {
     it("openssl s_server ignores our compress_certificate offer and the handshake completes", async () => {
