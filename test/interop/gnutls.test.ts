@@ -254,6 +254,13 @@ describe.skipIf(version === null)(`interop with ${version}`, () => {
       expect(c.signatureScheme).toBe(scheme);
     });
 
+    it.skipIf(!hasMlkem)("negotiates X25519MLKEM768", async () => {
+      const { port } = await gnutlsServ("ecdsa-p256", priority(["X25519MLKEM768"], "TLS_AES_128_GCM_SHA256"));
+      const { c, echoed } = await ourClient(port, "ecdsa-p256", { groups: ["X25519MLKEM768"] });
+      expect(echoed).toBe("hello\n");
+      expect(c.group).toBe("X25519MLKEM768");
+    });
+
     it("follows gnutls-serv's HelloRetryRequest", async () => {
       const { port } = await gnutlsServ("ecdsa-p256", priority(["secp256r1"], "TLS_AES_128_GCM_SHA256"));
       const { c, echoed } = await ourClient(port, "ecdsa-p256", {
