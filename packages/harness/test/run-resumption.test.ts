@@ -1,11 +1,21 @@
 // The runner's resumption and hooks dimensions: config values checked up front, cells planned per
 // value with stable ids (full / no hooks keep the ids they had before these dimensions existed).
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { CliError } from "../src/cli/errors.js";
 import { type ConfigLayer, resolveConfig } from "../src/run/config.js";
 import { buildPlan, cellId, planCells } from "../src/run/plan.js";
 import { loadPreset } from "../src/run/presets.js";
 
+const TRIM_HOOKS = join(
+  dirname(fileURLToPath(import.meta.url)),
+  "..",
+  "..",
+  "..",
+  "examples",
+  "chain-trimming.hooks.mjs",
+);
 const flags = (values: Record<string, unknown>): ConfigLayer => ({ source: "flags", values });
 
 function errorOf(layers: ConfigLayer[]): string {
@@ -56,16 +66,9 @@ describe("resumption dimension", () => {
 
 describe("hooks dimension", () => {
   it("takes none and existing modules (made absolute), refusing anything else", () => {
-    const c = resolveConfig([
-      flags({
-        hooks: "none,examples/chain-trimming.hooks.mjs".replace(
-          "examples",
-          `${process.cwd()}/../../examples`,
-        ),
-      }),
-    ]);
+    const c = resolveConfig([flags({ hooks: ["none", TRIM_HOOKS] })]);
     expect(c.hooks[0]).toBe("none");
-    expect(c.hooks[1]).toMatch(/^\/.*examples\/chain-trimming\.hooks\.mjs$/);
+    expect(c.hooks[1]).toBe(TRIM_HOOKS);
     const cells = planCells(c);
     expect(cells.map((x) => x.hooks)).toEqual(c.hooks);
     expect(cells[1].id).toBe(`${cells[0].id}/hooks=${c.hooks[1]}`);
