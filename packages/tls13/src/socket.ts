@@ -235,7 +235,8 @@ export class TlsSocket extends Duplex {
     } else {
       const batch = chunks.length > 1;
       if (batch) t.cork();
-      for (const c of chunks) t.write(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
+      for (const c of chunks)
+        t.write(Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength));
       if (batch) t.uncork();
     }
     // Keep a generous amount queued before pushing back on the writer: waiting for 'drain' at the

@@ -45,6 +45,12 @@ export type AeadName = "AES_128_GCM" | "AES_256_GCM" | "CHACHA20_POLY1305";
 /** An AEAD bound to one key; reused for every record of one traffic secret. */
 export interface AeadKey {
   seal(nonce: Bytes, plaintext: Bytes, aad: Bytes): Bytes;
+  /**
+   * Optional: seal() with the ciphertext and the tag as separate buffers, so the record layer can
+   * hand them to the transport without joining them. Reads its inputs only during the call (the
+   * caller may reuse them afterwards), and returns buffers the caller owns.
+   */
+  sealDetached?(nonce: Bytes, plaintext: Bytes, aad: Bytes): [ciphertext: Bytes, tag: Bytes];
   /** Returns null when authentication fails (the record layer sends bad_record_mac). */
   open(nonce: Bytes, ciphertext: Bytes, aad: Bytes): Bytes | null;
 }

@@ -17,6 +17,12 @@ export class RecordCipher {
   }
 
   private nextNonce(): Bytes {
+    // The nonce buffer is reused, so hand the AEAD a copy it may keep.
+    return this.advance().slice();
+  }
+
+  /** The next nonce in the reused buffer: only for calls that read it before returning. */
+  private advance(): Bytes {
     const n = this.nonceBuf;
     n.set(this.iv);
     // seq < 2^53: high 32 bits and low 32 bits XORed into the last 8 bytes.
@@ -31,12 +37,20 @@ export class RecordCipher {
     n[10] ^= (lo >>> 8) & 0xff;
     n[11] ^= lo & 0xff;
     this.seq++;
-    // The nonce buffer is reused, so hand the AEAD a copy it may keep.
-    return n.slice();
+    return n;
   }
 
   seal(innerPlaintext: Bytes, header: Bytes): Bytes {
     return this.key.seal(this.nextNonce(), innerPlaintext, header);
+  }
+
+  /**
+   * The sealed record body as chunks to write in order (ciphertext, tag), without joining them
+   * when the AEAD can give them apart. `innerPlaintext` is only read during the call.
+   */
+  sealChunks(innerPlaintext: Bytes, header: Bytes): Bytes[] {
+    if (!this.key.sealDetached) return [this.seal(innerPlaintext.slice(), header)];
+    return this.key.sealDetached(this.advance(), innerPlaintext, header);
   }
 
   /** As open(), but a record that fails authentication does not use up a sequence number (0-RTT skipping). */

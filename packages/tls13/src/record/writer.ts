@@ -1,5 +1,6 @@
 // Outgoing records: fragments content into records no larger than the peer allows, protects them,
-// and collects them as chunks for one transport write per flight (RFC 8446 §5, RFC 8449).
+// and collects them as chunks for one transport write per flight (RFC 8446 §5, RFC 8449). A
+// protected record is three chunks (header, ciphertext, tag), which the socket hands to one writev.
 
 import type { Bytes } from "../crypto/provider.js";
 import { ContentType, ProtocolVersion } from "../wire/codepoints.js";
@@ -14,6 +15,8 @@ export class RecordWriter {
   /** Records built but not yet handed to the transport. */
   private out: Bytes[] = [];
   private outBytes = 0;
+  /** TLSInnerPlaintext of the record being sealed. */
+  private readonly scratch = new Uint8Array(MAX_INNER_PLAINTEXT);
   /** legacy_record_version of plaintext records: 0x0301 for the first ClientHello (RFC 8446 §5.1). */
   plaintextVersion: number = ProtocolVersion.TLS12;
 
@@ -64,14 +67,17 @@ export class RecordWriter {
       return;
     }
     const pad = paddingFor(this.padding, type, fragment.length, this.maxInner - fragment.length - 1);
-    const inner = new Uint8Array(fragment.length + 1 + pad); // zero-filled: padding is zeros
+    // TLSInnerPlaintext is built in a buffer reused for every record (the AEAD only reads it
+    // during the call): no per-record allocation for it.
+    const innerLength = fragment.length + 1 + pad;
+    const inner = this.scratch.subarray(0, innerLength);
     inner.set(fragment);
     inner[fragment.length] = type;
-    const length = inner.length + AEAD_TAG_LENGTH;
+    if (pad) inner.fill(0, fragment.length + 1); // padding is zeros
+    const length = innerLength + AEAD_TAG_LENGTH;
     const header = Uint8Array.of(ContentType.application_data, 0x03, 0x03, length >>> 8, length & 0xff);
-    const sealed = this.cipher.seal(inner, header);
     this.push(header);
-    this.push(sealed);
+    for (const chunk of this.cipher.sealChunks(inner, header)) this.push(chunk);
   }
 
   /** A ChangeCipherSpec compatibility record (RFC 8446 §D.4): never protected. */

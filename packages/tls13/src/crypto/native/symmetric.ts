@@ -1,5 +1,5 @@
 // AEADs, hashes and HMAC on node:crypto. Each AEAD key is imported once as a KeyObject; per record
-// the only allocations are OpenSSL's cipher context and the output buffer.
+// the only allocations are OpenSSL's cipher context, the output buffer and (sealing) the tag.
 
 import * as nodeCrypto from "node:crypto";
 import {
@@ -30,18 +30,26 @@ function nativeAead(name: AeadName, keyLength: number): Aead {
     init(key) {
       if (key.length !== keyLength) throw new RangeError(`${name} key must be ${keyLength} bytes`);
       const secret = createSecretKey(key);
+      const sealDetached = (nonce: Bytes, plaintext: Bytes, aad: Bytes): [Bytes, Bytes] => {
+        const c = createCipheriv(cipher as "aes-128-gcm", secret, nonce, { authTagLength: 16 });
+        c.setAAD(aad);
+        const body = c.update(plaintext);
+        // final() is empty for these AEADs (stream modes), but part of the API contract.
+        const tail = c.final();
+        // Buffers (a Uint8Array subclass) as they are: the socket writes them without re-wrapping.
+        return [tail.length ? Buffer.concat([body, tail]) : body, c.getAuthTag()];
+      };
       return {
         seal(nonce, plaintext, aad) {
-          const c = createCipheriv(cipher as "aes-128-gcm", secret, nonce, { authTagLength: 16 });
-          c.setAAD(aad);
-          const out = Buffer.allocUnsafe(plaintext.length + 16);
-          const body = c.update(plaintext);
-          body.copy(out, 0);
-          const tail = c.final(); // empty for these AEADs, but part of the API contract
-          tail.copy(out, body.length);
-          c.getAuthTag().copy(out, plaintext.length);
-          return asBytes(out);
+          const [body, tag] = sealDetached(nonce, plaintext, aad);
+          const out = new Uint8Array(body.length + tag.length);
+          out.set(body);
+          out.set(tag, body.length);
+          return out;
         },
+        // The record layer's path: node:crypto allocates the ciphertext anyway, and joining it
+        // with the tag would cost a second 16 KiB allocation and copy per record.
+        sealDetached,
         open(nonce, ciphertext, aad) {
           if (ciphertext.length < 16) return null;
           const bodyLength = ciphertext.length - 16;
