@@ -161,7 +161,9 @@ describe.skipIf(!!skipReason)("TUN link fidelity", () => {
     });
     const critical = 1.628 / Math.sqrt(samples.length);
     expect(samples.length).toBeGreaterThanOrEqual(390);
-    console.log(`paretonormal KS D = ${d.toFixed(4)} (critical ${critical.toFixed(4)}), base ${base.toFixed(3)} ms`);
+    console.log(
+      `paretonormal KS D = ${d.toFixed(4)} (critical ${critical.toFixed(4)}), base ${base.toFixed(3)} ms`,
+    );
     expect(
       d,
       `KS D = ${d.toFixed(4)}, critical ${critical.toFixed(4)}, base ${base.toFixed(3)} ms`,
