@@ -29,11 +29,13 @@ export interface HandshakeHooks {
    * Before a handshake message of ours enters the transcript and the wire (ClientHello before its
    * PSK binders are computed, so binders cover the change). Return a new body to replace it.
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: observers return nothing; a hook with no return is void
   onSend?(msg: HookMessage, ctx: HookContext): Bytes | undefined | void;
   /**
    * A handshake message from the peer before the state machine parses it. Return a new body to make
    * the state machine parse that instead; the transcript still hashes the bytes received.
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: as onSend
   onReceive?(msg: HookMessage, ctx: HookContext): Bytes | undefined | void;
   /**
    * Largest handshake-record plaintext we send (default 2^14). A small value splits a flight into
