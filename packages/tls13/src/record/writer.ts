@@ -15,8 +15,8 @@ export class RecordWriter {
   /** Records built but not yet handed to the transport. */
   private out: Bytes[] = [];
   private outBytes = 0;
-  /** TLSInnerPlaintext of the record being sealed. */
-  private readonly scratch = new Uint8Array(MAX_INNER_PLAINTEXT);
+  /** TLSInnerPlaintext of the record being sealed; grows to the largest record sent so far. */
+  private scratch = new Uint8Array(0);
   /** legacy_record_version of plaintext records: 0x0301 for the first ClientHello (RFC 8446 §5.1). */
   plaintextVersion: number = ProtocolVersion.TLS12;
 
@@ -70,6 +70,10 @@ export class RecordWriter {
     // TLSInnerPlaintext is built in a buffer reused for every record (the AEAD only reads it
     // during the call): no per-record allocation for it.
     const innerLength = fragment.length + 1 + pad;
+    if (this.scratch.length < innerLength)
+      this.scratch = new Uint8Array(
+        Math.min(MAX_INNER_PLAINTEXT, Math.max(innerLength, 2 * this.scratch.length)),
+      );
     const inner = this.scratch.subarray(0, innerLength);
     inner.set(fragment);
     inner[fragment.length] = type;

@@ -57,6 +57,7 @@ export {
 } from "./keys.js";
 export { buildName, formatName } from "./names.js";
 export { type PemBlock, pemDecode, pemEncode } from "./pem.js";
+export { SignatureCache, setSignatureCache, sharedSignatureCache } from "./signature-cache.js";
 export {
   type CertificatePath,
   checkHostname,

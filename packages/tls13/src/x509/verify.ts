@@ -12,6 +12,7 @@ import { type Certificate, EKU } from "./certificate.js";
 import { bytesEqual } from "./der.js";
 import { formatIp, parseIp } from "./ip.js";
 import { publicKeyEquals } from "./keys.js";
+import { SignatureCache, sharedSignatureCache } from "./signature-cache.js";
 
 export interface VerifyChainOptions {
   trustAnchors: Certificate[];
@@ -24,6 +25,8 @@ export interface VerifyChainOptions {
   purpose?: "server" | "client";
   /** Longest path accepted, anchor included; default 8. */
   maxDepth?: number;
+  /** Remember verified signatures here; default the process-wide one (off unless setSignatureCache). */
+  signatureCache?: SignatureCache;
 }
 
 /** The validated path: leaf first, ending with the trust anchor that vouched for it. */
@@ -149,7 +152,7 @@ function buildPath(chain: Certificate[], o: VerifyChainOptions, maxDepth: number
     let next: Certificate | undefined;
     for (const issuer of candidates) {
       try {
-        checkSignature(cert, issuer, o.provider, depth);
+        checkSignature(cert, issuer, o.provider, depth, o.signatureCache ?? sharedSignatureCache());
         next = issuer;
         break;
       } catch (e) {
@@ -187,6 +190,7 @@ function checkSignature(
   issuer: Certificate,
   provider: CryptoProvider,
   depth: number,
+  cache: SignatureCache | undefined,
 ): void {
   const scheme = schemeForIssuerKey(cert.signatureScheme, issuer.publicKey.algorithm);
   const algorithm = provider.signatures[scheme];
@@ -200,11 +204,14 @@ function checkSignature(
       AlertDescription.unsupported_certificate,
       `${label(cert, depth)} is signed with ${scheme} but its issuer "${issuer.subject}" has a ${issuer.publicKey.algorithm} key`,
     );
+  const key = cache && SignatureCache.key(scheme, issuer.publicKey.spki, cert.tbs, cert.signature);
+  if (key && cache.has(key)) return;
   if (!algorithm.verify(issuer.publicKey, cert.tbs, cert.signature))
     throw alert(
       AlertDescription.decrypt_error,
       `${scheme} signature on ${label(cert, depth)} does not verify with the key of "${issuer.subject}"`,
     );
+  if (key) cache.add(key);
 }
 
 /**
