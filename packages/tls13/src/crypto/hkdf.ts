@@ -11,6 +11,14 @@ export function hkdfExtract(hash: Hash, salt: Bytes | undefined, ikm: Bytes): By
 export function hkdfExpand(hash: Hash, prk: Bytes, info: Bytes, length: number): Bytes {
   const n = Math.ceil(length / hash.outputLength);
   if (n > 255) throw new RangeError(`HKDF-Expand length ${length} exceeds 255 blocks`);
+  if (n === 1) {
+    // One block (every TLS 1.3 secret, key and IV): T(1) = HMAC(PRK, info ‖ 0x01), no joins.
+    const input = new Uint8Array(info.length + 1);
+    input.set(info);
+    input[info.length] = 1;
+    const block = hash.hmac(prk, input);
+    return block.length === length ? block : block.subarray(0, length);
+  }
   const out = new Uint8Array(n * hash.outputLength);
   const input = new Uint8Array(hash.outputLength + info.length + 1);
   let previous = 0; // bytes of T(i-1) at the front of `input`

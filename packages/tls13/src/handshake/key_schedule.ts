@@ -7,6 +7,17 @@ import type { Aead, Bytes, Hash } from "../crypto/provider.js";
 
 const LABEL_PREFIX = new TextEncoder().encode("tls13 ");
 
+// The labels are a small fixed set: encode each once (about 50 expansions per handshake).
+const LABEL_BYTES = new Map<string, Uint8Array>();
+function labelBytesOf(label: string): Uint8Array {
+  let bytes = LABEL_BYTES.get(label);
+  if (!bytes) {
+    bytes = new TextEncoder().encode(label);
+    if (LABEL_BYTES.size < 64) LABEL_BYTES.set(label, bytes);
+  }
+  return bytes;
+}
+
 /** HKDF-Expand-Label(Secret, Label, Context, Length) (RFC 8446 §7.1). */
 export function hkdfExpandLabel(
   hash: Hash,
@@ -15,7 +26,7 @@ export function hkdfExpandLabel(
   context: Bytes,
   length: number,
 ): Bytes {
-  const labelBytes = new TextEncoder().encode(label);
+  const labelBytes = labelBytesOf(label);
   const fullLabelLength = LABEL_PREFIX.length + labelBytes.length;
   const info = new Uint8Array(2 + 1 + fullLabelLength + 1 + context.length);
   info[0] = length >>> 8;
