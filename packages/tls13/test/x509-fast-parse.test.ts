@@ -18,6 +18,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { nobleProvider } from "../src/crypto/index.js";
 import { TlsAlert } from "../src/errors.js";
+import { oidToString } from "../src/x509/algorithms.js";
 import { type Certificate, generateChain, loadCertificates, parseCertificate } from "../src/x509/index.js";
 import { formatName } from "../src/x509/names.js";
 import { PKI_DIR } from "./x509-helpers.js";
@@ -95,6 +96,38 @@ function fixtureCertificates(): Certificate[] {
   }
   return out;
 }
+
+/** DER content of an OBJECT IDENTIFIER, by the X.690 rules, arcs as BigInt. */
+function encodeOid(dotted: string): Uint8Array {
+  const a = dotted.split(".").map(BigInt);
+  const out: number[] = [];
+  for (const arc of [a[0] * 40n + a[1], ...a.slice(2)]) {
+    const bytes: number[] = [];
+    for (let v = arc; ; v >>= 7n) {
+      bytes.unshift(Number(v & 0x7fn) | (bytes.length ? 0x80 : 0));
+      if (v < 0x80n) break;
+    }
+    out.push(...bytes);
+  }
+  return Uint8Array.from(out);
+}
+
+describe("oidToString", () => {
+  it("decodes arcs exactly on both sides of the number/BigInt switch", () => {
+    for (const oid of [
+      "2.5.29.17",
+      "1.2.840.113549.1.1.11",
+      "0.9.2342.19200300.100.1.25",
+      "2.999.1",
+      "2.25.35184372088831", // 2^45 - 1
+      "2.25.35184372088832", // 2^45
+      "2.25.9007199254740993", // 2^53 + 1: not a double
+      "2.25.329800735698586629295641978511506172918",
+    ])
+      expect(oidToString(encodeOid(oid))).toBe(oid);
+    expect(() => oidToString(Uint8Array.of(0x2a, 0x86))).toThrow(/truncated/);
+  });
+});
 
 describe("the DER fast path agrees with the ASN.1 library", () => {
   it("on every fixture certificate", () => {

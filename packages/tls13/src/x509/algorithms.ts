@@ -164,19 +164,27 @@ export function oidDer(oid: string): Uint8Array {
 
 /** Dotted text of an OBJECT IDENTIFIER's content octets (arcs of any size). */
 export function oidToString(content: Uint8Array): string {
-  const arcs: bigint[] = [];
-  let v = 0n;
+  // Arcs in plain numbers while they stay exact (every OID in practice); BigInt beyond 2^52,
+  // e.g. the UUID arcs under 2.25. BigInt arithmetic on every arc cost more than the rest of
+  // a certificate parse.
+  const arcs: Array<number | bigint> = [];
+  let v = 0;
+  let big: bigint | undefined;
   for (const byte of content) {
-    v = (v << 7n) | BigInt(byte & 0x7f);
+    if (big === undefined && v < 2 ** 45) v = v * 128 + (byte & 0x7f);
+    else big = ((big ?? BigInt(v)) << 7n) | BigInt(byte & 0x7f);
     if ((byte & 0x80) === 0) {
-      arcs.push(v);
-      v = 0n;
+      arcs.push(big ?? v);
+      v = 0;
+      big = undefined;
     }
   }
   if (arcs.length === 0 || (content[content.length - 1] & 0x80) !== 0)
     throw new Error("truncated OBJECT IDENTIFIER");
-  const first = arcs[0] < 40n ? 0n : arcs[0] < 80n ? 1n : 2n;
-  return [first, arcs[0] - first * 40n, ...arcs.slice(1)].join(".");
+  const head = arcs[0];
+  const first = head < 40 ? 0 : head < 80 ? 1 : 2;
+  const second = typeof head === "bigint" ? head - BigInt(first * 40) : head - first * 40;
+  return [first, second, ...arcs.slice(1)].join(".");
 }
 
 // ---- signatures (Certificate.signatureAlgorithm) -----------------------------------------------
