@@ -11,6 +11,7 @@ import {
   encodeSession,
   MemorySessionStore,
   nobleProvider,
+  ReplayCache,
   TicketKeys,
   type TlsAlert,
   type TlsSocket,
@@ -273,6 +274,49 @@ describe("session resumption", () => {
     expect(store.take("localhost:443")).toBe(full.sessions[0]);
     expect(store.take("localhost:443")).toBeUndefined();
     expect(() => decodeSession(Buffer.from("nonsense"))).toThrow(/not a session/);
+  });
+});
+
+describe("ticket keys and the replay cache", () => {
+  it("rotate on their own clock; the previous key still opens, the one before does not", () => {
+    let now = 1_000_000;
+    const keys = new TicketKeys(nobleProvider, { rotateEveryMs: 1000, now: () => now });
+    const state = {
+      cipherSuite: "TLS_AES_128_GCM_SHA256" as const,
+      psk: new Uint8Array(32).fill(7),
+      issuedAt: now,
+      ageAdd: 5,
+      lifetime: 1,
+      maxEarlyData: 0,
+    };
+    const t1 = keys.seal(state);
+    expect(keys.open(t1)).toMatchObject({ ageAdd: 5, lifetime: 1, cipherSuite: "TLS_AES_128_GCM_SHA256" });
+    now += 1000;
+    const t2 = keys.seal(state); // sealed under a new key
+    expect(t2.subarray(0, 4)).not.toEqual(t1.subarray(0, 4));
+    expect(keys.open(t1)?.psk).toEqual(state.psk);
+    now += 1000;
+    keys.open(t2); // triggers the next rotation
+    expect(keys.open(t1)).toBeUndefined();
+    expect(keys.open(t2)).toBeDefined();
+    const tampered = t2.slice();
+    tampered[10] ^= 1;
+    expect(keys.open(tampered)).toBeUndefined();
+    expect(new TicketKeys(nobleProvider).open(new Uint8Array(10))).toBeUndefined();
+  });
+
+  it("a replay cache admits an identity once until it expires, and refuses 0-RTT when full", () => {
+    let now = 0;
+    const cache = new ReplayCache(() => now, 2);
+    const id = (n: number) => Uint8Array.of(n);
+    expect(cache.firstUse(id(1), 100)).toBe(true);
+    expect(cache.firstUse(id(1), 100)).toBe(false);
+    expect(cache.firstUse(id(2), 50)).toBe(true);
+    expect(cache.firstUse(id(3), 100)).toBe(false); // full of live entries: fail closed
+    now = 60; // id(2) expired: room again
+    expect(cache.firstUse(id(3), 100)).toBe(true);
+    now = 100;
+    expect(cache.firstUse(id(1), 200)).toBe(true); // the ticket itself has expired by now
   });
 });
 

@@ -194,7 +194,12 @@ export function estimateConnectionSeconds(cell: Cell): number {
   const trips = 2 + (cell.bytes > 0 ? 1 : 0) + Math.log2(1 + cell.bytes / (cell.initcwnd * 1448 + 1)) * 0.7;
   // Lossy links retransmit; a lost SYN alone costs the 1 s initial RTO.
   const lossPenalty = (cell.loss_pct / 100) * (1 + trips * rtt) * 3;
-  return trips * rtt + wire + lossPenalty + 0.02;
+  // Resumption cells first make an unmeasured priming connection: a full handshake, then the ticket.
+  const priming =
+    cell.resume !== undefined && cell.resume !== "full"
+      ? 3 * rtt + (cell.rate_mbps > 0 ? (flight * 8 * 1.05) / (cell.rate_mbps * 1e6) : 0) + 0.02
+      : 0;
+  return trips * rtt + wire + lossPenalty + priming + 0.02;
 }
 
 /** Builds the plan: cells, groups, lane units and the connection count and duration estimate. */

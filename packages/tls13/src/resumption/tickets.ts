@@ -141,15 +141,22 @@ export class TicketKeys {
 export class ReplayCache {
   private readonly seen = new Map<string, number>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    /** Entries kept at most; when full of unexpired ones, 0-RTT is refused (fails closed). */
+    readonly capacity = 100_000,
+  ) {}
 
-  /** true the first time `identity` is presented before `expiresAt`; false for a replay. */
+  /** true the first time `identity` is presented before `expiresAt`; false for a replay (or when full). */
   firstUse(identity: Bytes, expiresAt: number): boolean {
     const t = this.now();
-    if (this.seen.size > 10_000) for (const [k, exp] of this.seen) if (exp <= t) this.seen.delete(k);
     const key = Buffer.from(identity).toString("base64");
     const prev = this.seen.get(key);
     if (prev !== undefined && prev > t) return false;
+    if (prev === undefined && this.seen.size >= this.capacity) {
+      for (const [k, exp] of this.seen) if (exp <= t) this.seen.delete(k);
+      if (this.seen.size >= this.capacity) return false;
+    }
     this.seen.set(key, expiresAt);
     return true;
   }
