@@ -11,7 +11,10 @@ export class TlsAlert extends Error {
   readonly remote: boolean;
 
   constructor(alert: AlertDescription, reason: string, options?: { remote?: boolean; cause?: unknown }) {
-    super(`${alertName(alert)}: ${reason}`, options?.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      `${alertName(alert)}: ${reason}`,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = "TlsAlert";
     this.alert = alert;
     this.remote = options?.remote ?? false;
