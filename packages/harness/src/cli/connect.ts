@@ -6,7 +6,15 @@
 import { connect, type TlsSocket } from "@pqtls/tls13";
 import type { Command } from "commander";
 import { CliError } from "./errors.js";
-import { configure, parseAlpn, parseGroups, parseSigalgs, parseSuites, readFileArg } from "./tls-options.js";
+import {
+  configure,
+  parseAlpn,
+  parseCertCompression,
+  parseGroups,
+  parseSigalgs,
+  parseSuites,
+  readFileArg,
+} from "./tls-options.js";
 
 /** How long `connect` without --get waits for the server's own close after sending close_notify. */
 const CLOSE_GRACE_MS = 500;
@@ -20,6 +28,7 @@ interface ConnectFlags {
   sigalgs?: string;
   suites?: string;
   alpn?: string;
+  compressCert?: string;
   get?: string;
   keylog?: string;
   json?: boolean;
@@ -92,6 +101,8 @@ function report(sock: TlsSocket, http: HttpResult | undefined) {
     authorizationError: sock.authorizationError ?? null,
     chain: sock.peerCertificates.map((c) => c.subject),
     handshakeBytes: sock.handshakeBytes,
+    // RFC 8879: null when the server sent a plain Certificate (nothing offered, or no common algorithm).
+    certificateCompression: sock.certificateCompression ?? null,
     timings: {
       transportConnectedMs: t.transportConnected ?? null,
       handshakeCompleteMs: t.handshakeComplete ?? null,
@@ -112,6 +123,11 @@ function printHuman(r: ReturnType<typeof report>): void {
     `verified:          ${r.authorized ? "yes" : `no (${r.authorizationError})`}`,
     ...r.chain.map((s, i) => `chain[${i}]:          ${s}`),
     `handshake bytes:   sent ${r.handshakeBytes.sent}, received ${r.handshakeBytes.received}`,
+    `cert compression:  ${
+      r.certificateCompression
+        ? `${r.certificateCompression.algorithm}, ${r.certificateCompression.compressedBytes} of ${r.certificateCompression.uncompressedBytes} bytes`
+        : "none"
+    }`,
     `tcp connected:     ${r.timings.transportConnectedMs?.toFixed(3) ?? "-"} ms`,
     `handshake done:    ${r.timings.handshakeCompleteMs?.toFixed(3) ?? "-"} ms`,
   ];
@@ -137,6 +153,10 @@ export function register(program: Command): void {
     .option("--sigalgs <list>", "signature schemes accepted for CertificateVerify")
     .option("--suites <list>", "cipher suites, preference first")
     .option("--alpn <list>", "ALPN protocols (comma-separated)")
+    .option(
+      "--compress-cert <list>",
+      "offer RFC 8879 certificate compression: brotli, zlib, zstd (preference first)",
+    )
     .option("--get <n>", "send GET /N (pqtls serve --http) and read the response")
     .option("--keylog <file>", "append NSS key log lines (SSLKEYLOGFILE format)")
     .option("--json", "print one JSON object")
@@ -163,6 +183,7 @@ export function register(program: Command): void {
           signatureSchemes: parseSigalgs(flags.sigalgs),
           cipherSuites: parseSuites(flags.suites),
           ALPNProtocols: parseAlpn(flags.alpn),
+          certificateCompression: parseCertCompression(flags.compressCert),
           keylog: flags.keylog,
         }),
       );

@@ -6,7 +6,15 @@ import type { AddressInfo } from "node:net";
 import { createServer, type TlsSocket } from "@pqtls/tls13";
 import type { Command } from "commander";
 import { CliError } from "./errors.js";
-import { configure, parseAlpn, parseGroups, parseSigalgs, parseSuites, readFileArg } from "./tls-options.js";
+import {
+  configure,
+  parseAlpn,
+  parseCertCompression,
+  parseGroups,
+  parseSigalgs,
+  parseSuites,
+  readFileArg,
+} from "./tls-options.js";
 
 interface ServeFlags {
   host: string;
@@ -17,6 +25,7 @@ interface ServeFlags {
   sigalgs?: string;
   suites?: string;
   alpn?: string;
+  compressCert?: string;
   http?: boolean;
   keylog?: string;
   json?: boolean;
@@ -86,6 +95,7 @@ function describeConnection(sock: TlsSocket) {
     alpn: sock.alpnProtocol || null,
     servername: sock.servername ?? null,
     handshakeBytes: sock.handshakeBytes,
+    certificateCompression: sock.certificateCompression ?? null,
     handshakeMs: sock.timings.handshakeComplete,
   };
 }
@@ -102,6 +112,10 @@ export function register(program: Command): void {
     .option("--sigalgs <list>", "signature schemes for CertificateVerify (comma-separated)")
     .option("--suites <list>", "cipher suites, preference first (comma-separated)")
     .option("--alpn <list>", "ALPN protocols (comma-separated)")
+    .option(
+      "--compress-cert <list>",
+      "compress the certificate (RFC 8879) with the first of these the client offers",
+    )
     .option("--http", "answer GET /N or GET /?bytes=N with exactly N body bytes")
     .option("--keylog <file>", "append NSS key log lines (SSLKEYLOGFILE format)")
     .option("--json", "one JSON object per line")
@@ -121,6 +135,7 @@ export function register(program: Command): void {
             signatureSchemes: parseSigalgs(flags.sigalgs),
             cipherSuites: parseSuites(flags.suites),
             ALPNProtocols: parseAlpn(flags.alpn),
+            certificateCompression: parseCertCompression(flags.compressCert),
             keylog: flags.keylog,
           },
           (sock) => {
@@ -130,7 +145,7 @@ export function register(program: Command): void {
             process.stdout.write(
               flags.json
                 ? `${JSON.stringify({ event: "connection", ...info })}\n`
-                : `connection: ${info.group} ${info.cipherSuite} ${info.signatureScheme}${info.helloRetryRequest ? " (HRR)" : ""} sni=${info.servername ?? "-"} alpn=${info.alpn ?? "-"}\n`,
+                : `connection: ${info.group} ${info.cipherSuite} ${info.signatureScheme}${info.helloRetryRequest ? " (HRR)" : ""} sni=${info.servername ?? "-"} alpn=${info.alpn ?? "-"}${info.certificateCompression ? ` cert=${info.certificateCompression.algorithm}` : ""}\n`,
             );
             sock.on("error", () => {});
             if (flags.http) serveHttp(sock);

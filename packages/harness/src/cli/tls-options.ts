@@ -3,6 +3,8 @@
 
 import { readFileSync } from "node:fs";
 import {
+  CertificateCompressionAlgorithm,
+  type CertificateCompressionName,
   CipherSuite,
   type CipherSuiteName,
   type GroupName,
@@ -31,6 +33,10 @@ function list<T extends string>(
 export const parseGroups = (v?: string) => list<GroupName>(v, NamedGroup, "group");
 export const parseSuites = (v?: string) => list<CipherSuiteName>(v, CipherSuite, "cipher suite");
 export const parseSigalgs = (v?: string) => list<SignatureSchemeName>(v, SignatureScheme, "signature scheme");
+
+/** `--compress-cert brotli,zlib`: RFC 8879 algorithms, preference first (zstd needs Node >= 22.15). */
+export const parseCertCompression = (v?: string) =>
+  list<CertificateCompressionName>(v, CertificateCompressionAlgorithm, "certificate compression algorithm");
 
 export function parseAlpn(v?: string): string[] | undefined {
   return v === undefined ? undefined : v.split(",").filter(Boolean);

@@ -1,0 +1,182 @@
+// `pqtls serve --compress-cert` / `pqtls connect --compress-cert` (the built CLI): the algorithm
+// chosen by the server's preference, the sizes connect reports (text and --json), that the bytes
+// received shrink by exactly what compression saved, and one-line errors for bad lists.
+
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as zlib from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TestPki } from "./peer.js";
+
+const bin = join(
+  dirname(fileURLToPath(import.meta.url)),
+  "..",
+  "..",
+  "packages",
+  "harness",
+  "dist",
+  "cli",
+  "main.js",
+);
+
+function pqtls(...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", timeout: 30_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+interface Served {
+  proc: ChildProcess;
+  port: number;
+  lines: string[];
+}
+
+/** Starts `pqtls serve --json` and resolves once it prints its listening line. */
+function serve(args: string[]): Promise<Served> {
+  const proc = spawn(process.execPath, [bin, "serve", "--port", "0", "--json", ...args]);
+  const lines: string[] = [];
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error("serve did not start")), 15_000);
+    let buf = "";
+    proc.stdout!.on("data", (d: Buffer) => {
+      buf += d.toString();
+      for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        lines.push(line);
+        const ev = JSON.parse(line);
+        if (ev.event === "listening") {
+          clearTimeout(t);
+          resolve({ proc, port: ev.port, lines });
+        }
+      }
+    });
+    proc.once("exit", (code) => reject(new Error(`serve exited ${code}`)));
+  });
+}
+
+describe("pqtls serve / connect --compress-cert", () => {
+  const pki = new TestPki();
+  // ed25519 certificates are mostly names and extensions: they compress by ~20 %.
+  const cert = () => pki.get("ed25519");
+  let server: Served;
+
+  beforeAll(async () => {
+    server = await serve([
+      "--cert",
+      cert().certFile,
+      "--key",
+      cert().keyFile,
+      "--compress-cert",
+      "zlib,brotli",
+    ]);
+  });
+  afterAll(() => {
+    server?.proc.kill("SIGTERM");
+    pki.dispose();
+  });
+
+  const connectJson = (...extra: string[]) => {
+    const r = pqtls(
+      "connect",
+      `127.0.0.1:${server.port}`,
+      "--servername",
+      "localhost",
+      "--ca",
+      cert().caFile,
+      "--json",
+      ...extra,
+    );
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    return JSON.parse(r.stdout);
+  };
+
+  it("reports the server's choice and sizes; the bytes received shrink by what compression saved", async () => {
+    const plain = connectJson();
+    expect(plain.certificateCompression).toBeNull();
+    // The client prefers brotli, the server zlib: the server's preference decides (RFC 8879 §3).
+    const zlib = connectJson("--compress-cert", "brotli,zlib");
+    expect(zlib.certificateCompression.algorithm).toBe("zlib");
+    const { compressedBytes, uncompressedBytes } = zlib.certificateCompression;
+    expect(compressedBytes).toBeLessThan(uncompressedBytes);
+    expect(plain.handshakeBytes.received - zlib.handshakeBytes.received).toBe(
+      uncompressedBytes - compressedBytes,
+    );
+    const brotli = connectJson("--compress-cert", "brotli");
+    expect(brotli.certificateCompression.algorithm).toBe("brotli");
+    expect(brotli.certificateCompression.uncompressedBytes).toBe(uncompressedBytes);
+    // The server says which algorithm it used per connection.
+    // The server says which algorithm it used per connection (its stdout is read while we wait:
+    // spawnSync above blocked this process's event loop).
+    const connections = () => server.lines.map((l) => JSON.parse(l)).filter((e) => e.event === "connection");
+    for (let waited = 0; connections().length < 3 && waited < 5000; waited += 20)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(connections().map((c) => c.certificateCompression?.algorithm ?? null)).toEqual([
+      null,
+      "zlib",
+      "brotli",
+    ]);
+  });
+
+  it("prints the algorithm and sizes in the text report", () => {
+    const r = pqtls(
+      "connect",
+      `127.0.0.1:${server.port}`,
+      "--servername",
+      "localhost",
+      "--ca",
+      cert().caFile,
+      "--compress-cert",
+      "zlib",
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/cert compression:\s+zlib, \d+ of \d+ bytes/);
+    const none = pqtls(
+      "connect",
+      `127.0.0.1:${server.port}`,
+      "--servername",
+      "localhost",
+      "--ca",
+      cert().caFile,
+    );
+    expect(none.stdout).toMatch(/cert compression:\s+none/);
+  });
+
+  it("refuses unknown algorithms, and zstd where node:zlib lacks it, with one line and exit 2", () => {
+    const bad = pqtls("connect", `127.0.0.1:${server.port}`, "--insecure", "--compress-cert", "brotli,lz4");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(/unknown certificate compression algorithm "lz4"/),
+    ]);
+    const badServe = pqtls(
+      "serve",
+      "--cert",
+      cert().certFile,
+      "--key",
+      cert().keyFile,
+      "--compress-cert",
+      "gzip",
+    );
+    expect(badServe.code).toBe(2);
+    expect(badServe.stderr.trim().split("\n")).toHaveLength(1);
+    const zstd = pqtls(
+      "connect",
+      `127.0.0.1:${server.port}`,
+      "--servername",
+      "localhost",
+      "--ca",
+      cert().caFile,
+      "--compress-cert",
+      "zstd",
+    );
+    if (typeof (zlib as { zstdCompressSync?: unknown }).zstdCompressSync === "function") {
+      // zstd offered but the server only does zlib/brotli: a plain Certificate.
+      expect(zstd.code).toBe(0);
+      expect(zstd.stdout).toMatch(/cert compression:\s+none/);
+    } else {
+      expect(zstd.code).toBe(2);
+      expect(zstd.stderr.trim().split("\n")).toEqual([expect.stringMatching(/zstd.*not available/)]);
+    }
+  });
+});
