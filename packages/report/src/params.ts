@@ -10,6 +10,7 @@ export const CONDITION_FIELDS = [
   "suite",
   "resume",
   "hooks",
+  "cert_compression",
   "rtt_ms",
   "jitter_ms",
   "jitter_dist",
@@ -33,6 +34,7 @@ export const FIELD_TITLES: Record<ConditionField | "bytes", string> = {
   suite: "suite",
   resume: "resume",
   hooks: "hooks",
+  cert_compression: "cert. compression",
   rtt_ms: "RTT (ms)",
   jitter_ms: "jitter (ms)",
   jitter_dist: "jitter dist.",
@@ -89,6 +91,8 @@ export function fixedFields(conditions: readonly Condition[]): Partial<Condition
 
 /** One field's value in words, e.g. "RTT 35 ms", "loss 1 %", "rate unshaped". */
 export function describeField(field: ConditionField, value: string | number | null): string {
+  // Rows leave cert_compression out when the certificate went uncompressed.
+  if (field === "cert_compression") return `cert. compression ${value ?? "none"}`;
   if (value === null) return `${field} unset`;
   switch (field) {
     case "rtt_ms":
@@ -118,6 +122,7 @@ export function conditionLabel(c: Condition, fields: readonly ConditionField[]):
 
 /** The value as a table cell shows it. */
 export function formatFieldValue(field: ConditionField, value: string | number | null): string {
+  if (field === "cert_compression" && value === null) return "none";
   if (value === null) return "–";
   if (field === "rate_mbps" && value === 0) return "unshaped";
   return String(value);

@@ -43,6 +43,8 @@ export interface Row {
   resume?: "full" | "resumed" | "0rtt";
   /** Experiment hooks module both pqtls endpoints ran with (runner key `hooks`); absent = none. */
   hooks?: string;
+  /** RFC 8879 certificate compression both pqtls endpoints used (runner key `cert_compression`); absent = none. */
+  cert_compression?: "zlib" | "brotli" | "zstd";
   rtt_ms: number;
   jitter_ms: number;
   jitter_dist?: string;
@@ -64,6 +66,11 @@ export interface Row {
   ttlb_ms: number | null;
   hs_bytes_c2s: number | null;
   hs_bytes_s2c: number | null;
+  /**
+   * Bytes of the server's certificate message as the client received it (CompressedCertificate when
+   * compressed, else Certificate; 4-byte header included). null: none sent (resumed) or not measurable (openssl).
+   */
+  cert_msg_bytes?: number | null;
   retrans_segs: number | null;
   /** Other TCP counters from the lane namespace (deltas over this connection). */
   tcp?: Record<string, number>;

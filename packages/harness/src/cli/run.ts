@@ -31,7 +31,15 @@ export function describePlan(plan: Plan, lanes: number): string {
   ];
   for (const g of plan.groups) {
     lines.push(`link ${g.key}`);
-    for (const c of g.cells) lines.push(`  ${c.engine} ${c.kex} ${c.chain} ${c.suite} bytes=${c.bytes}`);
+    for (const c of g.cells) {
+      // Dimensions at their default stay out of the line, so the usual plan reads as before.
+      const extra = [
+        c.resume !== "full" ? ` resume=${c.resume}` : "",
+        c.hooks !== "none" ? ` hooks=${c.hooks}` : "",
+        c.cert_compression !== "none" ? ` cert_compression=${c.cert_compression}` : "",
+      ].join("");
+      lines.push(`  ${c.engine} ${c.kex} ${c.chain} ${c.suite} bytes=${c.bytes}${extra}`);
+    }
   }
   return lines.join("\n");
 }

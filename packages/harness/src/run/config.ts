@@ -4,6 +4,7 @@
 
 import { existsSync } from "node:fs";
 import { resolve as resolvePath } from "node:path";
+import * as zlib from "node:zlib";
 import { CipherSuite, NamedGroup } from "@pqtls/tls13";
 import { CliError } from "../cli/errors.js";
 import { CONFIG_KEYS } from "./keys.js";
@@ -21,6 +22,9 @@ export const BACKENDS = ["auto", "netem", "tun", "none"] as const;
 export const RESUME_MODES = ["full", "resumed", "0rtt"] as const;
 export type ResumeMode = (typeof RESUME_MODES)[number];
 export type BackendName = (typeof BACKENDS)[number];
+/** RFC 8879 certificate compression per cell: none, or the one algorithm both ends use. */
+export const CERT_COMPRESSIONS = ["none", "zlib", "brotli", "zstd"] as const;
+export type CertCompression = (typeof CERT_COMPRESSIONS)[number];
 
 /** A raw layer: what a preset, a config file or the CLI flags say, before resolution. */
 export type RawConfig = Record<string, unknown>;
@@ -72,6 +76,8 @@ export interface RunConfig {
   resumption: ResumeMode[];
   /** "none" or absolute paths of experiment hook modules (pqtls engine). */
   hooks: string[];
+  /** Certificate compression per cell (pqtls engine): "none" or one RFC 8879 algorithm. */
+  cert_compression: CertCompression[];
   /** Every link setting, expanded (the `links` entries, or the product of the top-level link keys). */
   links: LinkParams[];
   bytes: number[];
@@ -91,6 +97,7 @@ const DEFAULTS: RawConfig = {
   suite: ["TLS_AES_128_GCM_SHA256"],
   resumption: ["full"],
   hooks: ["none"],
+  cert_compression: ["none"],
   rtt: ["0ms"],
   jitter: ["0ms"],
   jitter_dist: ["uniform"],
@@ -395,12 +402,33 @@ export function resolveConfig(layers: ConfigLayer[], preset: string | null = nul
   if (engine.includes("openssl") && hooks.some((h) => h !== "none"))
     fail(src("hooks"), "hooks", "hooks need engine pqtls only (they are this library's API)");
 
+  const certCompression = list("cert_compression", (s, x) =>
+    oneOf(s, "cert_compression", x, CERT_COMPRESSIONS),
+  );
+  // The endpoints run on this Node: zstd must be in its node:zlib (Node >= 22.15), not only in the config.
+  if (
+    certCompression.includes("zstd") &&
+    typeof (zlib as { zstdCompressSync?: unknown }).zstdCompressSync !== "function"
+  )
+    fail(
+      src("cert_compression"),
+      "cert_compression",
+      `zstd needs node:zlib zstd (Node >= 22.15); this is Node ${process.versions.node}`,
+    );
+  if (engine.includes("openssl") && certCompression.some((c) => c !== "none"))
+    fail(
+      src("cert_compression"),
+      "cert_compression",
+      "needs engine pqtls only (node:tls, the openssl engine, has no certificate compression option)",
+    );
+
   return {
     preset,
     description,
     engine,
     resumption,
     hooks,
+    cert_compression: certCompression,
     variants,
     suite: list("suite", checkSuite),
     links,

@@ -13,6 +13,8 @@ export const CONFIG_KEYS = {
     "handshake kinds: full, resumed (PSK ticket from a priming connection), 0rtt (the request as early data); rows say it as `resume`",
   hooks:
     "experiment hooks (pqtls engine): none, or ES modules exporting `client`/`server` HandshakeHooks, e.g. none,examples/chain-trimming.hooks.mjs",
+  cert_compression:
+    "RFC 8879 certificate compression offered by the client and used by the server (pqtls engine): none, zlib, brotli, zstd (zstd needs node:zlib zstd, Node >= 22.15)",
   rtt: "round-trip times, e.g. 35ms (split evenly between directions)",
   jitter: "delay jitter per direction, e.g. 8.75ms",
   jitter_dist: "jitter distribution: uniform, normal, pareto, paretonormal",

@@ -6,6 +6,7 @@
 
 import type {
   CcName,
+  CertCompression,
   EngineName,
   JitterDistName,
   LinkParams,
@@ -25,6 +26,8 @@ export interface Cell {
   resume: ResumeMode;
   /** "none" or the path of an experiment hooks module loaded by both pqtls endpoints. */
   hooks: string;
+  /** RFC 8879 certificate compression: "none" or the algorithm client and server both use. */
+  cert_compression: CertCompression;
   rtt_ms: number;
   jitter_ms: number;
   jitter_dist: JitterDistName;
@@ -90,7 +93,8 @@ export function cellId(c: Omit<Cell, "id">): string {
   // Full handshakes keep the ids they had before the resumption dimension existed.
   const resume = c.resume === "full" ? "" : `/resume=${c.resume}`;
   const hooks = c.hooks === "none" ? "" : `/hooks=${c.hooks}`;
-  return `${c.engine}/${c.kex}/${c.chain}/${c.suite}/${linkKey(c)}/bytes=${c.bytes}${resume}${hooks}`;
+  const compression = c.cert_compression === "none" ? "" : `/cert_compression=${c.cert_compression}`;
+  return `${c.engine}/${c.kex}/${c.chain}/${c.suite}/${linkKey(c)}/bytes=${c.bytes}${resume}${hooks}${compression}`;
 }
 
 /** Expands the matrix: link settings x bytes x engine x variant x suite, in the order written. */
@@ -103,21 +107,23 @@ export function planCells(config: RunConfig): Cell[] {
         for (const variant of config.variants as Variant[])
           for (const suite of config.suite)
             for (const resume of config.resumption ?? ["full"])
-              for (const hooks of config.hooks ?? ["none"]) {
-                const cell = {
-                  engine,
-                  kex: variant.kex,
-                  chain: variant.chain,
-                  suite,
-                  resume,
-                  hooks,
-                  ...link,
-                  bytes,
-                };
-                const id = cellId(cell);
-                if (!ids.has(id)) cells.push({ id, ...cell });
-                ids.add(id);
-              }
+              for (const hooks of config.hooks ?? ["none"])
+                for (const cert_compression of config.cert_compression ?? ["none"]) {
+                  const cell = {
+                    engine,
+                    kex: variant.kex,
+                    chain: variant.chain,
+                    suite,
+                    resume,
+                    hooks,
+                    cert_compression,
+                    ...link,
+                    bytes,
+                  };
+                  const id = cellId(cell);
+                  if (!ids.has(id)) cells.push({ id, ...cell });
+                  ids.add(id);
+                }
   return cells;
 }
 

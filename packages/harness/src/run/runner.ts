@@ -109,7 +109,7 @@ const LINK_GAUGE = /queued|queuePeak|late|Mean|Max/;
  * to one variant's handshake only.
  */
 function serverKey(c: Cell): string {
-  return `${c.engine}|${c.kex}|${c.chain}|${c.suite}|${c.hooks}`;
+  return `${c.engine}|${c.kex}|${c.chain}|${c.suite}|${c.hooks}|${c.cert_compression}`;
 }
 
 interface LaneContext {
@@ -161,6 +161,7 @@ class LaneWorker {
             suites: [...new Set(cells.map((x) => x.suite))],
             ...(cells.some((x) => x.resume !== "full") ? { resumption: true } : {}),
             ...(c.hooks !== "none" ? { hooks: c.hooks } : {}),
+            ...(c.cert_compression !== "none" ? { certCompression: c.cert_compression } : {}),
           },
           this.ctx.signal,
         ),
@@ -217,6 +218,7 @@ class LaneWorker {
       bytes: cell.bytes,
       timeoutMs: this.ctx.config.timeout_ms,
       ...(cell.hooks !== "none" ? { hooks: cell.hooks } : {}),
+      ...(cell.cert_compression !== "none" ? { certCompression: cell.cert_compression } : {}),
     };
     if (cell.resume !== "full") {
       // The ticket comes from an unmeasured connection to the same server, before the counters are read.
@@ -264,6 +266,7 @@ class LaneWorker {
       suite: cell.suite,
       resume: cell.resume,
       ...(cell.hooks !== "none" ? { hooks: cell.hooks } : {}),
+      ...(cell.cert_compression !== "none" ? { cert_compression: cell.cert_compression } : {}),
       rtt_ms: cell.rtt_ms,
       jitter_ms: cell.jitter_ms,
       jitter_dist: cell.jitter_dist,
@@ -284,6 +287,7 @@ class LaneWorker {
       close_ms: m.close_ms,
       hs_bytes_c2s: m.hs_bytes_c2s,
       hs_bytes_s2c: m.hs_bytes_s2c,
+      ...(m.cert_msg_bytes !== undefined ? { cert_msg_bytes: m.cert_msg_bytes } : {}),
       retrans_segs: retrans,
       tcp,
       link,

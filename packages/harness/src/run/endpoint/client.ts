@@ -87,6 +87,7 @@ export function prime(
           kex: cmd.kex,
           suite: cmd.suite,
           ...(hooks ? { hooks } : {}),
+          ...(cmd.certCompression ? { certCompression: cmd.certCompression } : {}),
         }).socket;
       } catch (err) {
         error = describeError(err);
@@ -216,6 +217,7 @@ export function measure(engine: ClientEngine, cmd: ConnectCommand, hooks?: unkno
           ...(session ? { session } : {}),
           ...(earlyData ? { earlyData } : {}),
           ...(hooks ? { hooks } : {}),
+          ...(cmd.certCompression ? { certCompression: cmd.certCompression } : {}),
         });
       } catch (err) {
         fail(`${stage}: ${describeError(err)}`);
@@ -233,10 +235,17 @@ export function measure(engine: ClientEngine, cmd: ConnectCommand, hooks?: unkno
         m.suite = n.suite;
         m.resumed = n.resumed;
         m.early_data = n.earlyDataAccepted;
+        m.cert_msg_bytes = n.certMsgBytes ?? null;
+        m.cert_compression = n.certCompression ?? null;
         if (session && !n.resumed)
           return fail(`resume=${cmd.resume}: the server did not resume the primed session`);
         if (earlyData && n.earlyDataAccepted !== true)
           return fail("resume=0rtt: the server rejected the early data");
+        // A resumed handshake has no certificate; a full one must have used the cell's algorithm.
+        if (cmd.certCompression && !n.resumed && m.cert_compression !== cmd.certCompression)
+          return fail(
+            `certificate compression ${m.cert_compression ?? "none"}, asked for ${cmd.certCompression}`,
+          );
         if (m.group !== cmd.kex) return fail(`negotiated group ${m.group}, asked for ${cmd.kex}`);
         if (m.suite !== cmd.suite) return fail(`negotiated cipher suite ${m.suite}, asked for ${cmd.suite}`);
         if (cmd.bytes === 0) {

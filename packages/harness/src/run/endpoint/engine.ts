@@ -18,6 +18,8 @@ export interface ClientConnectOptions {
   earlyData?: Buffer;
   /** Experiment hooks (pqtls engine only): the `client` export of this module. */
   hooks?: unknown;
+  /** RFC 8879: offer this one certificate compression algorithm (pqtls engine only). */
+  certCompression?: string;
 }
 
 /** What the handshake settled, in IANA spelling. */
@@ -27,6 +29,10 @@ export interface Negotiated {
   resumed: boolean;
   /** null when no early data was offered. */
   earlyDataAccepted: boolean | null;
+  /** RFC 8879 algorithm the server's certificate came compressed with; null = plain Certificate. */
+  certCompression?: string | null;
+  /** Bytes of the certificate message received (header included); null when unknown or none was sent. */
+  certMsgBytes?: number | null;
 }
 
 export interface ClientEngine {

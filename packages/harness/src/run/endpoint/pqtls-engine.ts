@@ -15,6 +15,8 @@ interface PqtlsSocket extends Duplex {
   readonly transport?: Duplex;
   readonly resumed?: boolean;
   readonly earlyDataAccepted?: boolean;
+  readonly certificateCompression?: { algorithm: string };
+  readonly timings?: { messages: { direction: string; type: string; length: number }[] };
 }
 interface PqtlsServer {
   on(event: "secureConnection", listener: (s: PqtlsSocket) => void): this;
@@ -34,6 +36,14 @@ interface PqtlsModule {
 const tls = (await import("@pqtls/tls13")) as unknown as PqtlsModule;
 // The best provider per algorithm, loaded (and warmed up) once before the first measured handshake.
 const provider = await tls.loadProvider("auto");
+
+/** The certificate message the client received (compressed or not), bytes with its header; null if none. */
+function certMsgBytes(s: PqtlsSocket): number | null {
+  const msg = s.timings?.messages.find(
+    (m) => m.direction === "received" && (m.type === "certificate" || m.type === "compressed_certificate"),
+  );
+  return msg?.length ?? null;
+}
 
 /** The client's TCP port as the server sees it, to tie a server-side error to its connection. */
 function remotePortOf(s: PqtlsSocket): number | null {
@@ -55,6 +65,7 @@ export const pqtlsClient: ClientEngine = {
       // Rejected early data is sent again after the handshake (the library's default).
       ...(o.earlyData ? { earlyData: o.earlyData } : {}),
       ...(o.hooks ? { hooks: o.hooks } : {}),
+      ...(o.certCompression ? { certificateCompression: [o.certCompression] } : {}),
     });
     return {
       socket,
@@ -63,6 +74,8 @@ export const pqtlsClient: ClientEngine = {
         suite: socket.cipherSuite ?? null,
         resumed: socket.resumed === true,
         earlyDataAccepted: socket.earlyDataAccepted ?? null,
+        certCompression: socket.certificateCompression?.algorithm ?? null,
+        certMsgBytes: certMsgBytes(socket),
       }),
     };
   },
@@ -83,6 +96,8 @@ export const pqtlsServer: ServerEngine = {
       // 0-RTT on for servers of resumption cells only, so other cells' tickets stay byte-identical.
       ...(o.resumption ? { maxEarlyData: 16384 } : {}),
       ...(hooks ? { hooks } : {}),
+      // Compressed once per server and reused, so no connection's handshake time pays for brotli.
+      ...(o.certCompression ? { certificateCompression: [o.certCompression] } : {}),
     });
     server.on("connection", (raw: Socket) => raw.setNoDelay(true));
     // Resumption servers take each connection as its handshake starts, so a 0-RTT request is read

@@ -20,6 +20,8 @@ export interface ServerOptions {
   resumption?: boolean;
   /** Path of an experiment hooks module; its `server` export goes to createServer (pqtls engine). */
   hooks?: string;
+  /** RFC 8879 algorithm the server compresses its certificate with, when the client offers it (pqtls engine). */
+  certCompression?: string;
 }
 
 /** How a measured connection starts (the runner's `resumption` dimension). */
@@ -53,6 +55,8 @@ export interface ConnectCommand {
   resume?: ResumeMode;
   /** Path of an experiment hooks module; its `client` export goes to connect (pqtls engine). */
   hooks?: string;
+  /** RFC 8879 algorithm the client offers (alone); the connection fails unless the server used it. */
+  certCompression?: string;
 }
 
 /** One connection's result. Times are ms from t0 (just before the TCP connect), null when not reached. */
@@ -76,6 +80,14 @@ export interface Measurement {
   resumed?: boolean | null;
   /** 0-RTT: whether the server accepted the early data (null when none was offered). */
   early_data?: boolean | null;
+  /**
+   * Bytes of the server's certificate message as received, 4-byte header included: the
+   * CompressedCertificate when compressed, else the Certificate; null when none was sent (resumed)
+   * or the engine cannot tell (openssl), absent before the handshake completed.
+   */
+  cert_msg_bytes?: number | null;
+  /** The RFC 8879 algorithm the server compressed its certificate with (null: plain Certificate). */
+  cert_compression?: string | null;
 }
 
 export type EndpointMessage =
