@@ -188,6 +188,49 @@ function summarySection(s: ReportSummary): string {
   return `## Summary\n\n${intro}\n${rows.length > 0 ? table(header, rows) : ""}`;
 }
 
+/** "+1,184 B (+92.1 %)": a difference from the baseline's median. */
+function fmtByteDelta(bytes: number | null, pct: number | null): string {
+  if (bytes === null) return "–";
+  const sign = bytes > 0 ? "+" : bytes < 0 ? "−" : "±";
+  return `${sign}${Math.abs(bytes).toLocaleString("en-US")} B${pct === null ? "" : ` (${fmtPct(pct)})`}`;
+}
+
+function handshakeBytesSection(s: ReportSummary): string {
+  const out = ["## Handshake bytes\n"];
+  if (s.handshake_bytes.length === 0) return `${out[0]}\nNo successful connections with byte counts.\n`;
+  const fields = s.dimensions.varying;
+  const hasCert = s.handshake_bytes.some((r) => r.cert_msg_median !== null);
+  out.push(
+    `TCP payload bytes each way up to handshake completion (TLS records as sent), median over successful connections of all response sizes; differences are against the condition's baseline (\`${s.method.baseline}\`)${hasCert ? "; certificate message: as the client received it, compressed or not (4-byte header included)" : ""}.\n`,
+  );
+  const rows = s.handshake_bytes.map((r) => [
+    variantLabel(r.variant) + (r.is_baseline ? " (baseline)" : ""),
+    ...conditionCells(r.condition, fields),
+    String(r.n),
+    r.c2s.median.toLocaleString("en-US"),
+    r.is_baseline ? "–" : fmtByteDelta(r.c2s.vs_baseline_bytes, r.c2s.vs_baseline_pct),
+    r.s2c.median.toLocaleString("en-US"),
+    r.is_baseline ? "–" : fmtByteDelta(r.s2c.vs_baseline_bytes, r.s2c.vs_baseline_pct),
+    ...(hasCert ? [r.cert_msg_median === null ? "–" : r.cert_msg_median.toLocaleString("en-US")] : []),
+  ]);
+  out.push(
+    table(
+      [
+        "variant",
+        ...fields.map((f) => FIELD_TITLES[f]),
+        "n",
+        "client → server (B)",
+        "vs baseline",
+        "server → client (B)",
+        "vs baseline",
+        ...(hasCert ? ["certificate msg (B)"] : []),
+      ],
+      rows,
+    ),
+  );
+  return out.join("\n");
+}
+
 function describePairs(s: ReportSummary): string {
   const pairs = [
     ...new Set(
@@ -415,6 +458,7 @@ export function renderMarkdown(s: ReportSummary, charts: ChartLinks = {}): strin
     metaSection(s),
     methodSection(s),
     summarySection(s),
+    handshakeBytesSection(s),
     figureSections(s, charts),
     notesSection(s),
     cellSection(s),

@@ -11,6 +11,7 @@ import {
   ttlbCdfFigure,
   ttlbIncreaseFigure,
 } from "./figures.js";
+import { type HandshakeBytesRow, handshakeBytesTable } from "./handshake-bytes.js";
 import type { LoadedResults } from "./load.js";
 import {
   type Condition,
@@ -61,6 +62,8 @@ export interface ReportSummary {
   dimensions: { varying: ConditionField[]; fixed: Partial<Condition>; bytes: number[] };
   cells: CellSummary[];
   comparisons: Comparison[];
+  /** Median handshake bytes each way per condition and variant, and the difference from the baseline. */
+  handshake_bytes: HandshakeBytesRow[];
   figures: {
     handshake_increase: HandshakeFigureRow[];
     ttlb_increase: TtlbIncreaseSeries[];
@@ -142,6 +145,7 @@ export function summarize(loaded: LoadedResults, options: SummaryOptions = {}): 
     },
     cells: cells.map((c) => summarizeCell(c, bootstrap, trust)),
     comparisons,
+    handshake_bytes: handshakeBytesTable(loaded.rows, baselineSel),
     figures: {
       handshake_increase: handshakeFigure(comparisons, varying),
       ttlb_increase: ttlbIncreaseFigure(comparisons, varying),
