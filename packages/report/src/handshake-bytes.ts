@@ -60,8 +60,8 @@ function direction(median: number, base: number | undefined): DirectionBytes {
 
 /**
  * One row per (condition, variant) with successful connections, ordered by condition and then with
- * the baseline first. The baseline of a condition is the first variant (in kex/chain order) the
- * selector matches; variants of a condition without one get no differences.
+ * the baseline first. The baseline of a condition is the one variant the selector matches there;
+ * where none or several match, the condition's rows get no differences.
  */
 export function handshakeBytesTable(rows: readonly Row[], baseline: VariantSelector): HandshakeBytesRow[] {
   const groups = new Map<string, Group>();
@@ -90,7 +90,9 @@ export function handshakeBytesTable(rows: readonly Row[], baseline: VariantSelec
     let j = i;
     while (j < sorted.length && conditionKey(sorted[j].condition) === key) j++;
     const same = sorted.slice(i, j);
-    const base = same.find((g) => selectorMatches(baseline, g.variant));
+    // Several matching variants: no baseline rather than a guess (as the comparisons do).
+    const matching = same.filter((g) => selectorMatches(baseline, g.variant));
+    const base = matching.length === 1 ? matching[0] : undefined;
     const baseC2s = base ? quantile(base.c2s, 0.5) : undefined;
     const baseS2c = base ? quantile(base.s2c, 0.5) : undefined;
     for (const g of base ? [base, ...same.filter((x) => x !== base)] : same)

@@ -93,6 +93,17 @@ describe("handshake bytes table", () => {
     const [only] = handshakeBytesTable(pqOnly, BASELINE);
     expect(only).toMatchObject({ baseline: null, is_baseline: false, cert_msg_median: null });
     expect(only.s2c).toEqual({ median: 13000, vs_baseline_bytes: null, vs_baseline_pct: null });
+    // Two classical variants in one condition: which is the baseline is not guessed.
+    const twoClassical = [
+      ...cell("x25519", "rsa2048", { c2s: [267], s2c: [1449] }),
+      ...cell("x25519", "ed25519", { c2s: [267], s2c: [989] }),
+    ];
+    expect(
+      handshakeBytesTable(twoClassical, BASELINE).map((r) => [r.baseline, r.s2c.vs_baseline_bytes]),
+    ).toEqual([
+      [null, null],
+      [null, null],
+    ]);
     const md = renderMarkdown(summarizeRows(pqOnly, [meta()]));
     const section = md.slice(md.indexOf("## Handshake bytes"), md.indexOf("## Handshake time increase"));
     expect(section).not.toMatch(/certificate msg/);
