@@ -1,5 +1,6 @@
 // CSV export in long ("tidy") form, one number per line, so a notebook can filter and pivot it:
-// table=cell lines carry each cell's statistics, table=increase lines each % increase with its CI.
+// table=cell lines carry each cell's statistics, table=increase lines each % increase with its CI,
+// table=handshake_bytes lines the Handshake bytes table (median bytes, differences from the baseline).
 
 import { CONDITION_FIELDS } from "./params.js";
 import { METRICS, PERCENTILE_NAMES } from "./stats.js";
@@ -99,6 +100,29 @@ export function renderCsv(s: ReportSummary): string {
         });
       }
     }
+  }
+  // The Handshake bytes table: medians (statistic p50) and differences from the condition's baseline.
+  for (const h of s.handshake_bytes) {
+    const base: CsvRecord = {
+      table: "handshake_bytes",
+      kex: h.variant.kex,
+      chain: h.variant.chain,
+      baseline_kex: h.baseline?.kex,
+      baseline_chain: h.baseline?.chain,
+      ...h.condition,
+      n: h.n,
+    };
+    for (const [metric, d] of [
+      ["hs_bytes_c2s", h.c2s],
+      ["hs_bytes_s2c", h.s2c],
+    ] as const)
+      records.push(
+        { ...base, metric, statistic: "p50", value: d.median },
+        { ...base, metric, statistic: "vs_baseline_bytes", value: d.vs_baseline_bytes },
+        { ...base, metric, statistic: "vs_baseline_pct", value: d.vs_baseline_pct },
+      );
+    if (h.cert_msg_median !== null)
+      records.push({ ...base, metric: "cert_msg_bytes", statistic: "p50", value: h.cert_msg_median });
   }
   const lines = [CSV_COLUMNS.join(",")];
   for (const r of records) lines.push(CSV_COLUMNS.map((col) => field(r[col])).join(","));

@@ -3,6 +3,7 @@
 // certificate message column, and how the markdown report and the JSON summary show it.
 
 import { describe, expect, it } from "vitest";
+import { CSV_COLUMNS, renderCsv } from "../src/csv.js";
 import { handshakeBytesTable } from "../src/handshake-bytes.js";
 import { renderMarkdown } from "../src/markdown.js";
 import type { Row } from "../src/row.js";
@@ -124,6 +125,25 @@ describe("handshake bytes table", () => {
       /\| X25519MLKEM768 \+ mldsa65 \| none \| 3 \| 2,700 \| \+1,200 B \(\+80\.0 %\) \| 13,000 \| \+8,000 B \(\+160\.0 %\) \| 5,713 \|/,
     );
     expect(section).toMatch(/\| x25519 \+ rsa2048 \(baseline\) \| brotli \| 1 \| 1,507 \|/);
+    // CSV: table=handshake_bytes lines, one number each.
+    const csv = renderCsv(s)
+      .trim()
+      .split("\n")
+      .map((l) => l.split(","));
+    const col = (name: (typeof CSV_COLUMNS)[number]) => CSV_COLUMNS.indexOf(name);
+    const hb = csv.filter((l) => l[col("table")] === "handshake_bytes");
+    const pick = (kex: string, compression: string, metric: string, statistic: string) =>
+      hb.find(
+        (l) =>
+          l[col("kex")] === kex &&
+          l[col("cert_compression")] === compression &&
+          l[col("metric")] === metric &&
+          l[col("statistic")] === statistic,
+      )?.[col("value")];
+    expect(pick("X25519MLKEM768", "", "hs_bytes_s2c", "p50")).toBe("13000");
+    expect(pick("X25519MLKEM768", "", "hs_bytes_s2c", "vs_baseline_bytes")).toBe("8000");
+    expect(pick("X25519MLKEM768", "brotli", "cert_msg_bytes", "p50")).toBe("5663");
+    expect(hb).toHaveLength(4 * 7);
     // The compression condition also names the comparisons elsewhere in the report.
     expect(md).toMatch(/cert\. compression brotli/);
   });
