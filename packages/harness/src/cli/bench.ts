@@ -22,7 +22,7 @@ export function register(program: Command): void {
   program
     .command("bench")
     .description(
-      "Benchmark the crypto providers and the TLS stack against node:tls on Node 24 (about a minute).",
+      "benchmark the crypto providers and the TLS stack against node:tls on Node 24 (about a minute)",
     )
     .option("--json", "print the full report as JSON")
     .option("--quick", "smaller budgets and a 16 MiB transfer (a quick look, ~20 s)")

@@ -103,7 +103,7 @@ function writeChain(dir: string, c: GeneratedChain, servername: string): string[
 export function register(program: Command): void {
   program
     .command("certs")
-    .description("Make a certificate chain; print each certificate's size and the chain's wire size")
+    .description("make a certificate chain; print each certificate's size and the chain's wire size")
     .addOption(
       new Option("--sig <alg>", "leaf signature algorithm (and CAs' unless set)")
         .choices(ALGORITHMS)

@@ -39,7 +39,7 @@ function integer(min: number) {
 export function register(program: Command): void {
   program
     .command("report")
-    .description("Turn results files into a markdown report with SVG charts (or JSON / CSV)")
+    .description("turn results files into a markdown report with SVG charts (or JSON / CSV)")
     .argument("<results...>", "results files (JSONL); several merge, e.g. shards of one run")
     .option(
       "-o, --out <file>",
