@@ -12,7 +12,13 @@ server.listen(0, "127.0.0.1", () => {
   const { port } = server.address();
   const socket = connect({ host: "127.0.0.1", port, servername: "localhost", ca: read("root.pem") }, () => {
     console.log(socket.getProtocol(), socket.cipherSuite, socket.group, socket.signatureScheme);
-    console.log("handshake bytes", socket.handshakeBytes, "complete at", socket.timings.handshakeComplete.toFixed(1), "ms");
+    console.log(
+      "handshake bytes",
+      socket.handshakeBytes,
+      "complete at",
+      socket.timings.handshakeComplete.toFixed(1),
+      "ms",
+    );
   });
   socket.on("data", (d) => process.stdout.write(d));
   socket.on("end", () => {
