@@ -7,45 +7,18 @@
 //   - an ed25519 chain (names, extensions) compresses by > 10 %, an ML-DSA-44 chain (high-entropy
 //     keys and signatures) by < 5 %.
 // The report written next to the results shows the "Handshake bytes" table per condition.
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { pqtls, readRows, repoRoot, tunLinkSkipReason } from "../cli.js";
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const cli = join(repo, "packages", "harness", "dist", "cli", "main.js");
-const isRoot = process.getuid?.() === 0;
-const skipWhy = !isRoot
-  ? "needs root (namespaces)"
-  : !existsSync("/dev/net/tun")
-    ? "needs /dev/net/tun"
-    : null;
-if (skipWhy) console.warn(`skipping certificate compression end-to-end test: ${skipWhy}`);
+const skipWhy = tunLinkSkipReason("certificate compression end-to-end test");
 
 const dir = mkdtempSync(join(tmpdir(), "pqtls-e2e-compress-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function pqtls(args: string[], timeoutMs = 60_000): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`pqtls ${args.join(" ")} did not finish in ${timeoutMs} ms\n${stderr}`));
-    }, timeoutMs);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr });
-    });
-  });
-}
-
-const manifest = JSON.parse(readFileSync(join(repo, "fixtures", "pki", "manifest.json"), "utf8")) as {
+const manifest = JSON.parse(readFileSync(join(repoRoot, "fixtures", "pki", "manifest.json"), "utf8")) as {
   chains: Record<string, { certificateMessageBytes: number }>;
 };
 
@@ -53,37 +26,36 @@ describe.skipIf(skipWhy !== null)("pqtls run --cert-compression on the tun link"
   it("compressed rows carry the algorithm and the server sends what compression saved fewer bytes", async () => {
     const out = join(dir, "compress.jsonl");
     const samples = 2;
-    const r = await pqtls([
-      "run",
-      "--config",
-      "/dev/null",
-      "--engine",
-      "pqtls",
-      "--link",
-      "tun",
-      "--variants",
-      "x25519:ed25519,X25519MLKEM768:mldsa44",
-      "--cert-compression",
-      "none,brotli",
-      "--rtt",
-      "10ms",
-      "--bytes",
-      "0",
-      "--samples",
-      String(samples),
-      "--warmups",
-      "0",
-      "--out",
-      out,
-      "--quiet",
-    ]);
+    const r = await pqtls(
+      [
+        "run",
+        "--config",
+        "/dev/null",
+        "--engine",
+        "pqtls",
+        "--link",
+        "tun",
+        "--variants",
+        "x25519:ed25519,X25519MLKEM768:mldsa44",
+        "--cert-compression",
+        "none,brotli",
+        "--rtt",
+        "10ms",
+        "--bytes",
+        "0",
+        "--samples",
+        String(samples),
+        "--warmups",
+        "0",
+        "--out",
+        out,
+        "--quiet",
+      ],
+      { timeoutMs: 60_000 },
+    );
     expect(r.stderr).not.toMatch(/pqtls: /);
     expect(r.code).toBe(0);
-    const rows = readFileSync(out, "utf8")
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l))
-      .filter((x) => x.type === "row");
+    const rows = readRows(out);
     expect(rows).toHaveLength(2 * 2 * samples);
     for (const row of rows) expect([row.ok, row.error]).toEqual([true, null]);
 
@@ -125,7 +97,7 @@ describe.skipIf(skipWhy !== null)("pqtls run --cert-compression on the tun link"
       cases.push([["--cert-compression", "none,zstd"], /cert_compression: zstd needs node:zlib zstd/]);
     for (const [args, message] of cases) {
       const out = join(dir, "never.jsonl");
-      const r = await pqtls(["run", ...args, "--out", out], 20_000);
+      const r = await pqtls(["run", ...args, "--out", out], { timeoutMs: 20_000 });
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(message);
       expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);

@@ -8,43 +8,16 @@
 //            → full − resumed ≈ R (one round trip), and hs_bytes_s2c shrinks by the chain and signature
 //   0rtt     the request rides with the ClientHello and is answered right after the server flight
 //            (0.5-RTT): ttfb ≈ handshake ≈ 2R, one round trip before resumed's (R + R + R)
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { pqtls, readRows, tunLinkSkipReason } from "../cli.js";
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const cli = join(repo, "packages", "harness", "dist", "cli", "main.js");
-const isRoot = process.getuid?.() === 0;
-const skipWhy = !isRoot
-  ? "needs root (namespaces)"
-  : !existsSync("/dev/net/tun")
-    ? "needs /dev/net/tun"
-    : null;
-if (skipWhy) console.warn(`skipping resumption end-to-end test: ${skipWhy}`);
+const skipWhy = tunLinkSkipReason("resumption end-to-end test");
 
 const dir = mkdtempSync(join(tmpdir(), "pqtls-e2e-resume-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function pqtls(args: string[], timeoutMs = 90_000): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`pqtls ${args.join(" ")} did not finish in ${timeoutMs} ms\n${stderr}`));
-    }, timeoutMs);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr });
-    });
-  });
-}
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -85,11 +58,7 @@ describe.skipIf(skipWhy !== null)("pqtls run --resumption on the tun link", () =
     ]);
     expect(r.stderr).not.toMatch(/pqtls: /);
     expect(r.code).toBe(0);
-    const rows = readFileSync(out, "utf8")
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l))
-      .filter((x) => x.type === "row");
+    const rows = readRows(out);
     expect(rows).toHaveLength(15);
     for (const row of rows) expect([row.ok, row.error]).toEqual([true, null]);
     const of = (mode: string) => rows.filter((x) => x.resume === mode);

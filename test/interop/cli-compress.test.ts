@@ -2,58 +2,10 @@
 // chosen by the server's preference, the sizes connect reports (text and --json), that the bytes
 // received shrink by exactly what compression saved, and one-line errors for bad lists.
 
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import * as zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pqtlsSync as pqtls, type Served, serveJson as serve } from "../cli.js";
 import { TestPki } from "./peer.js";
-
-const bin = join(
-  dirname(fileURLToPath(import.meta.url)),
-  "..",
-  "..",
-  "packages",
-  "harness",
-  "dist",
-  "cli",
-  "main.js",
-);
-
-function pqtls(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", timeout: 30_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-interface Served {
-  proc: ChildProcess;
-  port: number;
-  lines: string[];
-}
-
-/** Starts `pqtls serve --json` and resolves once it prints its listening line. */
-function serve(args: string[]): Promise<Served> {
-  const proc = spawn(process.execPath, [bin, "serve", "--port", "0", "--json", ...args]);
-  const lines: string[] = [];
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error("serve did not start")), 15_000);
-    let buf = "";
-    proc.stdout!.on("data", (d: Buffer) => {
-      buf += d.toString();
-      for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        lines.push(line);
-        const ev = JSON.parse(line);
-        if (ev.event === "listening") {
-          clearTimeout(t);
-          resolve({ proc, port: ev.port, lines });
-        }
-      }
-    });
-    proc.once("exit", (code) => reject(new Error(`serve exited ${code}`)));
-  });
-}
 
 describe("pqtls serve / connect --compress-cert", () => {
   const pki = new TestPki();

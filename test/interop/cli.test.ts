@@ -1,58 +1,14 @@
 // `pqtls serve` and `pqtls connect` end to end (the built CLI): negotiation report, --get N with
 // exactly N body bytes, --json, HRR, and one-line errors with distinct exit codes.
 
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pqtlsSync as pqtls, type Served, serveJson as serve } from "../cli.js";
 import { TestPki } from "./peer.js";
-
-const bin = join(
-  dirname(fileURLToPath(import.meta.url)),
-  "..",
-  "..",
-  "packages",
-  "harness",
-  "dist",
-  "cli",
-  "main.js",
-);
-
-function pqtls(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", timeout: 30_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** Starts `pqtls serve` and resolves with its port once it prints the listening line. */
-function serve(args: string[]): Promise<{ proc: ChildProcess; port: number; lines: string[] }> {
-  const proc = spawn(process.execPath, [bin, "serve", "--port", "0", "--json", ...args]);
-  const lines: string[] = [];
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error("serve did not start")), 15_000);
-    let buf = "";
-    proc.stdout!.on("data", (d: Buffer) => {
-      buf += d.toString();
-      let nl = buf.indexOf("\n");
-      while (nl >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        lines.push(line);
-        const ev = JSON.parse(line);
-        if (ev.event === "listening") {
-          clearTimeout(t);
-          resolve({ proc, port: ev.port, lines });
-        }
-        nl = buf.indexOf("\n");
-      }
-    });
-    proc.once("exit", (code) => reject(new Error(`serve exited ${code}`)));
-  });
-}
 
 describe("pqtls serve / connect", () => {
   const pki = new TestPki();
-  let server: { proc: ChildProcess; port: number; lines: string[] };
-  let hrrServer: { proc: ChildProcess; port: number; lines: string[] };
+  let server: Served;
+  let hrrServer: Served;
   const cert = () => pki.get("ecdsa-p256");
 
   beforeAll(async () => {
