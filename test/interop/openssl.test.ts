@@ -1,50 +1,15 @@
 // Interop with Debian's OpenSSL 3.0 command-line tools for the classical cases: our client against
 // `openssl s_server`, `openssl s_client` against our server, with RSA, ECDSA and Ed25519 chains.
 
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { type AddressInfo, createServer as createNetServer } from "node:net";
+import { spawn } from "node:child_process";
+import type { AddressInfo } from "node:net";
 import { type ChainAlgorithm, connect, createServer, type GroupName, type TlsSocket } from "@pqtls/tls13";
 import { afterAll, describe, expect, it } from "vitest";
 import { TestPki } from "./peer.js";
+import { freePort, opensslServer, toolVersion, waitForOutput } from "./processes.js";
 
-function opensslVersion(): string | null {
-  try {
-    return execFileSync("openssl", ["version"], { encoding: "utf8" }).trim();
-  } catch {
-    return null;
-  }
-}
-const version = opensslVersion();
+const version = toolVersion("openssl", ["version"]);
 if (!version) console.warn("skipping OpenSSL CLI interop: no openssl binary (apt-get install openssl)");
-
-async function freePort(): Promise<number> {
-  const s = createNetServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-/** Resolves once the process printed `text` (stdout or stderr); rejects on exit or timeout. */
-function waitForOutput(p: ChildProcess, text: string, ms = 10_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let seen = "";
-    const t = setTimeout(() => reject(new Error(`timeout waiting for "${text}"; output: ${seen}`)), ms);
-    const on = (d: Buffer) => {
-      seen += d.toString();
-      if (seen.includes(text)) {
-        clearTimeout(t);
-        resolve();
-      }
-    };
-    p.stdout?.on("data", on);
-    p.stderr?.on("data", on);
-    p.once("exit", (code) => {
-      clearTimeout(t);
-      reject(new Error(`exited with ${code} before "${text}": ${seen}`));
-    });
-  });
-}
 
 const CASES: Array<[ChainAlgorithm, string, GroupName, string]> = [
   ["rsa2048", "rsa_pss_rsae_sha256", "x25519", "X25519"],
@@ -59,18 +24,7 @@ describe.skipIf(version === null)(`interop with ${version}`, () => {
   it("follows a KeyUpdate that s_server initiates (with update_requested) and parses its NewSessionTickets", async () => {
     const port = await freePort();
     const cert = pki.get("ecdsa-p256");
-    const server = spawn("openssl", [
-      "s_server",
-      "-accept",
-      `127.0.0.1:${port}`,
-      "-cert",
-      cert.certFile,
-      "-key",
-      cert.keyFile,
-      "-tls1_3",
-      "-naccept",
-      "1",
-    ]);
+    const server = opensslServer(port, cert, ["-naccept", "1"]);
     let serverOut = "";
     server.stdout.on("data", (d: Buffer) => {
       serverOut += d.toString();
@@ -111,21 +65,7 @@ describe.skipIf(version === null)(`interop with ${version}`, () => {
     it(`our client → s_server (${sig}, ${group})`, async () => {
       const port = await freePort();
       const cert = pki.get(sig);
-      const server = spawn("openssl", [
-        "s_server",
-        "-accept",
-        `127.0.0.1:${port}`,
-        "-cert",
-        cert.certFile,
-        "-key",
-        cert.keyFile,
-        "-tls1_3",
-        "-groups",
-        opensslGroup,
-        "-rev",
-        "-naccept",
-        "1",
-      ]);
+      const server = opensslServer(port, cert, ["-groups", opensslGroup, "-rev", "-naccept", "1"]);
       try {
         await waitForOutput(server, "ACCEPT");
         const c: TlsSocket = connect({

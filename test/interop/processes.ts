@@ -1,7 +1,12 @@
 // Child-process plumbing for the command-line interop peers (gnutls-cli/-serv, chromium, tshark):
 // free ports, waiting for a line of output, running a tool to completion with a time bound.
 
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import {
+  type ChildProcess,
+  type ChildProcessWithoutNullStreams,
+  execFileSync,
+  spawn,
+} from "node:child_process";
 import { type AddressInfo, createServer as createNetServer } from "node:net";
 
 /** The tool's first output line for `args` (e.g. ["--version"]), or null when it is not installed. */
@@ -105,4 +110,24 @@ export function stop(p: ChildProcess, ms = 5_000, signal: NodeJS.Signals = "SIGT
     });
     p.kill(signal);
   });
+}
+
+/** Starts `openssl s_server` for TLS 1.3 on 127.0.0.1:port with a test chain; `extra` adds flags
+ *  (groups, -rev, -early_data, -naccept ...). Wait for "ACCEPT" on its output before connecting. */
+export function opensslServer(
+  port: number,
+  cert: { certFile: string; keyFile: string },
+  extra: string[],
+): ChildProcessWithoutNullStreams {
+  return spawn("openssl", [
+    "s_server",
+    "-accept",
+    `127.0.0.1:${port}`,
+    "-cert",
+    cert.certFile,
+    "-key",
+    cert.keyFile,
+    "-tls1_3",
+    ...extra,
+  ]);
 }

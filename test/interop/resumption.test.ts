@@ -15,7 +15,7 @@ import { type ClientOptions, connect, createServer, decodeSession, type TlsSocke
 import { afterAll, describe, expect, it } from "vitest";
 import { node24Missing, node24Path } from "../../tools/node24/index.mjs";
 import { TestPki } from "./peer.js";
-import { freePort, run, stop, toolVersion, waitForOutput } from "./processes.js";
+import { freePort, opensslServer, run, stop, toolVersion, waitForOutput } from "./processes.js";
 
 const PEER = fileURLToPath(new URL("./resumption-peer.mjs", import.meta.url));
 const missing = node24Missing();
@@ -161,21 +161,7 @@ describe.skipIf(!openssl)(`0-RTT interop with ${openssl ?? "openssl"} (classical
   it("our client sends early data that openssl s_server -early_data accepts", async () => {
     const cert = pki.get("ecdsa-p256");
     const port = await freePort();
-    const server = spawn("openssl", [
-      "s_server",
-      "-accept",
-      `127.0.0.1:${port}`,
-      "-cert",
-      cert.certFile,
-      "-key",
-      cert.keyFile,
-      "-tls1_3",
-      "-groups",
-      "X25519",
-      "-early_data",
-      "-naccept",
-      "2",
-    ]);
+    const server = opensslServer(port, cert, ["-groups", "X25519", "-early_data", "-naccept", "2"]);
     let out = "";
     server.stdout.on("data", (d: Buffer) => {
       out += d.toString();
