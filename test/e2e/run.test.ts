@@ -2,20 +2,16 @@
 // matrix runs and its rows are checked against what the link and the protocol imply; SIGINT
 // mid-run leaves a valid file and no namespaces, and --resume completes it exactly; bad configs stop
 // with one line before anything is set up.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { REQUIRED_ROW_FIELDS } from "@pqtls/report";
 import { afterAll, describe, expect, it } from "vitest";
+import { cliPath as cli, pqtls, repoRoot as repo, tunLinkSkipReason } from "../cli.js";
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const cli = join(repo, "packages", "harness", "dist", "cli", "main.js");
 const isRoot = process.getuid?.() === 0;
-const hasTun = existsSync("/dev/net/tun");
-const skipWhy = !isRoot ? "needs root (namespaces)" : !hasTun ? "needs /dev/net/tun" : null;
-if (skipWhy) console.warn(`skipping pqtls run end-to-end tests: ${skipWhy}`);
+const skipWhy = tunLinkSkipReason("pqtls run end-to-end tests");
 
 /** The engines this build can run: openssl always (the Node 24 peer), pqtls once its API exists. */
 async function engines(): Promise<string[]> {
@@ -33,34 +29,6 @@ function tmp(): string {
   const d = mkdtempSync(join(tmpdir(), "pqtls-e2e-"));
   dirs.push(d);
   return d;
-}
-
-interface Done {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function pqtls(
-  args: string[],
-  o: { timeoutMs?: number; onSpawn?: (c: ChildProcess) => void } = {},
-): Promise<Done> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`pqtls ${args.join(" ")} did not finish in ${o.timeoutMs ?? 90_000} ms\n${stderr}`));
-    }, o.timeoutMs ?? 90_000);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    o.onSpawn?.(child);
-  });
 }
 
 function readLines(path: string): Record<string, unknown>[] {
