@@ -5,7 +5,13 @@
 import type { ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import type { Lane } from "../net/index.js";
-import type { ConnectCommand, EndpointMessage, Measurement, ServerOptions } from "./endpoint/protocol.js";
+import {
+  type ConnectCommand,
+  type EndpointMessage,
+  failedMeasurement,
+  type Measurement,
+  type ServerOptions,
+} from "./endpoint/protocol.js";
 import type { EngineRuntime } from "./engines.js";
 
 const READY_TIMEOUT_MS = 20_000;
@@ -125,6 +131,26 @@ class EndpointProcess {
     });
   }
 
+  /** Its ready line; when it reports fatal, exits or stays silent, it is stopped and `what` did not
+   *  start (EndpointStartError). Aborting stops it too. */
+  async awaitReady(what: string, signal?: AbortSignal): Promise<Extract<EndpointMessage, { type: "ready" }>> {
+    const ready = await this.waitFor(readyOrFatal, READY_TIMEOUT_MS, signal).catch(async (err) => {
+      await this.stop();
+      throw err;
+    });
+    if (ready === "timeout" || ready === "exit" || ready.type === "fatal") {
+      const why =
+        ready === "timeout"
+          ? `no answer in ${READY_TIMEOUT_MS} ms`
+          : ready === "exit"
+            ? this.lastWords()
+            : ready.message;
+      await this.stop();
+      throw new EndpointStartError(what, why);
+    }
+    return ready;
+  }
+
   /** Closes stdin (the program exits on EOF), then SIGTERM, then SIGKILL; resolves when it is gone. */
   async stop(): Promise<void> {
     if (this.exited) return;
@@ -178,21 +204,7 @@ export class ServerProcess {
         if (errors.size > 256) errors.delete(errors.keys().next().value!);
       }
     });
-    const what = `${options.engine} server`;
-    const ready = await proc.waitFor(readyOrFatal, READY_TIMEOUT_MS, signal).catch(async (err) => {
-      await proc.stop();
-      throw err;
-    });
-    if (ready === "timeout" || ready === "exit" || ready.type === "fatal") {
-      const why =
-        ready === "timeout"
-          ? `no answer in ${READY_TIMEOUT_MS} ms`
-          : ready === "exit"
-            ? proc.lastWords()
-            : ready.message;
-      await proc.stop();
-      throw new EndpointStartError(what, why);
-    }
+    const ready = await proc.awaitReady(`${options.engine} server`, signal);
     return new ServerProcess(proc, ready.port ?? options.port, ready.pid, ready.versions, errors);
   }
 
@@ -219,24 +231,6 @@ export class ServerProcess {
   }
 }
 
-function failedMeasurement(error: string): Measurement {
-  return {
-    ok: false,
-    error,
-    tcp_connect_ms: null,
-    handshake_ms: null,
-    ttfb_ms: null,
-    ttlb_ms: null,
-    close_ms: null,
-    hs_bytes_c2s: null,
-    hs_bytes_s2c: null,
-    group: null,
-    suite: null,
-    body_bytes: 0,
-    local_port: null,
-  };
-}
-
 /** The long-lived client driver of one engine in the lane's client namespace. Restarts itself when it dies. */
 export class ClientDriver {
   private proc: EndpointProcess | null = null;
@@ -256,21 +250,10 @@ export class ClientDriver {
       engine: this.runtime.engine,
     });
     this.proc = proc;
-    const ready = await proc.waitFor(readyOrFatal, READY_TIMEOUT_MS, signal).catch(async (err) => {
-      await proc.stop();
+    const ready = await proc.awaitReady(`${this.runtime.engine} client driver`, signal).catch((err) => {
+      this.proc = null; // stopped already: the next connection starts a new driver
       throw err;
     });
-    if (ready === "timeout" || ready === "exit" || ready.type === "fatal") {
-      const why =
-        ready === "timeout"
-          ? `no answer in ${READY_TIMEOUT_MS} ms`
-          : ready === "exit"
-            ? proc.lastWords()
-            : ready.message;
-      await proc.stop();
-      this.proc = null;
-      throw new EndpointStartError(`${this.runtime.engine} client driver`, why);
-    }
     this.pid = ready.pid;
     this.versions = ready.versions;
   }

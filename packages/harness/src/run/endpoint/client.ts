@@ -19,9 +19,15 @@ import net from "node:net";
 import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
-import { type ClientEngine, loadClientEngine } from "./engine.js";
+import { type ClientConnectOptions, type ClientEngine, loadClientEngine } from "./engine.js";
 import { ResponseReader, requestFor } from "./http.js";
-import type { ClientOptions, ConnectCommand, EndpointMessage, Measurement } from "./protocol.js";
+import {
+  type ClientOptions,
+  type ConnectCommand,
+  type EndpointMessage,
+  failedMeasurement,
+  type Measurement,
+} from "./protocol.js";
 
 function send(msg: EndpointMessage): void {
   process.stdout.write(`${JSON.stringify(msg)}\n`);
@@ -49,6 +55,18 @@ async function clientHooks(path: string | undefined): Promise<unknown> {
     hookModules.set(path, mod.client);
   }
   return hookModules.get(path);
+}
+
+/** What the engine connects with for this cell, priming or measured (resumption adds to it). */
+function connectOptions(cmd: ConnectCommand, ca: Buffer, hooks: unknown): ClientConnectOptions {
+  return {
+    servername: cmd.servername,
+    ca,
+    kex: cmd.kex,
+    suite: cmd.suite,
+    ...(hooks ? { hooks } : {}),
+    ...(cmd.certCompression ? { certCompression: cmd.certCompression } : {}),
+  };
 }
 
 /** An unmeasured connection that waits for the server's first session ticket and keeps it. */
@@ -81,14 +99,7 @@ export function prime(
     raw.once("connect", () => {
       let socket: import("node:stream").Duplex;
       try {
-        socket = engine.connect(raw, {
-          servername: cmd.servername,
-          ca,
-          kex: cmd.kex,
-          suite: cmd.suite,
-          ...(hooks ? { hooks } : {}),
-          ...(cmd.certCompression ? { certCompression: cmd.certCompression } : {}),
-        }).socket;
+        socket = engine.connect(raw, connectOptions(cmd, ca, hooks)).socket;
       } catch (err) {
         error = describeError(err);
         raw.destroy();
@@ -108,41 +119,9 @@ export function prime(
   });
 }
 
-function emptyMeasurement(): Measurement {
-  return {
-    ok: false,
-    error: null,
-    tcp_connect_ms: null,
-    handshake_ms: null,
-    ttfb_ms: null,
-    ttlb_ms: null,
-    close_ms: null,
-    hs_bytes_c2s: null,
-    hs_bytes_s2c: null,
-    group: null,
-    suite: null,
-    body_bytes: 0,
-    local_port: null,
-  };
-}
-
 export function measure(engine: ClientEngine, cmd: ConnectCommand, hooks?: unknown): Promise<Measurement> {
   return new Promise((resolve) => {
-    const m: Measurement = {
-      ok: false,
-      error: null,
-      tcp_connect_ms: null,
-      handshake_ms: null,
-      ttfb_ms: null,
-      ttlb_ms: null,
-      close_ms: null,
-      hs_bytes_c2s: null,
-      hs_bytes_s2c: null,
-      group: null,
-      suite: null,
-      body_bytes: 0,
-      local_port: null,
-    };
+    const m = failedMeasurement(null);
     let ca = caCache.get(cmd.caFile);
     if (!ca) {
       try {
@@ -210,14 +189,9 @@ export function measure(engine: ClientEngine, cmd: ConnectCommand, hooks?: unkno
       let tls: ReturnType<ClientEngine["connect"]>;
       try {
         tls = engine.connect(raw, {
-          servername: cmd.servername,
-          ca: ca!,
-          kex: cmd.kex,
-          suite: cmd.suite,
+          ...connectOptions(cmd, ca!, hooks),
           ...(session ? { session } : {}),
           ...(earlyData ? { earlyData } : {}),
-          ...(hooks ? { hooks } : {}),
-          ...(cmd.certCompression ? { certCompression: cmd.certCompression } : {}),
         });
       } catch (err) {
         fail(`${stage}: ${describeError(err)}`);
@@ -300,8 +274,7 @@ async function main(): Promise<void> {
       send({
         type: "result",
         id: cmd.id,
-        ...emptyMeasurement(),
-        error: `hooks ${cmd.hooks}: ${describeError(err)}`,
+        ...failedMeasurement(`hooks ${cmd.hooks}: ${describeError(err)}`),
       });
       continue;
     }
@@ -312,7 +285,7 @@ async function main(): Promise<void> {
       } catch (err) {
         error = describeError(err);
       }
-      send({ type: "result", id: cmd.id, ...emptyMeasurement(), ok: error === null, error });
+      send({ type: "result", id: cmd.id, ...failedMeasurement(error), ok: error === null });
       continue;
     }
     const m = await measure(engine, cmd, hooks);

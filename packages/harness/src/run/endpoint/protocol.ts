@@ -1,6 +1,7 @@
 // The stdio protocol between the runner and its endpoint programs: one JSON object per line.
 // Endpoints run inside the lane's namespaces under the engine's own Node (Node 24 for openssl), so
-// this file holds types only and the programs import nothing from the runner.
+// this file holds the types and one plain constructor both sides need, and the programs import
+// nothing from the runner.
 
 export type EngineName = "pqtls" | "openssl";
 
@@ -88,6 +89,25 @@ export interface Measurement {
   cert_msg_bytes?: number | null;
   /** The RFC 8879 algorithm the server compressed its certificate with (null: plain Certificate). */
   cert_compression?: string | null;
+}
+
+/** The measurement of a connection that got nowhere (or of a priming connection): nothing timed. */
+export function failedMeasurement(error: string | null): Measurement {
+  return {
+    ok: false,
+    error,
+    tcp_connect_ms: null,
+    handshake_ms: null,
+    ttfb_ms: null,
+    ttlb_ms: null,
+    close_ms: null,
+    hs_bytes_c2s: null,
+    hs_bytes_s2c: null,
+    group: null,
+    suite: null,
+    body_bytes: 0,
+    local_port: null,
+  };
 }
 
 export type EndpointMessage =
