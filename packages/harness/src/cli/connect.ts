@@ -6,6 +6,7 @@
 import { connect, type TlsSocket } from "@pqtls/tls13";
 import type { Command } from "commander";
 import { CliError } from "./errors.js";
+import { negotiated } from "./negotiated.js";
 import {
   configure,
   parseAlpn,
@@ -90,13 +91,7 @@ function httpGet(sock: TlsSocket, host: string, n: number): Promise<HttpResult> 
 function report(sock: TlsSocket, http: HttpResult | undefined) {
   const t = sock.timings;
   return {
-    protocol: sock.getProtocol(),
-    cipherSuite: sock.cipherSuite,
-    group: sock.group,
-    signatureScheme: sock.signatureScheme,
-    helloRetryRequest: sock.helloRetryRequest,
-    alpn: sock.alpnProtocol || null,
-    servername: sock.servername ?? null,
+    ...negotiated(sock),
     authorized: sock.authorized,
     authorizationError: sock.authorizationError ?? null,
     chain: sock.peerCertificates.map((c) => c.subject),

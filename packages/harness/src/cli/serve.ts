@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import { createServer, type TlsSocket } from "@pqtls/tls13";
 import type { Command } from "commander";
 import { CliError } from "./errors.js";
+import { negotiated } from "./negotiated.js";
 import {
   configure,
   parseAlpn,
@@ -87,13 +88,7 @@ function serveHttp(sock: TlsSocket): void {
 
 function describeConnection(sock: TlsSocket) {
   return {
-    protocol: sock.getProtocol(),
-    cipherSuite: sock.cipherSuite,
-    group: sock.group,
-    signatureScheme: sock.signatureScheme,
-    helloRetryRequest: sock.helloRetryRequest,
-    alpn: sock.alpnProtocol || null,
-    servername: sock.servername ?? null,
+    ...negotiated(sock),
     handshakeBytes: sock.handshakeBytes,
     certificateCompression: sock.certificateCompression ?? null,
     handshakeMs: sock.timings.handshakeComplete,
