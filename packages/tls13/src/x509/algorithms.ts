@@ -90,6 +90,23 @@ function requireNullOrAbsent(alg: AlgorithmIdentifier, what: string): void {
     throw new AlgorithmError("malformed", `${what} parameters must be NULL`);
 }
 
+/** Ed25519 (RFC 8410) and pure ML-DSA (RFC 9881): one OID names the key and the signature, and the
+ *  key algorithm and the TLS SignatureScheme have the same name. */
+const KEY_AND_SCHEME_NAMES: Record<string, "ed25519" | "mldsa44" | "mldsa65" | "mldsa87"> = {
+  [OID.ed25519]: "ed25519",
+  [OID.mldsa44]: "mldsa44",
+  [OID.mldsa65]: "mldsa65",
+  [OID.mldsa87]: "mldsa87",
+};
+
+/** The name an Ed25519 or ML-DSA AlgorithmIdentifier gives both key and scheme (parameters must be
+ *  absent), or undefined for any other algorithm. SPKI and signature parsing both use it. */
+function sharedKeyAndSchemeName(alg: AlgorithmIdentifier): (typeof KEY_AND_SCHEME_NAMES)[string] | undefined {
+  const name = KEY_AND_SCHEME_NAMES[alg.algorithm];
+  if (name) requireAbsent(alg, name === "ed25519" ? "Ed25519" : "ML-DSA (RFC 9881)");
+  return name;
+}
+
 // ---- public keys (SubjectPublicKeyInfo.algorithm) ----------------------------------------------
 
 /** The key algorithm an SPKI AlgorithmIdentifier names. */
@@ -110,20 +127,11 @@ export function keyAlgorithmOf(alg: AlgorithmIdentifier): KeyAlgorithm {
       if (curve === OID.p384) return "p384";
       throw new AlgorithmError("unsupported", `unsupported elliptic curve ${curve}`);
     }
-    case OID.ed25519:
-      requireAbsent(alg, "Ed25519");
-      return "ed25519";
-    case OID.mldsa44:
-    case OID.mldsa65:
-    case OID.mldsa87:
-      requireAbsent(alg, "ML-DSA (RFC 9881)");
-      return alg.algorithm === OID.mldsa44
-        ? "mldsa44"
-        : alg.algorithm === OID.mldsa65
-          ? "mldsa65"
-          : "mldsa87";
-    default:
+    default: {
+      const name = sharedKeyAndSchemeName(alg);
+      if (name) return name;
       throw new AlgorithmError("unsupported", `unsupported public key algorithm ${alg.algorithm}`);
+    }
   }
 }
 
@@ -216,20 +224,11 @@ export function signatureSchemeOf(alg: AlgorithmIdentifier): SignatureSchemeName
     case OID.ecdsaSha512:
       requireAbsent(alg, "ecdsa-with-SHA512");
       return "ecdsa_secp521r1_sha512";
-    case OID.ed25519:
-      requireAbsent(alg, "Ed25519");
-      return "ed25519";
-    case OID.mldsa44:
-    case OID.mldsa65:
-    case OID.mldsa87:
-      requireAbsent(alg, "ML-DSA (RFC 9881)");
-      return alg.algorithm === OID.mldsa44
-        ? "mldsa44"
-        : alg.algorithm === OID.mldsa65
-          ? "mldsa65"
-          : "mldsa87";
-    default:
+    default: {
+      const name = sharedKeyAndSchemeName(alg);
+      if (name) return name;
       throw new AlgorithmError("unsupported", `unsupported signature algorithm ${alg.algorithm}`);
+    }
   }
 }
 
