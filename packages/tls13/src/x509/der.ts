@@ -112,17 +112,8 @@ export function tlvSize(contentLength: number): number {
   return 1 + encodeLength(contentLength).length + contentLength;
 }
 
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+// The DER writers join parts with the wire layer's concatenation (one function, one behaviour).
+export { concatBytes } from "../wire/bytes.js";
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
