@@ -135,35 +135,17 @@ export function ttlbIncreaseSpec(
     x: { field: "kib", type: "quantitative", title: "Response size (KiB)" },
     color: { field: "percentile", type: "nominal", sort: [...percentiles], title: "Percentile" },
   };
-  const title = chartTitle("TTLB increase vs response size", pairs);
-  const panels = new Set(values.map((v) => v.panel)).size;
-  if (panels <= 1) {
-    return {
-      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-      title,
-      width: 420,
-      height: 260,
-      config: CONFIG,
-      data: { values },
-      encoding,
-      layer,
-    } as TopLevelSpec;
-  }
-  return {
-    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title,
-    config: CONFIG,
-    data: { values },
-    facet: {
-      field: "panel",
-      type: "nominal",
-      title: null,
-      sort: [...new Set(values.map((v) => v.panel))],
-      header: MULTILINE,
-    },
-    columns: 3,
-    spec: { width: 260, height: 180, encoding, layer },
-  } as TopLevelSpec;
+  const panels = [...new Set(values.map((v) => v.panel))];
+  return oneOrPanels({
+    title: chartTitle("TTLB increase vs response size", pairs),
+    values,
+    marks: { encoding, layer },
+    facet:
+      panels.length <= 1
+        ? null
+        : { field: "panel", type: "nominal", title: null, sort: panels, header: MULTILINE },
+    panel: { width: 260, height: 180 },
+  });
 }
 
 /** Step lines: the empirical CDF of TTLB per variant, one panel per response size. */
@@ -192,32 +174,54 @@ export function ttlbCdfSpec(series: readonly CdfSeries[], title: string): TopLev
   };
   const mark = { type: "line", interpolate: "step-after" };
   const sizes = new Set(series.map((s) => s.bytes)).size;
-  if (sizes <= 1) {
+  return oneOrPanels({
+    title,
+    values,
+    marks: { mark, encoding },
+    facet:
+      sizes <= 1
+        ? null
+        : {
+            field: "size",
+            type: "nominal",
+            title: "Response size",
+            sort: [...new Set(values.map((v) => v.size))],
+          },
+    panel: { width: 240, height: 170 },
+    resolve: { scale: { x: "independent" } },
+  });
+}
+
+/**
+ * The same marks as one 420x260 chart, or, given a facet, as a grid of panels three to a row (the
+ * line charts' layout; `resolve` applies to the grid only).
+ */
+function oneOrPanels(o: {
+  title: string;
+  values: object[];
+  marks: object;
+  facet: object | null;
+  panel: { width: number; height: number };
+  resolve?: object;
+}): TopLevelSpec {
+  const head = { $schema: "https://vega.github.io/schema/vega-lite/v6.json", title: o.title };
+  if (o.facet === null)
     return {
-      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-      title,
+      ...head,
       width: 420,
       height: 260,
       config: CONFIG,
-      data: { values },
-      mark,
-      encoding,
+      data: { values: o.values },
+      ...o.marks,
     } as TopLevelSpec;
-  }
   return {
-    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title,
+    ...head,
     config: CONFIG,
-    data: { values },
-    facet: {
-      field: "size",
-      type: "nominal",
-      title: "Response size",
-      sort: [...new Set(values.map((v) => v.size))],
-    },
+    data: { values: o.values },
+    facet: o.facet,
     columns: 3,
-    resolve: { scale: { x: "independent" } },
-    spec: { width: 240, height: 170, mark, encoding },
+    ...(o.resolve ? { resolve: o.resolve } : {}),
+    spec: { ...o.panel, ...o.marks },
   } as TopLevelSpec;
 }
 
