@@ -5,18 +5,19 @@
 // The same config and seed always give the same order.
 
 import type {
-  CcName,
   CertCompression,
   EngineName,
-  JitterDistName,
   LinkParams,
   ResumeMode,
   RunConfig,
   Variant,
 } from "./config.js";
 
-/** One parameter combination. `id` is stable: the same parameters give the same id in every run. */
-export interface Cell {
+/**
+ * One parameter combination. `id` is stable: the same parameters give the same id in every run.
+ * The link fields are its group's LinkParams, flattened into the cell (and so into its rows).
+ */
+export interface Cell extends LinkParams {
   id: string;
   engine: EngineName;
   kex: string;
@@ -28,16 +29,6 @@ export interface Cell {
   hooks: string;
   /** RFC 8879 certificate compression: "none" or the algorithm client and server both use. */
   cert_compression: CertCompression;
-  rtt_ms: number;
-  jitter_ms: number;
-  jitter_dist: JitterDistName;
-  rate_mbps: number;
-  loss_pct: number;
-  loss_model?: string;
-  queue_limit: number;
-  mtu: number;
-  initcwnd: number;
-  cc: CcName;
   bytes: number;
 }
 
