@@ -3,11 +3,11 @@
 // node:zlib zstd, the openssl engine), and the cert-compression preset's matrix.
 import * as zlib from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { type ConfigLayer, resolveConfig } from "../src/run/config.js";
+import { resolveConfig } from "../src/run/config.js";
 import { buildPlan } from "../src/run/plan.js";
 import { loadPreset } from "../src/run/presets.js";
+import { flags } from "./config-helpers.js";
 
-const flags = (values: Record<string, unknown>): ConfigLayer => ({ source: "flags", values });
 const hasZstd = typeof (zlib as { zstdCompressSync?: unknown }).zstdCompressSync === "function";
 
 describe("cert_compression dimension", () => {

@@ -1,22 +1,10 @@
 // Config resolution: presets + config file + flags with the same keys, every value checked before
 // anything is set up, and one-line errors that name the key and where it came from.
 import { describe, expect, it } from "vitest";
-import { CliError } from "../src/cli/errors.js";
 import { type ConfigLayer, resolveConfig } from "../src/run/config.js";
 import { buildPlan } from "../src/run/plan.js";
 import { listPresets, loadPreset } from "../src/run/presets.js";
-
-const flags = (values: Record<string, unknown>): ConfigLayer => ({ source: "flags", values });
-
-function errorOf(layers: ConfigLayer[]): string {
-  try {
-    resolveConfig(layers);
-  } catch (err) {
-    expect(err).toBeInstanceOf(CliError);
-    return (err as Error).message;
-  }
-  throw new Error("expected the config to be refused");
-}
+import { errorOf, flags } from "./config-helpers.js";
 
 describe("presets", () => {
   it("every preset resolves and plans", () => {

@@ -1,10 +1,9 @@
 // Matrix planning: cell counts, stable ids, link groups, lane units and the seeded interleaved order.
 import { describe, expect, it } from "vitest";
-import { type ConfigLayer, resolveConfig } from "../src/run/config.js";
+import { resolveConfig } from "../src/run/config.js";
 import { buildPlan, roundOrder } from "../src/run/plan.js";
 import { loadPreset } from "../src/run/presets.js";
-
-const flags = (values: Record<string, unknown>): ConfigLayer => ({ source: "flags", values });
+import { flags } from "./config-helpers.js";
 
 describe("plan", () => {
   it("has links x bytes x engines x variants x suites cells, grouped by link", () => {

@@ -3,10 +3,10 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { CliError } from "../src/cli/errors.js";
-import { type ConfigLayer, resolveConfig } from "../src/run/config.js";
+import { resolveConfig } from "../src/run/config.js";
 import { buildPlan, cellId, planCells } from "../src/run/plan.js";
 import { loadPreset } from "../src/run/presets.js";
+import { errorOf, flags } from "./config-helpers.js";
 
 const TRIM_HOOKS = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -16,17 +16,6 @@ const TRIM_HOOKS = join(
   "examples",
   "chain-trimming.hooks.mjs",
 );
-const flags = (values: Record<string, unknown>): ConfigLayer => ({ source: "flags", values });
-
-function errorOf(layers: ConfigLayer[]): string {
-  try {
-    resolveConfig(layers);
-  } catch (err) {
-    expect(err).toBeInstanceOf(CliError);
-    return (err as Error).message;
-  }
-  throw new Error("expected the config to be refused");
-}
 
 describe("resumption dimension", () => {
   it("defaults to full and crosses the matrix with each listed mode", () => {
