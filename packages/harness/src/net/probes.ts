@@ -230,38 +230,49 @@ export interface GoodputResult {
   totalBytes: number;
 }
 
+/**
+ * The TCP probes' pattern: `<kind>-server` on a fresh port in the server namespace (its ready line
+ * within 10 s), then `<kind>-client` against it; the client's JSON answer within clientTimeoutMs.
+ * The server is killed in every case.
+ */
+async function serverThenClient<T>(
+  lane: Lane,
+  kind: "bulk" | "fetch",
+  serverArgs: Array<string | number>,
+  clientArgs: Array<string | number>,
+  clientTimeoutMs: number,
+): Promise<T> {
+  const port = freshPort();
+  const server = startProbe(lane, "server", [`${kind}-server`, lane.server.addr, port, ...serverArgs]);
+  try {
+    await nextJson(server, 10_000, `${kind} server`);
+    const client = startProbe(lane, "client", [`${kind}-client`, lane.server.addr, port, ...clientArgs]);
+    return await nextJson<T>(client, clientTimeoutMs, `${kind} client`);
+  } finally {
+    server.kill("SIGKILL");
+  }
+}
+
 /** A TCP bulk transfer server → client; goodput over `measureMs` after `warmupMs` (slow start excluded). */
 export async function measureGoodput(
   lane: Lane,
   o: { warmupMs: number; measureMs: number },
 ): Promise<GoodputResult> {
-  const port = freshPort();
   // The sender stops on its own well after the receiver has hung up.
   const seconds = (o.warmupMs + o.measureMs) / 1000 + 30;
-  const server = startProbe(lane, "server", ["bulk-server", lane.server.addr, port, seconds]);
-  try {
-    await nextJson(server, 10_000, "bulk server");
-    const client = startProbe(lane, "client", [
-      "bulk-client",
-      lane.server.addr,
-      port,
-      o.warmupMs,
-      o.measureMs,
-    ]);
-    const r = await nextJson<{ bytes: number; windowBytes: number; windowMs: number }>(
-      client,
-      o.warmupMs + o.measureMs + 30_000,
-      "bulk client",
-    );
-    return {
-      mbps: (r.windowBytes * 8) / (r.windowMs * 1000),
-      windowBytes: r.windowBytes,
-      windowMs: r.windowMs,
-      totalBytes: r.bytes,
-    };
-  } finally {
-    server.kill("SIGKILL");
-  }
+  const r = await serverThenClient<{ bytes: number; windowBytes: number; windowMs: number }>(
+    lane,
+    "bulk",
+    [seconds],
+    [o.warmupMs, o.measureMs],
+    o.warmupMs + o.measureMs + 30_000,
+  );
+  return {
+    mbps: (r.windowBytes * 8) / (r.windowMs * 1000),
+    windowBytes: r.windowBytes,
+    windowMs: r.windowMs,
+    totalBytes: r.bytes,
+  };
 }
 
 /** Times connect() → last byte of `bytes`, `count` times on fresh connections (ms each). */
@@ -269,23 +280,14 @@ export async function measureFetch(
   lane: Lane,
   o: { bytes: number; count: number; gapMs?: number },
 ): Promise<number[]> {
-  const port = freshPort();
-  const server = startProbe(lane, "server", ["fetch-server", lane.server.addr, port, o.bytes]);
-  try {
-    await nextJson(server, 10_000, "fetch server");
-    const client = startProbe(lane, "client", [
-      "fetch-client",
-      lane.server.addr,
-      port,
-      o.bytes,
-      o.count,
-      o.gapMs ?? 100,
-    ]);
-    const r = await nextJson<{ times: number[] }>(client, 120_000, "fetch client");
-    return r.times;
-  } finally {
-    server.kill("SIGKILL");
-  }
+  const r = await serverThenClient<{ times: number[] }>(
+    lane,
+    "fetch",
+    [o.bytes],
+    [o.bytes, o.count, o.gapMs ?? 100],
+    120_000,
+  );
+  return r.times;
 }
 
 export interface LossResult {
