@@ -46,6 +46,17 @@ export function pqtls(
   });
 }
 
+/** `connect 127.0.0.1:PORT --servername NAME --ca CAFILE ...extra`: the arguments of a verified
+ *  connection to a local `pqtls serve`. */
+export function connectArgs(
+  port: number,
+  caFile: string,
+  extra: string[] = [],
+  servername = "localhost",
+): string[] {
+  return ["connect", `127.0.0.1:${port}`, "--servername", servername, "--ca", caFile, ...extra];
+}
+
 export interface Served {
   proc: ChildProcess;
   port: number;

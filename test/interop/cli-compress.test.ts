@@ -4,7 +4,7 @@
 
 import * as zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pqtlsSync as pqtls, type Served, serveJson as serve } from "../cli.js";
+import { connectArgs, pqtlsSync as pqtls, type Served, serveJson as serve } from "../cli.js";
 import { TestPki } from "./peer.js";
 
 describe("pqtls serve / connect --compress-cert", () => {
@@ -29,16 +29,7 @@ describe("pqtls serve / connect --compress-cert", () => {
   });
 
   const connectJson = (...extra: string[]) => {
-    const r = pqtls(
-      "connect",
-      `127.0.0.1:${server.port}`,
-      "--servername",
-      "localhost",
-      "--ca",
-      cert().caFile,
-      "--json",
-      ...extra,
-    );
+    const r = pqtls(...connectArgs(server.port, cert().caFile, ["--json", ...extra]));
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     return JSON.parse(r.stdout);
@@ -72,26 +63,10 @@ describe("pqtls serve / connect --compress-cert", () => {
   });
 
   it("prints the algorithm and sizes in the text report", () => {
-    const r = pqtls(
-      "connect",
-      `127.0.0.1:${server.port}`,
-      "--servername",
-      "localhost",
-      "--ca",
-      cert().caFile,
-      "--compress-cert",
-      "zlib",
-    );
+    const r = pqtls(...connectArgs(server.port, cert().caFile, ["--compress-cert", "zlib"]));
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/cert compression:\s+zlib, \d+ of \d+ bytes/);
-    const none = pqtls(
-      "connect",
-      `127.0.0.1:${server.port}`,
-      "--servername",
-      "localhost",
-      "--ca",
-      cert().caFile,
-    );
+    const none = pqtls(...connectArgs(server.port, cert().caFile));
     expect(none.stdout).toMatch(/cert compression:\s+none/);
   });
 
@@ -112,16 +87,7 @@ describe("pqtls serve / connect --compress-cert", () => {
     );
     expect(badServe.code).toBe(2);
     expect(badServe.stderr.trim().split("\n")).toHaveLength(1);
-    const zstd = pqtls(
-      "connect",
-      `127.0.0.1:${server.port}`,
-      "--servername",
-      "localhost",
-      "--ca",
-      cert().caFile,
-      "--compress-cert",
-      "zstd",
-    );
+    const zstd = pqtls(...connectArgs(server.port, cert().caFile, ["--compress-cert", "zstd"]));
     if (typeof (zlib as { zstdCompressSync?: unknown }).zstdCompressSync === "function") {
       // zstd offered but the server only does zlib/brotli: a plain Certificate.
       expect(zstd.code).toBe(0);

@@ -2,7 +2,7 @@
 // exactly N body bytes, --json, HRR, and one-line errors with distinct exit codes.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pqtlsSync as pqtls, type Served, serveJson as serve } from "../cli.js";
+import { connectArgs, pqtlsSync as pqtls, type Served, serveJson as serve } from "../cli.js";
 import { TestPki } from "./peer.js";
 
 describe("pqtls serve / connect", () => {
@@ -29,17 +29,7 @@ describe("pqtls serve / connect", () => {
   });
 
   it("reports the negotiation and fetches exactly N bytes with --get", () => {
-    const r = pqtls(
-      "connect",
-      `127.0.0.1:${server.port}`,
-      "--servername",
-      "localhost",
-      "--ca",
-      cert().caFile,
-      "--get",
-      "123456",
-      "--json",
-    );
+    const r = pqtls(...connectArgs(server.port, cert().caFile, ["--get", "123456", "--json"]));
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
@@ -55,14 +45,7 @@ describe("pqtls serve / connect", () => {
   });
 
   it("prints a readable report and shows HRR", () => {
-    const r = pqtls(
-      "connect",
-      `127.0.0.1:${hrrServer.port}`,
-      "--servername",
-      "localhost",
-      "--ca",
-      cert().caFile,
-    );
+    const r = pqtls(...connectArgs(hrrServer.port, cert().caFile));
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/group:\s+SecP256r1MLKEM768/);
     expect(r.stdout).toMatch(/hello retry:\s+yes/);
@@ -70,14 +53,7 @@ describe("pqtls serve / connect", () => {
   });
 
   it("fails with one line and exit 1 when the certificate does not verify", () => {
-    const r = pqtls(
-      "connect",
-      `127.0.0.1:${server.port}`,
-      "--servername",
-      "other.test",
-      "--ca",
-      cert().caFile,
-    );
+    const r = pqtls(...connectArgs(server.port, cert().caFile, [], "other.test"));
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toMatch(/bad_certificate/);
