@@ -24,11 +24,8 @@ function patternHash(size: number): string {
   return h.digest("hex");
 }
 
-/** Writes the length header and `size` pattern bytes with backpressure, then ends. */
-function sendPattern(sock: TlsSocket, size: number): void {
-  const head = Buffer.alloc(8);
-  head.writeBigUInt64BE(BigInt(size));
-  sock.write(head);
+/** Writes `size` pattern bytes with backpressure, then ends. */
+function pumpPattern(sock: TlsSocket, size: number): void {
   const next = patternStream();
   let sent = 0;
   const pump = () => {
@@ -43,6 +40,14 @@ function sendPattern(sock: TlsSocket, size: number): void {
     sock.end();
   };
   pump();
+}
+
+/** Writes the length header, then `size` pattern bytes with backpressure, then ends. */
+function sendPattern(sock: TlsSocket, size: number): void {
+  const head = Buffer.alloc(8);
+  head.writeBigUInt64BE(BigInt(size));
+  sock.write(head);
+  pumpPattern(sock, size);
 }
 
 /** Hashes everything the socket delivers until end. */
@@ -121,20 +126,7 @@ describe("100 MiB transfer each way", () => {
         });
         s.on("end", () => {
           resolve({ bytes, sha256: h.digest("hex") });
-          const next = patternStream();
-          let sent = 0;
-          const pump = () => {
-            while (sent < SIZE) {
-              const n = Math.min(1 << 20, SIZE - sent);
-              sent += n;
-              if (!s.write(next(n))) {
-                s.once("drain", pump);
-                return;
-              }
-            }
-            s.end();
-          };
-          pump();
+          pumpPattern(s, SIZE);
         });
         s.on("error", reject);
       });
