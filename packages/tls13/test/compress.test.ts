@@ -15,7 +15,6 @@ import {
   HandshakeType,
   nobleProvider,
   parseCompressCertificateExtension,
-  type TlsAlert,
   type TlsSocket,
 } from "../src/index.js";
 import type { ClientOptions, ServerOptions } from "../src/options.js";
@@ -23,6 +22,7 @@ import { Writer } from "../src/wire/bytes.js";
 import { parseClientHello } from "../src/wire/client_hello.js";
 import { ExtensionType } from "../src/wire/codepoints.js";
 import { frameHandshake, type HandshakeMessage } from "../src/wire/handshake.js";
+import { failing, pair } from "./handshake-helpers.js";
 import { duplexPair, once, readAll, testChain } from "./helpers.js";
 
 const SIG = "mldsa44" as const;
@@ -51,22 +51,6 @@ function tapWrites(sock: TlsSocket): Buffer[] {
     return orig(chunk, ...rest);
   };
   return out;
-}
-
-async function pair(client: ClientOptions, server: ServerOptions) {
-  const [a, b] = duplexPair();
-  const s = accept(b, server);
-  const c = connect({ ...client, socket: a });
-  await Promise.all([once(c, "secureConnect"), once(s, "secure")]);
-  return { c, s };
-}
-
-async function failing(client: ClientOptions, server: ServerOptions) {
-  const [a, b] = duplexPair();
-  const s = accept(b, server);
-  const c = connect({ ...client, socket: a });
-  const [ce, se] = await Promise.all([once<TlsAlert>(c, "error"), once<TlsAlert>(s, "error")]);
-  return { client: ce, server: se };
 }
 
 /** Makes every server built from now on send `forge(realCertificateMessage)` as its certificate. */

@@ -3,9 +3,10 @@
 
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
-import { accept, connect, createServer, nobleProvider, type TlsAlert, type TlsSocket } from "../src/index.js";
+import { connect, createServer, nobleProvider, type TlsSocket } from "../src/index.js";
 import type { ClientOptions, ServerOptions } from "../src/options.js";
-import { duplexPair, once, readAll, testChain } from "./helpers.js";
+import { failing, pair } from "./handshake-helpers.js";
+import { once, readAll, testChain } from "./helpers.js";
 
 function serverOptions(
   sig: Parameters<typeof testChain>[0] = "ecdsa-p256",
@@ -37,27 +38,6 @@ function recordLengths(sock: TlsSocket): number[] {
     return origWrite(chunk, ...rest);
   };
   return lengths;
-}
-
-/** Handshake in memory; resolves with both sockets once both sides are secure. */
-async function pair(client: ClientOptions, server: ServerOptions): Promise<{ c: TlsSocket; s: TlsSocket }> {
-  const [a, b] = duplexPair();
-  const s = accept(b, server);
-  const c = connect({ ...client, socket: a });
-  await Promise.all([once(c, "secureConnect"), once(s, "secure")]);
-  return { c, s };
-}
-
-/** Runs a handshake expected to fail; resolves with both sides' errors. */
-async function failing(
-  client: ClientOptions,
-  server: ServerOptions,
-): Promise<{ client: TlsAlert; server: TlsAlert }> {
-  const [a, b] = duplexPair();
-  const s = accept(b, server);
-  const c = connect({ ...client, socket: a });
-  const [ce, se] = await Promise.all([once<TlsAlert>(c, "error"), once<TlsAlert>(s, "error")]);
-  return { client: ce, server: se };
 }
 
 describe("handshake between our client and our server", () => {

@@ -13,10 +13,10 @@ import {
   nobleProvider,
   ReplayCache,
   TicketKeys,
-  type TlsAlert,
   type TlsSocket,
 } from "../src/index.js";
 import type { ClientOptions, ServerOptions } from "../src/options.js";
+import { failing } from "./handshake-helpers.js";
 import { duplexPair, once, testChain } from "./helpers.js";
 
 const chain = testChain("ecdsa-p256");
@@ -58,17 +58,6 @@ async function run(client: ClientOptions, server: ServerOptions, tickets = 2): P
 
 function withTimeout<T>(p: Promise<T>, ms = 10_000): Promise<T> {
   return Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error("timeout")), ms))]);
-}
-
-async function failing(
-  client: ClientOptions,
-  server: ServerOptions,
-): Promise<{ client: TlsAlert; server: TlsAlert }> {
-  const [a, b] = duplexPair();
-  const s = accept(b, server);
-  const c = connect({ ...client, socket: a });
-  const [ce, se] = await Promise.all([once<TlsAlert>(c, "error"), once<TlsAlert>(s, "error")]);
-  return { client: ce, server: se };
 }
 
 /** Waits until `get()` holds, polling (bounded). */
