@@ -62,6 +62,20 @@ function forgeServerCertificate(forge: (certificate: HandshakeMessage) => Handsh
   });
 }
 
+/** Makes every client built from now on send `data` as its compress_certificate extension body. */
+async function replaceClientCompressCertificate(data: Uint8Array): Promise<void> {
+  const { ClientHandshake } = await import("../src/handshake/client.js");
+  const proto = ClientHandshake.prototype as unknown as {
+    makeClientHello(...a: unknown[]): { extensions: Array<{ type: number; data: Uint8Array }> };
+  };
+  const real = proto.makeClientHello;
+  vi.spyOn(proto, "makeClientHello").mockImplementation(function (this: unknown, ...a: unknown[]) {
+    const hello = real.apply(this, a);
+    for (const e of hello.extensions) if (e.type === ExtensionType.compress_certificate) e.data = data;
+    return hello;
+  });
+}
+
 /** A CompressedCertificate body with every field chosen by the test. */
 function compressedBody(code: number, uncompressedLength: number, data: Uint8Array): Uint8Array {
   return new Writer(8 + data.length).u16(code).u24(uncompressedLength).vec24(data).finish();
@@ -348,17 +362,7 @@ describe("a server's bad CompressedCertificate is answered with the right alert"
 
 describe("a client's bad compress_certificate extension", () => {
   it("is decode_error at the server when its list is malformed", async () => {
-    const { ClientHandshake } = await import("../src/handshake/client.js");
-    const proto = ClientHandshake.prototype as unknown as {
-      makeClientHello(...a: unknown[]): { extensions: Array<{ type: number; data: Uint8Array }> };
-    };
-    const real = proto.makeClientHello;
-    vi.spyOn(proto, "makeClientHello").mockImplementation(function (this: unknown, ...a: unknown[]) {
-      const hello = real.apply(this, a);
-      for (const e of hello.extensions)
-        if (e.type === ExtensionType.compress_certificate) e.data = Uint8Array.of(3, 0, 2, 0); // odd length
-      return hello;
-    });
+    await replaceClientCompressCertificate(Uint8Array.of(3, 0, 2, 0)); // odd length
     const e = await failing(
       clientOptions({ certificateCompression: ["brotli"] }),
       serverOptions({ certificateCompression: ["brotli"] }),
@@ -369,17 +373,7 @@ describe("a client's bad compress_certificate extension", () => {
   });
 
   it("is ignored by the server when it lists only codes we do not know", async () => {
-    const { ClientHandshake } = await import("../src/handshake/client.js");
-    const proto = ClientHandshake.prototype as unknown as {
-      makeClientHello(...a: unknown[]): { extensions: Array<{ type: number; data: Uint8Array }> };
-    };
-    const real = proto.makeClientHello;
-    vi.spyOn(proto, "makeClientHello").mockImplementation(function (this: unknown, ...a: unknown[]) {
-      const hello = real.apply(this, a);
-      for (const e of hello.extensions)
-        if (e.type === ExtensionType.compress_certificate) e.data = Uint8Array.of(4, 0x12, 0x34, 0xab, 0xcd);
-      return hello;
-    });
+    await replaceClientCompressCertificate(Uint8Array.of(4, 0x12, 0x34, 0xab, 0xcd));
     const { c, s } = await pair(
       clientOptions({ certificateCompression: ["brotli"] }),
       serverOptions({ certificateCompression: ["brotli", "zlib"] }),
