@@ -51,7 +51,11 @@ export interface AeadKey {
    * caller may reuse them afterwards), and returns buffers the caller owns.
    */
   sealDetached?(nonce: Bytes, plaintext: Bytes, aad: Bytes): [ciphertext: Bytes, tag: Bytes];
-  /** Returns null when authentication fails (the record layer sends bad_record_mac). */
+  /**
+   * Returns null when authentication fails (the record layer sends bad_record_mac). Reads its inputs
+   * only during the call: the record layer passes a reused nonce buffer and may reuse the
+   * ciphertext's memory afterwards; the plaintext returned must not alias the ciphertext.
+   */
   open(nonce: Bytes, ciphertext: Bytes, aad: Bytes): Bytes | null;
 }
 

@@ -33,6 +33,8 @@ export class RecordReader {
   private maxInner = MAX_INNER_PLAINTEXT;
   /** 0-RTT rejected: bytes of unreadable records still to drop (RFC 8446 §4.2.10); 0 = off. */
   private skipBudget = 0;
+  /** Where protected records spanning chunks are joined (see take). */
+  private reassembly = new Uint8Array(0);
 
   push(chunk: Bytes): void {
     if (chunk.length === 0) return;
@@ -84,8 +86,12 @@ export class RecordReader {
     return this.chunks[idx][off];
   }
 
-  /** Takes n bytes off the front, as a view when they lie in one chunk. */
-  private take(n: number): Bytes {
+  /**
+   * Takes n bytes off the front, as a view when they lie in one chunk. A record spanning chunks is
+   * copied: into a fresh buffer, or with `transient` (the caller is done with the bytes before the
+   * next take) into one reassembly buffer reused for the connection's life.
+   */
+  private take(n: number, transient: boolean): Bytes {
     const first = this.chunks[0];
     if (first.length - this.head >= n) {
       const out = first.subarray(this.head, this.head + n);
@@ -97,7 +103,11 @@ export class RecordReader {
       this.buffered -= n;
       return out;
     }
-    const out = new Uint8Array(n);
+    let out: Bytes;
+    if (transient) {
+      if (this.reassembly.length < n) this.reassembly = new Uint8Array(RECORD_HEADER_LENGTH + MAX_CIPHERTEXT);
+      out = this.reassembly.subarray(0, n);
+    } else out = new Uint8Array(n);
     let at = 0;
     while (at < n) {
       const c = this.chunks[0];
@@ -129,7 +139,12 @@ export class RecordReader {
     if (length > MAX_CIPHERTEXT)
       throw new TlsAlert(AlertDescription.record_overflow, `record length ${length} > 2^14+256`);
     if (this.buffered < RECORD_HEADER_LENGTH + length) return null;
-    const record = this.take(RECORD_HEADER_LENGTH + length);
+    // A protected record is only read by the AEAD, whose output is a new buffer: its bytes can go in
+    // the reused reassembly buffer. Plaintext records reach the handshake as views, so they cannot.
+    const record = this.take(
+      RECORD_HEADER_LENGTH + length,
+      this.cipher !== null && type === ContentType.application_data,
+    );
     const header = record.subarray(0, RECORD_HEADER_LENGTH);
     const fragment = record.subarray(RECORD_HEADER_LENGTH);
     const wireLength = record.length;

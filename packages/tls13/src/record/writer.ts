@@ -8,6 +8,8 @@ import type { RecordCipher } from "./cipher.js";
 import { AEAD_TAG_LENGTH, MAX_INNER_PLAINTEXT, MAX_PLAINTEXT, RECORD_HEADER_LENGTH } from "./limits.js";
 import { type PaddingPolicy, paddingFor } from "./padding.js";
 
+const HEADER_SLAB_BYTES = 4000;
+
 export class RecordWriter {
   private cipher: RecordCipher | null = null;
   /** Largest TLSInnerPlaintext the peer accepts (its record_size_limit, RFC 8449 §4). */
@@ -79,10 +81,33 @@ export class RecordWriter {
     inner[fragment.length] = type;
     if (pad) inner.fill(0, fragment.length + 1); // padding is zeros
     const length = innerLength + AEAD_TAG_LENGTH;
-    const header = Uint8Array.of(ContentType.application_data, 0x03, 0x03, length >>> 8, length & 0xff);
+    const header = this.nextHeader();
+    header[0] = ContentType.application_data;
+    header[1] = 0x03;
+    header[2] = 0x03;
+    header[3] = length >>> 8;
+    header[4] = length & 0xff;
     this.push(header);
     for (const chunk of this.cipher.sealChunks(inner, header)) this.push(chunk);
   }
+
+  /**
+   * A 5-byte view for the next record header, cut from a shared slab. The transport may hold it
+   * until the write completes, so slabs are never reused, only replaced when full: one buffer per
+   * 800 records instead of one each (small typed arrays passed as Buffers get their own backing
+   * store, and per-record backing stores are what keeps the GC busy in bulk transfers).
+   */
+  private nextHeader(): Bytes {
+    if (this.headerAt + RECORD_HEADER_LENGTH > this.headerSlab.length) {
+      this.headerSlab = new Uint8Array(HEADER_SLAB_BYTES);
+      this.headerAt = 0;
+    }
+    const header = this.headerSlab.subarray(this.headerAt, this.headerAt + RECORD_HEADER_LENGTH);
+    this.headerAt += RECORD_HEADER_LENGTH;
+    return header;
+  }
+  private headerSlab = new Uint8Array(0);
+  private headerAt = 0;
 
   /** A ChangeCipherSpec compatibility record (RFC 8446 §D.4): never protected. */
   writeChangeCipherSpec(): number {
