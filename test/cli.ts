@@ -1,11 +1,12 @@
 // Running the built `pqtls` CLI from the cross-package tests: its path, a blocking run, a bounded
-// asynchronous run, `pqtls serve --json` until it listens, the JSONL rows a run wrote, and why a
-// namespace test cannot run here. One copy, so every suite drives the CLI the same way.
+// asynchronous run, `pqtls serve --json` until it listens, a run that must be refused up front, the
+// JSONL rows a run wrote, and why a namespace test cannot run here. One copy, so every suite drives the CLI the same way.
 
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { expect } from "vitest";
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const cliPath = join(repoRoot, "packages", "harness", "dist", "cli", "main.js");
@@ -86,6 +87,16 @@ export function serveJson(args: string[]): Promise<Served> {
     });
     proc.once("exit", (code) => reject(new Error(`serve exited ${code}`)));
   });
+}
+
+/** `pqtls run ...args --out out` must refuse in one line with exit 2 and `message`, before writing
+ *  anything (no results file). */
+export async function expectRunRefused(args: string[], out: string, message: RegExp): Promise<void> {
+  const r = await pqtls(["run", ...args, "--out", out], { timeoutMs: 20_000 });
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(message);
+  expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+  expect(existsSync(out)).toBe(false);
 }
 
 /** The result rows (type "row") of a JSONL file a run wrote, as parsed (the tests check each field). */
