@@ -9,15 +9,13 @@ import { measurePing } from "../src/net/probes.js";
 import { relaySetLine } from "../src/net/relay.js";
 import { distTablePath } from "../src/net/tables.js";
 
+/** 200 ms / 1 Mbit/s / 1 % loss with paretonormal jitter: netem and the relay must say the same. */
+const slowLossyJitteryLink = () =>
+  symmetricLink({ rttMs: 200, rateMbps: 1, lossPct: 1, jitterMs: 5, jitterDist: "paretonormal" });
+
 describe("netem commands", () => {
   it("a symmetric 200 ms / 1 Mbit/s / 1 % link with paretonormal jitter", () => {
-    const spec = symmetricLink({
-      rttMs: 200,
-      rateMbps: 1,
-      lossPct: 1,
-      jitterMs: 5,
-      jitterDist: "paretonormal",
-    });
+    const spec = slowLossyJitteryLink();
     expect(netemQdiscCommand("pqtls-r1-0-c", "pqtlsr10c", spec.up, 1)).toEqual(
       "tc -n pqtls-r1-0-c qdisc replace dev pqtlsr10c root netem limit 1000 delay 100ms 5ms distribution paretonormal rate 1000000bit loss random 1% seed 1".split(
         " ",
@@ -59,13 +57,7 @@ describe("netem commands", () => {
   });
 
   it("the relay gets the same parameters", () => {
-    const spec = symmetricLink({
-      rttMs: 200,
-      rateMbps: 1,
-      lossPct: 1,
-      jitterMs: 5,
-      jitterDist: "paretonormal",
-    });
+    const spec = slowLossyJitteryLink();
     const table = distTablePath("paretonormal");
     if (!table) return; // without iproute2's tables the relay refuses table distributions (tested in spec)
     expect(relaySetLine("up", spec.up, 3)).toBe(
