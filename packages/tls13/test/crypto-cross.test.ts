@@ -5,10 +5,10 @@
 import { createPrivateKey, createPublicKey } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { generateKeyShares, generateSigningKey } from "../src/crypto/index.js";
-import type { CryptoProvider, KeyAlgorithm, PrivateKey } from "../src/crypto/provider.js";
+import type { CryptoProvider, KeyAlgorithm } from "../src/crypto/provider.js";
 import { TlsAlert } from "../src/errors.js";
 import { type GroupName, NamedGroup, type SignatureSchemeName } from "../src/wire/codepoints.js";
-import { testProviders } from "./crypto-providers.js";
+import { signingKeyFor as keyFor, testProviders } from "./crypto-providers.js";
 
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 const providers = testProviders();
@@ -29,11 +29,6 @@ const SCHEME_KEYS: [SignatureSchemeName, KeyAlgorithm][] = [
   ["mldsa65", "mldsa65"],
   ["mldsa87", "mldsa87"],
 ];
-const keys = new Map<KeyAlgorithm, PrivateKey>();
-const keyFor = (alg: KeyAlgorithm): PrivateKey => {
-  if (!keys.has(alg)) keys.set(alg, generateSigningKey(alg));
-  return keys.get(alg)!;
-};
 const message = new TextEncoder().encode("cross-provider CertificateVerify content");
 
 function alertOf(fn: () => unknown): string {

@@ -2,8 +2,14 @@
 // test files also run under Node 24 (crypto-node24.test.ts), where PQTLS_EXPECT_NATIVE_PQ=1 makes the
 // native provider's ML-KEM/ML-DSA mandatory, so a broken feature detection cannot pass as "absent".
 
-import { loadProvider, nativeFeatures, nativeProvider, nobleProvider } from "../src/crypto/index.js";
-import type { CryptoProvider } from "../src/crypto/provider.js";
+import {
+  generateSigningKey,
+  loadProvider,
+  nativeFeatures,
+  nativeProvider,
+  nobleProvider,
+} from "../src/crypto/index.js";
+import type { CryptoProvider, KeyAlgorithm, PrivateKey } from "../src/crypto/provider.js";
 
 // liboqs-js runs on Node >= 20.19 (checked by crypto-load.test.ts), so wasm is always among them.
 const wasm = await loadProvider("wasm");
@@ -27,4 +33,15 @@ export function mustHave(provider: string, algorithm: string): boolean {
     throw new Error("this runtime was expected to have ML-KEM and ML-DSA in node:crypto");
   }
   return algorithm.startsWith("mldsa") ? features.mldsa : features.mlkem;
+}
+
+const signingKeys = new Map<KeyAlgorithm, PrivateKey>();
+/** One signing key per algorithm for the whole test file (RSA and ML-DSA key generation is slow). */
+export function signingKeyFor(algorithm: KeyAlgorithm): PrivateKey {
+  let key = signingKeys.get(algorithm);
+  if (!key) {
+    key = generateSigningKey(algorithm);
+    signingKeys.set(algorithm, key);
+  }
+  return key;
 }

@@ -3,9 +3,9 @@
 
 import { describe, expect, it } from "vitest";
 import { generateSigningKey, mldsaKeyFromSeed } from "../src/crypto/index.js";
-import type { KeyAlgorithm, PrivateKey } from "../src/crypto/provider.js";
+import type { KeyAlgorithm } from "../src/crypto/provider.js";
 import { SignatureScheme, type SignatureSchemeName } from "../src/wire/codepoints.js";
-import { mustHave, testProviders } from "./crypto-providers.js";
+import { signingKeyFor as keyFor, mustHave, testProviders } from "./crypto-providers.js";
 
 const SCHEME_KEYS: [SignatureSchemeName, KeyAlgorithm][] = [
   ["rsa_pkcs1_sha256", "rsa"],
@@ -24,16 +24,6 @@ const SCHEME_KEYS: [SignatureSchemeName, KeyAlgorithm][] = [
   ["mldsa65", "mldsa65"],
   ["mldsa87", "mldsa87"],
 ];
-
-const keys = new Map<KeyAlgorithm, PrivateKey>();
-function keyFor(algorithm: KeyAlgorithm): PrivateKey {
-  let key = keys.get(algorithm);
-  if (!key) {
-    key = generateSigningKey(algorithm);
-    keys.set(algorithm, key);
-  }
-  return key;
-}
 
 const message = new TextEncoder().encode(
   `${" ".repeat(64)}TLS 1.3, server CertificateVerify\0transcript hash`,
