@@ -1,10 +1,9 @@
 import { defineConfig } from "vitest/config";
+import { ciReporters } from "../vitest.shared.js";
 
 export default defineConfig({
   test: {
-    // The json report feeds the one-line total that tools/run-tests.mjs prints for CI.
-    reporters: ["default", "json"],
-    outputFile: { json: ".vitest/results.json" },
+    ...ciReporters,
     include: ["**/*.test.ts"],
     exclude: ["node_modules/**"],
     testTimeout: 120_000,

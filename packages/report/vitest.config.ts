@@ -1,12 +1,4 @@
-import { defineConfig } from "vitest/config";
+// The settings all packages share (reporters for CI, includes, timeouts): ../../vitest.shared.ts.
+import { packageTestConfig } from "../../vitest.shared.js";
 
-export default defineConfig({
-  test: {
-    // The json report feeds the one-line total that tools/run-tests.mjs prints for CI.
-    reporters: ["default", "json"],
-    outputFile: { json: ".vitest/results.json" },
-    include: ["test/**/*.test.ts"],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-  },
-});
+export default packageTestConfig;
