@@ -6,7 +6,7 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { BenchReport, BulkRow, HandshakeRow } from "./report.js";
-import { type RunOptions, type RunResult, runPqtls, runtimeLabel } from "./runs.js";
+import { BULK_GC_FLAG, type RunOptions, type RunResult, runPqtls, runtimeLabel } from "./runs.js";
 
 const run = promisify(execFile);
 const CHILD = fileURLToPath(new URL("./child.js", import.meta.url));
@@ -32,8 +32,11 @@ async function findNode24(): Promise<string | null> {
   }
 }
 
-async function child<T>(node: string, args: string[]): Promise<T> {
-  const { stdout } = await run(node, [CHILD, ...args], { maxBuffer: 64 << 20, timeout: 300_000 });
+async function child<T>(node: string, args: string[], nodeArgs: string[] = []): Promise<T> {
+  const { stdout } = await run(node, [...nodeArgs, CHILD, ...args], {
+    maxBuffer: 64 << 20,
+    timeout: 300_000,
+  });
   return JSON.parse(stdout) as T;
 }
 
@@ -84,6 +87,21 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     all.notes.push("no Node 24 binary (tools/node24 or $PQTLS_NODE24): no node:tls reference, so no ratios");
   }
 
+  if (node24 && bulkBytes > 0 && (await knowsV8Flag(node24, BULK_GC_FLAG))) {
+    log(`bulk on node24 again, with ${BULK_GC_FLAG}: our stack (auto) and node:tls`);
+    const bulkOnly = { primitiveBudgetMs: 0, handshakeBudgetMs: 0, bulkBytes };
+    const ours: RunOptions = { providers: ["auto"], bulkProviders: ["auto"], ...bulkOnly };
+    for (const args of [
+      ["pqtls", JSON.stringify(ours)],
+      ["node-tls", JSON.stringify(bulkOnly)],
+    ])
+      try {
+        merge(all, await child<RunResult>(node24, args, [BULK_GC_FLAG]));
+      } catch (e) {
+        all.notes.push(`bulk ${args[0]} with ${BULK_GC_FLAG}: ${(e as Error).message.split("\n")[0]}`);
+      }
+  }
+
   log("first handshake in fresh processes");
   const firsts: [string, string[]][] = [[process.execPath, ["first", "pqtls", "auto"]]];
   if (node24) firsts.push([node24, ["first", "pqtls", "auto"]], [node24, ["first", "node:tls", "auto"]]);
@@ -106,13 +124,23 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   };
 }
 
+/** Whether this node's V8 has the flag (an unknown V8 flag only prints a warning, so ask first). */
+async function knowsV8Flag(node: string, flag: string): Promise<boolean> {
+  try {
+    const { stdout } = await run(node, ["--v8-options"], { maxBuffer: 16 << 20, timeout: 30_000 });
+    return stdout.includes(`  ${flag} `);
+  } catch {
+    return false;
+  }
+}
+
 function addRatios(handshakes: HandshakeRow[], bulk: BulkRow[]): void {
   for (const h of handshakes) {
     const ref = handshakes.find((r) => r.stack === "node:tls" && r.scenario === h.scenario);
     if (ref && h.stack === "pqtls") h.ratio = h.cpuMs / ref.cpuMs;
   }
   for (const b of bulk) {
-    const ref = bulk.find((r) => r.stack === "node:tls" && r.suite === b.suite);
+    const ref = bulk.find((r) => r.stack === "node:tls" && r.suite === b.suite && r.v8Flags === b.v8Flags);
     if (ref && b.stack === "pqtls") b.ratio = b.mbPerCpuSec / ref.mbPerCpuSec;
   }
 }

@@ -34,8 +34,10 @@ export interface BulkRow {
   /** MB per CPU-second (both ends): what the stack costs, robust to a busy machine. Client and server
    *  share one thread, so on an idle machine this equals mbPerSec. */
   mbPerCpuSec: number;
-  /** mbPerCpuSec / node:tls mbPerCpuSec for the same suite (higher is better; target ≥ 0.7). */
+  /** mbPerCpuSec / node:tls mbPerCpuSec for the same suite and V8 flags (higher is better; target ≥ 0.7). */
   ratio?: number;
+  /** V8 flags the measuring process ran with (see BULK_GC_FLAG in runs.ts); absent = the runtime's defaults. */
+  v8Flags?: string;
 }
 
 export interface FirstHandshakeRow {
@@ -111,7 +113,7 @@ export function renderText(report: BenchReport): string {
           b.suite,
           b.stack,
           b.provider,
-          b.runtime,
+          b.v8Flags ? `${b.runtime}*` : b.runtime,
           String(b.bytes / 1048576),
           fixed(b.mbPerSec, 0),
           fixed(b.cpuMs, 0),
@@ -120,6 +122,13 @@ export function renderText(report: BenchReport): string {
         ]),
       ),
     );
+    const flags = report.bulk.find((b) => b.v8Flags)?.v8Flags;
+    if (flags)
+      out.push(
+        `* with ${flags}: Node 24 then counts ArrayBuffer memory towards its ordinary heap limits instead of`,
+        "  starting a full GC per ~64 MB of it (per-record node:crypto buffers made those GCs ~40 % of our bulk",
+        "  CPU); * rows are compared with node:tls run the same way.",
+      );
   }
   if (report.firstHandshake.length) {
     out.push("", "First handshake in a fresh process");
