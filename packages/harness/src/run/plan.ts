@@ -4,14 +4,7 @@
 // classical and PQ samples alternate and slow drift of a noisy machine biases neither variant.
 // The same config and seed always give the same order.
 
-import type {
-  CertCompression,
-  EngineName,
-  LinkParams,
-  ResumeMode,
-  RunConfig,
-  Variant,
-} from "./config.js";
+import type { CertCompression, EngineName, LinkParams, ResumeMode, RunConfig, Variant } from "./config.js";
 
 /**
  * One parameter combination. `id` is stable: the same parameters give the same id in every run.
