@@ -83,6 +83,10 @@ for (const provider of testProviders()) {
       }
     });
 
+    if (!has("X25519MLKEM768"))
+      console.warn(
+        `skipping ${provider.name}'s shared-key-pair test: this runtime's node:crypto has no ML-KEM (needs Node >= 24.7); crypto-node24.test.ts runs it under Node 24`,
+      );
     it.runIf(has("X25519MLKEM768"))(
       "generateKeyShares shares one ECDH key pair between a plain group and its hybrid",
       () => {
