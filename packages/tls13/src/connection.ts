@@ -142,9 +142,13 @@ export class Connection implements HandshakeIO {
 
   // ---- input ------------------------------------------------------------------------------------
 
-  feed(chunk: Bytes): void {
+  /**
+   * Takes transport bytes and runs every complete record. `reused`: the chunk lives in a buffer the
+   * transport overwrites once this returns (net's `onread`); whatever is still needed is copied.
+   */
+  feed(chunk: Bytes, reused = false): void {
     if (this.phase === "closed" || this.readClosed) return;
-    this.reader.push(chunk);
+    this.reader.push(chunk, reused);
     if (this.feeding) return; // a handler re-entered; the outer loop drains the rest
     this.feeding = true;
     try {
@@ -158,6 +162,7 @@ export class Connection implements HandshakeIO {
       });
     } finally {
       this.feeding = false;
+      this.reader.retainReused();
     }
   }
 
@@ -265,8 +270,9 @@ export class Connection implements HandshakeIO {
           `data after ${handshakeName(msg.type)} in the same record as a key change`,
         );
     }
-    // Keep a copy: `buf` may view a record buffer that the reader reuses.
-    this.hsIn = buf.length ? buf.slice() : new Uint8Array(0);
+    // Keep a copy: `buf` may view a record buffer that the reader reuses. (new Uint8Array, not
+    // slice(): on a Buffer, which transport chunks are, slice() is a view.)
+    this.hsIn = buf.length ? new Uint8Array(buf) : new Uint8Array(0);
   }
 
   private onPostHandshake(msg: HandshakeMessage): void {

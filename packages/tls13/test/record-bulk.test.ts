@@ -2,7 +2,7 @@
 // protected records spanning transport chunks are joined in one reused buffer without the reuse
 // showing through in the data handed out.
 
-import type { AddressInfo, Socket } from "node:net";
+import { type AddressInfo, connect as netConnect, type Socket } from "node:net";
 import { describe, expect, it } from "vitest";
 import { nativeProvider } from "../src/crypto/index.js";
 import { TlsAlert } from "../src/errors.js";
@@ -73,6 +73,84 @@ describe("records spanning transport chunks", () => {
     }
     expect(caught).toBeInstanceOf(TlsAlert);
     expect((caught as TlsAlert).alert).toBe(AlertDescription.bad_record_mac);
+  });
+});
+
+describe("reads from a reused transport buffer (net's onread)", () => {
+  it("records and partial records survive the buffer being overwritten after each read", () => {
+    const [sealer, opener] = cipherPair("AES_128_GCM");
+    const payload = new Uint8Array(5 * 16384 + 300).map((_, i) => (i * 29 + (i >>> 12)) & 0xff);
+    const wire = seal(sealer, payload);
+    const reader = new RecordReader();
+    reader.setCipher(opener);
+    const readBuffer = new Uint8Array(6000);
+    const got: Uint8Array[] = [];
+    for (let at = 0; at < wire.length; at += readBuffer.length) {
+      const n = Math.min(readBuffer.length, wire.length - at);
+      readBuffer.set(wire.subarray(at, at + n));
+      reader.push(readBuffer.subarray(0, n), true);
+      for (let r = reader.next(); r; r = reader.next()) got.push(r.data);
+      reader.retainReused();
+      readBuffer.fill(0xee); // what the transport's next read does to it
+    }
+    expect(reader.pendingBytes).toBe(0);
+    expect(Buffer.concat(got)).toEqual(Buffer.from(payload));
+  });
+
+  it("a plaintext record read from a reused buffer is handed out as a copy", () => {
+    const writer = new RecordWriter();
+    writer.write(ContentType.handshake, Uint8Array.of(2, 0, 0, 3, 9, 8, 7));
+    const readBuffer = Buffer.concat(writer.drain());
+    const reader = new RecordReader();
+    reader.push(readBuffer, true);
+    const record = reader.next();
+    reader.retainReused();
+    readBuffer.fill(0);
+    expect(record?.data).toEqual(Uint8Array.of(2, 0, 0, 3, 9, 8, 7));
+  });
+
+  it("a client on a net.Socket with onread handshakes and downloads every byte intact", async () => {
+    const chain = testChain("ecdsa-p256");
+    const payload = new Uint8Array(40 * 16384 + 77).map((_, i) => (i * 13 + (i >>> 9)) & 0xff);
+    const server = createServer(
+      { cert: chain.chain, key: chain.leafKey, provider: nativeProvider, groups: ["x25519"], tickets: 0 },
+      (s: TlsSocket) => {
+        for (let at = 0; at < payload.length; at += 16384) s.write(payload.subarray(at, at + 16384));
+        s.end();
+      },
+    );
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    try {
+      let tls: TlsSocket | undefined;
+      // 5000 bytes: smaller than a record, so most reads end inside one and leave a partial record.
+      const tcp = netConnect({
+        host: "127.0.0.1",
+        port: (server.address() as AddressInfo).port,
+        onread: {
+          buffer: Buffer.alloc(5000),
+          callback: (n: number, buf: Buffer) => {
+            tls?.receiveReused(buf.subarray(0, n));
+          },
+        },
+      });
+      tls = connect({
+        socket: tcp,
+        ca: chain.root,
+        servername: "localhost",
+        provider: nativeProvider,
+        keyShares: ["x25519"],
+        groups: ["x25519"],
+      });
+      const parts: Buffer[] = [];
+      tls.on("data", (d: Buffer) => parts.push(d));
+      await once(tls, "end");
+      expect(tls.authorized).toBe(true);
+      expect(Buffer.concat(parts)).toEqual(Buffer.from(payload));
+      tls.destroy();
+    } finally {
+      server.close();
+    }
   });
 });
 

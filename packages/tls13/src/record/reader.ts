@@ -36,10 +36,39 @@ export class RecordReader {
   /** Where protected records spanning chunks are joined (see take). */
   private reassembly = new Uint8Array(0);
 
-  push(chunk: Bytes): void {
+  /**
+   * Adds transport bytes. With `reused`, the bytes live in a buffer the transport overwrites after
+   * the caller returns (net's `onread`): plaintext records are then handed out as copies, and the
+   * caller must call retainReused() before returning.
+   */
+  push(chunk: Bytes, reused = false): void {
     if (chunk.length === 0) return;
     this.chunks.push(chunk);
     this.buffered += chunk.length;
+    if (reused) this.holdsReused = true;
+  }
+
+  /** Whether buffered bytes or views handed out may sit in a transport's reused buffer. */
+  private holdsReused = false;
+
+  /** Copies the bytes of a partial record out of a reused transport buffer (see push). */
+  retainReused(): void {
+    if (!this.holdsReused) return;
+    this.holdsReused = false;
+    if (this.buffered === 0) {
+      this.chunks = [];
+      this.head = 0;
+      return;
+    }
+    const own = new Uint8Array(this.buffered);
+    let at = 0;
+    for (let i = 0; i < this.chunks.length; i++) {
+      const c = i === 0 ? this.chunks[0].subarray(this.head) : this.chunks[i];
+      own.set(c, at);
+      at += c.length;
+    }
+    this.chunks = [own];
+    this.head = 0;
   }
 
   /** Bytes received but not yet consumed as records. */
@@ -165,7 +194,14 @@ export class RecordReader {
           AlertDescription.unexpected_message,
           `zero-length ${type === ContentType.handshake ? "handshake" : "alert"} record`,
         );
-      return { type, data: fragment, wireLength, protected: false };
+      // The handshake may keep views of a plaintext record (a ClientHello's fields). A copy made with
+      // new Uint8Array: transport chunks are Buffers, whose slice() is a view.
+      return {
+        type,
+        data: this.holdsReused ? new Uint8Array(fragment) : fragment,
+        wireLength,
+        protected: false,
+      };
     }
     if (type !== ContentType.application_data)
       throw new TlsAlert(
