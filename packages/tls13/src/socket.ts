@@ -228,7 +228,7 @@ export class TlsSocket extends Duplex {
    * Feeds transport bytes that sit in a buffer the transport reuses once this returns: for a
    * net.Socket created with the `onread` option, whose callback delivers reads instead of 'data'
    * events. One reused read buffer instead of a new 64 KiB one per read cut Node 24's full GCs in a
-   * bulk download from 13 to 7 per 300 MiB (+10–20 % MB per CPU-second for AES-128-GCM). Use:
+   * bulk download from 12–13 to 7–8 per 300 MiB (+5–20 % MB per CPU-second). Use:
    * `onread: { buffer, callback: (n, buf) => { tls.receiveReused(buf.subarray(0, n)); } }` and
    * `connect({ socket })`.
    */
