@@ -244,15 +244,22 @@ export class TlsSocket extends Duplex {
   // ---- transport side --------------------------------------------------------------------------------
 
   /**
-   * Records go to a net.Socket corked until the end of the current tick, so everything sealed in one
-   * synchronous run (a flight, or a writer's loop of 16 KiB writes) leaves in one writev: on loopback
-   * one 16 KiB writev per record cost ~20 % of bulk CPU, the kernel's per-call and per-segment work.
-   * A stream without writev would see one write per chunk, so it gets one joined buffer per call.
+   * Application data goes to a net.Socket corked until the end of the current tick, so everything
+   * sealed in one synchronous run (a writer's loop of 16 KiB writes) leaves in one writev: on
+   * loopback one 16 KiB writev per record cost ~20 % of bulk CPU, the kernel's per-call and
+   * per-segment work. Handshake flights leave at once, as one writev, so that none waits for user
+   * code later in the tick (a 'secureConnect' listener runs right after the client's Finished is
+   * sealed). A stream without writev would see one write per chunk, so it gets one joined buffer.
    */
   private writeTransport(chunks: Bytes[]): void {
     const t = this.transport;
     if (typeof (t as { _writev?: unknown })._writev !== "function") {
       t.write(chunks.length === 1 ? toBuffer(chunks[0]) : Buffer.concat(chunks));
+    } else if (!this.connection.handshakeComplete) {
+      this.uncorkTransport(); // keeps order behind any batched data (0.5-RTT)
+      t.cork();
+      for (const c of chunks) t.write(toBuffer(c));
+      t.uncork();
     } else {
       if (!this.transportCorked) {
         this.transportCorked = true;

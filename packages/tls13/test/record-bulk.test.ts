@@ -160,6 +160,37 @@ describe("reads from a reused transport buffer (net's onread)", () => {
 });
 
 describe("write batching on a net.Socket", () => {
+  it("the client's Finished has left (not corked) when 'secureConnect' listeners run", async () => {
+    const chain = testChain("ecdsa-p256");
+    const server = createServer(
+      { cert: chain.chain, key: chain.leafKey, provider: nativeProvider, groups: ["x25519"], tickets: 0 },
+      (s: TlsSocket) => s.end(),
+    );
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    try {
+      const c = connect({
+        host: "127.0.0.1",
+        port: (server.address() as AddressInfo).port,
+        ca: chain.root,
+        servername: "localhost",
+        provider: nativeProvider,
+        keyShares: ["x25519"],
+        groups: ["x25519"],
+      });
+      const seen = new Promise<{ corked: number; queued: number }>((resolve) =>
+        c.once("secureConnect", () => {
+          const t = c.transport as Socket;
+          resolve({ corked: t.writableCorked, queued: t.writableLength });
+        }),
+      );
+      expect(await seen).toEqual({ corked: 0, queued: 0 });
+      c.destroy();
+    } finally {
+      server.close();
+    }
+  });
+
   it("a burst of writes in one tick leaves as one writev, and every byte arrives", async () => {
     const chain = testChain("ecdsa-p256");
     const burst = 8;
