@@ -60,14 +60,26 @@ export function connect(options: ClientOptions, secureConnectListener?: () => vo
     return socket;
   }
   if (options.port === undefined) throw new TypeError("connect() needs port (and host) or socket");
+  // Reads land in one buffer reused for the whole connection (net's onread) rather than a new
+  // 64 KiB Buffer per read: on Node 24 that halves the full GCs of a bulk download. The record
+  // layer copies out whatever it keeps past the callback (TlsSocket.receiveReused).
+  let tls: TlsSocket | undefined;
   const tcp = netConnect({
     host: options.host ?? "localhost",
     port: options.port,
     allowHalfOpen: true,
     noDelay: true,
+    onread: {
+      buffer: Buffer.allocUnsafe(65536),
+      callback: (n: number, buf: Uint8Array) => {
+        tls?.receiveReused(buf.subarray(0, n));
+        return true; // flow control is the TlsSocket's: it pauses the transport itself
+      },
+    },
   });
   tcp.setNoDelay(true);
   const socket = new TlsSocket(tcp, "client", config, { origin, startNow: false });
+  tls = socket;
   tcp.once("connect", () => {
     socket.timings.transportConnected = Number(process.hrtime.bigint() - origin) / 1e6;
     socket.startHandshake();
