@@ -10,6 +10,7 @@ import type { MetaLine } from "@pqtls/report";
 import type { RunConfig } from "./config.js";
 import type { EngineRuntime } from "./engines.js";
 import { harnessRoot } from "./engines.js";
+import { IDLE_POLICY } from "./idle.js";
 import { repoRoot } from "./presets.js";
 
 export const TIMING_DEFINITION =
@@ -22,7 +23,8 @@ export const TIMING_DEFINITION =
   "Nagle is off (TCP_NODELAY) on both sides. retrans_segs and tcp.*: deltas of /proc/net/snmp and " +
   "/proc/net/netstat of the client and server namespaces across the connection (one connection at a time " +
   "per lane); with link backend none both sides share the host namespace, whose counters include other traffic " +
-  "(and with several lanes there they are not recorded: retrans_segs null).";
+  "(and with several lanes there they are not recorded: retrans_segs null). " +
+  IDLE_POLICY;
 
 function gitCommit(): string | undefined {
   try {

@@ -19,6 +19,7 @@ import type { EngineName, LinkParams, RunConfig } from "./config.js";
 import type { Measurement } from "./endpoint/protocol.js";
 import { AbortedError, ClientDriver, EndpointStartError, ServerProcess } from "./endpoints.js";
 import { type EngineRuntime, resolveEngines } from "./engines.js";
+import { waitLinkIdle } from "./idle.js";
 import { type ExistingResults, ResultsWriter, readResults, sampleKey } from "./jsonl.js";
 import { buildMeta } from "./meta.js";
 import { type ChainMaterial, prepareChains } from "./pki.js";
@@ -220,11 +221,14 @@ class LaneWorker {
       ...(cell.hooks !== "none" ? { hooks: cell.hooks } : {}),
       ...(cell.cert_compression !== "none" ? { certCompression: cell.cert_compression } : {}),
     };
+    // Every connection starts on an idle link, so its SYN never queues behind earlier packets.
+    await waitLinkIdle(lane, cell);
     if (cell.resume !== "full") {
       // The ticket comes from an unmeasured connection to the same server, before the counters are read.
       const primed = await driver.connect({ ...target, bytes: 0, prime: true }, this.ctx.signal);
       if (!primed.ok) return { m: { ...primed, error: `priming connection: ${primed.error}` }, delta: null };
     }
+    if (cell.resume !== "full") await waitLinkIdle(lane, cell);
     const before = await this.snapshot(driver.pid, server.pid);
     const m = await driver.connect(
       { ...target, ...(cell.resume !== "full" ? { resume: cell.resume } : {}) },
