@@ -1,7 +1,13 @@
 // Matrix planning: cell counts, stable ids, link groups, lane units and the seeded interleaved order.
 import { describe, expect, it } from "vitest";
 import { resolveConfig } from "../src/run/config.js";
-import { buildPlan, roundOrder } from "../src/run/plan.js";
+import {
+  buildPlan,
+  estimateConnectionSeconds,
+  estimateRunSeconds,
+  estimateUnitSeconds,
+  roundOrder,
+} from "../src/run/plan.js";
 import { loadPreset } from "../src/run/presets.js";
 import { flags } from "./config-helpers.js";
 
@@ -47,6 +53,52 @@ describe("plan", () => {
     const fast = buildPlan(resolveConfig([flags({ rtt: "35ms", rate: "1gbit", bytes: "200KiB" })]));
     const slow = buildPlan(resolveConfig([flags({ rtt: "200ms", rate: "1mbit", bytes: "200KiB" })]));
     expect(slow.estimatedSeconds).toBeGreaterThan(fast.estimatedSeconds * 5);
+  });
+
+  it("the loss penalty grows with the response size (packets), not only with the handshake", () => {
+    const cell = (loss: string, bytes: string) =>
+      buildPlan(resolveConfig([loadPreset("quick"), flags({ rtt: "200ms", rate: "1mbit", loss, bytes })]))
+        .cells[0];
+    const penalty = (bytes: string) =>
+      estimateConnectionSeconds(cell("10%", bytes)) - estimateConnectionSeconds(cell("0%", bytes));
+    expect(penalty("0")).toBeGreaterThan(0);
+    // 200 KiB is ~140 full segments more than the handshake: at 10 % loss that costs seconds more.
+    expect(penalty("200KiB")).toBeGreaterThan(penalty("0") + 2);
+    expect(penalty("200KiB")).toBeGreaterThan(penalty("50KiB"));
+  });
+
+  it("estimates the slowest lane, not the total split evenly across lanes", () => {
+    const plan = buildPlan(
+      resolveConfig([
+        loadPreset("quick"),
+        flags({
+          links: undefined,
+          rtt: "35ms,200ms",
+          rate: "1gbit,1mbit",
+          loss: "0%,10%",
+          bytes: "200KiB",
+          lanes: 4,
+        }),
+      ]),
+    );
+    const lossy = plan.units.filter((u) => u.group.link.loss_pct > 0);
+    const slowest = Math.max(...plan.units.map((u) => estimateUnitSeconds(u, plan.warmups)));
+    const total = plan.units.reduce((s, u) => s + estimateUnitSeconds(u, plan.warmups), 0);
+    expect(lossy.length).toBeGreaterThan(0);
+    expect(plan.estimatedSeconds).toBeGreaterThanOrEqual(slowest);
+    expect(plan.estimatedSeconds).toBeGreaterThan(total / 4);
+  });
+
+  it("replays the lanes' queue: each unit goes to the lane that is free first", () => {
+    const plan = buildPlan(resolveConfig([loadPreset("quick"), flags({ samples: 10, lanes: 2 })]));
+    const [a, b] = plan.units;
+    const ta = estimateUnitSeconds(a, 0);
+    const tb = estimateUnitSeconds(b, 0);
+    // One lane runs both units back to back; two lanes finish with the longer one.
+    expect(estimateRunSeconds([a, b], 1, 0)).toBeCloseTo(ta + tb + 2, 6);
+    expect(estimateRunSeconds([a, b], 2, 0)).toBeCloseTo(Math.max(ta, tb) + 2, 6);
+    // Three units on two lanes: the third goes to whichever lane frees up first.
+    expect(estimateRunSeconds([a, b, a], 2, 0)).toBeCloseTo(Math.max(ta, tb, Math.min(ta, tb) + ta) + 2, 6);
   });
 });
 

@@ -175,21 +175,66 @@ function serverFlightBytes(cell: Cell): number {
   return 2_500;
 }
 
-/** Expected seconds for one connection: TCP + TLS round trips, serialisation at the rate, overhead. */
+/** TCP payload bytes per full-sized segment at MTU 1500 with timestamps. */
+const MSS = 1448;
+
+/**
+ * Expected seconds for one connection: TCP + TLS round trips, serialisation at the rate, the idle
+ * wait before it (run/idle.ts), and on lossy links a penalty that grows with the packets sent.
+ */
 export function estimateConnectionSeconds(cell: Cell): number {
   const rtt = cell.rtt_ms / 1000;
   const flight = serverFlightBytes(cell) + (cell.kex.includes("MLKEM") ? 2_300 : 100);
   const bytes = flight + cell.bytes;
   const wire = cell.rate_mbps > 0 ? (bytes * 8 * 1.05) / (cell.rate_mbps * 1e6) : 0;
-  const trips = 2 + (cell.bytes > 0 ? 1 : 0) + Math.log2(1 + cell.bytes / (cell.initcwnd * 1448 + 1)) * 0.7;
-  // Lossy links retransmit; a lost SYN alone costs the 1 s initial RTO.
-  const lossPenalty = (cell.loss_pct / 100) * (1 + trips * rtt) * 3;
+  const trips = 2 + (cell.bytes > 0 ? 1 : 0) + Math.log2(1 + cell.bytes / (cell.initcwnd * MSS + 1)) * 0.7;
+  const loss = cell.loss_pct / 100;
+  let lossPenalty = 0;
+  if (loss > 0) {
+    // Handshake packets have no later data to trigger fast retransmit: each loss costs a timeout,
+    // 1 s for the SYN or SYN-ACK, about 200 ms + RTT (Linux's minimum RTO) for the rest.
+    const handshakePackets = Math.ceil(flight / MSS) + 2;
+    const rto = 0.2 + rtt;
+    lossPenalty += 2 * loss * 1 + handshakePackets * loss * rto;
+    // The body: with random loss p, TCP sustains about MSS / RTT × 1.22 / √p (Mathis et al. 1997),
+    // so its time grows with its packet count; what exceeds the lossless time is the penalty.
+    if (cell.bytes > 0) {
+      const packets = Math.ceil(cell.bytes / MSS);
+      // Linux (SACK, RACK) recovers better than Mathis' Reno model: × 1.5 matches the mean
+      // connection times of docs/results/ttlb-increase.jsonl at 10 % loss within ~25 %.
+      const lossyRate = (MSS / Math.max(rtt, 0.001)) * (1.22 / Math.sqrt(loss)) * 1.5; // bytes/s
+      const lossless = cell.rate_mbps > 0 ? (cell.bytes * 8) / (cell.rate_mbps * 1e6) : 0;
+      lossPenalty += Math.max(0, (packets * MSS) / lossyRate - lossless);
+    }
+  }
   // Resumption cells first make an unmeasured priming connection: a full handshake, then the ticket.
-  const priming =
-    cell.resume !== undefined && cell.resume !== "full"
-      ? 3 * rtt + (cell.rate_mbps > 0 ? (flight * 8 * 1.05) / (cell.rate_mbps * 1e6) : 0) + 0.02
-      : 0;
-  return trips * rtt + wire + lossPenalty + priming + 0.02;
+  const resuming = cell.resume !== undefined && cell.resume !== "full";
+  const priming = resuming
+    ? 3 * rtt + (cell.rate_mbps > 0 ? (flight * 8 * 1.05) / (cell.rate_mbps * 1e6) : 0) + 0.02
+    : 0;
+  // The runner waits for an idle link before each connection (and before a priming connection).
+  const idle = ((resuming ? 2 : 1) * (cell.rtt_ms / 2 + 4 * cell.jitter_ms + 3)) / 1000;
+  return trips * rtt + wire + lossPenalty + priming + idle + 0.02;
+}
+
+/** Seconds one unit takes on its lane: link and server set-up, warm-ups, then its rounds. */
+export function estimateUnitSeconds(unit: Unit, warmups: number): number {
+  const perRound = unit.group.cells.reduce((s, c) => s + estimateConnectionSeconds(c), 0);
+  return 1.5 + perRound * (warmups + unit.toRound - unit.fromRound);
+}
+
+/**
+ * Seconds until the last lane finishes: lanes take units from one queue in order, each the next
+ * unit as soon as it is free, so the estimate replays that and takes the slowest lane — a lane
+ * holding a whole slow group ends last however many other lanes there are.
+ */
+export function estimateRunSeconds(units: Unit[], lanes: number, warmups: number): number {
+  const busyUntil = new Array<number>(Math.max(1, Math.min(lanes, units.length))).fill(0);
+  for (const unit of units) {
+    const free = busyUntil.indexOf(Math.min(...busyUntil));
+    busyUntil[free] += estimateUnitSeconds(unit, warmups);
+  }
+  return Math.max(...busyUntil) + 2;
 }
 
 /** Builds the plan: cells, groups, lane units and the connection count and duration estimate. */
@@ -206,11 +251,8 @@ export function buildPlan(config: RunConfig): Plan {
       if (toRound > fromRound) units.push({ group, fromRound, toRound });
     }
   }
-  const perConnection = cells.reduce((s, c) => s + estimateConnectionSeconds(c), 0);
   const connections = cells.length * config.samples;
   const warmupConnections = units.reduce((s, u) => s + u.group.cells.length * config.warmups, 0);
-  const setup = units.length * 1.5 + 2;
-  const serial = (perConnection / Math.max(1, cells.length)) * (connections + warmupConnections) + setup;
   return {
     cells,
     groups,
@@ -219,6 +261,6 @@ export function buildPlan(config: RunConfig): Plan {
     warmups: config.warmups,
     connections,
     totalConnections: connections + warmupConnections,
-    estimatedSeconds: serial / Math.min(config.lanes, units.length),
+    estimatedSeconds: estimateRunSeconds(units, config.lanes, config.warmups),
   };
 }
