@@ -53,6 +53,8 @@ describe.skipIf(!!skipReason)("link commands", () => {
     for (const [, p] of report.checks)
       if (!p.ok) expect(p.fix, "a missing item comes with its fix").toBeTruthy();
     const netem = await probeNetem();
+    // The advice names each command's own backend flag (run: --link, link check: --backend).
+    if (!netem.ok) expect(netem.fix).toMatch(/pqtls run --link tun, pqtls link check --backend tun/);
     expect(report.auto).toMatch(netem.ok ? /^netem/ : /^tun \(auto: kernel has no sch_netem/);
   });
 

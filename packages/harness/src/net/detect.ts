@@ -64,7 +64,10 @@ export function probeNetem(): Promise<Probe> {
       return {
         ok: false,
         detail: `kernel has no sch_netem (tc: ${why || `exit ${r.code}`})`,
-        fix: "load it (modprobe sch_netem, package linux-modules-extra-$(uname -r)) or use --backend tun",
+        // Each command names the backend flag its own way: run takes it as a config key.
+        fix:
+          "load it (modprobe sch_netem, package linux-modules-extra-$(uname -r)) or use the TUN relay: " +
+          "pqtls run --link tun, pqtls link check --backend tun",
       };
     } finally {
       await run(["ip", "netns", "del", ns], { allowFail: true });
