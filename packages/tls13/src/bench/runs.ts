@@ -79,6 +79,37 @@ async function warmUpBulk(
   }
 }
 
+/**
+ * One warm-up, then one measured transfer per bulk suite, for either stack: a failure becomes a note
+ * naming the stack, provider and suite, and the other suites still run.
+ */
+async function benchBulkSuites(
+  tls: TlsLike,
+  optionsFor: (suite?: string) => StackOptions,
+  label: { stack: BulkRow["stack"]; provider: string; runtime: string },
+  bytes: number,
+  result: RunResult,
+): Promise<void> {
+  await warmUpBulk(tls, optionsFor(), bytes, result.notes);
+  for (const suite of BULK_SUITES) {
+    try {
+      const r = await benchBulk(tls, optionsFor(suite), bytes);
+      result.bulk.push({
+        ...label,
+        suite,
+        bytes: r.bytes,
+        mbPerSec: r.mbPerSec,
+        mbPerCpuSec: r.bytes / 1e3 / r.cpuMs,
+        cpuMs: r.cpuMs,
+        ...withV8Flags(),
+      });
+    } catch (e) {
+      const who = label.stack === "pqtls" ? `pqtls/${label.provider}` : label.stack;
+      result.notes.push(`${who}/${label.runtime} bulk ${suite}: ${(e as Error).message}`);
+    }
+  }
+}
+
 export async function runPqtls(options: RunOptions): Promise<RunResult> {
   const runtime = runtimeLabel();
   const result: RunResult = { primitives: [], handshakes: [], bulk: [], notes: [] };
@@ -113,25 +144,13 @@ export async function runPqtls(options: RunOptions): Promise<RunResult> {
       }
     }
     if (!options.bulkProviders.includes(name) || options.bulkBytes <= 0) continue;
-    await warmUpBulk(stack, pqtlsOptions(SCENARIOS[0], provider), options.bulkBytes, result.notes);
-    for (const suite of BULK_SUITES) {
-      try {
-        const r = await benchBulk(stack, pqtlsOptions(SCENARIOS[0], provider, suite), options.bulkBytes);
-        result.bulk.push({
-          stack: "pqtls",
-          provider: name,
-          runtime,
-          suite,
-          bytes: r.bytes,
-          mbPerSec: r.mbPerSec,
-          mbPerCpuSec: r.bytes / 1e3 / r.cpuMs,
-          cpuMs: r.cpuMs,
-          ...withV8Flags(),
-        });
-      } catch (e) {
-        result.notes.push(`pqtls/${name}/${runtime} bulk ${suite}: ${(e as Error).message}`);
-      }
-    }
+    await benchBulkSuites(
+      stack,
+      (suite) => pqtlsOptions(SCENARIOS[0], provider, suite),
+      { stack: "pqtls", provider: name, runtime },
+      options.bulkBytes,
+      result,
+    );
   }
   return result;
 }
@@ -177,25 +196,13 @@ export async function runNodeTls(
     }
   }
   if (options.bulkBytes > 0) {
-    await warmUpBulk(tls, nodeTlsOptions(SCENARIOS[0]), options.bulkBytes, result.notes);
-    for (const suite of BULK_SUITES) {
-      try {
-        const r = await benchBulk(tls, nodeTlsOptions(SCENARIOS[0], suite), options.bulkBytes);
-        result.bulk.push({
-          stack: "node:tls",
-          provider: `openssl ${process.versions.openssl}`,
-          runtime,
-          suite,
-          bytes: r.bytes,
-          mbPerSec: r.mbPerSec,
-          mbPerCpuSec: r.bytes / 1e3 / r.cpuMs,
-          cpuMs: r.cpuMs,
-          ...withV8Flags(),
-        });
-      } catch (e) {
-        result.notes.push(`node:tls/${runtime} bulk ${suite}: ${(e as Error).message}`);
-      }
-    }
+    await benchBulkSuites(
+      tls,
+      (suite) => nodeTlsOptions(SCENARIOS[0], suite),
+      { stack: "node:tls", provider: `openssl ${process.versions.openssl}`, runtime },
+      options.bulkBytes,
+      result,
+    );
   }
   return result;
 }
