@@ -3,9 +3,9 @@
 // mid-run leaves a valid file and no namespaces, and --resume completes it exactly; bad configs stop
 // with one line before anything is set up.
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { REQUIRED_ROW_FIELDS } from "@pqtls/report";
 import { afterAll, describe, expect, it } from "vitest";
 import { cliPath as cli, expectRunRefused, pqtls, repoRoot as repo, tunLinkSkipReason } from "../cli.js";
@@ -275,11 +275,29 @@ describe("bad configs stop with one line before any set-up", () => {
 
   it.skipIf(!isRoot)("without root it explains itself, unless --link none", async () => {
     const out = join(tmp(), "x.jsonl");
+    // The checkout may sit under a folder nobody cannot traverse (CI clones into a 0700 mktemp
+    // folder): in a private mount namespace it is bind-mounted on a world-readable path first, so
+    // the unprivileged process reaches the same files.
+    const view = mkdtempSync(join(tmpdir(), "pqtls-nobody-"));
+    chmodSync(view, 0o755);
+    const viewCli = join(view, relative(repo, cli));
     const asNobody = (args: string[]) =>
       new Promise<Done>((resolve) => {
         const child = spawn(
-          "setpriv",
-          ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, cli, "run", ...args],
+          "unshare",
+          [
+            "--mount",
+            "--propagation=private",
+            "sh",
+            "-c",
+            'mount --bind "$0" "$1" && shift && exec setpriv --reuid=65534 --regid=65534 --clear-groups "$@"',
+            repo,
+            view,
+            process.execPath,
+            viewCli,
+            "run",
+            ...args,
+          ],
           { stdio: ["ignore", "pipe", "pipe"] },
         );
         let stdout = "";
@@ -297,5 +315,6 @@ describe("bad configs stop with one line before any set-up", () => {
     const dry = await asNobody(["--link", "none", "--dry-run"]);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toMatch(/^plan: 8 cells/);
+    rmSync(view, { recursive: true, force: true });
   });
 });
