@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:f
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { REQUIRED_ROW_FIELDS } from "@pqtls/report";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { cliPath as cli, expectRunRefused, pqtls, repoRoot as repo, tunLinkSkipReason } from "../cli.js";
 
 const isRoot = process.getuid?.() === 0;
@@ -275,11 +275,12 @@ describe("bad configs stop with one line before any set-up", () => {
 
   it.skipIf(!isRoot)("without root it explains itself, unless --link none", async () => {
     const out = join(tmp(), "x.jsonl");
-    // The checkout may sit under a folder nobody cannot traverse (CI clones into a 0700 mktemp
-    // folder): in a private mount namespace it is bind-mounted on a world-readable path first, so
+    // The checkout may be, or sit under, a folder nobody cannot traverse (CI may clone into a 0700
+    // mktemp folder): in a private mount namespace it is mounted on a world-readable path first, so
     // the unprivileged process reaches the same files.
     const view = mkdtempSync(join(tmpdir(), "pqtls-nobody-"));
     chmodSync(view, 0o755);
+    onTestFinished(() => rmSync(view, { recursive: true, force: true }));
     const viewCli = join(view, relative(repo, cli));
     const asNobody = (args: string[]) =>
       new Promise<Done>((resolve) => {
@@ -290,7 +291,11 @@ describe("bad configs stop with one line before any set-up", () => {
             "--propagation=private",
             "sh",
             "-c",
-            'mount --bind "$0" "$1" && shift && exec setpriv --reuid=65534 --regid=65534 --clear-groups "$@"',
+            // A bind mount of the root would keep its 0700 mode: mount a 0755 tmpfs and bind each
+            // top-level entry (whose own modes are ordinary) into it instead.
+            'mount -t tmpfs -o mode=0755 pqtls "$1" && for e in "$0"/*; do n="$1/$(basename "$e")"; ' +
+              'if [ -d "$e" ]; then mkdir "$n"; else : >"$n"; fi; mount --bind "$e" "$n" || exit 1; done && ' +
+              'shift && exec setpriv --reuid=65534 --regid=65534 --clear-groups "$@"',
             repo,
             view,
             process.execPath,
@@ -315,6 +320,5 @@ describe("bad configs stop with one line before any set-up", () => {
     const dry = await asNobody(["--link", "none", "--dry-run"]);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toMatch(/^plan: 8 cells/);
-    rmSync(view, { recursive: true, force: true });
   });
 });
