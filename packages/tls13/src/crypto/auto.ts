@@ -9,6 +9,7 @@
 // gaps it would measure, and a fixed choice keeps results comparable between runs.
 
 import { assembleProvider, type Pick, type Picks, picksOf } from "./assemble.js";
+import { evpAddonStatus } from "./native/evp-aead.js";
 import { nativeProvider } from "./native/index.js";
 import { nobleProvider } from "./noble/index.js";
 import type { CryptoProvider } from "./provider.js";
@@ -50,5 +51,8 @@ export function warmed(provider: CryptoProvider): CryptoProvider {
   const describe = provider.describe();
   describe.warmUpMs = ms.toFixed(1);
   describe.runtime = `node ${process.versions.node}, openssl ${process.versions.openssl}`;
+  // How native AEADs protect records (the in-place addon or node:crypto objects): bulk cost differs.
+  if (["AES_128_GCM", "AES_256_GCM", "CHACHA20_POLY1305"].some((a) => describe[a]?.includes("native")))
+    describe.recordAead = evpAddonStatus();
   return { ...provider, describe: () => ({ ...describe }) };
 }

@@ -57,6 +57,17 @@ export interface AeadKey {
    * ciphertext's memory afterwards; the plaintext returned must not alias the ciphertext.
    */
   open(nonce: Bytes, ciphertext: Bytes, aad: Bytes): Bytes | null;
+  /**
+   * Optional, allocation-free seal: writes the ciphertext to output[0..n) and the tag to
+   * output[n..n+16), n = plaintext.length. `output` may be the plaintext's own memory (sealing in
+   * place) but must not overlap it otherwise. The record layer prefers this to seal/sealDetached.
+   */
+  sealInto?(nonce: Bytes, aad: Bytes, plaintext: Bytes, output: Bytes): void;
+  /**
+   * Optional, allocation-free open of ciphertext||tag into output[0..n-16); false when the tag does
+   * not verify (output then holds garbage). `output` may be the input's own memory (opening in place).
+   */
+  openInto?(nonce: Bytes, aad: Bytes, ciphertextAndTag: Bytes, output: Bytes): boolean;
 }
 
 export interface Aead {

@@ -3,6 +3,7 @@
 
 import { randomFillSync } from "node:crypto";
 import type { CryptoProvider } from "../provider.js";
+import { evpAddonStatus } from "./evp-aead.js";
 import { nativeFeatures } from "./features.js";
 import { nativeGroups } from "./groups.js";
 import { nativeSignatures } from "./signatures.js";
@@ -24,6 +25,7 @@ function createNativeProvider(): CryptoProvider {
     describe[name] = "native";
   }
   describe.random = "native";
+  describe.recordAead = evpAddonStatus();
   return {
     name: "native",
     groups,

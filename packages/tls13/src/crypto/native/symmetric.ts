@@ -1,5 +1,6 @@
-// AEADs, hashes and HMAC on node:crypto. Each AEAD key is imported once as a KeyObject; per record
-// the only allocations are OpenSSL's cipher context, the output buffer and (sealing) the tag.
+// AEADs, hashes and HMAC on node:crypto's OpenSSL. AEAD records go through the in-place addon
+// (evp-aead.ts) when it is available; otherwise each key is imported once as a KeyObject, and per
+// record the only allocations are OpenSSL's cipher context, the output buffer and (sealing) the tag.
 
 import * as nodeCrypto from "node:crypto";
 import {
@@ -11,7 +12,8 @@ import {
   type Hash as NodeHash,
 } from "node:crypto";
 import { asBytes } from "../bytes.js";
-import type { Aead, AeadName, Bytes, Hash, HashName, HashState } from "../provider.js";
+import type { Aead, AeadKey, AeadName, Bytes, Hash, HashName, HashState } from "../provider.js";
+import { type EvpAeadKey, evpAeadKey } from "./evp-aead.js";
 
 // (typed as one GCM name below only to pick node's AEAD overload; ChaCha20-Poly1305 has the same API)
 const CIPHER: Record<AeadName, "aes-128-gcm" | "aes-256-gcm" | "chacha20-poly1305"> = {
@@ -20,7 +22,30 @@ const CIPHER: Record<AeadName, "aes-128-gcm" | "aes-256-gcm" | "chacha20-poly130
   CHACHA20_POLY1305: "chacha20-poly1305",
 };
 
-function nativeAead(name: AeadName, keyLength: number): Aead {
+/** Seal and open on the in-place addon (evp-aead.ts); seal/open allocate only their result. */
+function evpKey(k: EvpAeadKey): AeadKey {
+  return {
+    seal(nonce, plaintext, aad) {
+      const out = new Uint8Array(plaintext.length + 16);
+      k.sealInto(nonce, aad, plaintext, out);
+      return out;
+    },
+    open(nonce, ciphertext, aad) {
+      if (ciphertext.length < 16) return null;
+      const out = new Uint8Array(ciphertext.length - 16);
+      return k.openInto(nonce, aad, ciphertext, out) ? out : null;
+    },
+    sealInto: (nonce, aad, plaintext, output) => k.sealInto(nonce, aad, plaintext, output),
+    openInto: (nonce, aad, ciphertextAndTag, output) =>
+      ciphertextAndTag.length >= 16 && k.openInto(nonce, aad, ciphertextAndTag, output),
+  };
+}
+
+/**
+ * One AEAD on node:crypto's OpenSSL: through the in-place addon when it is built and passed its
+ * check (`addon`, the default), else through node:crypto's cipher objects.
+ */
+function nativeAead(name: AeadName, keyLength: number, addon: boolean): Aead {
   const cipher = CIPHER[name];
   return {
     name,
@@ -29,6 +54,8 @@ function nativeAead(name: AeadName, keyLength: number): Aead {
     tagLength: 16,
     init(key) {
       if (key.length !== keyLength) throw new RangeError(`${name} key must be ${keyLength} bytes`);
+      const evp = addon ? evpAeadKey(name, key) : null;
+      if (evp) return evpKey(evp);
       const secret = createSecretKey(key);
       const sealDetached = (nonce: Bytes, plaintext: Bytes, aad: Bytes): [Bytes, Bytes] => {
         const c = createCipheriv(cipher as "aes-128-gcm", secret, nonce, { authTagLength: 16 });
@@ -69,11 +96,12 @@ function nativeAead(name: AeadName, keyLength: number): Aead {
   };
 }
 
-export function nativeAeads(chacha: boolean): Partial<Record<AeadName, Aead>> {
+/** `addon: false` keeps every record on node:crypto's cipher objects (for comparison and tests). */
+export function nativeAeads(chacha: boolean, addon = true): Partial<Record<AeadName, Aead>> {
   return {
-    AES_128_GCM: nativeAead("AES_128_GCM", 16),
-    AES_256_GCM: nativeAead("AES_256_GCM", 32),
-    ...(chacha ? { CHACHA20_POLY1305: nativeAead("CHACHA20_POLY1305", 32) } : {}),
+    AES_128_GCM: nativeAead("AES_128_GCM", 16, addon),
+    AES_256_GCM: nativeAead("AES_256_GCM", 32, addon),
+    ...(chacha ? { CHACHA20_POLY1305: nativeAead("CHACHA20_POLY1305", 32, addon) } : {}),
   };
 }
 
