@@ -15,7 +15,7 @@ import type { HandshakeHooks, HookContext } from "./hooks.js";
 import type { KeylogLabel, KeylogWriter } from "./keylog.js";
 import { RecordCipher } from "./record/cipher.js";
 import type { PaddingPolicy } from "./record/padding.js";
-import { RecordReader } from "./record/reader.js";
+import { type ChunkOwnership, RecordReader } from "./record/reader.js";
 import { RecordWriter } from "./record/writer.js";
 import { concatBytes } from "./wire/bytes.js";
 import { AlertDescription, AlertLevel, alertName, ContentType, HandshakeType } from "./wire/codepoints.js";
@@ -27,8 +27,11 @@ import { type NewSessionTicket, parseNewSessionTicket } from "./wire/new_session
 const MAX_HANDSHAKE_MESSAGE = 1 << 20;
 
 export interface ConnectionHandlers {
-  /** Bytes for the transport, in order; a flight arrives as one call. */
-  write(chunks: Bytes[]): void;
+  /**
+   * Bytes for the transport, in order; a flight arrives as one call. A transport that no longer needs
+   * them once written may pass `mark` to Connection.recordsWritten() then (see recycleRecordMemory).
+   */
+  write(chunks: Bytes[], mark: number): void;
   appData(data: Bytes): void;
   handshakeComplete(): void;
   /** The peer sent close_notify: no more data will arrive. */
@@ -143,12 +146,13 @@ export class Connection implements HandshakeIO {
   // ---- input ------------------------------------------------------------------------------------
 
   /**
-   * Takes transport bytes and runs every complete record. `reused`: the chunk lives in a buffer the
-   * transport overwrites once this returns (net's `onread`); whatever is still needed is copied.
+   * Takes transport bytes and runs every complete record. `ownership` says who else may touch the
+   * chunk's memory (RecordReader's ChunkOwnership): "owned" lets records be opened in place,
+   * "reused" (net's `onread`) has whatever is still needed copied before this returns.
    */
-  feed(chunk: Bytes, reused = false): void {
+  feed(chunk: Bytes, ownership: ChunkOwnership = "shared"): void {
     if (this.phase === "closed" || this.readClosed) return;
-    this.reader.push(chunk, reused);
+    this.reader.push(chunk, ownership);
     if (this.feeding) return; // a handler re-entered; the outer loop drains the rest
     this.feeding = true;
     try {
@@ -349,8 +353,21 @@ export class Connection implements HandshakeIO {
     this.sealHandshake();
     if (this.writer.pendingBytes === 0) return;
     // The socket writes a batch with one writev (cork/uncork), so no copy is needed here.
-    this.handlers.write(this.writer.drain());
+    this.handlers.write(this.writer.drain(), this.writer.writtenMark);
     this.writer.plaintextVersion = 0x0303;
+  }
+
+  /**
+   * The transport copies what it is given before its write callback runs: sealed records may then be
+   * built in reused memory, each buffer cut again once recordsWritten() passes it.
+   */
+  recycleRecordMemory(): void {
+    this.writer.recycleRecordMemory();
+  }
+
+  /** Everything handed to handlers.write() with this mark or an earlier one has been written. */
+  recordsWritten(mark: number): void {
+    this.writer.recordsWritten(mark);
   }
 
   setSuite(suite: NegotiatedSuite): void {

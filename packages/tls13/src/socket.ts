@@ -3,7 +3,7 @@
 // are fed synchronously into the handshake, each flight leaves in one transport write, and
 // application data flows with backpressure both ways.
 
-import type { Socket } from "node:net";
+import { Socket } from "node:net";
 import { Duplex } from "node:stream";
 import { Connection, type TlsTimings } from "./connection.js";
 import type { Bytes } from "./crypto/provider.js";
@@ -74,7 +74,7 @@ export class TlsSocket extends Duplex {
         hooks: config.hooks,
       },
       {
-        write: (chunks) => this.writeTransport(chunks),
+        write: (chunks, mark) => this.writeTransport(chunks, mark),
         appData: (data) => this.onAppData(data),
         handshakeComplete: () => this.onHandshakeComplete(),
         peerClosed: () => this.push(null),
@@ -82,7 +82,16 @@ export class TlsSocket extends Duplex {
         sessionTicket: (t) => this.onSessionTicket(t, config),
       },
     );
-    transport.on("data", (chunk: Buffer) => this.connection.feed(chunk));
+    // A net.Socket's read buffers are fresh per read: when we are its only reader, records may be
+    // opened in place in them. Any other stream's chunks may be held elsewhere, so are only read.
+    const fromKernel = transport instanceof Socket;
+    if (fromKernel) {
+      this.recycling = true;
+      this.connection.recycleRecordMemory();
+    }
+    transport.on("data", (chunk: Buffer) =>
+      this.connection.feed(chunk, fromKernel && transport.listenerCount("data") === 1 ? "owned" : "shared"),
+    );
     transport.on("end", () => this.onTransportEnd());
     transport.on("error", (err: Error) => this.destroy(err));
     transport.on("close", () => {
@@ -233,7 +242,7 @@ export class TlsSocket extends Duplex {
    * `connect({ socket })`.
    */
   receiveReused(chunk: Uint8Array): void {
-    this.connection.feed(chunk, true);
+    this.connection.feed(chunk, "reused");
   }
 
   setNoDelay(noDelay = true): this {
@@ -251,23 +260,49 @@ export class TlsSocket extends Duplex {
    * code later in the tick (a 'secureConnect' listener runs right after the client's Finished is
    * sealed). A stream without writev would see one write per chunk, so it gets one joined buffer.
    */
-  private writeTransport(chunks: Bytes[]): void {
+  private writeTransport(chunks: Bytes[], mark: number): void {
     const t = this.transport;
     if (typeof (t as { _writev?: unknown })._writev !== "function") {
       t.write(chunks.length === 1 ? toBuffer(chunks[0]) : Buffer.concat(chunks));
-    } else if (!this.connection.handshakeComplete) {
+      this.checkTransportQueue();
+      return;
+    }
+    if (!this.connection.handshakeComplete) {
       this.uncorkTransport(); // keeps order behind any batched data (0.5-RTT)
       t.cork();
-      for (const c of chunks) t.write(toBuffer(c));
-      t.uncork();
-    } else {
-      if (!this.transportCorked) {
-        this.transportCorked = true;
-        t.cork();
-        process.nextTick(this.uncorkTransport);
-      }
-      for (const c of chunks) t.write(toBuffer(c));
+    } else if (!this.transportCorked) {
+      this.transportCorked = true;
+      t.cork();
+      process.nextTick(this.uncorkTransport);
     }
+    const last = chunks.length - 1;
+    for (let i = 0; i < last; i++) t.write(toBuffer(chunks[i]));
+    if (this.recycling) {
+      this.writtenMarks.push(mark);
+      t.write(toBuffer(chunks[last]), this.onChunksWritten);
+    } else t.write(toBuffer(chunks[last]));
+    if (!this.connection.handshakeComplete) t.uncork();
+    this.checkTransportQueue();
+  }
+
+  /**
+   * A net.Socket has handed a write's bytes to the kernel when its callback runs, so the record
+   * memory behind them may be reused (Connection.recycleRecordMemory): a bulk sender then makes no
+   * new buffers per record. Callbacks run in write order, one per write given one: marks are a queue.
+   */
+  private recycling = false;
+  private readonly writtenMarks: number[] = [];
+  private readonly onChunksWritten = (err?: Error | null): void => {
+    const mark = this.writtenMarks.shift();
+    if (err) {
+      this.recycling = false; // the transport failed: stop handing memory back
+      return;
+    }
+    if (mark !== undefined && this.recycling) this.connection.recordsWritten(mark);
+  };
+
+  private checkTransportQueue(): void {
+    const t = this.transport;
     // Keep a generous amount queued before pushing back on the writer: waiting for 'drain' at the
     // transport's 16 KiB mark leaves the pipe idle between writes.
     if (t.writableLength > TRANSPORT_QUEUE_LIMIT) this.transportBlocked = true;

@@ -1,8 +1,10 @@
-// The record layer's zero-copy sealing (AEAD sealDetached, a reused TLSInnerPlaintext buffer) must
-// put the very same bytes on the wire as the plain seal() path, padding included.
+// The record layer's allocation-free sealing paths must put the very same bytes on the wire as the
+// plain seal() path, padding included: in place through the EVP addon (sealInto / openInto), and
+// with node:crypto's detached ciphertext and tag plus a reused TLSInnerPlaintext buffer.
 
 import { describe, expect, it } from "vitest";
 import { nativeProvider, nobleProvider } from "../src/crypto/index.js";
+import { nativeAeads } from "../src/crypto/native/symmetric.js";
 import type { Aead, AeadKey } from "../src/crypto/provider.js";
 import { RecordCipher } from "../src/record/cipher.js";
 import { RecordReader } from "../src/record/reader.js";
@@ -14,6 +16,8 @@ const SUITE = {
   CHACHA20_POLY1305: "TLS_CHACHA20_POLY1305_SHA256",
 } as const;
 const aeadOf = (p: typeof nativeProvider, name: keyof typeof SUITE): Aead => p.suites[SUITE[name]]!.aead;
+/** node:crypto's cipher objects, never the addon: the detached path. */
+const nodeCryptoAeads = nativeAeads(true, false);
 const KEY = new Uint8Array(32).map((_, i) => i * 7);
 const IV = new Uint8Array(12).map((_, i) => 200 - i);
 
@@ -35,8 +39,8 @@ const payloads = [
 
 describe("sealDetached and the reused inner buffer", () => {
   for (const name of ["AES_128_GCM", "CHACHA20_POLY1305"] as const) {
-    it(`${name}: native sealDetached ‖ equals seal, and both equal noble`, () => {
-      const aead = aeadOf(nativeProvider, name);
+    it(`${name}: node:crypto sealDetached ‖ equals seal, and both equal noble`, () => {
+      const aead = nodeCryptoAeads[name]!;
       const key = KEY.subarray(0, aead.keyLength);
       const native = aead.init(key);
       expect(native.sealDetached).toBeTypeOf("function");
@@ -51,19 +55,23 @@ describe("sealDetached and the reused inner buffer", () => {
     });
 
     for (const padding of [undefined, { block: 256 }] as const) {
-      it(`${name}, padding ${padding ? "block 256" : "none"}: the wire bytes match the joined path and read back`, () => {
+      it(`${name}, padding ${padding ? "block 256" : "none"}: in-place, detached and joined paths put the same bytes on the wire, which read back`, () => {
         const aead = aeadOf(nativeProvider, name);
         const key = KEY.subarray(0, aead.keyLength);
-        const fast = new RecordWriter(padding);
-        fast.setCipher(new RecordCipher(aead.init(key), IV));
+        const inPlace = new RecordWriter(padding);
+        inPlace.setCipher(new RecordCipher(aead.init(key), IV));
+        const detached = new RecordWriter(padding);
+        detached.setCipher(new RecordCipher(nodeCryptoAeads[name]!.init(key), IV));
         const plain = new RecordWriter(padding);
         plain.setCipher(new RecordCipher(withoutDetached(aead, key), IV));
         const reader = new RecordReader();
         reader.setCipher(new RecordCipher(aead.init(key), IV));
         for (const data of payloads) {
-          fast.write(ContentType.application_data, data);
+          inPlace.write(ContentType.application_data, data);
+          detached.write(ContentType.application_data, data);
           plain.write(ContentType.application_data, data);
-          const wire = join(fast.drain());
+          const wire = join(inPlace.drain());
+          expect(wire).toEqual(join(detached.drain()));
           expect(wire).toEqual(join(plain.drain()));
           reader.push(wire);
           const got: Uint8Array[] = [];

@@ -53,6 +53,30 @@ export class RecordCipher {
     return this.key.sealDetached(this.advance(), innerPlaintext, header);
   }
 
+  /** Whether the AEAD seals and opens in caller memory (sealInto / openInto). */
+  get inPlace(): boolean {
+    return this.key.sealInto !== undefined && this.key.openInto !== undefined;
+  }
+
+  /**
+   * Seals `inner` into `output` (ciphertext, then the tag); `output` may start at `inner`'s own
+   * memory. Only when `inPlace`.
+   */
+  sealInto(inner: Bytes, header: Bytes, output: Bytes): void {
+    this.key.sealInto!(this.advance(), header, inner, output);
+  }
+
+  /**
+   * Opens ciphertext||tag into `output` (which may be the ciphertext's own memory); false when
+   * authentication fails, and then, with `keepSequence`, the sequence number is not used up (0-RTT
+   * skipping). Only when `inPlace`.
+   */
+  openInto(ciphertext: Bytes, header: Bytes, output: Bytes, keepSequence = false): boolean {
+    const ok = this.key.openInto!(this.advance(), header, ciphertext, output);
+    if (!ok && keepSequence) this.seq--;
+    return ok;
+  }
+
   /** As open(), but a record that fails authentication does not use up a sequence number (0-RTT skipping). */
   tryOpen(ciphertext: Bytes, header: Bytes): Bytes | null {
     const inner = this.open(ciphertext, header);

@@ -14,6 +14,14 @@ import {
   RECORD_HEADER_LENGTH,
 } from "./limits.js";
 
+/**
+ * Who may write to a pushed chunk's memory. "owned": only the record layer (a net.Socket's fresh read
+ * buffer with no other 'data' listener), so protected records are opened in place. "shared": others
+ * may hold it, so it is only read. "reused": the transport overwrites it once push's caller returns
+ * (net's `onread`), so whatever is kept is copied (retainReused).
+ */
+export type ChunkOwnership = "owned" | "shared" | "reused";
+
 export interface InboundRecord {
   /** The real content type (the inner one for protected records). */
   type: number;
@@ -37,16 +45,21 @@ export class RecordReader {
   private reassembly = new Uint8Array(0);
 
   /**
-   * Adds transport bytes. With `reused`, the bytes live in a buffer the transport overwrites after
-   * the caller returns (net's `onread`): plaintext records are then handed out as copies, and the
-   * caller must call retainReused() before returning.
+   * Adds transport bytes (see ChunkOwnership). For "reused" chunks, plaintext records are handed out
+   * as copies, and the caller must call retainReused() before returning.
    */
-  push(chunk: Bytes, reused = false): void {
+  push(chunk: Bytes, ownership: ChunkOwnership = "shared"): void {
     if (chunk.length === 0) return;
     this.chunks.push(chunk);
+    this.owned.push(ownership === "owned");
     this.buffered += chunk.length;
-    if (reused) this.holdsReused = true;
+    if (ownership === "reused") this.holdsReused = true;
   }
+
+  /** Per entry of `chunks`: whether its bytes are ours to overwrite (records opened in place). */
+  private owned: boolean[] = [];
+  /** Whether the last take() returned a view into an owned chunk. */
+  private tookOwned = false;
 
   /** Whether buffered bytes or views handed out may sit in a transport's reused buffer. */
   private holdsReused = false;
@@ -57,6 +70,7 @@ export class RecordReader {
     this.holdsReused = false;
     if (this.buffered === 0) {
       this.chunks = [];
+      this.owned = [];
       this.head = 0;
       return;
     }
@@ -68,6 +82,7 @@ export class RecordReader {
       at += c.length;
     }
     this.chunks = [own];
+    this.owned = [true];
     this.head = 0;
   }
 
@@ -124,14 +139,17 @@ export class RecordReader {
     const first = this.chunks[0];
     if (first.length - this.head >= n) {
       const out = first.subarray(this.head, this.head + n);
+      this.tookOwned = this.owned[0];
       this.head += n;
       if (this.head === first.length) {
         this.chunks.shift();
+        this.owned.shift();
         this.head = 0;
       }
       this.buffered -= n;
       return out;
     }
+    this.tookOwned = false;
     let out: Bytes;
     if (transient) {
       if (this.reassembly.length < n) this.reassembly = new Uint8Array(RECORD_HEADER_LENGTH + MAX_CIPHERTEXT);
@@ -146,11 +164,26 @@ export class RecordReader {
       this.head += k;
       if (this.head === c.length) {
         this.chunks.shift();
+        this.owned.shift();
         this.head = 0;
       }
     }
     this.buffered -= n;
     return out;
+  }
+
+  /**
+   * TLSInnerPlaintext of a protected record, null when authentication fails. With an in-place AEAD
+   * the plaintext replaces the ciphertext when the record is a view into a chunk we own (no
+   * allocation at all), and otherwise goes to a new buffer of its own (it is handed to the user, who
+   * may keep it: a shared slab would keep every neighbour alive with it).
+   */
+  private open(fragment: Bytes, header: Bytes, skipping: boolean): Bytes | null {
+    const cipher = this.cipher!;
+    if (!cipher.inPlace) return skipping ? cipher.tryOpen(fragment, header) : cipher.open(fragment, header);
+    const length = fragment.length - AEAD_TAG_LENGTH;
+    const output = this.tookOwned ? fragment : new Uint8Array(length);
+    return cipher.openInto(fragment, header, output, skipping) ? output.subarray(0, length) : null;
   }
 
   /** The next complete record, or null when more bytes are needed. Throws TlsAlert. */
@@ -217,7 +250,7 @@ export class RecordReader {
         `TLSInnerPlaintext of ${length - AEAD_TAG_LENGTH} bytes > limit ${this.maxInner}`,
       );
     const skipping = this.skipBudget !== 0;
-    const inner = skipping ? this.cipher.tryOpen(fragment, header) : this.cipher.open(fragment, header);
+    const inner = this.open(fragment, header, skipping);
     if (!inner && skipping) return this.skip(length);
     this.skipBudget = 0;
     if (!inner) throw new TlsAlert(AlertDescription.bad_record_mac, "record authentication failed");

@@ -7,8 +7,21 @@ import { ContentType, ProtocolVersion } from "../wire/codepoints.js";
 import type { RecordCipher } from "./cipher.js";
 import { AEAD_TAG_LENGTH, MAX_INNER_PLAINTEXT, MAX_PLAINTEXT, RECORD_HEADER_LENGTH } from "./limits.js";
 import { type PaddingPolicy, paddingFor } from "./padding.js";
+import { Slab } from "./slab.js";
 
 const HEADER_SLAB_BYTES = 4000;
+/** Record slabs: a handshake flight fits the first; bulk gets ~32 full records per buffer. */
+const RECORD_SLAB_MIN = 8192;
+const RECORD_SLAB_MAX = 512 * 1024;
+
+/** The outer header of a protected record: opaque_type application_data, legacy version 0x0303. */
+function writeHeader(header: Bytes, length: number): void {
+  header[0] = ContentType.application_data;
+  header[1] = 0x03;
+  header[2] = 0x03;
+  header[3] = length >>> 8;
+  header[4] = length & 0xff;
+}
 
 export class RecordWriter {
   private cipher: RecordCipher | null = null;
@@ -69,9 +82,22 @@ export class RecordWriter {
       return;
     }
     const pad = paddingFor(this.padding, type, fragment.length, this.maxInner - fragment.length - 1);
+    const innerLength = fragment.length + 1 + pad;
+    if (this.cipher.inPlace) {
+      // The whole record (header, TLSInnerPlaintext sealed in place, tag) in one piece of a slab:
+      // no per-record allocation, no copy besides the fragment's, one chunk for the writev.
+      const rec = this.records.take(RECORD_HEADER_LENGTH + innerLength + AEAD_TAG_LENGTH);
+      writeHeader(rec, innerLength + AEAD_TAG_LENGTH);
+      const inner = rec.subarray(RECORD_HEADER_LENGTH, RECORD_HEADER_LENGTH + innerLength);
+      inner.set(fragment);
+      inner[fragment.length] = type;
+      if (pad) inner.fill(0, fragment.length + 1); // padding is zeros
+      this.cipher.sealInto(inner, rec.subarray(0, RECORD_HEADER_LENGTH), rec.subarray(RECORD_HEADER_LENGTH));
+      this.push(rec);
+      return;
+    }
     // TLSInnerPlaintext is built in a buffer reused for every record (the AEAD only reads it
     // during the call): no per-record allocation for it.
-    const innerLength = fragment.length + 1 + pad;
     if (this.scratch.length < innerLength)
       this.scratch = new Uint8Array(
         Math.min(MAX_INNER_PLAINTEXT, Math.max(innerLength, 2 * this.scratch.length)),
@@ -80,13 +106,8 @@ export class RecordWriter {
     inner.set(fragment);
     inner[fragment.length] = type;
     if (pad) inner.fill(0, fragment.length + 1); // padding is zeros
-    const length = innerLength + AEAD_TAG_LENGTH;
     const header = this.nextHeader();
-    header[0] = ContentType.application_data;
-    header[1] = 0x03;
-    header[2] = 0x03;
-    header[3] = length >>> 8;
-    header[4] = length & 0xff;
+    writeHeader(header, innerLength + AEAD_TAG_LENGTH);
     this.push(header);
     for (const chunk of this.cipher.sealChunks(inner, header)) this.push(chunk);
   }
@@ -108,6 +129,8 @@ export class RecordWriter {
   }
   private headerSlab = new Uint8Array(0);
   private headerAt = 0;
+  /** Whole protected records, when the AEAD seals in place (see writeOne). */
+  private readonly records = new Slab(RECORD_SLAB_MIN, RECORD_SLAB_MAX);
 
   /** A ChangeCipherSpec compatibility record (RFC 8446 §D.4): never protected. */
   writeChangeCipherSpec(): number {
@@ -122,6 +145,24 @@ export class RecordWriter {
 
   get pendingBytes(): number {
     return this.outBytes;
+  }
+
+  /**
+   * For a transport that copies what it is given by the time its write callback runs (a kernel
+   * socket): record memory is then reused once recordsWritten() says so, instead of allocated anew.
+   */
+  recycleRecordMemory(): void {
+    this.records.recycle();
+  }
+
+  /** The mark after every record drained so far (for recordsWritten). */
+  get writtenMark(): number {
+    return this.records.mark;
+  }
+
+  /** The transport is done with every record drained before `mark` (see recycleRecordMemory). */
+  recordsWritten(mark: number): void {
+    this.records.release(mark);
   }
 
   /** Takes every pending chunk (in order) for the transport. */
