@@ -99,3 +99,48 @@ describe("bench: primitive cost of a scenario", () => {
     expect(primitiveCostMs(scenario, rows.slice(1))).toBeUndefined();
   });
 });
+
+describe("bench: bulk alone in a process", () => {
+  it("measures each stack with its setting and the median of its runs, and renders both ratios", async () => {
+    const { runBulkAlone } = await import("../src/bench/runs.js");
+    const ours = await runBulkAlone("pqtls", 1 << 20, 3);
+    const theirs = await runBulkAlone("node-tls", 1 << 20, 1);
+    expect(ours.notes).toEqual([]);
+    expect(ours.bulk.map((b) => [b.stack, b.provider, b.setting, b.runs, b.suite])).toEqual([
+      ["pqtls", "auto", "alone", 3, "TLS_AES_128_GCM_SHA256"],
+      ["pqtls", "auto", "alone", 3, "TLS_CHACHA20_POLY1305_SHA256"],
+    ]);
+    // The bench's bulk scenario uses X25519MLKEM768 and ML-DSA-65, which node:tls has only on OpenSSL
+    // >= 3.5 (Node 24): elsewhere each suite's failure is a note naming the stack and suite.
+    const [major, minor] = process.versions.openssl.split(".").map(Number);
+    const nodeHasPq = major > 3 || (major === 3 && minor >= 5);
+    if (nodeHasPq)
+      expect(theirs.bulk.map((b) => [b.stack, b.setting, b.runs])).toEqual([
+        ["node:tls", "alone", undefined],
+        ["node:tls", "alone", undefined],
+      ]);
+    else {
+      expect(theirs.bulk).toEqual([]);
+      expect(
+        theirs.notes.map((n) => n.slice(0, n.indexOf(": "))).filter((n) => n.startsWith("node:tls/")),
+      ).toEqual([
+        `node:tls/node${process.versions.node.split(".")[0]} bulk TLS_AES_128_GCM_SHA256`,
+        `node:tls/node${process.versions.node.split(".")[0]} bulk TLS_CHACHA20_POLY1305_SHA256`,
+      ]);
+    }
+    for (const b of [...ours.bulk, ...theirs.bulk]) {
+      expect(b.bytes).toBe(1 << 20);
+      expect(b.mbPerCpuSec).toBeGreaterThan(0);
+      expect(b.v8Flags).toBeUndefined();
+    }
+    const text = renderText({
+      runtime: { node: "24", openssl: "3.5" },
+      primitives: [],
+      handshakes: [],
+      bulk: [{ ...ours.bulk[0], mbPerCpuSec: 800, ratio: 0.8, ratioSameHeap: 0.95 }],
+      firstHandshake: [],
+      notes: [],
+    });
+    expect(text).toMatch(/pqtls\s+auto\s+node\d+\s+alone\s+1\s+3\s+\d+\s+\d+\s+800\s+0\.80\s+0\.95/);
+  });
+});

@@ -67,7 +67,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
 
   if (node24 && !onNode24) {
     log("our stack on node24: native, wasm, auto");
-    const remote: RunOptions = { providers: ["native", "wasm", "auto"], bulkProviders: ["auto"], ...budgets };
+    // Bulk on Node 24 is measured below, each stack alone in a fresh process.
+    const remote: RunOptions = { providers: ["native", "wasm", "auto"], bulkProviders: [], ...budgets };
     try {
       merge(all, await child<RunResult>(node24, ["pqtls", JSON.stringify(remote)]));
     } catch (e) {
@@ -79,7 +80,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   if (node24) {
     log("node:tls on node24 (reference)");
     try {
-      merge(all, await child<RunResult>(node24, ["node-tls", JSON.stringify(budgets)]));
+      merge(all, await child<RunResult>(node24, ["node-tls", JSON.stringify({ ...budgets, bulkBytes: 0 })]));
     } catch (e) {
       all.notes.push(`node:tls reference failed: ${(e as Error).message.split("\n")[0]}`);
     }
@@ -87,19 +88,20 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     all.notes.push("no Node 24 binary (tools/node24 or $PQTLS_NODE24): no node:tls reference, so no ratios");
   }
 
-  if (node24 && bulkBytes > 0 && (await knowsV8Flag(node24, BULK_GC_FLAG))) {
-    log(`bulk on node24 again, with ${BULK_GC_FLAG}: our stack (auto) and node:tls`);
-    const bulkOnly = { primitiveBudgetMs: 0, handshakeBudgetMs: 0, bulkBytes };
-    const ours: RunOptions = { providers: ["auto"], bulkProviders: ["auto"], ...bulkOnly };
-    for (const args of [
-      ["pqtls", JSON.stringify(ours)],
-      ["node-tls", JSON.stringify(bulkOnly)],
-    ])
-      try {
-        merge(all, await child<RunResult>(node24, args, [BULK_GC_FLAG]));
-      } catch (e) {
-        all.notes.push(`bulk ${args[0]} with ${BULK_GC_FLAG}: ${(e as Error).message.split("\n")[0]}`);
-      }
+  if (node24 && bulkBytes > 0) {
+    // Each stack in a fresh process of its own, warmed, the median of several transfers: the
+    // reference is node:tls alone; node:tls beside our stack shows what the heap alone costs it.
+    const flagSets = [[], ...((await knowsV8Flag(node24, BULK_GC_FLAG)) ? [[BULK_GC_FLAG]] : [])];
+    const spec = JSON.stringify({ bytes: bulkBytes, runs: quick ? 1 : 3 });
+    for (const flags of flagSets) {
+      log(`bulk on node24, each stack in its own process${flags.length ? ` with ${flags.join(" ")}` : ""}`);
+      for (const which of ["node-tls", "pqtls", "node-tls-beside-pqtls"])
+        try {
+          merge(all, await child<RunResult>(node24, ["bulk", which, spec], flags));
+        } catch (e) {
+          all.notes.push(`bulk ${which} ${flags.join(" ")}: ${(e as Error).message.split("\n")[0]}`);
+        }
+    }
   }
 
   log("first handshake in fresh processes");
@@ -139,9 +141,17 @@ function addRatios(handshakes: HandshakeRow[], bulk: BulkRow[]): void {
     const ref = handshakes.find((r) => r.stack === "node:tls" && r.scenario === h.scenario);
     if (ref && h.stack === "pqtls") h.ratio = h.cpuMs / ref.cpuMs;
   }
+  const reference = (b: BulkRow, setting: BulkRow["setting"]) =>
+    bulk.find(
+      (r) =>
+        r.stack === "node:tls" && r.setting === setting && r.suite === b.suite && r.v8Flags === b.v8Flags,
+    );
   for (const b of bulk) {
-    const ref = bulk.find((r) => r.stack === "node:tls" && r.suite === b.suite && r.v8Flags === b.v8Flags);
-    if (ref && b.stack === "pqtls") b.ratio = b.mbPerCpuSec / ref.mbPerCpuSec;
+    if (b.stack !== "pqtls") continue;
+    const alone = reference(b, "alone");
+    if (alone) b.ratio = b.mbPerCpuSec / alone.mbPerCpuSec;
+    const beside = reference(b, "beside pqtls");
+    if (beside) b.ratioSameHeap = b.mbPerCpuSec / beside.mbPerCpuSec;
   }
 }
 

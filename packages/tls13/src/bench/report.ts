@@ -34,10 +34,23 @@ export interface BulkRow {
   /** MB per CPU-second (both ends): what the stack costs, robust to a busy machine. Client and server
    *  share one thread, so on an idle machine this equals mbPerSec. */
   mbPerCpuSec: number;
-  /** mbPerCpuSec / node:tls mbPerCpuSec for the same suite and V8 flags (higher is better; target ≥ 0.7). */
+  /**
+   * mbPerCpuSec / that of node:tls alone on Node 24 (its own fresh process) for the same suite and
+   * V8 flags (higher is better; target ≥ 0.7).
+   */
   ratio?: number;
+  /** mbPerCpuSec / that of node:tls beside our stack (same process heap), same suite and flags. */
+  ratioSameHeap?: number;
   /** V8 flags the measuring process ran with (see BULK_GC_FLAG in runs.ts); absent = the runtime's defaults. */
   v8Flags?: string;
+  /**
+   * Absent: measured in the bench's process for that runtime, after its handshake rounds. "alone":
+   * a fresh process with only this stack loaded. "beside pqtls": node:tls in a fresh process that
+   * has also loaded our stack and provider (the same heap as ours; see runs.ts, BulkAlone).
+   */
+  setting?: "alone" | "beside pqtls";
+  /** Median of this many measured transfers (absent: one). */
+  runs?: number;
 }
 
 export interface FirstHandshakeRow {
@@ -108,26 +121,47 @@ export function renderText(report: BenchReport): string {
     );
     out.push(
       table(
-        ["suite", "stack", "provider", "runtime", "MiB", "MB/s wall", "CPU ms", "MB/CPU-s", "ratio"],
+        [
+          "suite",
+          "stack",
+          "provider",
+          "runtime",
+          "process",
+          "MiB",
+          "runs",
+          "MB/s wall",
+          "CPU ms",
+          "MB/CPU-s",
+          "ratio",
+          "same heap",
+        ],
         report.bulk.map((b) => [
           b.suite,
           b.stack,
           b.provider,
           b.v8Flags ? `${b.runtime}*` : b.runtime,
+          b.setting ?? "bench",
           String(b.bytes / 1048576),
+          String(b.runs ?? 1),
           fixed(b.mbPerSec, 0),
           fixed(b.cpuMs, 0),
           fixed(b.mbPerCpuSec, 0),
           fixed(b.ratio, 2),
+          fixed(b.ratioSameHeap, 2),
         ]),
       ),
+    );
+    out.push(
+      "process: alone = a fresh process with only that stack loaded, warmed, median of `runs`; beside pqtls =",
+      "node:tls in a fresh process that has also loaded our stack (our heap size); bench = the bench's own",
+      "process after its handshake rounds. ratio: against node:tls alone; same heap: against node:tls beside",
+      "pqtls (Node 24's default GC starts far more full GCs during fast I/O in a larger heap, whatever the stack).",
     );
     const flags = report.bulk.find((b) => b.v8Flags)?.v8Flags;
     if (flags)
       out.push(
-        `* with ${flags}: Node 24 then counts ArrayBuffer memory towards its ordinary heap limits instead of`,
-        "  starting a full GC per ~64 MB of it (per-record node:crypto buffers made those GCs ~40 % of our bulk",
-        "  CPU); * rows are compared with node:tls run the same way.",
+        `* with ${flags}: V8 counts ArrayBuffer memory towards its ordinary heap limits instead of starting`,
+        "  a full GC per ~64 MB of it; * rows are compared with node:tls run the same way.",
       );
   }
   if (report.firstHandshake.length) {

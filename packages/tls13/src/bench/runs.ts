@@ -1,10 +1,10 @@
 // The measurement runs, each self-contained so it can execute in this process or in a child process
 // on another runtime (Node 24): our stack per provider, node:tls, and a first handshake.
 
-import { loadProvider, type ProviderName } from "../crypto/load.js";
+import type { ProviderName } from "../crypto/load.js";
+import type { CryptoProvider } from "../crypto/provider.js";
 import { benchBulk, benchHandshakes } from "./loopback.js";
 import type { PrimitiveResult } from "./primitives.js";
-import { benchPrimitives } from "./primitives.js";
 import type { BulkRow, FirstHandshakeRow, HandshakeRow } from "./report.js";
 import { SCENARIOS, type Scenario } from "./scenarios.js";
 import { nodeTlsOptions, pqtlsOptions } from "./stacks.js";
@@ -48,6 +48,12 @@ export interface RunResult {
   notes: string[];
 }
 
+// Our crypto modules load only where a run needs them: a process measuring node:tls alone must not
+// carry our heap (Node 24's GC treats fast I/O in a larger heap differently; see BulkAlone).
+async function loadProvider(name: ProviderName): Promise<CryptoProvider> {
+  return (await import("../crypto/load.js")).loadProvider(name);
+}
+
 export const runtimeLabel = (): string => `node${process.versions.node.split(".")[0]}`;
 
 /** The TLS core, or why it cannot be benchmarked yet. */
@@ -80,34 +86,88 @@ async function warmUpBulk(
 }
 
 /**
- * One warm-up, then one measured transfer per bulk suite, for either stack: a failure becomes a note
- * naming the stack, provider and suite, and the other suites still run.
+ * One warm-up, then `runs` measured transfers per bulk suite (the row is the median by MB per
+ * CPU-second), for either stack: a failure becomes a note naming the stack, provider and suite, and
+ * the other suites still run.
  */
 async function benchBulkSuites(
   tls: TlsLike,
   optionsFor: (suite?: string) => StackOptions,
-  label: { stack: BulkRow["stack"]; provider: string; runtime: string },
+  label: Pick<BulkRow, "stack" | "provider" | "runtime" | "setting">,
   bytes: number,
   result: RunResult,
+  runs = 1,
 ): Promise<void> {
   await warmUpBulk(tls, optionsFor(), bytes, result.notes);
   for (const suite of BULK_SUITES) {
     try {
-      const r = await benchBulk(tls, optionsFor(suite), bytes);
-      result.bulk.push({
-        ...label,
-        suite,
-        bytes: r.bytes,
-        mbPerSec: r.mbPerSec,
-        mbPerCpuSec: r.bytes / 1e3 / r.cpuMs,
-        cpuMs: r.cpuMs,
-        ...withV8Flags(),
-      });
+      const rows: BulkRow[] = [];
+      for (let i = 0; i < runs; i++) {
+        const r = await benchBulk(tls, optionsFor(suite), bytes);
+        rows.push({
+          ...label,
+          suite,
+          bytes: r.bytes,
+          mbPerSec: r.mbPerSec,
+          mbPerCpuSec: r.bytes / 1e3 / r.cpuMs,
+          cpuMs: r.cpuMs,
+          ...(runs > 1 ? { runs } : {}),
+          ...withV8Flags(),
+        });
+      }
+      rows.sort((a, b) => a.mbPerCpuSec - b.mbPerCpuSec);
+      result.bulk.push(rows[rows.length >> 1]);
     } catch (e) {
       const who = label.stack === "pqtls" ? `pqtls/${label.provider}` : label.stack;
       result.notes.push(`${who}/${label.runtime} bulk ${suite}: ${(e as Error).message}`);
     }
   }
+}
+
+/**
+ * What runs in a process measuring bulk alone: our stack (auto provider), node:tls with nothing else
+ * loaded, or node:tls in a process that has also loaded our stack and provider. The last one is the
+ * like-for-like reference under Node 24's default GC: V8 13 starts full GCs during fast network I/O
+ * much more often in a process with a larger heap, whichever TLS stack is running (README, "Bulk and
+ * the GC").
+ */
+export type BulkAlone = "pqtls" | "node-tls" | "node-tls-beside-pqtls";
+
+/** Bulk only, warmed, median of `runs` transfers per suite; meant for a fresh process per call. */
+export async function runBulkAlone(which: BulkAlone, bytes: number, runs: number): Promise<RunResult> {
+  const runtime = runtimeLabel();
+  const result: RunResult = { primitives: [], handshakes: [], bulk: [], notes: [] };
+  if (which !== "node-tls") {
+    const stack = await loadStack();
+    if (typeof stack === "string") throw new Error(stack);
+    const provider = await loadProvider("auto");
+    if (which === "pqtls") {
+      await benchBulkSuites(
+        stack,
+        (suite) => pqtlsOptions(SCENARIOS[0], provider, suite),
+        { stack: "pqtls", provider: "auto", runtime, setting: "alone" },
+        bytes,
+        result,
+        runs,
+      );
+      return result;
+    }
+  }
+  const tls = (await import("node:tls")) as unknown as TlsLike;
+  await benchBulkSuites(
+    tls,
+    (suite) => nodeTlsOptions(SCENARIOS[0], suite),
+    {
+      stack: "node:tls",
+      provider: `openssl ${process.versions.openssl}`,
+      runtime,
+      setting: which === "node-tls" ? "alone" : "beside pqtls",
+    },
+    bytes,
+    result,
+    runs,
+  );
+  return result;
 }
 
 export async function runPqtls(options: RunOptions): Promise<RunResult> {
@@ -124,7 +184,9 @@ export async function runPqtls(options: RunOptions): Promise<RunResult> {
       continue;
     }
     const primitives =
-      options.primitiveBudgetMs > 0 ? benchPrimitives(provider, options.primitiveBudgetMs) : [];
+      options.primitiveBudgetMs > 0
+        ? (await import("./primitives.js")).benchPrimitives(provider, options.primitiveBudgetMs)
+        : [];
     for (const row of primitives) result.primitives.push({ ...row, runtime });
     if (typeof stack === "string") continue;
     for (const scenario of options.handshakeBudgetMs > 0 ? SCENARIOS : []) {
