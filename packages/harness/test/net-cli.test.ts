@@ -48,8 +48,16 @@ describe.skipIf(!!skipReason)("link commands", () => {
       "C compiler (relay)",
       "TUN relay built",
       "Node 24 peer",
+      "record AEAD addon",
     ])
       expect(names).toContain(n);
+    // The build made the addon wherever the relay could be compiled (same compiler).
+    const compiler = report.checks.find(([n]) => n === "C compiler (relay)")![1];
+    const addon = report.checks.find(([n]) => n === "record AEAD addon")![1] as {
+      ok: boolean;
+      detail: string;
+    };
+    if (compiler.ok) expect(addon, addon.detail).toMatchObject({ ok: true });
     for (const [, p] of report.checks)
       if (!p.ok) expect(p.fix, "a missing item comes with its fix").toBeTruthy();
     const netem = await probeNetem();

@@ -37,6 +37,19 @@ async function probeNode24(): Promise<Probe> {
   return { ok: true, detail: `${path} (node ${v?.node}, OpenSSL ${v?.openssl})` };
 }
 
+/** Whether pqtls seals records through the in-place addon (bulk cost) or node:crypto objects. */
+async function probeAeadAddon(): Promise<Probe> {
+  const { evpAddonStatus } = await import("@pqtls/tls13");
+  const status = evpAddonStatus();
+  return status.startsWith("evp addon (")
+    ? { ok: true, detail: status }
+    : {
+        ok: false,
+        detail: status,
+        fix: "npm run build with a C compiler (apt-get install build-essential); Node's include/node headers ship with it",
+      };
+}
+
 export async function doctorReport(): Promise<{
   checks: Array<[string, Probe]>;
   auto: string;
@@ -78,6 +91,7 @@ export async function doctorReport(): Promise<{
     ["ping (link check)", await probeTool("ping", ["ping", "-V"], "iputils-ping")],
     ["ethtool (offloads)", await probeTool("ethtool", ["ethtool", "--version"], "ethtool")],
     ["Node 24 peer", await probeNode24()],
+    ["record AEAD addon", await probeAeadAddon()],
   ];
   try {
     const r = await resolveBackend("auto");

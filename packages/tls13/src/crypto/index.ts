@@ -12,6 +12,7 @@ export {
   type ProviderName,
   wasmUnavailableReason,
 } from "./load.js";
+export { evpAddonStatus } from "./native/evp-aead.js";
 export { nativeFeatures } from "./native/features.js";
 export { nativeProvider } from "./native/index.js";
 export { nobleProvider } from "./noble/index.js";
