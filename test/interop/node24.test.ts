@@ -19,6 +19,8 @@ const missing = node24Missing();
 if (missing) console.warn(`skipping Node 24 interop: ${missing}`);
 
 const GROUPS: GroupName[] = ["X25519MLKEM768", "SecP256r1MLKEM768", "MLKEM768", "x25519"];
+/** The other groups both sides implement: one certificate and suite each, both directions. */
+const OTHER_GROUPS: GroupName[] = ["SecP384r1MLKEM1024", "MLKEM512", "MLKEM1024", "secp256r1", "secp384r1"];
 const CERTS: Array<[ChainAlgorithm, string]> = [
   ["rsa2048", "rsa_pss_rsae_sha256"],
   ["ecdsa-p256", "ecdsa_secp256r1_sha256"],
@@ -67,7 +69,7 @@ describe.skipIf(missing !== null)("interop with Node 24 / OpenSSL 3.5", () => {
   let ports: Record<string, number>;
 
   beforeAll(async () => {
-    const all = GROUPS.map((g) => OPENSSL_GROUP[g]).join(":");
+    const all = [...GROUPS, ...OTHER_GROUPS].map((g) => OPENSSL_GROUP[g]).join(":");
     peer = new Peer({
       role: "server",
       mode: "echo",
@@ -148,6 +150,19 @@ describe.skipIf(missing !== null)("interop with Node 24 / OpenSSL 3.5", () => {
             expect(echoed).toBe(`ping ${sig}`);
           }
         });
+
+    it("negotiates each of the other groups (SecP384r1MLKEM1024, MLKEM512/1024, P-256, P-384)", async () => {
+      for (const group of OTHER_GROUPS) {
+        const { c, server, echoed } = await clientTo("ecdsa-p256", "ecdsa-p256", {
+          groups: [group],
+          keyShares: [group],
+        });
+        expect(server.error, group).toBeUndefined();
+        expect(c.group).toBe(group);
+        expect(c.authorized).toBe(true);
+        expect(echoed).toBe("ping ecdsa-p256");
+      }
+    });
 
     it("answers the server's HelloRetryRequest", async () => {
       const { c, echoed } = await clientTo("hrr", "ecdsa-p256", {
@@ -231,6 +246,7 @@ describe.skipIf(missing !== null)("interop with Node 24 / OpenSSL 3.5", () => {
       for (const [sig] of CERTS) await start(sig, sig);
       await start("hrr", "ecdsa-p256", { groups: ["X25519MLKEM768"] });
       await start("alpn", "ecdsa-p256", { ALPNProtocols: ["http/1.1"] });
+      await start("other-groups", "ecdsa-p256", { groups: OTHER_GROUPS });
     });
     afterAll(() => {
       for (const s of servers) s.close();
@@ -269,6 +285,28 @@ describe.skipIf(missing !== null)("interop with Node 24 / OpenSSL 3.5", () => {
       expect(mine.map((s) => `${s.group}/${s.cipherSuite}/${s.signatureScheme}`)).toEqual(
         expected.map((e) => `${e.group}/${e.suite}/${e.scheme}`),
       );
+    });
+
+    it("negotiates each of the other groups with OpenSSL's client", async () => {
+      const connections = OTHER_GROUPS.map((group) => ({
+        port: serverPorts["other-groups"],
+        ca: pki.get("ecdsa-p256").caFile,
+        servername: "localhost",
+        groups: OPENSSL_GROUP[group],
+        send: group,
+      }));
+      const client = new Peer({ role: "client", connections });
+      try {
+        for (const c of connections) {
+          const r = (await client.next<{ client: Record<string, unknown> }>()).client;
+          expect(r.error, JSON.stringify(r)).toBeUndefined();
+          expect(r.authorized).toBe(true);
+          expect(r.echoed).toBe(c.send);
+        }
+      } finally {
+        client.stop();
+      }
+      expect(accepted.splice(0).map((s) => s.group)).toEqual(OTHER_GROUPS);
     });
 
     it("sends HelloRetryRequest to OpenSSL, and negotiates ALPN/SNI with it", async () => {
