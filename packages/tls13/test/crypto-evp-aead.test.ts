@@ -203,3 +203,29 @@ describe.runIf(existsSync(addonFile))("record reader: opening in place only in o
     expect(() => read(chunk, "owned")).toThrow(/authentication failed/);
   });
 });
+
+describe("EVP addon: switched off", () => {
+  it("PQTLS_AEAD_ADDON=0 keeps every AEAD on node:crypto, and records still round-trip", () => {
+    const dist = new URL("../dist/index.js", import.meta.url).href;
+    const script = `
+      const m = await import(${JSON.stringify(dist)});
+      const p = await m.loadProvider("auto");
+      const k = p.suites.TLS_AES_128_GCM_SHA256.aead.init(new Uint8Array(16));
+      const n = new Uint8Array(12), aad = Uint8Array.of(23, 3, 3, 0, 21);
+      const sealed = k.seal(n, Uint8Array.of(1, 2, 3, 4, 5), aad);
+      console.log(JSON.stringify({
+        status: p.describe().recordAead,
+        inPlace: typeof k.sealInto,
+        opened: Array.from(k.open(n, sealed, aad)),
+      }));`;
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+      env: { ...process.env, PQTLS_AEAD_ADDON: "0" },
+      encoding: "utf8",
+    });
+    expect(JSON.parse(out.trim().split("\n").pop()!)).toEqual({
+      status: "off (PQTLS_AEAD_ADDON=0): node:crypto per record",
+      inPlace: "undefined",
+      opened: [1, 2, 3, 4, 5],
+    });
+  });
+});
