@@ -262,12 +262,14 @@ export class TlsSocket extends Duplex {
    */
   private writeTransport(chunks: Bytes[], mark: number): void {
     const t = this.transport;
+    if (chunks.length === 0) return;
     if (typeof (t as { _writev?: unknown })._writev !== "function") {
       t.write(chunks.length === 1 ? toBuffer(chunks[0]) : Buffer.concat(chunks));
       this.checkTransportQueue();
       return;
     }
-    if (!this.connection.handshakeComplete) {
+    const flight = !this.connection.handshakeComplete;
+    if (flight) {
       this.uncorkTransport(); // keeps order behind any batched data (0.5-RTT)
       t.cork();
     } else if (!this.transportCorked) {
@@ -281,7 +283,7 @@ export class TlsSocket extends Duplex {
       this.writtenMarks.push(mark);
       t.write(toBuffer(chunks[last]), this.onChunksWritten);
     } else t.write(toBuffer(chunks[last]));
-    if (!this.connection.handshakeComplete) t.uncork();
+    if (flight) t.uncork();
     this.checkTransportQueue();
   }
 
