@@ -1,8 +1,10 @@
-// The markdown report: what was run, how numbers were computed, a summary table, one section per
-// figure (chart + the table behind it), the notes on numbers not to trust, and per-cell statistics.
+// The markdown report: what was run, whether the link delivered its RTT, how numbers were computed,
+// a summary table, one section per figure (chart + the table behind it), the notes on numbers not to
+// trust, and per-cell statistics.
 
 import type { Comparison, IncreaseStat } from "./compare.js";
 import type { IncreaseByPercentile } from "./figures.js";
+import { LINK_CHECK_FIELDS, type LinkCheckField, type LinkCheckRow } from "./link-check.js";
 import {
   type Condition,
   type ConditionField,
@@ -127,6 +129,92 @@ function metaSection(s: ReportSummary): string {
       `\n<details><summary>Resolved experiment config</summary>\n\n\`\`\`json\n${JSON.stringify(first.config, null, 2)}\n\`\`\`\n\n</details>\n`,
     );
   }
+  return out.join("\n");
+}
+
+/** Link fields a link check table shows: RTT, jitter, rate and loss always, any other when it varies. */
+function linkCheckFields(rows: readonly LinkCheckRow[]): LinkCheckField[] {
+  const always: readonly LinkCheckField[] = ["rtt_ms", "jitter_ms", "rate_mbps", "loss_pct"];
+  return LINK_CHECK_FIELDS.filter((f) => always.includes(f) || new Set(rows.map((r) => r.link[f])).size > 1);
+}
+
+function linkFieldTitle(f: LinkCheckField): string {
+  return f === "loss_model" ? "loss model" : FIELD_TITLES[f];
+}
+
+function linkFieldValue(f: LinkCheckField, v: string | number | null): string {
+  return f === "loss_model" ? (v === null ? "–" : String(v)) : formatFieldValue(f, v);
+}
+
+function linkFieldWords(f: LinkCheckField, v: string | number | null): string {
+  return f === "loss_model" ? `loss model ${v ?? "none"}` : describeField(f, v);
+}
+
+function severalBackends(rows: readonly LinkCheckRow[]): boolean {
+  return new Set(rows.map((r) => r.link_backend)).size > 1;
+}
+
+/** A link condition in words, e.g. "RTT 35 ms, jitter 0 ms, 1000 Mbit/s, loss 0 %". */
+function linkWhere(r: LinkCheckRow, rows: readonly LinkCheckRow[]): string {
+  const parts = linkCheckFields(rows).map((f) => linkFieldWords(f, r.link[f]));
+  if (severalBackends(rows)) parts.push(`link backend ${r.link_backend ?? "unknown"}`);
+  return parts.join(", ");
+}
+
+/** The Notes line of a link condition whose check failed; null for any other status. */
+export function linkCheckNote(r: LinkCheckRow, rows: readonly LinkCheckRow[]): string | null {
+  if (r.status !== "check") return null;
+  return `Link check at ${linkWhere(r, rows)}: median TCP connect ${fmtMs(r.p50 ?? Number.NaN)} ms is outside the ${fmtMs(r.expected.low_ms)}–${fmtMs(r.expected.high_ms)} ms expected for the configured RTT (n=${r.n}): the link may not have delivered its RTT, so every time measured under it is suspect`;
+}
+
+const LINK_STATUS_TEXT: Record<LinkCheckRow["status"], string> = {
+  ok: "ok",
+  check: `${WARN} check`,
+  "no data": "no data",
+  "not emulated": "not emulated",
+};
+
+function linkCheckSection(s: ReportSummary): string {
+  const rows = s.link_check;
+  const out = ["## Link check\n"];
+  const notEmulated = rows.some((r) => r.status === "not emulated");
+  out.push(
+    "Did the emulated link deliver its RTT? TCP's handshake takes one round trip, so the median TCP connect time (`tcp_connect_ms`, successful connections of every variant and size) should sit just above the configured RTT: **ok** when it is within [RTT − 0.5 − 4 × jitter, 1.1 × RTT + 2 + 4 × jitter] ms, the rule `pqtls run` prints at the end of a run; **check** otherwise (see Notes)." +
+      (notEmulated
+        ? " Rows of a run with link backend `none` had no link emulation, so their configured RTT is not judged (**not emulated**)."
+        : "") +
+      "\n",
+  );
+  if (rows.length === 0) {
+    out.push("No connections.\n");
+    return out.join("\n");
+  }
+  const fields = linkCheckFields(rows);
+  const backends = severalBackends(rows);
+  out.push(
+    table(
+      [
+        ...fields.map(linkFieldTitle),
+        ...(backends ? ["link backend"] : []),
+        "n",
+        "TCP connect p10 (ms)",
+        "p50 (ms)",
+        "p90 (ms)",
+        "expected p50 (ms)",
+        "status",
+      ],
+      rows.map((r) => [
+        ...fields.map((f) => linkFieldValue(f, r.link[f])),
+        ...(backends ? [r.link_backend ?? "unknown"] : []),
+        r.n === r.attempts ? String(r.n) : `${r.n} of ${r.attempts}`,
+        fmtMs(r.p10 ?? Number.NaN),
+        fmtMs(r.p50 ?? Number.NaN),
+        fmtMs(r.p90 ?? Number.NaN),
+        r.status === "not emulated" ? "–" : `${fmtMs(r.expected.low_ms)}–${fmtMs(r.expected.high_ms)}`,
+        LINK_STATUS_TEXT[r.status],
+      ]),
+    ),
+  );
   return out.join("\n");
 }
 
@@ -350,6 +438,10 @@ function where(c: Condition, bytes: number, fields: readonly ConditionField[]): 
 function notesSection(s: ReportSummary): string {
   const fields = s.dimensions.varying;
   const notes: string[] = [...s.notes];
+  for (const r of s.link_check) {
+    const note = linkCheckNote(r, s.link_check);
+    if (note) notes.push(note);
+  }
   for (const cell of s.cells) {
     if (cell.failures === 0) continue;
     const errors = Object.entries(cell.errors)
@@ -456,6 +548,7 @@ export function renderMarkdown(s: ReportSummary, charts: ChartLinks = {}): strin
     `# pqtls report: ${runs}\n`,
     `Generated by ${s.generator} from ${s.cells.reduce((n, c) => n + c.attempts, 0)} connections in ${s.cells.length} cells.\n`,
     metaSection(s),
+    linkCheckSection(s),
     methodSection(s),
     summarySection(s),
     handshakeBytesSection(s),

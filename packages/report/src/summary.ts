@@ -12,6 +12,7 @@ import {
   ttlbIncreaseFigure,
 } from "./figures.js";
 import { type HandshakeBytesRow, handshakeBytesTable } from "./handshake-bytes.js";
+import { LINK_CHECK_RULE, type LinkCheckRow, linkCheck } from "./link-check.js";
 import type { LoadedResults } from "./load.js";
 import {
   type Condition,
@@ -55,6 +56,7 @@ export interface ReportSummary {
     variant: string;
     pq_definition: string;
     ttlb_at_zero_bytes: string;
+    link_check: string;
   };
   inputs: InputFile[];
   /** The meta line of each input file, in input order. */
@@ -62,6 +64,11 @@ export interface ReportSummary {
   dimensions: { varying: ConditionField[]; fixed: Partial<Condition>; bytes: number[] };
   cells: CellSummary[];
   comparisons: Comparison[];
+  /**
+   * Per link condition: TCP connect times (one RTT) against the configured RTT, the check `pqtls run`
+   * prints; `not emulated` for rows of `link: none` runs.
+   */
+  link_check: LinkCheckRow[];
   /** Median handshake bytes each way per condition and variant, and the difference from the baseline. */
   handshake_bytes: HandshakeBytesRow[];
   figures: {
@@ -135,6 +142,7 @@ export function summarize(loaded: LoadedResults, options: SummaryOptions = {}): 
       pq_definition: PQ_DEFINITION,
       ttlb_at_zero_bytes:
         "with 0 bytes no request is sent; where a row has no ttlb_ms, its TTLB is its handshake time",
+      link_check: LINK_CHECK_RULE,
     },
     inputs: loaded.files.map((f) => ({ file: f.file, run: f.meta.run, rows: f.rows, skipped: f.skipped })),
     meta: loaded.files.map((f) => f.meta),
@@ -145,6 +153,10 @@ export function summarize(loaded: LoadedResults, options: SummaryOptions = {}): 
     },
     cells: cells.map((c) => summarizeCell(c, bootstrap, trust)),
     comparisons,
+    link_check: linkCheck(
+      loaded.rows,
+      loaded.files.map((f) => f.meta),
+    ),
     handshake_bytes: handshakeBytesTable(loaded.rows, baselineSel),
     figures: {
       handshake_increase: handshakeFigure(comparisons, varying),

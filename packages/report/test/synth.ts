@@ -42,6 +42,9 @@ export interface CellSpec {
   rtt_ms?: number;
   loss_pct?: number;
   rate_mbps?: number;
+  jitter_ms?: number;
+  /** TCP connect times of the successful samples (default: RTT + 0.5 ms each; failed attempts: null). */
+  tcp_connect?: (number | null)[];
   /** Successful samples' times; ttfb/ttlb default to handshake + 1 / + 2 ms (null when bytes is 0). */
   handshake: number[];
   ttlb?: number[];
@@ -62,14 +65,13 @@ export function rowsFor(spec: CellSpec, run = "run-1"): Row[] {
     chain: spec.chain,
     suite: "TLS_AES_128_GCM_SHA256",
     rtt_ms: spec.rtt_ms ?? 35,
-    jitter_ms: 0,
+    jitter_ms: spec.jitter_ms ?? 0,
     rate_mbps: spec.rate_mbps ?? 1000,
     loss_pct: spec.loss_pct ?? 0,
     initcwnd: 10,
     mtu: 1500,
     cc: "cubic",
     bytes,
-    tcp_connect_ms: 1,
     hs_bytes_c2s: 1500,
     hs_bytes_s2c: 15000,
     retrans_segs: 0,
@@ -81,6 +83,7 @@ export function rowsFor(spec: CellSpec, run = "run-1"): Row[] {
     sample: i,
     ok: true,
     error: null,
+    tcp_connect_ms: spec.tcp_connect ? spec.tcp_connect[i] : (spec.rtt_ms ?? 35) + 0.5,
     handshake_ms: hs,
     ttfb_ms: bytes === 0 ? null : hs + 1,
     ttlb_ms: bytes === 0 ? null : (spec.ttlb?.[i] ?? hs + 2),
@@ -91,6 +94,7 @@ export function rowsFor(spec: CellSpec, run = "run-1"): Row[] {
       sample: spec.handshake.length + j,
       ok: false,
       error: spec.error ?? "timeout",
+      tcp_connect_ms: null,
       handshake_ms: null,
       ttfb_ms: null,
       ttlb_ms: null,
