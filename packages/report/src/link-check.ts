@@ -41,7 +41,8 @@ export const LINK_CHECK_RULE =
 /** The range the median TCP connect time must fall in, in ms (jitter moves the median both ways). */
 export function linkCheckBounds(rtt_ms: number, jitter_ms: number): { low_ms: number; high_ms: number } {
   const slack = 4 * jitter_ms;
-  return { low_ms: rtt_ms - 0.5 - slack, high_ms: rtt_ms * 1.1 + 2 + slack };
+  // A connect time cannot be negative: a large jitter's slack stops at 0 (the verdict is the same).
+  return { low_ms: Math.max(0, rtt_ms - 0.5 - slack), high_ms: rtt_ms * 1.1 + 2 + slack };
 }
 
 /** TCP connect times of one link condition against its configured RTT and jitter. */

@@ -110,6 +110,7 @@ describe("link check: the rule", () => {
     expect(linkCheckBounds(200, 0).high_ms).toBeCloseTo(222, 10);
     expect(linkCheckBounds(35, 2.5).low_ms).toBe(24.5);
     expect(linkCheckBounds(35, 2.5).high_ms).toBeCloseTo(50.5, 10);
+    expect(linkCheckBounds(35, 8.75).low_ms).toBe(0); // 35 − 0.5 − 35 would be −0.5
   });
 
   it.each([
