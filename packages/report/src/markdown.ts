@@ -138,25 +138,13 @@ function linkCheckFields(rows: readonly LinkCheckRow[]): LinkCheckField[] {
   return LINK_CHECK_FIELDS.filter((f) => always.includes(f) || new Set(rows.map((r) => r.link[f])).size > 1);
 }
 
-function linkFieldTitle(f: LinkCheckField): string {
-  return f === "loss_model" ? "loss model" : FIELD_TITLES[f];
-}
-
-function linkFieldValue(f: LinkCheckField, v: string | number | null): string {
-  return f === "loss_model" ? (v === null ? "–" : String(v)) : formatFieldValue(f, v);
-}
-
-function linkFieldWords(f: LinkCheckField, v: string | number | null): string {
-  return f === "loss_model" ? `loss model ${v ?? "none"}` : describeField(f, v);
-}
-
 function severalBackends(rows: readonly LinkCheckRow[]): boolean {
   return new Set(rows.map((r) => r.link_backend)).size > 1;
 }
 
 /** A link condition in words, e.g. "RTT 35 ms, jitter 0 ms, 1000 Mbit/s, loss 0 %". */
 function linkWhere(r: LinkCheckRow, rows: readonly LinkCheckRow[]): string {
-  const parts = linkCheckFields(rows).map((f) => linkFieldWords(f, r.link[f]));
+  const parts = linkCheckFields(rows).map((f) => describeField(f, r.link[f]));
   if (severalBackends(rows)) parts.push(`link backend ${r.link_backend ?? "unknown"}`);
   return parts.join(", ");
 }
@@ -194,7 +182,7 @@ function linkCheckSection(s: ReportSummary): string {
   out.push(
     table(
       [
-        ...fields.map(linkFieldTitle),
+        ...fields.map((f) => FIELD_TITLES[f]),
         ...(backends ? ["link backend"] : []),
         "n",
         "TCP connect p10 (ms)",
@@ -204,7 +192,7 @@ function linkCheckSection(s: ReportSummary): string {
         "status",
       ],
       rows.map((r) => [
-        ...fields.map((f) => linkFieldValue(f, r.link[f])),
+        ...fields.map((f) => formatFieldValue(f, r.link[f])),
         ...(backends ? [r.link_backend ?? "unknown"] : []),
         r.n === r.attempts ? String(r.n) : `${r.n} of ${r.attempts}`,
         fmtMs(r.p10 ?? Number.NaN),

@@ -16,6 +16,7 @@ export const CONDITION_FIELDS = [
   "jitter_dist",
   "rate_mbps",
   "loss_pct",
+  "loss_model",
   "queue_limit",
   "initcwnd",
   "mtu",
@@ -40,6 +41,7 @@ export const FIELD_TITLES: Record<ConditionField | "bytes", string> = {
   jitter_dist: "jitter dist.",
   rate_mbps: "rate (Mbit/s)",
   loss_pct: "loss (%)",
+  loss_model: "loss model",
   queue_limit: "queue limit",
   initcwnd: "initcwnd",
   mtu: "MTU",
@@ -93,6 +95,8 @@ export function fixedFields(conditions: readonly Condition[]): Partial<Condition
 export function describeField(field: ConditionField, value: string | number | null): string {
   // Rows leave cert_compression out when the certificate went uncompressed.
   if (field === "cert_compression") return `cert. compression ${value ?? "none"}`;
+  // Rows carry loss_model only for Gilbert-Elliott loss; without it the loss is independent per packet.
+  if (field === "loss_model") return `loss model ${value ?? "Bernoulli"}`;
   if (value === null) return `${field} unset`;
   switch (field) {
     case "rtt_ms":
@@ -123,6 +127,7 @@ export function conditionLabel(c: Condition, fields: readonly ConditionField[]):
 /** The value as a table cell shows it. */
 export function formatFieldValue(field: ConditionField, value: string | number | null): string {
   if (field === "cert_compression" && value === null) return "none";
+  if (field === "loss_model" && value === null) return "Bernoulli";
   if (value === null) return "–";
   if (field === "rate_mbps" && value === 0) return "unshaped";
   return String(value);

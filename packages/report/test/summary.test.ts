@@ -265,3 +265,36 @@ describe("cdfPoints", () => {
     expect(pts[100]).toEqual({ ms: 2000, fraction: 1 });
   });
 });
+
+describe("loss model as part of the condition", () => {
+  it("keeps Gilbert-Elliott and Bernoulli loss of the same mean rate apart, and names them", () => {
+    const hs = (base: number) => Array.from({ length: 40 }, (_, i) => base + (i % 7));
+    const cells: Row[] = [];
+    for (const model of [undefined, "gemodel 1% 10% 100% 0%"]) {
+      for (const [kex, chain, base] of [
+        ["x25519", "rsa2048", 100],
+        ["X25519MLKEM768", "mldsa65", model ? 160 : 120],
+      ] as const) {
+        const rs = rowsFor({
+          kex,
+          chain,
+          loss_pct: 1,
+          handshake: hs(base),
+          cell: `${kex}/${model ?? "bernoulli"}`,
+        });
+        cells.push(...rs.map((r) => (model ? { ...r, loss_model: model } : r)));
+      }
+    }
+    const s = summarizeRows(cells, [meta()], { seed: 1, resamples: 200 });
+    expect(s.comparisons).toHaveLength(2);
+    const byModel = new Map(s.comparisons.map((c) => [c.condition.loss_model, c]));
+    expect([...byModel.keys()].sort()).toEqual(["gemodel 1% 10% 100% 0%", null].sort());
+    // Every cell's handshake times are its base + (i mod 7): medians base + 3.
+    expect(byModel.get(null)!.metrics.handshake_ms!.p50.increase_pct).toBeCloseTo((123 / 103 - 1) * 100, 9);
+    expect(byModel.get("gemodel 1% 10% 100% 0%")!.metrics.handshake_ms!.p50.increase_pct).toBeCloseTo(
+      (163 / 103 - 1) * 100,
+      9,
+    );
+    expect(s.dimensions.varying).toContain("loss_model");
+  });
+});
