@@ -67,12 +67,24 @@ describe("bench", () => {
           wallMs: 4,
           ratio: 1.25,
         },
+        {
+          stack: "pqtls",
+          provider: "auto",
+          runtime: "node24",
+          scenario: "s",
+          handshakes: 400,
+          cpuMs: 3,
+          wallMs: 3.5,
+          ratio: 0.94,
+          setting: "alone",
+        },
       ],
       bulk: [],
       firstHandshake: [],
       notes: ["wasm unavailable"],
     });
-    expect(text).toMatch(/auto\s+node24\s+5\s+4\.00\s+4\.00\s+1\.25/);
+    expect(text).toMatch(/auto\s+node24\s+bench\s+5\s+4\.00\s+4\.00\s+1\.25/);
+    expect(text).toMatch(/auto\s+node24\s+alone\s+400\s+3\.00\s+3\.50\s+0\.94/);
     expect(text).toContain("- wasm unavailable");
   });
 });

@@ -77,12 +77,28 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   }
 
   const firstHandshake: BenchReport["firstHandshake"] = [];
+  // Handshakes measured in a fresh process of their own, node:tls (the reference) and auto alike, with
+  // a longer budget: the JIT of a fresh process needs it (its warm-up is a third of the budget).
+  const aloneBudget = { handshakeBudgetMs: quick ? 600 : 2000, bulkBytes: 0 };
   if (node24) {
     log("node:tls on node24 (reference)");
     try {
-      merge(all, await child<RunResult>(node24, ["node-tls", JSON.stringify({ ...budgets, bulkBytes: 0 })]));
+      merge(all, await child<RunResult>(node24, ["node-tls", JSON.stringify(aloneBudget)]));
     } catch (e) {
       all.notes.push(`node:tls reference failed: ${(e as Error).message.split("\n")[0]}`);
+    }
+    log("our stack on node24 again, auto alone in a fresh process");
+    const alone: RunOptions = {
+      providers: ["auto"],
+      bulkProviders: [],
+      primitiveBudgetMs: 0,
+      ...aloneBudget,
+      setting: "alone",
+    };
+    try {
+      merge(all, await child<RunResult>(node24, ["pqtls", JSON.stringify(alone)]));
+    } catch (e) {
+      all.notes.push(`auto alone on Node 24 failed: ${(e as Error).message.split("\n")[0]}`);
     }
   } else {
     all.notes.push("no Node 24 binary (tools/node24 or $PQTLS_NODE24): no node:tls reference, so no ratios");

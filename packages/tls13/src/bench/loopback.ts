@@ -57,7 +57,12 @@ export interface HandshakeResult {
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1];
 
-/** Runs handshakes for about `budgetMs` of wall time, in 5 rounds, after 2 warm-up ones. */
+/**
+ * Runs handshakes for about `budgetMs` of wall time, in 5 rounds, after warming up for a third of
+ * that (at least 2 handshakes). In a fresh process the first handshakes run unoptimized code: with
+ * only 2 warm-up handshakes, the first scenario measured on Node 24 read 3.1 ms per handshake where the
+ * same process later settles at ~2 ms, so a stack measured first in its process looked slower.
+ */
 export async function benchHandshakes(
   tls: TlsLike,
   options: StackOptions,
@@ -75,10 +80,14 @@ export async function benchHandshakes(
     return withTimeout(handshakeOnce(tls, port, options.client, serverSide), 10_000, "a handshake");
   };
   try {
-    const w0 = performance.now();
-    await one();
-    await one();
-    const perRound = Math.max(2, Math.min(80, Math.round(budgetMs / 5 / ((performance.now() - w0) / 2))));
+    const warmUntil = performance.now() + budgetMs / 3;
+    let recent = 0;
+    for (let n = 0; n < 2 || performance.now() < warmUntil; n++) {
+      const t = performance.now();
+      await one();
+      recent = performance.now() - t;
+    }
+    const perRound = Math.max(2, Math.min(80, Math.round(budgetMs / 5 / recent)));
     const cpu: number[] = [];
     const wall: number[] = [];
     for (let round = 0; round < 5; round++) {

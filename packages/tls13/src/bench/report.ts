@@ -20,6 +20,12 @@ export interface HandshakeRow {
   /** The scenario's key exchange + signature primitives from this run's primitive timings (a lower
    *  bound on the crypto in cpuMs; the rest is the TLS stack, X.509 and TCP). */
   cryptoMs?: number;
+  /**
+   * Absent: measured in the bench's process for that runtime, after the other providers' rounds and
+   * the primitives (so with its JIT warm). "alone": a fresh process running only this provider's
+   * handshakes, as node:tls's reference process does.
+   */
+  setting?: "alone";
 }
 
 export interface BulkRow {
@@ -95,12 +101,24 @@ export function renderText(report: BenchReport): string {
     );
     out.push(
       table(
-        ["scenario", "stack", "provider", "runtime", "n", "CPU ms", "wall ms", "ratio", "KEX+sig ms"],
+        [
+          "scenario",
+          "stack",
+          "provider",
+          "runtime",
+          "process",
+          "n",
+          "CPU ms",
+          "wall ms",
+          "ratio",
+          "KEX+sig ms",
+        ],
         report.handshakes.map((h) => [
           h.scenario,
           h.stack,
           h.provider,
           h.runtime,
+          h.setting ?? (h.stack === "node:tls" ? "alone" : "bench"),
           String(h.handshakes),
           fixed(h.cpuMs, 2),
           fixed(h.wallMs, 2),

@@ -39,6 +39,8 @@ export interface RunOptions {
   primitiveBudgetMs: number;
   handshakeBudgetMs: number;
   bulkBytes: number;
+  /** Marks the handshake rows as measured in a process of their own (see HandshakeRow.setting). */
+  setting?: "alone";
 }
 
 export interface RunResult {
@@ -200,6 +202,7 @@ export async function runPqtls(options: RunOptions): Promise<RunResult> {
           scenario: scenario.label,
           ...r,
           ...(cryptoMs !== undefined ? { cryptoMs } : {}),
+          ...(options.setting ? { setting: options.setting } : {}),
         });
       } catch (e) {
         result.notes.push(`pqtls/${name}/${runtime} ${scenario.label}: ${(e as Error).message}`);
