@@ -175,3 +175,37 @@ for (const provider of testProviders()) {
     });
   });
 }
+
+describe("native key generation never exports a freshly generated KeyObject", () => {
+  // Node 20 can deadlock when a GC during KeyObject.export() of a generated key finalizes the
+  // finished key-generation job (see src/crypto/native/groups.ts): the public key must come encoded
+  // from generateKeyPairSync itself. Checked by watching export() on both key classes.
+  it("keyGen of every native group encodes the public key without calling export()", async () => {
+    const { generateKeyPairSync } = await import("node:crypto");
+    const { nativeProvider } = await import("../src/crypto/index.js");
+    const sample = generateKeyPairSync("x25519");
+    const protos = [Object.getPrototypeOf(sample.publicKey), Object.getPrototypeOf(sample.privateKey)];
+    const originals = protos.map((p) => p.export);
+    let exports = 0;
+    for (const [i, p] of protos.entries())
+      p.export = function (this: unknown, ...args: unknown[]) {
+        exports++;
+        return originals[i].apply(this, args);
+      };
+    try {
+      const names = Object.keys(nativeProvider.groups) as GroupName[];
+      expect(names).toContain("x25519");
+      for (const name of names) {
+        const group = nativeProvider.groups[name]!;
+        const pair = group.keyGen();
+        const { ciphertext, sharedSecret } = group.encapsulate(pair.publicKey);
+        expect(Buffer.from(group.decapsulate(ciphertext, pair.privateKey)), name).toEqual(
+          Buffer.from(sharedSecret),
+        );
+      }
+      expect(exports).toBe(0);
+    } finally {
+      for (const [i, p] of protos.entries()) p.export = originals[i];
+    }
+  });
+});

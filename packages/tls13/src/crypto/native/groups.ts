@@ -2,6 +2,12 @@
 // validation in OpenSSL). X25519 keys move in and out as JWK: measured 5 µs to import on Node 20 against
 // 66 µs for DER SPKI. ML-KEM keys use the raw-public format where the runtime has it (Node 24.x),
 // else a fixed SPKI header.
+//
+// A generated key's public half is encoded by generateKeyPairSync itself (publicKeyEncoding), never by
+// exporting the returned KeyObject afterwards: Node 20 can deadlock when a GC during that export (its
+// JWK strings are allocated under the key's lock) finalizes the finished key-generation job, whose
+// destructor takes the same lock. The bench's Node 20 process hung that way (gdb: ExportJWKEdKey →
+// GC → ~KeyGenJob → pthread_mutex_lock), once in about fifteen runs.
 
 import * as nodeCrypto from "node:crypto";
 import { createECDH, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from "node:crypto";
@@ -26,23 +32,34 @@ function importRaw(header: Buffer, raw: Bytes): KeyObject {
   return createPublicKey({ key: Buffer.concat([header, raw]), format: "der", type: "spki" });
 }
 
-function rawFromSpki(key: KeyObject, length: number): Bytes {
-  const der = key.export({ type: "spki", format: "der" });
-  return asBytes(der.subarray(der.length - length));
-}
+/** generateKeyPairSync with the public key encoded by the generation itself (see the top). */
+const generateEncoded = generateKeyPairSync as (
+  type: string,
+  options: { publicKeyEncoding: { format: string; type?: string } },
+) => { publicKey: Buffer | { x?: string }; privateKey: KeyObject };
 
-const x25519Dh: DhPrimitive = {
-  keyGen() {
-    const { publicKey, privateKey } = generateKeyPairSync("x25519");
-    const x = publicKey.export({ format: "jwk" }).x as string;
-    return { publicKey: asBytes(Buffer.from(x, "base64url")), privateKey };
-  },
-  derive(privateKey, peer) {
-    const x = Buffer.from(peer.buffer, peer.byteOffset, peer.length).toString("base64url");
-    const publicKey = createPublicKey({ key: { kty: "OKP", crv: "X25519", x }, format: "jwk" });
-    return asBytes(diffieHellman({ privateKey: privateKey as KeyObject, publicKey }));
-  },
-};
+function x25519Dh(rawFormat: boolean): DhPrimitive {
+  return {
+    keyGen: rawFormat
+      ? () => {
+          const { publicKey, privateKey } = generateEncoded("x25519", {
+            publicKeyEncoding: { format: "raw-public" },
+          });
+          return { publicKey: asBytes(publicKey as Buffer), privateKey };
+        }
+      : () => {
+          const { publicKey, privateKey } = generateEncoded("x25519", {
+            publicKeyEncoding: { format: "jwk" },
+          });
+          return { publicKey: asBytes(Buffer.from((publicKey as { x: string }).x, "base64url")), privateKey };
+        },
+    derive(privateKey, peer) {
+      const x = Buffer.from(peer.buffer, peer.byteOffset, peer.length).toString("base64url");
+      const publicKey = createPublicKey({ key: { kty: "OKP", crv: "X25519", x }, format: "jwk" });
+      return asBytes(diffieHellman({ privateKey: privateKey as KeyObject, publicKey }));
+    },
+  };
+}
 
 function nistDh(curve: "prime256v1" | "secp384r1"): DhPrimitive {
   return {
@@ -62,14 +79,18 @@ interface NodeKem {
   decapsulate(key: KeyObject, ciphertext: Bytes): Buffer;
 }
 
-/** The raw-public KeyObject format (Node 24.x), found by trying. */
+/** The raw-public key format (Node 24.x), found by trying. */
+let rawKeyFormat: boolean | undefined;
 function hasRawKeyFormat(): boolean {
-  try {
-    (generateKeyPairSync("x25519").publicKey.export as (o: object) => Buffer)({ format: "raw-public" });
-    return true;
-  } catch {
-    return false;
+  if (rawKeyFormat === undefined) {
+    try {
+      const { publicKey } = generateEncoded("x25519", { publicKeyEncoding: { format: "raw-public" } });
+      rawKeyFormat = Buffer.isBuffer(publicKey) && publicKey.length === 32;
+    } catch {
+      rawKeyFormat = false;
+    }
   }
+  return rawKeyFormat;
 }
 
 function nativeKem(name: MlKemName, rawFormat: boolean): KemPrimitive {
@@ -78,9 +99,7 @@ function nativeKem(name: MlKemName, rawFormat: boolean): KemPrimitive {
   const length = MLKEM_SIZES[name].publicKey;
   const oid = [0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x04, MLKEM_OID_LAST[name]];
   const header = spkiHeader([0x30, oid.length, ...oid], length);
-  const exportPublic = rawFormat
-    ? (key: KeyObject) => asBytes((key.export as (o: object) => Buffer)({ format: "raw-public" }))
-    : (key: KeyObject) => rawFromSpki(key, length);
+  const publicKeyEncoding = rawFormat ? { format: "raw-public" } : { format: "der", type: "spki" };
   const importPublic = rawFormat
     ? (key: Bytes) =>
         (createPublicKey as (o: object) => KeyObject)({
@@ -91,9 +110,10 @@ function nativeKem(name: MlKemName, rawFormat: boolean): KemPrimitive {
     : (key: Bytes) => importRaw(header, key);
   return {
     keyGen() {
-      const generate = generateKeyPairSync as (t: string) => nodeCrypto.KeyPairKeyObjectResult;
-      const { publicKey, privateKey } = generate(type);
-      return { publicKey: exportPublic(publicKey), privateKey };
+      const { publicKey, privateKey } = generateEncoded(type, { publicKeyEncoding });
+      // Raw already, or an SPKI whose last `length` bytes are the key.
+      const encoded = publicKey as Buffer;
+      return { publicKey: asBytes(encoded.subarray(encoded.length - length)), privateKey };
     },
     encapsulate(publicKey) {
       const { sharedKey, ciphertext } = kem.encapsulate(importPublic(publicKey));
@@ -105,7 +125,7 @@ function nativeKem(name: MlKemName, rawFormat: boolean): KemPrimitive {
 
 export function nativeGroups(): Partial<Record<GroupName, KeyExchangeGroup>> {
   const classical = {
-    x25519: ecdhGroup("x25519", x25519Dh),
+    x25519: ecdhGroup("x25519", x25519Dh(hasRawKeyFormat())),
     secp256r1: ecdhGroup("secp256r1", nistDh("prime256v1")),
     secp384r1: ecdhGroup("secp384r1", nistDh("secp384r1")),
   };
