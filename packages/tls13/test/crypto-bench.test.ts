@@ -77,14 +77,15 @@ describe("bench", () => {
           wallMs: 3.5,
           ratio: 0.94,
           setting: "alone",
+          runs: 3,
         },
       ],
       bulk: [],
       firstHandshake: [],
       notes: ["wasm unavailable"],
     });
-    expect(text).toMatch(/auto\s+node24\s+bench\s+5\s+4\.00\s+4\.00\s+1\.25/);
-    expect(text).toMatch(/auto\s+node24\s+alone\s+400\s+3\.00\s+3\.50\s+0\.94/);
+    expect(text).toMatch(/auto\s+node24\s+bench\s+1\s+5\s+4\.00\s+4\.00\s+1\.25/);
+    expect(text).toMatch(/auto\s+node24\s+alone\s+3\s+400\s+3\.00\s+3\.50\s+0\.94/);
     expect(text).toContain("- wasm unavailable");
   });
 });
@@ -154,5 +155,33 @@ describe("bench: bulk alone in a process", () => {
       notes: [],
     });
     expect(text).toMatch(/pqtls\s+auto\s+node\d+\s+alone\s+1\s+3\s+\d+\s+\d+\s+800\s+0\.80\s+0\.95/);
+  });
+});
+
+describe("bench: several processes' handshakes as one row", () => {
+  it("takes the median CPU and wall time per scenario and stack, and sums the handshakes", async () => {
+    const { medianOfRuns } = await import("../src/bench/bench.js");
+    const row = (scenario: string, cpuMs: number, wallMs: number) => ({
+      stack: "node:tls" as const,
+      provider: "openssl",
+      runtime: "node24",
+      scenario,
+      handshakes: 100,
+      cpuMs,
+      wallMs,
+    });
+    const run = (a: number, b: number) => ({
+      primitives: [],
+      handshakes: [row("pq", a, a + 1), row("classical", b, b + 1)],
+      bulk: [],
+      notes: [] as string[],
+    });
+    const merged = medianOfRuns([run(3, 1.5), run(2, 1.2), { ...run(9, 1.4), notes: ["slow"] }]);
+    expect(merged.handshakes.map((h) => [h.scenario, h.cpuMs, h.wallMs, h.handshakes, h.runs])).toEqual([
+      ["pq", 3, 4, 300, 3],
+      ["classical", 1.4, 2.4, 300, 3],
+    ]);
+    expect(merged.notes).toEqual(["slow"]);
+    expect(medianOfRuns([run(2, 1)]).handshakes[0].runs).toBeUndefined();
   });
 });

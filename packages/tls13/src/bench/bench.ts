@@ -77,17 +77,13 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   }
 
   const firstHandshake: BenchReport["firstHandshake"] = [];
-  // Handshakes measured in a fresh process of their own, node:tls (the reference) and auto alike, with
-  // a longer budget: the JIT of a fresh process needs it (its warm-up is a third of the budget).
-  const aloneBudget = { handshakeBudgetMs: quick ? 600 : 2000, bulkBytes: 0 };
+  // Handshakes measured in fresh processes of their own, node:tls (the reference) and auto alike,
+  // alternating: the two sides of a ratio then share the machine's ups and downs, and each row is the
+  // median of its processes. A fresh process's JIT needs time: a third of each budget is warm-up.
+  const aloneBudget = { handshakeBudgetMs: quick ? 600 : 1200, bulkBytes: 0 };
+  const pairs = quick ? 1 : 3;
   if (node24) {
-    log("node:tls on node24 (reference)");
-    try {
-      merge(all, await child<RunResult>(node24, ["node-tls", JSON.stringify(aloneBudget)]));
-    } catch (e) {
-      all.notes.push(`node:tls reference failed: ${(e as Error).message.split("\n")[0]}`);
-    }
-    log("our stack on node24 again, auto alone in a fresh process");
+    log(`handshakes on node24: node:tls and auto, each alone in a fresh process, alternating ×${pairs}`);
     const alone: RunOptions = {
       providers: ["auto"],
       bulkProviders: [],
@@ -95,11 +91,22 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       ...aloneBudget,
       setting: "alone",
     };
-    try {
-      merge(all, await child<RunResult>(node24, ["pqtls", JSON.stringify(alone)]));
-    } catch (e) {
-      all.notes.push(`auto alone on Node 24 failed: ${(e as Error).message.split("\n")[0]}`);
+    const reference: RunResult[] = [];
+    const ours: RunResult[] = [];
+    for (let i = 0; i < pairs; i++) {
+      try {
+        reference.push(await child<RunResult>(node24, ["node-tls", JSON.stringify(aloneBudget)]));
+      } catch (e) {
+        all.notes.push(`node:tls reference failed: ${(e as Error).message.split("\n")[0]}`);
+      }
+      try {
+        ours.push(await child<RunResult>(node24, ["pqtls", JSON.stringify(alone)]));
+      } catch (e) {
+        all.notes.push(`auto alone on Node 24 failed: ${(e as Error).message.split("\n")[0]}`);
+      }
     }
+    merge(all, medianOfRuns(reference));
+    merge(all, medianOfRuns(ours));
   } else {
     all.notes.push("no Node 24 binary (tools/node24 or $PQTLS_NODE24): no node:tls reference, so no ratios");
   }
@@ -140,6 +147,30 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     firstHandshake,
     notes: all.notes,
   };
+}
+
+/**
+ * One result from several processes' runs of the same handshakes: per row (scenario, stack,
+ * provider), the median CPU and wall time, the handshakes summed, and how many processes there were.
+ */
+export function medianOfRuns(runs: RunResult[]): RunResult {
+  const out: RunResult = { primitives: [], handshakes: [], bulk: [], notes: runs.flatMap((r) => r.notes) };
+  const groups = new Map<string, HandshakeRow[]>();
+  for (const row of runs.flatMap((r) => r.handshakes)) {
+    const key = `${row.scenario}|${row.stack}|${row.provider}|${row.runtime}|${row.setting ?? ""}`;
+    groups.set(key, [...(groups.get(key) ?? []), row]);
+  }
+  const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  for (const rows of groups.values()) {
+    out.handshakes.push({
+      ...rows[0],
+      handshakes: rows.reduce((n, r) => n + r.handshakes, 0),
+      cpuMs: mid(rows.map((r) => r.cpuMs)),
+      wallMs: mid(rows.map((r) => r.wallMs)),
+      ...(rows.length > 1 ? { runs: rows.length } : {}),
+    });
+  }
+  return out;
 }
 
 /** Whether this node's V8 has the flag (an unknown V8 flag only prints a warning, so ask first). */

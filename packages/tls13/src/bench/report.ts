@@ -26,6 +26,8 @@ export interface HandshakeRow {
    * handshakes, as node:tls's reference process does.
    */
   setting?: "alone";
+  /** The median of this many processes' measurements (absent: one). */
+  runs?: number;
 }
 
 export interface BulkRow {
@@ -107,6 +109,7 @@ export function renderText(report: BenchReport): string {
           "provider",
           "runtime",
           "process",
+          "runs",
           "n",
           "CPU ms",
           "wall ms",
@@ -119,6 +122,7 @@ export function renderText(report: BenchReport): string {
           h.provider,
           h.runtime,
           h.setting ?? (h.stack === "node:tls" ? "alone" : "bench"),
+          String(h.runs ?? 1),
           String(h.handshakes),
           fixed(h.cpuMs, 2),
           fixed(h.wallMs, 2),
