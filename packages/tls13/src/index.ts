@@ -8,6 +8,7 @@ import { connect as netConnect } from "node:net";
 import { defaultProvider } from "./crypto/index.js";
 import { resolveClientConfig } from "./handshake/config.js";
 import type { ClientOptions } from "./options.js";
+import { returnReadBuffer, takeReadBuffer } from "./read-buffers.js";
 import { TlsSocket } from "./socket.js";
 
 export type { MessageTiming, TlsTimings } from "./connection.js";
@@ -62,15 +63,17 @@ export function connect(options: ClientOptions, secureConnectListener?: () => vo
   if (options.port === undefined) throw new TypeError("connect() needs port (and host) or socket");
   // Reads land in one buffer reused for the whole connection (net's onread) rather than a new
   // 64 KiB Buffer per read: on Node 24 that halves the full GCs of a bulk download. The record
-  // layer copies out whatever it keeps past the callback (TlsSocket.receiveReused).
+  // layer copies out whatever it keeps past the callback (TlsSocket.receiveReused). The buffer
+  // goes back to a small pool when the socket closes (read-buffers.ts).
   let tls: TlsSocket | undefined;
+  const readBuffer = takeReadBuffer();
   const tcp = netConnect({
     host: options.host ?? "localhost",
     port: options.port,
     allowHalfOpen: true,
     noDelay: true,
     onread: {
-      buffer: Buffer.allocUnsafe(65536),
+      buffer: readBuffer,
       callback: (n: number, buf: Uint8Array) => {
         tls?.receiveReused(buf.subarray(0, n));
         return true; // flow control is the TlsSocket's: it pauses the transport itself
@@ -78,6 +81,7 @@ export function connect(options: ClientOptions, secureConnectListener?: () => vo
     },
   });
   tcp.setNoDelay(true);
+  tcp.once("close", () => returnReadBuffer(readBuffer));
   const socket = new TlsSocket(tcp, "client", config, { origin, startNow: false });
   tls = socket;
   tcp.once("connect", () => {
