@@ -80,7 +80,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   // Handshakes measured in fresh processes of their own, node:tls (the reference) and auto alike,
   // alternating: the two sides of a ratio then share the machine's ups and downs, and each row is the
   // median of its processes. A fresh process's JIT needs time: a third of each budget is warm-up.
-  const aloneBudget = { handshakeBudgetMs: quick ? 600 : 1200, bulkBytes: 0 };
+  const aloneBudget = { handshakeBudgetMs: quick ? 600 : 2000, bulkBytes: 0 };
   const pairs = quick ? 1 : 3;
   if (node24) {
     log(`handshakes on node24: node:tls and auto, each alone in a fresh process, alternating ×${pairs}`);
