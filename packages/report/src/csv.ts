@@ -1,6 +1,7 @@
 // CSV export in long ("tidy") form, one number per line, so a notebook can filter and pivot it:
 // table=cell lines carry each cell's statistics, table=increase lines each % increase with its CI,
-// table=handshake_bytes lines the Handshake bytes table (median bytes, differences from the baseline).
+// table=handshake_bytes lines the Handshake bytes table (median bytes, differences from the baseline),
+// table=link_check lines the Link check (TCP connect percentiles per link condition, `flags` = status).
 
 import { CONDITION_FIELDS } from "./params.js";
 import { METRICS, PERCENTILE_NAMES } from "./stats.js";
@@ -123,6 +124,22 @@ export function renderCsv(s: ReportSummary): string {
       );
     if (h.cert_msg_median !== null)
       records.push({ ...base, metric: "cert_msg_bytes", statistic: "p50", value: h.cert_msg_median });
+  }
+  // The Link check: one line per statistic of each link condition; the status is in `flags`.
+  for (const l of s.link_check) {
+    const base: CsvRecord = {
+      table: "link_check",
+      ...l.link,
+      metric: "tcp_connect_ms",
+      n: l.n,
+      attempts: l.attempts,
+      flags: l.status,
+    };
+    records.push(
+      { ...base, statistic: "p10", value: l.p10 },
+      { ...base, statistic: "p50", value: l.p50, ci_low: l.expected.low_ms, ci_high: l.expected.high_ms },
+      { ...base, statistic: "p90", value: l.p90 },
+    );
   }
   const lines = [CSV_COLUMNS.join(",")];
   for (const r of records) lines.push(CSV_COLUMNS.map((col) => field(r[col])).join(","));

@@ -187,6 +187,22 @@ describe("CSV export", () => {
       expect(Number(line[col("value")])).toBe(cell.metrics.handshake_ms!.percentiles.p90);
       expect(Number(line[col("failures")])).toBe(cell.failures);
     }
+    // The Link check: p10/p50/p90 per link condition, the expected range on the p50 line, the status.
+    const links = lines.filter((l) => l[col("table")] === "link_check");
+    expect(summary.link_check.length).toBeGreaterThan(0);
+    expect(links).toHaveLength(summary.link_check.length * 3);
+    for (const l of summary.link_check) {
+      const mine = links.filter(
+        (x) => Number(x[col("rtt_ms")]) === l.link.rtt_ms && Number(x[col("loss_pct")]) === l.link.loss_pct,
+      );
+      const p50 = mine.find((x) => x[col("statistic")] === "p50")!;
+      expect(Number(p50[col("value")])).toBe(l.p50);
+      expect(Number(p50[col("ci_low")])).toBe(l.expected.low_ms);
+      expect(Number(p50[col("ci_high")])).toBe(l.expected.high_ms);
+      expect(p50[col("flags")]).toBe(l.status);
+      expect(Number(mine.find((x) => x[col("statistic")] === "p90")![col("value")])).toBe(l.p90);
+      expect(Number(p50[col("n")])).toBe(l.n);
+    }
   });
 });
 
