@@ -8,22 +8,12 @@
 // the link) and by the link backend of their run's meta line. Rows of a `link: none` run (unshaped
 // loopback) are summarised but not judged: their configured RTT was never emulated.
 
+import { LINK_FIELDS } from "./params.js";
 import { quantileSorted, sortedCopy } from "./quantile.js";
 import type { MetaLine, Row } from "./row.js";
 
-/** Row fields that describe the emulated link, in the order a link check table shows them. */
-export const LINK_CHECK_FIELDS = [
-  "rtt_ms",
-  "jitter_ms",
-  "jitter_dist",
-  "rate_mbps",
-  "loss_pct",
-  "loss_model",
-  "queue_limit",
-  "initcwnd",
-  "mtu",
-  "cc",
-] as const;
+/** The link fields a link condition is grouped by: the link part of a report condition. */
+export const LINK_CHECK_FIELDS = LINK_FIELDS;
 export type LinkCheckField = (typeof LINK_CHECK_FIELDS)[number];
 /** A row's link parameters; null where the row does not carry the field (e.g. no loss_model). */
 export type LinkCondition = { [K in LinkCheckField]: string | number | null };

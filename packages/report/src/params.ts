@@ -4,13 +4,8 @@
 
 import type { Row } from "./row.js";
 
-/** Row fields that make up a link/endpoint condition. Comparisons only pair cells of equal condition. */
-export const CONDITION_FIELDS = [
-  "engine",
-  "suite",
-  "resume",
-  "hooks",
-  "cert_compression",
+/** Row fields that describe the emulated link (and the endpoints' TCP), in the order tables show them. */
+export const LINK_FIELDS = [
   "rtt_ms",
   "jitter_ms",
   "jitter_dist",
@@ -21,6 +16,16 @@ export const CONDITION_FIELDS = [
   "initcwnd",
   "mtu",
   "cc",
+] as const;
+
+/** Row fields that make up a link/endpoint condition. Comparisons only pair cells of equal condition. */
+export const CONDITION_FIELDS = [
+  "engine",
+  "suite",
+  "resume",
+  "hooks",
+  "cert_compression",
+  ...LINK_FIELDS,
 ] as const;
 export type ConditionField = (typeof CONDITION_FIELDS)[number];
 export type Condition = { [K in ConditionField]: string | number | null };
