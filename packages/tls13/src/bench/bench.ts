@@ -5,6 +5,7 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { median } from "./measure.js";
 import type { BenchReport, BulkRow, HandshakeRow } from "./report.js";
 import { BULK_GC_FLAG, type RunOptions, type RunResult, runPqtls, runtimeLabel } from "./runs.js";
 
@@ -160,13 +161,12 @@ export function medianOfRuns(runs: RunResult[]): RunResult {
     const key = `${row.scenario}|${row.stack}|${row.provider}|${row.runtime}|${row.setting ?? ""}`;
     groups.set(key, [...(groups.get(key) ?? []), row]);
   }
-  const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
   for (const rows of groups.values()) {
     out.handshakes.push({
       ...rows[0],
       handshakes: rows.reduce((n, r) => n + r.handshakes, 0),
-      cpuMs: mid(rows.map((r) => r.cpuMs)),
-      wallMs: mid(rows.map((r) => r.wallMs)),
+      cpuMs: median(rows.map((r) => r.cpuMs)),
+      wallMs: median(rows.map((r) => r.wallMs)),
       ...(rows.length > 1 ? { runs: rows.length } : {}),
     });
   }

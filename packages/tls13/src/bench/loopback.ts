@@ -3,6 +3,7 @@
 // TCP included, the same for every stack compared.
 
 import { cpuUsage } from "node:process";
+import { median } from "./measure.js";
 import type { StackOptions, TlsLike, TlsServerLike, TlsSocketLike } from "./tls-like.js";
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -54,8 +55,6 @@ export interface HandshakeResult {
   /** Wall time per handshake, ms (median round). */
   wallMs: number;
 }
-
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1];
 
 /**
  * Runs handshakes for about `budgetMs` of wall time, in 5 rounds, after warming up for a third of

@@ -32,3 +32,6 @@ export function measure(fn: () => unknown, budgetMs = 150): Measurement {
   samples.sort((a, b) => a - b);
   return { us: samples[samples.length >> 1], iterations };
 }
+
+/** The median of a few values (the upper middle one for an even count): rounds, processes. */
+export const median = (values: number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1];
