@@ -6,7 +6,7 @@
 // Every failure leaves as a TlsAlert through handlers.failed(): our own alert is sent first
 // (protected when keys exist), and the connection accepts nothing afterwards.
 
-import type { Bytes, CryptoProvider } from "./crypto/provider.js";
+import type { Bytes, CryptoProvider, Hash } from "./crypto/provider.js";
 import { TlsAlert } from "./errors.js";
 import type { HandshakeInfo, HandshakeIO, NegotiatedSuite, RoleHandshake } from "./handshake/io.js";
 import { nextTrafficSecret, trafficKeys } from "./handshake/key_schedule.js";
@@ -90,6 +90,12 @@ export class Connection implements HandshakeIO {
   private handshake!: RoleHandshake;
   private phase: Phase = "handshake";
   private suite?: NegotiatedSuite;
+  /** The latest Finished verify_data each way (node:tls's getFinished / getPeerFinished). */
+  readonly finished: { sent?: Bytes; received?: Bytes } = {};
+  /** The negotiated suite's hash, once a suite is chosen (exporters need it). */
+  get suiteHash(): Hash | undefined {
+    return this.suite?.hash;
+  }
   private readSecret?: Bytes;
   private writeSecret?: Bytes;
   private readPhase: "plaintext" | KeyPhase = "plaintext";
@@ -264,6 +270,7 @@ export class Connection implements HandshakeIO {
         at: this.now(),
       });
       const readEpoch = this.readSecret;
+      if (msg.type === HandshakeType.finished) this.finished.received = msg.body;
       if (this.phase === "handshake") this.handshake.handle(msg);
       else this.onPostHandshake(msg);
       if (this.phase === "closed") return;
@@ -322,6 +329,7 @@ export class Connection implements HandshakeIO {
 
   send(original: HandshakeMessage): void {
     const msg = this.hook(original);
+    if (msg.type === HandshakeType.finished) this.finished.sent = msg.body;
     this.transcript.add(msg.raw);
     this.hsOut.push(msg.raw);
     this.timings.messages.push({

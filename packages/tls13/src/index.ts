@@ -7,6 +7,7 @@
 import { connect as netConnect } from "node:net";
 import { defaultProvider, loadProvider } from "./crypto/index.js";
 import { resolveClientConfig } from "./handshake/config.js";
+import { normalizeConnectArgs } from "./node-compat.js";
 import type { ClientOptions } from "./options.js";
 import { returnReadBuffer, takeReadBuffer } from "./read-buffers.js";
 import { TlsSocket } from "./socket.js";
@@ -16,6 +17,7 @@ export * from "./crypto/index.js";
 export { decodeError, illegalParameter, TlsAlert } from "./errors.js";
 export type { CertificateCompressionInfo } from "./handshake/certificate_compression.js";
 export type { HandshakeHooks, HookContext, HookMessage } from "./hooks.js";
+export type { EphemeralKeyInfo, PeerCertificateObject } from "./node-compat.js";
 export type { KeylogOption, PskModeName } from "./options.js";
 export {
   type CertificatesInput,
@@ -53,7 +55,16 @@ await loadProvider("auto");
  * to host:port (Nagle off). Misconfiguration throws here; handshake failures arrive as 'error'
  * (a TlsAlert naming the alert).
  */
-export function connect(options: ClientOptions, secureConnectListener?: () => void): TlsSocket {
+export function connect(options: ClientOptions, secureConnectListener?: () => void): TlsSocket;
+export function connect(
+  port: number,
+  host?: string,
+  options?: ClientOptions,
+  listener?: () => void,
+): TlsSocket;
+export function connect(port: number, options?: ClientOptions, listener?: () => void): TlsSocket;
+export function connect(...args: unknown[]): TlsSocket {
+  const [options, secureConnectListener] = normalizeConnectArgs(args);
   const origin = process.hrtime.bigint();
   const config = resolveClientConfig(options, options.provider ?? defaultProvider());
   if (options.socket) {

@@ -37,6 +37,12 @@ export interface CommonOptions {
   cipherSuites?: CipherSuiteName[];
   /** Signature schemes accepted (client) / usable (server) for CertificateVerify, preferred first. */
   signatureSchemes?: SignatureSchemeName[];
+  /** node:tls's form of `groups`: OpenSSL's colon-separated names ("X25519MLKEM768:X25519:P-256"; "auto" = default). */
+  ecdhCurve?: string;
+  /** node:tls's form of `cipherSuites`: the TLS 1.3 suite names in an OpenSSL cipher string (others are skipped). */
+  ciphers?: string;
+  /** node:tls's form of `signatureSchemes`: "rsa_pss_rsae_sha256:ECDSA+SHA256:ed25519". */
+  sigalgs?: string;
   ALPNProtocols?: string[];
   /** RFC 8449 record_size_limit to advertise (64..16385). Default: not sent by the client; the server answers with 16385 when asked. */
   recordSizeLimit?: number;

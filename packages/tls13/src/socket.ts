@@ -3,6 +3,7 @@
 // are fed synchronously into the handshake, each flight leaves in one transport write, and
 // application data flows with backpressure both ways.
 
+import { X509Certificate } from "node:crypto";
 import { Socket } from "node:net";
 import { Duplex } from "node:stream";
 import { Connection, type TlsTimings } from "./connection.js";
@@ -13,6 +14,13 @@ import { ClientHandshake } from "./handshake/client.js";
 import type { ClientConfig, ServerConfig } from "./handshake/config.js";
 import type { HandshakeInfo } from "./handshake/io.js";
 import { ServerHandshake } from "./handshake/server.js";
+import {
+  type EphemeralKeyInfo,
+  ephemeralKeyInfo,
+  exportKeyingMaterial,
+  type PeerCertificateObject,
+  peerCertificateObject,
+} from "./node-compat.js";
 import { encodeSession, sessionFromTicket } from "./resumption/session.js";
 import { AlertDescription } from "./wire/codepoints.js";
 import type { NewSessionTicket } from "./wire/new_session_ticket.js";
@@ -226,6 +234,70 @@ export class TlsSocket extends Duplex {
     const s = this.info.cipherSuite;
     if (!s) return undefined;
     return { name: STANDARD_TO_OPENSSL[s] ?? s, standardName: s, version: "TLSv1.3" };
+  }
+
+  // ---- node:tls's getters, in its shapes (node-compat.ts) ------------------------------------------
+
+  /** node:tls: whether the handshake resumed a session. */
+  isSessionReused(): boolean {
+    return this.resumed;
+  }
+  /**
+   * node:tls: the peer's certificate as node:tls's object (`raw`, `subject`, `subjectaltname`,
+   * `valid_from`, `fingerprint256`, …); with `detailed`, linked through `issuerCertificate` up to the
+   * trust anchor. `{}` when the peer sent none (also on a resumed session: pqtls sessions do not keep
+   * the certificate), null once the socket is destroyed.
+   */
+  getPeerCertificate(detailed = false): PeerCertificateObject | Record<string, never> | null {
+    if (this.destroyed && !this.secure) return null;
+    const anchors = this.role === "client" ? (this.config as ClientConfig).trustAnchors : [];
+    return peerCertificateObject(this.info.peerCertificates, anchors, detailed);
+  }
+  /** node:tls: this side's own certificate object ({} for a client without one). */
+  getCertificate(): PeerCertificateObject | Record<string, never> {
+    return this.role === "server"
+      ? peerCertificateObject((this.config as ServerConfig).chain, [], false)
+      : {};
+  }
+  /** node:tls: the peer's leaf as an X509Certificate. */
+  getPeerX509Certificate(): X509Certificate | undefined {
+    const leaf = this.info.peerCertificates[0];
+    return leaf ? new X509Certificate(Buffer.from(leaf.der)) : undefined;
+  }
+  /** node:tls: this side's leaf as an X509Certificate. */
+  getX509Certificate(): X509Certificate | undefined {
+    const leaf = this.role === "server" ? (this.config as ServerConfig).chain[0] : undefined;
+    return leaf ? new X509Certificate(Buffer.from(leaf.der)) : undefined;
+  }
+  /**
+   * node:tls: the key exchange's group on a client ({ type: "ECDH", name: "X25519", size: 253 }, or
+   * { type: "TLSGroup", name: "X25519MLKEM768" } as OpenSSL 3.5 names hybrids); {} without one
+   * (psk_ke); null on a server, as node:tls.
+   */
+  getEphemeralKeyInfo(): EphemeralKeyInfo | null {
+    if (this.role === "server") return null;
+    return ephemeralKeyInfo(this.secure ? this.info.group : undefined);
+  }
+  /** node:tls: the verify_data of the latest Finished this side sent (undefined before it). */
+  getFinished(): Buffer | undefined {
+    const f = this.connection.finished.sent;
+    return f ? Buffer.from(f) : undefined;
+  }
+  /** node:tls: the verify_data of the latest Finished the peer sent. */
+  getPeerFinished(): Buffer | undefined {
+    const f = this.connection.finished.received;
+    return f ? Buffer.from(f) : undefined;
+  }
+  /** node:tls / RFC 8446 §7.5: keying material from the exporter master secret, once the handshake is complete. */
+  exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Buffer {
+    const secret = this.info.exporterMasterSecret;
+    const hash = this.connection.suiteHash;
+    if (!this.secure || !secret || !hash) {
+      const err = new Error("TLS socket connection must be securely established") as Error & { code: string };
+      err.code = "ERR_TLS_INVALID_STATE";
+      throw err;
+    }
+    return exportKeyingMaterial(hash, secret, length, label, context);
   }
 
   /** Sends a KeyUpdate; with requestPeer the peer updates its sending keys too. */

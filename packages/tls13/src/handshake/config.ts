@@ -30,6 +30,7 @@ import {
 import type { Certificate } from "../x509/index.js";
 import { resolveCertificateCompression } from "./certificate_compression.js";
 import { loadCertificateList, loadKey } from "./credentials.js";
+import { groupsFromEcdhCurve, schemesFromSigalgs, suitesFromCiphers } from "./openssl_names.js";
 
 /** As node:tls: a server gives a silent or stalled client two minutes. */
 const DEFAULT_SERVER_HANDSHAKE_TIMEOUT_MS = 120_000;
@@ -83,22 +84,27 @@ function checkNames<T extends string>(kind: string, names: readonly T[], table: 
 }
 
 function common(o: ClientOptions | ServerOptions, provider: CryptoProvider): CommonConfig {
-  const groups = o.groups
-    ? checkNames("group", o.groups, NamedGroup)
+  // Our array options win over node:tls's OpenSSL-style strings when both are given.
+  const groupNames = o.groups ?? (o.ecdhCurve !== undefined ? groupsFromEcdhCurve(o.ecdhCurve) : undefined);
+  const suiteNames = o.cipherSuites ?? (o.ciphers !== undefined ? suitesFromCiphers(o.ciphers) : undefined);
+  const schemeNames =
+    o.signatureSchemes ?? (o.sigalgs !== undefined ? schemesFromSigalgs(o.sigalgs) : undefined);
+  const groups = groupNames
+    ? checkNames("group", groupNames, NamedGroup)
     : DEFAULT_GROUPS.filter((g) => provider.groups[g]);
   for (const g of groups)
     if (!provider.groups[g]) throw new TypeError(`crypto provider "${provider.name}" lacks group ${g}`);
-  const cipherSuites = o.cipherSuites
-    ? checkNames("cipher suite", o.cipherSuites, CipherSuite)
+  const cipherSuites = suiteNames
+    ? checkNames("cipher suite", suiteNames, CipherSuite)
     : DEFAULT_CIPHER_SUITES.filter((s) => provider.suites[s]);
   for (const s of cipherSuites)
     if (!provider.suites[s]) throw new TypeError(`crypto provider "${provider.name}" lacks ${s}`);
   const signatureSchemes = (
-    o.signatureSchemes
-      ? checkNames("signature scheme", o.signatureSchemes, SignatureScheme)
+    schemeNames
+      ? checkNames("signature scheme", schemeNames, SignatureScheme)
       : [...DEFAULT_SIGNATURE_SCHEMES]
   ).filter((s) => provider.signatures[s] && !CERTIFICATE_ONLY_SCHEMES.includes(s));
-  if (o.signatureSchemes && signatureSchemes.length === 0)
+  if (schemeNames && signatureSchemes.length === 0)
     throw new TypeError("no usable signature scheme for CertificateVerify in signatureSchemes");
   if (!groups.length) throw new TypeError("no key exchange groups");
   if (!cipherSuites.length) throw new TypeError("no cipher suites");
@@ -165,9 +171,12 @@ function isIpLiteral(host: string): boolean {
 
 export function resolveClientConfig(o: ClientOptions, provider: CryptoProvider): ClientConfig {
   const c = common(o, provider);
+  // With node:tls's ecdhCurve, OpenSSL sends one key share, for the first group of the list.
   const keyShares = o.keyShares
     ? checkNames("group", o.keyShares, NamedGroup)
-    : DEFAULT_KEY_SHARES.filter((g) => c.groups.includes(g));
+    : o.groups === undefined && o.ecdhCurve !== undefined && o.ecdhCurve.trim().toLowerCase() !== "auto"
+      ? [c.groups[0]]
+      : DEFAULT_KEY_SHARES.filter((g) => c.groups.includes(g));
   for (const g of keyShares)
     if (!c.groups.includes(g)) throw new TypeError(`key share ${g} is not in groups`);
   const servername = o.servername ?? (o.host && !isIpLiteral(o.host) ? o.host : undefined);
