@@ -50,7 +50,10 @@ export interface CommonOptions {
   hooks?: HandshakeHooks;
   /**
    * Resumption modes. Client: offered with a session, in this order (default ["psk_dhe_ke"]; the
-   * key share stays hybrid). Server: accepted, preferred first (default ["psk_dhe_ke", "psk_ke"]).
+   * key share stays hybrid). Server: accepted, preferred first (default ["psk_dhe_ke"]). "psk_ke"
+   * resumes without a key exchange, so the resumed connection has no forward secrecy of its own
+   * (its keys follow from the ticket's PSK): a server accepts it only when listed here, as OpenSSL
+   * and rustls servers do.
    */
   pskModes?: PskModeName[];
   /**

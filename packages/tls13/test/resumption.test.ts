@@ -113,6 +113,51 @@ describe("session resumption", () => {
     expect(r.s.group).toBeUndefined();
   });
 
+  it("server: psk_ke (no forward secrecy) only when opted in; psk_dhe_ke by default", async () => {
+    const ticketKeys = new TicketKeys(nobleProvider);
+    const full = await run(clientOptions(), serverOptions({ ticketKeys }));
+    const pskKeClient = clientOptions({ session: full.sessions[0], pskModes: ["psk_ke"] });
+    const byDefault = await run(pskKeClient, serverOptions({ ticketKeys }));
+    expect(byDefault.c.resumed).toBe(false); // a full handshake with a fresh key exchange
+    expect(byDefault.s.group).toBe("X25519MLKEM768");
+    const optedIn = await run(
+      clientOptions({ session: full.sessions[1], pskModes: ["psk_ke"] }),
+      serverOptions({ ticketKeys, pskModes: ["psk_dhe_ke", "psk_ke"] }),
+    );
+    expect(optedIn.s.pskMode).toBe("psk_ke");
+  });
+
+  it("answers a psk_ke-only ClientHello without key_share whose ticket is unusable with handshake_failure", async () => {
+    const ticketKeys = new TicketKeys(nobleProvider);
+    const good = decodeSession((await run(clientOptions(), serverOptions({ ticketKeys }))).sessions[0]);
+    // No supported_groups (10) and no key_share (51): only a psk_ke resumption can go on.
+    const noKeyShare = {
+      onSend(m: { type: string; body: Uint8Array }) {
+        if (m.type !== "client_hello") return;
+        return reorderExtensions(m.body, (types) => types.filter((t) => t !== 10 && t !== 51));
+      },
+    };
+    const pskKeServer = serverOptions({ ticketKeys, pskModes: ["psk_ke"] });
+    const ok = await run(
+      clientOptions({ session: good, pskModes: ["psk_ke"], hooks: noKeyShare }),
+      pskKeServer,
+    );
+    expect(ok.s.pskMode).toBe("psk_ke");
+
+    const forgedTicket = good.ticket.slice();
+    forgedTicket[forgedTicket.length - 1] ^= 1;
+    const forged = { ...good, ticket: forgedTicket };
+    for (const server of [pskKeServer, serverOptions({ ticketKeys })]) {
+      const { client, server: s } = await failing(
+        clientOptions({ session: forged, pskModes: ["psk_ke"], hooks: noKeyShare }),
+        server,
+      );
+      expect(s.alertName).toBe("handshake_failure");
+      expect(s.message).toContain("no key_share");
+      expect(client.alertName).toBe("handshake_failure");
+    }
+  });
+
   it("honours the ticket count, including 0 (no tickets)", async () => {
     const three = await run(clientOptions(), serverOptions({ tickets: 3 }), 3);
     expect(three.sessions).toHaveLength(3);

@@ -222,7 +222,8 @@ export function resolveServerConfig(o: ServerOptions, provider: CryptoProvider):
     chain,
     key,
     handshakeTimeout: c.handshakeTimeout ?? DEFAULT_SERVER_HANDSHAKE_TIMEOUT_MS,
-    pskModes: o.pskModes ? c.pskModes : ["psk_dhe_ke", "psk_ke"],
+    // psk_ke (no forward secrecy for the resumed connection) only when asked for, as OpenSSL and rustls.
+    pskModes: o.pskModes ? c.pskModes : ["psk_dhe_ke"],
     tickets,
     ticketLifetime,
     ticketKeys,

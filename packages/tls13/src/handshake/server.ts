@@ -185,9 +185,8 @@ export class ServerHandshake implements RoleHandshake {
         AlertDescription.missing_extension,
         "ClientHello: pre_shared_key without psk_key_exchange_modes",
       );
-    const pskKeOnly =
-      offered.psks !== undefined && !offered.shares && this.pskModesInCommon(offered)[0] === "psk_ke";
-    if ((!offered.groups || !offered.shares) && !pskKeOnly)
+    // RFC 8446 §9.2: supported_groups and key_share come together; only a PSK offer may omit both.
+    if (!offered.groups !== !offered.shares || (!offered.shares && !offered.psks))
       throw alert(
         AlertDescription.missing_extension,
         "ClientHello: key_share and supported_groups are both required",
@@ -210,6 +209,12 @@ export class ServerHandshake implements RoleHandshake {
     const scheme = this.chooseSignatureScheme(offered.signatureSchemes);
     this.psk = this.choosePsk(msg, offered, suiteName, retry);
     const pskKe = this.psk?.mode === "psk_ke";
+    // No key_share: only a psk_ke resumption could proceed (OpenSSL answers the same way).
+    if (!offered.shares && !pskKe)
+      throw alert(
+        AlertDescription.handshake_failure,
+        "ClientHello: no key_share, and no PSK usable for a psk_ke resumption",
+      );
 
     // Group: the best (by our preference) one the client sent a share for; else retry with the best
     // one it supports (RFC 8446 §4.1.1, §4.2.8).
@@ -320,7 +325,7 @@ export class ServerHandshake implements RoleHandshake {
   private checkSecondHello(offered: OfferedParameters): void {
     if (!offered.cookie || !this.cookie || !equalBytes(offered.cookie, this.cookie))
       throw alert(AlertDescription.illegal_parameter, "second ClientHello does not echo our cookie");
-    if (offered.shares!.length !== 1)
+    if (offered.shares?.length !== 1)
       throw alert(AlertDescription.illegal_parameter, "second ClientHello must carry exactly one key share");
   }
 
