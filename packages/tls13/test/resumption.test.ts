@@ -13,6 +13,7 @@ import {
   nobleProvider,
   ReplayCache,
   TicketKeys,
+  type TlsAlert,
   type TlsSocket,
 } from "../src/index.js";
 import type { ClientOptions, ServerOptions } from "../src/options.js";
@@ -460,6 +461,30 @@ describe("0-RTT early data", () => {
     expect(r.c.resumed).toBe(true);
     expect(r.c.earlyDataAccepted).toBeUndefined(); // not offered
     expect(r.s.earlyDataReceived).toBe(0);
+  });
+
+  it("aborts with unexpected_message past the ticket's max_early_data_size; the application gets at most that", async () => {
+    const ticketKeys = new TicketKeys(nobleProvider);
+    const [session] = await ticketWithEarlyData(ticketKeys, 1024);
+    // A client that ignores the ticket's limit (ours would not send more than it allows).
+    const greedy = { ...decodeSession(session), maxEarlyData: 4 << 20 };
+    const [a, b] = duplexPair();
+    const s = accept(b, serverOptions({ ticketKeys, maxEarlyData: 1024 }));
+    let delivered = 0;
+    s.on("data", (d: Buffer) => {
+      delivered += d.length;
+    });
+    const c = connect({
+      ...clientOptions({ session: greedy, earlyData: new Uint8Array(4 << 20) }),
+      socket: a,
+    });
+    const [se, ce] = await withTimeout(Promise.all([once<TlsAlert>(s, "error"), once<TlsAlert>(c, "error")]));
+    expect(se.alertName).toBe("unexpected_message");
+    expect(se.message).toContain("max_early_data_size");
+    expect(ce.alertName).toBe("unexpected_message");
+    expect(ce.remote).toBe(true);
+    expect(delivered).toBeLessThanOrEqual(1024);
+    expect(s.earlyDataReceived).toBeLessThanOrEqual(1024);
   });
 });
 

@@ -521,6 +521,7 @@ export class ServerHandshake implements RoleHandshake {
       const clientEarly = earlySecret.clientEarlyTrafficSecret(helloHash!);
       this.io.keylog("CLIENT_EARLY_TRAFFIC_SECRET", clientEarly);
       this.io.setReadSecret(clientEarly, "early");
+      this.io.limitEarlyData(this.psk!.state.maxEarlyData); // what the ticket told the client
     } else this.io.setReadSecret(this.clientHandshakeSecret, "handshake");
 
     this.io.send(serializeEncryptedExtensions(this.makeEncryptedExtensions(alpn, peerRecordSizeLimit)));
