@@ -81,9 +81,17 @@ export interface ClientOptions extends CommonOptions {
   middleboxCompat?: boolean;
   /**
    * A session to resume: the Buffer of an earlier socket's 'session' event (or its decoded form).
-   * Offered when unexpired and for the same servername; otherwise a full handshake.
+   * Offered when unexpired, for the same name (servername, else the host connected to) and the same
+   * trust configuration (`ca`, accepted signature schemes); otherwise a full handshake. A resumed
+   * socket reports the original connection's `authorized` / `authorizationError`.
    */
   session?: Uint8Array | TlsSession;
+  /**
+   * With rejectUnauthorized: false, still emit 'session' from a connection whose chain did not
+   * verify, and offer such sessions (default false: neither). Their resumptions report
+   * `authorized: false` and the original error.
+   */
+  allowUnauthorizedSessions?: boolean;
   /**
    * 0-RTT: data sent with the ClientHello under the early traffic key when `session` allows early
    * data (its max_early_data_size, no larger). `socket.earlyDataAccepted` tells the outcome.

@@ -13,6 +13,7 @@ import { ClientHandshake } from "./handshake/client.js";
 import type { ClientConfig, ServerConfig } from "./handshake/config.js";
 import type { HandshakeInfo } from "./handshake/io.js";
 import { ServerHandshake } from "./handshake/server.js";
+import { bindingOf, mayEmitSessions } from "./resumption/binding.js";
 import { encodeSession, sessionFromTicket } from "./resumption/session.js";
 import { AlertDescription } from "./wire/codepoints.js";
 import type { NewSessionTicket } from "./wire/new_session_ticket.js";
@@ -337,7 +338,9 @@ export class TlsSocket extends Duplex {
     const rms = this.info.resumptionMasterSecret;
     const suite = this.info.cipherSuite;
     if (!rms || !suite || this.role !== "client") return;
-    const session = sessionFromTicket(t, rms, this.info, config.provider);
+    const client = config as ClientConfig;
+    if (!mayEmitSessions(this.info, client)) return; // an unverified server's session: only on opt-in
+    const session = sessionFromTicket(t, rms, this.info, bindingOf(this.info, client), config.provider);
     if (!session) return; // lifetime 0: the server asks us not to resume
     this.lastSession = encodeSession(session);
     try {

@@ -256,6 +256,72 @@ describe("session resumption", () => {
     expect(sent[2].slice(-2)).toEqual([45, 41]);
   });
 
+  it("never resumes an unverified connection's session as authorized; its sessions are opt-in", async () => {
+    const ticketKeys = new TicketKeys(nobleProvider);
+    // The chain is valid for localhost and server.test, not for wrong.example.
+    const unverified = clientOptions({ servername: "wrong.example", rejectUnauthorized: false });
+    const plain = await run(unverified, serverOptions({ ticketKeys }), 0);
+    expect(plain.c.authorized).toBe(false);
+    const emitted: Buffer[] = [];
+    plain.c.on("session", (b: Buffer) => emitted.push(b));
+    await until(() => plain.c.sessionTicketsReceived === 2);
+    expect(emitted).toEqual([]); // tickets arrived, no session was handed out
+
+    const optIn = { ...unverified, allowUnauthorizedSessions: true };
+    const full = await run(optIn, serverOptions({ ticketKeys }));
+    const stored = decodeSession(full.sessions[0]);
+    expect(stored.authorized).toBe(false);
+    expect(stored.authorizationError).toBe(full.c.authorizationError);
+    expect(stored.authorizationError).toBeTruthy();
+
+    // Reused with default options: not offered, so the full handshake refuses the chain.
+    const strict = await withTimeout(
+      failing(
+        clientOptions({ servername: "wrong.example", session: full.sessions[0] }),
+        serverOptions({ ticketKeys }),
+      ),
+    );
+    expect(strict.client.remote).toBe(false);
+    // Without the opt-in it is not offered either (a full, unauthorized handshake).
+    const noOptIn = await run({ ...unverified, session: full.sessions[0] }, serverOptions({ ticketKeys }), 0);
+    expect(noOptIn.c.resumed).toBe(false);
+    // With it, the resumption reports the stored verdict.
+    const resumed = await run({ ...optIn, session: full.sessions[1] }, serverOptions({ ticketKeys }), 0);
+    expect(resumed.c.resumed).toBe(true);
+    expect(resumed.c.authorized).toBe(false);
+    expect(resumed.c.authorizationError).toBe(stored.authorizationError);
+  });
+
+  it("offers a session only for the host it came from (IP hosts too) and the same trust anchors", async () => {
+    const ticketKeys = new TicketKeys(nobleProvider);
+    // The chain has an IP SAN for 127.0.0.1 only; no servername, so the host is the name.
+    const byIp = (host: string, extra: Partial<ClientOptions> = {}) =>
+      clientOptions({ servername: undefined, host, ...extra });
+    const full = await run(byIp("127.0.0.1"), serverOptions({ ticketKeys }));
+    expect(decodeSession(full.sessions[0]).name).toBe("127.0.0.1");
+    const other = await withTimeout(
+      failing(byIp("127.0.0.2", { session: full.sessions[0] }), serverOptions({ ticketKeys })),
+    );
+    expect(other.client.message).toMatch(/127\.0\.0\.2/); // the full handshake checked the chain
+    const same = await run(
+      byIp("127.0.0.1", { session: full.sessions[0] }),
+      serverOptions({ ticketKeys }),
+      0,
+    );
+    expect(same.c.resumed).toBe(true);
+    expect(same.c.authorized).toBe(true);
+
+    // Another set of trust anchors (here: one more root) judged nothing yet: full handshake.
+    const otherRoot = testChain("ed25519").root;
+    const moreAnchors = await run(
+      byIp("127.0.0.1", { session: full.sessions[1], ca: [chain.root, otherRoot] }),
+      serverOptions({ ticketKeys }),
+      0,
+    );
+    expect(moreAnchors.c.resumed).toBe(false);
+    expect(moreAnchors.c.authorized).toBe(true);
+  });
+
   it("answers a bad binder with decrypt_error", async () => {
     const ticketKeys = new TicketKeys(nobleProvider);
     const full = await run(clientOptions(), serverOptions({ ticketKeys }));

@@ -57,6 +57,8 @@ export interface ClientConfig extends CommonConfig {
   verifyName?: string;
   trustAnchors: Certificate[];
   rejectUnauthorized: boolean;
+  /** Emit and offer sessions from connections whose chain did not verify (opt-in). */
+  allowUnauthorizedSessions: boolean;
   middleboxCompat: boolean;
   /** signature_algorithms as sent: CertificateVerify schemes, then certificate-only ones. */
   advertisedSignatureSchemes: SignatureSchemeName[];
@@ -181,6 +183,7 @@ export function resolveClientConfig(o: ClientOptions, provider: CryptoProvider):
     verifyName: o.servername ?? o.host,
     trustAnchors,
     rejectUnauthorized,
+    allowUnauthorizedSessions: o.allowUnauthorizedSessions ?? false,
     middleboxCompat: o.middleboxCompat ?? true,
     advertisedSignatureSchemes: [...c.signatureSchemes, ...certOnly],
     pskModes: o.pskModes ? c.pskModes : ["psk_dhe_ke"],
