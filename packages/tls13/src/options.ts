@@ -42,7 +42,11 @@ export interface CommonOptions {
   recordSizeLimit?: number;
   /** Padding for protected records we send. */
   padding?: PaddingPolicy;
-  /** NSS key log (SSLKEYLOGFILE format). Absent: $SSLKEYLOGFILE when set. */
+  /**
+   * NSS key log (SSLKEYLOGFILE format): a file appended to asynchronously (complete by the socket's
+   * 'close') or a callback per line. Absent: a client uses $SSLKEYLOGFILE when set; a server only
+   * with `keylogFromEnv`.
+   */
   keylog?: KeylogOption;
   /** Abort a handshake that has not completed after this many ms (server default 120000, client none). */
   handshakeTimeout?: number;
@@ -113,6 +117,11 @@ export interface ServerOptions extends CommonOptions {
   ticketKeys?: TicketKeys;
   /** max_early_data_size put in tickets: >0 enables 0-RTT (default 0: off, as OpenSSL). */
   maxEarlyData?: number;
+  /**
+   * Log every connection's secrets to $SSLKEYLOGFILE when `keylog` is absent (default false: a
+   * server's environment alone never turns key logging on, as OpenSSL's explicit keylog callback).
+   */
+  keylogFromEnv?: boolean;
 }
 
 export const DEFAULT_GROUPS: readonly GroupName[] = [

@@ -441,6 +441,9 @@ export class TlsSocket extends Duplex {
         setTimeout(() => this.transport.destroy(), ALERT_DRAIN_MS).unref();
       } else this.transport.destroy();
     }
-    callback(err);
+    // 'close' means the key log holds this connection's lines (tools read it right after).
+    const keylogFlushed = this.config.keylog?.flushed?.();
+    if (keylogFlushed) keylogFlushed.then(() => callback(err));
+    else callback(err);
   }
 }

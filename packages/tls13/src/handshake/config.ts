@@ -84,7 +84,11 @@ function checkNames<T extends string>(kind: string, names: readonly T[], table: 
   return [...new Set(names)];
 }
 
-function common(o: ClientOptions | ServerOptions, provider: CryptoProvider): CommonConfig {
+function common(
+  o: ClientOptions | ServerOptions,
+  provider: CryptoProvider,
+  keylogFromEnv: boolean,
+): CommonConfig {
   const groups = o.groups
     ? checkNames("group", o.groups, NamedGroup)
     : DEFAULT_GROUPS.filter((g) => provider.groups[g]);
@@ -114,7 +118,7 @@ function common(o: ClientOptions | ServerOptions, provider: CryptoProvider): Com
     alpn: o.ALPNProtocols ?? [],
     recordSizeLimit: o.recordSizeLimit,
     padding: o.padding,
-    keylog: keylogWriter(o.keylog),
+    keylog: keylogWriter(o.keylog, keylogFromEnv),
     handshakeTimeout: o.handshakeTimeout,
     certificateCompression: resolveCertificateCompression(o.certificateCompression),
     hooks: o.hooks,
@@ -166,7 +170,7 @@ function isIpLiteral(host: string): boolean {
 }
 
 export function resolveClientConfig(o: ClientOptions, provider: CryptoProvider): ClientConfig {
-  const c = common(o, provider);
+  const c = common(o, provider, true);
   const keyShares = o.keyShares
     ? checkNames("group", o.keyShares, NamedGroup)
     : DEFAULT_KEY_SHARES.filter((g) => c.groups.includes(g));
@@ -199,7 +203,7 @@ export function resolveClientConfig(o: ClientOptions, provider: CryptoProvider):
 }
 
 export function resolveServerConfig(o: ServerOptions, provider: CryptoProvider): ServerConfig {
-  const c = common(o, provider);
+  const c = common(o, provider, o.keylogFromEnv === true);
   if (o.cert === undefined || o.key === undefined) throw new TypeError("server needs cert and key");
   const chain = loadCertificateList(o.cert);
   if (!chain.length) throw new TypeError("cert holds no certificate");
