@@ -149,6 +149,16 @@ describe("server rejects bad ClientHellos with the RFC's alerts", () => {
       "protocol_version",
     ],
     [
+      "legacy_version 0x0200 (RFC 8446 §D.5; OpenSSL 3.5 answers the same)",
+      () => clientHelloRecord((ch) => (ch.legacyVersion = 0x0200)),
+      "protocol_version",
+    ],
+    [
+      "legacy_version 0x0300 (SSL 3.0, RFC 8446 §D.5)",
+      () => clientHelloRecord((ch) => (ch.legacyVersion = 0x0300)),
+      "protocol_version",
+    ],
+    [
       "compression methods other than null",
       () => clientHelloRecord((ch) => (ch.legacyCompressionMethods = Uint8Array.of(1, 0))),
       "illegal_parameter",
@@ -232,6 +242,14 @@ describe("server rejects bad ClientHellos with the RFC's alerts", () => {
       s.conn.feed(record(22, new Uint8Array(10)));
       expect(s.out.length).toBe(n);
     });
+
+  it("does not negotiate on legacy_version above 0x0300 (RFC 8446 §4.2.1): 0x0301 and 0x0302 go on", () => {
+    for (const v of [0x0301, 0x0302]) {
+      const s = feedServer(clientHelloRecord((ch) => (ch.legacyVersion = v)));
+      expect(s.failure).toBeUndefined();
+      expect(s.out[0][0]).toBe(22); // the ServerHello flight
+    }
+  });
 
   it("rejects a zero-length handshake record and a CCS with the wrong byte", () => {
     expect(feedServer(record(22, new Uint8Array(0))).failure!.alertName).toBe("unexpected_message");
@@ -423,6 +441,23 @@ describe("post-handshake messages", () => {
     internals.writer.write(22, raw);
     internals.flush();
   }
+
+  it("a plaintext alert is the peer's until a record decrypts (OpenSSL 3.5, rustls); after that, unexpected_message", () => {
+    // A client that could not use our ServerHello has no keys: its alert comes in plaintext.
+    const s = endpoint("server");
+    s.conn.feed(record(22, serializeClientHello(validClientHello()).raw));
+    expect(s.failure).toBeUndefined();
+    s.conn.feed(record(21, Uint8Array.of(2, 40)));
+    expect(s.failure?.alertName).toBe("handshake_failure");
+    expect(s.failure?.remote).toBe(true);
+    // Once the peer's protected records have decrypted, a plaintext alert is an unexpected record.
+    for (const side of ["client", "server"] as const) {
+      const link = linked();
+      link[side].conn.feed(record(21, Uint8Array.of(2, 40)));
+      expect(link[side].box.failure?.alertName).toBe("unexpected_message");
+      expect(link[side].box.failure?.remote).toBe(false);
+    }
+  });
 
   it("the client parses and counts NewSessionTickets", () => {
     const { client, server } = linked();

@@ -170,6 +170,13 @@ export class ServerHandshake implements RoleHandshake {
     // RFC 8446 §4.1.2 first: a second ClientHello that changed what it may not is illegal_parameter,
     // whatever else is wrong with it.
     if (this.state === "wait_client_hello_retry") checkSecondClientHello(this.firstHello!, ch);
+    // RFC 8446 §D.5: legacy_version 0x0300 or less is protocol_version. Above that it is not used
+    // for negotiation (§4.2.1): 0x0301 and 0x0302 with supported_versions pass, as in OpenSSL and Go.
+    if (ch.legacyVersion <= 0x0300)
+      throw alert(
+        AlertDescription.protocol_version,
+        `ClientHello: legacy_version 0x${ch.legacyVersion.toString(16).padStart(4, "0")}`,
+      );
     if (!offered.versions?.includes(ProtocolVersion.TLS13))
       throw alert(AlertDescription.protocol_version, "client does not offer TLS 1.3");
     if (ch.legacyCompressionMethods.length !== 1 || ch.legacyCompressionMethods[0] !== 0)
