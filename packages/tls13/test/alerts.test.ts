@@ -14,7 +14,7 @@ import { parseClientHello, serializeClientHello } from "../src/wire/client_hello
 import { alertName, ExtensionType, NamedGroup } from "../src/wire/codepoints.js";
 import { encodeKeyShareServer, encodeSupportedVersionsServer } from "../src/wire/extensions.js";
 import { frameHandshake } from "../src/wire/handshake.js";
-import { serializeServerHello } from "../src/wire/server_hello.js";
+import { HRR_RANDOM, serializeServerHello } from "../src/wire/server_hello.js";
 import { duplexPair, once, testChain } from "./helpers.js";
 
 const provider = nobleProvider;
@@ -249,6 +249,30 @@ describe("server rejects bad ClientHellos with the RFC's alerts", () => {
       expect(s.failure).toBeUndefined();
       expect(s.out[0][0]).toBe(22); // the ServerHello flight
     }
+  });
+
+  it("ignores groups it does not implement (secp521r1, ffdhe*): a retry to one it has, or handshake_failure", () => {
+    const SECP521R1 = 0x0019;
+    const FFDHE2048 = 0x0100;
+    const offering = (groups: number[]) =>
+      clientHelloRecord((ch) => {
+        const share = (w: Writer) => w.u16(SECP521R1).vec16(new Uint8Array(133).fill(4));
+        for (const e of ch.extensions) {
+          if (e.type === ExtensionType.supported_groups)
+            e.data = ext(e.type, (w) => {
+              w.begin(2);
+              for (const g of groups) w.u16(g);
+              w.end();
+            }).data;
+          if (e.type === ExtensionType.key_share) e.data = ext(e.type, (w) => share(w.begin(2)).end()).data;
+        }
+      });
+    const retry = feedServer(offering([SECP521R1, FFDHE2048, NamedGroup.x25519]));
+    expect(retry.failure).toBeUndefined();
+    expect(Buffer.from(retry.out[0]).includes(Buffer.from(HRR_RANDOM))).toBe(true);
+    const none = feedServer(offering([SECP521R1, FFDHE2048]));
+    expect(none.failure?.alertName).toBe("handshake_failure");
+    expect(none.failure?.message).toContain("no key exchange group in common");
   });
 
   it("rejects a zero-length handshake record and a CCS with the wrong byte", () => {
