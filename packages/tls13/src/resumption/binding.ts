@@ -34,6 +34,8 @@ function anchorDigest(cert: Certificate): Buffer {
   return d;
 }
 
+const trustIds = new WeakMap<ClientConfig, Uint8Array>();
+
 /**
  * SHA-256 over what decides whether a chain verifies, the name aside: the trust anchors (as a set:
  * order and duplicates do not matter) and the signature schemes accepted on certificates. Options
@@ -41,11 +43,16 @@ function anchorDigest(cert: Certificate): Buffer {
  * offered.
  */
 export function trustIdentity(config: ClientConfig): Uint8Array {
-  const h = createHash("sha256").update("pqtls trust v1\n");
-  const anchors = [...new Set(config.trustAnchors.map((c) => anchorDigest(c).toString("hex")))].sort();
-  h.update(`anchors ${anchors.join(",")}\n`);
-  h.update(`schemes ${config.advertisedSignatureSchemes.join(",")}\n`);
-  return new Uint8Array(h.digest());
+  let id = trustIds.get(config);
+  if (!id) {
+    const h = createHash("sha256").update("pqtls trust v1\n");
+    const anchors = [...new Set(config.trustAnchors.map((c) => anchorDigest(c).toString("hex")))].sort();
+    h.update(`anchors ${anchors.join(",")}\n`);
+    h.update(`schemes ${config.advertisedSignatureSchemes.join(",")}\n`);
+    id = new Uint8Array(h.digest());
+    trustIds.set(config, id); // a connection asks once per offer and once per ticket
+  }
+  return id;
 }
 
 /** The name a session is bound to: the one the certificate is checked against. */
