@@ -14,6 +14,7 @@ import {
   ReplayCache,
   TicketKeys,
   type TlsAlert,
+  type TlsSession,
   type TlsSocket,
 } from "../src/index.js";
 import type { ClientOptions, ServerOptions } from "../src/options.js";
@@ -320,6 +321,14 @@ describe("session resumption", () => {
     );
     expect(moreAnchors.c.resumed).toBe(false);
     expect(moreAnchors.c.authorized).toBe(true);
+    // A hand-built session without a trust identity is not offered (and does not break the handshake).
+    const { trust: _, ...untrusted } = decodeSession(full.sessions[1]);
+    const handBuilt = await run(
+      byIp("127.0.0.1", { session: untrusted as TlsSession }),
+      serverOptions({ ticketKeys }),
+      0,
+    );
+    expect(handBuilt.c.resumed).toBe(false);
   });
 
   it("answers a bad binder with decrypt_error", async () => {

@@ -83,7 +83,9 @@ export function mayEmitSessions(info: HandshakeInfo, config: ClientConfig): bool
 export function mayOffer(session: SessionBinding & { servername?: string }, config: ClientConfig): boolean {
   if (session.name !== sessionName(config)) return false;
   if ((session.servername ?? undefined) !== config.servername) return false;
-  if (!equalBytes(session.trust, trustIdentity(config))) return false;
+  // (A hand-built session without a trust identity is offered nowhere.)
+  if (!(session.trust instanceof Uint8Array) || !equalBytes(session.trust, trustIdentity(config)))
+    return false;
   if (!session.authorized && (config.rejectUnauthorized || !config.allowUnauthorizedSessions)) return false;
   return true;
 }
