@@ -109,6 +109,8 @@ export class Connection implements HandshakeIO {
   /** Handshake messages of the current flight not yet in a record (coalesced per key epoch). */
   private hsOut: Bytes[] = [];
   private ccsOk = false;
+  /** Bytes of 0-RTT data the server accepts (limitEarlyData); none until then. */
+  private earlyDataLimit = 0;
   private readClosed = false;
   private writeClosed = false;
   private handshakeDone = false;
@@ -208,11 +210,21 @@ export class Connection implements HandshakeIO {
           this.timings.firstAppDataReceived ??= t;
           this.timings.lastAppDataReceived = t;
         }
-        if (this.readPhase === "early")
-          this.info.earlyDataReceived = (this.info.earlyDataReceived ?? 0) + data.length;
+        if (this.readPhase === "early") this.countEarlyData(data.length);
         this.handlers.appData(data);
         return;
     }
+  }
+
+  /** RFC 8446 §4.2.10: more 0-RTT data than the ticket's max_early_data_size is unexpected_message. */
+  private countEarlyData(length: number): void {
+    const received = (this.info.earlyDataReceived ?? 0) + length;
+    if (received > this.earlyDataLimit)
+      throw new TlsAlert(
+        AlertDescription.unexpected_message,
+        `0-RTT data exceeds the ticket's max_early_data_size of ${this.earlyDataLimit} bytes`,
+      );
+    this.info.earlyDataReceived = received;
   }
 
   private onAlert(data: Bytes): void {
@@ -424,6 +436,11 @@ export class Connection implements HandshakeIO {
     this.writer.clearCipher();
     this.writeSecret = undefined;
     this.writePhase = "plaintext";
+  }
+
+  /** Server that accepted 0-RTT: the early data the ticket allows (its max_early_data_size). */
+  limitEarlyData(maxBytes: number): void {
+    this.earlyDataLimit = maxBytes;
   }
 
   /** Server that rejected 0-RTT: drop records it cannot read, up to `maxBytes` (RFC 8446 §4.2.10). */

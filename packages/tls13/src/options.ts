@@ -48,7 +48,11 @@ export interface CommonOptions {
   recordSizeLimit?: number;
   /** Padding for protected records we send. */
   padding?: PaddingPolicy;
-  /** NSS key log (SSLKEYLOGFILE format). Absent: $SSLKEYLOGFILE when set. */
+  /**
+   * NSS key log (SSLKEYLOGFILE format): a file appended to asynchronously (complete by the socket's
+   * 'close') or a callback per line. Absent: a client uses $SSLKEYLOGFILE when set; a server only
+   * with `keylogFromEnv`.
+   */
   keylog?: KeylogOption;
   /** Abort a handshake that has not completed after this many ms (server default 120000, client none). */
   handshakeTimeout?: number;
@@ -56,7 +60,10 @@ export interface CommonOptions {
   hooks?: HandshakeHooks;
   /**
    * Resumption modes. Client: offered with a session, in this order (default ["psk_dhe_ke"]; the
-   * key share stays hybrid). Server: accepted, preferred first (default ["psk_dhe_ke", "psk_ke"]).
+   * key share stays hybrid). Server: accepted, preferred first (default ["psk_dhe_ke"]). "psk_ke"
+   * resumes without a key exchange, so the resumed connection has no forward secrecy of its own
+   * (its keys follow from the ticket's PSK): a server accepts it only when listed here, as OpenSSL
+   * and rustls servers do.
    */
   pskModes?: PskModeName[];
   /**
@@ -84,9 +91,17 @@ export interface ClientOptions extends CommonOptions {
   middleboxCompat?: boolean;
   /**
    * A session to resume: the Buffer of an earlier socket's 'session' event (or its decoded form).
-   * Offered when unexpired and for the same servername; otherwise a full handshake.
+   * Offered when unexpired, for the same name (servername, else the host connected to) and the same
+   * trust configuration (`ca`, accepted signature schemes); otherwise a full handshake. A resumed
+   * socket reports the original connection's `authorized` / `authorizationError`.
    */
   session?: Uint8Array | TlsSession;
+  /**
+   * With rejectUnauthorized: false, still emit 'session' from a connection whose chain did not
+   * verify, and offer such sessions (default false: neither). Their resumptions report
+   * `authorized: false` and the original error.
+   */
+  allowUnauthorizedSessions?: boolean;
   /**
    * 0-RTT: data sent with the ClientHello under the early traffic key when `session` allows early
    * data (its max_early_data_size, no larger). `socket.earlyDataAccepted` tells the outcome.
@@ -108,6 +123,11 @@ export interface ServerOptions extends CommonOptions {
   ticketKeys?: TicketKeys;
   /** max_early_data_size put in tickets: >0 enables 0-RTT (default 0: off, as OpenSSL). */
   maxEarlyData?: number;
+  /**
+   * Log every connection's secrets to $SSLKEYLOGFILE when `keylog` is absent (default false: a
+   * server's environment alone never turns key logging on, as OpenSSL's explicit keylog callback).
+   */
+  keylogFromEnv?: boolean;
 }
 
 export const DEFAULT_GROUPS: readonly GroupName[] = [

@@ -21,6 +21,7 @@ import {
   type PeerCertificateObject,
   peerCertificateObject,
 } from "./node-compat.js";
+import { bindingOf, mayEmitSessions } from "./resumption/binding.js";
 import { encodeSession, sessionFromTicket } from "./resumption/session.js";
 import { AlertDescription } from "./wire/codepoints.js";
 import type { NewSessionTicket } from "./wire/new_session_ticket.js";
@@ -409,7 +410,9 @@ export class TlsSocket extends Duplex {
     const rms = this.info.resumptionMasterSecret;
     const suite = this.info.cipherSuite;
     if (!rms || !suite || this.role !== "client") return;
-    const session = sessionFromTicket(t, rms, this.info, config.provider);
+    const client = config as ClientConfig;
+    if (!mayEmitSessions(this.info, client)) return; // an unverified server's session: only on opt-in
+    const session = sessionFromTicket(t, rms, this.info, bindingOf(this.info, client), config.provider);
     if (!session) return; // lifetime 0: the server asks us not to resume
     this.lastSession = encodeSession(session);
     try {
@@ -510,6 +513,9 @@ export class TlsSocket extends Duplex {
         setTimeout(() => this.transport.destroy(), ALERT_DRAIN_MS).unref();
       } else this.transport.destroy();
     }
-    callback(err);
+    // 'close' means the key log holds this connection's lines (tools read it right after).
+    const keylogFlushed = this.config.keylog?.flushed?.();
+    if (keylogFlushed) keylogFlushed.then(() => callback(err));
+    else callback(err);
   }
 }

@@ -9,6 +9,7 @@
 import { generateKeyShares } from "../crypto/key-shares.js";
 import type { Bytes, Hash, KemKeyPair, PublicKey } from "../crypto/provider.js";
 import { TlsAlert } from "../errors.js";
+import { mayOffer, restoreVerdict } from "../resumption/binding.js";
 import { sessionUsable, type TlsSession } from "../resumption/session.js";
 import { equalBytes, Writer } from "../wire/bytes.js";
 import { parseCertificate as parseCertificateMessage, serializeCertificate } from "../wire/certificate.js";
@@ -151,10 +152,10 @@ export class ClientHandshake implements RoleHandshake {
     this.io.flush();
   }
 
-  /** The session, when it may be offered: unexpired, same server name, a hash we still offer. */
+  /** The session, when it may be offered: unexpired, bound to this name and trust, a hash we still offer. */
   private pskToOffer(): OfferedPsk | undefined {
     const s = this.config.session;
-    if (!s || !sessionUsable(s) || (s.servername ?? undefined) !== this.config.servername) return undefined;
+    if (!s || !sessionUsable(s) || !mayOffer(s, this.config)) return undefined;
     const suite = this.config.provider.suites[s.cipherSuite];
     if (!suite) return undefined;
     const hash = suite.hash;
@@ -393,7 +394,7 @@ export class ClientHandshake implements RoleHandshake {
       );
     this.resumed = true;
     this.io.info.resumed = true;
-    this.io.info.authorized = true; // authenticated by the connection that issued the ticket
+    restoreVerdict(this.io.info, this.psk!.session); // judged by the connection that got the ticket
   }
 
   /** ServerHello accepted: handshake keys from the (PSK or zero) early secret and the shared secret. */

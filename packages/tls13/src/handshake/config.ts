@@ -58,6 +58,8 @@ export interface ClientConfig extends CommonConfig {
   verifyName?: string;
   trustAnchors: Certificate[];
   rejectUnauthorized: boolean;
+  /** Emit and offer sessions from connections whose chain did not verify (opt-in). */
+  allowUnauthorizedSessions: boolean;
   middleboxCompat: boolean;
   /** signature_algorithms as sent: CertificateVerify schemes, then certificate-only ones. */
   advertisedSignatureSchemes: SignatureSchemeName[];
@@ -83,7 +85,11 @@ function checkNames<T extends string>(kind: string, names: readonly T[], table: 
   return [...new Set(names)];
 }
 
-function common(o: ClientOptions | ServerOptions, provider: CryptoProvider): CommonConfig {
+function common(
+  o: ClientOptions | ServerOptions,
+  provider: CryptoProvider,
+  keylogFromEnv: boolean,
+): CommonConfig {
   // Our array options win over node:tls's OpenSSL-style strings when both are given.
   const groupNames = o.groups ?? (o.ecdhCurve !== undefined ? groupsFromEcdhCurve(o.ecdhCurve) : undefined);
   const suiteNames = o.cipherSuites ?? (o.ciphers !== undefined ? suitesFromCiphers(o.ciphers) : undefined);
@@ -118,7 +124,7 @@ function common(o: ClientOptions | ServerOptions, provider: CryptoProvider): Com
     alpn: o.ALPNProtocols ?? [],
     recordSizeLimit: o.recordSizeLimit,
     padding: o.padding,
-    keylog: keylogWriter(o.keylog),
+    keylog: keylogWriter(o.keylog, keylogFromEnv),
     handshakeTimeout: o.handshakeTimeout,
     certificateCompression: resolveCertificateCompression(o.certificateCompression),
     hooks: o.hooks,
@@ -170,7 +176,7 @@ function isIpLiteral(host: string): boolean {
 }
 
 export function resolveClientConfig(o: ClientOptions, provider: CryptoProvider): ClientConfig {
-  const c = common(o, provider);
+  const c = common(o, provider, true);
   // With node:tls's ecdhCurve, OpenSSL sends one key share, for the first group of the list.
   const keyShares = o.keyShares
     ? checkNames("group", o.keyShares, NamedGroup)
@@ -190,6 +196,7 @@ export function resolveClientConfig(o: ClientOptions, provider: CryptoProvider):
     verifyName: o.servername ?? o.host,
     trustAnchors,
     rejectUnauthorized,
+    allowUnauthorizedSessions: o.allowUnauthorizedSessions ?? false,
     middleboxCompat: o.middleboxCompat ?? true,
     advertisedSignatureSchemes: [...c.signatureSchemes, ...certOnly],
     pskModes: o.pskModes ? c.pskModes : ["psk_dhe_ke"],
@@ -205,7 +212,7 @@ export function resolveClientConfig(o: ClientOptions, provider: CryptoProvider):
 }
 
 export function resolveServerConfig(o: ServerOptions, provider: CryptoProvider): ServerConfig {
-  const c = common(o, provider);
+  const c = common(o, provider, o.keylogFromEnv === true);
   if (o.cert === undefined || o.key === undefined) throw new TypeError("server needs cert and key");
   const chain = loadCertificateList(o.cert);
   if (!chain.length) throw new TypeError("cert holds no certificate");
@@ -231,7 +238,8 @@ export function resolveServerConfig(o: ServerOptions, provider: CryptoProvider):
     chain,
     key,
     handshakeTimeout: c.handshakeTimeout ?? DEFAULT_SERVER_HANDSHAKE_TIMEOUT_MS,
-    pskModes: o.pskModes ? c.pskModes : ["psk_dhe_ke", "psk_ke"],
+    // psk_ke (no forward secrecy for the resumed connection) only when asked for, as OpenSSL and rustls.
+    pskModes: o.pskModes ? c.pskModes : ["psk_dhe_ke"],
     tickets,
     ticketLifetime,
     ticketKeys,

@@ -57,6 +57,8 @@ export interface HandshakeIO {
   sendEarlyData(data: Bytes): void;
   /** Client: 0-RTT met a HelloRetryRequest, so ClientHello2 goes in plaintext. */
   dropEarlyWriteKey(): void;
+  /** Server accepting 0-RTT: more early data than maxBytes aborts with unexpected_message. */
+  limitEarlyData(maxBytes: number): void;
   /** Server rejecting 0-RTT: drop unreadable records up to maxBytes. */
   skipEarlyData(maxBytes: number): void;
   /** Adds a message to the transcript and to the current flight. */

@@ -170,6 +170,13 @@ export class ServerHandshake implements RoleHandshake {
     // RFC 8446 §4.1.2 first: a second ClientHello that changed what it may not is illegal_parameter,
     // whatever else is wrong with it.
     if (this.state === "wait_client_hello_retry") checkSecondClientHello(this.firstHello!, ch);
+    // RFC 8446 §D.5: legacy_version 0x0300 or less is protocol_version. Above that it is not used
+    // for negotiation (§4.2.1): 0x0301 and 0x0302 with supported_versions pass, as in OpenSSL and Go.
+    if (ch.legacyVersion <= 0x0300)
+      throw alert(
+        AlertDescription.protocol_version,
+        `ClientHello: legacy_version 0x${ch.legacyVersion.toString(16).padStart(4, "0")}`,
+      );
     if (!offered.versions?.includes(ProtocolVersion.TLS13))
       throw alert(AlertDescription.protocol_version, "client does not offer TLS 1.3");
     if (ch.legacyCompressionMethods.length !== 1 || ch.legacyCompressionMethods[0] !== 0)
@@ -185,9 +192,8 @@ export class ServerHandshake implements RoleHandshake {
         AlertDescription.missing_extension,
         "ClientHello: pre_shared_key without psk_key_exchange_modes",
       );
-    const pskKeOnly =
-      offered.psks !== undefined && !offered.shares && this.pskModesInCommon(offered)[0] === "psk_ke";
-    if ((!offered.groups || !offered.shares) && !pskKeOnly)
+    // RFC 8446 §9.2: supported_groups and key_share come together; only a PSK offer may omit both.
+    if (!offered.groups !== !offered.shares || (!offered.shares && !offered.psks))
       throw alert(
         AlertDescription.missing_extension,
         "ClientHello: key_share and supported_groups are both required",
@@ -210,6 +216,12 @@ export class ServerHandshake implements RoleHandshake {
     const scheme = this.chooseSignatureScheme(offered.signatureSchemes);
     this.psk = this.choosePsk(msg, offered, suiteName, retry);
     const pskKe = this.psk?.mode === "psk_ke";
+    // No key_share: only a psk_ke resumption could proceed (OpenSSL answers the same way).
+    if (!offered.shares && !pskKe)
+      throw alert(
+        AlertDescription.handshake_failure,
+        "ClientHello: no key_share, and no PSK usable for a psk_ke resumption",
+      );
 
     // Group: the best (by our preference) one the client sent a share for; else retry with the best
     // one it supports (RFC 8446 §4.1.1, §4.2.8).
@@ -320,7 +332,7 @@ export class ServerHandshake implements RoleHandshake {
   private checkSecondHello(offered: OfferedParameters): void {
     if (!offered.cookie || !this.cookie || !equalBytes(offered.cookie, this.cookie))
       throw alert(AlertDescription.illegal_parameter, "second ClientHello does not echo our cookie");
-    if (offered.shares!.length !== 1)
+    if (offered.shares?.length !== 1)
       throw alert(AlertDescription.illegal_parameter, "second ClientHello must carry exactly one key share");
   }
 
@@ -516,6 +528,7 @@ export class ServerHandshake implements RoleHandshake {
       const clientEarly = earlySecret.clientEarlyTrafficSecret(helloHash!);
       this.io.keylog("CLIENT_EARLY_TRAFFIC_SECRET", clientEarly);
       this.io.setReadSecret(clientEarly, "early");
+      this.io.limitEarlyData(this.psk!.state.maxEarlyData); // what the ticket told the client
     } else this.io.setReadSecret(this.clientHandshakeSecret, "handshake");
 
     this.io.send(serializeEncryptedExtensions(this.makeEncryptedExtensions(alpn, peerRecordSizeLimit)));

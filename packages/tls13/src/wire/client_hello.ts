@@ -1,6 +1,5 @@
 // ClientHello (RFC 8446 §4.1.2).
 
-import { decodeError } from "../errors.js";
 import { type Bytes, Reader } from "./bytes.js";
 import { HandshakeType, ProtocolVersion } from "./codepoints.js";
 import { type Extension, readExtensions, writeExtensions } from "./extensions.js";
@@ -40,8 +39,6 @@ export function parseClientHello(body: Bytes): ClientHello {
   // A ClientHello without extensions is a pre-1.3 hello: let negotiation reject it as protocol_version.
   const extensions = r.atEnd() ? [] : readExtensions(r, "ClientHello");
   r.expectEnd();
-  if (legacyVersion < 0x0300)
-    throw decodeError(`ClientHello: legacy_version 0x${legacyVersion.toString(16)}`);
   return { legacyVersion, random, legacySessionId, cipherSuites, legacyCompressionMethods, extensions };
 }
 
