@@ -33,6 +33,8 @@ export interface ConnectionHandlers {
    */
   write(chunks: Bytes[], mark: number): void;
   appData(data: Bytes): void;
+  /** A secret was derived (for node:tls's 'keylog' event; the key log option has its own writer). */
+  keylog?(label: KeylogLabel, clientRandom: Bytes, secret: Bytes): void;
   handshakeComplete(): void;
   /** The peer sent close_notify: no more data will arrive. */
   peerClosed(): void;
@@ -453,7 +455,9 @@ export class Connection implements HandshakeIO {
   }
 
   keylog(label: KeylogLabel, secret: Bytes): void {
-    if (this.keylogWriter && this.clientRandom) this.keylogWriter(label, this.clientRandom, secret);
+    if (!this.clientRandom) return;
+    this.keylogWriter?.(label, this.clientRandom, secret);
+    this.handlers.keylog?.(label, this.clientRandom, secret);
   }
 
   acceptChangeCipherSpec(yes: boolean): void {

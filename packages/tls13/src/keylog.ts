@@ -73,6 +73,11 @@ function fileFor(path: string): KeylogFile {
   return f;
 }
 
+/** One NSS key log line, newline included (what node:tls's 'keylog' event carries). */
+export function keylogLine(label: KeylogLabel, clientRandom: Bytes, secret: Bytes): string {
+  return `${label} ${toHex(clientRandom)} ${toHex(secret)}\n`;
+}
+
 /**
  * A writer for the option; when it is absent, for $SSLKEYLOGFILE if `fromEnv` (clients always,
  * servers only when they opt in); undefined when there is no sink.
@@ -80,8 +85,7 @@ function fileFor(path: string): KeylogFile {
 export function keylogWriter(option: KeylogOption | undefined, fromEnv: boolean): KeylogWriter | undefined {
   const sink = option ?? (fromEnv ? process.env.SSLKEYLOGFILE : undefined);
   if (!sink) return undefined;
-  const line = (label: KeylogLabel, clientRandom: Bytes, secret: Bytes) =>
-    `${label} ${toHex(clientRandom)} ${toHex(secret)}\n`;
+  const line = keylogLine;
   if (typeof sink === "function")
     return (label, clientRandom, secret) => sink(line(label, clientRandom, secret));
   const file = fileFor(sink);

@@ -4,6 +4,7 @@
 // application data flows with backpressure both ways.
 
 import { X509Certificate } from "node:crypto";
+import type { EventEmitter } from "node:events";
 import { Socket } from "node:net";
 import { Duplex } from "node:stream";
 import { Connection, type TlsTimings } from "./connection.js";
@@ -14,6 +15,7 @@ import { ClientHandshake } from "./handshake/client.js";
 import type { ClientConfig, ServerConfig } from "./handshake/config.js";
 import type { HandshakeInfo } from "./handshake/io.js";
 import { ServerHandshake } from "./handshake/server.js";
+import { type KeylogLabel, keylogLine } from "./keylog.js";
 import {
   type EphemeralKeyInfo,
   ephemeralKeyInfo,
@@ -85,6 +87,7 @@ export class TlsSocket extends Duplex {
       {
         write: (chunks, mark) => this.writeTransport(chunks, mark),
         appData: (data) => this.onAppData(data),
+        keylog: (label, clientRandom, secret) => this.onKeylog(label, clientRandom, secret),
         handshakeComplete: () => this.onHandshakeComplete(),
         peerClosed: () => this.push(null),
         failed: (err) => this.onFailed(err),
@@ -299,6 +302,18 @@ export class TlsSocket extends Duplex {
       throw err;
     }
     return exportKeyingMaterial(hash, secret, length, label, context);
+  }
+
+  /** The server that accepted this socket, for its 'keylog' event (set by TlsServer). */
+  keylogServer?: EventEmitter;
+
+  /** node:tls's 'keylog' event: the line is formatted only when someone listens. */
+  private onKeylog(label: KeylogLabel, clientRandom: Bytes, secret: Bytes): void {
+    const server = this.keylogServer?.listenerCount("keylog") ? this.keylogServer : undefined;
+    if (!server && this.listenerCount("keylog") === 0) return;
+    const line = Buffer.from(keylogLine(label, clientRandom, secret), "latin1");
+    this.emit("keylog", line);
+    server?.emit("keylog", line, this);
   }
 
   /** Sends a KeyUpdate; with requestPeer the peer updates its sending keys too. */

@@ -75,10 +75,15 @@ async function script(
       peerFinished: s.getPeerFinished()?.toString("hex"),
     };
   });
+  const serverKeylog: string[] = [];
+  srv.on("keylog", (line: Buffer, socket: unknown) => {
+    if (socket && typeof socket === "object") serverKeylog.push(line.toString("latin1"));
+  });
   await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
   const port = (srv.address() as { port: number }).port;
   const options = { ...common, ca: pki.ca, servername: pki.servername };
   let received = "";
+  const clientKeylog: string[] = [];
   await new Promise<void>((resolve, reject) => {
     const onSecure = () => {
       clientEvents.push("secureConnect");
@@ -112,6 +117,7 @@ async function script(
       form === "options"
         ? client.connect({ ...options, host: "127.0.0.1", port }, onSecure)
         : client.connect(port, "127.0.0.1", options, onSecure);
+    c.on("keylog", (line: Buffer) => clientKeylog.push(line.toString("latin1")));
     c.on("data", (d: Buffer) => {
       clientEvents.push("data");
       received += d.toString();
@@ -128,6 +134,16 @@ async function script(
   });
   await new Promise<void>((r) => setTimeout(r, 50)); // the server's 'close' follows the client's
   srv.close();
+  // The set of secrets, not their order: OpenSSL logs each as it installs the key (the client's
+  // handshake secret after the server's flight), we as we derive it; tools key on the label.
+  const labels = (lines: string[]) => lines.map((l) => l.split(" ")[0]).sort();
+  // Both ends log the same secrets; each line is one NSS key log line with its newline.
+  clientSeen.keylogLabels = labels(clientKeylog);
+  clientSeen.keylogLinesWellFormed = clientKeylog.every((l) =>
+    /^[A-Z_0-9]+ [0-9a-f]{64} [0-9a-f]+\n$/.test(l),
+  );
+  serverSeen.keylogLabels = labels(serverKeylog);
+  serverSeen.keylogSameLines = [...serverKeylog].sort().join() === [...clientKeylog].sort().join();
   return { clientEvents, serverEvents, client: clientSeen, server: serverSeen, received };
 }
 
@@ -144,6 +160,8 @@ describe("node:tls conformance (same script, one import differs)", () => {
     const observed = await script(pqtls, pqtls, "options");
     expect(stable(observed)).toEqual(stable(reference));
     expect(reference.client.chain).toEqual(["localhost", "pqtls rsa2048 root", "(self-issued)"]);
+    expect(observed.client.keylogLabels).toHaveLength(5);
+    expect(observed.server.keylogSameLines).toBe(true);
     expect(observed.received).toBe("pong");
   });
 
@@ -165,6 +183,9 @@ describe("node:tls conformance (same script, one import differs)", () => {
       expect(o.server.finished).toBe(o.client.peerFinished);
       expect(o.server.peerFinished).toBe(o.client.finished);
       expect(o.client.finished).not.toBe(o.client.peerFinished);
+      // Our 'keylog' lines are OpenSSL's, byte for byte, whichever end we are.
+      expect(o.server.keylogSameLines).toBe(true);
+      expect(o.client.keylogLinesWellFormed).toBe(true);
     }
   });
 
