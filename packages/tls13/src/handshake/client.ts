@@ -10,16 +10,24 @@ import { generateKeyShares } from "../crypto/key-shares.js";
 import type { Bytes, Hash, KemKeyPair, PublicKey } from "../crypto/provider.js";
 import { TlsAlert } from "../errors.js";
 import { sessionUsable, type TlsSession } from "../resumption/session.js";
-import { equalBytes, Writer } from "../wire/bytes.js";
-import { parseCertificate as parseCertificateMessage, serializeCertificate } from "../wire/certificate.js";
+import { equalBytes } from "../wire/bytes.js";
+import {
+  checkCertificateEntryExtensions,
+  parseCertificate as parseCertificateMessage,
+  serializeCertificate,
+} from "../wire/certificate.js";
 import { parseCertificateRequest } from "../wire/certificate_request.js";
 import { certificateVerifyInput, parseCertificateVerify } from "../wire/certificate_verify.js";
-import { type ClientHello, serializeClientHello } from "../wire/client_hello.js";
+import {
+  type ClientHello,
+  type ClientHelloExtensions,
+  encodeClientHelloExtensions,
+  serializeClientHello,
+} from "../wire/client_hello.js";
 import {
   AlertDescription,
   CipherSuite,
   type CipherSuiteName,
-  ExtensionType,
   type GroupName,
   HandshakeType,
   NamedGroup,
@@ -30,42 +38,19 @@ import {
   type SignatureSchemeName,
 } from "../wire/codepoints.js";
 import { parseEncryptedExtensions } from "../wire/encrypted_extensions.js";
-import {
-  decodeAlpn,
-  decodeCookie,
-  decodeKeyShareHrr,
-  decodeKeyShareServer,
-  decodeRecordSizeLimit,
-  decodeSupportedVersionsServer,
-  decodeU16List,
-  type Extension,
-  encodeAlpn,
-  encodeCookie,
-  encodeKeyShareClient,
-  encodeRecordSizeLimit,
-  encodeServerName,
-  encodeSupportedVersionsClient,
-  encodeU16List,
-  expectEmpty,
-  findExtension,
-} from "../wire/extensions.js";
 import { parseFinished, serializeFinished } from "../wire/finished.js";
 import { type HandshakeMessage, handshakeName } from "../wire/handshake.js";
-import {
-  bindersListLength,
-  decodePreSharedKeyServer,
-  encodePreSharedKeyClient,
-  encodePskModes,
-  serializeEndOfEarlyData,
-} from "../wire/psk.js";
+import { bindersListLength, serializeEndOfEarlyData } from "../wire/psk.js";
 import {
   DOWNGRADE_TLS11,
   DOWNGRADE_TLS12,
+  decodeHelloRetryRequestExtensions,
+  decodeServerHelloExtensions,
   isHelloRetryRequest,
   parseServerHello,
   type ServerHello,
+  selectedVersion,
 } from "../wire/server_hello.js";
-import { encodeCompressCertificateExtension } from "../x509/compression.js";
 import { receiveCompressedCertificate } from "./certificate_compression.js";
 import type { ClientConfig } from "./config.js";
 import { checkServerChain } from "./credentials.js";
@@ -90,25 +75,11 @@ type State =
 
 const alert = (code: AlertDescription, reason: string) => new TlsAlert(code, reason);
 
-/** Extensions a server may put in EncryptedExtensions (RFC 8446 §4.2 table, plus RFC 8449). */
-const EE_ALLOWED = new Set<number>([
-  ExtensionType.server_name,
-  ExtensionType.max_fragment_length,
-  ExtensionType.supported_groups,
-  ExtensionType.use_srtp,
-  ExtensionType.heartbeat,
-  ExtensionType.application_layer_protocol_negotiation,
-  ExtensionType.client_certificate_type,
-  ExtensionType.server_certificate_type,
-  ExtensionType.early_data,
-  ExtensionType.record_size_limit,
-]);
-const KNOWN_EXTENSIONS = new Set<number>(Object.values(ExtensionType));
-
 export class ClientHandshake implements RoleHandshake {
   private state: State = "wait_server_hello";
   private hello!: ClientHello;
   private keyShares!: Map<GroupName, KemKeyPair>;
+  /** Extension types our ClientHello(s) carried: what the server's extensions may answer. */
   private offeredExtensions = new Set<number>();
   private retried = false;
   private retrySuite?: number;
@@ -243,69 +214,39 @@ export class ClientHandshake implements RoleHandshake {
   /** The one place a ClientHello is built (first and, after HRR, second). */
   private makeClientHello(random: Bytes, sessionId: Bytes, cookie: Bytes | undefined): ClientHello {
     const c = this.config;
-    const exts: Extension[] = [];
-    const add = (type: number, write: (w: Writer) => void) => {
-      const w = new Writer(64);
-      write(w);
-      exts.push({ type, data: w.finish() });
-      this.offeredExtensions.add(type);
+    const offer: ClientHelloExtensions = {
+      servername: c.servername || undefined,
+      groups: c.groups.map((g) => NamedGroup[g]),
+      signatureSchemes: c.advertisedSignatureSchemes.map((s) => SignatureScheme[s]),
+      alpn: c.alpn.length ? c.alpn : undefined,
+      recordSizeLimit: c.recordSizeLimit,
+      certificateCompression: c.certificateCompression.length ? c.certificateCompression : undefined,
+      versions: [ProtocolVersion.TLS13],
+      cookie,
+      shares: [...this.keyShares].map(([g, kp]) => ({ group: NamedGroup[g], keyExchange: kp.publicKey })),
     };
-    if (c.servername) add(ExtensionType.server_name, (w) => encodeServerName(c.servername!, w));
-    add(ExtensionType.supported_groups, (w) =>
-      encodeU16List(
-        c.groups.map((g) => NamedGroup[g]),
-        w,
-      ),
-    );
-    add(ExtensionType.signature_algorithms, (w) =>
-      encodeU16List(
-        c.advertisedSignatureSchemes.map((s) => SignatureScheme[s]),
-        w,
-      ),
-    );
-    if (c.alpn.length)
-      add(ExtensionType.application_layer_protocol_negotiation, (w) => encodeAlpn(c.alpn, w));
-    if (c.recordSizeLimit !== undefined)
-      add(ExtensionType.record_size_limit, (w) => encodeRecordSizeLimit(c.recordSizeLimit!, w));
-    if (c.certificateCompression.length)
-      add(ExtensionType.compress_certificate, (w) =>
-        w.bytes(encodeCompressCertificateExtension(c.certificateCompression)),
-      );
-    add(ExtensionType.supported_versions, (w) => encodeSupportedVersionsClient([ProtocolVersion.TLS13], w));
-    if (cookie) add(ExtensionType.cookie, (w) => encodeCookie(cookie, w));
-    add(ExtensionType.key_share, (w) =>
-      encodeKeyShareClient(
-        [...this.keyShares].map(([g, kp]) => ({ group: NamedGroup[g], keyExchange: kp.publicKey })),
-        w,
-      ),
-    );
     if (this.psk) {
       const { session, hash } = this.psk;
-      add(ExtensionType.psk_key_exchange_modes, (w) =>
-        encodePskModes(
-          c.pskModes.map((m) => PskKeyExchangeMode[m]),
-          w,
-        ),
-      );
+      offer.pskModes = c.pskModes.map((m) => PskKeyExchangeMode[m]);
       // RFC 8446 §4.2.10: never in a ClientHello after HelloRetryRequest.
-      if (this.offeringEarlyData && !cookie && !this.retried) add(ExtensionType.early_data, () => {});
+      offer.earlyData = this.offeringEarlyData && !cookie && !this.retried;
       // pre_shared_key goes last (§4.2.11); the binder is a placeholder filled by helloWithBinders.
       const age = (Date.now() - session.receivedAt + session.ticketAgeAdd) >>> 0;
-      add(ExtensionType.pre_shared_key, (w) =>
-        encodePreSharedKeyClient(
-          [{ identity: session.ticket, obfuscatedTicketAge: age }],
-          [new Uint8Array(hash.outputLength)],
-          w,
-        ),
-      );
+      offer.psks = {
+        identities: [{ identity: session.ticket, obfuscatedTicketAge: age }],
+        binders: [new Uint8Array(hash.outputLength)],
+        bindersLength: bindersListLength([hash.outputLength]),
+      };
     }
+    const extensions = encodeClientHelloExtensions(offer);
+    for (const e of extensions) this.offeredExtensions.add(e.type);
     return {
       legacyVersion: ProtocolVersion.TLS12,
       random,
       legacySessionId: sessionId,
       cipherSuites: c.cipherSuites.map((s) => CipherSuite[s]),
       legacyCompressionMethods: Uint8Array.of(0),
-      extensions: exts,
+      extensions,
     };
   }
 
@@ -335,23 +276,19 @@ export class ClientHandshake implements RoleHandshake {
         AlertDescription.illegal_parameter,
         "ServerHello: cipher suite differs from HelloRetryRequest's",
       );
-    for (const e of sh.extensions) {
-      if (
-        e.type !== ExtensionType.supported_versions &&
-        e.type !== ExtensionType.key_share &&
-        !(e.type === ExtensionType.pre_shared_key && this.psk)
-      )
-        throw this.unexpectedExtension(e.type, "ServerHello");
+    const ext = decodeServerHelloExtensions(sh.extensions, this.offeredExtensions);
+    if (ext.selectedPsk !== undefined) {
+      // After a HelloRetryRequest that dropped our PSK, pre_shared_key answers nothing we still offer.
+      if (!this.psk)
+        throw alert(AlertDescription.illegal_parameter, "ServerHello: pre_shared_key is not allowed here");
+      this.acceptPsk(ext.selectedPsk, suiteName);
     }
-    const pskData = findExtension(sh.extensions, ExtensionType.pre_shared_key);
-    if (pskData) this.acceptPsk(decodePreSharedKeyServer(pskData), suiteName);
-    const shareData = findExtension(sh.extensions, ExtensionType.key_share);
-    if (!shareData && this.resumed && this.config.pskModes.includes("psk_ke")) {
+    if (!ext.share && this.resumed && this.config.pskModes.includes("psk_ke")) {
       this.onServerHelloKeys(msg, suiteName, new Uint8Array(this.suiteHash(suiteName).outputLength));
       return;
     }
-    if (!shareData) throw alert(AlertDescription.missing_extension, "ServerHello: no key_share");
-    const share = decodeKeyShareServer(shareData);
+    if (!ext.share) throw alert(AlertDescription.missing_extension, "ServerHello: no key_share");
+    const share = ext.share;
     const groupName = nameOf(NamedGroup, share.group) as GroupName | undefined;
     const keyPair = groupName && this.keyShares.get(groupName);
     if (!groupName || !keyPair)
@@ -420,8 +357,8 @@ export class ClientHandshake implements RoleHandshake {
 
   /** RFC 8446 §4.1.3 / §4.2.1: only TLS 1.3, and a TLS 1.2 answer must not carry a downgrade sentinel. */
   private checkVersion(sh: ServerHello): void {
-    const sv = findExtension(sh.extensions, ExtensionType.supported_versions);
-    if (!sv) {
+    const version = selectedVersion(sh);
+    if (version === undefined) {
       const tail = sh.random.subarray(24);
       if (equalBytes(tail, DOWNGRADE_TLS12) || equalBytes(tail, DOWNGRADE_TLS11))
         throw alert(AlertDescription.illegal_parameter, "ServerHello: downgrade sentinel in random");
@@ -430,7 +367,6 @@ export class ClientHandshake implements RoleHandshake {
         `server chose legacy version 0x${sh.legacyVersion.toString(16)}; only TLS 1.3 is supported`,
       );
     }
-    const version = decodeSupportedVersionsServer(sv);
     if (version !== ProtocolVersion.TLS13)
       throw alert(
         AlertDescription.illegal_parameter,
@@ -447,25 +383,23 @@ export class ClientHandshake implements RoleHandshake {
     if (this.retried) throw alert(AlertDescription.unexpected_message, "second HelloRetryRequest");
     this.retried = true;
     this.io.info.helloRetryRequest = true;
-    let cookie: Bytes | undefined;
+    const { cookie, selectedGroup: code } = decodeHelloRetryRequestExtensions(
+      hrr.extensions,
+      this.offeredExtensions,
+    );
     let selected: GroupName | undefined;
-    for (const e of hrr.extensions) {
-      if (e.type === ExtensionType.cookie) cookie = decodeCookie(e.data);
-      else if (e.type === ExtensionType.key_share) {
-        const code = decodeKeyShareHrr(e.data);
-        selected = nameOf(NamedGroup, code) as GroupName | undefined;
-        if (!selected || !this.config.groups.includes(selected))
-          throw alert(
-            AlertDescription.illegal_parameter,
-            `HelloRetryRequest: group 0x${code.toString(16)} not offered`,
-          );
-        if (this.keyShares.has(selected))
-          throw alert(
-            AlertDescription.illegal_parameter,
-            `HelloRetryRequest: asks for ${selected}, which already has a share`,
-          );
-      } else if (e.type !== ExtensionType.supported_versions)
-        throw this.unexpectedExtension(e.type, "HelloRetryRequest");
+    if (code !== undefined) {
+      selected = nameOf(NamedGroup, code) as GroupName | undefined;
+      if (!selected || !this.config.groups.includes(selected))
+        throw alert(
+          AlertDescription.illegal_parameter,
+          `HelloRetryRequest: group 0x${code.toString(16)} not offered`,
+        );
+      if (this.keyShares.has(selected))
+        throw alert(
+          AlertDescription.illegal_parameter,
+          `HelloRetryRequest: asks for ${selected}, which already has a share`,
+        );
     }
     // RFC 8446 §4.1.4: an HRR that would not change the ClientHello is illegal.
     if (!cookie && !selected)
@@ -502,69 +436,25 @@ export class ClientHandshake implements RoleHandshake {
     this.io.transcript.useHash(s.hash);
   }
 
-  private unexpectedExtension(type: number, where: string): TlsAlert {
-    // RFC 8446 §4.2: not offered → unsupported_extension; offered but not allowed here → illegal_parameter.
-    if (!this.offeredExtensions.has(type))
-      return alert(AlertDescription.unsupported_extension, `${where}: extension ${type} was not offered`);
-    return alert(AlertDescription.illegal_parameter, `${where}: extension ${type} is not allowed here`);
-  }
-
   // ---- EncryptedExtensions ------------------------------------------------------------------------
 
   private onEncryptedExtensions(msg: HandshakeMessage): void {
-    const exts = parseEncryptedExtensions(msg.body);
-    for (const e of exts) {
-      if (!EE_ALLOWED.has(e.type)) {
-        if (KNOWN_EXTENSIONS.has(e.type) || this.offeredExtensions.has(e.type))
-          throw alert(
-            AlertDescription.illegal_parameter,
-            `EncryptedExtensions: extension ${e.type} not allowed there`,
-          );
-        throw alert(
-          AlertDescription.unsupported_extension,
-          `EncryptedExtensions: extension ${e.type} was not offered`,
-        );
-      }
-      if (!this.offeredExtensions.has(e.type))
-        throw alert(
-          AlertDescription.unsupported_extension,
-          `EncryptedExtensions: extension ${e.type} was not offered`,
-        );
-      switch (e.type) {
-        case ExtensionType.server_name:
-          expectEmpty(e.data, "server_name");
-          break;
-        case ExtensionType.early_data:
-          expectEmpty(e.data, "early_data");
-          // §4.2.10: accepting early data means accepting the first PSK; we offered it after no HRR.
-          if (!this.resumed || !this.offeringEarlyData)
-            throw alert(
-              AlertDescription.illegal_parameter,
-              "EncryptedExtensions: early_data without our PSK",
-            );
-          this.io.info.earlyDataAccepted = true;
-          break;
-        case ExtensionType.application_layer_protocol_negotiation: {
-          const list = decodeAlpn(e.data);
-          if (list.length !== 1 || !this.config.alpn.includes(list[0]))
-            throw alert(
-              AlertDescription.illegal_parameter,
-              "ALPN: server selected a protocol we did not offer",
-            );
-          this.io.info.alpnProtocol = list[0];
-          break;
-        }
-        case ExtensionType.supported_groups:
-          decodeU16List(e.data, "supported_groups"); // the server's preferences: informational
-          break;
-        case ExtensionType.record_size_limit: {
-          const limit = decodeRecordSizeLimit(e.data);
-          this.io.setPeerRecordSizeLimit(limit);
-          if (this.config.recordSizeLimit !== undefined)
-            this.io.setOwnRecordSizeLimit(this.config.recordSizeLimit);
-          break;
-        }
-      }
+    const ee = parseEncryptedExtensions(msg.body, this.offeredExtensions);
+    if (ee.earlyData) {
+      // §4.2.10: accepting early data means accepting the first PSK; we offered it after no HRR.
+      if (!this.resumed || !this.offeringEarlyData)
+        throw alert(AlertDescription.illegal_parameter, "EncryptedExtensions: early_data without our PSK");
+      this.io.info.earlyDataAccepted = true;
+    }
+    if (ee.alpn !== undefined) {
+      if (!this.config.alpn.includes(ee.alpn))
+        throw alert(AlertDescription.illegal_parameter, "ALPN: server selected a protocol we did not offer");
+      this.io.info.alpnProtocol = ee.alpn;
+    }
+    if (ee.recordSizeLimit !== undefined) {
+      this.io.setPeerRecordSizeLimit(ee.recordSizeLimit);
+      if (this.config.recordSizeLimit !== undefined)
+        this.io.setOwnRecordSizeLimit(this.config.recordSizeLimit);
     }
     this.io.transcript.add(msg.raw);
     if (this.offeringEarlyData && this.resumed && !this.io.info.earlyDataAccepted)
@@ -600,8 +490,7 @@ export class ClientHandshake implements RoleHandshake {
       throw alert(AlertDescription.illegal_parameter, "server Certificate with a non-empty request context");
     if (cert.entries.length === 0)
       throw alert(AlertDescription.decode_error, "server sent an empty Certificate");
-    for (const entry of cert.entries)
-      for (const e of entry.extensions) throw this.unexpectedExtension(e.type, "CertificateEntry");
+    checkCertificateEntryExtensions(cert, this.offeredExtensions);
     const verdict = checkServerChain(
       cert.entries.map((e) => e.certData),
       {

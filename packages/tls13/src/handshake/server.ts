@@ -11,16 +11,20 @@
 import type { Bytes, KeyExchangeGroup } from "../crypto/provider.js";
 import { TlsAlert } from "../errors.js";
 import type { TicketState } from "../resumption/tickets.js";
-import { equalBytes, Writer } from "../wire/bytes.js";
+import { equalBytes } from "../wire/bytes.js";
 import { serializeCertificate } from "../wire/certificate.js";
 import { certificateVerifyInput, serializeCertificateVerify } from "../wire/certificate_verify.js";
-import { type ClientHello, parseClientHello } from "../wire/client_hello.js";
+import {
+  type ClientHello,
+  type ClientHelloExtensions,
+  decodeClientHelloExtensions,
+  parseClientHello,
+} from "../wire/client_hello.js";
 import {
   AlertDescription,
   type CertificateCompressionName,
   CipherSuite,
   type CipherSuiteName,
-  ExtensionType,
   type GroupName,
   HandshakeType,
   NamedGroup,
@@ -29,38 +33,18 @@ import {
   SignatureScheme,
   type SignatureSchemeName,
 } from "../wire/codepoints.js";
-import { serializeEncryptedExtensions } from "../wire/encrypted_extensions.js";
-import {
-  decodeAlpn,
-  decodeCookie,
-  decodeKeyShareClient,
-  decodeRecordSizeLimit,
-  decodeServerName,
-  decodeSupportedVersionsClient,
-  decodeU16List,
-  type Extension,
-  encodeAlpn,
-  encodeCookie,
-  encodeKeyShareHrr,
-  encodeKeyShareServer,
-  encodeRecordSizeLimit,
-  encodeSupportedVersionsServer,
-  type KeyShareEntry,
-} from "../wire/extensions.js";
+import { type EncryptedExtensions, serializeEncryptedExtensions } from "../wire/encrypted_extensions.js";
 import { parseFinished, serializeFinished } from "../wire/finished.js";
 import { type HandshakeMessage, handshakeName } from "../wire/handshake.js";
 import { serializeNewSessionTicket } from "../wire/new_session_ticket.js";
+import { parseEndOfEarlyData } from "../wire/psk.js";
 import {
-  decodePreSharedKeyClient,
-  decodePskModes,
-  encodeMaxEarlyData,
-  encodePreSharedKeyServer,
-  expectEmptyEarlyData,
-  type OfferedPsks,
-  parseEndOfEarlyData,
-} from "../wire/psk.js";
-import { HRR_RANDOM, type ServerHello, serializeServerHello } from "../wire/server_hello.js";
-import { parseCompressCertificateExtension } from "../x509/compression.js";
+  encodeHelloRetryRequestExtensions,
+  encodeServerHelloExtensions,
+  HRR_RANDOM,
+  type ServerHello,
+  serializeServerHello,
+} from "../wire/server_hello.js";
 import { serverCertificateMessage } from "./certificate_compression.js";
 import type { ServerConfig } from "./config.js";
 import type { HandshakeIO, NegotiatedSuite, RoleHandshake } from "./io.js";
@@ -89,22 +73,8 @@ type State =
 
 const alert = (code: AlertDescription, reason: string) => new TlsAlert(code, reason);
 
-/** The ClientHello extensions the server acts on, decoded once. */
-interface OfferedParameters {
-  versions?: number[];
-  groups?: number[];
-  shares?: KeyShareEntry[];
-  signatureSchemes?: number[];
-  alpn?: string[];
-  servername?: string;
-  recordSizeLimit?: number;
-  cookie?: Bytes;
-  pskModes?: number[];
-  psks?: OfferedPsks;
-  earlyData?: boolean;
-  /** RFC 8879 compress_certificate: the client's algorithms we know, in its order. */
-  certificateCompression?: CertificateCompressionName[];
-}
+/** The ClientHello extensions the server acts on, decoded once (wire/client_hello.ts). */
+type OfferedParameters = ClientHelloExtensions;
 
 export class ServerHandshake implements RoleHandshake {
   private state: State = "wait_client_hello";
@@ -166,7 +136,7 @@ export class ServerHandshake implements RoleHandshake {
 
   private onClientHello(msg: HandshakeMessage): void {
     const ch = parseClientHello(msg.body);
-    const offered = this.readExtensions(ch);
+    const offered = decodeClientHelloExtensions(ch.extensions);
     // RFC 8446 §4.1.2 first: a second ClientHello that changed what it may not is illegal_parameter,
     // whatever else is wrong with it.
     if (this.state === "wait_client_hello_retry") checkSecondClientHello(this.firstHello!, ch);
@@ -263,59 +233,6 @@ export class ServerHandshake implements RoleHandshake {
     this.sendServerFlight(ch, ciphertext, sharedSecret, scheme, alpn, offered.recordSizeLimit);
   }
 
-  /** Decodes the extensions we act on; unknown ones are ignored (RFC 8446 §4.2). */
-  private readExtensions(ch: ClientHello): OfferedParameters {
-    const p: OfferedParameters = {};
-    ch.extensions.forEach((e, i) => {
-      switch (e.type) {
-        case ExtensionType.supported_versions:
-          p.versions = decodeSupportedVersionsClient(e.data);
-          break;
-        case ExtensionType.supported_groups:
-          p.groups = decodeU16List(e.data, "supported_groups");
-          break;
-        case ExtensionType.key_share:
-          p.shares = decodeKeyShareClient(e.data);
-          break;
-        case ExtensionType.signature_algorithms:
-          p.signatureSchemes = decodeU16List(e.data, "signature_algorithms");
-          break;
-        case ExtensionType.signature_algorithms_cert:
-          decodeU16List(e.data, "signature_algorithms_cert");
-          break;
-        case ExtensionType.application_layer_protocol_negotiation:
-          p.alpn = decodeAlpn(e.data);
-          break;
-        case ExtensionType.server_name:
-          p.servername = decodeServerName(e.data);
-          break;
-        case ExtensionType.record_size_limit:
-          p.recordSizeLimit = decodeRecordSizeLimit(e.data);
-          break;
-        case ExtensionType.cookie:
-          p.cookie = decodeCookie(e.data);
-          break;
-        case ExtensionType.compress_certificate:
-          p.certificateCompression = parseCompressCertificateExtension(e.data);
-          break;
-        case ExtensionType.pre_shared_key:
-          // RFC 8446 §4.2.11: must be the last extension.
-          if (i !== ch.extensions.length - 1)
-            throw alert(AlertDescription.illegal_parameter, "pre_shared_key is not the last extension");
-          p.psks = decodePreSharedKeyClient(e.data);
-          break;
-        case ExtensionType.psk_key_exchange_modes:
-          p.pskModes = decodePskModes(e.data);
-          break;
-        case ExtensionType.early_data:
-          expectEmptyEarlyData(e.data);
-          p.earlyData = true;
-          break;
-      }
-    });
-    return p;
-  }
-
   /** The second ClientHello carries our cookie and the one share we asked for. */
   private checkSecondHello(offered: OfferedParameters): void {
     if (!offered.cookie || !this.cookie || !equalBytes(offered.cookie, this.cookie))
@@ -397,10 +314,14 @@ export class ServerHandshake implements RoleHandshake {
         alpnProtocol: this.io.info.alpnProtocol,
         servername: this.io.info.servername,
       });
-      const extensions =
-        maxEarlyData > 0 ? [ext(ExtensionType.early_data, (w) => encodeMaxEarlyData(maxEarlyData, w))] : [];
       this.io.send(
-        serializeNewSessionTicket({ lifetime: ticketLifetime, ageAdd, nonce, ticket, extensions }),
+        serializeNewSessionTicket({
+          lifetime: ticketLifetime,
+          ageAdd,
+          nonce,
+          ticket,
+          maxEarlyData: maxEarlyData > 0 ? maxEarlyData : undefined,
+        }),
       );
     }
     this.io.flush();
@@ -473,11 +394,11 @@ export class ServerHandshake implements RoleHandshake {
       legacySessionIdEcho: ch.legacySessionId,
       cipherSuite: this.suite.code,
       legacyCompressionMethod: 0,
-      extensions: [
-        ext(ExtensionType.supported_versions, (w) => encodeSupportedVersionsServer(ProtocolVersion.TLS13, w)),
-        ext(ExtensionType.key_share, (w) => encodeKeyShareHrr(NamedGroup[group], w)),
-        ext(ExtensionType.cookie, (w) => encodeCookie(cookie, w)),
-      ],
+      extensions: encodeHelloRetryRequestExtensions({
+        version: ProtocolVersion.TLS13,
+        selectedGroup: NamedGroup[group],
+        cookie,
+      }),
     };
   }
 
@@ -549,21 +470,11 @@ export class ServerHandshake implements RoleHandshake {
   }
 
   private makeServerHello(ch: ClientHello, ciphertext: Bytes | undefined): ServerHello {
-    const extensions: Extension[] = [];
-    if (ciphertext)
-      extensions.push(
-        ext(ExtensionType.key_share, (w) =>
-          encodeKeyShareServer(
-            { group: NamedGroup[this.io.info.group as GroupName], keyExchange: ciphertext },
-            w,
-          ),
-        ),
-      );
-    extensions.push(
-      ext(ExtensionType.supported_versions, (w) => encodeSupportedVersionsServer(ProtocolVersion.TLS13, w)),
-    );
-    if (this.psk)
-      extensions.push(ext(ExtensionType.pre_shared_key, (w) => encodePreSharedKeyServer(this.psk!.index, w)));
+    const extensions = encodeServerHelloExtensions({
+      share: ciphertext && { group: NamedGroup[this.io.info.group as GroupName], keyExchange: ciphertext },
+      version: ProtocolVersion.TLS13,
+      selectedPsk: this.psk?.index,
+    });
     return {
       legacyVersion: ProtocolVersion.TLS12,
       random: this.config.provider.randomBytes(32),
@@ -593,20 +504,13 @@ export class ServerHandshake implements RoleHandshake {
   private makeEncryptedExtensions(
     alpn: string | undefined,
     peerRecordSizeLimit: number | undefined,
-  ): Extension[] {
-    const exts: Extension[] = [];
-    if (this.earlyAccepted) exts.push({ type: ExtensionType.early_data, data: new Uint8Array(0) });
-    if (this.io.info.servername !== undefined)
-      exts.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
-    if (alpn)
-      exts.push(ext(ExtensionType.application_layer_protocol_negotiation, (w) => encodeAlpn([alpn], w)));
-    if (peerRecordSizeLimit !== undefined)
-      exts.push(
-        ext(ExtensionType.record_size_limit, (w) =>
-          encodeRecordSizeLimit(this.config.recordSizeLimit ?? 16385, w),
-        ),
-      );
-    return exts;
+  ): EncryptedExtensions {
+    return {
+      earlyData: this.earlyAccepted,
+      servername: this.io.info.servername !== undefined,
+      alpn: alpn || undefined,
+      recordSizeLimit: peerRecordSizeLimit !== undefined ? (this.config.recordSizeLimit ?? 16385) : undefined,
+    };
   }
 
   // ---- client Finished ---------------------------------------------------------------------------
@@ -627,10 +531,4 @@ export class ServerHandshake implements RoleHandshake {
     this.sendTickets(this.io.info.resumptionMasterSecret);
     this.io.complete();
   }
-}
-
-function ext(type: number, write: (w: Writer) => void): Extension {
-  const w = new Writer(64);
-  write(w);
-  return { type, data: w.finish() };
 }

@@ -5,10 +5,8 @@
 import type { CryptoProvider } from "../crypto/provider.js";
 import { ticketPsk } from "../handshake/key_schedule.js";
 import { Reader, Writer } from "../wire/bytes.js";
-import { CipherSuite, type CipherSuiteName, ExtensionType, nameOf } from "../wire/codepoints.js";
-import { findExtension } from "../wire/extensions.js";
+import { CipherSuite, type CipherSuiteName, nameOf } from "../wire/codepoints.js";
 import type { NewSessionTicket } from "../wire/new_session_ticket.js";
-import { decodeMaxEarlyData } from "../wire/psk.js";
 
 export interface TlsSession {
   /** The cipher suite of the connection that issued the ticket; a resumption must use its hash. */
@@ -130,7 +128,6 @@ export function sessionFromTicket(
   const cipherSuite = info.cipherSuite as CipherSuiteName;
   const suite = provider.suites[cipherSuite];
   if (!suite || t.lifetime === 0) return undefined;
-  const early = findExtension(t.extensions, ExtensionType.early_data);
   return {
     cipherSuite,
     psk: ticketPsk(suite.hash, resumptionMasterSecret, t.nonce),
@@ -138,7 +135,7 @@ export function sessionFromTicket(
     ticketAgeAdd: t.ageAdd,
     lifetime: Math.min(t.lifetime, 604800),
     receivedAt: Date.now(),
-    maxEarlyData: early ? decodeMaxEarlyData(early) : 0,
+    maxEarlyData: t.maxEarlyData ?? 0,
     servername: info.servername,
     alpnProtocol: info.alpnProtocol,
   };
