@@ -7,6 +7,10 @@
 // The server chooses by its own preference: cipher suite, then group (a group the client already
 // sent a share for; otherwise HelloRetryRequest for the best mutually supported group), then the
 // signature scheme for its key.
+//
+// Each state is a type holding what the handshake knows at that point: the step for a message
+// receives its state, so no field is read before the step that sets it, and nothing negotiated is
+// read back from io.info (which is only written, for the application and the harness).
 
 import type { Bytes, KeyExchangeGroup } from "../crypto/provider.js";
 import { TlsAlert } from "../errors.js";
@@ -64,12 +68,52 @@ interface AcceptedPsk {
   mode: "psk_ke" | "psk_dhe_ke";
 }
 
+/** After a HelloRetryRequest: what the second ClientHello must agree with. */
+interface WaitClientHelloRetry {
+  name: "wait_client_hello_retry";
+  firstHello: ClientHello;
+  suite: NegotiatedSuite;
+  /** The group the HelloRetryRequest asked a share for. */
+  group: GroupName;
+  cookie: Bytes;
+}
+
+/** What the server chose from the ClientHello it answers: everything its flight is built from. */
+interface Negotiated {
+  suite: NegotiatedSuite;
+  scheme: SignatureSchemeName;
+  psk?: AcceptedPsk;
+  /** The key exchange: group and our key_share (the KEM ciphertext); absent with psk_ke. */
+  share?: { group: GroupName; ciphertext: Bytes };
+  sharedSecret: Bytes;
+  alpn?: string;
+  servername?: string;
+  earlyAccepted: boolean;
+  /** The client's record_size_limit. */
+  peerRecordSizeLimit?: number;
+  /** RFC 8879 compress_certificate: the client's algorithms we know, in its order. */
+  clientCertificateCompression?: CertificateCompressionName[];
+}
+
+/** After our Finished: what the client's [EndOfEarlyData] and Finished, and our tickets, need. */
+interface ServerKeys {
+  suite: NegotiatedSuite;
+  handshakeSecret: HandshakeSecret;
+  clientHandshakeSecret: Bytes;
+  clientAppSecret: Bytes;
+  /** Remembered in the tickets we issue. */
+  alpn?: string;
+  servername?: string;
+}
+
 type State =
-  | "wait_client_hello"
-  | "wait_client_hello_retry"
-  | "wait_end_of_early_data"
-  | "wait_finished"
-  | "done";
+  | { name: "wait_client_hello" }
+  | WaitClientHelloRetry
+  /** Building ServerHello..Finished (makeCertificate reads the choice from here). */
+  | { name: "send_server_flight"; negotiated: Negotiated }
+  | { name: "wait_end_of_early_data"; keys: ServerKeys }
+  | { name: "wait_finished"; keys: ServerKeys }
+  | { name: "done" };
 
 const alert = (code: AlertDescription, reason: string) => new TlsAlert(code, reason);
 
@@ -77,18 +121,9 @@ const alert = (code: AlertDescription, reason: string) => new TlsAlert(code, rea
 type OfferedParameters = ClientHelloExtensions;
 
 export class ServerHandshake implements RoleHandshake {
-  private state: State = "wait_client_hello";
-  private suite!: NegotiatedSuite;
-  private firstHello?: ClientHello;
-  private retryGroup?: GroupName;
-  private cookie?: Bytes;
+  private state: State = { name: "wait_client_hello" };
+  /** The compatibility ChangeCipherSpec went out already (RFC 8446 §D.4). */
   private sentCcs = false;
-  private handshakeSecret!: HandshakeSecret;
-  private clientHandshakeSecret!: Bytes;
-  private clientAppSecret!: Bytes;
-  private psk?: AcceptedPsk;
-  private earlyAccepted = false;
-  private clientCertificateCompression?: CertificateCompressionName[];
 
   constructor(
     private readonly io: HandshakeIO,
@@ -98,7 +133,8 @@ export class ServerHandshake implements RoleHandshake {
   start(): void {}
 
   handle(msg: HandshakeMessage): void {
-    switch (this.state) {
+    const state = this.state;
+    switch (state.name) {
       case "wait_client_hello":
       case "wait_client_hello_retry":
         if (msg.type !== HandshakeType.client_hello)
@@ -106,7 +142,7 @@ export class ServerHandshake implements RoleHandshake {
             AlertDescription.unexpected_message,
             `expected client_hello, got ${handshakeName(msg.type)}`,
           );
-        this.onClientHello(msg);
+        this.onClientHello(msg, state.name === "wait_client_hello_retry" ? state : undefined);
         return;
       case "wait_end_of_early_data":
         if (msg.type !== HandshakeType.end_of_early_data)
@@ -116,8 +152,8 @@ export class ServerHandshake implements RoleHandshake {
           );
         parseEndOfEarlyData(msg.body);
         this.io.transcript.add(msg.raw);
-        this.io.setReadSecret(this.clientHandshakeSecret, "handshake");
-        this.state = "wait_finished";
+        this.io.setReadSecret(state.keys.clientHandshakeSecret, "handshake");
+        this.state = { name: "wait_finished", keys: state.keys };
         return;
       case "wait_finished":
         if (msg.type !== HandshakeType.finished)
@@ -125,7 +161,7 @@ export class ServerHandshake implements RoleHandshake {
             AlertDescription.unexpected_message,
             `expected finished, got ${handshakeName(msg.type)}`,
           );
-        this.onClientFinished(msg);
+        this.onClientFinished(msg, state.keys);
         return;
       default:
         throw alert(AlertDescription.unexpected_message, `unexpected ${handshakeName(msg.type)}`);
@@ -134,12 +170,13 @@ export class ServerHandshake implements RoleHandshake {
 
   // ---- ClientHello ------------------------------------------------------------------------------
 
-  private onClientHello(msg: HandshakeMessage): void {
+  /** `retried`: the state after our HelloRetryRequest, when this is the second ClientHello. */
+  private onClientHello(msg: HandshakeMessage, retried: WaitClientHelloRetry | undefined): void {
     const ch = parseClientHello(msg.body);
     const offered = decodeClientHelloExtensions(ch.extensions);
     // RFC 8446 §4.1.2 first: a second ClientHello that changed what it may not is illegal_parameter,
     // whatever else is wrong with it.
-    if (this.state === "wait_client_hello_retry") checkSecondClientHello(this.firstHello!, ch);
+    if (retried) checkSecondClientHello(retried.firstHello, ch);
     if (!offered.versions?.includes(ProtocolVersion.TLS13))
       throw alert(AlertDescription.protocol_version, "client does not offer TLS 1.3");
     if (ch.legacyCompressionMethods.length !== 1 || ch.legacyCompressionMethods[0] !== 0)
@@ -169,17 +206,17 @@ export class ServerHandshake implements RoleHandshake {
           `key_share for group 0x${s.group.toString(16)} not in supported_groups`,
         );
 
-    const retry = this.state === "wait_client_hello_retry";
-    if (retry) this.checkSecondHello(offered);
+    const retry = retried !== undefined;
+    if (retried) this.checkSecondHello(offered, retried.cookie);
     else this.io.setClientRandom(ch.random);
 
     const suiteName = this.config.cipherSuites.find((s) => ch.cipherSuites.includes(CipherSuite[s]));
     if (!suiteName) throw alert(AlertDescription.handshake_failure, "no cipher suite in common");
-    if (retry && CipherSuite[suiteName] !== this.suite.code)
+    if (retried && CipherSuite[suiteName] !== retried.suite.code)
       throw alert(AlertDescription.illegal_parameter, "second ClientHello changes the cipher suite choice");
     const scheme = this.chooseSignatureScheme(offered.signatureSchemes);
-    this.psk = this.choosePsk(msg, offered, suiteName, retry);
-    const pskKe = this.psk?.mode === "psk_ke";
+    const psk = this.choosePsk(msg, offered, suiteName, retry);
+    const pskKe = psk?.mode === "psk_ke";
 
     // Group: the best (by our preference) one the client sent a share for; else retry with the best
     // one it supports (RFC 8446 §4.1.1, §4.2.8).
@@ -199,43 +236,56 @@ export class ServerHandshake implements RoleHandshake {
       this.sendHelloRetryRequest(ch, msg, suiteName, supported);
       return;
     }
-    if (retry && shared !== this.retryGroup)
+    if (retried && shared !== retried.group)
       throw alert(
         AlertDescription.illegal_parameter,
-        `second ClientHello shares ${shared}, not the requested ${this.retryGroup}`,
+        `second ClientHello shares ${shared}, not the requested ${retried.group}`,
       );
 
-    if (!retry) this.useSuite(suiteName);
+    const suite = retried ? retried.suite : this.useSuite(suiteName);
     this.io.transcript.add(msg.raw);
     this.io.acceptChangeCipherSpec(true);
     this.io.info.servername = offered.servername;
     const alpn = this.chooseAlpn(offered.alpn);
     if (alpn) this.io.info.alpnProtocol = alpn;
 
-    let ciphertext: Bytes | undefined;
+    let share: Negotiated["share"];
     let sharedSecret: Bytes;
     if (shared) {
       const group = this.config.provider.groups[shared]!;
       const clientShare = offered.shares!.find((s) => s.group === NamedGroup[shared])!.keyExchange;
+      let ciphertext: Bytes;
       ({ ciphertext, sharedSecret } = this.encapsulate(group, clientShare));
+      share = { group: shared, ciphertext };
       this.io.info.group = shared;
-    } else sharedSecret = new Uint8Array(this.suite.hash.outputLength); // psk_ke: zero (EC)DHE input
-    if (this.psk) {
+    } else sharedSecret = new Uint8Array(suite.hash.outputLength); // psk_ke: zero (EC)DHE input
+    if (psk) {
       this.io.info.resumed = true;
-      this.io.info.pskMode = this.psk.mode;
+      this.io.info.pskMode = psk.mode;
     }
+    let earlyAccepted = false;
     if (offered.earlyData) {
-      this.earlyAccepted = this.acceptEarlyData(suiteName, alpn, retry);
-      this.io.info.earlyDataAccepted = this.earlyAccepted;
-      if (!this.earlyAccepted) this.io.skipEarlyData(Math.max(this.config.maxEarlyData, 16384));
+      earlyAccepted = this.acceptEarlyData(psk, suiteName, alpn, retry);
+      this.io.info.earlyDataAccepted = earlyAccepted;
+      if (!earlyAccepted) this.io.skipEarlyData(Math.max(this.config.maxEarlyData, 16384));
     }
-    this.clientCertificateCompression = offered.certificateCompression;
-    this.sendServerFlight(ch, ciphertext, sharedSecret, scheme, alpn, offered.recordSizeLimit);
+    this.sendServerFlight(ch, {
+      suite,
+      scheme,
+      psk,
+      share,
+      sharedSecret,
+      alpn,
+      servername: offered.servername,
+      earlyAccepted,
+      peerRecordSizeLimit: offered.recordSizeLimit,
+      clientCertificateCompression: offered.certificateCompression,
+    });
   }
 
   /** The second ClientHello carries our cookie and the one share we asked for. */
-  private checkSecondHello(offered: OfferedParameters): void {
-    if (!offered.cookie || !this.cookie || !equalBytes(offered.cookie, this.cookie))
+  private checkSecondHello(offered: OfferedParameters, cookie: Bytes): void {
+    if (!offered.cookie || !equalBytes(offered.cookie, cookie))
       throw alert(AlertDescription.illegal_parameter, "second ClientHello does not echo our cookie");
     if (offered.shares!.length !== 1)
       throw alert(AlertDescription.illegal_parameter, "second ClientHello must carry exactly one key share");
@@ -286,8 +336,12 @@ export class ServerHandshake implements RoleHandshake {
   }
 
   /** RFC 8446 §4.2.10 + §8: 0-RTT only on the first PSK, same suite and ALPN, fresh age, first use. */
-  private acceptEarlyData(suiteName: CipherSuiteName, alpn: string | undefined, retry: boolean): boolean {
-    const p = this.psk;
+  private acceptEarlyData(
+    p: AcceptedPsk | undefined,
+    suiteName: CipherSuiteName,
+    alpn: string | undefined,
+    retry: boolean,
+  ): boolean {
     if (!p || retry || p.index !== 0 || this.config.maxEarlyData === 0 || p.state.maxEarlyData === 0)
       return false;
     if (p.state.cipherSuite !== suiteName || (p.state.alpnProtocol ?? undefined) !== alpn) return false;
@@ -298,21 +352,21 @@ export class ServerHandshake implements RoleHandshake {
   }
 
   /** NewSessionTickets after the handshake (RFC 8446 §4.6.1): stateless, sealed with our ticket key. */
-  private sendTickets(resumptionSecret: Bytes): void {
+  private sendTickets(keys: ServerKeys, resumptionSecret: Bytes): void {
     const { provider, tickets, ticketLifetime, ticketKeys, maxEarlyData } = this.config;
     for (let i = 0; i < tickets; i++) {
       const nonce = Uint8Array.of(i);
       const r = provider.randomBytes(4);
       const ageAdd = ((r[0] << 24) | (r[1] << 16) | (r[2] << 8) | r[3]) >>> 0;
       const ticket = ticketKeys.seal({
-        cipherSuite: this.suite.name as CipherSuiteName,
-        psk: ticketPsk(this.suite.hash, resumptionSecret, nonce),
+        cipherSuite: keys.suite.name as CipherSuiteName,
+        psk: ticketPsk(keys.suite.hash, resumptionSecret, nonce),
         issuedAt: Date.now(),
         ageAdd,
         lifetime: ticketLifetime,
         maxEarlyData,
-        alpnProtocol: this.io.info.alpnProtocol,
-        servername: this.io.info.servername,
+        alpnProtocol: keys.alpn,
+        servername: keys.servername,
       });
       this.io.send(
         serializeNewSessionTicket({
@@ -358,11 +412,12 @@ export class ServerHandshake implements RoleHandshake {
     return group.encapsulate(share); // invalid keys throw illegal_parameter (provider contract)
   }
 
-  private useSuite(name: CipherSuiteName): void {
+  private useSuite(name: CipherSuiteName): NegotiatedSuite {
     const s = this.config.provider.suites[name]!;
-    this.suite = { name, code: CipherSuite[name], aead: s.aead, hash: s.hash };
-    this.io.setSuite(this.suite);
+    const suite = { name, code: CipherSuite[name], aead: s.aead, hash: s.hash };
+    this.io.setSuite(suite);
     this.io.transcript.useHash(s.hash);
+    return suite;
   }
 
   // ---- HelloRetryRequest -------------------------------------------------------------------------
@@ -373,26 +428,29 @@ export class ServerHandshake implements RoleHandshake {
     suite: CipherSuiteName,
     group: GroupName,
   ): void {
-    this.useSuite(suite);
+    const negotiated = this.useSuite(suite);
     this.io.transcript.add(msg.raw);
     this.io.transcript.replaceWithMessageHash();
-    this.firstHello = ch;
-    this.retryGroup = group;
-    this.cookie = this.config.provider.randomBytes(32);
+    const cookie = this.config.provider.randomBytes(32);
     this.io.info.helloRetryRequest = true;
     this.io.acceptChangeCipherSpec(true);
-    this.io.send(serializeServerHello(this.makeHelloRetryRequest(ch, group, this.cookie)));
+    this.io.send(serializeServerHello(this.makeHelloRetryRequest(ch, negotiated, group, cookie)));
     this.sendCompatChangeCipherSpec(ch);
+    this.state = { name: "wait_client_hello_retry", firstHello: ch, suite: negotiated, group, cookie };
     this.io.flush();
-    this.state = "wait_client_hello_retry";
   }
 
-  private makeHelloRetryRequest(ch: ClientHello, group: GroupName, cookie: Bytes): ServerHello {
+  private makeHelloRetryRequest(
+    ch: ClientHello,
+    suite: NegotiatedSuite,
+    group: GroupName,
+    cookie: Bytes,
+  ): ServerHello {
     return {
       legacyVersion: ProtocolVersion.TLS12,
       random: HRR_RANDOM,
       legacySessionIdEcho: ch.legacySessionId,
-      cipherSuite: this.suite.code,
+      cipherSuite: suite.code,
       legacyCompressionMethod: 0,
       extensions: encodeHelloRetryRequestExtensions({
         version: ProtocolVersion.TLS13,
@@ -411,82 +469,92 @@ export class ServerHandshake implements RoleHandshake {
 
   // ---- ServerHello .. Finished -------------------------------------------------------------------
 
-  private sendServerFlight(
-    ch: ClientHello,
-    ciphertext: Bytes | undefined,
-    sharedSecret: Bytes,
-    scheme: SignatureSchemeName,
-    alpn: string | undefined,
-    peerRecordSizeLimit: number | undefined,
-  ): void {
+  private sendServerFlight(ch: ClientHello, negotiated: Negotiated): void {
     const { provider } = this.config;
-    const hash = this.suite.hash;
-    const helloHash = this.earlyAccepted ? this.io.transcript.digest() : undefined; // ClientHello only
-    this.io.send(serializeServerHello(this.makeServerHello(ch, ciphertext)));
+    const { suite, psk, earlyAccepted, peerRecordSizeLimit } = negotiated;
+    const hash = suite.hash;
+    this.state = { name: "send_server_flight", negotiated };
+    const helloHash = earlyAccepted ? this.io.transcript.digest() : undefined; // ClientHello only
+    this.io.send(serializeServerHello(this.makeServerHello(ch, negotiated)));
     const th = this.io.transcript.digest();
-    const earlySecret = this.psk?.early ?? new EarlySecret(hash);
-    this.handshakeSecret = earlySecret.handshakeSecret(sharedSecret);
-    const serverHs = this.handshakeSecret.serverTrafficSecret(th);
-    this.clientHandshakeSecret = this.handshakeSecret.clientTrafficSecret(th);
-    this.io.keylog("CLIENT_HANDSHAKE_TRAFFIC_SECRET", this.clientHandshakeSecret);
+    const earlySecret = psk?.early ?? new EarlySecret(hash);
+    const handshakeSecret = earlySecret.handshakeSecret(negotiated.sharedSecret);
+    const serverHs = handshakeSecret.serverTrafficSecret(th);
+    const clientHandshakeSecret = handshakeSecret.clientTrafficSecret(th);
+    this.io.keylog("CLIENT_HANDSHAKE_TRAFFIC_SECRET", clientHandshakeSecret);
     this.io.keylog("SERVER_HANDSHAKE_TRAFFIC_SECRET", serverHs);
     this.sendCompatChangeCipherSpec(ch);
     this.io.setWriteSecret(serverHs, "handshake");
-    if (this.earlyAccepted) {
+    if (helloHash) {
       // Early data follows the ClientHello under client_early_traffic_secret (Hash(ClientHello)).
-      const clientEarly = earlySecret.clientEarlyTrafficSecret(helloHash!);
+      const clientEarly = earlySecret.clientEarlyTrafficSecret(helloHash);
       this.io.keylog("CLIENT_EARLY_TRAFFIC_SECRET", clientEarly);
       this.io.setReadSecret(clientEarly, "early");
-    } else this.io.setReadSecret(this.clientHandshakeSecret, "handshake");
+    } else this.io.setReadSecret(clientHandshakeSecret, "handshake");
 
-    this.io.send(serializeEncryptedExtensions(this.makeEncryptedExtensions(alpn, peerRecordSizeLimit)));
+    this.io.send(serializeEncryptedExtensions(this.makeEncryptedExtensions(negotiated)));
     if (peerRecordSizeLimit !== undefined) {
       this.io.setPeerRecordSizeLimit(peerRecordSizeLimit);
       if (this.config.recordSizeLimit !== undefined)
         this.io.setOwnRecordSizeLimit(this.config.recordSizeLimit);
     }
-    if (!this.psk) {
+    if (!psk) {
       // A resumed handshake is authenticated by the PSK: no Certificate/CertificateVerify (§2.2).
       this.io.send(this.makeCertificate());
       const signed = certificateVerifyInput("server", this.io.transcript.digest());
-      const signature = provider.signatures[scheme]!.sign(this.config.key, signed);
-      this.io.info.signatureScheme = scheme;
-      this.io.send(serializeCertificateVerify({ algorithm: SignatureScheme[scheme], signature }));
+      const signature = provider.signatures[negotiated.scheme]!.sign(this.config.key, signed);
+      this.io.info.signatureScheme = negotiated.scheme;
+      this.io.send(serializeCertificateVerify({ algorithm: SignatureScheme[negotiated.scheme], signature }));
     }
     this.io.send(serializeFinished(finishedVerifyData(hash, serverHs, this.io.transcript.digest())));
 
     const thServerFinished = this.io.transcript.digest();
-    const master = this.handshakeSecret.masterSecret();
+    const master = handshakeSecret.masterSecret();
     const serverApp = master.serverTrafficSecret(thServerFinished);
-    this.clientAppSecret = master.clientTrafficSecret(thServerFinished);
+    const clientAppSecret = master.clientTrafficSecret(thServerFinished);
     const exporter = master.exporterSecret(thServerFinished);
-    this.io.keylog("CLIENT_TRAFFIC_SECRET_0", this.clientAppSecret);
+    this.io.keylog("CLIENT_TRAFFIC_SECRET_0", clientAppSecret);
     this.io.keylog("SERVER_TRAFFIC_SECRET_0", serverApp);
     this.io.keylog("EXPORTER_SECRET", exporter);
     this.io.info.exporterMasterSecret = exporter;
     this.io.setWriteSecret(serverApp, "application");
+    const keys: ServerKeys = {
+      suite,
+      handshakeSecret,
+      clientHandshakeSecret,
+      clientAppSecret,
+      alpn: negotiated.alpn,
+      servername: negotiated.servername,
+    };
     this.io.flush();
-    this.state = this.earlyAccepted ? "wait_end_of_early_data" : "wait_finished";
+    this.state = earlyAccepted ? { name: "wait_end_of_early_data", keys } : { name: "wait_finished", keys };
   }
 
-  private makeServerHello(ch: ClientHello, ciphertext: Bytes | undefined): ServerHello {
+  private makeServerHello(ch: ClientHello, negotiated: Negotiated): ServerHello {
+    const { share, psk, suite } = negotiated;
     const extensions = encodeServerHelloExtensions({
-      share: ciphertext && { group: NamedGroup[this.io.info.group as GroupName], keyExchange: ciphertext },
+      share: share && { group: NamedGroup[share.group], keyExchange: share.ciphertext },
       version: ProtocolVersion.TLS13,
-      selectedPsk: this.psk?.index,
+      selectedPsk: psk?.index,
     });
     return {
       legacyVersion: ProtocolVersion.TLS12,
       random: this.config.provider.randomBytes(32),
       legacySessionIdEcho: ch.legacySessionId,
-      cipherSuite: this.suite.code,
+      cipherSuite: suite.code,
       legacyCompressionMethod: 0,
       extensions,
     };
   }
 
-  /** Certificate, or CompressedCertificate when the client offered one of our algorithms (RFC 8879). */
+  /**
+   * Certificate, or CompressedCertificate when the client offered one of our algorithms (RFC 8879).
+   * Built while sending the server flight (tests wrap it, arguments and all).
+   */
   private makeCertificate(): HandshakeMessage {
+    const state = this.state;
+    if (state.name !== "send_server_flight")
+      throw alert(AlertDescription.internal_error, `Certificate built in ${state.name}`);
     const certificate = serializeCertificate({
       requestContext: new Uint8Array(0),
       entries: this.config.chain.map((c) => ({ certData: c.der, extensions: [] })),
@@ -494,20 +562,18 @@ export class ServerHandshake implements RoleHandshake {
     const { message, info } = serverCertificateMessage(
       certificate,
       this.config.certificateCompression,
-      this.clientCertificateCompression,
+      state.negotiated.clientCertificateCompression,
       this.config.chain,
     );
     if (info) this.io.info.certificateCompression = info;
     return message;
   }
 
-  private makeEncryptedExtensions(
-    alpn: string | undefined,
-    peerRecordSizeLimit: number | undefined,
-  ): EncryptedExtensions {
+  private makeEncryptedExtensions(negotiated: Negotiated): EncryptedExtensions {
+    const { earlyAccepted, servername, alpn, peerRecordSizeLimit } = negotiated;
     return {
-      earlyData: this.earlyAccepted,
-      servername: this.io.info.servername !== undefined,
+      earlyData: earlyAccepted,
+      servername: servername !== undefined,
       alpn: alpn || undefined,
       recordSizeLimit: peerRecordSizeLimit !== undefined ? (this.config.recordSizeLimit ?? 16385) : undefined,
     };
@@ -515,20 +581,21 @@ export class ServerHandshake implements RoleHandshake {
 
   // ---- client Finished ---------------------------------------------------------------------------
 
-  private onClientFinished(msg: HandshakeMessage): void {
-    const hash = this.suite.hash;
+  private onClientFinished(msg: HandshakeMessage, keys: ServerKeys): void {
+    const hash = keys.suite.hash;
     const verifyData = parseFinished(msg.body, hash.outputLength);
-    const expected = finishedVerifyData(hash, this.clientHandshakeSecret, this.io.transcript.digest());
+    const expected = finishedVerifyData(hash, keys.clientHandshakeSecret, this.io.transcript.digest());
     if (!equalBytes(verifyData, expected))
       throw alert(AlertDescription.decrypt_error, "client Finished does not verify");
     this.io.transcript.add(msg.raw);
     this.io.acceptChangeCipherSpec(false);
-    const master = this.handshakeSecret.masterSecret();
-    this.io.info.resumptionMasterSecret = master.resumptionSecret(this.io.transcript.digest());
-    this.io.setReadSecret(this.clientAppSecret, "application");
-    this.state = "done";
+    const master = keys.handshakeSecret.masterSecret();
+    const resumptionSecret = master.resumptionSecret(this.io.transcript.digest());
+    this.io.info.resumptionMasterSecret = resumptionSecret;
+    this.io.setReadSecret(keys.clientAppSecret, "application");
+    this.state = { name: "done" };
     // Tickets go before anything the application writes, as OpenSSL does.
-    this.sendTickets(this.io.info.resumptionMasterSecret);
+    this.sendTickets(keys, resumptionSecret);
     this.io.complete();
   }
 }
