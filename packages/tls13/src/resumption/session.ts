@@ -5,10 +5,8 @@
 import type { CryptoProvider } from "../crypto/provider.js";
 import { ticketPsk } from "../handshake/key_schedule.js";
 import { Reader, Writer } from "../wire/bytes.js";
-import { CipherSuite, type CipherSuiteName, ExtensionType, nameOf } from "../wire/codepoints.js";
-import { findExtension } from "../wire/extensions.js";
+import { CipherSuite, type CipherSuiteName, nameOf } from "../wire/codepoints.js";
 import type { NewSessionTicket } from "../wire/new_session_ticket.js";
-import { decodeMaxEarlyData } from "../wire/psk.js";
 import type { SessionBinding } from "./binding.js";
 
 /** A session, with what binds it to the connection that received it (name, trust, verdict). */
@@ -146,7 +144,6 @@ export function sessionFromTicket(
   const cipherSuite = info.cipherSuite as CipherSuiteName;
   const suite = provider.suites[cipherSuite];
   if (!suite || t.lifetime === 0) return undefined;
-  const early = findExtension(t.extensions, ExtensionType.early_data);
   return {
     cipherSuite,
     psk: ticketPsk(suite.hash, resumptionMasterSecret, t.nonce),
@@ -154,7 +151,7 @@ export function sessionFromTicket(
     ticketAgeAdd: t.ageAdd,
     lifetime: Math.min(t.lifetime, 604800),
     receivedAt: Date.now(),
-    maxEarlyData: early ? decodeMaxEarlyData(early) : 0,
+    maxEarlyData: t.maxEarlyData ?? 0,
     servername: info.servername,
     alpnProtocol: info.alpnProtocol,
     ...binding,
