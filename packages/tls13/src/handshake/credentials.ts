@@ -6,6 +6,7 @@ import { TlsAlert } from "../errors.js";
 import type { CertificatesInput } from "../options.js";
 import {
   type Certificate,
+  checkPresentedCount,
   loadCertificates,
   loadPrivateKey,
   parseCertificate,
@@ -50,6 +51,8 @@ export function checkServerChain(
     rejectUnauthorized: boolean;
   },
 ): ChainVerdict {
+  // Counted before parsing: a hostile list of hundreds of certificates costs nothing to refuse.
+  checkPresentedCount(ders.length);
   const chain = ders.map((d) => parseCertificate(d));
   try {
     verifyChain(chain, { trustAnchors: o.trustAnchors, hostname: o.hostname, provider: o.provider });

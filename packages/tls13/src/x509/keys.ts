@@ -105,16 +105,37 @@ export function parseSpki(spki: Uint8Array): PublicKey {
     return { algorithm, spki: spki.slice(), raw: key.slice() };
   }
   // RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }
-  const modulus = wrap("malformed", "RSAPublicKey", () => {
+  const [modulus, exponent] = wrap("malformed", "RSAPublicKey", () => {
     const outer = assertSingleDerValue(key);
     const parts = children(key, outer);
     if (outer.tag !== 0x30 || parts.length !== 2 || parts[0].tag !== 0x02 || parts[1].tag !== 0x02)
       throw new Error("not SEQUENCE { modulus INTEGER, publicExponent INTEGER }");
-    return tlvContent(key, parts[0]);
+    return [tlvContent(key, parts[0]), tlvContent(key, parts[1])];
   });
   const bits = modulusBits(modulus);
   if (bits < 1024 || bits > 16384) throw new KeyError("unsupported", `RSA modulus of ${bits} bits`);
+  checkRsaExponent(exponent);
   return { algorithm, spki: spki.slice() };
+}
+
+/**
+ * RSA public exponents: odd and at least 3 (RFC 8017 §3.1), and below 2^32. Verification costs
+ * grow with the exponent's length (a 3071-bit one costs ~150 times 65537), so a peer could make
+ * every signature check slow; ring/webpki and Go refuse large exponents the same way.
+ */
+function checkRsaExponent(e: Uint8Array): void {
+  if (e.length === 0 || e[0] & 0x80) throw new KeyError("malformed", "RSA public exponent is not positive");
+  let i = 0;
+  while (i < e.length - 1 && e[i] === 0) i++;
+  const significant = e.subarray(i);
+  if (significant.length > 4)
+    throw new KeyError(
+      "unsupported",
+      `RSA public exponent of ${modulusBits(e)} bits (at most 32 are accepted)`,
+    );
+  const value = significant.reduce((n, b) => n * 256 + b, 0);
+  if (value < 3 || value % 2 === 0)
+    throw new KeyError("malformed", `RSA public exponent ${value} (it must be odd and at least 3)`);
 }
 
 function modulusBits(n: Uint8Array): number {

@@ -25,6 +25,10 @@ export interface VerifyChainOptions {
   purpose?: "server" | "client";
   /** Longest path accepted, anchor included; default 8. */
   maxDepth?: number;
+  /** Most certificates the peer may present; default MAX_PRESENTED_CERTIFICATES. */
+  maxPresented?: number;
+  /** Most signature checks while building the path; default MAX_SIGNATURE_CHECKS. */
+  maxSignatureChecks?: number;
   /** Remember verified signatures here; default the process-wide one (off unless setSignatureCache). */
   signatureCache?: SignatureCache;
 }
@@ -32,8 +36,28 @@ export interface VerifyChainOptions {
 /** The validated path: leaf first, ending with the trust anchor that vouched for it. */
 export type CertificatePath = Certificate[];
 
+/**
+ * Certificates a peer may present. A path is at most 8 long (maxDepth: webpki allows 6
+ * intermediates), and servers add the root or a cross-signed twin now and then; 10 leaves room for
+ * that, as Go and several stacks do, while a hostile list of hundreds of look-alike issuers is
+ * refused before anything is parsed or verified.
+ */
+export const MAX_PRESENTED_CERTIFICATES = 10;
+
+/**
+ * Signature checks per verification, as webpki budgets them (100): every candidate issuer tried
+ * costs one, whatever its outcome, so the CPU one chain can cost is bounded even with many
+ * same-named issuers among the presented certificates and the trust anchors.
+ */
+export const MAX_SIGNATURE_CHECKS = 100;
+
 const alert = (code: AlertDescription, reason: string) => new TlsAlert(code, reason);
 const bad = (reason: string) => alert(AlertDescription.bad_certificate, reason);
+
+/** Refuses a presented list longer than `max` (callers run it before parsing the certificates). */
+export function checkPresentedCount(count: number, max = MAX_PRESENTED_CERTIFICATES): void {
+  if (count > max) throw bad(`the peer presented ${count} certificates; at most ${max} are accepted`);
+}
 
 /**
  * Validates `chain` (leaf first, as received) against the trust anchors. Throws TlsAlert with the
@@ -41,6 +65,7 @@ const bad = (reason: string) => alert(AlertDescription.bad_certificate, reason);
  */
 export function verifyChain(chain: Certificate[], o: VerifyChainOptions): CertificatePath {
   if (chain.length === 0) throw bad("empty certificate chain");
+  checkPresentedCount(chain.length, o.maxPresented);
   const now = o.now ?? new Date();
   const maxDepth = o.maxDepth ?? 8;
   const leaf = chain[0];
@@ -114,6 +139,8 @@ function checkLeafUse(leaf: Certificate, purpose: "server" | "client"): void {
  */
 function buildPath(chain: Certificate[], o: VerifyChainOptions, maxDepth: number): CertificatePath {
   const path: Certificate[] = [chain[0]];
+  const maxChecks = o.maxSignatureChecks ?? MAX_SIGNATURE_CHECKS;
+  let checks = 0;
   const used = new Set<Certificate>([chain[0]]);
   for (;;) {
     const cert = path[path.length - 1];
@@ -151,6 +178,11 @@ function buildPath(chain: Certificate[], o: VerifyChainOptions, maxDepth: number
     let lastError: TlsAlert | undefined;
     let next: Certificate | undefined;
     for (const issuer of candidates) {
+      if (++checks > maxChecks)
+        throw alert(
+          AlertDescription.unknown_ca,
+          `no path to a trust anchor within ${maxChecks} signature checks (${label(cert, depth)} has ${candidates.length} candidate issuers)`,
+        );
       try {
         checkSignature(cert, issuer, o.provider, depth, o.signatureCache ?? sharedSignatureCache());
         next = issuer;
