@@ -11,7 +11,6 @@ import { schemeForIssuerKey } from "./algorithms.js";
 import { type Certificate, EKU } from "./certificate.js";
 import { bytesEqual } from "./der.js";
 import { formatIp, parseIp } from "./ip.js";
-import { publicKeyEquals } from "./keys.js";
 import { SignatureCache, sharedSignatureCache } from "./signature-cache.js";
 
 export interface VerifyChainOptions {
@@ -82,18 +81,19 @@ export function verifyChain(chain: Certificate[], o: VerifyChainOptions): Certif
 
   const path = buildPath(chain, o, maxDepth);
 
-  // Validity of every certificate on the path except the anchor (a trust anchor is trusted as
-  // configured, as in webpki; its own dates are the operator's business).
-  for (const [i, cert] of path.slice(0, -1).entries()) {
+  // Validity of the leaf, always (a pinned certificate that is itself the anchor included, as
+  // node:tls checks it), and of every intermediate. An anchor above the leaf is trusted as
+  // configured, as in webpki: its own dates are the operator's business.
+  for (const [i, cert] of path.slice(0, Math.max(1, path.length - 1)).entries()) {
     if (now < cert.notBefore)
       throw alert(
         AlertDescription.certificate_expired,
-        `${label(cert, i)} is not valid before ${cert.notBefore.toISOString()} (now ${now.toISOString()})`,
+        `certificate is not yet valid: ${label(cert, i)} is not valid before ${cert.notBefore.toISOString()} (now ${now.toISOString()})`,
       );
     if (now > cert.notAfter)
       throw alert(
         AlertDescription.certificate_expired,
-        `${label(cert, i)} expired at ${cert.notAfter.toISOString()} (now ${now.toISOString()})`,
+        `certificate has expired: ${label(cert, i)} expired at ${cert.notAfter.toISOString()} (now ${now.toISOString()})`,
       );
   }
 
@@ -145,8 +145,10 @@ function buildPath(chain: Certificate[], o: VerifyChainOptions, maxDepth: number
   for (;;) {
     const cert = path[path.length - 1];
     const depth = path.length - 1;
-    // A presented certificate that is itself an anchor (same name and key) ends the path.
-    const asAnchor = o.trustAnchors.find((a) => sameIdentity(a, cert));
+    // A presented certificate that is byte for byte a trust anchor ends the path. Name and key
+    // alone are not enough: a look-alike with the anchor's name and key but its own SANs, dates
+    // and a forged signature would otherwise be trusted as presented.
+    const asAnchor = o.trustAnchors.find((a) => bytesEqual(a.der, cert.der));
     if (asAnchor) {
       path[path.length - 1] = asAnchor;
       return path;
@@ -205,10 +207,6 @@ function buildPath(chain: Certificate[], o: VerifyChainOptions, maxDepth: number
 function selfSigned(cert: Certificate): boolean {
   if (!cert.selfIssued) return false;
   return !cert.authorityKeyId || !cert.subjectKeyId || bytesEqual(cert.authorityKeyId, cert.subjectKeyId);
-}
-
-function sameIdentity(a: Certificate, b: Certificate): boolean {
-  return bytesEqual(a.subjectDer, b.subjectDer) && publicKeyEquals(a.publicKey, b.publicKey);
 }
 
 function issuedBy(cert: Certificate, issuer: Certificate): boolean {
