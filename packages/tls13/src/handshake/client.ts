@@ -607,6 +607,7 @@ export class ClientHandshake implements RoleHandshake {
       {
         trustAnchors: this.config.trustAnchors,
         hostname: this.config.verifyName,
+        checkServerIdentity: this.config.checkServerIdentity,
         provider: this.config.provider,
         rejectUnauthorized: this.config.rejectUnauthorized,
       },
