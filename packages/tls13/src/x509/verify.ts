@@ -11,6 +11,7 @@ import { schemeForIssuerKey } from "./algorithms.js";
 import { type Certificate, EKU } from "./certificate.js";
 import { bytesEqual } from "./der.js";
 import { formatIp, parseIp } from "./ip.js";
+import { nameConstraintViolation } from "./name-constraints.js";
 import { SignatureCache, sharedSignatureCache } from "./signature-cache.js";
 
 export interface VerifyChainOptions {
@@ -102,6 +103,11 @@ export function verifyChain(chain: Certificate[], o: VerifyChainOptions): Certif
   for (let i = 1; i < path.length; i++) {
     const ca = path[i];
     const isAnchor = i === path.length - 1;
+    // An anchor is configured, not presented, so the early loop above did not see it.
+    if (ca.unhandledCriticalExtensions.length)
+      throw bad(
+        `${label(ca, i)} has unhandled critical extension ${ca.unhandledCriticalExtensions.join(", ")}`,
+      );
     if (!ca.isCA && !(isAnchor && ca.version === 1))
       throw bad(
         `${label(ca, i)} issued "${path[i - 1].subject}" but is not a CA (basicConstraints cA is not set)`,
@@ -113,8 +119,30 @@ export function verifyChain(chain: Certificate[], o: VerifyChainOptions): Certif
       if (below > ca.pathLen)
         throw bad(`${label(ca, i)} allows ${ca.pathLen} intermediate(s) below it (pathLen) but has ${below}`);
     }
+    if (ca.nameConstraints) checkNameConstraints(path, i);
   }
   return path;
+}
+
+/**
+ * The names of every certificate below path[i] against its nameConstraints: the leaf always,
+ * intermediates unless self-issued (RFC 5280 §4.2.1.10). Constraints on name forms we do not
+ * evaluate make a critical extension unusable, as an unknown critical extension would be.
+ */
+function checkNameConstraints(path: CertificatePath, i: number): void {
+  const ca = path[i];
+  const nc = ca.nameConstraints!;
+  if (nc.critical && nc.unevaluated.length)
+    throw bad(
+      `${label(ca, i)} has critical name constraints on ${nc.unevaluated.join(", ")} names, which pqtls does not evaluate`,
+    );
+  for (let j = 0; j < i; j++) {
+    const cert = path[j];
+    if (j > 0 && cert.selfIssued) continue;
+    const ips = cert.ipAddresses.map((ip) => parseIp(ip)!);
+    const why = nameConstraintViolation(nc, cert.dnsNames, ips);
+    if (why) throw bad(`${label(cert, j)} violates the name constraints of ${label(ca, i)}: ${why}`);
+  }
 }
 
 function label(cert: Certificate, index: number): string {
