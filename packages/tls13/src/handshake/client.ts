@@ -65,6 +65,7 @@ import {
   parseServerHello,
   type ServerHello,
 } from "../wire/server_hello.js";
+import { keyAllowsScheme } from "../x509/algorithms.js";
 import { encodeCompressCertificateExtension } from "../x509/compression.js";
 import { receiveCompressedCertificate } from "./certificate_compression.js";
 import type { ClientConfig } from "./config.js";
@@ -630,7 +631,7 @@ export class ClientHandshake implements RoleHandshake {
       );
     const scheme = this.config.provider.signatures[name]!;
     const key = this.leafKey!;
-    if (!scheme.keyAlgorithms.includes(key.algorithm))
+    if (!scheme.keyAlgorithms.includes(key.algorithm) || !keyAllowsScheme(key, name))
       throw alert(
         AlertDescription.illegal_parameter,
         `CertificateVerify: ${name} does not match the ${key.algorithm} certificate key`,

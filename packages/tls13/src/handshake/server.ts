@@ -60,6 +60,7 @@ import {
   parseEndOfEarlyData,
 } from "../wire/psk.js";
 import { HRR_RANDOM, type ServerHello, serializeServerHello } from "../wire/server_hello.js";
+import { keyAllowsScheme } from "../x509/algorithms.js";
 import { parseCompressCertificateExtension } from "../x509/compression.js";
 import { serverCertificateMessage } from "./certificate_compression.js";
 import type { ServerConfig } from "./config.js";
@@ -410,7 +411,9 @@ export class ServerHandshake implements RoleHandshake {
     const { key, provider, signatureSchemes } = this.config;
     const scheme = signatureSchemes.find(
       (s) =>
-        offered.includes(SignatureScheme[s]) && provider.signatures[s]?.keyAlgorithms.includes(key.algorithm),
+        offered.includes(SignatureScheme[s]) &&
+        provider.signatures[s]?.keyAlgorithms.includes(key.algorithm) &&
+        keyAllowsScheme(key.publicKey, s),
     );
     if (!scheme)
       throw alert(

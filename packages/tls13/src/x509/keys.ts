@@ -9,7 +9,13 @@ import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
 import { SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
 import { generateSigningKey, mldsaKeyFromSeed } from "../crypto/keygen.js";
 import type { KeyAlgorithm, PrivateKey, PublicKey } from "../crypto/provider.js";
-import { AlgorithmError, algorithmFromDer, keyAlgorithmOf, spkiAlgorithmFor } from "./algorithms.js";
+import {
+  AlgorithmError,
+  algorithmFromDer,
+  keyAlgorithmOf,
+  pssKeyHash,
+  spkiAlgorithmFor,
+} from "./algorithms.js";
 import {
   assertSingleDerValue,
   bytesEqual,
@@ -92,7 +98,8 @@ export function parseSpki(spki: Uint8Array): PublicKey {
     if (bits.length < 1 || bits[0] !== 0) throw new Error("subjectPublicKey BIT STRING has unused bits");
     return bits.subarray(1);
   });
-  const algorithm = keyAlgorithmOf(algorithmAt(spki, 0));
+  const algorithmId = algorithmAt(spki, 0);
+  const algorithm = keyAlgorithmOf(algorithmId);
   const rawLength = RAW_PUBLIC_LENGTH[algorithm];
   if (rawLength !== undefined) {
     if (key.length !== rawLength)
@@ -113,9 +120,12 @@ export function parseSpki(spki: Uint8Array): PublicKey {
     return [tlvContent(key, parts[0]), tlvContent(key, parts[1])];
   });
   const bits = modulusBits(modulus);
-  if (bits < 1024 || bits > 16384) throw new KeyError("unsupported", `RSA modulus of ${bits} bits`);
+  // 2048 bits at least, as OpenSSL 3.5 at its default security level 2 and webpki require.
+  if (bits < 2048 || bits > 16384)
+    throw new KeyError("unsupported", `RSA modulus of ${bits} bits (2048 to 16384 are accepted)`);
   checkRsaExponent(exponent);
-  return { algorithm, spki: spki.slice() };
+  const pssHash = algorithm === "rsa-pss" ? pssKeyHash(algorithmId) : undefined;
+  return { algorithm, spki: spki.slice(), ...(pssHash ? { pssHash } : {}) };
 }
 
 /**

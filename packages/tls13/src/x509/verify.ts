@@ -7,7 +7,7 @@
 import type { CryptoProvider } from "../crypto/provider.js";
 import { TlsAlert } from "../errors.js";
 import { AlertDescription } from "../wire/codepoints.js";
-import { schemeForIssuerKey } from "./algorithms.js";
+import { keyAllowsScheme, schemeForIssuerKey } from "./algorithms.js";
 import { type Certificate, EKU } from "./certificate.js";
 import { bytesEqual } from "./der.js";
 import { formatIp, parseIp } from "./ip.js";
@@ -78,6 +78,10 @@ export function verifyChain(chain: Certificate[], o: VerifyChainOptions): Certif
       );
   }
   checkLeafUse(leaf, o.purpose ?? "server");
+  // A CA certificate is no end-entity (webpki: CaUsedAsEndEntity), except a pinned one: the exact
+  // bytes configured as a trust anchor, as `openssl req -x509` makes them with cA=TRUE.
+  if (leaf.isCA && !o.trustAnchors.some((a) => bytesEqual(a.der, leaf.der)))
+    throw bad(`leaf "${leaf.subject}" is a CA certificate (basicConstraints cA=TRUE), not an end-entity one`);
   if (o.hostname !== undefined) checkHostname(leaf, o.hostname);
 
   const path = buildPath(chain, o, maxDepth);
@@ -112,6 +116,13 @@ export function verifyChain(chain: Certificate[], o: VerifyChainOptions): Certif
       throw bad(
         `${label(ca, i)} issued "${path[i - 1].subject}" but is not a CA (basicConstraints cA is not set)`,
       );
+    // extKeyUsage on an intermediate limits what it may issue for (OpenSSL and webpki read it so;
+    // RFC 5280 leaves it open). Anchors are trusted as configured, as webpki does.
+    if (!isAnchor && ca.extKeyUsage) {
+      const need = (o.purpose ?? "server") === "server" ? EKU.serverAuth : EKU.clientAuth;
+      if (!ca.extKeyUsage.includes(need) && !ca.extKeyUsage.includes(EKU.any))
+        throw bad(`${label(ca, i)} extKeyUsage does not allow ${o.purpose ?? "server"}Auth`);
+    }
     if (ca.keyUsage && !ca.keyUsage.includes("keyCertSign"))
       throw bad(`${label(ca, i)} is a CA whose keyUsage lacks keyCertSign`);
     if (ca.pathLen !== undefined) {
@@ -261,6 +272,10 @@ function checkSignature(
     throw alert(
       AlertDescription.unsupported_certificate,
       `${label(cert, depth)} is signed with ${scheme} but its issuer "${issuer.subject}" has a ${issuer.publicKey.algorithm} key`,
+    );
+  if (!keyAllowsScheme(issuer.publicKey, scheme))
+    throw bad(
+      `${label(cert, depth)} is signed with ${scheme} but the key of "${issuer.subject}" is restricted to RSASSA-PSS with ${issuer.publicKey.pssHash} (its SPKI parameters)`,
     );
   const key = cache && SignatureCache.key(scheme, issuer.publicKey.spki, cert.tbs, cert.signature);
   if (key && cache.has(key)) return;
