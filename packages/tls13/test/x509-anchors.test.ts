@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { nobleProvider } from "../src/crypto/index.js";
 import { AlertDescription } from "../src/wire/codepoints.js";
 import { type Certificate, generateKeyPair, issueCertificate, verifyChain } from "../src/x509/index.js";
+import { pair } from "./handshake-helpers.js";
 import { expectAlert, flipByte } from "./x509-helpers.js";
 
 const provider = nobleProvider;
@@ -68,5 +69,34 @@ describe("pinned self-signed certificates", () => {
       AlertDescription.certificate_expired,
       /certificate is not yet valid/,
     );
+  });
+
+  it("over TLS: the look-alike server gets authorized: false, and the expired pinned one too", async () => {
+    // The issue's reproduction: a server holding A's key presents A's name with SAN b.example, a
+    // corrupted signature and a 2001 expiry to a client that pins A and B and connects to b.example.
+    const lookAlike = issueCertificate({
+      subject: [["CN", "a.example"]],
+      publicKey: a.key.publicKey,
+      signingKey: a.key,
+      provider,
+      notBefore: new Date("2000-01-01Z"),
+      notAfter: new Date("2001-01-01Z"),
+      dnsNames: ["b.example"],
+    });
+    const forgedDer = flipByte(lookAlike.der, -1);
+    const client = { ca: [a.cert, b.cert], servername: "b.example", provider, rejectUnauthorized: false };
+    const { c } = await pair(client, { cert: forgedDer, key: a.key, provider });
+    expect(c.authorized).toBe(false);
+    expect(c.authorizationError).toMatch(/unknown_ca/);
+    c.destroy();
+
+    const old = pinned("old.example", [new Date("2020-01-01Z"), new Date("2021-01-01Z")]);
+    const expired = await pair(
+      { ca: old.cert, servername: "old.example", provider, rejectUnauthorized: false },
+      { cert: old.cert, key: old.key, provider },
+    );
+    expect(expired.c.authorized).toBe(false);
+    expect(expired.c.authorizationError).toMatch(/certificate_expired: certificate has expired/);
+    expired.c.destroy();
   });
 });
