@@ -79,8 +79,19 @@ export interface ClientOptions extends CommonOptions {
   port?: number;
   /** Run TLS over this stream instead of opening a TCP connection. */
   socket?: Duplex;
-  /** SNI and the name the certificate must match; default `host` unless it is an IP literal. */
+  /**
+   * SNI and the name the certificate must match. SNI defaults to `host` unless it is an IP literal;
+   * the name checked defaults, as in node:tls, to `servername`, else `host`, else "localhost" (so
+   * `connect({ port, ca })` and `connect({ socket, ca })` check "localhost").
+   */
   servername?: string;
+  /**
+   * Replaces the built-in name check, as node:tls's option does: called with the name above and the
+   * leaf after the chain verified; return an Error to refuse the certificate (bad_certificate, or
+   * `authorized: false` without rejectUnauthorized). `() => undefined` is the explicit opt-out of
+   * the name check; the chain, dates and usage are still verified.
+   */
+  checkServerIdentity?: (hostname: string, cert: Certificate) => Error | undefined;
   /** Groups that get a key share in the first ClientHello; default ["X25519MLKEM768", "x25519"]. */
   keyShares?: GroupName[];
   /** Trust anchors. */

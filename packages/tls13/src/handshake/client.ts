@@ -55,6 +55,7 @@ import {
   type ServerHello,
   selectedVersion,
 } from "../wire/server_hello.js";
+import { keyAllowsScheme } from "../x509/algorithms.js";
 import { receiveCompressedCertificate } from "./certificate_compression.js";
 import type { ClientConfig } from "./config.js";
 import { checkServerChain } from "./credentials.js";
@@ -563,6 +564,7 @@ export class ClientHandshake implements RoleHandshake {
       {
         trustAnchors: this.config.trustAnchors,
         hostname: this.config.verifyName,
+        checkServerIdentity: this.config.checkServerIdentity,
         provider: this.config.provider,
         rejectUnauthorized: this.config.rejectUnauthorized,
       },
@@ -590,7 +592,7 @@ export class ClientHandshake implements RoleHandshake {
       );
     const scheme = this.config.provider.signatures[name]!;
     const key = state.leafKey;
-    if (!scheme.keyAlgorithms.includes(key.algorithm))
+    if (!scheme.keyAlgorithms.includes(key.algorithm) || !keyAllowsScheme(key, name))
       throw alert(
         AlertDescription.illegal_parameter,
         `CertificateVerify: ${name} does not match the ${key.algorithm} certificate key`,

@@ -54,8 +54,11 @@ interface CommonConfig {
 export interface ClientConfig extends CommonConfig {
   keyShares: GroupName[];
   servername?: string;
-  /** The name the leaf must be valid for: servername, else the host (an IP literal is checked against IP SANs). */
-  verifyName?: string;
+  /** The name the leaf must be valid for: servername, else the host, else "localhost" (as node:tls;
+   *  an IP literal is checked against IP SANs). */
+  verifyName: string;
+  /** The caller's name check replacing the built-in one (`() => undefined` opts out). */
+  checkServerIdentity?: ClientOptions["checkServerIdentity"];
   trustAnchors: Certificate[];
   rejectUnauthorized: boolean;
   /** Emit and offer sessions from connections whose chain did not verify (opt-in). */
@@ -188,12 +191,16 @@ export function resolveClientConfig(o: ClientOptions, provider: CryptoProvider):
   const servername = o.servername ?? (o.host && !isIpLiteral(o.host) ? o.host : undefined);
   const trustAnchors = o.ca === undefined ? [] : trustAnchorsOf(o.ca);
   const rejectUnauthorized = o.rejectUnauthorized ?? true;
+  if (o.checkServerIdentity !== undefined && typeof o.checkServerIdentity !== "function")
+    throw new TypeError("checkServerIdentity must be a function");
   const certOnly = CERTIFICATE_ONLY_SCHEMES.filter((s) => provider.signatures[s]);
   return {
     ...c,
     keyShares,
     servername,
-    verifyName: o.servername ?? o.host,
+    // node:tls: `options.servername || options.host || 'localhost'` (empty strings fall through).
+    verifyName: o.servername || o.host || "localhost",
+    checkServerIdentity: o.checkServerIdentity,
     trustAnchors,
     rejectUnauthorized,
     allowUnauthorizedSessions: o.allowUnauthorizedSessions ?? false,

@@ -4,8 +4,10 @@
 import type { CryptoProvider, PrivateKey } from "../crypto/provider.js";
 import { TlsAlert } from "../errors.js";
 import type { CertificatesInput } from "../options.js";
+import { AlertDescription } from "../wire/codepoints.js";
 import {
   type Certificate,
+  checkPresentedCount,
   loadCertificates,
   loadPrivateKey,
   parseCertificate,
@@ -45,14 +47,28 @@ export function checkServerChain(
   ders: Uint8Array[],
   o: {
     trustAnchors: Certificate[];
-    hostname?: string;
+    hostname: string;
     provider: CryptoProvider;
     rejectUnauthorized: boolean;
+    /** Replaces the built-in name check (node:tls's option of the same name). */
+    checkServerIdentity?: (hostname: string, cert: Certificate) => Error | undefined;
   },
 ): ChainVerdict {
+  // Counted before parsing: a hostile list of hundreds of certificates costs nothing to refuse.
+  checkPresentedCount(ders.length);
   const chain = ders.map((d) => parseCertificate(d));
   try {
-    verifyChain(chain, { trustAnchors: o.trustAnchors, hostname: o.hostname, provider: o.provider });
+    const custom = o.checkServerIdentity;
+    verifyChain(chain, {
+      trustAnchors: o.trustAnchors,
+      ...(custom ? {} : { hostname: o.hostname }),
+      provider: o.provider,
+    });
+    const refused = custom?.(o.hostname, chain[0]);
+    if (refused instanceof Error)
+      throw new TlsAlert(AlertDescription.bad_certificate, `checkServerIdentity: ${refused.message}`, {
+        cause: refused,
+      });
     return { chain, authorized: true };
   } catch (e) {
     if (!(e instanceof TlsAlert)) throw e;

@@ -49,6 +49,7 @@ import {
   type ServerHello,
   serializeServerHello,
 } from "../wire/server_hello.js";
+import { keyAllowsScheme } from "../x509/algorithms.js";
 import { serverCertificateMessage } from "./certificate_compression.js";
 import type { ServerConfig } from "./config.js";
 import type { HandshakeIO, NegotiatedSuite, RoleHandshake } from "./io.js";
@@ -397,7 +398,9 @@ export class ServerHandshake implements RoleHandshake {
     const { key, provider, signatureSchemes } = this.config;
     const scheme = signatureSchemes.find(
       (s) =>
-        offered.includes(SignatureScheme[s]) && provider.signatures[s]?.keyAlgorithms.includes(key.algorithm),
+        offered.includes(SignatureScheme[s]) &&
+        provider.signatures[s]?.keyAlgorithms.includes(key.algorithm) &&
+        keyAllowsScheme(key.publicKey, s),
     );
     if (!scheme)
       throw alert(

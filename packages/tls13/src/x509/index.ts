@@ -61,7 +61,10 @@ export { SignatureCache, setSignatureCache, sharedSignatureCache } from "./signa
 export {
   type CertificatePath,
   checkHostname,
+  checkPresentedCount,
   dnsNameMatches,
+  MAX_PRESENTED_CERTIFICATES,
+  MAX_SIGNATURE_CHECKS,
   type VerifyChainOptions,
   verifyChain,
 } from "./verify.js";
