@@ -16,6 +16,7 @@ export type { MessageTiming, TlsTimings } from "./connection.js";
 export * from "./crypto/index.js";
 export { decodeError, illegalParameter, TlsAlert } from "./errors.js";
 export type { CertificateCompressionInfo } from "./handshake/certificate_compression.js";
+export { IntermediateStore, sharedIntermediateStore } from "./handshake/suppress_ca.js";
 export type { HandshakeHooks, HookContext, HookMessage } from "./hooks.js";
 export type { EphemeralKeyInfo, PeerCertificateObject } from "./node-compat.js";
 export type { KeylogOption, PskModeName } from "./options.js";

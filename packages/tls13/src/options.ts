@@ -3,6 +3,7 @@
 
 import type { Duplex } from "node:stream";
 import type { CryptoProvider, PrivateKey } from "./crypto/provider.js";
+import type { IntermediateStore } from "./handshake/suppress_ca.js";
 import type { HandshakeHooks } from "./hooks.js";
 import type { PaddingPolicy } from "./record/padding.js";
 import type { TlsSession } from "./resumption/session.js";
@@ -120,6 +121,15 @@ export interface ClientOptions extends CommonOptions {
   earlyData?: Uint8Array | string;
   /** When the server rejects 0-RTT, send `earlyData` again after the handshake (default true). */
   retryEarlyData?: boolean;
+  /**
+   * Suppress CA certificates (draft-kampanakis-tls-scas): ask the server for its end-entity
+   * certificate only, and complete the chain from an IntermediateStore. `true` uses the process-wide
+   * store, filled from the verified chains of earlier connections that had this option; pass your
+   * own store to preload intermediates (`new IntermediateStore(pem)`) or to keep caches apart.
+   * A chain the store cannot complete fails the handshake (unknown_ca), and the store then stops
+   * asking that server name (the draft's §3.1). Default false.
+   */
+  suppressCaCertificates?: boolean | IntermediateStore;
 }
 
 export interface ServerOptions extends CommonOptions {
@@ -139,6 +149,11 @@ export interface ServerOptions extends CommonOptions {
    * server's environment alone never turns key logging on, as OpenSSL's explicit keylog callback).
    */
   keylogFromEnv?: boolean;
+  /**
+   * Honour a client's request to suppress CA certificates (draft-kampanakis-tls-scas): send only
+   * the end-entity certificate then. Default true (the draft's SHOULD); false ignores the flag.
+   */
+  suppressCaCertificates?: boolean;
 }
 
 export const DEFAULT_GROUPS: readonly GroupName[] = [

@@ -230,6 +230,16 @@ export class TlsSocket extends Duplex {
   get certificateCompression(): CertificateCompressionInfo | undefined {
     return this.info.certificateCompression;
   }
+  /**
+   * draft-kampanakis-tls-scas: server, whether it sent its end-entity certificate only; client,
+   * whether it asked for that, and how many CA certificates it then took from its store.
+   */
+  get caSuppression(): { suppressed: boolean; fromStore?: number } {
+    return {
+      suppressed: this.info.caCertificatesSuppressed === true,
+      fromStore: this.info.intermediatesFromStore,
+    };
+  }
 
   getProtocol(): string | null {
     return this.secure ? "TLSv1.3" : null;

@@ -40,6 +40,7 @@ import {
   PskKeyExchangeMode,
   SignatureScheme,
   type SignatureSchemeName,
+  TlsFlag,
 } from "../wire/codepoints.js";
 import { parseEncryptedExtensions } from "../wire/encrypted_extensions.js";
 import { parseFinished, serializeFinished } from "../wire/finished.js";
@@ -58,9 +59,9 @@ import {
 import { keyAllowsScheme } from "../x509/algorithms.js";
 import { receiveCompressedCertificate } from "./certificate_compression.js";
 import type { ClientConfig } from "./config.js";
-import { checkServerChain } from "./credentials.js";
 import type { HandshakeIO, NegotiatedSuite, RoleHandshake } from "./io.js";
 import { EarlySecret, finishedVerifyData, type HandshakeSecret } from "./key_schedule.js";
+import { checkServerChainFromStore } from "./suppress_ca.js";
 
 /** The resumption PSK we offer (one identity: the session's ticket). */
 interface OfferedPsk {
@@ -131,11 +132,15 @@ export class ClientHandshake implements RoleHandshake {
   private retried = false;
   /** The compatibility ChangeCipherSpec went out already (RFC 8446 §D.4). */
   private sentEarlyCcs = false;
+  /** draft-kampanakis-tls-scas: decided once, so both ClientHellos carry the same flag. */
+  private readonly asksSuppression: boolean;
 
   constructor(
     private readonly io: HandshakeIO,
     private readonly config: ClientConfig,
-  ) {}
+  ) {
+    this.asksSuppression = config.intermediateStore?.mayAsk(config.verifyName) === true;
+  }
 
   start(): void {
     const { provider } = this.config;
@@ -269,6 +274,7 @@ export class ClientHandshake implements RoleHandshake {
       alpn: c.alpn.length ? c.alpn : undefined,
       recordSizeLimit: c.recordSizeLimit,
       certificateCompression: c.certificateCompression.length ? c.certificateCompression : undefined,
+      tlsFlags: this.asksSuppression ? [TlsFlag.suppress_ca_certificates] : undefined,
       versions: [ProtocolVersion.TLS13],
       cookie,
       shares: [...offer.keyShares].map(([g, kp]) => ({ group: NamedGroup[g], keyExchange: kp.publicKey })),
@@ -559,7 +565,8 @@ export class ClientHandshake implements RoleHandshake {
     if (cert.entries.length === 0)
       throw alert(AlertDescription.decode_error, "server sent an empty Certificate");
     checkCertificateEntryExtensions(cert, this.offeredExtensions);
-    const verdict = checkServerChain(
+    const store = this.config.intermediateStore;
+    const verdict = checkServerChainFromStore(
       cert.entries.map((e) => e.certData),
       {
         trustAnchors: this.config.trustAnchors,
@@ -568,7 +575,13 @@ export class ClientHandshake implements RoleHandshake {
         provider: this.config.provider,
         rejectUnauthorized: this.config.rejectUnauthorized,
       },
+      store,
+      this.asksSuppression,
     );
+    if (this.asksSuppression) {
+      this.io.info.caCertificatesSuppressed = true;
+      this.io.info.intermediatesFromStore = verdict.added;
+    }
     this.io.info.peerCertificates = verdict.chain;
     this.io.info.authorized = verdict.authorized;
     this.io.info.authorizationError = verdict.error?.message;

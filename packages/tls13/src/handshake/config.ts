@@ -31,6 +31,7 @@ import type { Certificate } from "../x509/index.js";
 import { resolveCertificateCompression } from "./certificate_compression.js";
 import { loadCertificateList, loadKey } from "./credentials.js";
 import { groupsFromEcdhCurve, schemesFromSigalgs, suitesFromCiphers } from "./openssl_names.js";
+import { type IntermediateStore, resolveIntermediateStore } from "./suppress_ca.js";
 
 /** As node:tls: a server gives a silent or stalled client two minutes. */
 const DEFAULT_SERVER_HANDSHAKE_TIMEOUT_MS = 120_000;
@@ -69,6 +70,8 @@ export interface ClientConfig extends CommonConfig {
   session?: TlsSession;
   earlyData?: Uint8Array;
   retryEarlyData: boolean;
+  /** draft-kampanakis-tls-scas: where missing CA certificates come from; undefined = off. */
+  intermediateStore?: IntermediateStore;
 }
 
 export interface ServerConfig extends CommonConfig {
@@ -81,6 +84,10 @@ export interface ServerConfig extends CommonConfig {
   /** 0-RTT anti-replay: the ticket keys' cache, shared by every connection using them. */
   replayCache: ReplayCache;
   maxEarlyData: number;
+  /** draft-kampanakis-tls-scas: honour a client's request to send the end-entity certificate only. */
+  suppressCaCertificates: boolean;
+  /** `chain` without its CA certificates: a stable array, so compression caches it once. */
+  leafOnlyChain: Certificate[];
 }
 
 function checkNames<T extends string>(kind: string, names: readonly T[], table: Record<string, number>): T[] {
@@ -215,6 +222,7 @@ export function resolveClientConfig(o: ClientOptions, provider: CryptoProvider):
           : o.session,
     earlyData: typeof o.earlyData === "string" ? new TextEncoder().encode(o.earlyData) : o.earlyData,
     retryEarlyData: o.retryEarlyData ?? true,
+    intermediateStore: resolveIntermediateStore(o.suppressCaCertificates),
   };
 }
 
@@ -252,5 +260,7 @@ export function resolveServerConfig(o: ServerOptions, provider: CryptoProvider):
     ticketKeys,
     replayCache: ticketKeys.replayCache,
     maxEarlyData,
+    suppressCaCertificates: o.suppressCaCertificates ?? true,
+    leafOnlyChain: chain.slice(0, 1),
   };
 }

@@ -37,6 +37,8 @@ export interface ChainVerdict {
   chain: Certificate[];
   authorized: boolean;
   error?: TlsAlert;
+  /** Certificates `completeWith` added after the presented ones. */
+  added: number;
 }
 
 /**
@@ -52,11 +54,15 @@ export function checkServerChain(
     rejectUnauthorized: boolean;
     /** Replaces the built-in name check (node:tls's option of the same name). */
     checkServerIdentity?: (hostname: string, cert: Certificate) => Error | undefined;
+    /** Where the CA certificates the server left out come from (draft-kampanakis-tls-scas). */
+    completeWith?: { issuersFor(presented: readonly Certificate[]): Certificate[] };
   },
 ): ChainVerdict {
   // Counted before parsing: a hostile list of hundreds of certificates costs nothing to refuse.
   checkPresentedCount(ders.length);
   const chain = ders.map((d) => parseCertificate(d));
+  const added = o.completeWith?.issuersFor(chain) ?? [];
+  chain.push(...added);
   try {
     const custom = o.checkServerIdentity;
     verifyChain(chain, {
@@ -69,10 +75,10 @@ export function checkServerChain(
       throw new TlsAlert(AlertDescription.bad_certificate, `checkServerIdentity: ${refused.message}`, {
         cause: refused,
       });
-    return { chain, authorized: true };
+    return { chain, authorized: true, added: added.length };
   } catch (e) {
     if (!(e instanceof TlsAlert)) throw e;
     if (o.rejectUnauthorized) throw e;
-    return { chain, authorized: false, error: e };
+    return { chain, authorized: false, error: e, added: added.length };
   }
 }

@@ -45,6 +45,12 @@ export interface HandshakeInfo {
   earlyDataReceived?: number;
   /** RFC 8879: set when the server's certificate went as a CompressedCertificate. */
   certificateCompression?: CertificateCompressionInfo;
+  /**
+   * draft-kampanakis-tls-scas. Server: it sent its end-entity certificate only. Client: it asked
+   * for that (tls_flags), and `intermediatesFromStore` says how many certificates it added.
+   */
+  caCertificatesSuppressed?: boolean;
+  intermediatesFromStore?: number;
 }
 
 export interface HandshakeIO {

@@ -55,6 +55,7 @@ import type { ServerConfig } from "./config.js";
 import type { HandshakeIO, NegotiatedSuite, RoleHandshake } from "./io.js";
 import { EarlySecret, finishedVerifyData, type HandshakeSecret, ticketPsk } from "./key_schedule.js";
 import { checkSecondClientHello } from "./second_hello.js";
+import { clientAsksSuppression } from "./suppress_ca.js";
 
 /** RFC 8446 §4.2.10: how far the client's idea of the ticket age may be from ours for 0-RTT. */
 const EARLY_DATA_AGE_WINDOW_MS = 10_000;
@@ -94,6 +95,8 @@ interface Negotiated {
   peerRecordSizeLimit?: number;
   /** RFC 8879 compress_certificate: the client's algorithms we know, in its order. */
   clientCertificateCompression?: CertificateCompressionName[];
+  /** draft-kampanakis-tls-scas: send the end-entity certificate only. */
+  suppressCa: boolean;
 }
 
 /** After our Finished: what the client's [EndOfEarlyData] and Finished, and our tickets, need. */
@@ -293,6 +296,10 @@ export class ServerHandshake implements RoleHandshake {
       earlyAccepted,
       peerRecordSizeLimit: offered.recordSizeLimit,
       clientCertificateCompression: offered.certificateCompression,
+      suppressCa:
+        this.config.suppressCaCertificates &&
+        clientAsksSuppression(offered.tlsFlags) &&
+        this.config.chain.length > 1,
     });
   }
 
@@ -571,15 +578,18 @@ export class ServerHandshake implements RoleHandshake {
     const state = this.state;
     if (state.name !== "send_server_flight")
       throw alert(AlertDescription.internal_error, `Certificate built in ${state.name}`);
+    const { suppressCa } = state.negotiated;
+    const chain = suppressCa ? this.config.leafOnlyChain : this.config.chain;
+    if (suppressCa) this.io.info.caCertificatesSuppressed = true;
     const certificate = serializeCertificate({
       requestContext: new Uint8Array(0),
-      entries: this.config.chain.map((c) => ({ certData: c.der, extensions: [] })),
+      entries: chain.map((c) => ({ certData: c.der, extensions: [] })),
     });
     const { message, info } = serverCertificateMessage(
       certificate,
       this.config.certificateCompression,
       state.negotiated.clientCertificateCompression,
-      this.config.chain,
+      chain,
     );
     if (info) this.io.info.certificateCompression = info;
     return message;

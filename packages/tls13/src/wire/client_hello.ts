@@ -43,6 +43,7 @@ import {
   expectEmptyEarlyData,
   type OfferedPsks,
 } from "./psk.js";
+import { decodeTlsFlags, encodeTlsFlags } from "./tls_flags.js";
 
 export interface ClientHello {
   legacyVersion: number;
@@ -96,6 +97,8 @@ export interface ClientHelloExtensions {
   recordSizeLimit?: number;
   /** RFC 8879 compress_certificate: the algorithms we know, in the sender's order. */
   certificateCompression?: CertificateCompressionName[];
+  /** tls_flags (draft-ietf-tls-tlsflags): the flag numbers set; unknown ones are kept, and ignored. */
+  tlsFlags?: number[];
   /** supported_versions. */
   versions?: number[];
   cookie?: Bytes;
@@ -134,6 +137,7 @@ export function encodeClientHelloExtensions(e: ClientHelloExtensions): Extension
         w.bytes(encodeCompressCertificateExtension(e.certificateCompression!)),
       ),
     );
+  if (e.tlsFlags) out.push({ type: ExtensionType.tls_flags, data: encodeTlsFlags(e.tlsFlags) });
   if (e.versions)
     out.push(
       extension(ExtensionType.supported_versions, (w) => encodeSupportedVersionsClient(e.versions!, w)),
@@ -188,6 +192,9 @@ export function decodeClientHelloExtensions(exts: readonly Extension[]): ClientH
         break;
       case ExtensionType.cookie:
         p.cookie = decodeCookie(e.data);
+        break;
+      case ExtensionType.tls_flags:
+        p.tlsFlags = [...decodeTlsFlags(e.data)];
         break;
       case ExtensionType.compress_certificate:
         p.certificateCompression = parseCompressCertificateExtension(e.data);

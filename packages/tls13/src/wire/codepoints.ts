@@ -51,6 +51,7 @@ export const ExtensionType = {
   post_handshake_auth: 49,
   signature_algorithms_cert: 50,
   key_share: 51,
+  tls_flags: 62, // draft-ietf-tls-tlsflags
 } as const;
 export type ExtensionType = (typeof ExtensionType)[keyof typeof ExtensionType];
 
@@ -141,6 +142,13 @@ export type SignatureSchemeName = keyof typeof SignatureScheme;
 /** RFC 8879 certificate compression algorithms. */
 export const CertificateCompressionAlgorithm = { zlib: 1, brotli: 2, zstd: 3 } as const;
 export type CertificateCompressionName = keyof typeof CertificateCompressionAlgorithm;
+
+/**
+ * Flags in tls_flags (draft-ietf-tls-tlsflags). draft-kampanakis-tls-scas-latest-03 asks IANA for
+ * "0xTBD1" and no value is assigned yet: pqtls uses flag 8, the first of the registry's
+ * Specification Required range, until one is. Both ends must agree, so change it here only.
+ */
+export const TlsFlag = { suppress_ca_certificates: 8 } as const;
 
 export const PskKeyExchangeMode = { psk_ke: 0, psk_dhe_ke: 1 } as const;
 

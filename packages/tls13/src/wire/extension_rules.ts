@@ -1,5 +1,5 @@
 // Which extension may appear in which handshake message: RFC 8446 §4.2's table, plus
-// record_size_limit (RFC 8449 §4: CH, EE) and compress_certificate (RFC 8879 §3: CH, CR). Every
+// record_size_limit (RFC 8449 §4: CH, EE), compress_certificate (RFC 8879 §3: CH, CR) and tls_flags. Every
 // message codec checks each extension it reads against its row here, so the state machines never
 // see an extension that is not allowed where it arrived.
 //
@@ -54,6 +54,8 @@ const ROWS: Record<keyof typeof ExtensionType, readonly ExtensionContext[]> = {
   post_handshake_auth: ["CH"],
   signature_algorithms_cert: ["CH", "CR"],
   key_share: ["CH", "SH", "HRR"],
+  // draft-ietf-tls-tlsflags §2: the messages a flag may be defined for (each flag narrows it).
+  tls_flags: ["CH", "SH", "EE", "CT", "CR", "NST"],
 };
 
 /** Per message, the extension types allowed in it. */
