@@ -14,6 +14,7 @@ import type {
   GroupName,
   SignatureSchemeName,
 } from "./wire/codepoints.js";
+import type { AbridgedScheme } from "./x509/abridge.js";
 import type { Certificate } from "./x509/index.js";
 
 /** RFC 8446 §4.2.9: resumption with a fresh key exchange (psk_dhe_ke) or with the PSK alone (psk_ke). */
@@ -73,6 +74,11 @@ export interface CommonOptions {
    * chain with, picking its first one the client offered. Default: none (plain Certificate).
    */
   certificateCompression?: CertificateCompressionName[];
+  /**
+   * draft-ietf-tls-cert-abridge: the shared CA list and dictionary that make "abridged" usable in
+   * `certificateCompression` (build one with buildAbridgedScheme). Both ends need the same one.
+   */
+  abridgedScheme?: AbridgedScheme;
 }
 
 export interface ClientOptions extends CommonOptions {

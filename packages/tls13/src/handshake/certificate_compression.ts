@@ -5,6 +5,7 @@
 import { TlsAlert } from "../errors.js";
 import { AlertDescription, type CertificateCompressionName, HandshakeType } from "../wire/codepoints.js";
 import { frameHandshake, type HandshakeMessage } from "../wire/handshake.js";
+import type { AbridgedScheme } from "../x509/abridge.js";
 import {
   certificateCompressionAlgorithms,
   DEFAULT_MAX_UNCOMPRESSED,
@@ -27,13 +28,24 @@ export interface CertificateCompressionInfo {
  */
 export function resolveCertificateCompression(
   names: readonly string[] | undefined,
+  abridged?: AbridgedScheme,
 ): CertificateCompressionName[] {
   if (names === undefined) return [];
   const available = certificateCompressionAlgorithms();
   const out: CertificateCompressionName[] = [];
   for (const n of names) {
+    if (n === "abridged") {
+      if (!abridged)
+        throw new TypeError(
+          'certificate compression "abridged" needs the abridgedScheme option (its list and dictionary)',
+        );
+      if (!out.includes(n)) out.push(n);
+      continue;
+    }
     if (n !== "zlib" && n !== "brotli" && n !== "zstd")
-      throw new TypeError(`unknown certificate compression algorithm "${n}" (known: zlib, brotli, zstd)`);
+      throw new TypeError(
+        `unknown certificate compression algorithm "${n}" (known: zlib, brotli, zstd, abridged)`,
+      );
     if (!available.includes(n))
       throw new TypeError(
         `certificate compression "${n}" is not available in this runtime (Node ${process.version}; zstd needs >= 22.15)`,
@@ -60,6 +72,7 @@ export function serverCertificateMessage(
   ours: readonly CertificateCompressionName[],
   offeredByClient: readonly CertificateCompressionName[] | undefined,
   cacheKey: object,
+  abridged?: AbridgedScheme,
 ): { message: HandshakeMessage; info?: CertificateCompressionInfo } {
   const algorithm = offeredByClient && ours.find((a) => offeredByClient.includes(a));
   if (!algorithm) return { message: certificate };
@@ -70,7 +83,7 @@ export function serverCertificateMessage(
   }
   let body = perAlg.get(algorithm);
   if (!body) {
-    body = encodeCompressedCertificate(algorithm, certificate.body);
+    body = encodeCompressedCertificate(algorithm, certificate.body, abridged);
     perAlg.set(algorithm, body);
   }
   const message = frameHandshake(HandshakeType.compressed_certificate, body);
@@ -89,13 +102,19 @@ export function receiveCompressedCertificate(
   msg: HandshakeMessage,
   offered: readonly CertificateCompressionName[],
   maxUncompressed = DEFAULT_MAX_UNCOMPRESSED,
+  abridged?: AbridgedScheme,
 ): { certificateBody: Uint8Array; info: CertificateCompressionInfo } {
   if (offered.length === 0)
     throw new TlsAlert(
       AlertDescription.unexpected_message,
       "CompressedCertificate received, but we offered no certificate compression",
     );
-  const { algorithm, certificateBody } = decodeCompressedCertificate(msg.body, offered, maxUncompressed);
+  const { algorithm, certificateBody } = decodeCompressedCertificate(
+    msg.body,
+    offered,
+    maxUncompressed,
+    abridged,
+  );
   return {
     certificateBody,
     info: { algorithm, compressedBytes: msg.raw.length, uncompressedBytes: certificateBody.length + 4 },

@@ -552,7 +552,12 @@ export class ClientHandshake implements RoleHandshake {
       this.onCertificate(this.expect(msg, HandshakeType.certificate), msg.body, state);
       return;
     }
-    const { certificateBody, info } = receiveCompressedCertificate(msg, this.config.certificateCompression);
+    const { certificateBody, info } = receiveCompressedCertificate(
+      msg,
+      this.config.certificateCompression,
+      undefined,
+      this.config.abridgedScheme,
+    );
     this.io.info.certificateCompression = info;
     this.onCertificate(msg, certificateBody, state);
   }

@@ -27,6 +27,7 @@ import {
   SignatureScheme,
   type SignatureSchemeName,
 } from "../wire/codepoints.js";
+import type { AbridgedScheme } from "../x509/abridge.js";
 import type { Certificate } from "../x509/index.js";
 import { resolveCertificateCompression } from "./certificate_compression.js";
 import { loadCertificateList, loadKey } from "./credentials.js";
@@ -48,6 +49,8 @@ interface CommonConfig {
   handshakeTimeout?: number;
   /** RFC 8879 algorithms: offered (client) or usable (server), preferred first; empty = off. */
   certificateCompression: CertificateCompressionName[];
+  /** draft-ietf-tls-cert-abridge: the list and dictionary behind the "abridged" algorithm. */
+  abridgedScheme?: AbridgedScheme;
   hooks?: HandshakeHooks;
   pskModes: PskModeName[];
 }
@@ -136,7 +139,8 @@ function common(
     padding: o.padding,
     keylog: keylogWriter(o.keylog, keylogFromEnv),
     handshakeTimeout: o.handshakeTimeout,
-    certificateCompression: resolveCertificateCompression(o.certificateCompression),
+    certificateCompression: resolveCertificateCompression(o.certificateCompression, o.abridgedScheme),
+    abridgedScheme: o.abridgedScheme,
     hooks: o.hooks,
     pskModes: o.pskModes ? checkPskModes(o.pskModes) : [],
   };

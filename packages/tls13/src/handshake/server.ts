@@ -590,6 +590,7 @@ export class ServerHandshake implements RoleHandshake {
       this.config.certificateCompression,
       state.negotiated.clientCertificateCompression,
       chain,
+      this.config.abridgedScheme,
     );
     if (info) this.io.info.certificateCompression = info;
     return message;

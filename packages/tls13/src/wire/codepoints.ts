@@ -139,8 +139,11 @@ export const SignatureScheme = {
 } as const;
 export type SignatureSchemeName = keyof typeof SignatureScheme;
 
-/** RFC 8879 certificate compression algorithms. */
-export const CertificateCompressionAlgorithm = { zlib: 1, brotli: 2, zstd: 3 } as const;
+/**
+ * RFC 8879 certificate compression algorithms. draft-ietf-tls-cert-abridge has no codepoint yet
+ * (its IANA section is a TODO): pqtls uses 0x4000 for "abridged" until one is assigned.
+ */
+export const CertificateCompressionAlgorithm = { zlib: 1, brotli: 2, zstd: 3, abridged: 0x4000 } as const;
 export type CertificateCompressionName = keyof typeof CertificateCompressionAlgorithm;
 
 /**

@@ -11,6 +11,7 @@ import {
   type CertificateCompressionName,
   nameOf,
 } from "../wire/codepoints.js";
+import { type AbridgedScheme, abridgedCompress, abridgedDecompress } from "./abridge.js";
 
 /** Largest uncompressed_length accepted by default: 2^24-1 is the wire limit; real chains are far smaller. */
 export const DEFAULT_MAX_UNCOMPRESSED = 1 << 20;
@@ -41,8 +42,15 @@ function u8(b: Buffer): Uint8Array {
  * Compresses a Certificate message body (what follows the 4-byte handshake header). The caller
  * sends CompressedCertificate { algorithm, uncompressed_length = body.length, compressed }.
  */
-export function compressCertificateMessage(alg: CertificateCompressionName, body: Uint8Array): Uint8Array {
+export function compressCertificateMessage(
+  alg: CertificateCompressionName,
+  body: Uint8Array,
+  abridged?: AbridgedScheme,
+): Uint8Array {
   switch (alg) {
+    case "abridged":
+      if (!abridged) throw new Error("abridged certificate compression needs an abridged scheme");
+      return abridgedCompress(abridged, body);
     case "zlib":
       return u8(zlib.deflateSync(body, { level: 9 }));
     case "brotli":
@@ -76,6 +84,7 @@ export function decompressCertificateMessage(
   data: Uint8Array,
   uncompressedLength: number,
   maxUncompressed = DEFAULT_MAX_UNCOMPRESSED,
+  abridged?: AbridgedScheme,
 ): Uint8Array {
   const fail = (reason: string, cause?: unknown) =>
     new TlsAlert(
@@ -87,6 +96,10 @@ export function decompressCertificateMessage(
     throw fail(`uncompressed_length ${uncompressedLength} is not positive`);
   if (uncompressedLength > maxUncompressed)
     throw fail(`uncompressed_length ${uncompressedLength} exceeds the limit of ${maxUncompressed}`);
+  if (alg === "abridged") {
+    if (!abridged) throw fail("abridged was never offered without a scheme");
+    return abridgedDecompress(abridged, data, uncompressedLength);
+  }
   // One byte of headroom tells "exactly the announced length" apart from "more than announced".
   const limit = { maxOutputLength: uncompressedLength + 1 };
   let out: Buffer;
@@ -126,8 +139,9 @@ export { encodeCompressCertificateExtension, parseCompressCertificateExtension }
 export function encodeCompressedCertificate(
   alg: CertificateCompressionName,
   certificateBody: Uint8Array,
+  abridged?: AbridgedScheme,
 ): Uint8Array {
-  const compressed = compressCertificateMessage(alg, certificateBody);
+  const compressed = compressCertificateMessage(alg, certificateBody, abridged);
   return new Writer(8 + compressed.length)
     .u16(CertificateCompressionAlgorithm[alg])
     .u24(certificateBody.length)
@@ -145,6 +159,7 @@ export function decodeCompressedCertificate(
   body: Uint8Array,
   offered: readonly CertificateCompressionName[],
   maxUncompressed = DEFAULT_MAX_UNCOMPRESSED,
+  abridged?: AbridgedScheme,
 ): { algorithm: CertificateCompressionName; certificateBody: Uint8Array } {
   const r = new Reader(body, "CompressedCertificate");
   const code = r.u16();
@@ -159,6 +174,12 @@ export function decodeCompressedCertificate(
     );
   return {
     algorithm,
-    certificateBody: decompressCertificateMessage(algorithm, data, uncompressedLength, maxUncompressed),
+    certificateBody: decompressCertificateMessage(
+      algorithm,
+      data,
+      uncompressedLength,
+      maxUncompressed,
+      abridged,
+    ),
   };
 }

@@ -7,6 +7,14 @@ import { certificateVerifySchemesFor } from "./algorithms.js";
 import { type Certificate, parseCertificate } from "./certificate.js";
 import { asText, looksLikePem, pemDecode } from "./pem.js";
 
+export {
+  type AbridgedScheme,
+  abridgedCompress,
+  abridgedDecompress,
+  abridgePass1,
+  buildAbridgedScheme,
+  expandPass1,
+} from "./abridge.js";
 export { OID } from "./algorithms.js";
 export {
   type Certificate,
