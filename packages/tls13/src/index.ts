@@ -17,6 +17,7 @@ export * from "./crypto/index.js";
 export { decodeError, illegalParameter, TlsAlert } from "./errors.js";
 export type { CertificateCompressionInfo } from "./handshake/certificate_compression.js";
 export { IntermediateStore, sharedIntermediateStore } from "./handshake/suppress_ca.js";
+export { trustAnchorForRetry } from "./handshake/trust_anchors.js";
 export type { HandshakeHooks, HookContext, HookMessage } from "./hooks.js";
 export type { EphemeralKeyInfo, PeerCertificateObject } from "./node-compat.js";
 export type { KeylogOption, PskModeName } from "./options.js";
@@ -41,6 +42,7 @@ export { ReplayCache, TicketKeys, type TicketKeysOptions } from "./resumption/ti
 export { accept, createServer, TlsServer } from "./server.js";
 export { TlsSocket } from "./socket.js";
 export * from "./wire/codepoints.js";
+export { trustAnchorIdFromText, trustAnchorIdToText } from "./wire/trust_anchors.js";
 export * from "./x509/index.js";
 
 // Fast by default: importing the package waits (top-level await) for the fastest provider this runtime

@@ -136,6 +136,13 @@ export interface ClientOptions extends CommonOptions {
    * asking that server name (the draft's §3.1). Default false.
    */
   suppressCaCertificates?: boolean | IntermediateStore;
+  /**
+   * Trust Anchor Identifiers (draft-ietf-tls-trust-anchor-ids): the IDs (dotted decimal, e.g.
+   * "32473.1") sent in trust_anchors. The socket's `trustAnchors` then tells whether the server's
+   * path matched and which IDs it has paths for; `trustAnchorForRetry` picks the ID for the
+   * draft's retry (a new connection). Default: no extension.
+   */
+  trustAnchorIds?: string[];
 }
 
 export interface ServerOptions extends CommonOptions {
@@ -160,6 +167,12 @@ export interface ServerOptions extends CommonOptions {
    * the end-entity certificate then. Default true (the draft's SHOULD); false ignores the flag.
    */
   suppressCaCertificates?: boolean;
+  /**
+   * Trust Anchor Identifiers: further certification paths, each with the ID of the CA that issued
+   * it, in preference order, all for the same `key`. A ClientHello requesting one of the IDs gets
+   * that path (complete up to the anchor the ID names); otherwise `cert` is the fallback.
+   */
+  trustAnchorChains?: Array<{ id: string; cert: CertificatesInput }>;
 }
 
 export const DEFAULT_GROUPS: readonly GroupName[] = [

@@ -241,6 +241,14 @@ export class TlsSocket extends Duplex {
     };
   }
 
+  /**
+   * draft-ietf-tls-trust-anchor-ids: whether the server's path matched the requested IDs, and the
+   * IDs it advertised (readable after a failed handshake too, for the retry: trustAnchorForRetry).
+   */
+  get trustAnchors(): { matched: boolean; available?: string[] } {
+    return { matched: this.info.trustAnchorMatched === true, available: this.info.trustAnchorsAvailable };
+  }
+
   getProtocol(): string | null {
     return this.secure ? "TLSv1.3" : null;
   }

@@ -62,6 +62,7 @@ import type { ClientConfig } from "./config.js";
 import type { HandshakeIO, NegotiatedSuite, RoleHandshake } from "./io.js";
 import { EarlySecret, finishedVerifyData, type HandshakeSecret } from "./key_schedule.js";
 import { checkServerChainFromStore } from "./suppress_ca.js";
+import { certificateMatchedTrustAnchor } from "./trust_anchors.js";
 
 /** The resumption PSK we offer (one identity: the session's ticket). */
 interface OfferedPsk {
@@ -275,6 +276,7 @@ export class ClientHandshake implements RoleHandshake {
       recordSizeLimit: c.recordSizeLimit,
       certificateCompression: c.certificateCompression.length ? c.certificateCompression : undefined,
       tlsFlags: this.asksSuppression ? [TlsFlag.suppress_ca_certificates] : undefined,
+      trustAnchors: c.trustAnchorIds,
       versions: [ProtocolVersion.TLS13],
       cookie,
       shares: [...offer.keyShares].map(([g, kp]) => ({ group: NamedGroup[g], keyExchange: kp.publicKey })),
@@ -523,6 +525,7 @@ export class ClientHandshake implements RoleHandshake {
         throw alert(AlertDescription.illegal_parameter, "ALPN: server selected a protocol we did not offer");
       this.io.info.alpnProtocol = ee.alpn;
     }
+    if (ee.trustAnchorsAvailable) this.io.info.trustAnchorsAvailable = ee.trustAnchorsAvailable;
     if (ee.recordSizeLimit !== undefined) {
       this.io.setPeerRecordSizeLimit(ee.recordSizeLimit);
       if (this.config.recordSizeLimit !== undefined)
@@ -570,6 +573,7 @@ export class ClientHandshake implements RoleHandshake {
     if (cert.entries.length === 0)
       throw alert(AlertDescription.decode_error, "server sent an empty Certificate");
     checkCertificateEntryExtensions(cert, this.offeredExtensions);
+    if (certificateMatchedTrustAnchor(cert.entries)) this.io.info.trustAnchorMatched = true;
     const store = this.config.intermediateStore;
     const verdict = checkServerChainFromStore(
       cert.entries.map((e) => e.certData),

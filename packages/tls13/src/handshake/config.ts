@@ -33,6 +33,11 @@ import { resolveCertificateCompression } from "./certificate_compression.js";
 import { loadCertificateList, loadKey } from "./credentials.js";
 import { groupsFromEcdhCurve, schemesFromSigalgs, suitesFromCiphers } from "./openssl_names.js";
 import { type IntermediateStore, resolveIntermediateStore } from "./suppress_ca.js";
+import {
+  resolveRequestedTrustAnchors,
+  resolveTrustAnchorChains,
+  type TrustAnchorChain,
+} from "./trust_anchors.js";
 
 /** As node:tls: a server gives a silent or stalled client two minutes. */
 const DEFAULT_SERVER_HANDSHAKE_TIMEOUT_MS = 120_000;
@@ -73,6 +78,8 @@ export interface ClientConfig extends CommonConfig {
   session?: TlsSession;
   earlyData?: Uint8Array;
   retryEarlyData: boolean;
+  /** draft-ietf-tls-trust-anchor-ids: requested IDs; undefined = no extension. */
+  trustAnchorIds?: string[];
   /** draft-kampanakis-tls-scas: where missing CA certificates come from; undefined = off. */
   intermediateStore?: IntermediateStore;
 }
@@ -89,6 +96,8 @@ export interface ServerConfig extends CommonConfig {
   maxEarlyData: number;
   /** draft-kampanakis-tls-scas: honour a client's request to send the end-entity certificate only. */
   suppressCaCertificates: boolean;
+  /** draft-ietf-tls-trust-anchor-ids: candidate paths with their IDs, preferred first. */
+  trustAnchorChains: TrustAnchorChain[];
   /** `chain` without its CA certificates: a stable array, so compression caches it once. */
   leafOnlyChain: Certificate[];
 }
@@ -227,6 +236,7 @@ export function resolveClientConfig(o: ClientOptions, provider: CryptoProvider):
     earlyData: typeof o.earlyData === "string" ? new TextEncoder().encode(o.earlyData) : o.earlyData,
     retryEarlyData: o.retryEarlyData ?? true,
     intermediateStore: resolveIntermediateStore(o.suppressCaCertificates),
+    trustAnchorIds: resolveRequestedTrustAnchors(o.trustAnchorIds),
   };
 }
 
@@ -266,5 +276,6 @@ export function resolveServerConfig(o: ServerOptions, provider: CryptoProvider):
     maxEarlyData,
     suppressCaCertificates: o.suppressCaCertificates ?? true,
     leafOnlyChain: chain.slice(0, 1),
+    trustAnchorChains: resolveTrustAnchorChains(o.trustAnchorChains),
   };
 }

@@ -51,6 +51,10 @@ export interface HandshakeInfo {
    */
   caCertificatesSuppressed?: boolean;
   intermediatesFromStore?: number;
+  /** draft-ietf-tls-trust-anchor-ids: the path sent matched the client's request (both roles). */
+  trustAnchorMatched?: boolean;
+  /** The IDs the server advertised in EncryptedExtensions (client), or advertises (server). */
+  trustAnchorsAvailable?: string[];
 }
 
 export interface HandshakeIO {

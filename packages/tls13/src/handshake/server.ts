@@ -56,6 +56,7 @@ import type { HandshakeIO, NegotiatedSuite, RoleHandshake } from "./io.js";
 import { EarlySecret, finishedVerifyData, type HandshakeSecret, ticketPsk } from "./key_schedule.js";
 import { checkSecondClientHello } from "./second_hello.js";
 import { clientAsksSuppression } from "./suppress_ca.js";
+import { chooseTrustAnchorChain, MATCHED_ENTRY_EXTENSION, type TrustAnchorChain } from "./trust_anchors.js";
 
 /** RFC 8446 §4.2.10: how far the client's idea of the ticket age may be from ours for 0-RTT. */
 const EARLY_DATA_AGE_WINDOW_MS = 10_000;
@@ -97,6 +98,8 @@ interface Negotiated {
   clientCertificateCompression?: CertificateCompressionName[];
   /** draft-kampanakis-tls-scas: send the end-entity certificate only. */
   suppressCa: boolean;
+  /** draft-ietf-tls-trust-anchor-ids: the matching candidate path, and the IDs to advertise. */
+  trustAnchor: { matched?: TrustAnchorChain; available?: string[] };
 }
 
 /** After our Finished: what the client's [EndOfEarlyData] and Finished, and our tickets, need. */
@@ -296,6 +299,7 @@ export class ServerHandshake implements RoleHandshake {
       earlyAccepted,
       peerRecordSizeLimit: offered.recordSizeLimit,
       clientCertificateCompression: offered.certificateCompression,
+      trustAnchor: chooseTrustAnchorChain(this.config.trustAnchorChains, offered.trustAnchors),
       suppressCa:
         this.config.suppressCaCertificates &&
         clientAsksSuppression(offered.tlsFlags) &&
@@ -578,12 +582,18 @@ export class ServerHandshake implements RoleHandshake {
     const state = this.state;
     if (state.name !== "send_server_flight")
       throw alert(AlertDescription.internal_error, `Certificate built in ${state.name}`);
-    const { suppressCa } = state.negotiated;
-    const chain = suppressCa ? this.config.leafOnlyChain : this.config.chain;
-    if (suppressCa) this.io.info.caCertificatesSuppressed = true;
+    const { suppressCa, trustAnchor } = state.negotiated;
+    // A matched trust anchor path goes complete and strict (draft-ietf-tls-trust-anchor-ids §4.4).
+    const matched = trustAnchor.matched;
+    const chain = matched ? matched.chain : suppressCa ? this.config.leafOnlyChain : this.config.chain;
+    if (suppressCa && !matched) this.io.info.caCertificatesSuppressed = true;
+    if (matched) this.io.info.trustAnchorMatched = true;
     const certificate = serializeCertificate({
       requestContext: new Uint8Array(0),
-      entries: chain.map((c) => ({ certData: c.der, extensions: [] })),
+      entries: chain.map((c, i) => ({
+        certData: c.der,
+        extensions: matched && i === 0 ? [MATCHED_ENTRY_EXTENSION] : [],
+      })),
     });
     const { message, info } = serverCertificateMessage(
       certificate,
@@ -598,7 +608,11 @@ export class ServerHandshake implements RoleHandshake {
 
   private makeEncryptedExtensions(negotiated: Negotiated): EncryptedExtensions {
     const { earlyAccepted, servername, alpn, peerRecordSizeLimit } = negotiated;
+    // Advertised only in a full handshake: a resumption sends no certificate to retry over.
+    const available = negotiated.psk ? undefined : negotiated.trustAnchor.available;
+    if (available) this.io.info.trustAnchorsAvailable = available;
     return {
+      trustAnchorsAvailable: available,
       earlyData: earlyAccepted,
       servername: servername !== undefined,
       alpn: alpn || undefined,

@@ -44,6 +44,11 @@ import {
   type OfferedPsks,
 } from "./psk.js";
 import { decodeTlsFlags, encodeTlsFlags } from "./tls_flags.js";
+import {
+  decodeRequestedTrustAnchors,
+  encodeRequestedTrustAnchors,
+  trustAnchorIdFromText,
+} from "./trust_anchors.js";
 
 export interface ClientHello {
   legacyVersion: number;
@@ -97,6 +102,8 @@ export interface ClientHelloExtensions {
   recordSizeLimit?: number;
   /** RFC 8879 compress_certificate: the algorithms we know, in the sender's order. */
   certificateCompression?: CertificateCompressionName[];
+  /** trust_anchors (draft-ietf-tls-trust-anchor-ids): requested IDs, dotted decimal; may be empty. */
+  trustAnchors?: string[];
   /** tls_flags (draft-ietf-tls-tlsflags): the flag numbers set; unknown ones are kept, and ignored. */
   tlsFlags?: number[];
   /** supported_versions. */
@@ -137,6 +144,11 @@ export function encodeClientHelloExtensions(e: ClientHelloExtensions): Extension
         w.bytes(encodeCompressCertificateExtension(e.certificateCompression!)),
       ),
     );
+  if (e.trustAnchors)
+    out.push({
+      type: ExtensionType.trust_anchors,
+      data: encodeRequestedTrustAnchors(e.trustAnchors.map(trustAnchorIdFromText)),
+    });
   if (e.tlsFlags) out.push({ type: ExtensionType.tls_flags, data: encodeTlsFlags(e.tlsFlags) });
   if (e.versions)
     out.push(
@@ -192,6 +204,9 @@ export function decodeClientHelloExtensions(exts: readonly Extension[]): ClientH
         break;
       case ExtensionType.cookie:
         p.cookie = decodeCookie(e.data);
+        break;
+      case ExtensionType.trust_anchors:
+        p.trustAnchors = decodeRequestedTrustAnchors(e.data);
         break;
       case ExtensionType.tls_flags:
         p.tlsFlags = [...decodeTlsFlags(e.data)];

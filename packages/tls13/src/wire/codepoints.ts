@@ -52,6 +52,7 @@ export const ExtensionType = {
   signature_algorithms_cert: 50,
   key_share: 51,
   tls_flags: 62, // draft-ietf-tls-tlsflags
+  trust_anchors: 0xca34, // draft-ietf-tls-trust-anchor-ids: TBD there; BoringSSL's experimental value
 } as const;
 export type ExtensionType = (typeof ExtensionType)[keyof typeof ExtensionType];
 

@@ -19,6 +19,11 @@ import {
   writeExtensions,
 } from "./extensions.js";
 import { buildHandshake, type HandshakeMessage } from "./handshake.js";
+import {
+  decodeAvailableTrustAnchors,
+  encodeAvailableTrustAnchors,
+  trustAnchorIdFromText,
+} from "./trust_anchors.js";
 
 /** What a server may answer in EncryptedExtensions that this stack speaks; absent = not sent. */
 export interface EncryptedExtensions {
@@ -32,6 +37,8 @@ export interface EncryptedExtensions {
   recordSizeLimit?: number;
   /** supported_groups: the server's preferences, informational. */
   groups?: number[];
+  /** trust_anchors: the IDs the server has a path for, its preferred first (for a retry). */
+  trustAnchorsAvailable?: string[];
 }
 
 /** In the order this stack sends them. */
@@ -48,6 +55,11 @@ export function serializeEncryptedExtensions(ee: EncryptedExtensions): Handshake
       extension(ExtensionType.record_size_limit, (w) => encodeRecordSizeLimit(ee.recordSizeLimit!, w)),
     );
   if (ee.groups) exts.push(extension(ExtensionType.supported_groups, (w) => encodeU16List(ee.groups!, w)));
+  if (ee.trustAnchorsAvailable)
+    exts.push({
+      type: ExtensionType.trust_anchors,
+      data: encodeAvailableTrustAnchors(ee.trustAnchorsAvailable.map(trustAnchorIdFromText)),
+    });
   return buildHandshake(HandshakeType.encrypted_extensions, (w) => writeExtensions(w, exts));
 }
 
@@ -80,6 +92,9 @@ export function parseEncryptedExtensions(body: Bytes, offered: ReadonlySet<numbe
         break;
       case ExtensionType.record_size_limit:
         ee.recordSizeLimit = decodeRecordSizeLimit(e.data);
+        break;
+      case ExtensionType.trust_anchors:
+        ee.trustAnchorsAvailable = decodeAvailableTrustAnchors(e.data);
         break;
     }
   }

@@ -56,6 +56,8 @@ const ROWS: Record<keyof typeof ExtensionType, readonly ExtensionContext[]> = {
   key_share: ["CH", "SH", "HRR"],
   // draft-ietf-tls-tlsflags §2: the messages a flag may be defined for (each flag narrows it).
   tls_flags: ["CH", "SH", "EE", "CT", "CR", "NST"],
+  // draft-ietf-tls-trust-anchor-ids §4.1.
+  trust_anchors: ["CH", "EE", "CT", "CR"],
 };
 
 /** Per message, the extension types allowed in it. */
