@@ -57,6 +57,25 @@ describe("pqtls certs", () => {
     );
   });
 
+  it("prints the Certificate message size under each trimming mechanism", () => {
+    const r = pqtls("--sig", "mldsa44", "--depth", "3", "--seed", "mechanisms", "--json");
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    const size = (m: string) => j.mechanisms.find((x: { mechanism: string }) => x.mechanism === m)?.bytes;
+    const [leaf, intermediate] = j.certificates.map((c: { bytes: number }) => c.bytes);
+    expect(size("none")).toBe(j.certificateMessageBytes);
+    // Suppressed CAs: exactly the intermediate's entry (DER + 3-byte length + 2-byte extensions) less.
+    expect(size("suppress-ca")).toBe(j.certificateMessageBytes - intermediate - 5);
+    // Trust anchor IDs: the empty trust_anchors extension (4 bytes) in the leaf's entry.
+    expect(size("trust-anchor-ids")).toBe(j.certificateMessageBytes + 4);
+    expect(size("tai-elided")).toBe(8 + leaf + 5 + 4);
+    // RFC 8879 cannot shrink ML-DSA keys and signatures much; abridged drops the intermediate.
+    expect(size("brotli")).toBeGreaterThan(size("suppress-ca"));
+    expect(size("abridged")).toBeLessThan(size("suppress-ca"));
+    const table = pqtls("--sig", "mldsa44", "--depth", "3", "--seed", "mechanisms");
+    expect(table.stdout).toMatch(new RegExp(`^suppress-ca\\s+${size("suppress-ca")}\\s+needs`, "m"));
+  });
+
   it("--pad-to makes the wire size exact; OpenSSL verifies the written classical chain", () => {
     const out = join(dir, "rsa");
     const r = pqtls("--sig", "rsa2048", "--depth", "3", "--pad-to", "16KiB", "--out", out, "--json");

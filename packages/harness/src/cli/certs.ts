@@ -1,6 +1,8 @@
 // `pqtls certs --sig mldsa65 --depth 2 [--pad-to BYTES] [--out DIR]`: makes a certificate chain,
-// prints each certificate's size and what the chain costs on the wire, and optionally writes it as
-// PEM files in the test-PKI layout (chain.pem, root.pem, leaf.key, ...), usable as a chain folder.
+// prints each certificate's size, what the chain costs on the wire, and what its Certificate
+// message costs under each chain-size trimming mechanism (compression, suppressed CAs, trust
+// anchor IDs, abridged), and optionally writes it as PEM files in the test-PKI layout (chain.pem,
+// root.pem, leaf.key, ...), usable as a chain folder.
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -8,6 +10,7 @@ import {
   type Certificate,
   CHAIN_ALGORITHMS,
   type ChainAlgorithm,
+  certificateMessageSizes,
   chainWireSize,
   encodePrivateKey,
   type GeneratedChain,
@@ -80,6 +83,7 @@ function describeChain(c: GeneratedChain, f: CertsFlags) {
     sentCertificates: c.chain.length,
     certificateMessageBytes: chainWireSize(c.chain),
     certificateMessageBytesWithRoot: chainWireSize(c.certificates),
+    mechanisms: certificateMessageSizes(c.chain, { root: c.root }),
   };
 }
 
@@ -175,6 +179,13 @@ export function register(program: Command): void {
       );
       if (!summary.includeRoot)
         out.push(`with the root sent too: ${summary.certificateMessageBytesWithRoot} B`);
+      out.push("", "certificate message by mechanism (bytes, 4-byte handshake header included):");
+      const mechWidth = Math.max(...summary.mechanisms.map((m) => m.mechanism.length));
+      const byteWidth = Math.max(...summary.mechanisms.map((m) => String(m.bytes).length));
+      for (const m of summary.mechanisms)
+        out.push(
+          `${m.mechanism.padEnd(mechWidth)}  ${String(m.bytes).padStart(byteWidth)}  needs ${m.needs}`,
+        );
       if (flags.out) out.push(`wrote ${written.join(", ")} to ${flags.out}`);
       process.stdout.write(`${out.join("\n")}\n`);
     });

@@ -49,6 +49,7 @@ import {
   type ServerHello,
   serializeServerHello,
 } from "../wire/server_hello.js";
+import { MATCHED_ENTRY_EXTENSION } from "../wire/trust_anchors.js";
 import { keyAllowsScheme } from "../x509/algorithms.js";
 import { serverCertificateMessage } from "./certificate_compression.js";
 import type { ServerConfig } from "./config.js";
@@ -56,7 +57,7 @@ import type { HandshakeIO, NegotiatedSuite, RoleHandshake } from "./io.js";
 import { EarlySecret, finishedVerifyData, type HandshakeSecret, ticketPsk } from "./key_schedule.js";
 import { checkSecondClientHello } from "./second_hello.js";
 import { clientAsksSuppression } from "./suppress_ca.js";
-import { chooseTrustAnchorChain, MATCHED_ENTRY_EXTENSION, type TrustAnchorChain } from "./trust_anchors.js";
+import { chooseTrustAnchorChain, type TrustAnchorChain } from "./trust_anchors.js";
 
 /** RFC 8446 §4.2.10: how far the client's idea of the ticket age may be from ours for 0-RTT. */
 const EARLY_DATA_AGE_WINDOW_MS = 10_000;

@@ -55,12 +55,6 @@ export function chooseTrustAnchorChain(
   };
 }
 
-/** The empty trust_anchors extension the first CertificateEntry carries when the path matched (§4.4). */
-export const MATCHED_ENTRY_EXTENSION: Extension = {
-  type: ExtensionType.trust_anchors,
-  data: new Uint8Array(0),
-};
-
 /**
  * Client: whether the server's Certificate says its path matched our request. The extension must
  * be empty (decode_error) and only in the first entry (illegal_parameter); whether it may appear

@@ -11,6 +11,8 @@
 
 import { decodeError } from "../errors.js";
 import { type Bytes, Reader, Writer } from "./bytes.js";
+import { ExtensionType } from "./codepoints.js";
+import type { Extension } from "./extensions.js";
 
 /** "32473.1" → its binary relative OID. Each component is a non-negative integer. */
 export function trustAnchorIdFromText(text: string): Uint8Array {
@@ -80,3 +82,9 @@ export function encodeAvailableTrustAnchors(ids: readonly Uint8Array[]): Uint8Ar
 export function decodeAvailableTrustAnchors(data: Bytes): string[] {
   return readList(data, "trust_anchors", 2);
 }
+
+/** The empty trust_anchors extension the first CertificateEntry carries when the path matched (§4.4). */
+export const MATCHED_ENTRY_EXTENSION: Extension = {
+  type: ExtensionType.trust_anchors,
+  data: new Uint8Array(0),
+};

@@ -63,6 +63,7 @@ export {
   parsePkcs8,
   parseSpki,
 } from "./keys.js";
+export { certificateMessageSizes, type MechanismSize } from "./mechanism_sizes.js";
 export { buildName, formatName } from "./names.js";
 export { type PemBlock, pemDecode, pemEncode } from "./pem.js";
 export { SignatureCache, setSignatureCache, sharedSignatureCache } from "./signature-cache.js";
