@@ -72,6 +72,19 @@ describe("pqtls certs", () => {
     // RFC 8879 cannot shrink ML-DSA keys and signatures much; abridged drops the intermediate.
     expect(size("brotli")).toBeGreaterThan(size("suppress-ca"));
     expect(size("abridged")).toBeLessThan(size("suppress-ca"));
+    // Size models, labelled: an MTC leaf alone, smaller than the leaf plus its CA's signature.
+    expect(size("mtc (model)")).toBeLessThan(size("suppress-ca"));
+    expect(j.mechanisms.find((x: { mechanism: string }) => x.mechanism === "mtc (model)").needs).toMatch(
+      /^MTC model/,
+    );
+    expect(size("authkem (model)")).toBeGreaterThan(0);
+    // --scts 2: two ML-DSA-44 SCTs make the leaf ~4.96 KB larger.
+    const scts = JSON.parse(
+      pqtls("--sig", "mldsa44", "--depth", "3", "--seed", "mechanisms", "--scts", "2", "--json").stdout,
+    );
+    const grew = scts.certificates[0].bytes - leaf;
+    expect(grew).toBeGreaterThanOrEqual(4964);
+    expect(grew).toBeLessThanOrEqual(4966);
     const table = pqtls("--sig", "mldsa44", "--depth", "3", "--seed", "mechanisms");
     expect(table.stdout).toMatch(new RegExp(`^suppress-ca\\s+${size("suppress-ca")}\\s+needs`, "m"));
   });

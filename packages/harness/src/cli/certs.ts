@@ -14,7 +14,9 @@ import {
   chainWireSize,
   encodePrivateKey,
   type GeneratedChain,
+  generateAuthKemModelChain,
   generateChain,
+  generateMtcModelChain,
   pemEncode,
 } from "@pqtls/tls13";
 import { type Command, InvalidArgumentError, Option } from "commander";
@@ -31,6 +33,7 @@ interface CertsFlags {
   hostname: string[];
   ip: string[];
   seed?: string;
+  scts?: number;
   out?: string;
   json?: boolean;
 }
@@ -42,6 +45,26 @@ function depth(value: string): number {
   if (!Number.isInteger(n) || n < 1 || n > 4)
     throw new InvalidArgumentError("expected 1..4 (certificates on the path, root included)");
   return n;
+}
+
+function sctCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 8) throw new InvalidArgumentError("expected 0..8");
+  return n;
+}
+
+/**
+ * Size models for what cannot run end to end here (x509/size_models.ts): their Certificate
+ * message as carried by today's handshake, with the model's own label.
+ */
+function modelSizes(f: CertsFlags, hostnames: string[]) {
+  const seed = f.seed ?? "pqtls-certs-models";
+  const mtc = generateMtcModelChain({ sig: f.sig, hostnames, seed });
+  const authkem = generateAuthKemModelChain({ sig: f.intermediateSig ?? f.sig, hostnames, seed });
+  return [
+    { mechanism: "mtc (model)", bytes: chainWireSize(mtc.chain), needs: mtc.model },
+    { mechanism: "authkem (model)", bytes: chainWireSize(authkem.chain), needs: authkem.model },
+  ];
 }
 
 function bytes(value: string): number {
@@ -66,7 +89,7 @@ function roles(n: number): string[] {
   return ["leaf", ...Array.from({ length: n - 2 }, (_, i) => `intermediate-${i + 1}`), "root"];
 }
 
-function describeChain(c: GeneratedChain, f: CertsFlags) {
+function describeChain(c: GeneratedChain, f: CertsFlags, models: ReturnType<typeof modelSizes>) {
   const names = roles(c.certificates.length);
   return {
     sig: f.sig,
@@ -83,7 +106,7 @@ function describeChain(c: GeneratedChain, f: CertsFlags) {
     sentCertificates: c.chain.length,
     certificateMessageBytes: chainWireSize(c.chain),
     certificateMessageBytesWithRoot: chainWireSize(c.certificates),
-    mechanisms: certificateMessageSizes(c.chain, { root: c.root }),
+    mechanisms: [...certificateMessageSizes(c.chain, { root: c.root }), ...models],
   };
 }
 
@@ -129,6 +152,7 @@ export function register(program: Command): void {
     )
     .option("--ip <addresses>", "leaf IP addresses, comma-separated (default 127.0.0.1)", list)
     .option("--seed <text>", "reproducible keys: the same seed gives the same chain")
+    .option("--scts <n>", "embed n SCTs signed with ML-DSA-44 (PQ CT logs' size) in the leaf", sctCount)
     .option("-o, --out <dir>", "write chain.pem, root.pem, leaf.key, ... to this folder")
     .option("--json", "print one JSON object instead of a table")
     .action((flags: CertsFlags) => {
@@ -146,11 +170,18 @@ export function register(program: Command): void {
           includeRoot: flags.includeRoot ?? false,
           ...(flags.padTo !== undefined ? { padTo: flags.padTo } : {}),
           ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+          ...(flags.scts ? { scts: flags.scts } : {}),
         });
       } catch (err) {
         throw new CliError(`certs: ${(err as Error).message}`);
       }
-      const summary = describeChain(chain, flags);
+      let models: ReturnType<typeof modelSizes>;
+      try {
+        models = modelSizes(flags, hostnames);
+      } catch (err) {
+        throw new CliError(`certs: ${(err as Error).message}`);
+      }
+      const summary = describeChain(chain, flags, models);
       const written = flags.out ? writeChain(flags.out, chain, hostnames[0] ?? ipAddresses[0]) : [];
       if (flags.json) {
         process.stdout.write(
@@ -184,7 +215,7 @@ export function register(program: Command): void {
       const byteWidth = Math.max(...summary.mechanisms.map((m) => String(m.bytes).length));
       for (const m of summary.mechanisms)
         out.push(
-          `${m.mechanism.padEnd(mechWidth)}  ${String(m.bytes).padStart(byteWidth)}  needs ${m.needs}`,
+          `${m.mechanism.padEnd(mechWidth)}  ${String(m.bytes).padStart(byteWidth)}  ${m.mechanism.endsWith("(model)") ? "" : "needs "}${m.needs}`,
         );
       if (flags.out) out.push(`wrote ${written.join(", ")} to ${flags.out}`);
       process.stdout.write(`${out.join("\n")}\n`);

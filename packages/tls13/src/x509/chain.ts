@@ -7,6 +7,7 @@ import type { CryptoProvider, KeyAlgorithm, PrivateKey } from "../crypto/provide
 import type { Certificate } from "./certificate.js";
 import { type IssueCertificateOptions, issueCertificate, padCertificate } from "./issue.js";
 import { generateKeyPair } from "./keys.js";
+import { embeddedSctExtension } from "./sct.js";
 import type { Seed } from "./seeded.js";
 
 /** Signature algorithm names accepted by generateChain and `pqtls certs --sig`. */
@@ -45,6 +46,11 @@ export interface GenerateChainOptions {
   includeRoot?: boolean;
   /** Pad the sent chain so its Certificate message is exactly this many bytes (see chainWireSize). */
   padTo?: number;
+  /**
+   * Embed this many SCTs in the leaf, each signed with ML-DSA-44 as a post-quantum CT log would
+   * (x509/sct.ts: the right size, not verifiable as CT). A WebPKI leaf carries two or three.
+   */
+  scts?: number;
   /** Reproducible keys, serials and padding; without it keys are random. */
   seed?: Seed;
   notBefore?: Date;
@@ -123,6 +129,18 @@ export function generateChain(o: GenerateChainOptions): GeneratedChain {
       // Each CA allows exactly the intermediates generated below it.
       ...(!isLeaf ? { pathLen: o.depth - 2 - i } : {}),
       ...(isLeaf ? { dnsNames: o.hostnames, ipAddresses: o.ipAddresses ?? [] } : {}),
+      ...(isLeaf && o.scts
+        ? {
+            extraExtensions: [
+              embeddedSctExtension(
+                o.scts,
+                keys[i].publicKey.raw ?? new Uint8Array(0),
+                provider,
+                o.seed !== undefined ? `${seedText(o.seed)}/ct-log` : undefined,
+              ),
+            ],
+          }
+        : {}),
     };
     certs.push(issueCertificate(opts));
   }

@@ -68,6 +68,14 @@ export { buildName, formatName } from "./names.js";
 export { type PemBlock, pemDecode, pemEncode } from "./pem.js";
 export { SignatureCache, setSignatureCache, sharedSignatureCache } from "./signature-cache.js";
 export {
+  generateAuthKemModelChain,
+  generateMtcModelChain,
+  ML_KEM_PUBLIC_KEY_BYTES,
+  type MlKemName,
+  mtcProofBytes,
+  type SizeModelChain,
+} from "./size_models.js";
+export {
   type CertificatePath,
   checkHostname,
   checkPresentedCount,
