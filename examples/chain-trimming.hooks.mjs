@@ -1,5 +1,8 @@
-// Chain trimming, as @pqtls/tls13 experiment hooks: the client remembers the intermediate
-// certificates it has seen and lists their SHA-256 in a private ClientHello extension; the server
+// Chain trimming, as @pqtls/tls13 experiment hooks, for a mechanism the library does not have: an
+// RFC 7924-style cached-information exchange (the library's own CA suppression, the
+// draft-kampanakis-tls-scas flag, is the `suppressCaCertificates` option). The client remembers
+// the intermediate certificates it has seen and lists their SHA-256 in a private ClientHello
+// extension; the server
 // leaves those out of its Certificate message; the client puts them back before the chain is
 // verified. The transcript covers what was really sent, so Finished still verifies on both sides.
 //
