@@ -6,6 +6,7 @@ import { register as registerCleanup } from "./cleanup.js";
 import { register as registerConnect } from "./connect.js";
 import { register as registerDoctor } from "./doctor.js";
 import { register as registerLink } from "./link.js";
+import { register as registerMerge } from "./merge.js";
 import { register as registerReport } from "./report.js";
 import { register as registerRun } from "./run.js";
 import { register as registerServe } from "./serve.js";
@@ -15,6 +16,7 @@ export type RegisterCommand = (program: Command) => void;
 export const commands: RegisterCommand[] = [
   registerRun,
   registerReport,
+  registerMerge,
   registerDoctor,
   registerLink,
   registerCleanup,
