@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { register as registerBench } from "./bench.js";
 import { register as registerCerts } from "./certs.js";
 import { register as registerCleanup } from "./cleanup.js";
+import { register as registerCluster } from "./cluster.js";
 import { register as registerConnect } from "./connect.js";
 import { register as registerDoctor } from "./doctor.js";
 import { register as registerLink } from "./link.js";
@@ -17,6 +18,7 @@ export const commands: RegisterCommand[] = [
   registerRun,
   registerReport,
   registerMerge,
+  registerCluster,
   registerDoctor,
   registerLink,
   registerCleanup,
