@@ -10,6 +10,10 @@
 // userspace relay (`--link tun`). Timings must not share cores: whole CPUs requested = limits
 // (Guaranteed QoS; with the static CPU manager policy the kubelet pins them).
 
+import type { IJob } from "kubernetes-models/batch/v1";
+import type { IPersistentVolumeClaim } from "kubernetes-models/v1/PersistentVolumeClaim";
+import type { IPodTemplateSpec } from "kubernetes-models/v1/PodTemplateSpec";
+
 export interface K8sOptions {
   tasks: number;
   image: string;
@@ -28,7 +32,9 @@ export interface K8sOptions {
   mergeDeadline: number;
 }
 
-type Manifest = Record<string, unknown>;
+// The Kubernetes API types (kubernetes-models, a dev dependency: types only, nothing at run time)
+// make the compiler refuse a misspelt or misplaced field; the tests validate against the schema too.
+export type Manifest = IPersistentVolumeClaim | IJob;
 
 const RESULTS = "/results";
 
@@ -64,7 +70,7 @@ function resultsVolume(o: K8sOptions) {
 }
 
 /** The privileged shard container and the host paths it needs. */
-function shardPod(o: K8sOptions): Manifest {
+function shardPod(o: K8sOptions): IPodTemplateSpec {
   const cpu = String(o.cpus);
   return {
     metadata: { labels: { app: o.name, role: "shard" } },
@@ -116,14 +122,14 @@ function shardPod(o: K8sOptions): Manifest {
 /** The claim, the Indexed Job and the merge Job, in the order to apply them. */
 export function k8sManifests(o: K8sOptions): Manifest[] {
   const labels = { app: o.name };
-  const claim = {
+  const claim: IPersistentVolumeClaim = {
     apiVersion: "v1",
     kind: "PersistentVolumeClaim",
     metadata: { name: `${o.name}-results`, namespace: o.namespace, labels },
     // Pods on many nodes write to it: ReadWriteMany (NFS, CephFS, a cloud file store).
     spec: { accessModes: ["ReadWriteMany"], resources: { requests: { storage: o.storage } } },
   };
-  const run = {
+  const run: IJob = {
     apiVersion: "batch/v1",
     kind: "Job",
     metadata: { name: `${o.name}-run`, namespace: o.namespace, labels },
@@ -137,7 +143,7 @@ export function k8sManifests(o: K8sOptions): Manifest[] {
       template: shardPod(o),
     },
   };
-  const merge = {
+  const merge: IJob = {
     apiVersion: "batch/v1",
     kind: "Job",
     metadata: { name: `${o.name}-merge`, namespace: o.namespace, labels },
