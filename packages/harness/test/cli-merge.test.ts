@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { shardConfig, shardText, writeShards } from "../src/bench/synthetic-shards.js";
 import { buildPlan } from "../src/run/plan.js";
-import { shardConfig, shardText, writeShards } from "./shard-files.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = join(here, "..", "dist", "cli", "main.js");

@@ -9,10 +9,10 @@ import { Job } from "kubernetes-models/batch/v1";
 import { PersistentVolumeClaim } from "kubernetes-models/v1";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments, stringify } from "yaml";
+import { shardConfig } from "../src/bench/synthetic-shards.js";
 import { k8sManifests } from "../src/run/cluster/k8s.js";
 import { buildPlan } from "../src/run/plan.js";
 import { partitionPlan } from "../src/run/shard.js";
-import { shardConfig } from "./shard-files.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = join(here, "..", "dist", "cli", "main.js");

@@ -7,10 +7,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { shardConfig } from "../src/bench/synthetic-shards.js";
 import { runTag } from "../src/net/names.js";
 import { buildPlan } from "../src/run/plan.js";
 import { partitionPlan } from "../src/run/shard.js";
-import { shardConfig } from "./shard-files.js";
 import { SlurmCluster, slurmUnavailable } from "./slurm-cluster.js";
 
 const here = dirname(fileURLToPath(import.meta.url));

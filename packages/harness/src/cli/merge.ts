@@ -47,7 +47,7 @@ export async function mergeCommand(files: string[], flags: MergeFlags): Promise<
   writeFileSync(tmp, mergedText(result));
   renameSync(tmp, out);
   process.stdout.write(
-    `merged ${result.rows.length} rows from ${files.length} shard file(s) into ${flags.out}\n`,
+    `merged ${result.rowLines.length} rows from ${files.length} shard file(s) into ${flags.out}\n`,
   );
 }
 

@@ -14,7 +14,8 @@ import { partitionPlan, planHash } from "./shard.js";
 export interface ShardFile {
   file: string;
   meta: MetaLine;
-  rows: Row[];
+  /** The row lines as written, parsed once, by the merge (a few objects at a time, not all of them). */
+  rowLines: string[];
 }
 
 /** A range of one link group's rounds that no input holds, and the shard that should have. */
@@ -29,7 +30,8 @@ export interface MissingUnit {
 
 export interface MergeResult {
   meta: MetaLine;
-  rows: (Row & { shard: number })[];
+  /** Merged row lines (JSON, no newline), in shard order: run = the merged run id, plus `shard`. */
+  rowLines: string[];
   missing: MissingUnit[];
   /** Recorded (cell, sample) pairs the plan has. */
   expected: number;
@@ -49,24 +51,15 @@ export function readShardFile(file: string): ShardFile {
     throw new CliError(
       `merge: ${file} ends in a torn line (an interrupted run): complete it with --resume first`,
     );
-  const parse = (i: number): Record<string, unknown> => {
-    try {
-      return JSON.parse(lines[i]);
-    } catch {
-      throw new CliError(`merge: ${file} line ${i + 1} is not JSON; the file is damaged`);
-    }
-  };
   if (lines.length === 0) throw new CliError(`merge: ${file} is empty (no meta line)`);
-  const meta = parse(0) as unknown as MetaLine;
-  if (meta.type !== "meta") throw new CliError(`merge: ${file} does not start with a meta line`);
-  const rows: Row[] = new Array(lines.length - 1);
-  for (let i = 1; i < lines.length; i++) {
-    const r = parse(i) as unknown as Row;
-    if (r.type !== "row" || typeof r.cell !== "string" || !Number.isInteger(r.sample))
-      throw new CliError(`merge: ${file} line ${i + 1} is not a row`);
-    rows[i - 1] = r;
+  let meta: MetaLine;
+  try {
+    meta = JSON.parse(lines[0]);
+  } catch {
+    throw new CliError(`merge: ${file} line 1 is not JSON; the file is damaged`);
   }
-  return { file, meta, rows };
+  if (meta?.type !== "meta") throw new CliError(`merge: ${file} does not start with a meta line`);
+  return { file, meta, rowLines: lines.slice(1) };
 }
 
 /** Canonical JSON (keys sorted), so configs compare equal whatever their key order. */
@@ -155,20 +148,34 @@ export function mergeShards(inputs: ShardFile[]): MergeResult {
   const cellGroup = new Map<string, string>();
   for (const g of plan.groups) for (const c of g.cells) cellGroup.set(c.id, g.key);
 
-  const seen = new Map<string, string>();
-  const rows: (Row & { shard: number })[] = [];
-  for (const f of shards) {
+  // Where each (sample, cell) was seen: file index and line, packed in one number.
+  const seen = new Map<string, number>();
+  const where = (at: number) => `${shards[Math.floor(at / 1e9)].file} line ${at % 1e9}`;
+  const rowLines: string[] = [];
+  for (const [fi, f] of shards.entries()) {
     const shard = f.meta.shard!.index;
-    for (const [i, r] of f.rows.entries()) {
-      const at = `${f.file} line ${i + 2}`;
+    for (const [i, line] of f.rowLines.entries()) {
+      const at = fi * 1e9 + i + 2;
+      let r: Row & { shard?: number };
+      try {
+        r = JSON.parse(line);
+      } catch {
+        throw new CliError(`merge: ${where(at)} is not JSON; the file is damaged`);
+      }
+      if (r?.type !== "row" || typeof r.cell !== "string" || !Number.isInteger(r.sample))
+        throw new CliError(`merge: ${where(at)} is not a row`);
       if (!cellGroup.has(r.cell) || r.sample < 0 || r.sample >= plan.samples)
-        throw new CliError(`merge: ${at}: cell ${r.cell} sample ${r.sample} is not in the plan`);
+        throw new CliError(`merge: ${where(at)}: cell ${r.cell} sample ${r.sample} is not in the plan`);
       const key = `${r.sample}\u0000${r.cell}`;
       const before = seen.get(key);
-      if (before)
-        throw new CliError(`merge: duplicate sample ${r.sample} of cell ${r.cell}: ${before} and ${at}`);
+      if (before !== undefined)
+        throw new CliError(
+          `merge: duplicate sample ${r.sample} of cell ${r.cell}: ${where(before)} and ${where(at)}`,
+        );
       seen.set(key, at);
-      rows.push({ ...r, run: runId, shard });
+      r.run = runId;
+      r.shard = shard;
+      rowLines.push(JSON.stringify(r));
     }
   }
 
@@ -193,12 +200,10 @@ export function mergeShards(inputs: ShardFile[]): MergeResult {
     shards: shards.map((f) => f.meta),
   };
   delete meta.shard;
-  return { meta, rows, missing, expected: plan.connections };
+  return { meta, rowLines, missing, expected: plan.connections };
 }
 
 /** The merged file's text: the meta line, then the rows in shard order. */
 export function mergedText(result: MergeResult): string {
-  const lines = [JSON.stringify(result.meta)];
-  for (const r of result.rows) lines.push(JSON.stringify(r));
-  return `${lines.join("\n")}\n`;
+  return `${JSON.stringify(result.meta)}\n${result.rowLines.join("\n")}${result.rowLines.length > 0 ? "\n" : ""}`;
 }

@@ -1,13 +1,13 @@
 // Shard files as `pqtls run --shard K/N` writes them (meta line with shard, then one row per owned
-// (cell, sample)), built from a real plan without running connections: for the merge tests and the
-// merge benchmark. The rows carry plausible values; merge only reads their identity.
+// (cell, sample)), built from a real plan without running connections: for the merge benchmark and
+// the merge tests. The rows carry plausible values; merge only reads their identity.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { MetaLine, Row } from "@pqtls/report";
-import { type RunConfig, resolveConfig } from "../src/run/config.js";
-import { buildPlan, type Cell } from "../src/run/plan.js";
-import { loadPreset } from "../src/run/presets.js";
-import { partitionPlan, shardMeta } from "../src/run/shard.js";
+import { type RunConfig, resolveConfig } from "../run/config.js";
+import { buildPlan, type Cell } from "../run/plan.js";
+import { loadPreset } from "../run/presets.js";
+import { partitionPlan, shardMeta } from "../run/shard.js";
 
 export function shardConfig(preset: string, values: Record<string, unknown>): RunConfig {
   return resolveConfig([loadPreset(preset), { source: "flags", values }], preset);
