@@ -66,6 +66,26 @@ describe("pqtls merge", () => {
     expect(md).toContain("node-1");
   });
 
+  it("notes shards on different kernels or link backends in the report", () => {
+    const sub = mkdtempSync(join(dir, "kernels-"));
+    const files = writeShards(sub, config, 3);
+    const [meta, ...rest] = readFileSync(files[2], "utf8").split("\n");
+    writeFileSync(
+      files[2],
+      [JSON.stringify({ ...JSON.parse(meta), kernel: "6.12.0-other" }), ...rest].join("\n"),
+    );
+    const out = join(sub, "merged.jsonl");
+    expect(pqtls("merge", "-o", out, ...files).code).toBe(0);
+    const r = pqtls("report", out, "-o", join(sub, "report.md"));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(
+      /note: mixed kernels across shards \(6\.1\.0-test: shard 0,1; 6\.12\.0-other: shard 2\)/,
+    );
+    const md = readFileSync(join(sub, "report.md"), "utf8");
+    expect(md).toMatch(/\*\*Note:\*\* mixed kernels across shards/);
+    expect(md).not.toMatch(/mixed link backends/);
+  });
+
   it("lets pqtls report take the shard files directly", () => {
     const sub = mkdtempSync(join(dir, "direct-"));
     const files = writeShards(sub, config, 2);
@@ -140,6 +160,23 @@ describe("pqtls merge", () => {
     const partial = pqtls("merge", "-o", out, "--allow-partial", ...present);
     expect(partial.code).toBe(0);
     expect(readFileSync(out, "utf8").trim().split("\n")).toHaveLength(1 + plan.connections - absent);
+  });
+
+  it("--resume refuses a shard file of another shard or plan, in one line", () => {
+    // The refusal comes before any namespace or connection, so --link none and no root are enough.
+    const none = shardConfig("quick", { samples: 4, link: "none" });
+    const sub = mkdtempSync(join(dir, "resume-"));
+    const [a] = writeShards(sub, none, 2);
+    const run = (...extra: string[]) =>
+      pqtls("run", "--preset", "quick", "--samples", "4", "--link", "none", "--quiet", "--out", a, "--resume", ...extra);
+    const other = run("--shard", "1/2");
+    expect(other.code).not.toBe(0);
+    expect(other.stderr.trim().split("\n")).toHaveLength(1);
+    expect(errorLine(other.stderr)).toMatch(
+      /^pqtls: --resume: .* holds shard 0\/2 of plan \w+, not shard 1\/2 of plan \w+$/,
+    );
+    const unsharded = run();
+    expect(errorLine(unsharded.stderr)).toMatch(/holds shard 0\/2 of plan \w+, not an unsharded run$/);
   });
 
   it("refuses a file that is not a shard, a torn file and an output that is an input", () => {
