@@ -168,7 +168,14 @@ describe("pqtls merge", () => {
     const sub = mkdtempSync(join(dir, "resume-"));
     const [a] = writeShards(sub, none, 2);
     const run = (...extra: string[]) =>
-      pqtls("run", "--preset", "quick", "--samples", "4", "--link", "none", "--quiet", "--out", a, "--resume", ...extra);
+      pqtls(
+        "run",
+        ...["--preset", "quick", "--samples", "4", "--link", "none", "--quiet"],
+        "--out",
+        a,
+        "--resume",
+        ...extra,
+      );
     const other = run("--shard", "1/2");
     expect(other.code).not.toBe(0);
     expect(other.stderr.trim().split("\n")).toHaveLength(1);
