@@ -78,6 +78,7 @@ async function slurmCommand(runArgs: string[], flags: SlurmFlags): Promise<void>
   } else {
     if (!flags.tasks) throw new CliError("--tasks N is required (the number of shards)");
     if (flags.wait && !flags.submit) throw new CliError("--wait needs --submit");
+    slurm.checkFreshDir(dir);
     process.stderr.write(`${checkRunArgs(runArgs, flags.tasks)}\n`);
     const written = slurm.writeSlurmScripts({
       dir,

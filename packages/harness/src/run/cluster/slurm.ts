@@ -6,7 +6,7 @@
 // whatever accounting the cluster keeps (sacct needs slurmdbd; scontrol forgets finished jobs).
 
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CliError } from "../../cli/errors.js";
 
@@ -98,8 +98,20 @@ export function mergeScript(o: SlurmOptions): string {
   ].join("\n")}\n`;
 }
 
+/** Refuses a directory that already holds results: tasks of another experiment would resume its shard files. */
+export function checkFreshDir(dir: string): void {
+  const old = existsSync(dir)
+    ? readdirSync(dir).find((f) => /^(shard-\d+|results)\.jsonl$/.test(f))
+    : undefined;
+  if (old)
+    throw new CliError(
+      `${dir} already holds ${old}: complete that experiment with --dir ${dir} --resubmit <tasks>, or choose another --dir`,
+    );
+}
+
 /** Writes both scripts and the directories the jobs write into. */
 export function writeSlurmScripts(o: SlurmOptions): { run: string; merge: string } {
+  checkFreshDir(o.dir);
   for (const sub of ["logs", "status"]) mkdirSync(join(o.dir, sub), { recursive: true });
   const run = join(o.dir, "run.sbatch");
   const merge = join(o.dir, "merge.sbatch");
@@ -140,6 +152,9 @@ export function readTaskCount(dir: string): number {
 /** Submits run.sbatch (all tasks, or `only`) and merge.sbatch after it; records the job ids. */
 export function submit(dir: string, only?: number[]): SlurmJobs {
   const tasks = only ?? Array.from({ length: readTaskCount(dir) }, (_, k) => k);
+  // Exit codes of earlier attempts must not speak for tasks that have not run yet.
+  for (const k of tasks) rmSync(join(dir, "status", `task-${k}.exit`), { force: true });
+  rmSync(join(dir, "status", "merge.exit"), { force: true });
   const run = sbatch([...(only ? [`--array=${only.join(",")}`] : []), join(dir, "run.sbatch")]);
   const merge = sbatch([`--dependency=afterok:${run}`, join(dir, "merge.sbatch")]);
   const jobs: SlurmJobs = { run, merge, tasks };
