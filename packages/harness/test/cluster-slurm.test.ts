@@ -112,10 +112,9 @@ describe.skipIf(why !== null)("pqtls cluster slurm on a one-node cluster", () =>
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toContain(`report: ${join(dir, "report.md")}`);
     // The resubmitted task resumed its file: the shard kept its run id and recorded each sample once.
-    const victimRows = lines(victimFile)
-      .slice(1)
-      .map((l) => JSON.parse(l));
+    const [victimMeta, ...victimRows] = lines(victimFile).map((l) => JSON.parse(l));
     expect(victimRows).toHaveLength(rowsOf(victim));
+    expect(new Set(victimRows.map((r: { run: string }) => r.run))).toEqual(new Set([victimMeta.run]));
 
     const [meta, ...rows] = lines(join(dir, "results.jsonl")).map((l) => JSON.parse(l));
     expect(meta.shards).toHaveLength(partition.filter((p) => p.length > 0).length);

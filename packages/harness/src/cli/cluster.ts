@@ -145,7 +145,14 @@ async function k8sCommand(runArgs: string[], flags: K8sFlags): Promise<void> {
     storage: flags.storage,
     mergeDeadline: 7 * 24 * 3600,
   });
-  process.stdout.write(manifests.map((m) => stringify(m, { lineWidth: 0 })).join("---\n"));
+  const header = [
+    `# pqtls cluster k8s: ${flags.tasks} shards of: pqtls run ${runArgs.join(" ")}`,
+    "# Apply with kubectl apply -f -. The cluster must allow privileged pods (network namespaces, veth,",
+    "# tc and TUN need NET_ADMIN + SYS_ADMIN), hostPath /dev/net/tun and /lib/modules, and a",
+    "# ReadWriteMany storage class; node kernels need sch_netem (--link netem) or /dev/net/tun (--link tun).",
+    "# See packages/harness/README.md, Running at scale.",
+  ].join("\n");
+  process.stdout.write(`${header}\n${manifests.map((m) => stringify(m, { lineWidth: 0 })).join("---\n")}`);
 }
 
 export function register(program: Command): void {
