@@ -16,6 +16,7 @@ export * from "./random.js";
 export * from "./report.js";
 export type * from "./row.js";
 export { REQUIRED_ROW_FIELDS } from "./row.js";
+export * from "./shards.js";
 export * from "./stats.js";
 export * from "./summary.js";
 export * from "./variant.js";

@@ -24,6 +24,7 @@ import {
 } from "./params.js";
 import { PERCENTILE_METHOD } from "./quantile.js";
 import type { MetaLine, Row } from "./row.js";
+import { shardNotes, shardOrigins } from "./shards.js";
 import { type CellSummary, DEFAULT_TRUST, groupCells, summarizeCell, type TrustRules } from "./stats.js";
 import { DEFAULT_BASELINE, DEFAULT_VARIANT, parseSelector } from "./variant.js";
 
@@ -124,6 +125,7 @@ export function summarize(loaded: LoadedResults, options: SummaryOptions = {}): 
   const conditions = cells.map((c) => c.condition);
   const varying = varyingFields(conditions);
   const { comparisons, notes } = compareAll(cells, baselineSel, variantSel, bootstrap, trust);
+  notes.push(...shardNotes(shardOrigins(loaded.files.map((f) => f.meta))));
   if (cells.length > 0 && comparisons.length === 0) {
     notes.push(`no cell pairs matched: baseline "${baselineText}" and variant "${variantText}"`);
   }

@@ -25,6 +25,7 @@ import { buildMeta } from "./meta.js";
 import { type ChainMaterial, prepareChains } from "./pki.js";
 import { type Cell, type Group, type Plan, roundOrder, type Unit } from "./plan.js";
 import { Progress } from "./progress.js";
+import type { ShardMeta } from "./shard.js";
 import { counterDelta, readTcpCounters } from "./tcpstats.js";
 
 export interface RunOptions {
@@ -35,6 +36,8 @@ export interface RunOptions {
   progress: "bar" | "lines" | "quiet";
   commandLine: string[];
   signal: AbortSignal;
+  /** Set when `plan` is one shard of a larger plan (run/shard.ts): recorded in the meta line, checked on resume. */
+  shard?: ShardMeta;
 }
 
 export interface RunResult {
@@ -80,16 +83,23 @@ export function preflight(config: RunConfig, plan: Plan): void {
 }
 
 function newRunId(): string {
-  // 6 [a-z0-9] characters: short enough to be the lanes' namespace tag as is.
-  const t = Date.now().toString(36).slice(-3);
-  const r = Array.from(randomBytes(3), (b) => (b % 36).toString(36)).join("");
-  return `${t}${r}`;
+  // 6 [a-z0-9] characters: short enough to be the lanes' namespace tag as is. The process id is part
+  // of it (base 36, at most 5 characters for Linux's largest pid_max), so runs alive at the same time on
+  // one host, such as shards of one experiment, never share a tag or a namespace name.
+  const pid = process.pid.toString(36).slice(-5);
+  const r = Array.from(randomBytes(6 - pid.length), (b) => (b % 36).toString(36)).join("");
+  return `${r}${pid}`;
 }
 
 /** Keys of the resolved config that may change between a run and its resume. */
 const OPERATIONAL_KEYS = new Set(["samples", "lanes", "timeout_ms", "description", "preset"]);
 
-function checkResumable(existing: ExistingResults, config: RunConfig, out: string): void {
+function checkResumable(
+  existing: ExistingResults,
+  config: RunConfig,
+  out: string,
+  shard: ShardMeta | undefined,
+): void {
   const before = existing.meta.config as Record<string, unknown>;
   for (const [k, v] of Object.entries(config)) {
     if (OPERATIONAL_KEYS.has(k)) continue;
@@ -98,6 +108,15 @@ function checkResumable(existing: ExistingResults, config: RunConfig, out: strin
         `--resume: ${k} differs from the run recorded in ${out}; resume with the same config or choose another --out`,
       );
   }
+  const was = existing.meta.shard;
+  const is = shard;
+  if (
+    (was || is) &&
+    (was?.index !== is?.index || was?.count !== is?.count || was?.plan_hash !== is?.plan_hash)
+  )
+    throw new CliError(
+      `--resume: ${out} holds ${was ? `shard ${was.index}/${was.count} of plan ${was.plan_hash}` : "an unsharded run"}, not ${is ? `shard ${is.index}/${is.count} of plan ${is.plan_hash}` : "an unsharded run"}`,
+    );
 }
 
 /** Link values that are levels or statistics, not monotonic counters. */
@@ -403,16 +422,20 @@ export async function runExperiment(o: RunOptions): Promise<RunResult> {
   let existing: ExistingResults | null = null;
   if (o.resume) {
     existing = readResults(o.out);
-    checkResumable(existing, config, o.out);
+    checkResumable(existing, config, o.out, o.shard);
   }
   const runId = existing?.meta.run ?? newRunId();
   const done = existing?.done ?? new Set<string>();
   const remaining = new Map<string, number>();
   let todoTotal = 0;
   let cellsDone = 0;
+  // The plan's units cover its samples exactly once (all of them, or one shard's).
+  for (const u of plan.units)
+    for (const c of u.group.cells)
+      for (let s = u.fromRound; s < u.toRound; s++)
+        if (!done.has(sampleKey(c.id, s))) remaining.set(c.id, (remaining.get(c.id) ?? 0) + 1);
   for (const c of plan.cells) {
-    let n = 0;
-    for (let s = 0; s < plan.samples; s++) if (!done.has(sampleKey(c.id, s))) n++;
+    const n = remaining.get(c.id) ?? 0;
     remaining.set(c.id, n);
     todoTotal += n;
     if (n === 0) cellsDone++;
@@ -461,6 +484,7 @@ export async function runExperiment(o: RunOptions): Promise<RunResult> {
             engines,
             backend: lane.backend,
             linkState: { lanes: laneCount, groups: states },
+            shard: o.shard,
           }),
         );
     } catch (err) {
