@@ -1,5 +1,6 @@
 // CSV export in long ("tidy") form, one number per line, so a notebook can filter and pivot it:
 // table=cell lines carry each cell's statistics, table=increase lines each % increase with its CI,
+// table=difference lines the same comparisons' absolute difference (variant − baseline, ms) with its CI,
 // table=handshake_bytes lines the Handshake bytes table (median bytes, differences from the baseline),
 // table=link_check lines the Link check (TCP connect percentiles per link condition, `flags` = status).
 
@@ -29,6 +30,7 @@ export const CSV_COLUMNS = [
   "cell",
   "baseline_cell",
   "flags",
+  "significant",
 ] as const;
 
 type CsvRecord = Partial<Record<(typeof CSV_COLUMNS)[number], string | number | null | undefined>>;
@@ -98,6 +100,15 @@ export function renderCsv(s: ReportSummary): string {
           cell: c.variant.cell,
           baseline_cell: c.baseline.cell,
           flags: x.flags.join("; "),
+          significant: x.significant === null ? null : String(x.significant),
+        });
+        // The absolute difference (ms) beside the %: same columns, table=difference.
+        records.push({
+          ...records[records.length - 1],
+          table: "difference",
+          value: x.delta_ms,
+          ci_low: x.delta_ci.low,
+          ci_high: x.delta_ci.high,
         });
       }
     }

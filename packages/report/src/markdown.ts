@@ -61,10 +61,38 @@ export function fmtPct(x: number): string {
   return `${x >= 0 ? "+" : ""}${x.toFixed(1)} %`;
 }
 
+/** Marks a difference whose interval includes 0: no measurable difference (a result, not a warning). */
+export const NOT_SIGNIFICANT = "n.s.";
+
+function marks(s: IncreaseStat): string {
+  return `${s.significant === false ? ` ${NOT_SIGNIFICANT}` : ""}${s.flags.length > 0 ? ` ${WARN}` : ""}`;
+}
+
 function fmtIncrease(s: IncreaseStat | undefined): string {
   if (!s) return "–";
   const ci = Number.isFinite(s.ci.low) ? ` [${s.ci.low.toFixed(1)}, ${s.ci.high.toFixed(1)}]` : "";
-  return `${fmtPct(s.increase_pct)}${ci}${s.flags.length > 0 ? ` ${WARN}` : ""}`;
+  return `${fmtPct(s.increase_pct)}${ci}${marks(s)}`;
+}
+
+/** Signed milliseconds: "+12.3 ms", "−0.40 ms". */
+export function fmtDeltaMs(x: number): string {
+  if (!Number.isFinite(x)) return "–";
+  return `${x >= 0 ? "+" : "−"}${fmtMs(Math.abs(x))} ms`;
+}
+
+/** The absolute difference with its interval, e.g. "+12.3 ms [11.0, 13.1]". */
+function fmtDelta(s: IncreaseStat | undefined): string {
+  if (!s) return "–";
+  const ci = Number.isFinite(s.delta_ci.low) ? ` [${fmtMs(s.delta_ci.low)}, ${fmtMs(s.delta_ci.high)}]` : "";
+  return `${fmtDeltaMs(s.delta_ms)}${ci}${marks(s)}`;
+}
+
+/** One table cell with both forms of a difference: % increase, then Δ ms. */
+function fmtBoth(s: IncreaseStat | undefined): string {
+  if (!s) return "–";
+  const ci = Number.isFinite(s.ci.low) ? ` [${s.ci.low.toFixed(1)}, ${s.ci.high.toFixed(1)}]` : "";
+  const dci = Number.isFinite(s.delta_ci.low) ? ` [${fmtMs(s.delta_ci.low)}, ${fmtMs(s.delta_ci.high)}]` : "";
+  return `${fmtPct(s.increase_pct)}${ci}<br>${fmtDeltaMs(s.delta_ms)}${dci}${marks(s)}`;
 }
 
 function table(header: string[], rows: string[][]): string {
@@ -213,9 +241,10 @@ function methodSection(s: ReportSummary): string {
     "## Method\n",
     `- **Percentiles**: ${m.percentiles}. Statistics use successful connections only; failed ones are counted per cell (\`failures\`), never averaged in.`,
     `- **Confidence intervals**: ${Math.round(m.bootstrap.level * 100)} % ${m.bootstrap.method}, ${m.bootstrap.resamples} resamples, seed ${m.bootstrap.seed} (rerunning the report gives the same intervals).`,
-    `- **% increase** = 100 × (variant / baseline − 1) of the same percentile, between cells whose link condition and response size are equal. Variant: \`${m.variant}\`; baseline: \`${m.baseline}\`. ${m.pq_definition}.`,
+    `- **% increase** = 100 × (variant / baseline − 1) of the same percentile, between cells whose link condition and response size are equal; **Δ** = variant − baseline in ms (the absolute cost), with its ${Math.round(m.bootstrap.level * 100)} % interval from the same resamples. Variant: \`${m.variant}\`; baseline: \`${m.baseline}\`. ${m.pq_definition}.`,
+    `- **${NOT_SIGNIFICANT}** (not significant) marks a difference whose interval includes 0: no difference was detected at that percentile. That is a result (e.g. a PQ handshake costing ≈ 0 on a fast link), not a reason to distrust the number.`,
     `- **TTLB at 0 B**: ${m.ttlb_at_zero_bytes}.`,
-    `- **${WARN} marks a number not to trust** (reasons under *Notes*): a percentile p needs n ≥ ${t.minTailSamples} / (1 − p) samples (p90: 30, p99: 300); failures reaching into the percentile's tail (failure share ≥ 1 − p) or above ${Math.round(t.maxFailureShare * 100)} % of attempts; a % increase whose CI is wider than ${t.maxCiWidthPct} percentage points or includes 0.`,
+    `- **${WARN} marks a number not to trust** (data quality; reasons under *Notes*): a percentile p needs n ≥ ${t.minTailSamples} / (1 − p) samples (p90: 30, p99: 300); failures reaching into the percentile's tail (failure share ≥ 1 − p) or above ${Math.round(t.maxFailureShare * 100)} % of attempts; a % increase whose CI is wider than ${t.maxCiWidthPct} percentage points; a link whose check failed.`,
     "",
   ].join("\n");
 }
@@ -237,8 +266,10 @@ function summarySection(s: ReportSummary): string {
     "size",
     "handshake p50 (ms) base → var",
     "handshake p50 increase [95 % CI]",
+    "handshake p50 Δ (ms) [95 % CI]",
     "TTLB p50 (ms) base → var",
     "TTLB p50 increase [95 % CI]",
+    "TTLB p50 Δ (ms) [95 % CI]",
     "n base / var",
     "failures base / var",
   ];
@@ -251,8 +282,10 @@ function summarySection(s: ReportSummary): string {
       formatBytes(c.bytes),
       hs ? `${fmtMs(hs.baseline)} → ${fmtMs(hs.variant)}` : "–",
       fmtIncrease(hs),
+      fmtDelta(hs),
       tl ? `${fmtMs(tl.baseline)} → ${fmtMs(tl.variant)}` : "–",
       fmtIncrease(tl),
+      fmtDelta(tl),
       hs ? `${hs.n_baseline} / ${hs.n_variant}` : "–",
       `${c.baseline.failures} / ${c.variant.failures}`,
     ];
@@ -328,7 +361,7 @@ function increaseTable(
     ...(pairs ? ["comparison"] : []),
     ...fields.map((f) => FIELD_TITLES[f]),
     "size",
-    ...PERCENTILE_NAMES.map((p) => `${p} increase [95 % CI]`),
+    ...PERCENTILE_NAMES.map((p) => `${p} increase, Δ [95 % CI]`),
     "n base / var",
   ];
   return table(
@@ -337,7 +370,7 @@ function increaseTable(
       ...(pairs ? [r.pair] : []),
       ...conditionCells(r.condition, fields),
       formatBytes(r.bytes),
-      ...PERCENTILE_NAMES.map((p) => fmtIncrease(r.increase[p])),
+      ...PERCENTILE_NAMES.map((p) => fmtBoth(r.increase[p])),
       `${r.increase.p50.n_baseline} / ${r.increase.p50.n_variant}`,
     ]),
   );

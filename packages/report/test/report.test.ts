@@ -178,6 +178,18 @@ describe("CSV export", () => {
           expect(Number(line[col("ci_high")])).toBe(x.ci.high);
           expect(line[col("baseline_cell")]).toBe(c.baseline.cell);
           expect(line[col("flags")]).toBe(x.flags.join("; "));
+          expect(line[col("significant")]).toBe(x.significant === null ? "" : String(x.significant));
+          // The absolute difference beside it, on a table=difference line of the same comparison.
+          const diff = lines.find(
+            (l) =>
+              l[col("table")] === "difference" &&
+              l[col("cell")] === c.variant.cell &&
+              l[col("metric")] === metric &&
+              l[col("statistic")] === p,
+          )!;
+          expect(Number(diff[col("value")])).toBe(x.delta_ms);
+          expect(Number(diff[col("ci_low")])).toBe(x.delta_ci.low);
+          expect(Number(diff[col("ci_high")])).toBe(x.delta_ci.high);
         }
       }
     }

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { cdfPoints } from "../src/figures.js";
 import { parseResults } from "../src/load.js";
+import { fmtDeltaMs, fmtMs, renderMarkdown } from "../src/markdown.js";
 import { writeReport } from "../src/report.js";
 import type { Row } from "../src/row.js";
 import { metricValue, PERCENTILE_NAMES, PERCENTILES } from "../src/stats.js";
@@ -296,5 +297,59 @@ describe("loss model as part of the condition", () => {
       9,
     );
     expect(s.dimensions.varying).toContain("loss_model");
+  });
+});
+
+describe("absolute difference and significance", () => {
+  const r = mulberry32(77);
+  // A constant cost: the variant's times are the baseline's distribution shifted by 10 ms, so every
+  // percentile's true difference is +10 ms. A free variant: the same distribution, difference 0.
+  const base = exponential(400, 8, 80, r);
+  const costly = exponential(400, 8, 80, r).map((x) => x + 10);
+  const free = exponential(400, 8, 80, r);
+  const rowsOf = (variant: number[], rtt: number) => [
+    ...rowsFor({ ...CLASSIC, rtt_ms: rtt, handshake: base }),
+    ...rowsFor({ ...PQ, rtt_ms: rtt, handshake: variant }),
+  ];
+  const s = summarizeRows([...rowsOf(costly, 35), ...rowsOf(free, 50)], [meta()], { resamples: 400 });
+  const at = (rtt: number) => s.comparisons.find((c) => c.condition.rtt_ms === rtt)!.metrics.handshake_ms!;
+
+  it("reports Δ ms = variant − baseline at each percentile, with an interval bracketing the true shift", () => {
+    const x = at(35);
+    PERCENTILES.forEach((p, i) => {
+      const st = x[PERCENTILE_NAMES[i]];
+      expect(st.delta_ms).toBeCloseTo(refQuantile(costly, p) - refQuantile(base, p), 9);
+      expect(st.delta_ci.low).toBeLessThanOrEqual(st.delta_ms);
+      expect(st.delta_ci.high).toBeGreaterThanOrEqual(st.delta_ms);
+    });
+    expect(x.p50.delta_ci.low).toBeLessThan(10);
+    expect(x.p50.delta_ci.high).toBeGreaterThan(10);
+    expect(x.p50.significant).toBe(true);
+  });
+
+  it("keeps 'no measurable difference' apart from data-quality flags", () => {
+    const x = at(50).p50;
+    expect(x.delta_ci.low).toBeLessThan(0);
+    expect(x.delta_ci.high).toBeGreaterThan(0);
+    expect(x.significant).toBe(false);
+    // 400 samples on each side, no failures: nothing about this number is untrustworthy.
+    expect(x.flags).toEqual([]);
+  });
+
+  it("renders Δ beside the % and marks n.s. without ⚠ or a note", () => {
+    const md = renderMarkdown(s);
+    const summary = md.slice(md.indexOf("## Summary"), md.indexOf("## Handshake bytes"));
+    expect(summary).toContain("handshake p50 Δ (ms) [95 % CI]");
+    const free50 = summary.split("\n").find((l) => l.startsWith("| 50 |"))!;
+    expect(free50).toContain("n.s.");
+    expect(free50).not.toContain("⚠");
+    const d = at(35).p50;
+    expect(summary).toContain(
+      `${fmtDeltaMs(d.delta_ms)} [${fmtMs(d.delta_ci.low)}, ${fmtMs(d.delta_ci.high)}]`,
+    );
+    expect(fmtDeltaMs(d.delta_ms)).toMatch(/^\+10\.\d ms$/);
+    const notes = md.slice(md.indexOf("## Notes"), md.indexOf("## Per-cell"));
+    expect(notes).not.toMatch(/p50 increase at RTT 50 ms/);
+    expect(notes).not.toContain("CI includes 0");
   });
 });
