@@ -7,6 +7,7 @@ export * from "./compare.js";
 export * from "./csv.js";
 export * from "./figures.js";
 export * from "./handshake-bytes.js";
+export * from "./jitter.js";
 export * from "./link-check.js";
 export * from "./load.js";
 export * from "./markdown.js";

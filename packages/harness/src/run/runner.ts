@@ -369,7 +369,7 @@ export function checkRtt(groups: Group[], connectTimes: Map<string, number[]>): 
     const times = connectTimes.get(g.key);
     if (!times || times.length === 0) continue;
     const rtt = g.link.rtt_ms;
-    const check = judgeConnectTimes(rtt, g.link.jitter_ms, times);
+    const check = judgeConnectTimes(rtt, g.link.jitter_ms, times, g.link.jitter_dist);
     const median = check.p50 ?? Number.NaN;
     out.push(
       `${check.status === "ok" ? "ok" : "CHECK"}: median TCP connect ${median.toFixed(1)} ms for configured RTT ${rtt} ms (${g.key}, n=${times.length})`,
