@@ -234,6 +234,10 @@ class LaneWorker {
       { ...target, ...(cell.resume !== "full" ? { resume: cell.resume } : {}) },
       this.ctx.signal,
     );
+    // The connection's last packets (the closing FIN/ACKs) are still in the delay line when the
+    // client returns: read the counters once they have left it, so a row counts all of its own
+    // packets and none of them spill into the next connection's window (delivered > packets).
+    await waitLinkIdle(lane, cell);
     const after = await this.snapshot(driver.pid, server.pid);
     if (!m.ok) {
       const why = await server.errorFor(m.local_port);
