@@ -254,3 +254,18 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
     view.finalize();
   }
 }
+
+function csvField(v: unknown): string {
+  if (v === null || v === undefined) return "";
+  const s = typeof v === "number" ? (Number.isFinite(v) ? String(v) : "") : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** A spec's inline data as CSV (one column per field, in first-seen order), for R and pandas users. */
+export function chartDataCsv(spec: TopLevelSpec): string {
+  const values = ((spec as { data?: { values?: unknown } }).data?.values ?? []) as Record<string, unknown>[];
+  const columns: string[] = [];
+  for (const v of values) for (const k of Object.keys(v)) if (!columns.includes(k)) columns.push(k);
+  const lines = [columns.join(","), ...values.map((v) => columns.map((c) => csvField(v[c])).join(","))];
+  return `${lines.join("\n")}\n`;
+}

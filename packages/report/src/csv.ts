@@ -31,6 +31,7 @@ export const CSV_COLUMNS = [
   "baseline_cell",
   "flags",
   "significant",
+  "run",
 ] as const;
 
 type CsvRecord = Partial<Record<(typeof CSV_COLUMNS)[number], string | number | null | undefined>>;
@@ -152,7 +153,10 @@ export function renderCsv(s: ReportSummary): string {
       { ...base, statistic: "p90", value: l.p90 },
     );
   }
+  // The run(s) every line belongs to, so several reports' CSVs concatenate without losing track.
+  const run = [...new Set(s.meta.map((m) => m.run))].join("+");
   const lines = [CSV_COLUMNS.join(",")];
-  for (const r of records) lines.push(CSV_COLUMNS.map((col) => field(r[col])).join(","));
+  for (const r of records)
+    lines.push(CSV_COLUMNS.map((col) => field(col === "run" ? run : r[col])).join(","));
   return `${lines.join("\n")}\n`;
 }
