@@ -21,8 +21,9 @@ import type { ReportSummary } from "./summary.js";
 /** Chart files (relative to the report) per figure, as written next to it. */
 export interface ChartLinks {
   handshake?: string;
-  ttlb?: string;
-  /** One CDF chart per condition, keyed by the condition label. */
+  /** One TTLB-vs-size chart per link condition (and pair), keyed by the condition label. */
+  ttlb?: { label: string; file: string }[];
+  /** One CDF chart per response size (link conditions side by side), keyed by the size. */
   cdf?: { label: string; file: string }[];
 }
 
@@ -273,6 +274,8 @@ function pairColumn(s: ReportSummary): boolean {
 function summarySection(s: ReportSummary): string {
   const fields = s.dimensions.varying;
   const pairs = pairColumn(s);
+  // A handshake-only run's TTLB is its handshake time: no columns repeating it.
+  const ttlb = !s.handshake_only;
   const header = [
     ...(pairs ? ["variant", "baseline"] : []),
     ...fields.map((f) => FIELD_TITLES[f]),
@@ -280,9 +283,7 @@ function summarySection(s: ReportSummary): string {
     "handshake p50 (ms) base → var",
     "handshake p50 increase [95 % CI]",
     "handshake p50 Δ (ms) [95 % CI]",
-    "TTLB p50 (ms) base → var",
-    "TTLB p50 increase [95 % CI]",
-    "TTLB p50 Δ (ms) [95 % CI]",
+    ...(ttlb ? ["TTLB p50 (ms) base → var", "TTLB p50 increase [95 % CI]", "TTLB p50 Δ (ms) [95 % CI]"] : []),
     "n base / var",
     "failures base / var",
   ];
@@ -296,9 +297,9 @@ function summarySection(s: ReportSummary): string {
       hs ? `${fmtMs(hs.baseline)} → ${fmtMs(hs.variant)}` : "–",
       fmtIncrease(hs),
       fmtDelta(hs),
-      tl ? `${fmtMs(tl.baseline)} → ${fmtMs(tl.variant)}` : "–",
-      fmtIncrease(tl),
-      fmtDelta(tl),
+      ...(ttlb
+        ? [tl ? `${fmtMs(tl.baseline)} → ${fmtMs(tl.variant)}` : "–", fmtIncrease(tl), fmtDelta(tl)]
+        : []),
       hs ? `${hs.n_baseline} / ${hs.n_variant}` : "–",
       `${c.baseline.failures} / ${c.variant.failures}`,
     ];
@@ -402,11 +403,22 @@ function figureSections(s: ReportSummary, charts: ChartLinks): string {
     out.push(increaseTable(s, hs));
   }
   const tl = s.figures.ttlb_increase;
-  out.push("\n## TTLB increase versus response size\n");
-  if (tl.length === 0) out.push("No TTLB comparisons.\n");
+  if (s.handshake_only) {
+    out.push(
+      "\nThis run measured handshakes only (every response size is 0 B: no request was sent), so it has no time-to-last-byte figures; the distributions below are of the handshake time.\n",
+    );
+  } else {
+    out.push("\n## TTLB increase versus response size\n");
+  }
+  if (s.handshake_only) {
+    // Nothing: the sentence above says why.
+  } else if (tl.length === 0) out.push("No TTLB comparisons over two or more response sizes.\n");
   else {
-    out.push("Lines: % increase of time to last byte at p50/p75/p90 per response size; whiskers: 95 % CI.\n");
-    if (charts.ttlb) out.push(`![TTLB increase versus response size](${charts.ttlb})\n`);
+    out.push(
+      "One figure per link condition. Lines: % increase of time to last byte at p50/p75/p90 per response size (sizes evenly spaced); markers set slightly apart; whiskers: 95 % CI.\n",
+    );
+    for (const c of charts.ttlb ?? [])
+      out.push(`![TTLB increase versus response size, ${c.label}](${c.file})\n`);
     out.push(
       increaseTable(
         s,
@@ -421,16 +433,21 @@ function figureSections(s: ReportSummary, charts: ChartLinks): string {
       ),
     );
   }
-  const cdf = s.figures.ttlb_cdf;
-  out.push("\n## TTLB distributions (CDFs)\n");
-  if (cdf.length === 0) out.push("No TTLB samples.\n");
+  const cdf = s.figures.cdf;
+  const metric = s.handshake_only ? "handshake_ms" : "ttlb_ms";
+  const what = s.handshake_only ? "Handshake time" : "TTLB";
+  out.push(`\n## ${what} distributions (CDFs)\n`);
+  if (cdf.length === 0) out.push(`No ${what} samples.\n`);
   else {
-    for (const c of charts.cdf ?? []) out.push(`![TTLB CDF, ${c.label}](${c.file})\n`);
+    out.push(
+      "One figure per response size, the link conditions side by side; the baseline in grey, n per variant over each panel.\n",
+    );
+    for (const c of charts.cdf ?? []) out.push(`![${what} CDF, ${c.label}](${c.file})\n`);
     const byCell = new Map(s.cells.map((c) => [c.cell, c]));
     const fields = s.dimensions.varying;
     const rows: string[][] = [];
     for (const cell of s.cells) {
-      const st = cell.metrics.ttlb_ms;
+      const st = cell.metrics[metric];
       if (!st || !cdf.some((x) => x.variant_label === variantLabel(cell.variant) && x.bytes === cell.bytes))
         continue;
       rows.push([
@@ -522,6 +539,8 @@ function cellSection(s: ReportSummary): string {
   const fields = s.dimensions.varying;
   const out = ["## Per-cell statistics\n"];
   for (const m of METRICS) {
+    // A handshake-only run's TTFB/TTLB are its handshake times again.
+    if (s.handshake_only && m !== "handshake_ms") continue;
     const rows = s.cells
       .filter((c) => c.metrics[m] || c.failures > 0)
       .map((c) => {

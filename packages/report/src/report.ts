@@ -8,16 +8,18 @@ import { basename, dirname, extname, join } from "node:path";
 import type { TopLevelSpec } from "vega-lite";
 import {
   CHART_PERCENTILES,
+  cdfSpec,
   chartDataCsv,
   handshakeIncreaseSpec,
   renderSvg,
-  ttlbCdfSpec,
   ttlbIncreaseSpec,
 } from "./charts.js";
 import { renderCsv } from "./csv.js";
 import { renderHtml } from "./html.js";
+import { fixedWords } from "./labels.js";
 import { type LoadOptions, loadResults, ReportInputError } from "./load.js";
 import { type ChartLinks, renderMarkdown } from "./markdown.js";
+import { formatBytes } from "./params.js";
 import { type RunPart, splitRuns } from "./runs.js";
 import { type ReportSummary, type SummaryOptions, summarize } from "./summary.js";
 
@@ -34,7 +36,7 @@ export const REPORT_EXTENSIONS: Readonly<Record<string, ReportFormat>> = {
   ".csv": "csv",
 };
 
-export interface WriteReportOptions extends SummaryOptions, LoadOptions {
+export interface WriteReportOptions extends SummaryOptions, LoadOptions, ChartOptions {
   /**
    * Output file; its extension chooses the format (.md, .html, .json, .csv). "-" is standard output
    * (json/csv only). Default: named after the first input (`run.jsonl` → `run.md`).
@@ -112,36 +114,54 @@ export function chartFiles(c: RenderedChart): { file: string; text: string }[] {
   ];
 }
 
-/** Render every chart of a summary; file names start with `stem` (the report's name without extension). */
+export interface ChartOptions {
+  /** CDFs on a log time axis (lossy links' retransmission tails). */
+  cdfLog?: boolean;
+}
+
+/**
+ * Render every chart of a summary; file names start with `stem` (the report's name without
+ * extension): the handshake increase bars, one TTLB-vs-size figure per link condition (and pair),
+ * one CDF figure per response size with the link conditions side by side.
+ */
 export async function renderCharts(
   summary: ReportSummary,
   stem: string,
+  options: ChartOptions = {},
 ): Promise<{ links: ChartLinks; charts: RenderedChart[] }> {
   const charts: RenderedChart[] = [];
-  const links: ChartLinks = { cdf: [] };
+  const links: ChartLinks = { ttlb: [], cdf: [] };
   const add = async (file: string, spec: TopLevelSpec) => {
     charts.push({ file, spec, svg: await renderSvg(spec) });
     return file;
   };
-  const { handshake_increase, ttlb_increase, ttlb_cdf } = summary.figures;
+  const fixed = fixedWords(summary.dimensions.fixed);
+  const subtitle = fixed ? `all cells: ${fixed}` : undefined;
+  const { handshake_increase, ttlb_increase, cdf } = summary.figures;
   if (handshake_increase.length > 0)
     links.handshake = await add(
       `${stem}-handshake-increase.svg`,
-      handshakeIncreaseSpec(handshake_increase, CHART_PERCENTILES),
+      handshakeIncreaseSpec(handshake_increase, CHART_PERCENTILES, { subtitle }),
     );
-  if (ttlb_increase.length > 0)
-    links.ttlb = await add(`${stem}-ttlb-increase.svg`, ttlbIncreaseSpec(ttlb_increase, CHART_PERCENTILES));
-  const labels = [...new Set(ttlb_cdf.map((s) => s.label))];
-  for (const [i, label] of labels.entries()) {
-    const title = label === "all" ? "TTLB CDF" : `TTLB CDF, ${label}`;
+  const pairs = new Set(ttlb_increase.map((s) => s.pair)).size;
+  for (const [i, series] of ttlb_increase.entries()) {
     const file = await add(
-      `${stem}-ttlb-cdf-${i + 1}.svg`,
-      ttlbCdfSpec(
-        ttlb_cdf.filter((s) => s.label === label),
-        title,
+      `${stem}-ttlb-increase-${i + 1}.svg`,
+      ttlbIncreaseSpec([series], CHART_PERCENTILES, { subtitle }),
+    );
+    links.ttlb!.push({ label: pairs > 1 ? `${series.pair}, ${series.label}` : series.label, file });
+  }
+  const sizes = [...new Set(cdf.map((s) => s.bytes))].sort((a, b) => a - b);
+  const kind = cdf[0]?.metric === "handshake_ms" ? "handshake" : "ttlb";
+  for (const [i, bytes] of sizes.entries()) {
+    const file = await add(
+      `${stem}-${kind}-cdf-${i + 1}.svg`,
+      cdfSpec(
+        cdf.filter((s) => s.bytes === bytes),
+        { subtitle, log: options.cdfLog },
       ),
     );
-    links.cdf!.push({ label, file });
+    links.cdf!.push({ label: formatBytes(bytes), file });
   }
   return { links, charts };
 }
@@ -187,7 +207,7 @@ export async function writeReport(
     const mds: string[] = [];
     const charts: RenderedChart[] = [];
     for (const [i, s] of summaries.entries()) {
-      const rendered = await renderCharts(s, several ? `${stem}-run${i + 1}` : stem);
+      const rendered = await renderCharts(s, several ? `${stem}-run${i + 1}` : stem, options);
       mds.push(renderMarkdown(s, rendered.links));
       charts.push(...rendered.charts);
     }

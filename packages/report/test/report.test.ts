@@ -83,7 +83,9 @@ describe("markdown report", () => {
     const links = [...md.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map((m) => m[1]);
     expect(links).toEqual([
       "report-handshake-increase.svg",
-      "report-ttlb-increase.svg",
+      // One TTLB-vs-size figure per link condition, one CDF figure per response size.
+      "report-ttlb-increase-1.svg",
+      "report-ttlb-increase-2.svg",
       "report-ttlb-cdf-1.svg",
       "report-ttlb-cdf-2.svg",
     ]);

@@ -199,15 +199,22 @@ describe("JSON summary", () => {
 
   it("has the figure tables: handshake increase per condition, TTLB increase per size, CDFs", async () => {
     const s = await defaultSummary();
-    expect(s.figures.handshake_increase.map((r) => [r.label, r.bytes])).toEqual([
-      ["RTT 35 ms, loss 0 %", 0],
-      ["RTT 200 ms, loss 10 %", 0],
+    expect(s.figures.handshake_increase.map((r) => [r.label, r.chart_label, r.bytes])).toEqual([
+      ["RTT 35 ms, loss 0 %", "35 ms, 0 % loss", 0],
+      ["RTT 200 ms, loss 10 %", "200 ms, 10 % loss", 0],
     ]);
+    // The lossy condition was measured at one size only: no one-point TTLB-vs-size series.
+    expect(s.figures.ttlb_increase.map((x) => x.condition.loss_pct)).toEqual([0]);
     const series = s.figures.ttlb_increase.find((x) => x.condition.loss_pct === 0)!;
     expect(series.points.map((p) => p.bytes)).toEqual([0, 10240]);
     const cmp = s.comparisons.find((c) => c.bytes === 10240)!;
     expect(series.points[1].increase.p75).toEqual(cmp.metrics.ttlb_ms!.p75);
-    const cdf = s.figures.ttlb_cdf.find((x) => x.bytes === 10240 && x.variant.kex === PQ.kex)!;
+    const cdf = s.figures.cdf.find((x) => x.bytes === 10240 && x.variant.kex === PQ.kex)!;
+    expect(cdf.metric).toBe("ttlb_ms");
+    expect(cdf.role).toBe("variant");
+    expect(s.figures.cdf.find((x) => x.bytes === 10240 && x.variant.kex === CLASSIC.kex)!.role).toBe(
+      "baseline",
+    );
     expect(cdf.n).toBe(400);
     expect(cdf.points.at(-1)!.fraction).toBe(1);
     expect(cdf.points.every((pt, i, a) => i === 0 || pt.ms >= a[i - 1].ms)).toBe(true);

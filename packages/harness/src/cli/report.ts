@@ -23,6 +23,7 @@ interface ReportFlags {
   resamples: number;
   skipBad?: boolean;
   allowMixed?: boolean;
+  cdfLog?: boolean;
 }
 
 const MAX_PRINTED_WARNINGS = 20;
@@ -58,6 +59,7 @@ export function register(program: Command): void {
     .option("--variant <selector>", "variant(s) compared with the baseline, same syntax", DEFAULT_VARIANT)
     .option("--seed <n>", "bootstrap seed (default: the run's seed)", integer(0))
     .option("--resamples <n>", "bootstrap resamples", integer(100), 1000)
+    .option("--cdf-log", "CDFs on a log time axis (to see lossy links' retransmission tails)")
     .option("--skip-bad", "warn about and skip malformed lines instead of stopping at the first")
     .option(
       "--allow-mixed",
@@ -82,6 +84,7 @@ export function register(program: Command): void {
           resamples: flags.resamples,
           skipBad: flags.skipBad,
           allowMixed: flags.allowMixed,
+          cdfLog: flags.cdfLog,
         });
         for (const w of result.warnings.slice(0, MAX_PRINTED_WARNINGS))
           process.stderr.write(`pqtls: warning: ${w}\n`);
