@@ -20,6 +20,7 @@ import { quantileSorted } from "./quantile.js";
 import {
   type CellData,
   DEFAULT_TRUST,
+  disturbanceFlags,
   METRICS,
   type Metric,
   PERCENTILE_NAMES,
@@ -105,6 +106,8 @@ function increaseFlags(
     ...percentileFlags(p, variant.samples[metric].length, variant.failures, variant.attempts, rules).map(
       (f) => `variant: ${f}`,
     ),
+    ...disturbanceFlags(base.disturbed, base.attempts).map((f) => `baseline: ${f}`),
+    ...disturbanceFlags(variant.disturbed, variant.attempts).map((f) => `variant: ${f}`),
   ];
   const width = ci.high - ci.low;
   if (!Number.isFinite(width)) flags.push("no confidence interval");

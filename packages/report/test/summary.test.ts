@@ -360,3 +360,27 @@ describe("absolute difference and significance", () => {
     expect(notes).not.toContain("CI includes 0");
   });
 });
+
+describe("disturbed lanes", () => {
+  it("flag every number of a cell whose link dropped packets outside the configured loss", () => {
+    const r = mulberry32(8);
+    const base = rowsFor({ ...CLASSIC, handshake: exponential(100, 4, 70, r) });
+    const pq = rowsFor({ ...PQ, handshake: exponential(100, 4, 80, r) });
+    const clean = { "up.tunTxDropped": 0, "up.rxDropped": 0, "up.stalls": 0, "up.lost": 2 };
+    // Configured loss (up.lost) is not a disturbance; a TUN ring overflow on two connections is.
+    const rows = [
+      ...base.map((x) => ({ ...x, link: clean })),
+      ...pq.map((x, i) => ({ ...x, link: i < 2 ? { ...clean, "down.tunTxDropped": 3 } : clean })),
+    ];
+    const s = summarizeRows(rows, [meta()], { resamples: 200 });
+    const variantCell = s.cells.find((c) => c.variant.kex === PQ.kex)!;
+    const baseCell = s.cells.find((c) => c.variant.kex === CLASSIC.kex)!;
+    expect(variantCell.disturbed).toBe(2);
+    expect(baseCell.disturbed).toBe(0);
+    const why = "2 of 100 connections lost packets inside the link emulator (not configured loss)";
+    expect(variantCell.metrics.handshake_ms!.flags.p50).toEqual([why]);
+    expect(baseCell.metrics.handshake_ms!.flags.p50).toEqual([]);
+    expect(s.comparisons[0].metrics.handshake_ms!.p50.flags).toEqual([`variant: ${why}`]);
+    expect(renderMarkdown(s)).toContain(`variant: ${why}`);
+  });
+});
