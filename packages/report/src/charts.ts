@@ -269,19 +269,14 @@ export function ttlbIncreaseSpec(
           y: { field: "low", ...y },
           y2: { field: "high" },
           color: colour,
+          // A one-entry legend for the whiskers. The range needs two values: with one, Vega's legend
+          // symbol gets no width (NaN) and its label lands on top of it.
           strokeWidth: {
             field: "interval",
-            type: "nominal",
+            type: "ordinal",
             title: "Whiskers",
-            sort: ["95 % CI"],
-            scale: { range: [1.5] },
-            legend: {
-              symbolType: "stroke",
-              symbolStrokeColor: "#555",
-              symbolStrokeWidth: 1.5,
-              symbolSize: 300,
-              labelOffset: 8,
-            },
+            scale: { domain: ["95 % CI"], range: [1.5, 1.5] },
+            legend: { symbolType: "stroke", symbolStrokeColor: "#555" },
           },
         },
       },

@@ -202,6 +202,8 @@ describe("TTLB increase chart, one per link condition", () => {
       ]),
     );
     expect(texts).toContain(`TTLB increase vs response size: ${series.chart_label}`);
+    // The whisker legend entry is drawn (a one-value range once gave its symbol a NaN width).
+    expect(svg).not.toMatch(/NaN/);
     const values = (
       spec as unknown as { data: { values: { x: number; bytes: number; percentile: string }[] } }
     ).data.values;
