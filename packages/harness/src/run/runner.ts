@@ -151,6 +151,12 @@ interface LaneContext {
 class LaneWorker {
   private readonly drivers = new Map<EngineName, ClientDriver>();
   private servers = new Map<string, ServerProcess>();
+  /**
+   * This lane's own abort signal, aborted by kill(): waits on endpoints listen here, not on the run's
+   * signal, so the run's signal has one listener however many lanes there are (16 lanes each waiting
+   * on it crossed Node's limit of 10 listeners and printed MaxListenersExceededWarning).
+   */
+  private readonly abort = new AbortController();
 
   constructor(
     private readonly index: number,
@@ -183,7 +189,7 @@ class LaneWorker {
             ...(c.hooks !== "none" ? { hooks: c.hooks } : {}),
             ...(c.cert_compression !== "none" ? { certCompression: c.cert_compression } : {}),
           },
-          this.ctx.signal,
+          this.abort.signal,
         ),
       );
     }
@@ -227,7 +233,7 @@ class LaneWorker {
     const server = this.servers.get(serverKey(cell))!;
     const chain = this.ctx.chains.get(cell.chain)!;
     const driver = this.driver(cell.engine);
-    await driver.ensureStarted(this.ctx.signal);
+    await driver.ensureStarted(this.abort.signal);
     const target = {
       host: lane.server.addr,
       port: server.port,
@@ -244,15 +250,19 @@ class LaneWorker {
     await waitLinkIdle(lane, cell);
     if (cell.resume !== "full") {
       // The ticket comes from an unmeasured connection to the same server, before the counters are read.
-      const primed = await driver.connect({ ...target, bytes: 0, prime: true }, this.ctx.signal);
+      const primed = await driver.connect({ ...target, bytes: 0, prime: true }, this.abort.signal);
       if (!primed.ok) return { m: { ...primed, error: `priming connection: ${primed.error}` }, delta: null };
     }
     if (cell.resume !== "full") await waitLinkIdle(lane, cell);
     const before = await this.snapshot(driver.pid, server.pid);
     const m = await driver.connect(
       { ...target, ...(cell.resume !== "full" ? { resume: cell.resume } : {}) },
-      this.ctx.signal,
+      this.abort.signal,
     );
+    // The connection's last packets (the closing FIN/ACKs) are still in the delay line when the
+    // client returns: read the counters once they have left it, so a row counts all of its own
+    // packets and none of them spill into the next connection's window (delivered > packets).
+    await waitLinkIdle(lane, cell);
     const after = await this.snapshot(driver.pid, server.pid);
     if (!m.ok) {
       const why = await server.errorFor(m.local_port);
@@ -365,6 +375,7 @@ class LaneWorker {
 
   /** Kills everything at once (interrupt); close() still tears the lane down. */
   kill(): void {
+    this.abort.abort();
     for (const d of this.drivers.values()) d.kill();
     for (const s of this.servers.values()) s.kill();
   }
@@ -388,7 +399,7 @@ export function checkRtt(groups: Group[], connectTimes: Map<string, number[]>): 
     const times = connectTimes.get(g.key);
     if (!times || times.length === 0) continue;
     const rtt = g.link.rtt_ms;
-    const check = judgeConnectTimes(rtt, g.link.jitter_ms, times);
+    const check = judgeConnectTimes(rtt, g.link.jitter_ms, times, g.link.jitter_dist);
     const median = check.p50 ?? Number.NaN;
     out.push(
       `${check.status === "ok" ? "ok" : "CHECK"}: median TCP connect ${median.toFixed(1)} ms for configured RTT ${rtt} ms (${g.key}, n=${times.length})`,
