@@ -10,7 +10,7 @@ import {
   checkPresentedCount,
   loadCertificates,
   loadPrivateKey,
-  parseCertificate,
+  sharedCertificateCache,
   verifyChain,
 } from "../x509/index.js";
 
@@ -40,7 +40,8 @@ export interface ChainVerdict {
 }
 
 /**
- * Parses the received chain (malformed DER → bad_certificate) and validates it. With
+ * Parses the received chain (malformed DER → bad_certificate; a chain seen before comes from the
+ * parse cache) and validates it. With
  * rejectUnauthorized the validation error is thrown; otherwise it is returned.
  */
 export function checkServerChain(
@@ -56,7 +57,8 @@ export function checkServerChain(
 ): ChainVerdict {
   // Counted before parsing: a hostile list of hundreds of certificates costs nothing to refuse.
   checkPresentedCount(ders.length);
-  const chain = ders.map((d) => parseCertificate(d));
+  // Parsed once per distinct certificate (every rule and signature is still checked below).
+  const chain = ders.map((d) => sharedCertificateCache.parse(d));
   try {
     const custom = o.checkServerIdentity;
     verifyChain(chain, {
