@@ -157,8 +157,9 @@ export class TlsSocket extends Duplex {
   get encrypted(): true {
     return true;
   }
+  /** Client: the server's chain verified. Server: the client's did (only with requestCert), as node:tls. */
   get authorized(): boolean {
-    return this.role === "client" ? this.info.authorized === true : false;
+    return this.info.authorized === true;
   }
   get authorizationError(): string | undefined {
     return this.info.authorizationError;
@@ -171,6 +172,10 @@ export class TlsSocket extends Duplex {
   }
   get signatureScheme(): string | undefined {
     return this.info.signatureScheme;
+  }
+  /** mTLS: the scheme of the client's CertificateVerify, when the client sent a certificate. */
+  get clientSignatureScheme(): string | undefined {
+    return this.info.clientSignatureScheme;
   }
   get helloRetryRequest(): boolean {
     return this.info.helloRetryRequest;
@@ -254,7 +259,10 @@ export class TlsSocket extends Duplex {
    */
   getPeerCertificate(detailed = false): PeerCertificateObject | Record<string, never> | null {
     if (this.destroyed && !this.secure) return null;
-    const anchors = this.role === "client" ? (this.config as ClientConfig).trustAnchors : [];
+    const anchors =
+      this.role === "client"
+        ? (this.config as ClientConfig).trustAnchors
+        : ((this.config as ServerConfig).clientAuth?.trustAnchors ?? []);
     return peerCertificateObject(this.info.peerCertificates, anchors, detailed);
   }
   /** node:tls: this side's own certificate object ({} for a client without one). */
