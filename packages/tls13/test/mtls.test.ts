@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { nobleProvider } from "../src/index.js";
 import type { ClientOptions, ServerOptions } from "../src/options.js";
-import { serializeCertificateRequest } from "../src/wire/certificate_request.js";
+import { parseCertificateRequest, serializeCertificateRequest } from "../src/wire/certificate_request.js";
 import {
   type ChainAlgorithm,
   DEFAULT_NOT_AFTER,
@@ -46,6 +46,24 @@ function sentMessages(): { hooks: ClientOptions["hooks"]; sizes: Map<string, num
   const sizes = new Map<string, number>();
   return { sizes, hooks: { onSend: (m) => void sizes.set(m.type, 4 + m.body.length) } };
 }
+
+describe("CertificateRequest codec", () => {
+  it("round-trips signature_algorithms and certificate_authorities; an empty authorities list is decode_error", () => {
+    const names = [testChain("ecdsa-p256").root.subjectDer, testChain("ed25519").root.subjectDer];
+    const msg = serializeCertificateRequest({
+      requestContext: new Uint8Array(0),
+      signatureSchemes: [0x0403, 0x0905],
+      certificateAuthorities: names,
+    });
+    const back = parseCertificateRequest(msg.body);
+    expect(back.signatureSchemes).toEqual([0x0403, 0x0905]);
+    expect(back.certificateAuthorities?.map((n) => Buffer.from(n))).toEqual(names.map((n) => Buffer.from(n)));
+    expect([...back.extensionTypes].sort()).toEqual([13, 47]);
+    // context 0, extensions: signature_algorithms [0x0403], certificate_authorities with an empty list
+    const empty = Buffer.from([0, 0, 14, 0, 13, 0, 4, 0, 2, 4, 3, 0, 47, 0, 2, 0, 0]);
+    expect(() => parseCertificateRequest(empty)).toThrow(/decode_error/);
+  });
+});
 
 describe("mTLS: the server requests, the client answers", () => {
   it("authenticates an ECDSA client: authorized, its certificate, its CertificateVerify scheme", async () => {
