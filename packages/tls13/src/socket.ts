@@ -267,9 +267,13 @@ export class TlsSocket extends Duplex {
   }
   /** node:tls: this side's own certificate object ({} for a client without one). */
   getCertificate(): PeerCertificateObject | Record<string, never> {
+    return peerCertificateObject(this.ownChain(), [], false);
+  }
+  /** The server's chain, or the client's first configured one (mTLS), as node:tls reports it. */
+  private ownChain(): Certificate[] {
     return this.role === "server"
-      ? peerCertificateObject((this.config as ServerConfig).chain, [], false)
-      : {};
+      ? (this.config as ServerConfig).chain
+      : ((this.config as ClientConfig).credentials[0]?.chain ?? []);
   }
   /** node:tls: the peer's leaf as an X509Certificate. */
   getPeerX509Certificate(): X509Certificate | undefined {
@@ -278,7 +282,7 @@ export class TlsSocket extends Duplex {
   }
   /** node:tls: this side's leaf as an X509Certificate. */
   getX509Certificate(): X509Certificate | undefined {
-    const leaf = this.role === "server" ? (this.config as ServerConfig).chain[0] : undefined;
+    const leaf = this.ownChain()[0];
     return leaf ? new X509Certificate(Buffer.from(leaf.der)) : undefined;
   }
   /**

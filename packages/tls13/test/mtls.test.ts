@@ -75,6 +75,9 @@ describe("mTLS: the server requests, the client answers", () => {
     expect(s.clientSignatureScheme).toBe("ecdsa_secp256r1_sha256");
     expect(c.clientSignatureScheme).toBe("ecdsa_secp256r1_sha256");
     expect(c.authorized).toBe(true);
+    // node:tls: the client's own certificate.
+    expect(c.getCertificate()).toMatchObject({ subject: { CN: "localhost" } });
+    expect(c.getX509Certificate()?.raw.equals(Buffer.from(testChain("ecdsa-p256").leaf.der))).toBe(true);
   });
 
   it.each([
@@ -212,6 +215,23 @@ describe("mTLS: bytes on the wire", () => {
       expect(sent.sizes.get("certificate")).toBe(4 + 1 + 3 + 3 + testChain(sig).leaf.der.length + 2);
     },
   );
+});
+
+describe("mTLS: bytes on the wire past one record", () => {
+  it("a flight over 2^14 bytes adds one record's header, tag and content type (22 bytes) per extra record", async () => {
+    // ML-DSA-87 leaf + intermediate (~15 KB) + a 4627-byte signature: two records instead of one.
+    const deep = testChain("mldsa87", 3);
+    const own = { cert: deep.chain, key: deep.leafKey };
+    const server = mtlsServer("mldsa87", { ca: deep.root, tickets: 0 });
+    const plain = await pair(mtlsClient(undefined, own), { ...server, requestCert: false });
+    const sent = sentMessages();
+    const mutual = await pair(mtlsClient(undefined, { ...own, hooks: sent.hooks }), server);
+    const messages = sent.sizes.get("certificate")! + sent.sizes.get("certificate_verify")!;
+    const flight = messages + sent.sizes.get("finished")!;
+    expect(flight).toBeGreaterThan(16384);
+    expect(flight).toBeLessThan(2 * 16384);
+    expect(mutual.c.handshakeBytes.sent - plain.c.handshakeBytes.sent).toBe(messages + 5 + 16 + 1);
+  });
 });
 
 describe("mTLS: after the handshake", () => {
