@@ -3,7 +3,7 @@
 // bytes it adds to the client's flight.
 
 import { describe, expect, it } from "vitest";
-import { nobleProvider } from "../src/index.js";
+import { connect, nobleProvider } from "../src/index.js";
 import type { ClientOptions, ServerOptions } from "../src/options.js";
 import { parseCertificateRequest, serializeCertificateRequest } from "../src/wire/certificate_request.js";
 import {
@@ -165,6 +165,20 @@ describe("mTLS: the server requests, the client answers", () => {
     expect([...sent.sizes.keys()]).toEqual(["client_hello", "finished"]);
     expect(s.authorized).toBe(false);
     expect(s.getPeerCertificate()).toEqual({});
+  });
+});
+
+describe("mTLS: client options", () => {
+  it("refuse a key that is not the leaf's, and a cert without a key, before any byte is sent", () => {
+    const ecdsa = testChain("ecdsa-p256");
+    const other = testChain("ed25519");
+    expect(() => connect(mtlsClient(undefined, { cert: ecdsa.chain, key: other.leafKey }))).toThrow(
+      /client cert\/key: the key does not belong to the leaf certificate/,
+    );
+    expect(() =>
+      connect(mtlsClient(undefined, { certificates: [{ cert: ecdsa.chain, key: ecdsa.rootKey }] })),
+    ).toThrow(/certificates\[0\]: the key does not belong/);
+    expect(() => connect(mtlsClient(undefined, { cert: ecdsa.chain }))).toThrow(/cert and key go together/);
   });
 });
 

@@ -242,7 +242,13 @@ function credentialOf(
   if (cert === undefined || key === undefined) throw new TypeError(`${what}: cert and key go together`);
   const chain = loadCertificateList(cert);
   if (!chain.length) throw new TypeError(`${what}: cert holds no certificate`);
-  return { chain, key: loadKey(key) };
+  const privateKey = loadKey(key);
+  // A mismatched pair would only show as the server's decrypt_error; say it here, as node:tls does.
+  const leaf = chain[0].publicKey;
+  const own = privateKey.publicKey;
+  if (leaf.algorithm !== own.algorithm || (leaf.raw && own.raw && !Buffer.from(leaf.raw).equals(own.raw)))
+    throw new TypeError(`${what}: the key does not belong to the leaf certificate`);
+  return { chain, key: privateKey };
 }
 
 /** `cert`/`key` (node:tls's pair) first, then `certificates` in order. */
