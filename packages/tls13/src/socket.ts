@@ -157,8 +157,9 @@ export class TlsSocket extends Duplex {
   get encrypted(): true {
     return true;
   }
+  /** Client: the server's chain verified. Server: the client's did (only with requestCert), as node:tls. */
   get authorized(): boolean {
-    return this.role === "client" ? this.info.authorized === true : false;
+    return this.info.authorized === true;
   }
   get authorizationError(): string | undefined {
     return this.info.authorizationError;
@@ -171,6 +172,10 @@ export class TlsSocket extends Duplex {
   }
   get signatureScheme(): string | undefined {
     return this.info.signatureScheme;
+  }
+  /** mTLS: the scheme of the client's CertificateVerify, when the client sent a certificate. */
+  get clientSignatureScheme(): string | undefined {
+    return this.info.clientSignatureScheme;
   }
   get helloRetryRequest(): boolean {
     return this.info.helloRetryRequest;
@@ -262,14 +267,21 @@ export class TlsSocket extends Duplex {
    */
   getPeerCertificate(detailed = false): PeerCertificateObject | Record<string, never> | null {
     if (this.destroyed && !this.secure) return null;
-    const anchors = this.role === "client" ? (this.config as ClientConfig).trustAnchors : [];
+    const anchors =
+      this.role === "client"
+        ? (this.config as ClientConfig).trustAnchors
+        : ((this.config as ServerConfig).clientAuth?.trustAnchors ?? []);
     return peerCertificateObject(this.info.peerCertificates, anchors, detailed);
   }
   /** node:tls: this side's own certificate object ({} for a client without one). */
   getCertificate(): PeerCertificateObject | Record<string, never> {
+    return peerCertificateObject(this.ownChain(), [], false);
+  }
+  /** The server's chain, or the client's first configured one (mTLS), as node:tls reports it. */
+  private ownChain(): Certificate[] {
     return this.role === "server"
-      ? peerCertificateObject((this.config as ServerConfig).chain, [], false)
-      : {};
+      ? (this.config as ServerConfig).chain
+      : ((this.config as ClientConfig).credentials[0]?.chain ?? []);
   }
   /** node:tls: the peer's leaf as an X509Certificate. */
   getPeerX509Certificate(): X509Certificate | undefined {
@@ -278,7 +290,7 @@ export class TlsSocket extends Duplex {
   }
   /** node:tls: this side's leaf as an X509Certificate. */
   getX509Certificate(): X509Certificate | undefined {
-    const leaf = this.role === "server" ? (this.config as ServerConfig).chain[0] : undefined;
+    const leaf = this.ownChain()[0];
     return leaf ? new X509Certificate(Buffer.from(leaf.der)) : undefined;
   }
   /**

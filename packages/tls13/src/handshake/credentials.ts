@@ -1,5 +1,6 @@
 // Certificates and keys from the caller's many forms (PEM text, DER, parsed objects) via the X.509
-// module, and the client's chain check that turns the X.509 verdict into handshake state.
+// module, and the chain checks (the client's of a server chain, the server's of a client chain) that
+// turn the X.509 verdict into handshake state.
 
 import type { CryptoProvider, PrivateKey } from "../crypto/provider.js";
 import { TlsAlert } from "../errors.js";
@@ -71,6 +72,27 @@ export function checkServerChain(
       throw new TlsAlert(AlertDescription.bad_certificate, `checkServerIdentity: ${refused.message}`, {
         cause: refused,
       });
+    return { chain, authorized: true };
+  } catch (e) {
+    if (!(e instanceof TlsAlert)) throw e;
+    if (o.rejectUnauthorized) throw e;
+    return { chain, authorized: false, error: e };
+  }
+}
+
+/**
+ * The server's check of a client's chain: verified as a server's is (path to `trustAnchors`, dates,
+ * algorithms), for the clientAuth purpose and without a name check. With rejectUnauthorized the
+ * validation error is thrown; otherwise it is returned.
+ */
+export function checkClientChain(
+  ders: Uint8Array[],
+  o: { trustAnchors: Certificate[]; provider: CryptoProvider; rejectUnauthorized: boolean },
+): ChainVerdict {
+  checkPresentedCount(ders.length);
+  const chain = ders.map((d) => parseCertificate(d));
+  try {
+    verifyChain(chain, { trustAnchors: o.trustAnchors, provider: o.provider, purpose: "client" });
     return { chain, authorized: true };
   } catch (e) {
     if (!(e instanceof TlsAlert)) throw e;
