@@ -90,7 +90,8 @@ export function checkClientChain(
   o: { trustAnchors: Certificate[]; provider: CryptoProvider; rejectUnauthorized: boolean },
 ): ChainVerdict {
   checkPresentedCount(ders.length);
-  const chain = ders.map((d) => parseCertificate(d));
+  // Parsed once per distinct certificate, as the server chain is (every rule is still checked).
+  const chain = ders.map((d) => sharedCertificateCache.parse(d));
   try {
     verifyChain(chain, { trustAnchors: o.trustAnchors, provider: o.provider, purpose: "client" });
     return { chain, authorized: true };
