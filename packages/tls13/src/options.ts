@@ -143,6 +143,19 @@ export interface ClientOptions extends CommonOptions {
    * draft's retry (a new connection). Default: no extension.
    */
   trustAnchorIds?: string[];
+  /**
+   * mTLS: our certificate chain (leaf first) and its key, sent when a server asks (CertificateRequest)
+   * and the pair fits its request; node:tls's options of the same names.
+   */
+  cert?: CertificatesInput;
+  key?: string | Uint8Array | PrivateKey;
+  /**
+   * mTLS with several chains (node:tls has no such option): tried after `cert`/`key`, in order; the
+   * first whose key signs with a scheme the server's CertificateRequest lists, and whose chain is
+   * issued by one of its certificate_authorities when it names any, is sent. None fits → an empty
+   * Certificate.
+   */
+  certificates?: ReadonlyArray<{ cert: CertificatesInput; key: string | Uint8Array | PrivateKey }>;
 }
 
 export interface ServerOptions extends CommonOptions {
@@ -173,6 +186,22 @@ export interface ServerOptions extends CommonOptions {
    * that path (complete up to the anchor the ID names); otherwise `cert` is the fallback.
    */
   trustAnchorChains?: Array<{ id: string; cert: CertificatesInput }>;
+  /** mTLS: send a CertificateRequest in every full handshake (default false, as node:tls). */
+  requestCert?: boolean;
+  /**
+   * With requestCert: a client without a certificate that verifies against `ca` fails the handshake
+   * (certificate_required when it sent none; the verifier's alert otherwise). Default true, as
+   * node:tls; false lets it through with `authorized: false` and `authorizationError`.
+   */
+  rejectUnauthorized?: boolean;
+  /** With requestCert: the trust anchors client chains are verified against. */
+  ca?: CertificatesInput;
+  /**
+   * With requestCert: name the `ca` anchors' subjects in the CertificateRequest's
+   * certificate_authorities (RFC 8446 §4.2.4), so a client with several chains can pick; default
+   * true. false leaves the extension out (it costs each anchor's DN in bytes).
+   */
+  sendCertificateAuthorities?: boolean;
 }
 
 export const DEFAULT_GROUPS: readonly GroupName[] = [

@@ -30,6 +30,7 @@ import {
 import type { AbridgedScheme } from "../x509/abridge.js";
 import type { Certificate } from "../x509/index.js";
 import { resolveCertificateCompression } from "./certificate_compression.js";
+import type { ClientCredential } from "./client_certificate.js";
 import { loadCertificateList, loadKey } from "./credentials.js";
 import { groupsFromEcdhCurve, schemesFromSigalgs, suitesFromCiphers } from "./openssl_names.js";
 import { type IntermediateStore, resolveIntermediateStore } from "./suppress_ca.js";
@@ -82,6 +83,18 @@ export interface ClientConfig extends CommonConfig {
   trustAnchorIds?: string[];
   /** draft-kampanakis-tls-scas: where missing CA certificates come from; undefined = off. */
   intermediateStore?: IntermediateStore;
+  /** mTLS: our chains, `cert`/`key` first, then `certificates`; empty = none. */
+  credentials: ClientCredential[];
+}
+
+/** mTLS on the server: what the CertificateRequest asks and how the answer is judged. */
+export interface ClientAuthConfig {
+  trustAnchors: Certificate[];
+  rejectUnauthorized: boolean;
+  /** certificate_authorities: the anchors' subject DNs (DER); undefined = not sent. */
+  authorities?: Uint8Array[];
+  /** signature_algorithms of the CertificateRequest: CertificateVerify schemes, then certificate-only ones. */
+  advertisedSignatureSchemes: SignatureSchemeName[];
 }
 
 export interface ServerConfig extends CommonConfig {
@@ -100,6 +113,8 @@ export interface ServerConfig extends CommonConfig {
   trustAnchorChains: TrustAnchorChain[];
   /** `chain` without its CA certificates: a stable array, so compression caches it once. */
   leafOnlyChain: Certificate[];
+  /** Present with requestCert. */
+  clientAuth?: ClientAuthConfig;
 }
 
 function checkNames<T extends string>(kind: string, names: readonly T[], table: Record<string, number>): T[] {
@@ -189,7 +204,7 @@ function anchorsOfItem(item: string | Uint8Array | Certificate): Certificate[] {
   return [item];
 }
 
-function trustAnchorsOf(ca: NonNullable<ClientOptions["ca"]>): Certificate[] {
+function trustAnchorsOf(ca: NonNullable<ClientOptions["ca"] | ServerOptions["ca"]>): Certificate[] {
   const items = Array.isArray(ca) ? ca : [ca as string | Uint8Array | Certificate];
   return items.flatMap((item: string | Uint8Array | Certificate) => anchorsOfItem(item));
 }
@@ -237,6 +252,52 @@ export function resolveClientConfig(o: ClientOptions, provider: CryptoProvider):
     retryEarlyData: o.retryEarlyData ?? true,
     intermediateStore: resolveIntermediateStore(o.suppressCaCertificates),
     trustAnchorIds: resolveRequestedTrustAnchors(o.trustAnchorIds),
+    credentials: clientCredentialsOf(o),
+  };
+}
+
+function credentialOf(
+  cert: ClientOptions["cert"],
+  key: ClientOptions["key"],
+  what: string,
+): ClientCredential {
+  if (cert === undefined || key === undefined) throw new TypeError(`${what}: cert and key go together`);
+  const chain = loadCertificateList(cert);
+  if (!chain.length) throw new TypeError(`${what}: cert holds no certificate`);
+  const privateKey = loadKey(key);
+  // A mismatched pair would only show as the server's decrypt_error; say it here, as node:tls does.
+  const leaf = chain[0].publicKey;
+  const own = privateKey.publicKey;
+  if (leaf.algorithm !== own.algorithm || (leaf.raw && own.raw && !Buffer.from(leaf.raw).equals(own.raw)))
+    throw new TypeError(`${what}: the key does not belong to the leaf certificate`);
+  return { chain, key: privateKey };
+}
+
+/** `cert`/`key` (node:tls's pair) first, then `certificates` in order. */
+function clientCredentialsOf(o: ClientOptions): ClientCredential[] {
+  const out: ClientCredential[] = [];
+  if (o.cert !== undefined || o.key !== undefined) out.push(credentialOf(o.cert, o.key, "client cert/key"));
+  for (const [i, pair] of (o.certificates ?? []).entries())
+    out.push(credentialOf(pair.cert, pair.key, `certificates[${i}]`));
+  return out;
+}
+
+function clientAuthOf(o: ServerOptions, c: CommonConfig): ClientAuthConfig | undefined {
+  if (!o.requestCert) return undefined;
+  const trustAnchors = o.ca === undefined ? [] : trustAnchorsOf(o.ca);
+  const certOnly = CERTIFICATE_ONLY_SCHEMES.filter((s) => c.provider.signatures[s]);
+  return {
+    trustAnchors,
+    rejectUnauthorized: o.rejectUnauthorized ?? true,
+    authorities:
+      o.sendCertificateAuthorities === false || trustAnchors.length === 0
+        ? undefined
+        : [
+            ...new Map(
+              trustAnchors.map((a) => [Buffer.from(a.subjectDer).toString("hex"), a.subjectDer]),
+            ).values(),
+          ],
+    advertisedSignatureSchemes: [...c.signatureSchemes, ...certOnly],
   };
 }
 
@@ -259,6 +320,7 @@ export function resolveServerConfig(o: ServerOptions, provider: CryptoProvider):
     throw new RangeError(
       "ticketLifetime must be 1..604800 s and no longer than the ticket key rotation period",
     );
+  const clientAuth = clientAuthOf(o, c);
   const maxEarlyData = o.maxEarlyData ?? 0;
   if (!Number.isInteger(maxEarlyData) || maxEarlyData < 0 || maxEarlyData > 0xffffffff)
     throw new RangeError("maxEarlyData must be a whole number of bytes");
@@ -269,7 +331,10 @@ export function resolveServerConfig(o: ServerOptions, provider: CryptoProvider):
     handshakeTimeout: c.handshakeTimeout ?? DEFAULT_SERVER_HANDSHAKE_TIMEOUT_MS,
     // psk_ke (no forward secrecy for the resumed connection) only when asked for, as OpenSSL and rustls.
     pskModes: o.pskModes ? c.pskModes : ["psk_dhe_ke"],
-    tickets,
+    // Tickets do not carry the client's certificate verdict: with requestCert every connection is a
+    // full handshake that authenticates the client again (RFC 8446 §4.3.2: no CertificateRequest
+    // after a PSK), so none are issued.
+    tickets: clientAuth ? 0 : tickets,
     ticketLifetime,
     ticketKeys,
     replayCache: ticketKeys.replayCache,
@@ -277,5 +342,6 @@ export function resolveServerConfig(o: ServerOptions, provider: CryptoProvider):
     suppressCaCertificates: o.suppressCaCertificates ?? true,
     leafOnlyChain: chain.slice(0, 1),
     trustAnchorChains: resolveTrustAnchorChains(o.trustAnchorChains),
+    clientAuth,
   };
 }

@@ -21,11 +21,13 @@ export interface HandshakeInfo {
   cipherSuite?: string;
   group?: string;
   signatureScheme?: string;
+  /** mTLS: the scheme of the client's CertificateVerify (both sides), when it sent a certificate. */
+  clientSignatureScheme?: string;
   helloRetryRequest: boolean;
   alpnProtocol?: string;
   servername?: string;
   peerCertificates: Certificate[];
-  /** Client: whether the chain verified (false only with rejectUnauthorized: false). */
+  /** Whether the peer's chain verified: the server's (client), the client's with requestCert (server). */
   authorized?: boolean;
   authorizationError?: string;
   /** The peer's record_size_limit, when negotiated. */

@@ -65,6 +65,7 @@ export {
 } from "./keys.js";
 export { certificateMessageSizes, type MechanismSize } from "./mechanism_sizes.js";
 export { buildName, formatName } from "./names.js";
+export { CertificateCache, type CertificateCacheLimits, sharedCertificateCache } from "./parse-cache.js";
 export { type PemBlock, pemDecode, pemEncode } from "./pem.js";
 export { SignatureCache, setSignatureCache, sharedSignatureCache } from "./signature-cache.js";
 export {
