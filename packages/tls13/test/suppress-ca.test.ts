@@ -97,6 +97,8 @@ describe("suppressing CA certificates", () => {
     const warmUp = await pair({ suppressCaCertificates: store });
     expect(flagsIn(warmUp.hellos[0])).toBeUndefined();
     expect(store.size).toBe(1);
+    // What it learned is the verified chain's intermediate, not the leaf or the root.
+    expect(store.certificates().map((x) => x.der)).toEqual([deep.chain[1].der]);
     const { c, s, hellos } = await pair({ suppressCaCertificates: store });
     expect(flagsIn(hellos[0])).toEqual([TlsFlag.suppress_ca_certificates]);
     expect(s.caSuppression.suppressed).toBe(true);

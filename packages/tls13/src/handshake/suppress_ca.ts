@@ -37,6 +37,11 @@ export class IntermediateStore {
     return this.seen.size;
   }
 
+  /** The certificates held, in the order they were added (e.g. to trust one as an anchor). */
+  certificates(): Certificate[] {
+    return [...this.bySubject.values()].flat();
+  }
+
   /** Adds CA certificates (self-issued ones, i.e. roots, are the trust store's business: skipped). */
   add(certs: readonly Certificate[]): void {
     for (const c of certs) {
