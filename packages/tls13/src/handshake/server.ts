@@ -36,6 +36,7 @@ import {
   decodeKeyShareClient,
   decodeRecordSizeLimit,
   decodeServerName,
+  decodeSupportedGroups,
   decodeSupportedVersionsClient,
   decodeU16List,
   type Extension,
@@ -192,8 +193,9 @@ export class ServerHandshake implements RoleHandshake {
         AlertDescription.missing_extension,
         "ClientHello: key_share and supported_groups are both required",
       );
+    const supportedGroups = new Set(offered.groups);
     for (const s of offered.shares ?? [])
-      if (!offered.groups?.includes(s.group))
+      if (!supportedGroups.has(s.group))
         throw alert(
           AlertDescription.illegal_parameter,
           `key_share for group 0x${s.group.toString(16)} not in supported_groups`,
@@ -272,7 +274,7 @@ export class ServerHandshake implements RoleHandshake {
           p.versions = decodeSupportedVersionsClient(e.data);
           break;
         case ExtensionType.supported_groups:
-          p.groups = decodeU16List(e.data, "supported_groups");
+          p.groups = decodeSupportedGroups(e.data);
           break;
         case ExtensionType.key_share:
           p.shares = decodeKeyShareClient(e.data);
