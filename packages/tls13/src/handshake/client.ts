@@ -588,7 +588,11 @@ export class ClientHandshake implements RoleHandshake {
       this.onCertificate(this.expect(msg, HandshakeType.certificate), msg.body);
       return;
     }
-    const { certificateBody, info } = receiveCompressedCertificate(msg, this.config.certificateCompression);
+    const { certificateBody, info } = receiveCompressedCertificate(
+      msg,
+      this.config.certificateCompression,
+      this.config.maxCertificateBytes,
+    );
     this.io.info.certificateCompression = info;
     this.onCertificate(msg, certificateBody);
   }

@@ -30,6 +30,7 @@ import {
 import type { Certificate } from "../x509/index.js";
 import { resolveCertificateCompression } from "./certificate_compression.js";
 import { loadCertificateList, loadKey } from "./credentials.js";
+import { DEFAULT_MAX_CERTIFICATE_BYTES } from "./reassembly.js";
 
 /** As node:tls: a server gives a silent or stalled client two minutes. */
 const DEFAULT_SERVER_HANDSHAKE_TIMEOUT_MS = 120_000;
@@ -48,6 +49,8 @@ interface CommonConfig {
   certificateCompression: CertificateCompressionName[];
   hooks?: HandshakeHooks;
   pskModes: PskModeName[];
+  maxCertificateBytes: number;
+  maxRecordsPerKey?: number;
 }
 
 export interface ClientConfig extends CommonConfig {
@@ -104,6 +107,11 @@ function common(o: ClientOptions | ServerOptions, provider: CryptoProvider): Com
   if (!cipherSuites.length) throw new TypeError("no cipher suites");
   if (o.recordSizeLimit !== undefined && !(o.recordSizeLimit >= 64 && o.recordSizeLimit <= 16385))
     throw new RangeError("recordSizeLimit must be 64..16385");
+  const maxCertificateBytes = o.maxCertificateBytes ?? DEFAULT_MAX_CERTIFICATE_BYTES;
+  if (!Number.isInteger(maxCertificateBytes) || maxCertificateBytes < 1 || maxCertificateBytes > 0xffffff)
+    throw new RangeError("maxCertificateBytes must be a whole number of bytes, 1..16777215");
+  if (o.maxRecordsPerKey !== undefined && !(Number.isInteger(o.maxRecordsPerKey) && o.maxRecordsPerKey >= 2))
+    throw new RangeError("maxRecordsPerKey must be a whole number >= 2");
   return {
     provider,
     groups,
@@ -117,6 +125,8 @@ function common(o: ClientOptions | ServerOptions, provider: CryptoProvider): Com
     certificateCompression: resolveCertificateCompression(o.certificateCompression),
     hooks: o.hooks,
     pskModes: o.pskModes ? checkPskModes(o.pskModes) : [],
+    maxCertificateBytes,
+    maxRecordsPerKey: o.maxRecordsPerKey,
   };
 }
 
