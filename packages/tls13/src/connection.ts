@@ -75,6 +75,12 @@ export interface ConnectionConfig {
   maxRecordsPerKey?: number;
 }
 
+/**
+ * ChangeCipherSpec and empty application_data records accepted in a row: records that move nothing
+ * forward (BoringSSL's and rustls's limit, with the same alert).
+ */
+const MAX_EMPTY_RECORDS = 32;
+
 type KeyPhase = "handshake" | "application" | "early";
 type Phase = "handshake" | "open" | "closed";
 
@@ -110,6 +116,7 @@ export class Connection implements HandshakeIO {
   /** Handshake messages of the current flight not yet in a record (coalesced per key epoch). */
   private hsOut: Bytes[] = [];
   private ccsOk = false;
+  private emptyRecords = 0;
   private readClosed = false;
   private writeClosed = false;
   private handshakeDone = false;
@@ -188,6 +195,13 @@ export class Connection implements HandshakeIO {
         AlertDescription.unexpected_message,
         "record of another type inside a fragmented handshake message",
       );
+    if (type === ContentType.change_cipher_spec || (type === ContentType.application_data && !data.length)) {
+      if (++this.emptyRecords > MAX_EMPTY_RECORDS)
+        throw new TlsAlert(
+          AlertDescription.unexpected_message,
+          `more than ${MAX_EMPTY_RECORDS} records in a row without content`,
+        );
+    } else this.emptyRecords = 0;
     switch (type) {
       case ContentType.handshake:
         this.handshakeBytes.received += wireLength;

@@ -154,6 +154,43 @@ describe("handshake reassembly", () => {
   });
 });
 
+describe("records without content", () => {
+  it("33 ChangeCipherSpec records in a row → unexpected_message; 32 pass", () => {
+    const hello = handshakeRecords(lab.clientHello());
+    const ccs = Uint8Array.of(ContentType.change_cipher_spec, 3, 3, 0, 1, 1);
+    const ok = lab.peer("server");
+    ok.conn.feed(hello);
+    for (let i = 0; i < 32; i++) ok.conn.feed(ccs);
+    expect(ok.failure).toBeUndefined();
+    const over = lab.peer("server");
+    over.conn.feed(hello);
+    for (let i = 0; i < 33; i++) over.conn.feed(ccs);
+    expect(over.failure?.alertName).toBe("unexpected_message");
+    expect(over.failure?.message).toMatch(/more than 32 records in a row without content/);
+  });
+
+  it("33 empty application_data records in a row → unexpected_message; data in between resets", () => {
+    const { client, server } = lab.handshake();
+    for (let i = 0; i < 32; i++)
+      (client.conn as unknown as Sealer).writer.write(ContentType.application_data, new Uint8Array(0));
+    client.conn.writeAppData(Uint8Array.of(1));
+    for (let i = 0; i < 32; i++)
+      (client.conn as unknown as Sealer).writer.write(ContentType.application_data, new Uint8Array(0));
+    client.conn.flush();
+    server.conn.feed(Buffer.concat(client.out.splice(0)));
+    expect(server.failure).toBeUndefined();
+    (client.conn as unknown as Sealer).writer.write(ContentType.application_data, new Uint8Array(0));
+    client.conn.flush();
+    server.conn.feed(Buffer.concat(client.out.splice(0)));
+    expect(server.failure?.alertName).toBe("unexpected_message");
+  });
+});
+
+/** The record writer inside a Connection, to send what our own API never would. */
+interface Sealer {
+  writer: { write(type: number, data: Uint8Array): number };
+}
+
 describe("KeyUpdate", () => {
   it("update_requested five times in one flight gets one answer, and data still flows both ways", () => {
     const { client, server } = lab.handshake();
