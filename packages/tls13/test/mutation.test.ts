@@ -399,6 +399,9 @@ function runsOr(ci: number): number {
   return FUZZ_RUNS > 0 ? FUZZ_RUNS : ci;
 }
 
+/** PQTLS_FUZZ_SEED: fast-check's seed, so runs split over processes cover different cases. */
+const FUZZ_SEED = process.env.PQTLS_FUZZ_SEED === undefined ? undefined : Number(process.env.PQTLS_FUZZ_SEED);
+
 /** Outcomes by kind ("completed", "waiting", or the alert), printed in the fuzzing run. */
 function tally(counts: Map<string, number>, s: Side): void {
   const kind = s.failure instanceof TlsAlert ? s.failure.alertName : s.done ? "completed" : "waiting";
@@ -408,7 +411,8 @@ function tally(counts: Map<string, number>, s: Side): void {
 function report(what: string, counts: Map<string, number>, slowest: number): void {
   if (FUZZ_RUNS === 0) return;
   const parts = [...counts].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`);
-  console.log(`${what}: ${parts.join(", ")}; slowest case ${slowest.toFixed(1)} ms`);
+  const seed = FUZZ_SEED === undefined ? "random seed" : `seed ${FUZZ_SEED}`;
+  console.log(`${what} (${seed}): ${parts.join(", ")}; slowest case ${slowest.toFixed(1)} ms`);
 }
 
 const extensionType = fc.oneof(
@@ -516,7 +520,7 @@ describe("hostile shapes never escape as anything but a TlsAlert", () => {
           tally(counts, s);
           slowest = Math.max(slowest, performance.now() - started);
         }),
-        { numRuns: runsOr(300) },
+        { numRuns: runsOr(300), seed: FUZZ_SEED },
       );
       report("server", counts, slowest);
       expect(slowest).toBeLessThan(SLOWEST_CASE_MS);
@@ -540,7 +544,7 @@ describe("hostile shapes never escape as anything but a TlsAlert", () => {
           tally(counts, client);
           slowest = Math.max(slowest, performance.now() - started);
         }),
-        { numRuns: runsOr(150) },
+        { numRuns: runsOr(150), seed: FUZZ_SEED },
       );
       report("client", counts, slowest);
       expect(slowest).toBeLessThan(SLOWEST_CASE_MS);
