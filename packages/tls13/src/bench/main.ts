@@ -3,6 +3,7 @@
 
 import { runBench } from "./bench.js";
 import { renderDos, runDosBench } from "./dos.js";
+import { hostileChainVerify } from "./hostile-chain.js";
 import { renderText } from "./report.js";
 
 const args = process.argv.slice(2);
@@ -25,6 +26,15 @@ const report = dosOnly
       log,
     });
 const dos = runDosBench({ runs: quick ? 3 : 9, log });
-if (json) process.stdout.write(`${JSON.stringify(report ? { ...report, dos } : { dos }, null, 2)}\n`);
-else process.stdout.write(`${report ? `${renderText(report)}\n\n` : ""}${renderDos(dos)}\n`);
+// The identity engineer's hostile-chain scenario (x509 path building), printed after the table.
+const hostileChain = hostileChainVerify(quick ? 20 : 200);
+const hostileChainLine = `hostile chain vs normal chain verify: ${hostileChain.hostileUs.toFixed(1)} µs vs ${hostileChain.normalUs.toFixed(1)} µs CPU (×${hostileChain.ratio.toFixed(2)})`;
+if (json)
+  process.stdout.write(
+    `${JSON.stringify({ ...(report ?? {}), dos, adversarial: { hostileChain } }, null, 2)}\n`,
+  );
+else
+  process.stdout.write(
+    `${report ? `${renderText(report)}\n\n` : ""}${renderDos(dos)}\n${hostileChainLine}\n`,
+  );
 process.exit(0);
