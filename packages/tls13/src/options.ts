@@ -79,6 +79,17 @@ export interface CommonOptions {
    * `certificateCompression` (build one with buildAbridgedScheme). Both ends need the same one.
    */
   abridgedScheme?: AbridgedScheme;
+  /**
+   * Largest Certificate message body accepted from the peer, and largest uncompressed_length of a
+   * CompressedCertificate (default 1 MiB, the largest padded chain the harness makes; OpenSSL's
+   * max_cert_list is 100 KiB). Over it: illegal_parameter (bad_certificate when compressed).
+   */
+  maxCertificateBytes?: number;
+  /**
+   * Records sealed under one traffic key before a KeyUpdate is sent on our own (RFC 8446 §5.5).
+   * Default 2^24 for AES-GCM (under its 2^24.5 limit), none for ChaCha20-Poly1305. At least 2.
+   */
+  maxRecordsPerKey?: number;
 }
 
 export interface ClientOptions extends CommonOptions {

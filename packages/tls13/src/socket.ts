@@ -83,6 +83,8 @@ export class TlsSocket extends Duplex {
         keylog: config.keylog,
         origin: options.origin,
         hooks: config.hooks,
+        maxCertificateBytes: config.maxCertificateBytes,
+        maxRecordsPerKey: config.maxRecordsPerKey,
       },
       {
         write: (chunks, mark) => this.writeTransport(chunks, mark),

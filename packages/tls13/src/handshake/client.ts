@@ -569,7 +569,7 @@ export class ClientHandshake implements RoleHandshake {
     const { certificateBody, info } = receiveCompressedCertificate(
       msg,
       this.config.certificateCompression,
-      undefined,
+      this.config.maxCertificateBytes,
       this.config.abridgedScheme,
     );
     this.io.info.certificateCompression = info;

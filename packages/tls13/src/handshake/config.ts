@@ -39,6 +39,7 @@ import {
   resolveTrustAnchorChains,
   type TrustAnchorChain,
 } from "./trust_anchors.js";
+import { DEFAULT_MAX_CERTIFICATE_BYTES } from "./reassembly.js";
 
 /** As node:tls: a server gives a silent or stalled client two minutes. */
 const DEFAULT_SERVER_HANDSHAKE_TIMEOUT_MS = 120_000;
@@ -59,6 +60,8 @@ interface CommonConfig {
   abridgedScheme?: AbridgedScheme;
   hooks?: HandshakeHooks;
   pskModes: PskModeName[];
+  maxCertificateBytes: number;
+  maxRecordsPerKey?: number;
 }
 
 export interface ClientConfig extends CommonConfig {
@@ -153,6 +156,11 @@ function common(
   if (!cipherSuites.length) throw new TypeError("no cipher suites");
   if (o.recordSizeLimit !== undefined && !(o.recordSizeLimit >= 64 && o.recordSizeLimit <= 16385))
     throw new RangeError("recordSizeLimit must be 64..16385");
+  const maxCertificateBytes = o.maxCertificateBytes ?? DEFAULT_MAX_CERTIFICATE_BYTES;
+  if (!Number.isInteger(maxCertificateBytes) || maxCertificateBytes < 1 || maxCertificateBytes > 0xffffff)
+    throw new RangeError("maxCertificateBytes must be a whole number of bytes, 1..16777215");
+  if (o.maxRecordsPerKey !== undefined && !(Number.isInteger(o.maxRecordsPerKey) && o.maxRecordsPerKey >= 2))
+    throw new RangeError("maxRecordsPerKey must be a whole number >= 2");
   return {
     provider,
     groups,
@@ -167,6 +175,8 @@ function common(
     abridgedScheme: o.abridgedScheme,
     hooks: o.hooks,
     pskModes: o.pskModes ? checkPskModes(o.pskModes) : [],
+    maxCertificateBytes,
+    maxRecordsPerKey: o.maxRecordsPerKey,
   };
 }
 

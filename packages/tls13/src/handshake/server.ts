@@ -237,8 +237,9 @@ export class ServerHandshake implements RoleHandshake {
         AlertDescription.missing_extension,
         "ClientHello: key_share and supported_groups are both required",
       );
+    const supportedGroups = new Set(offered.groups);
     for (const s of offered.shares ?? [])
-      if (!offered.groups?.includes(s.group))
+      if (!supportedGroups.has(s.group))
         throw alert(
           AlertDescription.illegal_parameter,
           `key_share for group 0x${s.group.toString(16)} not in supported_groups`,
