@@ -33,13 +33,13 @@ import { resolveCertificateCompression } from "./certificate_compression.js";
 import type { ClientCredential } from "./client_certificate.js";
 import { loadCertificateList, loadKey } from "./credentials.js";
 import { groupsFromEcdhCurve, schemesFromSigalgs, suitesFromCiphers } from "./openssl_names.js";
+import { DEFAULT_MAX_CERTIFICATE_BYTES } from "./reassembly.js";
 import { type IntermediateStore, resolveIntermediateStore } from "./suppress_ca.js";
 import {
   resolveRequestedTrustAnchors,
   resolveTrustAnchorChains,
   type TrustAnchorChain,
 } from "./trust_anchors.js";
-import { DEFAULT_MAX_CERTIFICATE_BYTES } from "./reassembly.js";
 
 /** As node:tls: a server gives a silent or stalled client two minutes. */
 const DEFAULT_SERVER_HANDSHAKE_TIMEOUT_MS = 120_000;
