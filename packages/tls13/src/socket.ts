@@ -160,8 +160,13 @@ export class TlsSocket extends Duplex {
   get authorized(): boolean {
     return this.role === "client" ? this.info.authorized === true : false;
   }
-  get authorizationError(): string | undefined {
-    return this.info.authorizationError;
+  /** node:tls's: the verification code of a chain that did not verify ("CERT_HAS_EXPIRED", …). */
+  get authorizationError(): string | null {
+    return this.info.authorizationError ?? null; // null when verified, as node:tls
+  }
+  /** Why the chain did not verify, in words (the alert we would have sent and our reason). */
+  get authorizationReason(): string | undefined {
+    return this.info.authorizationReason;
   }
   get cipherSuite(): string | undefined {
     return this.info.cipherSuite;

@@ -9,8 +9,11 @@ import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import nodeTls from "node:tls";
 import { describe, expect, it } from "vitest";
+import { nobleProvider } from "../src/crypto/index.js";
+import type { PrivateKey } from "../src/crypto/provider.js";
 import * as ours from "../src/index.js";
 import { ephemeralKeyInfo } from "../src/node-compat.js";
+import { type Certificate, generateKeyPair, issueCertificate, pemEncode } from "../src/x509/index.js";
 import { pkiFile } from "./x509-helpers.js";
 
 type Stack = typeof nodeTls;
@@ -221,5 +224,160 @@ describe("node:tls conformance (same script, one import differs)", () => {
       size: undefined,
     });
     expect(ephemeralKeyInfo(undefined)).toEqual({});
+  });
+});
+
+// ---- verification failures: node:tls's error codes ---------------------------------------------------
+
+/** Chains with one defect each (ECDSA P-256, so both stacks run them on any OpenSSL). */
+function defectiveChains() {
+  const provider = nobleProvider;
+  const notBefore = new Date(Date.now() - 86_400_000);
+  const notAfter = new Date(Date.now() + 30 * 86_400_000);
+  const key = (seed: string) => generateKeyPair("p256", { seed });
+  const [kRoot, kInt, kLeaf, kOther, kStray] = ["root", "int", "leaf", "other", "stray"].map(key);
+  const ca = (cn: string, k: PrivateKey, issuer?: Certificate, signingKey?: PrivateKey, extra = {}) =>
+    issueCertificate({
+      subject: [["CN", cn]],
+      publicKey: k.publicKey,
+      issuer,
+      signingKey: signingKey ?? k,
+      provider,
+      notBefore,
+      notAfter,
+      isCA: true,
+      ...extra,
+    });
+  const leaf = (issuer: Certificate | undefined, signingKey: PrivateKey, extra = {}) =>
+    issueCertificate({
+      subject: [["CN", "leaf"]],
+      publicKey: kLeaf.publicKey,
+      issuer,
+      signingKey,
+      provider,
+      notBefore,
+      notAfter,
+      dnsNames: ["localhost"],
+      ...extra,
+    });
+  const root = ca("root", kRoot);
+  const int = ca("int", kInt, root, kRoot);
+  const tightRoot = ca("int0", kStray, root, kRoot, { pathLen: 0 });
+  const belowTight = ca("int", kInt, tightRoot, kStray);
+  const pem = (certs: Certificate[]) => certs.map((c) => pemEncode("CERTIFICATE", c.der)).join("");
+  const chains: Record<string, Certificate[]> = {
+    expired: [
+      leaf(int, kInt, { notBefore: new Date("2020-01-01Z"), notAfter: new Date("2020-02-01Z") }),
+      int,
+    ],
+    notYetValid: [
+      leaf(int, kInt, { notBefore: new Date("2040-01-01Z"), notAfter: new Date("2040-02-01Z") }),
+      int,
+    ],
+    selfSignedLeaf: [leaf(undefined, kLeaf)],
+    leafOnly: [leaf(int, kInt)],
+    badSignature: [leaf(int, kStray), int],
+    clientAuthOnly: [leaf(int, kInt, { extKeyUsage: ["1.3.6.1.5.5.7.3.2"] }), int],
+    unknownCritical: [
+      leaf(int, kInt, {
+        extraExtensions: [{ oid: "1.2.3.4.5", critical: true, value: Uint8Array.of(5, 0) }],
+      }),
+      int,
+    ],
+    pathLength: [leaf(belowTight, kInt), belowTight, tightRoot],
+    good: [leaf(int, kInt), int],
+    rootSent: [leaf(int, kInt), int, root],
+  };
+  return {
+    key: pemEncode("PRIVATE KEY", kLeaf.pkcs8),
+    root: pem([root]),
+    other: pem([ca("other", kOther)]),
+    chains: Object.fromEntries(Object.entries(chains).map(([n, c]) => [n, pem(c)])),
+  };
+}
+
+/** The script: connect to a server presenting `cert`; what the client sees, with and without rejectUnauthorized. */
+async function verifyOutcome(
+  stack: Stack,
+  cert: string,
+  key: string,
+  client: { ca: string; servername: string; rejectUnauthorized: boolean },
+): Promise<Record<string, unknown>> {
+  const srv = stack.createServer({ ...common, cert, key }, (s) => s.end());
+  srv.on("tlsClientError", () => {});
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  const port = (srv.address() as { port: number }).port;
+  try {
+    return await new Promise((resolve) => {
+      const c = stack.connect({ ...common, ...client, host: "127.0.0.1", port }, () => {
+        resolve({ secure: true, authorized: c.authorized, authorizationError: c.authorizationError });
+        c.destroy();
+      });
+      c.on("error", (e: Error & { code?: string }) => resolve({ error: e.code }));
+    });
+  } finally {
+    srv.close();
+  }
+}
+
+describe("node:tls conformance: verification failures", () => {
+  it("the error's code and authorizationError are node:tls's for each defect", async () => {
+    const d = defectiveChains();
+    const cases: Array<[string, string, { ca: string; servername: string }]> = [
+      ...Object.entries(d.chains).map(
+        ([name, cert]) =>
+          [name, cert, { ca: d.root, servername: "localhost" }] as [
+            string,
+            string,
+            { ca: string; servername: string },
+          ],
+      ),
+      ["rootSentUntrusted", d.chains.rootSent, { ca: d.other, servername: "localhost" }],
+      ["issuerUnknown", d.chains.good, { ca: d.other, servername: "localhost" }],
+      ["wrongName", d.chains.good, { ca: d.root, servername: "wrong.example" }],
+    ];
+    const seen: Record<string, unknown> = {};
+    for (const [name, cert, client] of cases)
+      for (const rejectUnauthorized of [true, false]) {
+        const run = (stack: Stack) => verifyOutcome(stack, cert, d.key, { ...client, rejectUnauthorized });
+        const reference = await run(nodeTls);
+        const observed = await run(pqtls);
+        seen[`${name} ${rejectUnauthorized}`] = reference;
+        expect(observed, `${name}, rejectUnauthorized: ${rejectUnauthorized}`).toEqual(reference);
+      }
+    // The reference itself: the codes this suite exists for really occurred.
+    const codes = new Set(Object.values(seen).map((o) => (o as { error?: string }).error));
+    for (const code of [
+      "CERT_HAS_EXPIRED",
+      "CERT_NOT_YET_VALID",
+      "DEPTH_ZERO_SELF_SIGNED_CERT",
+      "SELF_SIGNED_CERT_IN_CHAIN",
+      "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+      "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+      "CERT_SIGNATURE_FAILURE",
+      "INVALID_PURPOSE",
+      "PATH_LENGTH_EXCEEDED",
+      "UNSPECIFIED",
+      "ERR_TLS_CERT_ALTNAME_INVALID",
+    ])
+      expect(codes).toContain(code);
+  });
+
+  it("our alert stays on the wire and our reason in the message", async () => {
+    const d = defectiveChains();
+    const srv = ours.createServer({ ...common, cert: d.chains.expired, key: d.key });
+    const serverError = new Promise<ours.TlsAlert>((r) => srv.on("tlsClientError", r));
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+    const port = (srv.address() as { port: number }).port;
+    const err = await new Promise<ours.TlsAlert>((resolve) =>
+      ours
+        .connect({ ...common, ca: d.root, servername: "localhost", host: "127.0.0.1", port })
+        .on("error", resolve),
+    );
+    srv.close();
+    expect(err.code).toBe("CERT_HAS_EXPIRED");
+    expect(err.alertName).toBe("certificate_expired");
+    expect(err.message).toMatch(/^certificate_expired: certificate has expired: leaf "CN=leaf"/);
+    expect((await serverError).alertName).toBe("certificate_expired"); // what the server received
   });
 });

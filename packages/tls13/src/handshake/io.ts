@@ -27,7 +27,10 @@ export interface HandshakeInfo {
   peerCertificates: Certificate[];
   /** Client: whether the chain verified (false only with rejectUnauthorized: false). */
   authorized?: boolean;
+  /** node:tls's value: the verification code (e.g. "UNABLE_TO_VERIFY_LEAF_SIGNATURE"). */
   authorizationError?: string;
+  /** Our message for the same refusal (the TlsAlert's, alert name included). */
+  authorizationReason?: string;
   /** The peer's record_size_limit, when negotiated. */
   peerRecordSizeLimit?: number;
   /** resumption_master_secret, kept for the session-resumption feature. */
