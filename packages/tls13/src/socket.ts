@@ -14,6 +14,7 @@ import type { CertificateCompressionInfo } from "./handshake/certificate_compres
 import { ClientHandshake } from "./handshake/client.js";
 import type { ClientConfig, ServerConfig } from "./handshake/config.js";
 import type { HandshakeInfo } from "./handshake/io.js";
+import { opensslSigalgName } from "./handshake/openssl_names.js";
 import { ServerHandshake } from "./handshake/server.js";
 import { type KeylogLabel, keylogLine } from "./keylog.js";
 import {
@@ -286,6 +287,14 @@ export class TlsSocket extends Duplex {
   getEphemeralKeyInfo(): EphemeralKeyInfo | null {
     if (this.role === "server") return null;
     return ephemeralKeyInfo(this.secure ? this.info.group : undefined);
+  }
+  /**
+   * node:tls: on a server after a full handshake, the signature algorithms both sides support, in
+   * OpenSSL's names ("RSA-PSS+SHA256", "id-ml-dsa-65+UNDEF") and our order; [] on a client and on a
+   * resumed session, as node:tls.
+   */
+  getSharedSigalgs(): string[] {
+    return (this.info.sharedSignatureSchemes ?? []).map(opensslSigalgName);
   }
   /** node:tls: the verify_data of the latest Finished this side sent (undefined before it). */
   getFinished(): Buffer | undefined {

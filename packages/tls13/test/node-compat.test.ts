@@ -11,6 +11,7 @@ import nodeTls from "node:tls";
 import { describe, expect, it } from "vitest";
 import { nobleProvider } from "../src/crypto/index.js";
 import type { PrivateKey } from "../src/crypto/provider.js";
+import { opensslSigalgName } from "../src/handshake/openssl_names.js";
 import * as ours from "../src/index.js";
 import { ephemeralKeyInfo } from "../src/node-compat.js";
 import { type Certificate, generateKeyPair, issueCertificate, pemEncode } from "../src/x509/index.js";
@@ -28,6 +29,11 @@ const pki = {
 // prefers AES-256-GCM and x25519, pqtls AES-128-GCM and X25519MLKEM768.
 const common = { minVersion: "TLSv1.3" as const, ecdhCurve: "X25519", ciphers: "TLS_AES_128_GCM_SHA256" };
 const LABEL = "EXPORTER-pqtls-conformance";
+/**
+ * The server's signature algorithms, in an order unlike either stack's default: getSharedSigalgs()
+ * lists the server's (in its order) that the client offered, and both clients offer all of these.
+ */
+const SERVER_SIGALGS = "ed25519:rsa_pss_rsae_sha256:ECDSA+SHA256:rsa_pss_pss_sha256";
 
 interface Observed {
   clientEvents: string[];
@@ -63,21 +69,25 @@ async function script(
   const serverEvents: string[] = [];
   let serverSeen: Record<string, unknown> = {};
   let clientSeen: Record<string, unknown> = {};
-  const srv = server.createServer({ ...common, cert: pki.cert, key: pki.key }, (s) => {
-    for (const e of ["data", "end", "close"]) s.on(e, () => serverEvents.push(e));
-    s.on("data", () => s.end("pong"));
-    // The connection listener runs once the server's handshake is complete (client Finished verified).
-    serverSeen = {
-      protocol: s.getProtocol(),
-      cipher: s.getCipher()?.standardName,
-      reused: s.isSessionReused(),
-      ephemeral: s.getEphemeralKeyInfo(),
-      certificateSubject: { ...(s.getCertificate() as nodeTls.PeerCertificate).subject },
-      ekm: s.exportKeyingMaterial(32, LABEL, Buffer.from("ctx")).toString("hex"),
-      finished: s.getFinished()?.toString("hex"),
-      peerFinished: s.getPeerFinished()?.toString("hex"),
-    };
-  });
+  const srv = server.createServer(
+    { ...common, sigalgs: SERVER_SIGALGS, cert: pki.cert, key: pki.key },
+    (s) => {
+      for (const e of ["data", "end", "close"]) s.on(e, () => serverEvents.push(e));
+      s.on("data", () => s.end("pong"));
+      // The connection listener runs once the server's handshake is complete (client Finished verified).
+      serverSeen = {
+        protocol: s.getProtocol(),
+        cipher: s.getCipher()?.standardName,
+        reused: s.isSessionReused(),
+        ephemeral: s.getEphemeralKeyInfo(),
+        certificateSubject: { ...(s.getCertificate() as nodeTls.PeerCertificate).subject },
+        ekm: s.exportKeyingMaterial(32, LABEL, Buffer.from("ctx")).toString("hex"),
+        sharedSigalgs: s.getSharedSigalgs(),
+        finished: s.getFinished()?.toString("hex"),
+        peerFinished: s.getPeerFinished()?.toString("hex"),
+      };
+    },
+  );
   const serverKeylog: string[] = [];
   srv.on("keylog", (line: Buffer, socket: unknown) => {
     if (socket && typeof socket === "object") serverKeylog.push(line.toString("latin1"));
@@ -97,6 +107,7 @@ async function script(
         authorized: c.authorized,
         reused: c.isSessionReused(),
         ephemeral: c.getEphemeralKeyInfo(),
+        sharedSigalgs: c.getSharedSigalgs(),
         subject: { ...peer.subject },
         issuer: { ...peer.issuer },
         subjectaltname: peer.subjectaltname,
@@ -166,6 +177,14 @@ describe("node:tls conformance (same script, one import differs)", () => {
     expect(observed.client.keylogLabels).toHaveLength(5);
     expect(observed.server.keylogSameLines).toBe(true);
     expect(observed.received).toBe("pong");
+    // OpenSSL names, the server's order; a client has none (node:tls reads them on servers only).
+    expect(reference.server.sharedSigalgs).toEqual([
+      "Ed25519+UNDEF",
+      "RSA-PSS+SHA256",
+      "ECDSA+SHA256",
+      "RSA-PSS+SHA256",
+    ]);
+    expect(reference.client.sharedSigalgs).toEqual([]);
   });
 
   it("connect(port, host, options, listener) as node:tls", async () => {
@@ -224,6 +243,13 @@ describe("node:tls conformance (same script, one import differs)", () => {
       size: undefined,
     });
     expect(ephemeralKeyInfo(undefined)).toEqual({});
+  });
+
+  it("getSharedSigalgs names ML-DSA as node:tls on OpenSSL 3.5 does", () => {
+    // Read off node:tls on Node 24.22 / OpenSSL 3.5.9 (a server's getSharedSigalgs with its defaults).
+    expect(
+      ["mldsa44", "mldsa65", "mldsa87", "ed25519"].map((s) => opensslSigalgName(s as "ed25519")),
+    ).toEqual(["id-ml-dsa-44+UNDEF", "id-ml-dsa-65+UNDEF", "id-ml-dsa-87+UNDEF", "Ed25519+UNDEF"]);
   });
 });
 

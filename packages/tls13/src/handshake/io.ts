@@ -4,6 +4,7 @@
 
 import type { Aead, Bytes, CryptoProvider, Hash } from "../crypto/provider.js";
 import type { KeylogLabel } from "../keylog.js";
+import type { SignatureSchemeName } from "../wire/codepoints.js";
 import type { HandshakeMessage } from "../wire/handshake.js";
 import type { Certificate } from "../x509/index.js";
 import type { CertificateCompressionInfo } from "./certificate_compression.js";
@@ -46,6 +47,11 @@ export interface HandshakeInfo {
   earlyDataAccepted?: boolean;
   /** Server: bytes of early data received and delivered. */
   earlyDataReceived?: number;
+  /**
+   * Server, full handshakes: our signature schemes (in our order) that the client's
+   * signature_algorithms also lists, as OpenSSL computes node:tls's getSharedSigalgs().
+   */
+  sharedSignatureSchemes?: SignatureSchemeName[];
   /** RFC 8879: set when the server's certificate went as a CompressedCertificate. */
   certificateCompression?: CertificateCompressionInfo;
 }

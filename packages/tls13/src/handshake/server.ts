@@ -275,7 +275,10 @@ export class ServerHandshake implements RoleHandshake {
     if (psk) {
       this.io.info.resumed = true;
       this.io.info.pskMode = psk.mode;
-    }
+    } else
+      this.io.info.sharedSignatureSchemes = this.config.signatureSchemes.filter((s) =>
+        offered.signatureSchemes!.includes(SignatureScheme[s]),
+      );
     let earlyAccepted = false;
     if (offered.earlyData) {
       earlyAccepted = this.acceptEarlyData(psk, suiteName, alpn, retry);
