@@ -5,8 +5,9 @@ import { EventEmitter } from "node:events";
 import { type AddressInfo, createServer as createNetServer, type Server, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { defaultProvider } from "./crypto/index.js";
-import { resolveServerConfig, type ServerConfig } from "./handshake/config.js";
+import { credentialsFromSNICallback, resolveServerConfig, type ServerConfig } from "./handshake/config.js";
 import type { ServerOptions } from "./options.js";
+import { ContextsByName, type SecureContext, type SecureContextOptions } from "./secure-context.js";
 import { TlsSocket } from "./socket.js";
 
 /** Server side of TLS over an existing stream (e.g. a socket from another server or a test pipe). */
@@ -29,11 +30,15 @@ function isResolved(o: ServerOptions | ServerConfig): o is ServerConfig {
 
 export class TlsServer extends EventEmitter {
   readonly server: Server;
-  private readonly config: ServerConfig;
+  private config: ServerConfig;
+  private readonly options: ServerOptions;
+  /** node:tls's addContext() entries, looked up when no SNICallback option is given. */
+  private readonly contexts = new ContextsByName();
 
   constructor(options: ServerOptions, secureConnectionListener?: (socket: TlsSocket) => void) {
     super();
-    this.config = resolveServerConfig(options, options.provider ?? defaultProvider());
+    this.options = options;
+    this.config = this.resolve(options);
     this.server = createNetServer({ allowHalfOpen: true }, (socket) => this.handle(socket));
     this.server.on("error", (err) => this.emit("error", err));
     this.server.on("listening", () => this.emit("listening"));
@@ -54,6 +59,46 @@ export class TlsServer extends EventEmitter {
       if (socket.getProtocol() === null) this.emit("tlsClientError", err, socket);
     });
     return socket;
+  }
+
+  private resolve(options: ServerOptions): ServerConfig {
+    return this.withContexts(resolveServerConfig(options, options.provider ?? defaultProvider()));
+  }
+
+  /**
+   * node:tls's default SNICallback looks the name up in addContext()'s entries. Installed only once
+   * there are some: a handshake that waits for a callback costs a pause, which servers without
+   * contexts need not pay.
+   */
+  private withContexts(config: ServerConfig): ServerConfig {
+    if (config.selectCredentials || this.contexts.size === 0) return config;
+    const lookup = (servername: string, cb: (err: null, ctx?: SecureContext) => void) =>
+      cb(null, this.contexts.find(servername));
+    return { ...config, selectCredentials: credentialsFromSNICallback(lookup) };
+  }
+
+  /**
+   * node:tls: connections asking for a name matching `hostname` ("*" for one label) get this
+   * context's chain and key, unless an SNICallback option decides. Latest added wins.
+   */
+  addContext(hostname: string, context: SecureContext | SecureContextOptions): void {
+    this.contexts.add(hostname, context);
+    this.config = this.withContexts(this.config);
+  }
+
+  /**
+   * node:tls: new connections use these credentials (`cert`/`key` or `secureContext`); connections
+   * already open keep theirs. The ticket keys carry over, so earlier tickets still resume.
+   */
+  setSecureContext(options: Pick<ServerOptions, "cert" | "key" | "secureContext">): void {
+    const { cert, key, secureContext } = options;
+    this.config = this.resolve({
+      ...this.options,
+      cert,
+      key,
+      secureContext,
+      ticketKeys: this.config.ticketKeys,
+    });
   }
 
   /** Same arguments as net.Server#listen (port, host, backlog, callback or an options object). */

@@ -265,8 +265,8 @@ export class TlsSocket extends Duplex {
   }
   /** node:tls: this side's own certificate object ({} for a client without one). */
   getCertificate(): PeerCertificateObject | Record<string, never> {
-    return this.role === "server"
-      ? peerCertificateObject((this.config as ServerConfig).chain, [], false)
+    return this.handshake instanceof ServerHandshake
+      ? peerCertificateObject(this.handshake.chain, [], false)
       : {};
   }
   /** node:tls: the peer's leaf as an X509Certificate. */
@@ -276,7 +276,7 @@ export class TlsSocket extends Duplex {
   }
   /** node:tls: this side's leaf as an X509Certificate. */
   getX509Certificate(): X509Certificate | undefined {
-    const leaf = this.role === "server" ? (this.config as ServerConfig).chain[0] : undefined;
+    const leaf = this.handshake instanceof ServerHandshake ? this.handshake.chain[0] : undefined;
     return leaf ? new X509Certificate(Buffer.from(leaf.der)) : undefined;
   }
   /**

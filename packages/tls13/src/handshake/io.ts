@@ -85,6 +85,11 @@ export interface HandshakeIO {
   setClientRandom(random: Bytes): void;
   /** Whether an unprotected ChangeCipherSpec may arrive now. */
   acceptChangeCipherSpec(yes: boolean): void;
+  /**
+   * Pauses the handshake after the current message until the returned function is called with the
+   * step that continues it; input arriving meanwhile waits (at most inputLimit bytes).
+   */
+  suspend(inputLimit: number): (step: () => void) => void;
   /** The handshake is complete for this side. */
   complete(): void;
 }

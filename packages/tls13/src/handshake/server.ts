@@ -50,11 +50,15 @@ import {
   serializeServerHello,
 } from "../wire/server_hello.js";
 import { keyAllowsScheme } from "../x509/algorithms.js";
+import type { Certificate } from "../x509/index.js";
 import { serverCertificateMessage } from "./certificate_compression.js";
-import type { ServerConfig } from "./config.js";
+import type { CredentialsSelector, ServerConfig, ServerCredentials } from "./config.js";
 import type { HandshakeIO, NegotiatedSuite, RoleHandshake } from "./io.js";
 import { EarlySecret, finishedVerifyData, type HandshakeSecret, ticketPsk } from "./key_schedule.js";
 import { checkSecondClientHello } from "./second_hello.js";
+
+/** Beyond 0-RTT data, what a client may send while we wait for SNICallback (CCS, record overheads). */
+const SUSPENDED_INPUT_SLACK = 4096;
 
 /** RFC 8446 §4.2.10: how far the client's idea of the ticket age may be from ours for 0-RTT. */
 const EARLY_DATA_AGE_WINDOW_MS = 10_000;
@@ -125,11 +129,22 @@ export class ServerHandshake implements RoleHandshake {
   private state: State = { name: "wait_client_hello" };
   /** The compatibility ChangeCipherSpec went out already (RFC 8446 §D.4). */
   private sentCcs = false;
+  /** The chain and key we authenticate with: the configured ones, or what selectCredentials chose. */
+  private credentials: ServerCredentials;
+  /** selectCredentials was asked (once per connection, on the first ClientHello). */
+  private credentialsAsked = false;
 
   constructor(
     private readonly io: HandshakeIO,
     private readonly config: ServerConfig,
-  ) {}
+  ) {
+    this.credentials = config;
+  }
+
+  /** The chain we present (the SNI-selected one when a callback chose one). */
+  get chain(): readonly Certificate[] {
+    return this.credentials.chain;
+  }
 
   start(): void {}
 
@@ -212,6 +227,17 @@ export class ServerHandshake implements RoleHandshake {
           AlertDescription.illegal_parameter,
           `key_share for group 0x${s.group.toString(16)} not in supported_groups`,
         );
+
+    // node:tls's SNICallback: the handshake waits here, the ClientHello parsed and nothing chosen yet.
+    if (
+      !retried &&
+      offered.servername !== undefined &&
+      this.config.selectCredentials &&
+      !this.credentialsAsked
+    ) {
+      this.selectCredentials(msg, offered.servername, this.config.selectCredentials);
+      return;
+    }
 
     const retry = retried !== undefined;
     if (retried) this.checkSecondHello(offered, retried.cookie);
@@ -297,6 +323,36 @@ export class ServerHandshake implements RoleHandshake {
       peerRecordSizeLimit: offered.recordSizeLimit,
       clientCertificateCompression: offered.certificateCompression,
     });
+  }
+
+  /**
+   * Asks the application for the credentials for `servername`, then answers the same ClientHello
+   * with them. Input that arrives meanwhile waits (bounded by what 0-RTT may legitimately send).
+   */
+  private selectCredentials(msg: HandshakeMessage, servername: string, select: CredentialsSelector): void {
+    this.credentialsAsked = true;
+    const resume = this.io.suspend(Math.max(this.config.maxEarlyData, 16384) + SUSPENDED_INPUT_SLACK);
+    const answer = (err: Error | null | undefined, credentials?: ServerCredentials) =>
+      resume(() => {
+        // OpenSSL's servername callback failing fatally sends unrecognized_name.
+        if (err)
+          throw new TlsAlert(AlertDescription.unrecognized_name, `SNICallback: ${err.message}`, {
+            cause: err,
+          });
+        if (credentials) this.credentials = credentials;
+        this.onClientHello(msg, undefined);
+      });
+    try {
+      select(servername, answer);
+    } catch (e) {
+      resume(() => {
+        throw new TlsAlert(
+          AlertDescription.internal_error,
+          `SNICallback threw: ${e instanceof Error ? e.message : String(e)}`,
+          { cause: e },
+        );
+      });
+    }
   }
 
   /** The second ClientHello carries our cookie and the one share we asked for. */
@@ -398,7 +454,8 @@ export class ServerHandshake implements RoleHandshake {
   }
 
   private chooseSignatureScheme(offered: number[]): SignatureSchemeName {
-    const { key, provider, signatureSchemes } = this.config;
+    const { provider, signatureSchemes } = this.config;
+    const { key } = this.credentials;
     const scheme = signatureSchemes.find(
       (s) =>
         offered.includes(SignatureScheme[s]) &&
@@ -521,7 +578,7 @@ export class ServerHandshake implements RoleHandshake {
       // A resumed handshake is authenticated by the PSK: no Certificate/CertificateVerify (§2.2).
       this.io.send(this.makeCertificate());
       const signed = certificateVerifyInput("server", this.io.transcript.digest());
-      const signature = provider.signatures[negotiated.scheme]!.sign(this.config.key, signed);
+      const signature = provider.signatures[negotiated.scheme]!.sign(this.credentials.key, signed);
       this.io.info.signatureScheme = negotiated.scheme;
       this.io.send(serializeCertificateVerify({ algorithm: SignatureScheme[negotiated.scheme], signature }));
     }
@@ -576,13 +633,13 @@ export class ServerHandshake implements RoleHandshake {
       throw alert(AlertDescription.internal_error, `Certificate built in ${state.name}`);
     const certificate = serializeCertificate({
       requestContext: new Uint8Array(0),
-      entries: this.config.chain.map((c) => ({ certData: c.der, extensions: [] })),
+      entries: this.credentials.chain.map((c) => ({ certData: c.der, extensions: [] })),
     });
     const { message, info } = serverCertificateMessage(
       certificate,
       this.config.certificateCompression,
       state.negotiated.clientCertificateCompression,
-      this.config.chain,
+      this.credentials.chain,
     );
     if (info) this.io.info.certificateCompression = info;
     return message;
