@@ -10,6 +10,8 @@ import type { Bytes, CryptoProvider, Hash } from "./crypto/provider.js";
 import { TlsAlert } from "./errors.js";
 import type { HandshakeInfo, HandshakeIO, NegotiatedSuite, RoleHandshake } from "./handshake/io.js";
 import { nextTrafficSecret, trafficKeys } from "./handshake/key_schedule.js";
+import { defaultRecordsPerKey, ReceivedKeyUpdates } from "./handshake/key_updates.js";
+import { DEFAULT_MAX_CERTIFICATE_BYTES, HandshakeReassembler } from "./handshake/reassembly.js";
 import { Transcript } from "./handshake/transcript.js";
 import type { HandshakeHooks, HookContext } from "./hooks.js";
 import type { KeylogLabel, KeylogWriter } from "./keylog.js";
@@ -22,9 +24,6 @@ import { AlertDescription, AlertLevel, alertName, ContentType, HandshakeType } f
 import { frameHandshake, type HandshakeMessage, handshakeName } from "./wire/handshake.js";
 import { parseKeyUpdate, serializeKeyUpdate } from "./wire/key_update.js";
 import { type NewSessionTicket, parseNewSessionTicket } from "./wire/new_session_ticket.js";
-
-/** Largest handshake message we buffer (an ML-DSA-87 chain is ~25 KB; padded chains more). */
-const MAX_HANDSHAKE_MESSAGE = 1 << 20;
 
 export interface ConnectionHandlers {
   /**
@@ -72,7 +71,17 @@ export interface ConnectionConfig {
   keylog?: KeylogWriter;
   origin?: bigint;
   hooks?: HandshakeHooks;
+  /** Cap on a received Certificate body (default DEFAULT_MAX_CERTIFICATE_BYTES); see reassembly.ts. */
+  maxCertificateBytes?: number;
+  /** Records sealed under one write key before we send a KeyUpdate (default: by AEAD, key_updates.ts). */
+  maxRecordsPerKey?: number;
 }
+
+/**
+ * ChangeCipherSpec and empty application_data records accepted in a row: records that move nothing
+ * forward (BoringSSL's and rustls's limit, with the same alert).
+ */
+const MAX_EMPTY_RECORDS = 32;
 
 type KeyPhase = "handshake" | "application" | "early";
 type Phase = "handshake" | "open" | "closed";
@@ -107,10 +116,15 @@ export class Connection implements HandshakeIO {
   /** Messages the send hook already saw (the client hooks its ClientHello before computing binders). */
   private readonly hooked = new WeakSet<HandshakeMessage>();
   private clientRandom?: Bytes;
-  private hsIn: Bytes = new Uint8Array(0);
+  private readonly reassembler: HandshakeReassembler;
+  private readonly keyUpdates = new ReceivedKeyUpdates();
+  private readonly maxRecordsPerKeyOverride?: number;
+  /** Records one write key may seal (set with the suite). */
+  private recordsPerKey = Number.POSITIVE_INFINITY;
   /** Handshake messages of the current flight not yet in a record (coalesced per key epoch). */
   private hsOut: Bytes[] = [];
   private ccsOk = false;
+  private emptyRecords = 0;
   /** Bytes of 0-RTT data the server accepts (limitEarlyData); none until then. */
   private earlyDataLimit = 0;
   private readClosed = false;
@@ -136,6 +150,10 @@ export class Connection implements HandshakeIO {
     this.timings = { origin: config.origin ?? process.hrtime.bigint(), messages: [] };
     this.hooks = config.hooks;
     this.hookContext = { role: config.role, state: {} };
+    this.reassembler = new HandshakeReassembler({
+      maxCertificateBytes: config.maxCertificateBytes ?? DEFAULT_MAX_CERTIFICATE_BYTES,
+    });
+    this.maxRecordsPerKeyOverride = config.maxRecordsPerKey;
   }
 
   /** Attaches the role's state machine and sends the first flight (client) or waits (server). */
@@ -171,7 +189,10 @@ export class Connection implements HandshakeIO {
     if (this.feeding) return; // a handler re-entered; the outer loop drains the rest
     this.feeding = true;
     try {
-      this.guard(() => this.readRecords());
+      this.guard(() => {
+        this.readRecords();
+        this.answerKeyUpdate();
+      });
     } finally {
       this.feeding = false;
       this.reader.retainReused();
@@ -218,6 +239,7 @@ export class Connection implements HandshakeIO {
         this.guard(() => {
           step();
           this.readRecords();
+          this.answerKeyUpdate();
         });
       } finally {
         this.feeding = false;
@@ -228,11 +250,18 @@ export class Connection implements HandshakeIO {
   }
 
   private onRecord(type: number, data: Bytes, wireLength: number): void {
-    if (this.hsIn.length > 0 && type !== ContentType.handshake)
+    if (this.reassembler.partial && type !== ContentType.handshake)
       throw new TlsAlert(
         AlertDescription.unexpected_message,
         "record of another type inside a fragmented handshake message",
       );
+    if (type === ContentType.change_cipher_spec || (type === ContentType.application_data && !data.length)) {
+      if (++this.emptyRecords > MAX_EMPTY_RECORDS)
+        throw new TlsAlert(
+          AlertDescription.unexpected_message,
+          `more than ${MAX_EMPTY_RECORDS} records in a row without content`,
+        );
+    } else this.emptyRecords = 0;
     switch (type) {
       case ContentType.handshake:
         this.handshakeBytes.received += wireLength;
@@ -254,6 +283,7 @@ export class Connection implements HandshakeIO {
             "application data before the handshake completed",
           );
         if (data.length === 0) return;
+        this.keyUpdates.applicationData();
         {
           const t = this.now();
           this.timings.firstAppDataReceived ??= t;
@@ -304,17 +334,8 @@ export class Connection implements HandshakeIO {
   }
 
   private onHandshakeData(data: Bytes): void {
-    let buf = this.hsIn.length ? concatBytes(this.hsIn, data) : data;
-    while (buf.length >= 4) {
-      const len = (buf[1] << 16) | (buf[2] << 8) | buf[3];
-      if (len > MAX_HANDSHAKE_MESSAGE)
-        throw new TlsAlert(
-          AlertDescription.decode_error,
-          `handshake message of ${len} bytes exceeds ${MAX_HANDSHAKE_MESSAGE}`,
-        );
-      if (buf.length < 4 + len) break;
-      const raw = buf.subarray(0, 4 + len);
-      buf = buf.subarray(4 + len);
+    this.reassembler.push(data);
+    for (let raw = this.reassembler.next(); raw; raw = this.reassembler.next()) {
       const msg: HandshakeMessage = { type: raw[0], body: raw.subarray(4), raw };
       if (this.hooks?.onReceive) {
         const body = this.hooks.onReceive(
@@ -336,7 +357,7 @@ export class Connection implements HandshakeIO {
       else this.onPostHandshake(msg);
       if (this.phase === "closed") return;
       if (this.suspendedInputLimit !== undefined) {
-        if (buf.length > 0)
+        if (this.reassembler.remainingInRecord > 0)
           throw new TlsAlert(
             AlertDescription.unexpected_message,
             `data after ${handshakeName(msg.type)} in its record while the handshake waits`,
@@ -344,15 +365,12 @@ export class Connection implements HandshakeIO {
         break;
       }
       // RFC 8446 §5.1: a key change must fall on a record boundary.
-      if (this.readSecret !== readEpoch && buf.length > 0)
+      if (this.readSecret !== readEpoch && this.reassembler.remainingInRecord > 0)
         throw new TlsAlert(
           AlertDescription.unexpected_message,
           `data after ${handshakeName(msg.type)} in the same record as a key change`,
         );
     }
-    // Keep a copy: `buf` may view a record buffer that the reader reuses. (new Uint8Array, not
-    // slice(): on a Buffer, which transport chunks are, slice() is a view.)
-    this.hsIn = buf.length ? new Uint8Array(buf) : new Uint8Array(0);
   }
 
   private onPostHandshake(msg: HandshakeMessage): void {
@@ -370,9 +388,9 @@ export class Connection implements HandshakeIO {
         const requested = parseKeyUpdate(msg.body);
         if (!this.readSecret || !this.suite)
           throw new TlsAlert(AlertDescription.internal_error, "no traffic secret");
+        this.keyUpdates.received(requested);
         this.setReadSecret(nextTrafficSecret(this.suite.hash, this.readSecret), "application");
-        if (requested && !this.writeClosed) this.keyUpdate(false);
-        return;
+        return; // a request is answered once the records at hand are read (answerKeyUpdate)
       }
       default:
         throw new TlsAlert(
@@ -450,6 +468,7 @@ export class Connection implements HandshakeIO {
   setSuite(suite: NegotiatedSuite): void {
     this.suite = suite;
     this.info.cipherSuite = suite.name;
+    this.recordsPerKey = this.maxRecordsPerKeyOverride ?? defaultRecordsPerKey(suite.aead.name);
   }
 
   private cipherFor(secret: Bytes): RecordCipher {
@@ -547,8 +566,31 @@ export class Connection implements HandshakeIO {
   writeAppData(data: Bytes): void {
     if (!this.canWriteAppData) throw new Error("TLS connection is not open for writing");
     if (data.length === 0) return;
-    this.writer.write(ContentType.application_data, data);
+    this.answerKeyUpdate();
+    // RFC 8446 §5.5: rekey before the key reaches its AEAD's usage limit, keeping one record of the
+    // allowance for the KeyUpdate itself.
+    for (let at = 0; at < data.length; ) {
+      const room = this.recordsPerKey - 1 - this.writer.recordsUnderKey;
+      if (room <= 0) {
+        this.keyUpdate(false);
+        continue;
+      }
+      const n = Math.min(data.length - at, room * this.writer.maxFragment);
+      this.writer.write(ContentType.application_data, data.subarray(at, at + n));
+      at += n;
+    }
     this.flush();
+  }
+
+  /** A peer's update_requested, answered once for all that arrived since our last KeyUpdate. */
+  private answerKeyUpdate(): void {
+    if (this.keyUpdates.owed && this.phase === "open" && !this.writeClosed) this.keyUpdate(false);
+  }
+
+  private keyUpdatesSentCount = 0;
+  /** KeyUpdates we sent: asked for, answering the peer, or for the AEAD usage limit. */
+  get keyUpdatesSent(): number {
+    return this.keyUpdatesSentCount;
   }
 
   /** Sends KeyUpdate and switches to the next write secret (RFC 8446 §4.6.3). */
@@ -565,6 +607,8 @@ export class Connection implements HandshakeIO {
     this.handshakeBytes.sent += this.writer.write(ContentType.handshake, msg.raw);
     this.writer.setCipher(this.cipherFor(nextTrafficSecret(this.suite.hash, this.writeSecret)));
     this.writeSecret = nextTrafficSecret(this.suite.hash, this.writeSecret);
+    this.keyUpdates.owed = false; // any KeyUpdate of ours answers the peer's requests so far
+    this.keyUpdatesSentCount++;
     this.flush();
   }
 

@@ -73,6 +73,17 @@ export interface CommonOptions {
    * chain with, picking its first one the client offered. Default: none (plain Certificate).
    */
   certificateCompression?: CertificateCompressionName[];
+  /**
+   * Largest Certificate message body accepted from the peer, and largest uncompressed_length of a
+   * CompressedCertificate (default 1 MiB, the largest padded chain the harness makes; OpenSSL's
+   * max_cert_list is 100 KiB). Over it: illegal_parameter (bad_certificate when compressed).
+   */
+  maxCertificateBytes?: number;
+  /**
+   * Records sealed under one traffic key before a KeyUpdate is sent on our own (RFC 8446 §5.5).
+   * Default 2^24 for AES-GCM (under its 2^24.5 limit), none for ChaCha20-Poly1305. At least 2.
+   */
+  maxRecordsPerKey?: number;
 }
 
 export interface ClientOptions extends CommonOptions {
@@ -121,6 +132,19 @@ export interface ClientOptions extends CommonOptions {
   earlyData?: Uint8Array | string;
   /** When the server rejects 0-RTT, send `earlyData` again after the handshake (default true). */
   retryEarlyData?: boolean;
+  /**
+   * mTLS: our certificate chain (leaf first) and its key, sent when a server asks (CertificateRequest)
+   * and the pair fits its request; node:tls's options of the same names.
+   */
+  cert?: CertificatesInput;
+  key?: string | Uint8Array | PrivateKey;
+  /**
+   * mTLS with several chains (node:tls has no such option): tried after `cert`/`key`, in order; the
+   * first whose key signs with a scheme the server's CertificateRequest lists, and whose chain is
+   * issued by one of its certificate_authorities when it names any, is sent. None fits → an empty
+   * Certificate.
+   */
+  certificates?: ReadonlyArray<{ cert: CertificatesInput; key: string | Uint8Array | PrivateKey }>;
 }
 
 export interface ServerOptions extends CommonOptions {
@@ -149,6 +173,22 @@ export interface ServerOptions extends CommonOptions {
    * server's environment alone never turns key logging on, as OpenSSL's explicit keylog callback).
    */
   keylogFromEnv?: boolean;
+  /** mTLS: send a CertificateRequest in every full handshake (default false, as node:tls). */
+  requestCert?: boolean;
+  /**
+   * With requestCert: a client without a certificate that verifies against `ca` fails the handshake
+   * (certificate_required when it sent none; the verifier's alert otherwise). Default true, as
+   * node:tls; false lets it through with `authorized: false` and `authorizationError`.
+   */
+  rejectUnauthorized?: boolean;
+  /** With requestCert: the trust anchors client chains are verified against. */
+  ca?: CertificatesInput;
+  /**
+   * With requestCert: name the `ca` anchors' subjects in the CertificateRequest's
+   * certificate_authorities (RFC 8446 §4.2.4), so a client with several chains can pick; default
+   * true. false leaves the extension out (it costs each anchor's DN in bytes).
+   */
+  sendCertificateAuthorities?: boolean;
 }
 
 export const DEFAULT_GROUPS: readonly GroupName[] = [

@@ -13,7 +13,7 @@ export interface SecureContextOptions {
   /** Certificate chain, leaf first. */
   cert?: CertificatesInput;
   key?: string | Uint8Array | PrivateKey;
-  /** Trust anchors (kept for peers' certificates; servers do not use them yet). */
+  /** Trust anchors for client certificates (mTLS) of a server given this context as `secureContext`. */
   ca?: CertificatesInput;
 }
 

@@ -90,12 +90,14 @@ export class TlsServer extends EventEmitter {
    * node:tls: new connections use these credentials (`cert`/`key` or `secureContext`); connections
    * already open keep theirs. The ticket keys carry over, so earlier tickets still resume.
    */
-  setSecureContext(options: Pick<ServerOptions, "cert" | "key" | "secureContext">): void {
-    const { cert, key, secureContext } = options;
+  setSecureContext(options: Pick<ServerOptions, "cert" | "key" | "ca" | "secureContext">): void {
+    const { cert, key, ca, secureContext } = options;
+    // As node:tls's, a context option left out is unset (requestCert and the rest stay the server's).
     this.config = this.resolve({
       ...this.options,
       cert,
       key,
+      ca,
       secureContext,
       ticketKeys: this.config.ticketKeys,
     });

@@ -25,7 +25,7 @@ import {
   peerCertificateObject,
 } from "./node-compat.js";
 import { bindingOf, mayEmitSessions } from "./resumption/binding.js";
-import { encodeSession, sessionFromTicket } from "./resumption/session.js";
+import { encodeSession, sessionFromTicket, type TlsSession } from "./resumption/session.js";
 import { AlertDescription } from "./wire/codepoints.js";
 import type { NewSessionTicket } from "./wire/new_session_ticket.js";
 import type { Certificate } from "./x509/index.js";
@@ -84,6 +84,8 @@ export class TlsSocket extends Duplex {
         keylog: config.keylog,
         origin: options.origin,
         hooks: config.hooks,
+        maxCertificateBytes: config.maxCertificateBytes,
+        maxRecordsPerKey: config.maxRecordsPerKey,
       },
       {
         write: (chunks, mark) => this.writeTransport(chunks, mark),
@@ -158,8 +160,9 @@ export class TlsSocket extends Duplex {
   get encrypted(): true {
     return true;
   }
+  /** Client: the server's chain verified. Server: the client's did (only with requestCert), as node:tls. */
   get authorized(): boolean {
-    return this.role === "client" ? this.info.authorized === true : false;
+    return this.info.authorized === true;
   }
   /** node:tls's: the verification code of a chain that did not verify ("CERT_HAS_EXPIRED", …). */
   get authorizationError(): string | null {
@@ -177,6 +180,10 @@ export class TlsSocket extends Duplex {
   }
   get signatureScheme(): string | undefined {
     return this.info.signatureScheme;
+  }
+  /** mTLS: the scheme of the client's CertificateVerify, when the client sent a certificate. */
+  get clientSignatureScheme(): string | undefined {
+    return this.info.clientSignatureScheme;
   }
   get helloRetryRequest(): boolean {
     return this.info.helloRetryRequest;
@@ -225,9 +232,17 @@ export class TlsSocket extends Duplex {
   }
   /** Client: the latest session (as emitted by 'session'), or undefined before any ticket arrived. */
   getSession(): Buffer | undefined {
+    if (this.unencodedTicket) {
+      const { ticket, receivedAt } = this.unencodedTicket;
+      this.unencodedTicket = undefined;
+      const session = this.sessionOf(ticket);
+      if (session) this.lastSession = encodeSession({ ...session, receivedAt });
+    }
     return this.lastSession;
   }
   private lastSession?: Buffer;
+  /** The latest ticket while nobody listened for 'session': encoded only if getSession() asks. */
+  private unencodedTicket?: { ticket: NewSessionTicket; receivedAt: number };
 
   get peerRecordSizeLimit(): number | undefined {
     return this.info.peerRecordSizeLimit;
@@ -260,14 +275,24 @@ export class TlsSocket extends Duplex {
    */
   getPeerCertificate(detailed = false): PeerCertificateObject | Record<string, never> | null {
     if (this.destroyed && !this.secure) return null;
-    const anchors = this.role === "client" ? (this.config as ClientConfig).trustAnchors : [];
+    const anchors =
+      this.role === "client"
+        ? (this.config as ClientConfig).trustAnchors
+        : ((this.config as ServerConfig).clientAuth?.trustAnchors ?? []);
     return peerCertificateObject(this.info.peerCertificates, anchors, detailed);
   }
   /** node:tls: this side's own certificate object ({} for a client without one). */
   getCertificate(): PeerCertificateObject | Record<string, never> {
+    return peerCertificateObject(this.ownChain(), [], false);
+  }
+  /**
+   * The server's chain (the one an SNICallback or addContext chose), or the client's first configured
+   * one (mTLS), as node:tls reports it.
+   */
+  private ownChain(): readonly Certificate[] {
     return this.handshake instanceof ServerHandshake
-      ? peerCertificateObject(this.handshake.chain, [], false)
-      : {};
+      ? this.handshake.chain
+      : ((this.config as ClientConfig).credentials[0]?.chain ?? []);
   }
   /** node:tls: the peer's leaf as an X509Certificate. */
   getPeerX509Certificate(): X509Certificate | undefined {
@@ -276,7 +301,7 @@ export class TlsSocket extends Duplex {
   }
   /** node:tls: this side's leaf as an X509Certificate. */
   getX509Certificate(): X509Certificate | undefined {
-    const leaf = this.handshake instanceof ServerHandshake ? this.handshake.chain[0] : undefined;
+    const leaf = this.ownChain()[0];
     return leaf ? new X509Certificate(Buffer.from(leaf.der)) : undefined;
   }
   /**
@@ -439,16 +464,39 @@ export class TlsSocket extends Duplex {
     const rms = this.info.resumptionMasterSecret;
     const suite = this.info.cipherSuite;
     if (!rms || !suite || this.role !== "client") return;
-    const client = config as ClientConfig;
-    if (!mayEmitSessions(this.info, client)) return; // an unverified server's session: only on opt-in
-    const session = sessionFromTicket(t, rms, this.info, bindingOf(this.info, client), config.provider);
-    if (!session) return; // lifetime 0: the server asks us not to resume
+    if (!mayEmitSessions(this.info, config as ClientConfig)) return; // an unverified server's: only on opt-in
+    if (t.lifetime === 0) return; // the server asks us not to resume
+    // As node:tls (which serializes sessions only for a 'session' listener), a ticket nobody listens
+    // for is kept as received and turned into a session only if getSession() asks: most connections
+    // never resume, and deriving the PSK and encoding two sessions per connection showed in profiles.
+    if (this.listenerCount("session") === 0) {
+      // Copied: the ticket is a view into record memory that is reused.
+      const ticket = { ...t, ticket: t.ticket.slice(), nonce: t.nonce.slice() };
+      this.unencodedTicket = { ticket, receivedAt: Date.now() };
+      return;
+    }
+    const session = this.sessionOf(t);
+    if (!session) return;
+    this.unencodedTicket = undefined;
     this.lastSession = encodeSession(session);
     try {
       this.emit("session", this.lastSession);
     } catch (e) {
       rethrowLater(e);
     }
+  }
+
+  /** The resumable session a ticket gives on this connection, undefined when it gives none. */
+  private sessionOf(t: NewSessionTicket): TlsSession | undefined {
+    const rms = this.info.resumptionMasterSecret;
+    if (!rms) return undefined;
+    return sessionFromTicket(
+      t,
+      rms,
+      this.info,
+      bindingOf(this.info, this.config as ClientConfig),
+      this.config.provider,
+    );
   }
 
   private onHandshakeComplete(): void {

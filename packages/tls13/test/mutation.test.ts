@@ -8,8 +8,9 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { clientHelloWithKeyShares, handshakeRecords } from "../src/bench/adversary.js";
 import { Connection } from "../src/connection.js";
-import { nobleProvider } from "../src/crypto/index.js";
+import { defaultProvider, nobleProvider } from "../src/crypto/index.js";
 import { TlsAlert } from "../src/errors.js";
 import { ClientHandshake } from "../src/handshake/client.js";
 import {
@@ -20,9 +21,16 @@ import {
 } from "../src/handshake/config.js";
 import { ServerHandshake } from "../src/handshake/server.js";
 import type { HandshakeHooks } from "../src/hooks.js";
+import { parseCertificate, serializeCertificate } from "../src/wire/certificate.js";
+import { parseClientHello, serializeClientHello } from "../src/wire/client_hello.js";
+import { parseEncryptedExtensions, serializeEncryptedExtensions } from "../src/wire/encrypted_extensions.js";
 import { testChain } from "./helpers.js";
 
-const provider = nobleProvider;
+/** Benchmark-only fuzzing (see "hostile shapes" below): runs per property, 0 = the CI counts. */
+const FUZZ_RUNS = Number(process.env.PQTLS_FUZZ_RUNS ?? 0);
+// noble (pure JS) in CI, as the other suites; the fuzzing run takes the default provider, whose
+// native primitives make 10^5 handshakes per role fit in a sitting.
+const provider = FUZZ_RUNS > 0 ? defaultProvider() : nobleProvider;
 const chain = testChain("ed25519");
 const serverConfig = resolveServerConfig(
   { cert: chain.chain, key: chain.leafKey, groups: ["x25519", "secp256r1"] },
@@ -375,5 +383,172 @@ describe("mutated live conversations never escape as anything but a TlsAlert", (
         { numRuns: 200 },
       );
     },
+  );
+});
+
+// ---- hostile shapes (issue 13): tiny records, oversized and repeated extensions, many key shares,
+// long chains. CI runs a few hundred cases per role; the benchmark-only mode runs many more:
+//   PQTLS_FUZZ_RUNS=100000 npx vitest run test/mutation.test.ts -t "hostile shapes"
+// (npm run fuzz in packages/tls13). Every case must end in a completed handshake or a TlsAlert sent
+// and reported: no exception escapes feed(), and no case runs long (the slowest is checked).
+
+/** Longest a single case may take, ms: far beyond any real one; a runaway loop shows up here. */
+const SLOWEST_CASE_MS = 5_000;
+
+function runsOr(ci: number): number {
+  return FUZZ_RUNS > 0 ? FUZZ_RUNS : ci;
+}
+
+/** PQTLS_FUZZ_SEED: fast-check's seed, so runs split over processes cover different cases. */
+const FUZZ_SEED = process.env.PQTLS_FUZZ_SEED === undefined ? undefined : Number(process.env.PQTLS_FUZZ_SEED);
+
+/** Outcomes by kind ("completed", "waiting", or the alert), printed in the fuzzing run. */
+function tally(counts: Map<string, number>, s: Side): void {
+  const kind = s.failure instanceof TlsAlert ? s.failure.alertName : s.done ? "completed" : "waiting";
+  counts.set(kind, (counts.get(kind) ?? 0) + 1);
+}
+
+function report(what: string, counts: Map<string, number>, slowest: number): void {
+  if (FUZZ_RUNS === 0) return;
+  const parts = [...counts].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`);
+  const seed = FUZZ_SEED === undefined ? "random seed" : `seed ${FUZZ_SEED}`;
+  console.log(`${what} (${seed}): ${parts.join(", ")}; slowest case ${slowest.toFixed(1)} ms`);
+}
+
+const extensionType = fc.oneof(
+  fc.constantFrom(0, 10, 13, 16, 21, 27, 28, 41, 42, 43, 45, 50, 51),
+  fc.integer({ min: 0, max: 0xffff }),
+);
+
+/** A ClientHello reshaped as a hostile client would, then cut into records and TCP chunks. */
+const helloShape = fc.record({
+  shares: fc.option(fc.integer({ min: 0, max: 3000 }), { nil: undefined }),
+  listed: fc.boolean(),
+  repeat: fc.option(fc.record({ which: fc.nat(), times: fc.integer({ min: 1, max: 40 }) }), {
+    nil: undefined,
+  }),
+  extra: fc.array(fc.record({ type: extensionType, length: fc.nat(64) }), { maxLength: 4 }),
+  big: fc.option(fc.record({ type: extensionType, length: fc.integer({ min: 16_000, max: 65_000 }) }), {
+    nil: undefined,
+  }),
+  bytes: fc.array(mutation, { maxLength: 2 }),
+  recordSize: fc.oneof(fc.integer({ min: 1, max: 64 }), fc.constant(16384)),
+  cuts: fc.array(fc.nat(), { maxLength: 4 }),
+});
+
+function hostileClientHello(genuine: Uint8Array, s: fc.RecordValue<typeof helloShape>): Uint8Array {
+  let hello = s.shares === undefined ? genuine : clientHelloWithKeyShares(genuine, s.shares, s.listed);
+  const ch = parseClientHello(hello.subarray(4));
+  // Everything added stays within the 65,535 bytes of extensions a ClientHello can express.
+  let room = 0xffff - ch.extensions.reduce((n, e) => n + 4 + e.data.length, 0);
+  const add = (type: number, data: Uint8Array) => {
+    if (4 + data.length > room) return;
+    ch.extensions.unshift({ type, data });
+    room -= 4 + data.length;
+  };
+  if (s.repeat) {
+    const e = ch.extensions[s.repeat.which % ch.extensions.length];
+    for (let i = 0; i < s.repeat.times; i++) add(e.type, e.data);
+  }
+  for (const x of s.extra) add(x.type, new Uint8Array(x.length).fill(0x41));
+  if (s.big) add(s.big.type, new Uint8Array(Math.max(0, Math.min(s.big.length, room - 4))).fill(0x42));
+  hello = serializeClientHello(ch).raw;
+  for (const m of s.bytes) hello = mutate(hello, m as Mutation);
+  return hello;
+}
+
+/** A server flight reshaped by the server's own hooks: tiny records, a long chain, extra extensions. */
+const flightShape = fc.record({
+  recordSize: fc.option(fc.integer({ min: 1, max: 200 }), { nil: undefined }),
+  chainCopies: fc.option(fc.integer({ min: 2, max: 300 }), { nil: undefined }),
+  extra: fc.array(
+    fc.record({
+      type: extensionType,
+      length: fc.oneof(fc.nat(64), fc.integer({ min: 16_000, max: 65_000 })),
+    }),
+    {
+      maxLength: 3,
+    },
+  ),
+  bytes: fc.option(fc.record({ nth: fc.nat(), m: mutation }), { nil: undefined }),
+});
+
+function hostileServerHooks(s: fc.RecordValue<typeof flightShape>): HandshakeHooks {
+  let count = 0;
+  return {
+    // Tiny records with a long chain or a 64 KB message would time the sender sealing tens of
+    // thousands of records (the victim refuses after a few thousand): those shapes are exercised apart.
+    maxHandshakeRecordSize:
+      s.extra.some((x) => x.length > 64) || (s.chainCopies ?? 0) > 4 ? undefined : s.recordSize,
+    onSend(msg) {
+      let body = msg.body;
+      if (msg.type === "certificate" && s.chainCopies) {
+        const cert = parseCertificate(body);
+        const entries = Array.from({ length: s.chainCopies }, () => cert.entries).flat();
+        body = serializeCertificate({ ...cert, entries }).body;
+      }
+      if (msg.type === "encrypted_extensions" && s.extra.length) {
+        const exts = parseEncryptedExtensions(body);
+        for (const x of s.extra) exts.push({ type: x.type, data: new Uint8Array(x.length).fill(0x43) });
+        try {
+          body = serializeEncryptedExtensions(exts).body;
+        } catch {
+          // over 64 KiB of extensions: leave the message as it was
+        }
+      }
+      if (s.bytes && count++ === s.bytes.nth % 6) body = mutate(body, s.bytes.m as Mutation);
+      return body === msg.body ? undefined : body;
+    },
+  };
+}
+
+describe("hostile shapes never escape as anything but a TlsAlert", () => {
+  it(
+    `server fed reshaped ClientHellos (${runsOr(300)} cases)`,
+    () => {
+      const rec = side("client").out[0];
+      const genuine = rec.subarray(5, 5 + ((rec[3] << 8) | rec[4]));
+      let slowest = 0;
+      const counts = new Map<string, number>();
+      fc.assert(
+        fc.property(helloShape, (shape) => {
+          const hello = hostileClientHello(genuine, shape);
+          const started = performance.now();
+          const s = side("server");
+          feedInChunks(s, handshakeRecords(hello, shape.recordSize), shape.cuts);
+          checkOutcome(s);
+          tally(counts, s);
+          slowest = Math.max(slowest, performance.now() - started);
+        }),
+        { numRuns: runsOr(300), seed: FUZZ_SEED },
+      );
+      report("server", counts, slowest);
+      expect(slowest).toBeLessThan(SLOWEST_CASE_MS);
+    },
+    600_000 + FUZZ_RUNS * 50,
+  );
+
+  it(
+    `client fed reshaped server flights (${runsOr(150)} cases)`,
+    () => {
+      let slowest = 0;
+      const counts = new Map<string, number>();
+      fc.assert(
+        fc.property(flightShape, (shape) => {
+          const started = performance.now();
+          const { client, server } = converse(scenarios[0], (_d, _to, b) => b, {
+            server: hostileServerHooks(shape),
+          });
+          checkOutcome(client);
+          checkOutcome(server);
+          tally(counts, client);
+          slowest = Math.max(slowest, performance.now() - started);
+        }),
+        { numRuns: runsOr(150), seed: FUZZ_SEED },
+      );
+      report("client", counts, slowest);
+      expect(slowest).toBeLessThan(SLOWEST_CASE_MS);
+    },
+    600_000 + FUZZ_RUNS * 200,
   );
 });

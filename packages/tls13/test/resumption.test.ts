@@ -102,6 +102,28 @@ describe("session resumption", () => {
     await until(() => resumed.serverData() === "ping");
   });
 
+  it("getSession() without a 'session' listener: the latest ticket's session, dated when it arrived", async () => {
+    const ticketKeys = new TicketKeys(nobleProvider);
+    const [a, b] = duplexPair();
+    accept(b, serverOptions({ ticketKeys }));
+    const c = connect({ ...clientOptions(), socket: a });
+    await once(c, "secureConnect");
+    await until(() => c.sessionTicketsReceived === 2);
+    const arrived = Date.now();
+    await new Promise((r) => setTimeout(r, 60));
+    const bytes = c.getSession();
+    expect(bytes).toBeInstanceOf(Buffer);
+    const session = decodeSession(bytes!);
+    // Its age runs from the ticket's arrival (the obfuscated age the server checks), not from the ask.
+    expect(session.receivedAt).toBeLessThanOrEqual(arrived);
+    expect(c.getSession()!.equals(bytes!)).toBe(true);
+    const resumed = await run(clientOptions({ session: bytes }), serverOptions({ ticketKeys }));
+    expect(resumed.c.resumed).toBe(true);
+    expect(resumed.c.authorized).toBe(true);
+    // With a listener, getSession() is the last session emitted.
+    expect(resumed.c.getSession()!.equals(resumed.sessions[1])).toBe(true);
+  });
+
   it("resumes with psk_ke (no key exchange) when both sides allow only that", async () => {
     const ticketKeys = new TicketKeys(nobleProvider);
     const full = await run(clientOptions(), serverOptions({ ticketKeys }));

@@ -73,6 +73,7 @@ export async function buildMeta(o: {
   engines: Map<string, EngineRuntime>;
   backend: MetaLine["link_backend"];
   linkState: unknown;
+  shard?: MetaLine["shard"];
 }): Promise<MetaLine> {
   const root = repoRoot();
   const versions: Record<string, string> = {
@@ -99,6 +100,7 @@ export async function buildMeta(o: {
     timing_definition: TIMING_DEFINITION,
     seed: o.config.seed,
   };
+  if (o.shard) meta.shard = o.shard;
   const commit = gitCommit();
   if (commit) meta.git_commit = commit;
   const p = await providers(o.engines);

@@ -2,7 +2,7 @@
 //
 //   start ─ ClientHello ─▶ onServerHello ─(HRR)─▶ onHelloRetryRequest ─ ClientHello2 ─▶ onServerHello
 //         ─▶ onEncryptedExtensions ─▶ [onCertificateRequest] ─▶ onCertificate ─▶ onCertificateVerify
-//         ─▶ onServerFinished ─ [Certificate] Finished ─▶ done
+//         ─▶ onServerFinished ─ [Certificate [CertificateVerify]] Finished ─▶ done
 //
 // Each message is built in exactly one method (makeClientHello, ...) so message hooks can wrap them.
 // Each state is a type holding what the handshake knows at that point (rustls' one type per expected
@@ -20,8 +20,12 @@ import {
   parseCertificate as parseCertificateMessage,
   serializeCertificate,
 } from "../wire/certificate.js";
-import { parseCertificateRequest } from "../wire/certificate_request.js";
-import { certificateVerifyInput, parseCertificateVerify } from "../wire/certificate_verify.js";
+import { type CertificateRequest, parseCertificateRequest } from "../wire/certificate_request.js";
+import {
+  certificateVerifyInput,
+  parseCertificateVerify,
+  serializeCertificateVerify,
+} from "../wire/certificate_verify.js";
 import {
   type ClientHello,
   type ClientHelloExtensions,
@@ -57,6 +61,7 @@ import {
 } from "../wire/server_hello.js";
 import { keyAllowsScheme } from "../x509/algorithms.js";
 import { receiveCompressedCertificate } from "./certificate_compression.js";
+import { chooseClientCredential } from "./client_certificate.js";
 import type { ClientConfig } from "./config.js";
 import { checkServerChain } from "./credentials.js";
 import type { HandshakeIO, NegotiatedSuite, RoleHandshake } from "./io.js";
@@ -102,17 +107,17 @@ type State =
   | WaitServerHello
   | { name: "wait_encrypted_extensions"; keys: HandshakeKeys }
   | { name: "wait_certificate_or_request"; keys: HandshakeKeys }
-  | { name: "wait_certificate"; keys: HandshakeKeys; certificateRequestContext: Bytes }
+  | { name: "wait_certificate"; keys: HandshakeKeys; certificateRequest: CertificateRequest }
   | {
       name: "wait_certificate_verify";
       keys: HandshakeKeys;
-      certificateRequestContext?: Bytes;
+      certificateRequest?: CertificateRequest;
       leafKey: PublicKey;
     }
   | {
       name: "wait_finished";
       keys: HandshakeKeys;
-      certificateRequestContext?: Bytes;
+      certificateRequest?: CertificateRequest;
       earlyDataAccepted: boolean;
     }
   | { name: "done" };
@@ -536,8 +541,14 @@ export class ClientHandshake implements RoleHandshake {
 
   private onCertificateRequest(msg: HandshakeMessage, keys: HandshakeKeys): void {
     const req = parseCertificateRequest(msg.body);
+    // RFC 8446 §4.3.2: the context is for post-handshake authentication; empty in the handshake.
+    if (req.requestContext.length !== 0)
+      throw alert(
+        AlertDescription.illegal_parameter,
+        "CertificateRequest: non-empty context in the handshake",
+      );
     this.io.transcript.add(msg.raw);
-    this.state = { name: "wait_certificate", keys, certificateRequestContext: req.requestContext };
+    this.state = { name: "wait_certificate", keys, certificateRequest: req };
   }
 
   /** Certificate, or (RFC 8879) CompressedCertificate standing for one; anything else is unexpected. */
@@ -546,7 +557,11 @@ export class ClientHandshake implements RoleHandshake {
       this.onCertificate(this.expect(msg, HandshakeType.certificate), msg.body, state);
       return;
     }
-    const { certificateBody, info } = receiveCompressedCertificate(msg, this.config.certificateCompression);
+    const { certificateBody, info } = receiveCompressedCertificate(
+      msg,
+      this.config.certificateCompression,
+      this.config.maxCertificateBytes,
+    );
     this.io.info.certificateCompression = info;
     this.onCertificate(msg, certificateBody, state);
   }
@@ -578,8 +593,7 @@ export class ClientHandshake implements RoleHandshake {
     this.state = {
       name: "wait_certificate_verify",
       keys: state.keys,
-      certificateRequestContext:
-        state.name === "wait_certificate" ? state.certificateRequestContext : undefined,
+      certificateRequest: state.name === "wait_certificate" ? state.certificateRequest : undefined,
       leafKey: verdict.chain[0].publicKey,
     };
   }
@@ -604,8 +618,8 @@ export class ClientHandshake implements RoleHandshake {
       throw alert(AlertDescription.decrypt_error, "CertificateVerify: signature does not verify");
     this.io.info.signatureScheme = name;
     this.io.transcript.add(msg.raw);
-    const { keys, certificateRequestContext } = state;
-    this.state = { name: "wait_finished", keys, certificateRequestContext, earlyDataAccepted: false };
+    const { keys, certificateRequest } = state;
+    this.state = { name: "wait_finished", keys, certificateRequest, earlyDataAccepted: false };
   }
 
   // ---- Finished ------------------------------------------------------------------------------------
@@ -637,16 +651,29 @@ export class ClientHandshake implements RoleHandshake {
       this.io.setWriteSecret(keys.clientHandshakeSecret, "handshake");
     }
     if (this.config.middleboxCompat && !this.retried && !this.sentEarlyCcs) this.io.sendChangeCipherSpec();
-    if (state.certificateRequestContext !== undefined) {
-      // We have no client certificate: an empty Certificate, as RFC 8446 §4.4.2 allows.
-      this.io.send(serializeCertificate({ requestContext: state.certificateRequestContext, entries: [] }));
-    }
+    if (state.certificateRequest) this.sendClientCertificate(state.certificateRequest);
     this.io.send(this.makeFinished());
     this.io.info.resumptionMasterSecret = master.resumptionSecret(this.io.transcript.digest());
     this.io.setWriteSecret(clientApp, "application");
     this.io.flush();
     this.state = { name: "done" };
     this.io.complete();
+  }
+
+  /**
+   * mTLS (RFC 8446 §4.4.2-§4.4.3): the chain that fits the request, then CertificateVerify over the
+   * transcript with the client context; an empty Certificate (and no CertificateVerify) when none fits.
+   */
+  private sendClientCertificate(request: CertificateRequest): void {
+    const { credentials, signatureSchemes, provider } = this.config;
+    const choice = chooseClientCredential(credentials, request, signatureSchemes, provider);
+    const entries = (choice?.credential.chain ?? []).map((c) => ({ certData: c.der, extensions: [] }));
+    this.io.send(serializeCertificate({ requestContext: request.requestContext, entries }));
+    if (!choice) return;
+    const signed = certificateVerifyInput("client", this.io.transcript.digest());
+    const signature = provider.signatures[choice.scheme]!.sign(choice.credential.key, signed);
+    this.io.send(serializeCertificateVerify({ algorithm: SignatureScheme[choice.scheme], signature }));
+    this.io.info.clientSignatureScheme = choice.scheme;
   }
 
   /** The client Finished; built while waiting for the server's Finished (tests wrap it, arguments and all). */

@@ -30,8 +30,10 @@ import {
 } from "../wire/codepoints.js";
 import type { Certificate } from "../x509/index.js";
 import { resolveCertificateCompression } from "./certificate_compression.js";
+import type { ClientCredential } from "./client_certificate.js";
 import { loadCertificateList, loadKey } from "./credentials.js";
 import { groupsFromEcdhCurve, schemesFromSigalgs, suitesFromCiphers } from "./openssl_names.js";
+import { DEFAULT_MAX_CERTIFICATE_BYTES } from "./reassembly.js";
 
 /** As node:tls: a server gives a silent or stalled client two minutes. */
 const DEFAULT_SERVER_HANDSHAKE_TIMEOUT_MS = 120_000;
@@ -50,6 +52,8 @@ interface CommonConfig {
   certificateCompression: CertificateCompressionName[];
   hooks?: HandshakeHooks;
   pskModes: PskModeName[];
+  maxCertificateBytes: number;
+  maxRecordsPerKey?: number;
 }
 
 export interface ClientConfig extends CommonConfig {
@@ -70,6 +74,18 @@ export interface ClientConfig extends CommonConfig {
   session?: TlsSession;
   earlyData?: Uint8Array;
   retryEarlyData: boolean;
+  /** mTLS: our chains, `cert`/`key` first, then `certificates`; empty = none. */
+  credentials: ClientCredential[];
+}
+
+/** mTLS on the server: what the CertificateRequest asks and how the answer is judged. */
+export interface ClientAuthConfig {
+  trustAnchors: Certificate[];
+  rejectUnauthorized: boolean;
+  /** certificate_authorities: the anchors' subject DNs (DER); undefined = not sent. */
+  authorities?: Uint8Array[];
+  /** signature_algorithms of the CertificateRequest: CertificateVerify schemes, then certificate-only ones. */
+  advertisedSignatureSchemes: SignatureSchemeName[];
 }
 
 /** What a server authenticates with: its chain (leaf first) and the leaf's key. */
@@ -98,6 +114,8 @@ export interface ServerConfig extends CommonConfig, ServerCredentials {
   /** 0-RTT anti-replay: the ticket keys' cache, shared by every connection using them. */
   replayCache: ReplayCache;
   maxEarlyData: number;
+  /** Present with requestCert. */
+  clientAuth?: ClientAuthConfig;
 }
 
 function checkNames<T extends string>(kind: string, names: readonly T[], table: Record<string, number>): T[] {
@@ -136,6 +154,11 @@ function common(
   if (!cipherSuites.length) throw new TypeError("no cipher suites");
   if (o.recordSizeLimit !== undefined && !(o.recordSizeLimit >= 64 && o.recordSizeLimit <= 16385))
     throw new RangeError("recordSizeLimit must be 64..16385");
+  const maxCertificateBytes = o.maxCertificateBytes ?? DEFAULT_MAX_CERTIFICATE_BYTES;
+  if (!Number.isInteger(maxCertificateBytes) || maxCertificateBytes < 1 || maxCertificateBytes > 0xffffff)
+    throw new RangeError("maxCertificateBytes must be a whole number of bytes, 1..16777215");
+  if (o.maxRecordsPerKey !== undefined && !(Number.isInteger(o.maxRecordsPerKey) && o.maxRecordsPerKey >= 2))
+    throw new RangeError("maxRecordsPerKey must be a whole number >= 2");
   return {
     provider,
     groups,
@@ -149,6 +172,8 @@ function common(
     certificateCompression: resolveCertificateCompression(o.certificateCompression),
     hooks: o.hooks,
     pskModes: o.pskModes ? checkPskModes(o.pskModes) : [],
+    maxCertificateBytes,
+    maxRecordsPerKey: o.maxRecordsPerKey,
   };
 }
 
@@ -186,7 +211,7 @@ function anchorsOfItem(item: string | Uint8Array | Certificate): Certificate[] {
   return [item];
 }
 
-function trustAnchorsOf(ca: NonNullable<ClientOptions["ca"]>): Certificate[] {
+function trustAnchorsOf(ca: NonNullable<ClientOptions["ca"] | ServerOptions["ca"]>): Certificate[] {
   const items = Array.isArray(ca) ? ca : [ca as string | Uint8Array | Certificate];
   return items.flatMap((item: string | Uint8Array | Certificate) => anchorsOfItem(item));
 }
@@ -232,6 +257,54 @@ export function resolveClientConfig(o: ClientOptions, provider: CryptoProvider):
           : o.session,
     earlyData: typeof o.earlyData === "string" ? new TextEncoder().encode(o.earlyData) : o.earlyData,
     retryEarlyData: o.retryEarlyData ?? true,
+    credentials: clientCredentialsOf(o),
+  };
+}
+
+function credentialOf(
+  cert: ClientOptions["cert"],
+  key: ClientOptions["key"],
+  what: string,
+): ClientCredential {
+  if (cert === undefined || key === undefined) throw new TypeError(`${what}: cert and key go together`);
+  const chain = loadCertificateList(cert);
+  if (!chain.length) throw new TypeError(`${what}: cert holds no certificate`);
+  const privateKey = loadKey(key);
+  // A mismatched pair would only show as the server's decrypt_error; say it here, as node:tls does.
+  const leaf = chain[0].publicKey;
+  const own = privateKey.publicKey;
+  if (leaf.algorithm !== own.algorithm || (leaf.raw && own.raw && !Buffer.from(leaf.raw).equals(own.raw)))
+    throw new TypeError(`${what}: the key does not belong to the leaf certificate`);
+  return { chain, key: privateKey };
+}
+
+/** `cert`/`key` (node:tls's pair) first, then `certificates` in order. */
+function clientCredentialsOf(o: ClientOptions): ClientCredential[] {
+  const out: ClientCredential[] = [];
+  if (o.cert !== undefined || o.key !== undefined) out.push(credentialOf(o.cert, o.key, "client cert/key"));
+  for (const [i, pair] of (o.certificates ?? []).entries())
+    out.push(credentialOf(pair.cert, pair.key, `certificates[${i}]`));
+  return out;
+}
+
+function clientAuthOf(o: ServerOptions, c: CommonConfig): ClientAuthConfig | undefined {
+  if (!o.requestCert) return undefined;
+  // node:tls: a secureContext option brings its own CA store (the `ca` option is then ignored).
+  const ca = o.secureContext ? o.secureContext.context.ca : o.ca;
+  const trustAnchors = ca === undefined ? [] : trustAnchorsOf(ca);
+  const certOnly = CERTIFICATE_ONLY_SCHEMES.filter((s) => c.provider.signatures[s]);
+  return {
+    trustAnchors,
+    rejectUnauthorized: o.rejectUnauthorized ?? true,
+    authorities:
+      o.sendCertificateAuthorities === false || trustAnchors.length === 0
+        ? undefined
+        : [
+            ...new Map(
+              trustAnchors.map((a) => [Buffer.from(a.subjectDer).toString("hex"), a.subjectDer]),
+            ).values(),
+          ],
+    advertisedSignatureSchemes: [...c.signatureSchemes, ...certOnly],
   };
 }
 
@@ -265,6 +338,7 @@ export function resolveServerConfig(o: ServerOptions, provider: CryptoProvider):
     throw new RangeError(
       "ticketLifetime must be 1..604800 s and no longer than the ticket key rotation period",
     );
+  const clientAuth = clientAuthOf(o, c);
   const maxEarlyData = o.maxEarlyData ?? 0;
   if (!Number.isInteger(maxEarlyData) || maxEarlyData < 0 || maxEarlyData > 0xffffffff)
     throw new RangeError("maxEarlyData must be a whole number of bytes");
@@ -276,11 +350,15 @@ export function resolveServerConfig(o: ServerOptions, provider: CryptoProvider):
     handshakeTimeout: c.handshakeTimeout ?? DEFAULT_SERVER_HANDSHAKE_TIMEOUT_MS,
     // psk_ke (no forward secrecy for the resumed connection) only when asked for, as OpenSSL and rustls.
     pskModes: o.pskModes ? c.pskModes : ["psk_dhe_ke"],
-    tickets,
+    // Tickets do not carry the client's certificate verdict: with requestCert every connection is a
+    // full handshake that authenticates the client again (RFC 8446 §4.3.2: no CertificateRequest
+    // after a PSK), so none are issued.
+    tickets: clientAuth ? 0 : tickets,
     ticketLifetime,
     ticketKeys,
     replayCache: ticketKeys.replayCache,
     maxEarlyData,
+    clientAuth,
   };
 }
 

@@ -22,11 +22,13 @@ export interface HandshakeInfo {
   cipherSuite?: string;
   group?: string;
   signatureScheme?: string;
+  /** mTLS: the scheme of the client's CertificateVerify (both sides), when it sent a certificate. */
+  clientSignatureScheme?: string;
   helloRetryRequest: boolean;
   alpnProtocol?: string;
   servername?: string;
   peerCertificates: Certificate[];
-  /** Client: whether the chain verified (false only with rejectUnauthorized: false). */
+  /** Whether the peer's chain verified: the server's (client), the client's with requestCert (server). */
   authorized?: boolean;
   /** node:tls's value: the verification code (e.g. "UNABLE_TO_VERIFY_LEAF_SIGNATURE"). */
   authorizationError?: string;

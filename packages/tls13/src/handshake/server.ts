@@ -1,8 +1,9 @@
 // The server handshake (RFC 8446 §4), one method per step:
 //
 //   onClientHello ─(no acceptable share)─▶ HelloRetryRequest ─▶ onClientHello (second)
-//     ─ ServerHello [CCS] EncryptedExtensions Certificate CertificateVerify Finished ─▶
-//   onClientFinished ─▶ done
+//     ─ ServerHello [CCS] EncryptedExtensions [CertificateRequest] Certificate CertificateVerify
+//       Finished ─▶ [onEndOfEarlyData] ─▶ [onClientCertificate ─▶ [onClientCertificateVerify]]
+//   ─▶ onClientFinished ─▶ done
 //
 // The server chooses by its own preference: cipher suite, then group (a group the client already
 // sent a share for; otherwise HelloRetryRequest for the best mutually supported group), then the
@@ -17,6 +18,7 @@ import { TlsAlert } from "../errors.js";
 import type { TicketState } from "../resumption/tickets.js";
 import { equalBytes } from "../wire/bytes.js";
 import { serializeCertificate } from "../wire/certificate.js";
+import { serializeCertificateRequest } from "../wire/certificate_request.js";
 import { certificateVerifyInput, serializeCertificateVerify } from "../wire/certificate_verify.js";
 import {
   type ClientHello,
@@ -29,6 +31,7 @@ import {
   type CertificateCompressionName,
   CipherSuite,
   type CipherSuiteName,
+  ExtensionType,
   type GroupName,
   HandshakeType,
   NamedGroup,
@@ -52,6 +55,7 @@ import {
 import { keyAllowsScheme } from "../x509/algorithms.js";
 import type { Certificate } from "../x509/index.js";
 import { serverCertificateMessage } from "./certificate_compression.js";
+import { type ClientAuthState, onClientCertificate, onClientCertificateVerify } from "./client_auth.js";
 import type { CredentialsSelector, ServerConfig, ServerCredentials } from "./config.js";
 import type { HandshakeIO, NegotiatedSuite, RoleHandshake } from "./io.js";
 import { EarlySecret, finishedVerifyData, type HandshakeSecret, ticketPsk } from "./key_schedule.js";
@@ -109,6 +113,8 @@ interface ServerKeys {
   /** Remembered in the tickets we issue. */
   alpn?: string;
   servername?: string;
+  /** We sent a CertificateRequest: its extension types (what CertificateEntry extensions may answer). */
+  certificateRequest?: ReadonlySet<number>;
 }
 
 type State =
@@ -117,6 +123,8 @@ type State =
   /** Building ServerHello..Finished (makeCertificate reads the choice from here). */
   | { name: "send_server_flight"; negotiated: Negotiated }
   | { name: "wait_end_of_early_data"; keys: ServerKeys }
+  | { name: "wait_client_certificate"; keys: ServerKeys }
+  | { name: "wait_client_certificate_verify"; keys: ServerKeys; client: ClientAuthState }
   | { name: "wait_finished"; keys: ServerKeys }
   | { name: "done" };
 
@@ -169,6 +177,22 @@ export class ServerHandshake implements RoleHandshake {
         parseEndOfEarlyData(msg.body);
         this.io.transcript.add(msg.raw);
         this.io.setReadSecret(state.keys.clientHandshakeSecret, "handshake");
+        this.state = this.afterServerFinished(state.keys);
+        return;
+      case "wait_client_certificate": {
+        const client = onClientCertificate(
+          this.io,
+          this.config.clientAuth!,
+          msg,
+          state.keys.certificateRequest!,
+        );
+        this.state = client
+          ? { name: "wait_client_certificate_verify", keys: state.keys, client }
+          : { name: "wait_finished", keys: state.keys };
+        return;
+      }
+      case "wait_client_certificate_verify":
+        onClientCertificateVerify(this.io, this.config.signatureSchemes, msg, state.client);
         this.state = { name: "wait_finished", keys: state.keys };
         return;
       case "wait_finished":
@@ -221,8 +245,9 @@ export class ServerHandshake implements RoleHandshake {
         AlertDescription.missing_extension,
         "ClientHello: key_share and supported_groups are both required",
       );
+    const supportedGroups = new Set(offered.groups);
     for (const s of offered.shares ?? [])
-      if (!offered.groups?.includes(s.group))
+      if (!supportedGroups.has(s.group))
         throw alert(
           AlertDescription.illegal_parameter,
           `key_share for group 0x${s.group.toString(16)} not in supported_groups`,
@@ -574,6 +599,8 @@ export class ServerHandshake implements RoleHandshake {
       if (this.config.recordSizeLimit !== undefined)
         this.io.setOwnRecordSizeLimit(this.config.recordSizeLimit);
     }
+    // RFC 8446 §4.3.2: a server authenticating with a PSK sends no CertificateRequest.
+    const certificateRequest = !psk && this.config.clientAuth ? this.sendCertificateRequest() : undefined;
     if (!psk) {
       // A resumed handshake is authenticated by the PSK: no Certificate/CertificateVerify (§2.2).
       this.io.send(this.makeCertificate());
@@ -601,9 +628,31 @@ export class ServerHandshake implements RoleHandshake {
       clientAppSecret,
       alpn: negotiated.alpn,
       servername: negotiated.servername,
+      certificateRequest,
     };
     this.io.flush();
-    this.state = earlyAccepted ? { name: "wait_end_of_early_data", keys } : { name: "wait_finished", keys };
+    this.state = earlyAccepted ? { name: "wait_end_of_early_data", keys } : this.afterServerFinished(keys);
+  }
+
+  /** What the client's flight starts with once its handshake key is in use. */
+  private afterServerFinished(keys: ServerKeys): State {
+    return keys.certificateRequest
+      ? { name: "wait_client_certificate", keys }
+      : { name: "wait_finished", keys };
+  }
+
+  /** mTLS: the CertificateRequest (empty context in the main handshake, §4.3.2); returns its extension types. */
+  private sendCertificateRequest(): ReadonlySet<number> {
+    const { advertisedSignatureSchemes, authorities } = this.config.clientAuth!;
+    const msg = serializeCertificateRequest({
+      requestContext: new Uint8Array(0),
+      signatureSchemes: advertisedSignatureSchemes.map((s) => SignatureScheme[s]),
+      certificateAuthorities: authorities,
+    });
+    this.io.send(msg);
+    const types = new Set([ExtensionType.signature_algorithms as number]);
+    if (authorities) types.add(ExtensionType.certificate_authorities);
+    return types;
   }
 
   private makeServerHello(ch: ClientHello, negotiated: Negotiated): ServerHello {

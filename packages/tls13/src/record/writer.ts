@@ -47,6 +47,10 @@ export class RecordWriter {
   get isProtected(): boolean {
     return this.cipher !== null;
   }
+  /** Records sealed under the current key (its AEAD usage, RFC 8446 §5.5). */
+  get recordsUnderKey(): number {
+    return this.cipher?.sequenceNumber ?? 0;
+  }
   setPeerRecordSizeLimit(limit: number): void {
     this.maxInner = Math.min(limit, MAX_INNER_PLAINTEXT);
   }

@@ -137,31 +137,105 @@ export class TicketKeys {
  * 0-RTT anti-replay (RFC 8446 §8.1, "single-use tickets"): the identities of tickets whose early
  * data was accepted, remembered until the ticket expires. A ticket seen again gets its early data
  * rejected (the handshake still resumes: 1-RTT data is replay-safe).
+ *
+ * Entries are also filed by the second they expire in, so forgetting expired ones costs O(1) per
+ * entry instead of a scan of the whole cache on every insert once it is full: whole seconds in the
+ * past are dropped bucket by bucket, and only the current second's bucket is ever scanned (when the
+ * cache is full and something in it has expired).
  */
 export class ReplayCache {
   private readonly seen = new Map<string, number>();
+  /** Second of expiry → the entries filed there, with the expiry they were filed with. */
+  private readonly buckets = new Map<number, ExpiryBucket>();
+  /** Every bucket before this second has been dropped. */
+  private droppedBefore: number;
 
   constructor(
     private readonly now: () => number = Date.now,
     /** Entries kept at most; when full of unexpired ones, 0-RTT is refused (fails closed). */
     readonly capacity = 100_000,
-  ) {}
+  ) {
+    this.droppedBefore = Math.floor(now() / 1000);
+  }
 
   /** true the first time `identity` is presented before `expiresAt`; false for a replay (or when full). */
   firstUse(identity: Bytes, expiresAt: number): boolean {
     const t = this.now();
+    this.dropPastSeconds(t);
     const key = Buffer.from(identity).toString("base64");
     const prev = this.seen.get(key);
     if (prev !== undefined && prev > t) return false;
     if (prev === undefined && this.seen.size >= this.capacity) {
-      for (const [k, exp] of this.seen) if (exp <= t) this.seen.delete(k);
+      this.dropExpiredThisSecond(t);
       if (this.seen.size >= this.capacity) return false;
     }
     this.seen.set(key, expiresAt);
+    const second = Math.floor(expiresAt / 1000);
+    let bucket = this.buckets.get(second);
+    if (!bucket) {
+      bucket = { keys: [], expiries: [], earliest: expiresAt };
+      this.buckets.set(second, bucket);
+    }
+    bucket.keys.push(key);
+    bucket.expiries.push(expiresAt);
+    if (expiresAt < bucket.earliest) bucket.earliest = expiresAt;
     return true;
   }
 
   get size(): number {
     return this.seen.size;
   }
+
+  /** Forgets every entry filed under a second that has entirely passed. */
+  private dropPastSeconds(t: number): void {
+    const current = Math.floor(t / 1000);
+    if (current <= this.droppedBefore) return;
+    if (current - this.droppedBefore <= this.buckets.size) {
+      for (let s = this.droppedBefore; s < current; s++) this.dropBucket(s, t);
+    } else {
+      // A long idle gap: fewer buckets than seconds to walk.
+      for (const s of [...this.buckets.keys()]) if (s < current) this.dropBucket(s, t);
+    }
+    this.droppedBefore = current;
+  }
+
+  /** The cache is full: forget what expired within the current second, if anything has. */
+  private dropExpiredThisSecond(t: number): void {
+    const second = Math.floor(t / 1000);
+    const bucket = this.buckets.get(second);
+    if (!bucket || bucket.earliest > t) return;
+    const kept: ExpiryBucket = { keys: [], expiries: [], earliest: Number.POSITIVE_INFINITY };
+    for (let i = 0; i < bucket.keys.length; i++) {
+      const key = bucket.keys[i];
+      const expiry = bucket.expiries[i];
+      if (this.seen.get(key) !== expiry) continue; // filed again since, elsewhere
+      if (expiry <= t) {
+        this.seen.delete(key);
+        continue;
+      }
+      kept.keys.push(key);
+      kept.expiries.push(expiry);
+      if (expiry < kept.earliest) kept.earliest = expiry;
+    }
+    if (kept.keys.length) this.buckets.set(second, kept);
+    else this.buckets.delete(second);
+  }
+
+  private dropBucket(second: number, t: number): void {
+    const bucket = this.buckets.get(second);
+    if (!bucket) return;
+    this.buckets.delete(second);
+    for (let i = 0; i < bucket.keys.length; i++) {
+      const key = bucket.keys[i];
+      const expiry = bucket.expiries[i];
+      if (this.seen.get(key) === expiry && expiry <= t) this.seen.delete(key);
+    }
+  }
+}
+
+interface ExpiryBucket {
+  keys: string[];
+  expiries: number[];
+  /** The earliest expiry among `keys`: nothing in the bucket has expired before then. */
+  earliest: number;
 }

@@ -17,6 +17,7 @@ import {
   decodeKeyShareClient,
   decodeRecordSizeLimit,
   decodeServerName,
+  decodeSupportedGroups,
   decodeSupportedVersionsClient,
   decodeU16List,
   type Extension,
@@ -166,7 +167,7 @@ export function decodeClientHelloExtensions(exts: readonly Extension[]): ClientH
         p.versions = decodeSupportedVersionsClient(e.data);
         break;
       case ExtensionType.supported_groups:
-        p.groups = decodeU16List(e.data, "supported_groups");
+        p.groups = decodeSupportedGroups(e.data);
         break;
       case ExtensionType.key_share:
         p.shares = decodeKeyShareClient(e.data);

@@ -123,6 +123,19 @@ export function decodeU16List(data: Bytes, what: string): number[] {
   return decodeBody(data, what, (r) => r.u16List(16, 2, 0xfffe));
 }
 
+/**
+ * supported_groups entries we read at most. IANA has assigned about 60 groups; a client listing all
+ * of them plus GREASE values stays well under this. More is a peer making us do work: illegal_parameter.
+ */
+export const MAX_SUPPORTED_GROUPS = 128;
+
+export function decodeSupportedGroups(data: Bytes): number[] {
+  const groups = decodeU16List(data, "supported_groups");
+  if (groups.length > MAX_SUPPORTED_GROUPS)
+    throw illegalParameter(`supported_groups: ${groups.length} entries, more than ${MAX_SUPPORTED_GROUPS}`);
+  return groups;
+}
+
 // ---- key_share (RFC 8446 §4.2.8) ----------------------------------------------------------------
 
 export interface KeyShareEntry {
@@ -141,15 +154,25 @@ export function encodeKeyShareClient(entries: readonly KeyShareEntry[], w: Write
   for (const e of entries) w.u16(e.group).vec16(e.keyExchange);
   w.end();
 }
-/** client_shares; a group offered twice is illegal_parameter (RFC 8446 §4.2.8). */
+/**
+ * Key shares a ClientHello may carry. Browsers send two or three (with GREASE); one for every group
+ * we implement is nine. Each share is a key to check and maybe a key exchange to run, so more is
+ * refused (illegal_parameter) rather than parsed.
+ */
+export const MAX_CLIENT_KEY_SHARES = 16;
+
+/** client_shares; a group offered twice is illegal_parameter (RFC 8446 §4.2.8), as are too many. */
 export function decodeKeyShareClient(data: Bytes): KeyShareEntry[] {
   return decodeBody(data, "key_share", (r) => {
     const list = r.sub16(0, 0xffff, "key_share client_shares");
     const out: KeyShareEntry[] = [];
+    const groups = new Set<number>();
     while (!list.atEnd()) {
+      if (out.length === MAX_CLIENT_KEY_SHARES)
+        throw illegalParameter(`key_share: more than ${MAX_CLIENT_KEY_SHARES} shares`);
       const e = readKeyShareEntry(list);
-      if (out.some((o) => o.group === e.group))
-        throw illegalParameter(`key_share: group ${e.group} offered twice`);
+      if (groups.has(e.group)) throw illegalParameter(`key_share: group ${e.group} offered twice`);
+      groups.add(e.group);
       out.push(e);
     }
     return out;

@@ -56,6 +56,7 @@ export {
   parseSpki,
 } from "./keys.js";
 export { buildName, formatName } from "./names.js";
+export { CertificateCache, type CertificateCacheLimits, sharedCertificateCache } from "./parse-cache.js";
 export { type PemBlock, pemDecode, pemEncode } from "./pem.js";
 export { SignatureCache, setSignatureCache, sharedSignatureCache } from "./signature-cache.js";
 export {
