@@ -7,6 +7,7 @@
 
 import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { connect as netConnect, createServer as netServer } from "node:net";
 import nodeTls from "node:tls";
 import { describe, expect, it } from "vitest";
 import { nobleProvider } from "../src/crypto/index.js";
@@ -515,4 +516,48 @@ describe("node:tls conformance: SNICallback and secure contexts", () => {
     expect(err.alertName).toBe("unrecognized_name");
     expect(err.remote).toBe(true);
   });
+
+  /** Our client's first flight (its ClientHello, naming pki.servername), as a raw peer replays it. */
+  async function capturedClientHello(): Promise<Buffer> {
+    const sink = netServer();
+    const hello = new Promise<Buffer>((r) => sink.once("connection", (sock) => sock.once("data", r)));
+    await new Promise<void>((r) => sink.listen(0, "127.0.0.1", r));
+    const port = (sink.address() as { port: number }).port;
+    const c = ours.connect({ host: "127.0.0.1", port, ca: pki.ca, servername: pki.servername });
+    c.on("error", () => {});
+    const bytes = await hello;
+    c.destroy();
+    sink.close();
+    return bytes;
+  }
+
+  it("input that piles up while SNICallback is pending is bounded: unexpected_message, not memory", async () => {
+    const clientHello = await capturedClientHello();
+    let asked = 0;
+    const srv = ours.createServer({
+      cert: pki.cert,
+      key: pki.key,
+      SNICallback: () => asked++, // never answers
+    });
+    const serverError = new Promise<ours.TlsAlert>((r) => srv.on("tlsClientError", r));
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+    const port = (srv.address() as { port: number }).port;
+    const raw = netConnect(port, "127.0.0.1");
+    const received: Buffer[] = [];
+    raw.on("data", (d: Buffer) => received.push(d));
+    raw.on("error", () => {});
+    const closed = new Promise<void>((r) => raw.on("close", () => r()));
+    raw.write(clientHello);
+    // application_data records (16 KiB each) while the server waits: 4 exceed the 16 KiB + 4 KiB it keeps.
+    const record = Buffer.concat([Buffer.from([23, 3, 3, 0x40, 0]), Buffer.alloc(0x4000, 0xaa)]);
+    for (let i = 0; i < 4; i++) raw.write(record);
+    const err = await serverError;
+    await closed;
+    srv.close();
+    expect(asked).toBe(1);
+    expect(err.alertName).toBe("unexpected_message");
+    expect(err.message).toMatch(/while the handshake waited for the application/);
+    // The alert went out in the clear (no keys yet): level fatal, unexpected_message.
+    expect([...Buffer.concat(received)]).toEqual([21, 3, 3, 0, 2, 2, 10]);
+  }, 15_000);
 });
