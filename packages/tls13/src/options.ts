@@ -151,7 +151,10 @@ export interface ServerOptions extends CommonOptions {
   /** Certificate chain, leaf first (required unless `secureContext` is given). */
   cert?: CertificatesInput;
   key?: string | Uint8Array | PrivateKey;
-  /** node:tls's option: the chain and key from createSecureContext(), instead of cert and key. */
+  /**
+   * The chain, key and ca (for requestCert) from createSecureContext(), instead of cert, key and ca.
+   * node:tls has this option on sockets only; its createServer ignores it.
+   */
   secureContext?: SecureContext;
   /**
    * node:tls's SNICallback(servername, cb): called after the ClientHello is parsed, when it names a

@@ -560,4 +560,36 @@ describe("node:tls conformance: SNICallback and secure contexts", () => {
     // The alert went out in the clear (no keys yet): level fatal, unexpected_message.
     expect([...Buffer.concat(received)]).toEqual([21, 3, 3, 0, 2, 2, 10]);
   }, 15_000);
+
+  // node:tls's createServer ignores a secureContext option (it is tls.connect's and TLSSocket's): its
+  // handshakes then fail for want of a certificate. Ours uses it, ca included, so no script compares.
+  async function clientAuthorizedWithContextCa(contextCa: Buffer, optionCa: Buffer): Promise<boolean> {
+    const srv = ours.createServer({
+      secureContext: ours.createSecureContext({ cert: pki.cert, key: pki.key, ca: contextCa }),
+      ca: optionCa,
+      requestCert: true,
+      rejectUnauthorized: false,
+    });
+    const authorized = new Promise<boolean>((r) => srv.on("secureConnection", (s) => r(s.authorized)));
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+    const port = (srv.address() as { port: number }).port;
+    const c = ours.connect({
+      host: "127.0.0.1",
+      port,
+      ca: pki.ca,
+      servername: pki.servername,
+      cert: ecdsa.cert,
+      key: ecdsa.key,
+    });
+    c.on("error", () => {});
+    const result = await authorized;
+    c.destroy();
+    srv.close();
+    return result;
+  }
+
+  it("requestCert with a secureContext option: the context's ca judges the client, the ca option beside it is unused", async () => {
+    expect(await clientAuthorizedWithContextCa(ecdsa.ca, pki.ca)).toBe(true);
+    expect(await clientAuthorizedWithContextCa(pki.ca, ecdsa.ca)).toBe(false);
+  }, 15_000);
 });

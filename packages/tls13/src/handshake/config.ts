@@ -289,7 +289,7 @@ function clientCredentialsOf(o: ClientOptions): ClientCredential[] {
 
 function clientAuthOf(o: ServerOptions, c: CommonConfig): ClientAuthConfig | undefined {
   if (!o.requestCert) return undefined;
-  // node:tls: a secureContext option brings its own CA store (the `ca` option is then ignored).
+  // A secureContext option (ours: node:tls servers ignore it) brings its CA store; `ca` is then unused.
   const ca = o.secureContext ? o.secureContext.context.ca : o.ca;
   const trustAnchors = ca === undefined ? [] : trustAnchorsOf(ca);
   const certOnly = CERTIFICATE_ONLY_SCHEMES.filter((s) => c.provider.signatures[s]);
@@ -313,7 +313,7 @@ export function resolveServerConfig(o: ServerOptions, provider: CryptoProvider):
   let chain: Certificate[];
   let key: PrivateKey;
   if (o.secureContext !== undefined) {
-    // node:tls: a given secureContext is used as is; cert and key are then ignored.
+    // Ours (node:tls servers ignore this option): a given secureContext wins over cert and key.
     if (!(o.secureContext instanceof SecureContext))
       throw new TypeError("secureContext must come from createSecureContext()");
     ({ chain, key } = o.secureContext.serverCredentials());
