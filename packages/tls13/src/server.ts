@@ -5,7 +5,12 @@ import { EventEmitter } from "node:events";
 import { type AddressInfo, createServer as createNetServer, type Server, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { defaultProvider } from "./crypto/index.js";
-import { credentialsFromSNICallback, resolveServerConfig, type ServerConfig } from "./handshake/config.js";
+import {
+  credentialsFromSNICallback,
+  resolveServerConfig,
+  type ServerConfig,
+  type SessionLookup,
+} from "./handshake/config.js";
 import type { ServerOptions } from "./options.js";
 import { ContextsByName, type SecureContext, type SecureContextOptions } from "./secure-context.js";
 import { TlsSocket } from "./socket.js";
@@ -62,8 +67,16 @@ export class TlsServer extends EventEmitter {
   }
 
   private resolve(options: ServerOptions): ServerConfig {
-    return this.withContexts(resolveServerConfig(options, options.provider ?? defaultProvider()));
+    const config = this.withContexts(resolveServerConfig(options, options.provider ?? defaultProvider()));
+    return { ...config, sessionLookup: this.sessionLookup };
   }
+
+  /** node:tls's 'resumeSession'(sessionId, cb), asked only while someone listens (see SessionLookup). */
+  private readonly sessionLookup: SessionLookup = {
+    wanted: () => this.listenerCount("resumeSession") > 0,
+    lookup: (sessionId, done) =>
+      this.emit("resumeSession", Buffer.from(sessionId), (err?: Error | null) => done(err)),
+  };
 
   /**
    * node:tls's default SNICallback looks the name up in addContext()'s entries. Installed only once

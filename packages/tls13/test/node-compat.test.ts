@@ -593,3 +593,58 @@ describe("node:tls conformance: SNICallback and secure contexts", () => {
     expect(await clientAuthorizedWithContextCa(pki.ca, ecdsa.ca)).toBe(false);
   }, 15_000);
 });
+
+// ---- resumeSession ---------------------------------------------------------------------------------------
+
+/** The script: a server listening for 'resumeSession' (answering at once, later, or with an error). */
+async function resumeSessionScript(stack: Stack, mode: "now" | "later" | "error"): Promise<string[]> {
+  const events: string[] = [];
+  const srv = stack.createServer(
+    {
+      ...common,
+      cert: pki.cert,
+      key: pki.key,
+      SNICallback: (_name, cb) => {
+        events.push("SNICallback");
+        cb(null);
+      },
+    },
+    (s) => {
+      events.push("secureConnection");
+      s.end();
+    },
+  );
+  srv.on("resumeSession", (id: Buffer, cb: (err: Error | null, data?: Buffer | null) => void) => {
+    events.push(`resumeSession id=${id.length} bytes`);
+    if (mode === "error") cb(new Error("no session store"));
+    else if (mode === "later") setTimeout(() => cb(null, null), 20);
+    else cb(null, null);
+  });
+  srv.on("tlsClientError", (e: Error) =>
+    events.push(`tlsClientError ${/no session store/.exec(e.message)?.[0]}`),
+  );
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((resolve) => {
+    const c = stack.connect(
+      { ...common, host: "127.0.0.1", port, ca: pki.ca, servername: pki.servername },
+      () => events.push("secureConnect"),
+    );
+    c.on("error", () => events.push("client error"));
+    c.on("end", () => c.end()); // see sniScript
+    c.on("close", () => resolve());
+    c.resume();
+  });
+  await new Promise<void>((r) => setTimeout(r, 50));
+  srv.close();
+  return events;
+}
+
+describe("node:tls conformance: the server's resumeSession event", () => {
+  for (const mode of ["now", "later", "error"] as const)
+    it(`${mode}: asked with the ClientHello's session id before SNICallback, the handshake waiting, as node:tls`, async () => {
+      const reference = await resumeSessionScript(nodeTls, mode);
+      const observed = await resumeSessionScript(pqtls, mode);
+      expect(observed).toEqual(reference);
+    }, 15_000);
+});

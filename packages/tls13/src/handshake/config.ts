@@ -104,9 +104,20 @@ export type CredentialsSelector = (
   done: (err: Error | null | undefined, credentials?: ServerCredentials) => void,
 ) => void;
 
+/**
+ * node:tls's server 'resumeSession' event: asked, while `wanted()`, with the first ClientHello's
+ * legacy_session_id when it has one, before selectCredentials; the handshake waits for `done`. TLS 1.3
+ * resumes by ticket only, so what a session-ID cache answers is not used; an error fails the handshake.
+ */
+export interface SessionLookup {
+  wanted(): boolean;
+  lookup(sessionId: Uint8Array, done: (err?: Error | null) => void): void;
+}
+
 export interface ServerConfig extends CommonConfig, ServerCredentials {
   /** node:tls's SNICallback (or addContext's lookup), adapted to credentials. */
   selectCredentials?: CredentialsSelector;
+  sessionLookup?: SessionLookup;
   tickets: number;
   /** Seconds. */
   ticketLifetime: number;

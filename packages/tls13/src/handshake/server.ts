@@ -56,7 +56,7 @@ import { keyAllowsScheme } from "../x509/algorithms.js";
 import type { Certificate } from "../x509/index.js";
 import { serverCertificateMessage } from "./certificate_compression.js";
 import { type ClientAuthState, onClientCertificate, onClientCertificateVerify } from "./client_auth.js";
-import type { CredentialsSelector, ServerConfig, ServerCredentials } from "./config.js";
+import type { CredentialsSelector, ServerConfig, ServerCredentials, SessionLookup } from "./config.js";
 import type { HandshakeIO, NegotiatedSuite, RoleHandshake } from "./io.js";
 import { EarlySecret, finishedVerifyData, type HandshakeSecret, ticketPsk } from "./key_schedule.js";
 import { checkSecondClientHello } from "./second_hello.js";
@@ -141,6 +141,8 @@ export class ServerHandshake implements RoleHandshake {
   private credentials: ServerCredentials;
   /** selectCredentials was asked (once per connection, on the first ClientHello). */
   private credentialsAsked = false;
+  /** sessionLookup was asked (once per connection, on the first ClientHello). */
+  private sessionLookupAsked = false;
 
   constructor(
     private readonly io: HandshakeIO,
@@ -253,6 +255,16 @@ export class ServerHandshake implements RoleHandshake {
           `key_share for group 0x${s.group.toString(16)} not in supported_groups`,
         );
 
+    // node:tls's 'resumeSession' comes first (node asks it before OpenSSL reads the ClientHello).
+    if (
+      !retried &&
+      ch.legacySessionId.length > 0 &&
+      !this.sessionLookupAsked &&
+      this.config.sessionLookup?.wanted()
+    ) {
+      this.lookupSession(msg, ch.legacySessionId, this.config.sessionLookup);
+      return;
+    }
     // node:tls's SNICallback: the handshake waits here, the ClientHello parsed and nothing chosen yet.
     if (
       !retried &&
@@ -377,6 +389,32 @@ export class ServerHandshake implements RoleHandshake {
           { cause: e },
         );
       });
+    }
+  }
+
+  /**
+   * Tells the application the client's legacy_session_id and waits for its answer before going on
+   * with the same ClientHello (input meanwhile bounded as for selectCredentials).
+   */
+  private lookupSession(msg: HandshakeMessage, sessionId: Bytes, lookup: SessionLookup): void {
+    this.sessionLookupAsked = true;
+    const resume = this.io.suspend(Math.max(this.config.maxEarlyData, 16384) + SUSPENDED_INPUT_SLACK);
+    const fail = (what: string, cause: unknown) => {
+      throw new TlsAlert(
+        AlertDescription.internal_error,
+        `resumeSession ${what}: ${cause instanceof Error ? cause.message : String(cause)}`,
+        { cause },
+      );
+    };
+    try {
+      lookup.lookup(sessionId, (err) =>
+        resume(() => {
+          if (err) fail("failed", err);
+          this.onClientHello(msg, undefined);
+        }),
+      );
+    } catch (e) {
+      resume(() => fail("threw", e));
     }
   }
 
