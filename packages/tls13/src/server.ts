@@ -1,6 +1,7 @@
 // TlsServer: a net.Server whose connections speak TLS 1.3 (shaped like node:tls.Server), plus
 // accept() for any Duplex stream.
 
+import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { type AddressInfo, createServer as createNetServer, type Server, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
@@ -58,12 +59,26 @@ export class TlsServer extends EventEmitter {
     socket.keylogServer = this; // node:tls's server 'keylog' event (line, socket)
     // Before the handshake: a listener may read 0-RTT data (and answer it, 0.5-RTT) before 'secureConnection'.
     this.emit("handshakeStart", socket);
-    socket.once("secure", () => this.emit("secureConnection", socket));
+    socket.once("secure", () => {
+      this.emit("secureConnection", socket);
+      this.emitNewSessions(socket);
+    });
     // Handshake failures go to 'tlsClientError'; later errors belong to whoever uses the socket.
     socket.on("error", (err) => {
       if (socket.getProtocol() === null) this.emit("tlsClientError", err, socket);
     });
     return socket;
+  }
+
+  /**
+   * node:tls's 'newSession'(sessionId, sessionData, cb): once per ticket sent, after
+   * 'secureConnection', as Node 24 emits it in TLS 1.3. The id is fresh and random (32 bytes, as
+   * OpenSSL's); the data is the ticket as sent (our sealed session state). Nothing waits for cb.
+   */
+  private emitNewSessions(socket: TlsSocket): void {
+    const tickets = socket.takeIssuedTickets();
+    if (this.listenerCount("newSession") === 0) return;
+    for (const ticket of tickets) this.emit("newSession", randomBytes(32), Buffer.from(ticket), () => {});
   }
 
   private resolve(options: ServerOptions): ServerConfig {

@@ -299,6 +299,10 @@ export class TlsSocket extends Duplex {
     const leaf = this.info.peerCertificates[0];
     return leaf ? new X509Certificate(Buffer.from(leaf.der)) : undefined;
   }
+  /** @internal The tickets this server sent, once each (for the server's 'newSession' event). */
+  takeIssuedTickets(): Uint8Array[] {
+    return this.handshake instanceof ServerHandshake ? this.handshake.takeIssuedTickets() : [];
+  }
   /** node:tls: this side's leaf as an X509Certificate. */
   getX509Certificate(): X509Certificate | undefined {
     const leaf = this.ownChain()[0];

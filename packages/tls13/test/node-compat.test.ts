@@ -648,3 +648,43 @@ describe("node:tls conformance: the server's resumeSession event", () => {
       expect(observed).toEqual(reference);
     }, 15_000);
 });
+
+// ---- newSession ------------------------------------------------------------------------------------------
+
+/** The script: a server listening for 'newSession'; what it is given, how often, and when. */
+async function newSessionScript(stack: Stack): Promise<string[]> {
+  const events: string[] = [];
+  const ids = new Set<string>();
+  const srv = stack.createServer({ ...common, cert: pki.cert, key: pki.key }, (s) => {
+    events.push("secureConnection");
+    s.end();
+  });
+  srv.on("newSession", (id: Buffer, data: Buffer, cb: () => void) => {
+    ids.add(id.toString("hex"));
+    events.push(
+      `newSession id=${id.length} bytes, data a Buffer: ${Buffer.isBuffer(data) && data.length > 0}`,
+    );
+    cb();
+  });
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((resolve) => {
+    const c = stack.connect({ ...common, host: "127.0.0.1", port, ca: pki.ca, servername: pki.servername });
+    c.on("error", () => events.push("client error"));
+    c.on("end", () => c.end()); // see sniScript
+    c.on("close", () => resolve());
+    c.resume();
+  });
+  await new Promise<void>((r) => setTimeout(r, 50));
+  srv.close();
+  events.push(`distinct ids: ${ids.size}`);
+  return events;
+}
+
+describe("node:tls conformance: the server's newSession event", () => {
+  it("once per ticket, after secureConnection, a fresh 32-byte id each, as node:tls", async () => {
+    const reference = await newSessionScript(nodeTls);
+    const observed = await newSessionScript(pqtls);
+    expect(observed).toEqual(reference);
+  }, 15_000);
+});

@@ -143,12 +143,21 @@ export class ServerHandshake implements RoleHandshake {
   private credentialsAsked = false;
   /** sessionLookup was asked (once per connection, on the first ClientHello). */
   private sessionLookupAsked = false;
+  /** The tickets sent, until the server takes them for node:tls's 'newSession' event. */
+  private issuedTickets: Bytes[] = [];
 
   constructor(
     private readonly io: HandshakeIO,
     private readonly config: ServerConfig,
   ) {
     this.credentials = config;
+  }
+
+  /** The tickets sent since the last call (node:tls's 'newSession' reports one event per ticket). */
+  takeIssuedTickets(): Bytes[] {
+    const tickets = this.issuedTickets;
+    this.issuedTickets = [];
+    return tickets;
   }
 
   /** The chain we present (the SNI-selected one when a callback chose one). */
@@ -503,6 +512,7 @@ export class ServerHandshake implements RoleHandshake {
         alpnProtocol: keys.alpn,
         servername: keys.servername,
       });
+      this.issuedTickets.push(ticket);
       this.io.send(
         serializeNewSessionTicket({
           lifetime: ticketLifetime,
