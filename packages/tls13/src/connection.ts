@@ -131,6 +131,11 @@ export class Connection implements HandshakeIO {
   private writeClosed = false;
   private handshakeDone = false;
   private feeding = false;
+  /**
+   * The handshake waits for the application (a server's SNICallback choosing its certificate):
+   * records that arrive meanwhile stay in the reader, at most this many bytes.
+   */
+  private suspendedInputLimit?: number;
 
   constructor(
     config: ConnectionConfig,
@@ -185,18 +190,63 @@ export class Connection implements HandshakeIO {
     this.feeding = true;
     try {
       this.guard(() => {
-        for (;;) {
-          if (this.phase === "closed" || this.readClosed) break;
-          const record = this.reader.next();
-          if (!record) break;
-          this.onRecord(record.type, record.data, record.wireLength);
-        }
+        this.readRecords();
         this.answerKeyUpdate();
       });
     } finally {
       this.feeding = false;
       this.reader.retainReused();
     }
+  }
+
+  private readRecords(): void {
+    for (;;) {
+      if (this.phase === "closed" || this.readClosed) return;
+      if (this.suspendedInputLimit !== undefined) {
+        if (this.reader.pendingBytes > this.suspendedInputLimit)
+          throw new TlsAlert(
+            AlertDescription.unexpected_message,
+            `${this.reader.pendingBytes} bytes arrived while the handshake waited for the application (limit ${this.suspendedInputLimit})`,
+          );
+        return;
+      }
+      const record = this.reader.next();
+      if (!record) return;
+      this.onRecord(record.type, record.data, record.wireLength);
+    }
+  }
+
+  /**
+   * Pauses the handshake after the message being handled until the returned function is called
+   * with the step that continues it (run as any step: its TlsAlert becomes our alert). Input that
+   * arrives meanwhile is kept, up to `inputLimit` bytes (more is unexpected_message), and read once
+   * the step has run; handshake bytes after the message in the same record are unexpected_message.
+   */
+  suspend(inputLimit: number): (step: () => void) => void {
+    this.suspendedInputLimit = inputLimit;
+    let resumed = false;
+    const resume = (step: () => void): void => {
+      if (resumed || this.phase === "closed") return;
+      // Called from inside a step (an application callback answering at once): after it returns.
+      if (this.feeding) {
+        queueMicrotask(() => resume(step));
+        return;
+      }
+      resumed = true;
+      this.suspendedInputLimit = undefined;
+      this.feeding = true;
+      try {
+        this.guard(() => {
+          step();
+          this.readRecords();
+          this.answerKeyUpdate();
+        });
+      } finally {
+        this.feeding = false;
+        this.reader.retainReused();
+      }
+    };
+    return resume;
   }
 
   private onRecord(type: number, data: Bytes, wireLength: number): void {
@@ -306,6 +356,14 @@ export class Connection implements HandshakeIO {
       if (this.phase === "handshake") this.handshake.handle(msg);
       else this.onPostHandshake(msg);
       if (this.phase === "closed") return;
+      if (this.suspendedInputLimit !== undefined) {
+        if (this.reassembler.remainingInRecord > 0)
+          throw new TlsAlert(
+            AlertDescription.unexpected_message,
+            `data after ${handshakeName(msg.type)} in its record while the handshake waits`,
+          );
+        break;
+      }
       // RFC 8446 §5.1: a key change must fall on a record boundary.
       if (this.readSecret !== readEpoch && this.reassembler.remainingInRecord > 0)
         throw new TlsAlert(

@@ -9,8 +9,18 @@ export class TlsAlert extends Error {
   readonly alert: AlertDescription;
   /** true when the peer sent the alert, false when we raise it. */
   readonly remote: boolean;
+  /**
+   * node:tls's error code for the same refusal where one exists: the certificate verification codes
+   * (`CERT_HAS_EXPIRED`, `UNABLE_TO_VERIFY_LEAF_SIGNATURE`, `ERR_TLS_CERT_ALTNAME_INVALID`, …) that
+   * node:tls puts on the error and on `authorizationError`. Set where the reason is known.
+   */
+  readonly code?: string;
 
-  constructor(alert: AlertDescription, reason: string, options?: { remote?: boolean; cause?: unknown }) {
+  constructor(
+    alert: AlertDescription,
+    reason: string,
+    options?: { remote?: boolean; cause?: unknown; code?: string },
+  ) {
     super(
       `${alertName(alert)}: ${reason}`,
       options?.cause === undefined ? undefined : { cause: options.cause },
@@ -18,6 +28,7 @@ export class TlsAlert extends Error {
     this.name = "TlsAlert";
     this.alert = alert;
     this.remote = options?.remote ?? false;
+    if (options?.code !== undefined) this.code = options.code;
   }
 
   get alertName(): string {

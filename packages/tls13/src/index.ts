@@ -39,6 +39,12 @@ export {
   type TlsSession,
 } from "./resumption/session.js";
 export { ReplayCache, TicketKeys, type TicketKeysOptions } from "./resumption/tickets.js";
+export {
+  createSecureContext,
+  SecureContext,
+  type SecureContextOptions,
+  type SNICallback,
+} from "./secure-context.js";
 export { accept, createServer, TlsServer } from "./server.js";
 export { TlsSocket } from "./socket.js";
 export * from "./wire/codepoints.js";

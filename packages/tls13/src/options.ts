@@ -8,6 +8,7 @@ import type { HandshakeHooks } from "./hooks.js";
 import type { PaddingPolicy } from "./record/padding.js";
 import type { TlsSession } from "./resumption/session.js";
 import type { TicketKeys } from "./resumption/tickets.js";
+import type { SecureContext, SNICallback } from "./secure-context.js";
 import type {
   CertificateCompressionName,
   CipherSuiteName,
@@ -170,9 +171,21 @@ export interface ClientOptions extends CommonOptions {
 }
 
 export interface ServerOptions extends CommonOptions {
-  /** Certificate chain, leaf first. */
-  cert: CertificatesInput;
-  key: string | Uint8Array | PrivateKey;
+  /** Certificate chain, leaf first (required unless `secureContext` is given). */
+  cert?: CertificatesInput;
+  key?: string | Uint8Array | PrivateKey;
+  /**
+   * The chain, key and ca (for requestCert) from createSecureContext(), instead of cert, key and ca.
+   * node:tls has this option on sockets only; its createServer ignores it.
+   */
+  secureContext?: SecureContext;
+  /**
+   * node:tls's SNICallback(servername, cb): called after the ClientHello is parsed, when it names a
+   * server, before the certificate is chosen; `cb(null, ctx)` presents ctx's chain and key,
+   * `cb(null)` the server's own, `cb(err)` fails the handshake with unrecognized_name. The handshake
+   * waits for cb (input meanwhile is kept, bounded; the handshake timeout still runs).
+   */
+  SNICallback?: SNICallback;
   /** NewSessionTickets sent after each full or resumed handshake (default 2, as OpenSSL); 0 = none. */
   tickets?: number;
   /** ticket_lifetime in seconds (default 7200, as OpenSSL; at most 604800 and the key rotation period). */

@@ -14,6 +14,7 @@ import type { CertificateCompressionInfo } from "./handshake/certificate_compres
 import { ClientHandshake } from "./handshake/client.js";
 import type { ClientConfig, ServerConfig } from "./handshake/config.js";
 import type { HandshakeInfo } from "./handshake/io.js";
+import { opensslSigalgName } from "./handshake/openssl_names.js";
 import { ServerHandshake } from "./handshake/server.js";
 import { type KeylogLabel, keylogLine } from "./keylog.js";
 import {
@@ -163,8 +164,13 @@ export class TlsSocket extends Duplex {
   get authorized(): boolean {
     return this.info.authorized === true;
   }
-  get authorizationError(): string | undefined {
-    return this.info.authorizationError;
+  /** node:tls's: the verification code of a chain that did not verify ("CERT_HAS_EXPIRED", …). */
+  get authorizationError(): string | null {
+    return this.info.authorizationError ?? null; // null when verified, as node:tls
+  }
+  /** Why the chain did not verify, in words (the alert we would have sent and our reason). */
+  get authorizationReason(): string | undefined {
+    return this.info.authorizationReason;
   }
   get cipherSuite(): string | undefined {
     return this.info.cipherSuite;
@@ -297,16 +303,23 @@ export class TlsSocket extends Duplex {
   getCertificate(): PeerCertificateObject | Record<string, never> {
     return peerCertificateObject(this.ownChain(), [], false);
   }
-  /** The server's chain, or the client's first configured one (mTLS), as node:tls reports it. */
-  private ownChain(): Certificate[] {
-    return this.role === "server"
-      ? (this.config as ServerConfig).chain
+  /**
+   * The server's chain (the one an SNICallback or addContext chose), or the client's first configured
+   * one (mTLS), as node:tls reports it.
+   */
+  private ownChain(): readonly Certificate[] {
+    return this.handshake instanceof ServerHandshake
+      ? this.handshake.chain
       : ((this.config as ClientConfig).credentials[0]?.chain ?? []);
   }
   /** node:tls: the peer's leaf as an X509Certificate. */
   getPeerX509Certificate(): X509Certificate | undefined {
     const leaf = this.info.peerCertificates[0];
     return leaf ? new X509Certificate(Buffer.from(leaf.der)) : undefined;
+  }
+  /** @internal The tickets this server sent, once each (for the server's 'newSession' event). */
+  takeIssuedTickets(): Uint8Array[] {
+    return this.handshake instanceof ServerHandshake ? this.handshake.takeIssuedTickets() : [];
   }
   /** node:tls: this side's leaf as an X509Certificate. */
   getX509Certificate(): X509Certificate | undefined {
@@ -321,6 +334,14 @@ export class TlsSocket extends Duplex {
   getEphemeralKeyInfo(): EphemeralKeyInfo | null {
     if (this.role === "server") return null;
     return ephemeralKeyInfo(this.secure ? this.info.group : undefined);
+  }
+  /**
+   * node:tls: on a server after a full handshake, the signature algorithms both sides support, in
+   * OpenSSL's names ("RSA-PSS+SHA256", "id-ml-dsa-65+UNDEF") and our order; [] on a client and on a
+   * resumed session, as node:tls.
+   */
+  getSharedSigalgs(): string[] {
+    return (this.info.sharedSignatureSchemes ?? []).map(opensslSigalgName);
   }
   /** node:tls: the verify_data of the latest Finished this side sent (undefined before it). */
   getFinished(): Buffer | undefined {

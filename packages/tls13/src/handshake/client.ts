@@ -604,7 +604,9 @@ export class ClientHandshake implements RoleHandshake {
     }
     this.io.info.peerCertificates = verdict.chain;
     this.io.info.authorized = verdict.authorized;
-    this.io.info.authorizationError = verdict.error?.message;
+    // node:tls: authorizationError is the verification code ("CERT_HAS_EXPIRED", …), else the message.
+    this.io.info.authorizationError = verdict.error && (verdict.error.code || verdict.error.message);
+    this.io.info.authorizationReason = verdict.error?.message;
     this.io.transcript.add(msg.raw);
     this.state = {
       name: "wait_certificate_verify",

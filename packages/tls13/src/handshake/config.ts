@@ -18,6 +18,7 @@ import {
 import type { PaddingPolicy } from "../record/padding.js";
 import { decodeSession, type TlsSession } from "../resumption/session.js";
 import { type ReplayCache, TicketKeys } from "../resumption/tickets.js";
+import { SecureContext, type SNICallback } from "../secure-context.js";
 import {
   type CertificateCompressionName,
   CipherSuite,
@@ -100,9 +101,36 @@ export interface ClientAuthConfig {
   advertisedSignatureSchemes: SignatureSchemeName[];
 }
 
-export interface ServerConfig extends CommonConfig {
+/** What a server authenticates with: its chain (leaf first) and the leaf's key. */
+export interface ServerCredentials {
   chain: Certificate[];
   key: PrivateKey;
+}
+
+/**
+ * Asked once per connection, after the ClientHello is parsed and before a certificate is chosen, when
+ * the client sent server_name: answers (at once or later) with other credentials, undefined for the
+ * configured ones, or an error (the handshake fails with unrecognized_name).
+ */
+export type CredentialsSelector = (
+  servername: string,
+  done: (err: Error | null | undefined, credentials?: ServerCredentials) => void,
+) => void;
+
+/**
+ * node:tls's server 'resumeSession' event: asked, while `wanted()`, with the first ClientHello's
+ * legacy_session_id when it has one, before selectCredentials; the handshake waits for `done`. TLS 1.3
+ * resumes by ticket only, so what a session-ID cache answers is not used; an error fails the handshake.
+ */
+export interface SessionLookup {
+  wanted(): boolean;
+  lookup(sessionId: Uint8Array, done: (err?: Error | null) => void): void;
+}
+
+export interface ServerConfig extends CommonConfig, ServerCredentials {
+  /** node:tls's SNICallback (or addContext's lookup), adapted to credentials. */
+  selectCredentials?: CredentialsSelector;
+  sessionLookup?: SessionLookup;
   tickets: number;
   /** Seconds. */
   ticketLifetime: number;
@@ -294,7 +322,9 @@ function clientCredentialsOf(o: ClientOptions): ClientCredential[] {
 
 function clientAuthOf(o: ServerOptions, c: CommonConfig): ClientAuthConfig | undefined {
   if (!o.requestCert) return undefined;
-  const trustAnchors = o.ca === undefined ? [] : trustAnchorsOf(o.ca);
+  // A secureContext option (ours: node:tls servers ignore it) brings its CA store; `ca` is then unused.
+  const ca = o.secureContext ? o.secureContext.context.ca : o.ca;
+  const trustAnchors = ca === undefined ? [] : trustAnchorsOf(ca);
   const certOnly = CERTIFICATE_ONLY_SCHEMES.filter((s) => c.provider.signatures[s]);
   return {
     trustAnchors,
@@ -313,10 +343,21 @@ function clientAuthOf(o: ServerOptions, c: CommonConfig): ClientAuthConfig | und
 
 export function resolveServerConfig(o: ServerOptions, provider: CryptoProvider): ServerConfig {
   const c = common(o, provider, o.keylogFromEnv === true);
-  if (o.cert === undefined || o.key === undefined) throw new TypeError("server needs cert and key");
-  const chain = loadCertificateList(o.cert);
-  if (!chain.length) throw new TypeError("cert holds no certificate");
-  const key = loadKey(o.key);
+  let chain: Certificate[];
+  let key: PrivateKey;
+  if (o.secureContext !== undefined) {
+    // Ours (node:tls servers ignore this option): a given secureContext wins over cert and key.
+    if (!(o.secureContext instanceof SecureContext))
+      throw new TypeError("secureContext must come from createSecureContext()");
+    ({ chain, key } = o.secureContext.serverCredentials());
+  } else {
+    if (o.cert === undefined || o.key === undefined) throw new TypeError("server needs cert and key");
+    chain = loadCertificateList(o.cert);
+    if (!chain.length) throw new TypeError("cert holds no certificate");
+    key = loadKey(o.key);
+  }
+  if (o.SNICallback !== undefined && typeof o.SNICallback !== "function")
+    throw new TypeError("SNICallback must be a function");
   const usable = c.signatureSchemes.filter((s) =>
     provider.signatures[s]?.keyAlgorithms.includes(key.algorithm),
   );
@@ -338,6 +379,7 @@ export function resolveServerConfig(o: ServerOptions, provider: CryptoProvider):
     ...c,
     chain,
     key,
+    selectCredentials: o.SNICallback && credentialsFromSNICallback(o.SNICallback),
     handshakeTimeout: c.handshakeTimeout ?? DEFAULT_SERVER_HANDSHAKE_TIMEOUT_MS,
     // psk_ke (no forward secrecy for the resumed connection) only when asked for, as OpenSSL and rustls.
     pskModes: o.pskModes ? c.pskModes : ["psk_dhe_ke"],
@@ -354,4 +396,25 @@ export function resolveServerConfig(o: ServerOptions, provider: CryptoProvider):
     trustAnchorChains: resolveTrustAnchorChains(o.trustAnchorChains),
     clientAuth,
   };
+}
+
+/**
+ * node:tls's SNICallback as a CredentialsSelector: its context's chain and key, undefined for the
+ * server's own (null or undefined context, as node:tls), and a TypeError for anything else.
+ */
+export function credentialsFromSNICallback(callback: SNICallback): CredentialsSelector {
+  return (servername, done) =>
+    callback(servername, (err, ctx) => {
+      if (err) return done(err);
+      if (ctx === undefined || ctx === null) return done(null, undefined);
+      if (!(ctx instanceof SecureContext))
+        return done(new TypeError("SNICallback: the context must come from createSecureContext()"));
+      let credentials: ServerCredentials;
+      try {
+        credentials = ctx.serverCredentials();
+      } catch (e) {
+        return done(e as Error);
+      }
+      done(null, credentials);
+    });
 }

@@ -77,6 +77,11 @@ export function checkServerChain(
     if (refused instanceof Error)
       throw new TlsAlert(AlertDescription.bad_certificate, `checkServerIdentity: ${refused.message}`, {
         cause: refused,
+        // node:tls reports the returned error's own code (ERR_TLS_CERT_ALTNAME_INVALID from its default).
+        code:
+          (refused as { code?: unknown }).code === undefined
+            ? undefined
+            : String((refused as { code?: unknown }).code),
       });
     return { chain, authorized: true, added: added.length };
   } catch (e) {

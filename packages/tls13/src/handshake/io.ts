@@ -4,6 +4,7 @@
 
 import type { Aead, Bytes, CryptoProvider, Hash } from "../crypto/provider.js";
 import type { KeylogLabel } from "../keylog.js";
+import type { SignatureSchemeName } from "../wire/codepoints.js";
 import type { HandshakeMessage } from "../wire/handshake.js";
 import type { Certificate } from "../x509/index.js";
 import type { CertificateCompressionInfo } from "./certificate_compression.js";
@@ -29,7 +30,10 @@ export interface HandshakeInfo {
   peerCertificates: Certificate[];
   /** Whether the peer's chain verified: the server's (client), the client's with requestCert (server). */
   authorized?: boolean;
+  /** node:tls's value: the verification code (e.g. "UNABLE_TO_VERIFY_LEAF_SIGNATURE"). */
   authorizationError?: string;
+  /** Our message for the same refusal (the TlsAlert's, alert name included). */
+  authorizationReason?: string;
   /** The peer's record_size_limit, when negotiated. */
   peerRecordSizeLimit?: number;
   /** resumption_master_secret, kept for the session-resumption feature. */
@@ -45,6 +49,11 @@ export interface HandshakeInfo {
   earlyDataAccepted?: boolean;
   /** Server: bytes of early data received and delivered. */
   earlyDataReceived?: number;
+  /**
+   * Server, full handshakes: our signature schemes (in our order) that the client's
+   * signature_algorithms also lists, as OpenSSL computes node:tls's getSharedSigalgs().
+   */
+  sharedSignatureSchemes?: SignatureSchemeName[];
   /** RFC 8879: set when the server's certificate went as a CompressedCertificate. */
   certificateCompression?: CertificateCompressionInfo;
   /**
@@ -88,6 +97,11 @@ export interface HandshakeIO {
   setClientRandom(random: Bytes): void;
   /** Whether an unprotected ChangeCipherSpec may arrive now. */
   acceptChangeCipherSpec(yes: boolean): void;
+  /**
+   * Pauses the handshake after the current message until the returned function is called with the
+   * step that continues it; input arriving meanwhile waits (at most inputLimit bytes).
+   */
+  suspend(inputLimit: number): (step: () => void) => void;
   /** The handshake is complete for this side. */
   complete(): void;
 }

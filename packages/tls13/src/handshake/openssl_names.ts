@@ -80,3 +80,29 @@ const SCHEMES = lower(SignatureScheme);
 export function schemesFromSigalgs(value: string): SignatureSchemeName[] {
   return parseList("sigalgs", value, (n) => SCHEMES.get(n) ?? SIGALG_ALIASES[n]);
 }
+
+/** OpenSSL's "SIG+HASH" name of a scheme, as node:tls's getSharedSigalgs() prints it ("RSA-PSS+SHA256", "id-ml-dsa-65+UNDEF"). */
+const SIGALG_NAMES: Record<SignatureSchemeName, string> = {
+  rsa_pkcs1_sha256: "RSA+SHA256",
+  rsa_pkcs1_sha384: "RSA+SHA384",
+  rsa_pkcs1_sha512: "RSA+SHA512",
+  ecdsa_secp256r1_sha256: "ECDSA+SHA256",
+  ecdsa_secp384r1_sha384: "ECDSA+SHA384",
+  ecdsa_secp521r1_sha512: "ECDSA+SHA512",
+  // rsae and pss share a name in OpenSSL's output (a list may show "RSA-PSS+SHA256" twice).
+  rsa_pss_rsae_sha256: "RSA-PSS+SHA256",
+  rsa_pss_rsae_sha384: "RSA-PSS+SHA384",
+  rsa_pss_rsae_sha512: "RSA-PSS+SHA512",
+  rsa_pss_pss_sha256: "RSA-PSS+SHA256",
+  rsa_pss_pss_sha384: "RSA-PSS+SHA384",
+  rsa_pss_pss_sha512: "RSA-PSS+SHA512",
+  ed25519: "Ed25519+UNDEF",
+  ed448: "Ed448+UNDEF",
+  mldsa44: "id-ml-dsa-44+UNDEF",
+  mldsa65: "id-ml-dsa-65+UNDEF",
+  mldsa87: "id-ml-dsa-87+UNDEF",
+};
+
+export function opensslSigalgName(scheme: SignatureSchemeName): string {
+  return SIGALG_NAMES[scheme];
+}

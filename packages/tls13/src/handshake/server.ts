@@ -54,14 +54,18 @@ import {
 } from "../wire/server_hello.js";
 import { MATCHED_ENTRY_EXTENSION } from "../wire/trust_anchors.js";
 import { keyAllowsScheme } from "../x509/algorithms.js";
+import type { Certificate } from "../x509/index.js";
 import { serverCertificateMessage } from "./certificate_compression.js";
 import { type ClientAuthState, onClientCertificate, onClientCertificateVerify } from "./client_auth.js";
-import type { ServerConfig } from "./config.js";
+import type { CredentialsSelector, ServerConfig, ServerCredentials, SessionLookup } from "./config.js";
 import type { HandshakeIO, NegotiatedSuite, RoleHandshake } from "./io.js";
 import { EarlySecret, finishedVerifyData, type HandshakeSecret, ticketPsk } from "./key_schedule.js";
 import { checkSecondClientHello } from "./second_hello.js";
 import { clientAsksSuppression } from "./suppress_ca.js";
 import { chooseTrustAnchorChain, type TrustAnchorChain } from "./trust_anchors.js";
+
+/** Beyond 0-RTT data, what a client may send while we wait for SNICallback (CCS, record overheads). */
+const SUSPENDED_INPUT_SLACK = 4096;
 
 /** RFC 8446 §4.2.10: how far the client's idea of the ticket age may be from ours for 0-RTT. */
 const EARLY_DATA_AGE_WINDOW_MS = 10_000;
@@ -140,11 +144,33 @@ export class ServerHandshake implements RoleHandshake {
   private state: State = { name: "wait_client_hello" };
   /** The compatibility ChangeCipherSpec went out already (RFC 8446 §D.4). */
   private sentCcs = false;
+  /** The chain and key we authenticate with: the configured ones, or what selectCredentials chose. */
+  private credentials: ServerCredentials;
+  /** selectCredentials was asked (once per connection, on the first ClientHello). */
+  private credentialsAsked = false;
+  /** sessionLookup was asked (once per connection, on the first ClientHello). */
+  private sessionLookupAsked = false;
+  /** The tickets sent, until the server takes them for node:tls's 'newSession' event. */
+  private issuedTickets: Bytes[] = [];
 
   constructor(
     private readonly io: HandshakeIO,
     private readonly config: ServerConfig,
-  ) {}
+  ) {
+    this.credentials = config;
+  }
+
+  /** The tickets sent since the last call (node:tls's 'newSession' reports one event per ticket). */
+  takeIssuedTickets(): Bytes[] {
+    const tickets = this.issuedTickets;
+    this.issuedTickets = [];
+    return tickets;
+  }
+
+  /** The chain we present (the SNI-selected one when a callback chose one). */
+  get chain(): readonly Certificate[] {
+    return this.credentials.chain;
+  }
 
   start(): void {}
 
@@ -245,6 +271,27 @@ export class ServerHandshake implements RoleHandshake {
           `key_share for group 0x${s.group.toString(16)} not in supported_groups`,
         );
 
+    // node:tls's 'resumeSession' comes first (node asks it before OpenSSL reads the ClientHello).
+    if (
+      !retried &&
+      ch.legacySessionId.length > 0 &&
+      !this.sessionLookupAsked &&
+      this.config.sessionLookup?.wanted()
+    ) {
+      this.lookupSession(msg, ch.legacySessionId, this.config.sessionLookup);
+      return;
+    }
+    // node:tls's SNICallback: the handshake waits here, the ClientHello parsed and nothing chosen yet.
+    if (
+      !retried &&
+      offered.servername !== undefined &&
+      this.config.selectCredentials &&
+      !this.credentialsAsked
+    ) {
+      this.selectCredentials(msg, offered.servername, this.config.selectCredentials);
+      return;
+    }
+
     const retry = retried !== undefined;
     if (retried) this.checkSecondHello(offered, retried.cookie);
     else this.io.setClientRandom(ch.random);
@@ -307,7 +354,10 @@ export class ServerHandshake implements RoleHandshake {
     if (psk) {
       this.io.info.resumed = true;
       this.io.info.pskMode = psk.mode;
-    }
+    } else
+      this.io.info.sharedSignatureSchemes = this.config.signatureSchemes.filter((s) =>
+        offered.signatureSchemes!.includes(SignatureScheme[s]),
+      );
     let earlyAccepted = false;
     if (offered.earlyData) {
       earlyAccepted = this.acceptEarlyData(psk, suiteName, alpn, retry);
@@ -325,12 +375,73 @@ export class ServerHandshake implements RoleHandshake {
       earlyAccepted,
       peerRecordSizeLimit: offered.recordSizeLimit,
       clientCertificateCompression: offered.certificateCompression,
-      trustAnchor: chooseTrustAnchorChain(this.config.trustAnchorChains, offered.trustAnchors),
+      // The trust anchor chains belong to the server's own credentials (same key), not to ones an
+      // SNICallback chose.
+      trustAnchor: chooseTrustAnchorChain(
+        this.credentials === this.config ? this.config.trustAnchorChains : [],
+        offered.trustAnchors,
+      ),
       suppressCa:
         this.config.suppressCaCertificates &&
         clientAsksSuppression(offered.tlsFlags) &&
-        this.config.chain.length > 1,
+        this.credentials.chain.length > 1,
     });
+  }
+
+  /**
+   * Asks the application for the credentials for `servername`, then answers the same ClientHello
+   * with them. Input that arrives meanwhile waits (bounded by what 0-RTT may legitimately send).
+   */
+  private selectCredentials(msg: HandshakeMessage, servername: string, select: CredentialsSelector): void {
+    this.credentialsAsked = true;
+    const resume = this.io.suspend(Math.max(this.config.maxEarlyData, 16384) + SUSPENDED_INPUT_SLACK);
+    const answer = (err: Error | null | undefined, credentials?: ServerCredentials) =>
+      resume(() => {
+        // OpenSSL's servername callback failing fatally sends unrecognized_name.
+        if (err)
+          throw new TlsAlert(AlertDescription.unrecognized_name, `SNICallback: ${err.message}`, {
+            cause: err,
+          });
+        if (credentials) this.credentials = credentials;
+        this.onClientHello(msg, undefined);
+      });
+    try {
+      select(servername, answer);
+    } catch (e) {
+      resume(() => {
+        throw new TlsAlert(
+          AlertDescription.internal_error,
+          `SNICallback threw: ${e instanceof Error ? e.message : String(e)}`,
+          { cause: e },
+        );
+      });
+    }
+  }
+
+  /**
+   * Tells the application the client's legacy_session_id and waits for its answer before going on
+   * with the same ClientHello (input meanwhile bounded as for selectCredentials).
+   */
+  private lookupSession(msg: HandshakeMessage, sessionId: Bytes, lookup: SessionLookup): void {
+    this.sessionLookupAsked = true;
+    const resume = this.io.suspend(Math.max(this.config.maxEarlyData, 16384) + SUSPENDED_INPUT_SLACK);
+    const fail = (what: string, cause: unknown) => {
+      throw new TlsAlert(
+        AlertDescription.internal_error,
+        `resumeSession ${what}: ${cause instanceof Error ? cause.message : String(cause)}`,
+        { cause },
+      );
+    };
+    try {
+      lookup.lookup(sessionId, (err) =>
+        resume(() => {
+          if (err) fail("failed", err);
+          this.onClientHello(msg, undefined);
+        }),
+      );
+    } catch (e) {
+      resume(() => fail("threw", e));
+    }
   }
 
   /** The second ClientHello carries our cookie and the one share we asked for. */
@@ -418,6 +529,7 @@ export class ServerHandshake implements RoleHandshake {
         alpnProtocol: keys.alpn,
         servername: keys.servername,
       });
+      this.issuedTickets.push(ticket);
       this.io.send(
         serializeNewSessionTicket({
           lifetime: ticketLifetime,
@@ -432,7 +544,8 @@ export class ServerHandshake implements RoleHandshake {
   }
 
   private chooseSignatureScheme(offered: number[]): SignatureSchemeName {
-    const { key, provider, signatureSchemes } = this.config;
+    const { provider, signatureSchemes } = this.config;
+    const { key } = this.credentials;
     const scheme = signatureSchemes.find(
       (s) =>
         offered.includes(SignatureScheme[s]) &&
@@ -557,7 +670,7 @@ export class ServerHandshake implements RoleHandshake {
       // A resumed handshake is authenticated by the PSK: no Certificate/CertificateVerify (§2.2).
       this.io.send(this.makeCertificate());
       const signed = certificateVerifyInput("server", this.io.transcript.digest());
-      const signature = provider.signatures[negotiated.scheme]!.sign(this.config.key, signed);
+      const signature = provider.signatures[negotiated.scheme]!.sign(this.credentials.key, signed);
       this.io.info.signatureScheme = negotiated.scheme;
       this.io.send(serializeCertificateVerify({ algorithm: SignatureScheme[negotiated.scheme], signature }));
     }
@@ -635,7 +748,11 @@ export class ServerHandshake implements RoleHandshake {
     const { suppressCa, trustAnchor } = state.negotiated;
     // A matched trust anchor path goes complete and strict (draft-ietf-tls-trust-anchor-ids §4.4).
     const matched = trustAnchor.matched;
-    const chain = matched ? matched.chain : suppressCa ? this.config.leafOnlyChain : this.config.chain;
+    // The server's own leaf-only chain is a stable array (compression caches it once); credentials an
+    // SNICallback chose get theirs per connection.
+    const own = this.credentials === this.config;
+    const leafOnly = own ? this.config.leafOnlyChain : this.credentials.chain.slice(0, 1);
+    const chain = matched ? matched.chain : suppressCa ? leafOnly : this.credentials.chain;
     if (suppressCa && !matched) this.io.info.caCertificatesSuppressed = true;
     if (matched) this.io.info.trustAnchorMatched = true;
     const certificate = serializeCertificate({

@@ -51,12 +51,35 @@ export const MAX_PRESENTED_CERTIFICATES = 10;
  */
 export const MAX_SIGNATURE_CHECKS = 100;
 
-const alert = (code: AlertDescription, reason: string) => new TlsAlert(code, reason);
-const bad = (reason: string) => alert(AlertDescription.bad_certificate, reason);
+/**
+ * node:tls's name for each reason a chain is refused: OpenSSL's X509_V_ERR_* names as node reports
+ * them (checked against Node 24 / OpenSSL 3.5). Node knows a fixed set of them; OpenSSL errors
+ * outside it (unhandled critical extension, keyUsage without keyCertSign, name constraints, …)
+ * reach node:tls users as "UNSPECIFIED", so ours do too.
+ */
+export type VerifyErrorCode =
+  | "CERT_HAS_EXPIRED"
+  | "CERT_NOT_YET_VALID"
+  | "CERT_SIGNATURE_FAILURE"
+  | "DEPTH_ZERO_SELF_SIGNED_CERT"
+  | "SELF_SIGNED_CERT_IN_CHAIN"
+  | "UNABLE_TO_VERIFY_LEAF_SIGNATURE"
+  | "UNABLE_TO_GET_ISSUER_CERT_LOCALLY"
+  | "CERT_CHAIN_TOO_LONG"
+  | "INVALID_CA"
+  | "INVALID_PURPOSE"
+  | "PATH_LENGTH_EXCEEDED"
+  | "ERR_TLS_CERT_ALTNAME_INVALID"
+  | "UNSPECIFIED";
+
+const alert = (alertCode: AlertDescription, reason: string, code: VerifyErrorCode) =>
+  new TlsAlert(alertCode, reason, { code });
+const bad = (reason: string, code: VerifyErrorCode) => alert(AlertDescription.bad_certificate, reason, code);
 
 /** Refuses a presented list longer than `max` (callers run it before parsing the certificates). */
 export function checkPresentedCount(count: number, max = MAX_PRESENTED_CERTIFICATES): void {
-  if (count > max) throw bad(`the peer presented ${count} certificates; at most ${max} are accepted`);
+  if (count > max)
+    throw bad(`the peer presented ${count} certificates; at most ${max} are accepted`, "CERT_CHAIN_TOO_LONG");
 }
 
 /**
@@ -64,7 +87,7 @@ export function checkPresentedCount(count: number, max = MAX_PRESENTED_CERTIFICA
  * alert to send and a readable reason; returns the path it validated.
  */
 export function verifyChain(chain: Certificate[], o: VerifyChainOptions): CertificatePath {
-  if (chain.length === 0) throw bad("empty certificate chain");
+  if (chain.length === 0) throw bad("empty certificate chain", "UNSPECIFIED");
   checkPresentedCount(chain.length, o.maxPresented);
   const now = o.now ?? new Date();
   const maxDepth = o.maxDepth ?? 8;
@@ -75,13 +98,17 @@ export function verifyChain(chain: Certificate[], o: VerifyChainOptions): Certif
     if (cert.unhandledCriticalExtensions.length)
       throw bad(
         `${label(cert, i)} has unhandled critical extension ${cert.unhandledCriticalExtensions.join(", ")}`,
+        "UNSPECIFIED", // OpenSSL's UNHANDLED_CRITICAL_EXTENSION, which node reports so
       );
   }
   checkLeafUse(leaf, o.purpose ?? "server");
   // A CA certificate is no end-entity (webpki: CaUsedAsEndEntity), except a pinned one: the exact
   // bytes configured as a trust anchor, as `openssl req -x509` makes them with cA=TRUE.
   if (leaf.isCA && !o.trustAnchors.some((a) => bytesEqual(a.der, leaf.der)))
-    throw bad(`leaf "${leaf.subject}" is a CA certificate (basicConstraints cA=TRUE), not an end-entity one`);
+    throw bad(
+      `leaf "${leaf.subject}" is a CA certificate (basicConstraints cA=TRUE), not an end-entity one`,
+      "INVALID_PURPOSE", // OpenSSL accepts such a leaf; the nearest of node's codes
+    );
   if (o.hostname !== undefined) checkHostname(leaf, o.hostname);
 
   const path = buildPath(chain, o, maxDepth);
@@ -94,11 +121,13 @@ export function verifyChain(chain: Certificate[], o: VerifyChainOptions): Certif
       throw alert(
         AlertDescription.certificate_expired,
         `certificate is not yet valid: ${label(cert, i)} is not valid before ${cert.notBefore.toISOString()} (now ${now.toISOString()})`,
+        "CERT_NOT_YET_VALID",
       );
     if (now > cert.notAfter)
       throw alert(
         AlertDescription.certificate_expired,
         `certificate has expired: ${label(cert, i)} expired at ${cert.notAfter.toISOString()} (now ${now.toISOString()})`,
+        "CERT_HAS_EXPIRED",
       );
   }
 
@@ -111,24 +140,32 @@ export function verifyChain(chain: Certificate[], o: VerifyChainOptions): Certif
     if (ca.unhandledCriticalExtensions.length)
       throw bad(
         `${label(ca, i)} has unhandled critical extension ${ca.unhandledCriticalExtensions.join(", ")}`,
+        "UNSPECIFIED",
       );
     if (!ca.isCA && !(isAnchor && ca.version === 1))
       throw bad(
         `${label(ca, i)} issued "${path[i - 1].subject}" but is not a CA (basicConstraints cA is not set)`,
+        "INVALID_CA",
       );
     // extKeyUsage on an intermediate limits what it may issue for (OpenSSL and webpki read it so;
     // RFC 5280 leaves it open). Anchors are trusted as configured, as webpki does.
     if (!isAnchor && ca.extKeyUsage) {
       const need = (o.purpose ?? "server") === "server" ? EKU.serverAuth : EKU.clientAuth;
       if (!ca.extKeyUsage.includes(need) && !ca.extKeyUsage.includes(EKU.any))
-        throw bad(`${label(ca, i)} extKeyUsage does not allow ${o.purpose ?? "server"}Auth`);
+        throw bad(
+          `${label(ca, i)} extKeyUsage does not allow ${o.purpose ?? "server"}Auth`,
+          "INVALID_PURPOSE",
+        );
     }
     if (ca.keyUsage && !ca.keyUsage.includes("keyCertSign"))
-      throw bad(`${label(ca, i)} is a CA whose keyUsage lacks keyCertSign`);
+      throw bad(`${label(ca, i)} is a CA whose keyUsage lacks keyCertSign`, "UNSPECIFIED"); // KEYUSAGE_NO_CERTSIGN
     if (ca.pathLen !== undefined) {
       const below = path.slice(1, i).filter((c) => !c.selfIssued).length;
       if (below > ca.pathLen)
-        throw bad(`${label(ca, i)} allows ${ca.pathLen} intermediate(s) below it (pathLen) but has ${below}`);
+        throw bad(
+          `${label(ca, i)} allows ${ca.pathLen} intermediate(s) below it (pathLen) but has ${below}`,
+          "PATH_LENGTH_EXCEEDED",
+        );
     }
     if (ca.nameConstraints) checkNameConstraints(path, i);
   }
@@ -146,13 +183,16 @@ function checkNameConstraints(path: CertificatePath, i: number): void {
   if (nc.critical && nc.unevaluated.length)
     throw bad(
       `${label(ca, i)} has critical name constraints on ${nc.unevaluated.join(", ")} names, which pqtls does not evaluate`,
+      "UNSPECIFIED",
     );
   for (let j = 0; j < i; j++) {
     const cert = path[j];
     if (j > 0 && cert.selfIssued) continue;
     const ips = cert.ipAddresses.map((ip) => parseIp(ip)!);
     const why = nameConstraintViolation(nc, cert.dnsNames, ips);
-    if (why) throw bad(`${label(cert, j)} violates the name constraints of ${label(ca, i)}: ${why}`);
+    // OpenSSL's PERMITTED_VIOLATION / EXCLUDED_VIOLATION, which node reports as UNSPECIFIED.
+    if (why)
+      throw bad(`${label(cert, j)} violates the name constraints of ${label(ca, i)}: ${why}`, "UNSPECIFIED");
   }
 }
 
@@ -163,11 +203,11 @@ function label(cert: Certificate, index: number): string {
 /** The leaf must be usable to sign a TLS handshake (keyUsage) for this role (extKeyUsage). */
 function checkLeafUse(leaf: Certificate, purpose: "server" | "client"): void {
   if (leaf.keyUsage && !leaf.keyUsage.includes("digitalSignature"))
-    throw bad(`leaf "${leaf.subject}" keyUsage lacks digitalSignature`);
+    throw bad(`leaf "${leaf.subject}" keyUsage lacks digitalSignature`, "INVALID_PURPOSE");
   if (leaf.extKeyUsage) {
     const need = purpose === "server" ? EKU.serverAuth : EKU.clientAuth;
     if (!leaf.extKeyUsage.includes(need) && !leaf.extKeyUsage.includes(EKU.any))
-      throw bad(`leaf "${leaf.subject}" extKeyUsage does not allow ${purpose}Auth`);
+      throw bad(`leaf "${leaf.subject}" extKeyUsage does not allow ${purpose}Auth`, "INVALID_PURPOSE");
   }
 }
 
@@ -193,7 +233,11 @@ function buildPath(chain: Certificate[], o: VerifyChainOptions, maxDepth: number
       return path;
     }
     if (path.length >= maxDepth)
-      throw alert(AlertDescription.unknown_ca, `no trust anchor within ${maxDepth} certificates`);
+      throw alert(
+        AlertDescription.unknown_ca,
+        `no trust anchor within ${maxDepth} certificates`,
+        "CERT_CHAIN_TOO_LONG",
+      );
 
     // A root the peer sent that is not ours: unknown_ca, not a signature failure against an anchor
     // that happens to share its name.
@@ -201,6 +245,7 @@ function buildPath(chain: Certificate[], o: VerifyChainOptions, maxDepth: number
       throw alert(
         AlertDescription.unknown_ca,
         `${label(cert, depth)} is a self-issued root that is not a trust anchor`,
+        depth === 0 ? "DEPTH_ZERO_SELF_SIGNED_CERT" : "SELF_SIGNED_CERT_IN_CHAIN",
       );
     const anchorCandidates = o.trustAnchors.filter((a) => issuedBy(cert, a));
     const chainCandidates = chain.filter((c) => !used.has(c) && issuedBy(cert, c));
@@ -210,10 +255,12 @@ function buildPath(chain: Certificate[], o: VerifyChainOptions, maxDepth: number
         throw alert(
           AlertDescription.unknown_ca,
           `${label(cert, depth)} is self-issued and not a trust anchor`,
+          noIssuerCode(depth),
         );
       throw alert(
         AlertDescription.unknown_ca,
         `issuer "${cert.issuer}" of ${label(cert, depth)} is neither a trust anchor nor in the chain`,
+        noIssuerCode(depth),
       );
     }
     let lastError: TlsAlert | undefined;
@@ -223,6 +270,7 @@ function buildPath(chain: Certificate[], o: VerifyChainOptions, maxDepth: number
         throw alert(
           AlertDescription.unknown_ca,
           `no path to a trust anchor within ${maxChecks} signature checks (${label(cert, depth)} has ${candidates.length} candidate issuers)`,
+          noIssuerCode(depth),
         );
       try {
         checkSignature(cert, issuer, o.provider, depth, o.signatureCache ?? sharedSignatureCache());
@@ -240,6 +288,11 @@ function buildPath(chain: Certificate[], o: VerifyChainOptions, maxDepth: number
     used.add(next);
     path.push(next);
   }
+}
+
+/** OpenSSL's words when no issuer is found: for the leaf itself, or higher up the chain. */
+function noIssuerCode(depth: number): VerifyErrorCode {
+  return depth === 0 ? "UNABLE_TO_VERIFY_LEAF_SIGNATURE" : "UNABLE_TO_GET_ISSUER_CERT_LOCALLY";
 }
 
 /** Self-issued and naming its own key as the authority key (or naming none): a root. */
@@ -267,15 +320,18 @@ function checkSignature(
     throw alert(
       AlertDescription.unsupported_certificate,
       `${label(cert, depth)} is signed with ${scheme}, which provider "${provider.name}" does not verify`,
+      "UNSPECIFIED",
     );
   if (!algorithm.keyAlgorithms.includes(issuer.publicKey.algorithm))
     throw alert(
       AlertDescription.unsupported_certificate,
       `${label(cert, depth)} is signed with ${scheme} but its issuer "${issuer.subject}" has a ${issuer.publicKey.algorithm} key`,
+      "UNSPECIFIED",
     );
   if (!keyAllowsScheme(issuer.publicKey, scheme))
     throw bad(
       `${label(cert, depth)} is signed with ${scheme} but the key of "${issuer.subject}" is restricted to RSASSA-PSS with ${issuer.publicKey.pssHash} (its SPKI parameters)`,
+      "CERT_SIGNATURE_FAILURE",
     );
   const key = cache && SignatureCache.key(scheme, issuer.publicKey.spki, cert.tbs, cert.signature);
   if (key && cache.has(key)) return;
@@ -283,6 +339,7 @@ function checkSignature(
     throw alert(
       AlertDescription.decrypt_error,
       `${scheme} signature on ${label(cert, depth)} does not verify with the key of "${issuer.subject}"`,
+      "CERT_SIGNATURE_FAILURE",
     );
   if (key) cache.add(key);
 }
@@ -299,6 +356,7 @@ export function checkHostname(leaf: Certificate, hostname: string): void {
     if (!leaf.ipAddresses.includes(want))
       throw bad(
         `leaf "${leaf.subject}" is not valid for IP ${want} (iPAddress SANs: ${leaf.ipAddresses.join(", ") || "none"})`,
+        "ERR_TLS_CERT_ALTNAME_INVALID",
       );
     return;
   }
@@ -306,6 +364,7 @@ export function checkHostname(leaf: Certificate, hostname: string): void {
   if (!leaf.dnsNames.some((pattern) => dnsNameMatches(pattern, host)))
     throw bad(
       `leaf "${leaf.subject}" is not valid for ${hostname} (DNS SANs: ${leaf.dnsNames.join(", ") || "none"})`,
+      "ERR_TLS_CERT_ALTNAME_INVALID",
     );
 }
 
