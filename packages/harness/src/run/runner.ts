@@ -109,7 +109,7 @@ const LINK_GAUGE = /queued|queuePeak|late|Mean|Max/;
  * its first choice so (OpenSSL adds supported_groups to EncryptedExtensions), which would add bytes
  * to one variant's handshake only.
  */
-function serverKey(c: Cell): string {
+export function serverKey(c: Cell): string {
   return `${c.engine}|${c.kex}|${c.chain}|${c.suite}|${c.hooks}|${c.cert_compression}`;
 }
 
