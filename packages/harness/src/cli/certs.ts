@@ -15,8 +15,8 @@ import {
   pemEncode,
 } from "@pqtls/tls13";
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { UserError } from "../errors.js";
 import { parseBytes } from "../run/units.js";
-import { CliError } from "./errors.js";
 
 interface CertsFlags {
   sig: ChainAlgorithm;
@@ -144,7 +144,7 @@ export function register(program: Command): void {
           ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
         });
       } catch (err) {
-        throw new CliError(`certs: ${(err as Error).message}`);
+        throw new UserError(`certs: ${(err as Error).message}`);
       }
       const summary = describeChain(chain, flags);
       const written = flags.out ? writeChain(flags.out, chain, hostnames[0] ?? ipAddresses[0]) : [];

@@ -13,7 +13,7 @@ import {
   writeReport,
 } from "@pqtls/report";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { CliError } from "./errors.js";
+import { UserError } from "../errors.js";
 
 interface ReportFlags {
   out?: string;
@@ -65,7 +65,7 @@ export function register(program: Command): void {
       const out =
         flags.out ?? (flags.format && flags.format !== "md" ? "-" : join(dirname(files[0]), "report.md"));
       if (out === "-" && (format ?? "md") === "md") {
-        throw new CliError(
+        throw new UserError(
           "a markdown report needs a file for -o (its charts go next to it); use --format json or csv for stdout",
         );
       }
@@ -99,7 +99,7 @@ export function register(program: Command): void {
           );
         }
       } catch (err) {
-        if (err instanceof ReportInputError || err instanceof SelectorError) throw new CliError(err.message);
+        if (err instanceof ReportInputError || err instanceof SelectorError) throw new UserError(err.message);
         throw err;
       }
     });

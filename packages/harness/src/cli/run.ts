@@ -4,11 +4,11 @@
 import { mkdirSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
 import type { Command } from "commander";
+import { UserError } from "../errors.js";
 import type { ConfigLayer } from "../run/config.js";
 import { CONFIG_KEYS } from "../run/keys.js";
 import type { Plan } from "../run/plan.js";
 import type { RunResult } from "../run/runner.js";
-import { CliError } from "./errors.js";
 
 /** Flags that are config keys (comma-separated lists where the key is an axis). */
 const FLAG_KEYS = Object.keys(CONFIG_KEYS).filter((k) => k !== "links" && k !== "description");
@@ -84,7 +84,7 @@ export async function runCommand(flags: RunFlags, argv: string[]): Promise<void>
     return;
   }
   if (flags.resume && !flags.out)
-    throw new CliError("--resume needs --out FILE (the results file to complete)");
+    throw new UserError("--resume needs --out FILE (the results file to complete)");
   const out = flags.out ?? defaultOut(presetName ?? basename(flags.config!, extname(flags.config!)));
   preflight(config, plan); // root and link checks, before the first file or namespace
   const quiet = flags.quiet === true;
@@ -131,7 +131,7 @@ export async function runCommand(flags: RunFlags, argv: string[]): Promise<void>
     written = await writeReport([out], { out: reportOut });
   } catch (err) {
     // The results are safe on disk; say how to get the report once the cause is fixed.
-    throw new CliError(
+    throw new UserError(
       `report failed (${(err as Error).message.split("\n")[0]}); the results are in ${out}: pqtls report ${out}`,
       1,
     );

@@ -12,7 +12,7 @@ import {
   SignatureScheme,
   type SignatureSchemeName,
 } from "@pqtls/tls13";
-import { CliError } from "./errors.js";
+import { UserError } from "../errors.js";
 
 function list<T extends string>(
   value: string | undefined,
@@ -25,8 +25,9 @@ function list<T extends string>(
     .map((s) => s.trim())
     .filter(Boolean);
   for (const n of names)
-    if (!(n in table)) throw new CliError(`unknown ${what} "${n}" (known: ${Object.keys(table).join(", ")})`);
-  if (!names.length) throw new CliError(`empty ${what} list`);
+    if (!(n in table))
+      throw new UserError(`unknown ${what} "${n}" (known: ${Object.keys(table).join(", ")})`);
+  if (!names.length) throw new UserError(`empty ${what} list`);
   return names as T[];
 }
 
@@ -46,7 +47,7 @@ export function readFileArg(path: string, what: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch (e) {
-    throw new CliError(
+    throw new UserError(
       `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
     );
   }
@@ -57,6 +58,6 @@ export function configure<T>(what: string, build: () => T): T {
   try {
     return build();
   } catch (e) {
-    throw new CliError(`${what}: ${(e as Error).message.split("\n")[0]}`);
+    throw new UserError(`${what}: ${(e as Error).message.split("\n")[0]}`);
   }
 }

@@ -1,6 +1,6 @@
 // The Link parameter set: one type for every backend (netem, the TUN relay, plain loopback), plus the
 // symmetric shorthand and validation. Semantics follow kernel netem so both backends mean the same thing.
-import { CliError } from "../cli/errors.js";
+import { UserError } from "../errors.js";
 
 export type JitterDist = "uniform" | "normal" | "pareto" | "paretonormal";
 export const JITTER_DISTS: readonly JitterDist[] = ["uniform", "normal", "pareto", "paretonormal"];
@@ -107,7 +107,7 @@ export function symmetricLink(o: SymmetricLinkOptions): LinkSpec {
 }
 
 function check(ok: boolean, message: string): void {
-  if (!ok) throw new CliError(message);
+  if (!ok) throw new UserError(message);
 }
 
 function isFiniteNumber(v: unknown): v is number {
@@ -179,7 +179,7 @@ export function validateEndpoint(e: EndpointSpec, name: string): void {
     );
 }
 
-/** Throws a one-line CliError on the first bad value. */
+/** Throws a one-line UserError on the first bad value. */
 export function validateLinkSpec(spec: LinkSpec): void {
   check(spec !== null && typeof spec === "object", "link spec must be an object");
   check(

@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { resolve as resolvePath } from "node:path";
 import * as zlib from "node:zlib";
 import { CipherSuite, NamedGroup } from "@pqtls/tls13";
-import { CliError } from "../cli/errors.js";
+import { UserError } from "../errors.js";
 import { CONFIG_KEYS } from "./keys.js";
 import { parseChainSpec } from "./pki.js";
 import { type LossValue, parseBytes, parseDurationMs, parseLoss, parseRateMbps } from "./units.js";
@@ -123,7 +123,7 @@ export interface ConfigLayer {
 }
 
 function fail(source: string, key: string, message: string): never {
-  throw new CliError(`${source}: ${key}: ${message}`);
+  throw new UserError(`${source}: ${key}: ${message}`);
 }
 
 /** Levenshtein distance, for "did you mean" on a mistyped key. */
@@ -141,13 +141,13 @@ function editDistance(a: string, b: string): number {
 /** Checks a layer's keys (not values) so an unknown key is named with its source. */
 export function checkKeys(layer: ConfigLayer): void {
   if (typeof layer.values !== "object" || layer.values === null || Array.isArray(layer.values))
-    throw new CliError(`${layer.source}: expected a mapping of config keys`);
+    throw new UserError(`${layer.source}: expected a mapping of config keys`);
   for (const key of Object.keys(layer.values)) {
     if (!(key in CONFIG_KEYS)) {
       const near = Object.keys(CONFIG_KEYS).find(
         (k) => editDistance(k, key.replace(/-/g, "_").toLowerCase()) <= 2,
       );
-      throw new CliError(
+      throw new UserError(
         `${layer.source}: unknown config key "${key}"${near ? ` (did you mean "${near}"?)` : ""}; known keys: ${Object.keys(CONFIG_KEYS).join(", ")}`,
       );
     }
@@ -247,7 +247,7 @@ function measured(
   try {
     n = parse(key, value);
   } catch (err) {
-    throw new CliError(`${source}: ${(err as Error).message}`);
+    throw new UserError(`${source}: ${(err as Error).message}`);
   }
   if (n < min) fail(source, key, `${JSON.stringify(value)} is negative or below ${min}${unit}`);
   if (n > max) fail(source, key, `${JSON.stringify(value)} is above ${max}${unit}`);
@@ -270,7 +270,7 @@ export function checkChain(source: string, value: unknown): string {
   try {
     parseChainSpec(value);
   } catch (err) {
-    throw new CliError(`${source}: chain: ${(err as Error).message}`);
+    throw new UserError(`${source}: chain: ${(err as Error).message}`);
   }
   return value;
 }
@@ -301,7 +301,7 @@ function parseVariants(source: string, value: unknown): Variant[] {
   });
 }
 
-/** Resolves and validates merged layers into the matrix. Throws CliError naming the key and its source. */
+/** Resolves and validates merged layers into the matrix. Throws UserError naming the key and its source. */
 export function resolveConfig(layers: ConfigLayer[], preset: string | null = null): RunConfig {
   const { values: v, sources } = mergeLayers(layers);
   const src = (k: string) => sources[k] ?? "defaults";
@@ -333,7 +333,7 @@ export function resolveConfig(layers: ConfigLayer[], preset: string | null = nul
         try {
           l = parseLoss(key, x);
         } catch (err) {
-          throw new CliError(`${from}: ${(err as Error).message}`);
+          throw new UserError(`${from}: ${(err as Error).message}`);
         }
         if (l.pct < 0 || l.pct > 100) fail(from, key, `${JSON.stringify(x)} is not between 0 and 100 %`);
         return l;

@@ -7,11 +7,11 @@ import { readFileSync } from "node:fs";
 import { release } from "node:os";
 import { join } from "node:path";
 import type { MetaLine } from "@pqtls/report";
+import { repoRoot } from "../repo.js";
 import type { RunConfig } from "./config.js";
 import type { EngineRuntime } from "./engines.js";
 import { harnessRoot } from "./engines.js";
 import { IDLE_POLICY } from "./idle.js";
-import { repoRoot } from "./presets.js";
 
 export const TIMING_DEFINITION =
   "All times in ms from t0, taken in the client namespace just before the TCP connect() call " +

@@ -6,7 +6,7 @@
 
 import { randomBytes } from "node:crypto";
 import { judgeConnectTimes, type Row } from "@pqtls/report";
-import { CliError } from "../cli/errors.js";
+import { UserError } from "../errors.js";
 import {
   type Lane,
   type LinkSpec,
@@ -73,7 +73,7 @@ export function linkSpecFor(link: LinkParams, config: RunConfig): LinkSpec {
 export function preflight(config: RunConfig, plan: Plan): void {
   for (const g of plan.groups) validateLinkSpec(linkSpecFor(g.link, config));
   if (config.link !== "none" && typeof process.getuid === "function" && process.getuid() !== 0)
-    throw new CliError(
+    throw new UserError(
       "pqtls run needs root to create network namespaces and the emulated link (run it with sudo), " +
         "or pass --link none to run over loopback, unshaped",
     );
@@ -94,7 +94,7 @@ function checkResumable(existing: ExistingResults, config: RunConfig, out: strin
   for (const [k, v] of Object.entries(config)) {
     if (OPERATIONAL_KEYS.has(k)) continue;
     if (JSON.stringify(before?.[k]) !== JSON.stringify(v))
-      throw new CliError(
+      throw new UserError(
         `--resume: ${k} differs from the run recorded in ${out}; resume with the same config or choose another --out`,
       );
   }
@@ -519,7 +519,7 @@ export async function runExperiment(o: RunOptions): Promise<RunResult> {
     writer?.close();
   }
   if (failure !== null) {
-    if (failure instanceof EndpointStartError) throw new CliError(failure.message, 1);
+    if (failure instanceof EndpointStartError) throw new UserError(failure.message, 1);
     throw failure;
   }
   return result;
