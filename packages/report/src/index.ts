@@ -5,6 +5,43 @@ export * from "./bootstrap.js";
 export * from "./charts.js";
 export * from "./compare.js";
 export * from "./csv.js";
+// The registry of dimensions (its condition/link field lists and words also come through params.js).
+export {
+  type CcName,
+  CERT_COMPRESSIONS,
+  type CellParams,
+  type CertCompression,
+  CONGESTION_CONTROLS,
+  type ConfigAxes,
+  cellId,
+  DIMENSIONS,
+  type Dimension,
+  type DimensionField,
+  type DimensionRow,
+  describeCell,
+  dimension,
+  dimensionOf,
+  ENGINES,
+  type EngineName,
+  FIELDS,
+  type FieldSpec,
+  type IdSection,
+  JITTER_DISTS,
+  type JitterDistName,
+  LINK_KEYS,
+  type LinkField,
+  type LinkParams,
+  linkKey,
+  RESUME_MODES,
+  type ResumeMode,
+  rowFields,
+  serverKey,
+  VARIANT_FIELDS,
+  VARIANT_KEYS,
+  type ValueKind,
+  type VariantField,
+  type VariantParams,
+} from "./dimensions.js";
 export * from "./figures.js";
 export * from "./handshake-bytes.js";
 export * from "./link-check.js";

@@ -5,6 +5,7 @@
 
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
+import { type DimensionField, FIELDS } from "./dimensions.js";
 import { conditionKey, conditionOf, variantKey, variantOf } from "./params.js";
 import { type MetaLine, REQUIRED_ROW_FIELDS, type Row } from "./row.js";
 
@@ -36,18 +37,11 @@ export interface LoadedResults {
 }
 
 const META_REQUIRED = ["run", "format", "config", "link_backend", "timing_definition", "seed"] as const;
-const ROW_STRINGS = ["run", "cell", "engine", "kex", "chain", "suite", "cc", "ts"] as const;
-const ROW_NUMBERS = [
-  "sample",
-  "rtt_ms",
-  "jitter_ms",
-  "rate_mbps",
-  "loss_pct",
-  "initcwnd",
-  "mtu",
-  "bytes",
-  "lane",
-] as const;
+/** Row fields every row has, by JSON type: the registry's required fields between the run's own. */
+const requiredDimensionFields = (type: "string" | "number") =>
+  (Object.keys(FIELDS) as DimensionField[]).filter((f) => FIELDS[f].inRow && FIELDS[f].type === type);
+const ROW_STRINGS = ["run", "cell", ...requiredDimensionFields("string"), "ts"];
+const ROW_NUMBERS = ["sample", ...requiredDimensionFields("number"), "lane"];
 const ROW_NULLABLE_NUMBERS = [
   "tcp_connect_ms",
   "handshake_ms",

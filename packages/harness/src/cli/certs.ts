@@ -16,7 +16,7 @@ import {
 } from "@pqtls/tls13";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { UserError } from "../errors.js";
-import { parseBytes } from "../run/units.js";
+import { readBytes } from "../units.js";
 
 interface CertsFlags {
   sig: ChainAlgorithm;
@@ -43,7 +43,7 @@ function depth(value: string): number {
 
 function bytes(value: string): number {
   try {
-    return parseBytes("--pad-to", value);
+    return readBytes("--pad-to", value);
   } catch (err) {
     throw new InvalidArgumentError((err as Error).message);
   }

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UserError } from "../errors.js";
 import { repoRoot } from "../repo.js";
-import { parseBytes } from "./units.js";
+import { readBytes } from "../units.js";
 
 export interface ChainMaterial {
   /** Leaf first, then intermediates (what the server sends). */
@@ -60,7 +60,7 @@ export function parseChainSpec(spec: string): { base: string; padTo: number | nu
   if (size === undefined) return { base, padTo: null };
   let padTo: number;
   try {
-    padTo = parseBytes("chain size", size);
+    padTo = readBytes("chain size", size);
   } catch (err) {
     throw new UserError(`chain "${spec}": ${(err as Error).message}`);
   }

@@ -5,7 +5,7 @@
 // in-flight connection is discarded (resume redoes it), endpoints are killed and lanes torn down.
 
 import { randomBytes } from "node:crypto";
-import { judgeConnectTimes, type Row } from "@pqtls/report";
+import { judgeConnectTimes, type Row, serverKey as registryServerKey, rowFields } from "@pqtls/report";
 import { UserError } from "../errors.js";
 import {
   type Lane,
@@ -105,12 +105,10 @@ const LINK_GAUGE = /queued|queuePeak|late|Mean|Max/;
 
 /**
  * A server configuration: the cells of a group one server process serves (all response sizes).
- * The group is part of it: a server offering several groups may tell a client whose group is not
- * its first choice so (OpenSSL adds supported_groups to EncryptedExtensions), which would add bytes
- * to one variant's handshake only.
+ * Which dimensions key the server is the registry's `keysServer`.
  */
 export function serverKey(c: Cell): string {
-  return `${c.engine}|${c.kex}|${c.chain}|${c.suite}|${c.hooks}|${c.cert_compression}`;
+  return registryServerKey(c);
 }
 
 interface LaneContext {
@@ -264,24 +262,7 @@ class LaneWorker {
       run: this.ctx.runId,
       cell: cell.id,
       sample,
-      engine: cell.engine,
-      kex: cell.kex,
-      chain: cell.chain,
-      suite: cell.suite,
-      resume: cell.resume,
-      ...(cell.hooks !== "none" ? { hooks: cell.hooks } : {}),
-      ...(cell.cert_compression !== "none" ? { cert_compression: cell.cert_compression } : {}),
-      rtt_ms: cell.rtt_ms,
-      jitter_ms: cell.jitter_ms,
-      jitter_dist: cell.jitter_dist,
-      rate_mbps: cell.rate_mbps,
-      loss_pct: cell.loss_pct,
-      ...(cell.loss_model ? { loss_model: cell.loss_model } : {}),
-      queue_limit: cell.queue_limit,
-      initcwnd: cell.initcwnd,
-      mtu: cell.mtu,
-      cc: cell.cc,
-      bytes: cell.bytes,
+      ...rowFields(cell),
       ok: m.ok,
       error: m.error,
       tcp_connect_ms: m.tcp_connect_ms,
