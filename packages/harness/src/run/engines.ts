@@ -70,15 +70,12 @@ export async function resolveEngines(names: readonly EngineName[]): Promise<Map<
         versions: { node: v.node, openssl: v.openssl },
       });
     } else {
-      const tls = (await import("@pqtls/tls13").catch((err: Error) => {
+      // A workspace package built with the harness: loading it is the only check (is it built?).
+      await import("@pqtls/tls13").catch((err: Error) => {
         throw new UserError(
           `engine pqtls: cannot load @pqtls/tls13 (${err.message.split("\n")[0]}); build first`,
         );
-      })) as Record<string, unknown>;
-      if (typeof tls.connect !== "function" || typeof tls.createServer !== "function")
-        throw new UserError(
-          "engine pqtls: @pqtls/tls13 has no connect()/createServer() yet; use --engine openssl",
-        );
+      });
       out.set(engine, {
         engine,
         node: process.execPath,

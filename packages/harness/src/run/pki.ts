@@ -86,13 +86,6 @@ function fixture(name: string): ChainMaterial {
   return m;
 }
 
-interface X509Api {
-  loadCertificates(pem: string): { der: Uint8Array }[];
-  loadPrivateKey(pem: string): unknown;
-  padChain(chain: unknown[], issuerKeys: unknown[], total: number): { der: Uint8Array }[];
-  pemEncode(label: string, der: Uint8Array): string;
-}
-
 /** Pads `base`'s sent chain to `padTo` bytes, once per (fixture content, size), into a cache folder. */
 async function padded(base: string, padTo: number): Promise<ChainMaterial> {
   const src = fixture(base);
@@ -104,9 +97,8 @@ async function padded(base: string, padTo: number): Promise<ChainMaterial> {
   );
   const certFile = join(dir, "chain.pem");
   if (!existsSync(certFile)) {
-    const x509 = (await import("@pqtls/tls13")) as unknown as X509Api;
-    if (typeof x509.padChain !== "function")
-      throw new UserError(`chain ${base}@${padTo}: @pqtls/tls13 does not export padChain yet`);
+    // Loaded here, not at the top: config validation and runs of unpadded chains never load the stack.
+    const x509 = await import("@pqtls/tls13");
     const certs = x509.loadCertificates(chainPem);
     // chain[i] is signed by the next certificate's key: intermediate-1 ... then the root.
     const dirOf = join(pkiDir(), base);
