@@ -461,6 +461,15 @@ function parts(cell: CellParams, section: IdSection): string[] {
     .map((d) => d.id!.part(cell));
 }
 
+/**
+ * The cell's value of a dimension field, or undefined when that dimension is at its "none" (or the
+ * field is absent): what endpoint code switches a feature on with.
+ */
+export function activeValue<F extends DimensionField>(cell: CellParams, field: F): CellParams[F] | undefined {
+  const v = cell[field];
+  return v === undefined || v === dimensionOf(field).none ? undefined : v;
+}
+
 /** The link part of a cell id: also the key of its link group. */
 export function linkKey(cell: CellParams): string {
   return parts(cell, "link").join(",");

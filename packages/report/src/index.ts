@@ -7,6 +7,7 @@ export * from "./compare.js";
 export * from "./csv.js";
 // The registry of dimensions (its condition/link field lists and words also come through params.js).
 export {
+  activeValue,
   type CcName,
   CERT_COMPRESSIONS,
   type CellParams,

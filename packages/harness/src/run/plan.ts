@@ -6,6 +6,7 @@
 
 import { hash32 } from "@pqtls/report";
 import {
+  activeValue,
   type CellParams,
   DIMENSIONS,
   type Dimension,
@@ -180,7 +181,7 @@ export function estimateConnectionSeconds(cell: Cell): number {
     }
   }
   // Resumption cells first make an unmeasured priming connection: a full handshake, then the ticket.
-  const resuming = cell.resume !== undefined && cell.resume !== "full";
+  const resuming = activeValue(cell, "resume") !== undefined;
   const priming = resuming
     ? 3 * rtt + (cell.rate_mbps > 0 ? (flight * 8 * 1.05) / (cell.rate_mbps * 1e6) : 0) + 0.02
     : 0;

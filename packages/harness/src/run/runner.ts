@@ -5,7 +5,13 @@
 // in-flight connection is discarded (resume redoes it), endpoints are killed and lanes torn down.
 
 import { randomBytes } from "node:crypto";
-import { judgeConnectTimes, type Row, serverKey as registryServerKey, rowFields } from "@pqtls/report";
+import {
+  activeValue,
+  judgeConnectTimes,
+  type Row,
+  serverKey as registryServerKey,
+  rowFields,
+} from "@pqtls/report";
 import { UserError } from "../errors.js";
 import {
   type Lane,
@@ -144,6 +150,8 @@ class LaneWorker {
     for (const c of group.cells) byKey.set(serverKey(c), [...(byKey.get(serverKey(c)) ?? []), c]);
     for (const [key, cells] of byKey) {
       const c = cells[0];
+      const hooks = activeValue(c, "hooks");
+      const certCompression = activeValue(c, "cert_compression");
       const chain = this.ctx.chains.get(c.chain)!;
       this.servers.set(
         key,
@@ -158,9 +166,9 @@ class LaneWorker {
             keyFile: chain.keyFile,
             groups: [...new Set(cells.map((x) => x.kex))],
             suites: [...new Set(cells.map((x) => x.suite))],
-            ...(cells.some((x) => x.resume !== "full") ? { resumption: true } : {}),
-            ...(c.hooks !== "none" ? { hooks: c.hooks } : {}),
-            ...(c.cert_compression !== "none" ? { certCompression: c.cert_compression } : {}),
+            ...(cells.some((x) => activeValue(x, "resume")) ? { resumption: true } : {}),
+            ...(hooks ? { hooks } : {}),
+            ...(certCompression ? { certCompression } : {}),
           },
           this.ctx.signal,
         ),
@@ -207,6 +215,9 @@ class LaneWorker {
     const chain = this.ctx.chains.get(cell.chain)!;
     const driver = this.driver(cell.engine);
     await driver.ensureStarted(this.ctx.signal);
+    const hooks = activeValue(cell, "hooks");
+    const certCompression = activeValue(cell, "cert_compression");
+    const resume = activeValue(cell, "resume");
     const target = {
       host: lane.server.addr,
       port: server.port,
@@ -216,22 +227,19 @@ class LaneWorker {
       suite: cell.suite,
       bytes: cell.bytes,
       timeoutMs: this.ctx.config.timeout_ms,
-      ...(cell.hooks !== "none" ? { hooks: cell.hooks } : {}),
-      ...(cell.cert_compression !== "none" ? { certCompression: cell.cert_compression } : {}),
+      ...(hooks ? { hooks } : {}),
+      ...(certCompression ? { certCompression } : {}),
     };
     // Every connection starts on an idle link, so its SYN never queues behind earlier packets.
     await waitLinkIdle(lane, cell);
-    if (cell.resume !== "full") {
+    if (resume) {
       // The ticket comes from an unmeasured connection to the same server, before the counters are read.
       const primed = await driver.connect({ ...target, bytes: 0, prime: true }, this.ctx.signal);
       if (!primed.ok) return { m: { ...primed, error: `priming connection: ${primed.error}` }, delta: null };
     }
-    if (cell.resume !== "full") await waitLinkIdle(lane, cell);
+    if (resume) await waitLinkIdle(lane, cell);
     const before = await this.snapshot(driver.pid, server.pid);
-    const m = await driver.connect(
-      { ...target, ...(cell.resume !== "full" ? { resume: cell.resume } : {}) },
-      this.ctx.signal,
-    );
+    const m = await driver.connect({ ...target, ...(resume ? { resume } : {}) }, this.ctx.signal);
     const after = await this.snapshot(driver.pid, server.pid);
     if (!m.ok) {
       const why = await server.errorFor(m.local_port);
