@@ -451,8 +451,9 @@ export const VARIANT_FIELDS = fieldsWhere<VariantField>((d) => d.role === "varia
 
 // ---- cell ids, server keys, plan lines, rows ----------------------------------------------------
 
+/** At its "none" (a cell planned before the dimension existed has no value for it: none too). */
 function atNone(d: Dimension, cell: CellParams): boolean {
-  return d.none !== undefined && d.fields.some((f) => cell[f] === d.none);
+  return d.none !== undefined && d.fields.some((f) => cell[f] === d.none || cell[f] === undefined);
 }
 
 function parts(cell: CellParams, section: IdSection): string[] {

@@ -58,9 +58,16 @@ describe("registry", () => {
   });
 
   it("keys servers by engine, variant, suite, hooks and compression, not by link, size or resumption", () => {
-    expect(serverKey(cell)).toBe("pqtls|X25519MLKEM768|mldsa65|TLS_AES_128_GCM_SHA256|none|none");
     expect(serverKey({ ...cell, rtt_ms: 35, bytes: 0, resume: "resumed" })).toBe(serverKey(cell));
-    expect(serverKey({ ...cell, cert_compression: "zlib" })).not.toBe(serverKey(cell));
+    for (const other of [
+      { engine: "openssl" },
+      { kex: "x25519" },
+      { chain: "rsa2048" },
+      { suite: "TLS_AES_256_GCM_SHA384" },
+      { hooks: "/h.mjs" },
+      { cert_compression: "zlib" },
+    ] as const)
+      expect(serverKey({ ...cell, ...other }), JSON.stringify(other)).not.toBe(serverKey(cell));
   });
 
   it("writes row fields in row order, leaving out hooks and compression when off but never resume", () => {
