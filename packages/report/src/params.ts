@@ -2,7 +2,13 @@
 // exchange + certificate chain: what the study changes) versus the *condition* (the link and endpoint
 // set-up both variants are measured under) and the response size.
 
-import { CONDITION_FIELDS, type ConditionField, describeField } from "./dimensions.js";
+import {
+  CONDITION_FIELDS,
+  type ConditionField,
+  describeField,
+  VARIANT_FIELDS,
+  type VariantParams,
+} from "./dimensions.js";
 import type { Row } from "./row.js";
 
 // The condition and link fields, their titles and words come from the registry (dimensions.ts).
@@ -16,10 +22,8 @@ export {
 } from "./dimensions.js";
 export type Condition = { [K in ConditionField]: string | number | null };
 
-export interface Variant {
-  kex: string;
-  chain: string;
-}
+/** What the study compares: the values of the variant dimensions (key exchange and chain). */
+export type Variant = VariantParams;
 
 export function conditionOf(row: Row): Condition {
   const c = {} as Condition;
@@ -31,7 +35,7 @@ export function conditionOf(row: Row): Condition {
 }
 
 export function variantOf(row: Row): Variant {
-  return { kex: row.kex, chain: row.chain };
+  return Object.fromEntries(VARIANT_FIELDS.map((f) => [f, row[f]])) as Variant;
 }
 
 /** A canonical string for a condition (field order fixed), usable as a map key. */
@@ -40,11 +44,11 @@ export function conditionKey(c: Condition): string {
 }
 
 export function variantKey(v: Variant): string {
-  return JSON.stringify([v.kex, v.chain]);
+  return JSON.stringify(VARIANT_FIELDS.map((f) => v[f]));
 }
 
 export function variantLabel(v: Variant): string {
-  return `${v.kex} + ${v.chain}`;
+  return VARIANT_FIELDS.map((f) => v[f]).join(" + ");
 }
 
 /** Fields whose value differs between at least two of the conditions. */
