@@ -184,6 +184,15 @@ const VARIANT_DIMENSIONS = VARIANT_KEYS.map((k) => DIMENSIONS.find((d) => d.key 
 const readValue = (source: string, d: Dimension, x: unknown): DimensionValue =>
   from(source, () => readDimensionValue(d, x));
 
+/** A dimension's value list from one layer: each value read and checked, none listed twice. */
+function readList(source: string, d: Dimension, raw: unknown): DimensionValue[] {
+  return unique(
+    source,
+    d.key,
+    asList(source, d.key, raw).map((x) => readValue(source, d, x)),
+  );
+}
+
 function parseVariants(source: string, value: unknown): Variant[] {
   const pair = (parts: unknown[]): Variant =>
     Object.fromEntries(
@@ -216,9 +225,7 @@ function parseVariants(source: string, value: unknown): Variant[] {
 export function resolveConfig(layers: ConfigLayer[], preset: string | null = null): RunConfig {
   const { values: v, sources } = mergeLayers(layers);
   const src = (k: string) => sources[k] ?? "defaults";
-  const list = (key: string, raw: unknown, source: string, each: (x: unknown) => DimensionValue) =>
-    unique(source, key, asList(source, key, raw).map(each));
-  const axis = (d: Dimension) => list(d.key, v[d.key], src(d.key), (x) => readValue(src(d.key), d, x));
+  const axis = (d: Dimension) => readList(src(d.key), d, v[d.key]);
 
   const description = v.description ?? "";
   if (typeof description !== "string") fail(src("description"), "description", "must be text");
@@ -290,11 +297,7 @@ function resolveLinks(v: RawConfig, src: (k: string) => string): LinkParams[] {
     for (const d of linkDimensions) {
       const origin = d.key in entry ? source : src(d.key);
       const raw = d.key in entry ? entry[d.key] : v[d.key];
-      const values = unique(
-        origin,
-        d.key,
-        asList(origin, d.key, raw).map((x) => readValue(origin, d, x)),
-      );
+      const values = readList(origin, d, raw);
       settings = settings.flatMap((s) => values.map((x) => ({ ...s, ...fieldsOf(d, x) })));
     }
     for (const s of settings) {
