@@ -7,25 +7,23 @@
 // row format. Adding a dimension is one entry in FIELDS (its row field), one in DIMENSIONS, and the
 // endpoint code that gives it meaning.
 //
-// This module imports nothing heavy (no charts), so the CLI can list its flags from it cheaply.
+// Ids, server keys and rows from a cell are cells.ts, words for fields field-words.ts, the value
+// lists vocabularies.ts; all are exported together as @pqtls/report/dimensions (registry.ts),
+// which imports nothing heavy (no charts), so the CLI can list its flags from it cheaply.
 
 import * as zlib from "node:zlib";
-
-// ---- vocabularies -------------------------------------------------------------------------------
-
-export const ENGINES = ["pqtls", "openssl"] as const;
-export type EngineName = (typeof ENGINES)[number];
-/** How each measured connection starts: a full handshake, or resuming a ticket primed beforehand (1-RTT or 0-RTT). */
-export const RESUME_MODES = ["full", "resumed", "0rtt"] as const;
-export type ResumeMode = (typeof RESUME_MODES)[number];
-/** RFC 8879 certificate compression per cell: none, or the one algorithm both ends use. */
-export const CERT_COMPRESSIONS = ["none", "zlib", "brotli", "zstd"] as const;
-export type CertCompression = (typeof CERT_COMPRESSIONS)[number];
-/** netem's delay distributions (the TUN relay draws from the same tables). */
-export const JITTER_DISTS = ["uniform", "normal", "pareto", "paretonormal"] as const;
-export type JitterDistName = (typeof JITTER_DISTS)[number];
-export const CONGESTION_CONTROLS = ["cubic", "bbr", "reno"] as const;
-export type CcName = (typeof CONGESTION_CONTROLS)[number];
+import {
+  type CcName,
+  CERT_COMPRESSIONS,
+  type CertCompression,
+  CONGESTION_CONTROLS,
+  ENGINES,
+  type EngineName,
+  JITTER_DISTS,
+  type JitterDistName,
+  RESUME_MODES,
+  type ResumeMode,
+} from "./vocabularies.js";
 
 // ---- row fields ---------------------------------------------------------------------------------
 
@@ -118,6 +116,9 @@ export type DimensionRow = { [K in Where<"inRow", true>]: TypeOf<(typeof FIELDS)
 export type CellParams = { [K in Where<"inCell", true>]: TypeOf<(typeof FIELDS)[K]> } & {
   [K in Where<"inCell", false>]?: TypeOf<(typeof FIELDS)[K]>;
 };
+
+/** The dimension fields in row order. */
+export const FIELD_ORDER = Object.keys(FIELDS) as DimensionField[];
 
 // ---- dimensions ---------------------------------------------------------------------------------
 
@@ -418,7 +419,6 @@ export const VARIANT_KEYS: readonly string[] = DIMENSIONS.filter((d) => d.role =
   (d) => d.key,
 );
 
-const FIELD_ORDER = Object.keys(FIELDS) as DimensionField[];
 function fieldsWhere<F extends DimensionField>(test: (d: Dimension) => boolean): readonly F[] {
   return FIELD_ORDER.filter((f) => test(dimensionOf(f))) as F[];
 }
@@ -448,83 +448,3 @@ export const LINK_FIELDS = fieldsWhere<LinkField>((d) => d.link);
 export const CONDITION_FIELDS = fieldsWhere<ConditionField>((d) => d.role === "condition");
 /** Row fields of the variant. */
 export const VARIANT_FIELDS = fieldsWhere<VariantField>((d) => d.role === "variant");
-
-// ---- cell ids, server keys, plan lines, rows ----------------------------------------------------
-
-/** At its "none" (a cell planned before the dimension existed has no value for it: none too). */
-function atNone(d: Dimension, cell: CellParams): boolean {
-  return d.none !== undefined && d.fields.some((f) => cell[f] === d.none || cell[f] === undefined);
-}
-
-function parts(cell: CellParams, section: IdSection): string[] {
-  return (DIMENSIONS as readonly Dimension[])
-    .filter((d) => d.id?.section === section && !atNone(d, cell))
-    .map((d) => d.id!.part(cell));
-}
-
-/**
- * The cell's value of a dimension field, or undefined when that dimension is at its "none" (or the
- * field is absent): what endpoint code switches a feature on with.
- */
-export function activeValue<F extends DimensionField>(cell: CellParams, field: F): CellParams[F] | undefined {
-  const v = cell[field];
-  return v === undefined || v === dimensionOf(field).none ? undefined : v;
-}
-
-/** The link part of a cell id: also the key of its link group. */
-export function linkKey(cell: CellParams): string {
-  return parts(cell, "link").join(",");
-}
-
-/** The stable id of a cell: its parameters, readable. Dimensions at "none" stay out of it. */
-export function cellId(cell: CellParams): string {
-  return [...parts(cell, "head"), linkKey(cell), ...parts(cell, "tail")].join("/");
-}
-
-/** Cells with equal server keys share one server process. */
-export function serverKey(cell: CellParams): string {
-  return (DIMENSIONS as readonly Dimension[])
-    .filter((d) => d.keysServer)
-    .flatMap((d) => d.fields.map((f) => String(cell[f])))
-    .join("|");
-}
-
-/** A cell as a `--dry-run` line shows it (within its link group): head values, then tail parts. */
-export function describeCell(cell: CellParams): string {
-  return [...parts(cell, "head"), ...parts(cell, "tail")].join(" ");
-}
-
-/** The dimension fields of a row for a cell, in row order; fields at an omitted "none" are left out. */
-export function rowFields(cell: CellParams): DimensionRow {
-  const out: Record<string, string | number> = {};
-  for (const f of FIELD_ORDER) {
-    const v = cell[f];
-    if (v === undefined) continue;
-    const d = dimensionOf(f);
-    if (d.rowOmitsNone && v === d.none) continue;
-    out[f] = v;
-  }
-  return out as DimensionRow;
-}
-
-// ---- words for reports --------------------------------------------------------------------------
-
-/** Column titles of the condition fields and the size. */
-export const FIELD_TITLES = Object.fromEntries(FIELD_ORDER.map((f) => [f, FIELDS[f].title])) as Record<
-  DimensionField,
-  string
->;
-
-/** One field's value in words, e.g. "RTT 35 ms", "loss 1 %", "rate unshaped". */
-export function describeField(f: DimensionField, value: string | number | null): string {
-  const spec: FieldSpec = FIELDS[f];
-  if (value === null) return spec.absent ? `${spec.title} ${spec.absent}` : `${f} unset`;
-  return spec.describe ? spec.describe(value) : `${spec.title} ${value}`;
-}
-
-/** The value as a table cell shows it. */
-export function formatFieldValue(f: DimensionField, value: string | number | null): string {
-  const spec: FieldSpec = FIELDS[f];
-  if (value === null) return spec.absent ?? "–";
-  return spec.format ? spec.format(value) : String(value);
-}

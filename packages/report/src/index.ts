@@ -5,7 +5,15 @@ export * from "./bootstrap.js";
 export * from "./charts.js";
 export * from "./compare.js";
 export * from "./csv.js";
-// The registry of dimensions (its condition/link field lists and words also come through params.js).
+export * from "./figures.js";
+export * from "./handshake-bytes.js";
+export * from "./link-check.js";
+export * from "./load.js";
+export * from "./markdown.js";
+export * from "./params.js";
+export * from "./quantile.js";
+export * from "./random.js";
+// The registry of dimensions (its condition/link field lists and words come through params.js).
 export {
   activeValue,
   type CcName,
@@ -42,15 +50,7 @@ export {
   type ValueKind,
   type VariantField,
   type VariantParams,
-} from "./dimensions.js";
-export * from "./figures.js";
-export * from "./handshake-bytes.js";
-export * from "./link-check.js";
-export * from "./load.js";
-export * from "./markdown.js";
-export * from "./params.js";
-export * from "./quantile.js";
-export * from "./random.js";
+} from "./registry.js";
 export * from "./report.js";
 export type * from "./row.js";
 export { REQUIRED_ROW_FIELDS } from "./row.js";

@@ -2,24 +2,13 @@
 // exchange + certificate chain: what the study changes) versus the *condition* (the link and endpoint
 // set-up both variants are measured under) and the response size.
 
-import {
-  CONDITION_FIELDS,
-  type ConditionField,
-  describeField,
-  VARIANT_FIELDS,
-  type VariantParams,
-} from "./dimensions.js";
+import { CONDITION_FIELDS, type ConditionField, VARIANT_FIELDS, type VariantParams } from "./dimensions.js";
+import { describeField } from "./field-words.js";
 import type { Row } from "./row.js";
 
 // The condition and link fields, their titles and words come from the registry (dimensions.ts).
-export {
-  CONDITION_FIELDS,
-  type ConditionField,
-  describeField,
-  FIELD_TITLES,
-  formatFieldValue,
-  LINK_FIELDS,
-} from "./dimensions.js";
+export { CONDITION_FIELDS, type ConditionField, LINK_FIELDS } from "./dimensions.js";
+export { describeField, FIELD_TITLES, formatFieldValue } from "./field-words.js";
 export type Condition = { [K in ConditionField]: string | number | null };
 
 /** What the study compares: the values of the variant dimensions (key exchange and chain). */

@@ -3,6 +3,7 @@
 // results format: ids of full/none cells as they were before the later dimensions existed, rows
 // leaving out what is off, and the condition fields in the order reports sort by.
 import { describe, expect, it } from "vitest";
+import { parseResults, ReportInputError } from "../src/load.js";
 import {
   activeValue,
   type CellParams,
@@ -14,8 +15,7 @@ import {
   LINK_FIELDS,
   rowFields,
   serverKey,
-} from "../src/dimensions.js";
-import { parseResults, ReportInputError } from "../src/load.js";
+} from "../src/registry.js";
 import { jsonl, meta, rowsFor } from "./synth.js";
 
 const cell: CellParams = {
