@@ -2,9 +2,13 @@
 // JSON argument, reporting what it negotiated as JSON lines on stdout. Kept dependency-free so it
 // runs with any Node >= 24.7.
 //
-//   {"role":"server","servers":[{name, cert, key, groups, ciphers?, sigalgs?, alpn?, requestCert?}], "mode"}
+//   {"role":"server","servers":[{name, cert, key, groups, ciphers?, sigalgs?, alpn?, requestCert?,
+//       clientCa?, rejectUnauthorized?}], "mode"}
 //     → prints {"listening": {name: port, ...}}, then one {"server": {...}} line per connection.
-//   {"role":"client","connections":[{port, ca, servername, groups, ciphers?, sigalgs?, alpn?, send?, bulk?}]}
+//     requestCert asks for a client certificate (verified against clientCa; rejectUnauthorized
+//     defaults to false so the line reports authorized/authorizationError).
+//   {"role":"client","connections":[{port, ca, servername, groups, ciphers?, sigalgs?, alpn?, send?, bulk?,
+//       cert?, key?}]}   (cert/key: the client certificate chain and key, PEM files)
 //     → one {"client": {...}} line per connection, in order; exits when all are done.
 //
 // mode "echo": echo data back, end when the peer ends. mode "bulk": read N bytes (hash them), then
@@ -84,7 +88,13 @@ if (spec.role === "server") {
         ...(s.ciphers ? { ciphers: s.ciphers } : {}),
         ...(s.sigalgs ? { sigalgs: s.sigalgs } : {}),
         ...(s.alpn ? { ALPNProtocols: s.alpn } : {}),
-        ...(s.requestCert ? { requestCert: true, rejectUnauthorized: false } : {}),
+        ...(s.requestCert
+          ? {
+              requestCert: true,
+              rejectUnauthorized: s.rejectUnauthorized ?? false,
+              ...(s.clientCa ? { ca: readFileSync(s.clientCa) } : {}),
+            }
+          : {}),
         allowHalfOpen: true,
       },
       (sock) => {
@@ -125,6 +135,7 @@ if (spec.role === "server") {
         ...(c.ciphers ? { ciphers: c.ciphers } : {}),
         ...(c.sigalgs ? { sigalgs: c.sigalgs } : {}),
         ...(c.alpn ? { ALPNProtocols: c.alpn } : {}),
+        ...(c.cert ? { cert: readFileSync(c.cert), key: readFileSync(c.key) } : {}),
         allowHalfOpen: true,
       });
       const chunks = [];

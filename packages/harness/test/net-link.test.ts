@@ -78,7 +78,28 @@ describe.skipIf(!!skipReason)("TUN link fidelity", () => {
   ]) {
     it(`goodput at ${rateMbps} Mbit/s: within 2 % of rate x 1448/1500 and 1 % of the model`, async () => {
       await lane.reconfigure(tun({ rttMs: 20, rateMbps }));
-      const g = await measureGoodput(lane, { warmupMs, measureMs });
+      // A window in which the host stalled the relay thread (packets released > 5 ms late) measured
+      // the host, not the link: it is re-measured (at most 3 windows), and each one is reported.
+      let g!: Awaited<ReturnType<typeof measureGoodput>>;
+      const stalls: string[] = [];
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const before = await lane.counters();
+        g = await measureGoodput(lane, { warmupMs, measureMs });
+        const after = await lane.counters();
+        const late =
+          after["up.lateOver5ms"] +
+          after["down.lateOver5ms"] -
+          before["up.lateOver5ms"] -
+          before["down.lateOver5ms"];
+        if (late === 0) break;
+        stalls.push(
+          `window ${attempt + 1}: ${late} packets released > 5 ms late, ${g.mbps.toFixed(4)} Mbit/s`,
+        );
+        console.warn(
+          `goodput at ${rateMbps} Mbit/s: host stalled the relay, re-measuring (${stalls.at(-1)})`,
+        );
+      }
+      expect(stalls.length, `every window was disturbed by the host: ${stalls.join("; ")}`).toBeLessThan(3);
       const why = `measured ${g.mbps.toFixed(4)} Mbit/s over ${g.windowMs.toFixed(0)} ms; ${await lateness()}`;
       const study = (rateMbps * 1448) / 1500;
       expect(Math.abs(g.mbps - study) / study, why).toBeLessThanOrEqual(0.02);

@@ -1,5 +1,5 @@
 // `pqtls report`: the CLI around @pqtls/report's writeReport — output formats, one-line errors that
-// name the bad line, --skip-bad warnings, mixed-run refusal. Runs the built CLI (dist/).
+// name the bad line, --skip-bad warnings, mixed runs side by side, output names. Runs the built CLI (dist/).
 
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -83,7 +83,9 @@ describe("pqtls report", () => {
     const r = pqtls("report", good, "-o", out);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^wrote .*report\.md and \d+ charts next to it\n$/);
+    expect(r.stdout).toMatch(
+      /^wrote .*report\.md and \d+ charts \(SVG, Vega-Lite spec, data\) next to it\n$/,
+    );
     const md = readFileSync(out, "utf8");
     expect(md).toContain("unshaped loopback");
     expect(existsSync(join(dir, "md", "report-handshake-increase.svg"))).toBe(true);
@@ -119,17 +121,38 @@ describe("pqtls report", () => {
     expect(r.stdout.split("\n")[0]).toMatch(/^table,kex,chain,/);
   });
 
-  it("refuses mixed runs, naming both files, unless --allow-mixed", () => {
+  it("reports mixed runs side by side (the README's `pqtls report results/*.jsonl`), or pools them with --allow-mixed", () => {
     const other = results("other.jsonl", [
       metaLine({ preset: "another" }),
       ...rows("x25519", "ed25519", 5, 2),
     ]);
-    const r = pqtls("report", good, other, "--format", "json");
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/mixed runs: .*good\.jsonl and .*other\.jsonl differ in config \(preset\)/);
-    expect(pqtls("report", good, other, "--format", "json", "--allow-mixed", "--resamples", "100").code).toBe(
-      0,
-    );
+    const r = pqtls("report", good, other, "--format", "json", "--resamples", "100");
+    expect(r.stderr).not.toMatch(/mixed runs/);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).runs).toHaveLength(2);
+    const pooled = pqtls("report", good, other, "--format", "json", "--allow-mixed", "--resamples", "100");
+    expect(pooled.code).toBe(0);
+    expect(JSON.parse(pooled.stdout).cells).toHaveLength(3);
+    const md = pqtls("report", good, other, "--resamples", "100");
+    expect(md.code).toBe(0);
+    expect(md.stdout).toMatch(/^wrote .*good-and-1-more\.md \(2 runs side by side\)/);
+  });
+
+  it("names its output after the input, and -o's extension chooses the format", () => {
+    const first = results("first.jsonl", [metaLine(), ...rows("x25519", "rsa2048", 5, 12)]);
+    const r = pqtls("report", first, "--resamples", "100");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^wrote .*first\.md and \d+ charts/);
+    expect(existsSync(join(dir, "first.md"))).toBe(true);
+    expect(existsSync(join(dir, "report.md"))).toBe(false);
+    const html = join(dir, "out", "x.html");
+    expect(pqtls("report", first, "-o", html, "--resamples", "100").code).toBe(0);
+    expect(readFileSync(html, "utf8")).toMatch(/^<!DOCTYPE html>/);
+    const bad = pqtls("report", first, "-o", join(dir, "out", "x.txt"));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split("\n")).toHaveLength(1);
+    expect(bad.stderr).toMatch(/^pqtls: .*x\.txt: unknown report extension "\.txt"/);
+    expect(existsSync(join(dir, "out", "x.txt"))).toBe(false);
   });
 
   it("rejects a bad selector, format or number with one line", () => {

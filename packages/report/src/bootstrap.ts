@@ -109,6 +109,48 @@ export function percentIncrease(baseline: number, variant: number): number {
   return 100 * (variant / baseline - 1);
 }
 
+/** Intervals of one comparison at each percentile: the % increase and the absolute difference. */
+export interface DifferenceIntervals {
+  /** 100 * (variant / baseline - 1), per p. */
+  pct: Interval[];
+  /** variant - baseline in the samples' unit (ms), per p. */
+  delta: Interval[];
+}
+
+/**
+ * Intervals for the % increase and the absolute difference of the variant's p-quantile over the
+ * baseline's, for each p in `ps`, from the same resamples. Both inputs sorted ascending.
+ */
+export function bootstrapDifferences(
+  baseline: Float64Array,
+  variant: Float64Array,
+  ps: readonly number[],
+  key: string,
+  options: BootstrapOptions = DEFAULT_BOOTSTRAP,
+): DifferenceIntervals {
+  if (baseline.length === 0 || variant.length === 0)
+    return { pct: ps.map(() => NO_INTERVAL), delta: ps.map(() => NO_INTERVAL) };
+  const rng = createRng(options.seed, `increase:${key}`);
+  const pct = ps.map(() => new Float64Array(options.resamples));
+  const delta = ps.map(() => new Float64Array(options.resamples));
+  const bResampler = new ResampleQuantiles(baseline, ps);
+  const vResampler = new ResampleQuantiles(variant, ps);
+  const bq = new Float64Array(ps.length);
+  const vq = new Float64Array(ps.length);
+  for (let r = 0; r < options.resamples; r++) {
+    bResampler.draw(rng, bq);
+    vResampler.draw(rng, vq);
+    for (let j = 0; j < ps.length; j++) {
+      pct[j][r] = percentIncrease(bq[j], vq[j]);
+      delta[j][r] = vq[j] - bq[j];
+    }
+  }
+  return {
+    pct: pct.map((s) => intervalOf(s, options.level)),
+    delta: delta.map((s) => intervalOf(s, options.level)),
+  };
+}
+
 /**
  * Intervals for the % increase of the variant's p-quantile over the baseline's, for each p in `ps`.
  * Both inputs sorted ascending.
@@ -120,17 +162,5 @@ export function bootstrapIncreases(
   key: string,
   options: BootstrapOptions = DEFAULT_BOOTSTRAP,
 ): Interval[] {
-  if (baseline.length === 0 || variant.length === 0) return ps.map(() => NO_INTERVAL);
-  const rng = createRng(options.seed, `increase:${key}`);
-  const stats = ps.map(() => new Float64Array(options.resamples));
-  const bResampler = new ResampleQuantiles(baseline, ps);
-  const vResampler = new ResampleQuantiles(variant, ps);
-  const bq = new Float64Array(ps.length);
-  const vq = new Float64Array(ps.length);
-  for (let r = 0; r < options.resamples; r++) {
-    bResampler.draw(rng, bq);
-    vResampler.draw(rng, vq);
-    for (let j = 0; j < ps.length; j++) stats[j][r] = percentIncrease(bq[j], vq[j]);
-  }
-  return stats.map((s) => intervalOf(s, options.level));
+  return bootstrapDifferences(baseline, variant, ps, key, options).pct;
 }

@@ -22,14 +22,13 @@ const CONFIG = {
   title: { fontSize: 14, anchor: "start" as const },
 };
 
-/** A panel or axis label: the condition, preceded by the pair on its own line when pairs differ. */
-function facetTitle(pair: string, label: string, pairs: number): string {
-  const wrapped = wrapLabel(label, 40);
-  return pairs > 1 ? `${pair}\n${wrapped}` : wrapped;
-}
+/** Separates the lines of a panel label (not a newline: the data also goes out as CSV). */
+const LINE_BREAK = " | ";
+/** Vega expression turning LINE_BREAK in a label into separate lines. */
+const MULTILINE = { labelExpr: `split(datum.label, '${LINE_BREAK}')` };
 
-/** Breaks a ", "-separated condition label into lines of about `width` characters: a one-line
- *  header sets the panel's column width, which left wide gaps between 260-pixel panels. */
+/** Breaks a ", "-separated label into lines of about `width` characters (a panel header's width
+ *  sets its column's, so one long line would push the panels apart). */
 function wrapLabel(label: string, width: number): string {
   const lines: string[] = [];
   for (const part of label.split(", ")) {
@@ -37,7 +36,7 @@ function wrapLabel(label: string, width: number): string {
     if (last >= 0 && lines[last].length + 2 + part.length <= width) lines[last] += `, ${part}`;
     else lines.push(part);
   }
-  return lines.join("\n");
+  return lines.join(LINE_BREAK);
 }
 
 /** A chart title naming the one pair compared, or just the figure when there are several. */
@@ -45,58 +44,122 @@ function chartTitle(figure: string, pairs: Set<string>): string {
   return pairs.size === 1 ? `${figure}, ${[...pairs][0]}` : figure;
 }
 
-/** Vega expression turning the "\n" in a label into separate lines. */
-const MULTILINE = { labelExpr: "split(datum.label, '\\n')" };
+/** Title and subtitle (what every cell shares, and n) as Vega-Lite takes them. */
+function titleOf(text: string, subtitle?: string): object {
+  return subtitle ? { text, subtitle, subtitleFontSize: 11, subtitleColor: "#555" } : { text };
+}
+
+/** A y domain holding every value and whisker end (and 0), padded: no whisker runs off the plot. */
+function yDomain(
+  values: readonly { increase: number | null; low: number | null; high: number | null }[],
+): [number, number] {
+  let lo = 0;
+  let hi = 0;
+  for (const v of values)
+    for (const x of [v.increase, v.low, v.high]) {
+      if (x === null) continue;
+      lo = Math.min(lo, x);
+      hi = Math.max(hi, x);
+    }
+  const pad = (hi - lo) * 0.05 || 1;
+  return [lo < 0 ? lo - pad : 0, hi + pad];
+}
+
+/** The n of each side, "25 / 25", or a range when cells differ. */
+function nRange(ns: readonly number[]): string {
+  const lo = Math.min(...ns);
+  const hi = Math.max(...ns);
+  return lo === hi ? String(lo) : `${lo}–${hi}`;
+}
+
+/** Shapes that stay distinguishable when markers overlap, one per percentile. */
+const SHAPES = ["circle", "square", "triangle-up", "diamond", "cross"];
+/** The neutral colour of the baseline in CDFs, and the colours of the variants after it. */
+export const BASELINE_COLOUR = "#8c8c8c";
+const VARIANT_COLOURS = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"];
+
+export interface ChartText {
+  /** Overrides the default title. */
+  title?: string;
+  /** A second line under the title, e.g. what every cell shares. */
+  subtitle?: string;
+}
 
 /**
  * Grouped bars: handshake-time % increase per condition and percentile, with CI whiskers; one row
- * of bars per compared pair when there are several.
+ * of bars per compared pair when there are several. Conditions are named by their short chart label;
+ * n per side is on the chart (subtitle) and every mark's tooltip.
  */
 export function handshakeIncreaseSpec(
   rows: readonly HandshakeFigureRow[],
   percentiles: readonly PercentileName[] = CHART_PERCENTILES,
+  text: ChartText = {},
 ): TopLevelSpec {
   const pairs = new Set(rows.map((r) => r.pair));
   const values = rows.flatMap((r) =>
     percentiles.map((p) => ({
       pair: r.pair,
-      condition: r.label,
+      condition: r.chart_label,
       percentile: p,
       increase: finiteOrNull(r.increase[p].increase_pct),
       low: finiteOrNull(r.increase[p].ci.low),
       high: finiteOrNull(r.increase[p].ci.high),
+      delta_ms: finiteOrNull(r.increase[p].delta_ms),
+      n_baseline: r.increase[p].n_baseline,
+      n_variant: r.increase[p].n_variant,
     })),
   );
   const conditions = [...new Set(values.map((v) => v.condition))];
+  const ns = rows.flatMap((r) => [r.increase.p50.n_baseline, r.increase.p50.n_variant]);
+  const subtitle = [
+    text.subtitle,
+    ns.length > 0 ? `n = ${nRange(ns)} per side and condition; whiskers: 95 % CI` : "",
+  ]
+    .filter(Boolean)
+    .join(" · ");
+  const tooltip = [
+    { field: "condition", title: "Link condition" },
+    { field: "percentile" },
+    { field: "increase", title: "increase (%)", format: ".1f" },
+    { field: "low", title: "CI low (%)", format: ".1f" },
+    { field: "high", title: "CI high (%)", format: ".1f" },
+    { field: "delta_ms", title: "Δ (ms)", format: ".2f" },
+    { field: "n_baseline", title: "n baseline" },
+    { field: "n_variant", title: "n variant" },
+  ];
+  const y = { scale: { domain: yDomain(values), nice: false } };
   const encoding = {
     x: {
       field: "condition",
       type: "nominal",
       title: "Link condition",
       sort: conditions,
-      axis: { labelAngle: -30, labelLimit: 320 },
+      axis: { labelAngle: conditions.length > 4 ? -30 : 0, labelLimit: 200 },
     },
     xOffset: { field: "percentile", type: "nominal", sort: [...percentiles] },
     color: { field: "percentile", type: "nominal", sort: [...percentiles], title: "Percentile" },
+    tooltip,
   };
   const layer = [
     {
       mark: "bar",
-      encoding: { y: { field: "increase", type: "quantitative", title: "Handshake time increase (%)" } },
+      encoding: {
+        y: { field: "increase", type: "quantitative", title: "Handshake time increase (%)", ...y },
+      },
     },
     {
       mark: "rule",
       encoding: {
-        y: { field: "low", type: "quantitative" },
+        y: { field: "low", type: "quantitative", ...y },
         y2: { field: "high" },
         color: { value: "black" },
       },
     },
   ];
-  const width = Math.max(360, conditions.length * percentiles.length * 20);
+  const width = Math.max(360, conditions.length * percentiles.length * 22);
   const common = {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: chartTitle("Handshake time increase", pairs),
+    title: titleOf(text.title ?? chartTitle("Handshake time increase", pairs), subtitle),
     config: CONFIG,
     data: { values },
   };
@@ -116,128 +179,231 @@ export function handshakeIncreaseSpec(
   } as TopLevelSpec;
 }
 
-/** Lines: TTLB % increase versus response size, one line per percentile, one panel per condition. */
+/**
+ * TTLB % increase versus response size for one link condition (one figure per link): the sizes
+ * evenly spaced and labelled (so 0, 1 and 10 KiB stay apart), each percentile its own colour, line
+ * style and marker shape, its markers and whiskers (95 % CI, in the legend) set slightly apart so p90
+ * cannot hide p50/p75 where they coincide.
+ */
 export function ttlbIncreaseSpec(
   series: readonly TtlbIncreaseSeries[],
   percentiles: readonly PercentileName[] = CHART_PERCENTILES,
+  text: ChartText = {},
 ): TopLevelSpec {
   const pairs = new Set(series.map((s) => s.pair));
+  const sizes = [...new Set(series.flatMap((s) => s.points.map((p) => p.bytes)))].sort((a, b) => a - b);
+  const dodge = (i: number) => (i - (percentiles.length - 1) / 2) * 0.12;
+  const several = series.length > 1;
   const values = series.flatMap((s) =>
     s.points.flatMap((pt) =>
-      percentiles.map((p) => ({
-        panel: facetTitle(s.pair, s.label, pairs.size),
-        kib: pt.bytes / 1024,
+      percentiles.map((p, i) => ({
+        series: several ? `${s.chart_label}, ${p}` : p,
+        condition: s.chart_label,
+        size: formatBytes(pt.bytes),
+        bytes: pt.bytes,
+        x: sizes.indexOf(pt.bytes) + dodge(i),
         percentile: p,
         increase: finiteOrNull(pt.increase[p].increase_pct),
         low: finiteOrNull(pt.increase[p].ci.low),
         high: finiteOrNull(pt.increase[p].ci.high),
+        delta_ms: finiteOrNull(pt.increase[p].delta_ms),
+        n_baseline: pt.increase[p].n_baseline,
+        n_variant: pt.increase[p].n_variant,
+        interval: "95 % CI",
       })),
     ),
   );
-  const layer = [
-    {
-      mark: { type: "line", point: true },
-      encoding: { y: { field: "increase", type: "quantitative", title: "TTLB increase (%)" } },
-    },
-    {
-      mark: { type: "rule", opacity: 0.6 },
-      encoding: { y: { field: "low", type: "quantitative" }, y2: { field: "high" } },
-    },
-  ];
-  const encoding = {
-    x: { field: "kib", type: "quantitative", title: "Response size (KiB)" },
-    color: { field: "percentile", type: "nominal", sort: [...percentiles], title: "Percentile" },
+  const ns = values.flatMap((v) => [v.n_baseline, v.n_variant]);
+  const conditions = [...new Set(series.map((s) => s.chart_label))];
+  const title =
+    text.title ?? `TTLB increase vs response size${conditions.length === 1 ? `: ${conditions[0]}` : ""}`;
+  const subtitle = [
+    [...pairs].join("; "),
+    text.subtitle,
+    ns.length > 0 ? `n = ${nRange(ns)} per side and size` : "",
+  ]
+    .filter(Boolean)
+    .join(" · ");
+  const labels = JSON.stringify(sizes.map(formatBytes));
+  const x = {
+    field: "x",
+    type: "quantitative",
+    title: "Response size",
+    scale: { domain: [-0.5, sizes.length - 0.5], nice: false },
+    axis: { values: sizes.map((_, i) => i), labelExpr: `${labels}[datum.value]`, grid: false },
   };
-  const panels = [...new Set(values.map((v) => v.panel))];
-  return oneOrPanels({
-    title: chartTitle("TTLB increase vs response size", pairs),
-    values,
-    marks: { encoding, layer },
-    facet:
-      panels.length <= 1
-        ? null
-        : { field: "panel", type: "nominal", title: null, sort: panels, header: MULTILINE },
-    panel: { width: 260, height: 180 },
-    // Each link condition on its own y scale: a lossy panel's ±100 % whiskers would otherwise
-    // flatten a slow link's 20 % → 4 % fall, the result the chart exists to show.
-    resolve: { scale: { y: "independent" } },
-  });
+  const y = { type: "quantitative", scale: { domain: yDomain(values), nice: false } };
+  const colour = { field: "percentile", type: "nominal", sort: [...percentiles], title: "Percentile" };
+  const tooltip = [
+    { field: "condition", title: "Link condition" },
+    { field: "size", title: "size" },
+    { field: "percentile" },
+    { field: "increase", title: "increase (%)", format: ".1f" },
+    { field: "low", title: "CI low (%)", format: ".1f" },
+    { field: "high", title: "CI high (%)", format: ".1f" },
+    { field: "delta_ms", title: "Δ (ms)", format: ".2f" },
+    { field: "n_baseline", title: "n baseline" },
+    { field: "n_variant", title: "n variant" },
+  ];
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: titleOf(title, subtitle),
+    config: CONFIG,
+    width: Math.max(420, sizes.length * 70),
+    height: 260,
+    data: { values },
+    encoding: { x },
+    layer: [
+      {
+        mark: { type: "line", strokeWidth: 1.5 },
+        encoding: {
+          y: { field: "increase", title: "TTLB increase (%)", ...y },
+          color: colour,
+          strokeDash: { field: "percentile", type: "nominal", sort: [...percentiles], title: "Percentile" },
+          detail: { field: "series", type: "nominal" },
+        },
+      },
+      {
+        mark: { type: "rule", opacity: 0.8 },
+        encoding: {
+          y: { field: "low", ...y },
+          y2: { field: "high" },
+          color: colour,
+          // A one-entry legend for the whiskers. The range needs two values: with one, Vega's legend
+          // symbol gets no width (NaN) and its label lands on top of it.
+          strokeWidth: {
+            field: "interval",
+            type: "ordinal",
+            title: "Whiskers",
+            scale: { domain: ["95 % CI"], range: [1.5, 1.5] },
+            legend: { symbolType: "stroke", symbolStrokeColor: "#555" },
+          },
+        },
+      },
+      {
+        mark: { type: "point", filled: true, size: 55, opacity: 1 },
+        encoding: {
+          y: { field: "increase", ...y },
+          color: colour,
+          shape: {
+            field: "percentile",
+            type: "nominal",
+            sort: [...percentiles],
+            title: "Percentile",
+            scale: { range: SHAPES },
+          },
+          tooltip,
+        },
+      },
+    ],
+  } as TopLevelSpec;
 }
 
-/** Step lines: the empirical CDF of TTLB per variant, one panel per response size. */
-export function ttlbCdfSpec(series: readonly CdfSeries[], title: string): TopLevelSpec {
-  const values = series.flatMap((s) =>
-    s.points.map((pt) => ({
-      size: formatBytes(s.bytes),
-      bytes: s.bytes,
-      variant: s.variant_label,
-      series: `${s.label}|${s.variant_label}`,
-      ms: pt.ms,
-      fraction: pt.fraction,
-    })),
+export interface CdfChartOptions extends ChartText {
+  /** A log time axis, for lossy links' retransmission tails. */
+  log?: boolean;
+}
+
+/**
+ * Step lines: the empirical CDF of each variant, one panel per link condition side by side (the
+ * study's figure 6), for one response size. The baseline is drawn in a fixed neutral grey and the
+ * variants in colours; each panel header carries its n per variant.
+ */
+export function cdfSpec(series: readonly CdfSeries[], options: CdfChartOptions = {}): TopLevelSpec {
+  const metric = series[0]?.metric ?? "ttlb_ms";
+  const what = metric === "handshake_ms" ? "Handshake time" : "Time to last byte";
+  const sizes = [...new Set(series.map((s) => s.bytes))];
+  const variants = [
+    ...new Set([
+      ...series.filter((s) => s.role === "baseline").map((s) => s.variant_label),
+      ...series.filter((s) => s.role !== "baseline").map((s) => s.variant_label),
+    ]),
+  ];
+  const baselineCount = new Set(series.filter((s) => s.role === "baseline").map((s) => s.variant_label)).size;
+  const range = variants.map((_, i) =>
+    i < baselineCount ? BASELINE_COLOUR : VARIANT_COLOURS[(i - baselineCount) % VARIANT_COLOURS.length],
   );
+  // Panel header: the condition and its n per variant, in legend order.
+  const panelOf = new Map<string, string>();
+  for (const label of [...new Set(series.map((s) => s.chart_label))]) {
+    const ns = variants
+      .map((v) => series.find((s) => s.chart_label === label && s.variant_label === v)?.n)
+      .filter((n): n is number => n !== undefined);
+    panelOf.set(label, `${wrapLabel(label, 30)}${LINE_BREAK}n = ${ns.join(" / ")}`);
+  }
+  const values = series.flatMap((s) =>
+    s.points
+      .filter((pt) => !options.log || pt.ms > 0)
+      .map((pt) => ({
+        panel: panelOf.get(s.chart_label)!,
+        condition: s.chart_label,
+        size: formatBytes(s.bytes),
+        variant: s.variant_label,
+        role: s.role,
+        series: `${s.chart_label}|${s.bytes}|${s.variant_label}`,
+        ms: pt.ms,
+        fraction: pt.fraction,
+      })),
+  );
+  const panels = [...panelOf.values()];
+  // A handshake-only run has one size (0 B), which says nothing about the handshake: leave it out.
+  const sizeWords =
+    sizes.length === 1 && metric !== "handshake_ms" ? `, ${formatBytes(sizes[0])} responses` : "";
+  const title = options.title ?? `${metric === "handshake_ms" ? "Handshake time" : "TTLB"} CDF${sizeWords}`;
   const encoding = {
-    x: { field: "ms", type: "quantitative", title: "Time to last byte (ms)", scale: { zero: false } },
+    x: {
+      field: "ms",
+      type: "quantitative",
+      title: `${what} (ms${options.log ? ", log scale" : ""})`,
+      scale: options.log ? { type: "log", nice: false } : { zero: false },
+    },
     y: {
       field: "fraction",
       type: "quantitative",
       title: "Fraction of connections",
       scale: { domain: [0, 1] },
     },
-    color: { field: "variant", type: "nominal", title: "Variant" },
-    // One line per condition and variant, even if a caller mixes conditions in one chart.
+    color: {
+      field: "variant",
+      type: "nominal",
+      title: "Variant",
+      sort: variants,
+      scale: { domain: variants, range },
+    },
     detail: { field: "series", type: "nominal" },
+    tooltip: [
+      { field: "condition", title: "Link condition" },
+      { field: "variant" },
+      { field: "ms", title: `${what} (ms)`, format: ".2f" },
+      { field: "fraction", format: ".3f" },
+    ],
   };
-  const mark = { type: "line", interpolate: "step-after" };
-  const sizes = new Set(series.map((s) => s.bytes)).size;
-  return oneOrPanels({
-    title,
-    values,
-    marks: { mark, encoding },
-    facet:
-      sizes <= 1
-        ? null
-        : {
-            field: "size",
-            type: "nominal",
-            title: "Response size",
-            sort: [...new Set(values.map((v) => v.size))],
-          },
-    panel: { width: 240, height: 170 },
-    resolve: { scale: { x: "independent" } },
-  });
-}
-
-/**
- * The same marks as one 420x260 chart, or, given a facet, as a grid of panels three to a row (the
- * line charts' layout; `resolve` applies to the grid only).
- */
-function oneOrPanels(o: {
-  title: string;
-  values: object[];
-  marks: object;
-  facet: object | null;
-  panel: { width: number; height: number };
-  resolve?: object;
-}): TopLevelSpec {
-  const head = { $schema: "https://vega.github.io/schema/vega-lite/v6.json", title: o.title };
-  if (o.facet === null)
+  const mark = { type: "line", interpolate: "step-after", strokeWidth: 1.6 };
+  const key = baselineCount > 0 ? "grey: baseline" : "";
+  const head = {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: titleOf(title, [options.subtitle, key].filter(Boolean).join(" · ")),
+    config: CONFIG,
+    data: { values },
+  };
+  if (panels.length <= 1)
     return {
       ...head,
+      title: titleOf(
+        title,
+        [options.subtitle, panels[0]?.split(LINE_BREAK).join(", "), key].filter(Boolean).join(" · "),
+      ),
       width: 420,
       height: 260,
-      config: CONFIG,
-      data: { values: o.values },
-      ...o.marks,
+      mark,
+      encoding,
     } as TopLevelSpec;
   return {
     ...head,
-    config: CONFIG,
-    data: { values: o.values },
-    facet: o.facet,
-    columns: 3,
-    ...(o.resolve ? { resolve: o.resolve } : {}),
-    spec: { ...o.panel, ...o.marks },
+    facet: { field: "panel", type: "nominal", title: null, sort: panels, header: MULTILINE },
+    columns: Math.min(4, panels.length),
+    resolve: { scale: { x: "independent" } },
+    spec: { width: 230, height: 180, mark, encoding },
   } as TopLevelSpec;
 }
 
@@ -253,4 +419,19 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   } finally {
     view.finalize();
   }
+}
+
+function csvField(v: unknown): string {
+  if (v === null || v === undefined) return "";
+  const s = typeof v === "number" ? (Number.isFinite(v) ? String(v) : "") : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** A spec's inline data as CSV (one column per field, in first-seen order), for R and pandas users. */
+export function chartDataCsv(spec: TopLevelSpec): string {
+  const values = ((spec as { data?: { values?: unknown } }).data?.values ?? []) as Record<string, unknown>[];
+  const columns: string[] = [];
+  for (const v of values) for (const k of Object.keys(v)) if (!columns.includes(k)) columns.push(k);
+  const lines = [columns.join(","), ...values.map((v) => columns.map((c) => csvField(v[c])).join(","))];
+  return `${lines.join("\n")}\n`;
 }

@@ -3,7 +3,7 @@
 
 import {
   type BootstrapOptions,
-  bootstrapIncreases,
+  bootstrapDifferences,
   DEFAULT_BOOTSTRAP,
   type Interval,
   percentIncrease,
@@ -20,6 +20,7 @@ import { quantileSorted } from "./quantile.js";
 import {
   type CellData,
   DEFAULT_TRUST,
+  disturbanceFlags,
   METRICS,
   type Metric,
   PERCENTILE_NAMES,
@@ -37,7 +38,16 @@ export interface IncreaseStat {
   /** 100 * (variant / baseline - 1). */
   increase_pct: number;
   ci: Interval;
-  /** Why this number should not be trusted; empty when there is no reason. */
+  /** variant - baseline, ms: the absolute cost (PQ adds a roughly constant time). */
+  delta_ms: number;
+  /** Bootstrap interval of delta_ms, from the same resamples as `ci`. */
+  delta_ci: Interval;
+  /**
+   * Whether the interval excludes 0 (a difference was detected); null without an interval. A result,
+   * not a quality problem: "no measurable cost" is what a fast link often shows.
+   */
+  significant: boolean | null;
+  /** Why this number should not be trusted (data quality); empty when there is no reason. */
   flags: string[];
   /** Successful samples on each side. */
   n_baseline: number;
@@ -77,13 +87,15 @@ function conditionWords(c: Condition, bytes: number): string {
   return `${parts.join(", ")}, ${bytes} B`;
 }
 
-/** Flags of one % increase: both cells' trust flags and the interval's own. */
+/**
+ * Data-quality flags of one % increase: both cells' trust flags and the interval's width. Whether
+ * the interval includes 0 is not among them (see `significant`): that is a finding, not a defect.
+ */
 function increaseFlags(
   p: number,
   base: CellData,
   variant: CellData,
   metric: Metric,
-  increase: number,
   ci: Interval,
   rules: TrustRules,
 ): string[] {
@@ -94,12 +106,19 @@ function increaseFlags(
     ...percentileFlags(p, variant.samples[metric].length, variant.failures, variant.attempts, rules).map(
       (f) => `variant: ${f}`,
     ),
+    ...disturbanceFlags(base.disturbed, base.attempts).map((f) => `baseline: ${f}`),
+    ...disturbanceFlags(variant.disturbed, variant.attempts).map((f) => `variant: ${f}`),
   ];
   const width = ci.high - ci.low;
   if (!Number.isFinite(width)) flags.push("no confidence interval");
   else if (width > rules.maxCiWidthPct) flags.push(`wide CI: ${width.toFixed(1)} percentage points`);
-  if (Number.isFinite(increase) && ci.low <= 0 && ci.high >= 0 && width > 0) flags.push("CI includes 0");
   return flags;
+}
+
+/** Does the interval exclude 0? null when there is no interval. */
+export function excludesZero(ci: Interval): boolean | null {
+  if (!Number.isFinite(ci.low) || !Number.isFinite(ci.high)) return null;
+  return ci.low > 0 || ci.high < 0;
 }
 
 export function compareCell(
@@ -114,7 +133,7 @@ export function compareCell(
     const v = variant.samples[m];
     if (b.length === 0 || v.length === 0) continue;
     const key = `${base.cell}|${variant.cell}|${m}`;
-    const cis = bootstrapIncreases(b, v, PERCENTILES, key, bootstrap);
+    const cis = bootstrapDifferences(b, v, PERCENTILES, key, bootstrap);
     const perP = {} as Record<PercentileName, IncreaseStat>;
     PERCENTILES.forEach((p, i) => {
       const bq = quantileSorted(b, p);
@@ -124,8 +143,11 @@ export function compareCell(
         baseline: bq,
         variant: vq,
         increase_pct: inc,
-        ci: cis[i],
-        flags: increaseFlags(p, base, variant, m, inc, cis[i], rules),
+        ci: cis.pct[i],
+        delta_ms: vq - bq,
+        delta_ci: cis.delta[i],
+        significant: excludesZero(cis.delta[i]),
+        flags: increaseFlags(p, base, variant, m, cis.pct[i], rules),
         n_baseline: b.length,
         n_variant: v.length,
       };

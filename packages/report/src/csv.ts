@@ -1,5 +1,6 @@
 // CSV export in long ("tidy") form, one number per line, so a notebook can filter and pivot it:
 // table=cell lines carry each cell's statistics, table=increase lines each % increase with its CI,
+// table=difference lines the same comparisons' absolute difference (variant − baseline, ms) with its CI,
 // table=handshake_bytes lines the Handshake bytes table (median bytes, differences from the baseline),
 // table=link_check lines the Link check (TCP connect percentiles per link condition, `flags` = status).
 
@@ -29,6 +30,8 @@ export const CSV_COLUMNS = [
   "cell",
   "baseline_cell",
   "flags",
+  "significant",
+  "run",
 ] as const;
 
 type CsvRecord = Partial<Record<(typeof CSV_COLUMNS)[number], string | number | null | undefined>>;
@@ -98,6 +101,15 @@ export function renderCsv(s: ReportSummary): string {
           cell: c.variant.cell,
           baseline_cell: c.baseline.cell,
           flags: x.flags.join("; "),
+          significant: x.significant === null ? null : String(x.significant),
+        });
+        // The absolute difference (ms) beside the %: same columns, table=difference.
+        records.push({
+          ...records[records.length - 1],
+          table: "difference",
+          value: x.delta_ms,
+          ci_low: x.delta_ci.low,
+          ci_high: x.delta_ci.high,
         });
       }
     }
@@ -141,7 +153,10 @@ export function renderCsv(s: ReportSummary): string {
       { ...base, statistic: "p90", value: l.p90 },
     );
   }
+  // The run(s) every line belongs to, so several reports' CSVs concatenate without losing track.
+  const run = [...new Set(s.meta.map((m) => m.run))].join("+");
   const lines = [CSV_COLUMNS.join(",")];
-  for (const r of records) lines.push(CSV_COLUMNS.map((col) => field(r[col])).join(","));
+  for (const r of records)
+    lines.push(CSV_COLUMNS.map((col) => field(col === "run" ? run : r[col])).join(","));
   return `${lines.join("\n")}\n`;
 }

@@ -1,7 +1,9 @@
 // The tables behind the study's figures, built from comparisons and cells:
 //   handshake increase per link condition (loss, RTT, ...), at each condition's smallest size;
-//   TTLB increase versus response size, one series per condition;
-//   TTLB CDFs of the compared variants, per condition and size.
+//   TTLB increase versus response size, one series per condition (two sizes at least);
+//   CDFs of the compared variants, per condition and size: of TTLB, or of the handshake time in a
+//   handshake-only run (every size 0 B: no response was asked for, so there is no TTLB to show).
+// Each row carries `chart_label`, the condition's short label for chart axes and panels.
 
 import type { Comparison, IncreaseStat } from "./compare.js";
 import {
@@ -15,7 +17,7 @@ import {
   variantLabel,
 } from "./params.js";
 import { quantileSorted } from "./quantile.js";
-import type { CellData, PercentileName } from "./stats.js";
+import type { CellData, Metric, PercentileName } from "./stats.js";
 
 export type IncreaseByPercentile = Record<PercentileName, IncreaseStat>;
 
@@ -28,6 +30,7 @@ export interface HandshakeFigureRow {
   pair: string;
   condition: Condition;
   label: string;
+  chart_label: string;
   /** The response size whose connections supplied the handshake times (the smallest measured). */
   bytes: number;
   increase: IncreaseByPercentile;
@@ -37,15 +40,21 @@ export interface TtlbIncreaseSeries {
   pair: string;
   condition: Condition;
   label: string;
+  chart_label: string;
   points: { bytes: number; increase: IncreaseByPercentile }[];
 }
 
 export interface CdfSeries {
+  /** The timer the CDF is of: ttlb_ms, or handshake_ms in a handshake-only run. */
+  metric: Metric;
   condition: Condition;
   label: string;
+  chart_label: string;
   bytes: number;
   variant: Variant;
   variant_label: string;
+  /** The variant's side in the comparisons: baseline (drawn in a fixed neutral colour), variant, or other. */
+  role: "baseline" | "variant" | "other";
   n: number;
   /** (ms, fraction of successful connections done by then), ascending. */
   points: { ms: number; fraction: number }[];
@@ -63,9 +72,17 @@ function byPairAndCondition(comparisons: readonly Comparison[]): Map<string, Com
   return groups;
 }
 
+/** Short chart labels by condition key (see labels.ts); the long label where none is given. */
+export type ChartLabels = ReadonlyMap<string, string>;
+
+function chartLabel(c: Condition, varying: readonly ConditionField[], labels?: ChartLabels): string {
+  return labels?.get(conditionKey(c)) ?? conditionLabel(c, varying);
+}
+
 export function handshakeFigure(
   comparisons: readonly Comparison[],
   varying: readonly ConditionField[],
+  labels?: ChartLabels,
 ): HandshakeFigureRow[] {
   const rows: HandshakeFigureRow[] = [];
   for (const group of byPairAndCondition(comparisons).values()) {
@@ -75,6 +92,7 @@ export function handshakeFigure(
       pair: pairLabel(first),
       condition: first.condition,
       label: conditionLabel(first.condition, varying),
+      chart_label: chartLabel(first.condition, varying, labels),
       bytes: first.bytes,
       increase: first.metrics.handshake_ms!,
     });
@@ -82,20 +100,23 @@ export function handshakeFigure(
   return rows.sort((a, b) => a.pair.localeCompare(b.pair) || compareConditions(a.condition, b.condition));
 }
 
+/** TTLB increase per size for each pair and condition measured at two sizes or more (one point is no curve). */
 export function ttlbIncreaseFigure(
   comparisons: readonly Comparison[],
   varying: readonly ConditionField[],
+  labels?: ChartLabels,
 ): TtlbIncreaseSeries[] {
   const series: TtlbIncreaseSeries[] = [];
   for (const group of byPairAndCondition(comparisons).values()) {
     const points = group
       .filter((c) => c.metrics.ttlb_ms)
       .map((c) => ({ bytes: c.bytes, increase: c.metrics.ttlb_ms! }));
-    if (points.length === 0) continue;
+    if (points.length < 2) continue;
     series.push({
       pair: pairLabel(group[0]),
       condition: group[0].condition,
       label: conditionLabel(group[0].condition, varying),
+      chart_label: chartLabel(group[0].condition, varying, labels),
       points,
     });
   }
@@ -121,24 +142,43 @@ export function cdfPoints(sorted: Float64Array, maxPoints = 200): { ms: number; 
   return points;
 }
 
-/** TTLB CDFs of the cells taking part in a comparison (all cells when there are no comparisons). */
-export function ttlbCdfFigure(
+/** Does every cell have response size 0 (a handshake-only run, whose TTLB is its handshake time)? */
+export function handshakeOnly(cells: readonly CellData[]): boolean {
+  return cells.length > 0 && cells.every((c) => c.bytes === 0);
+}
+
+/**
+ * CDFs of the cells taking part in a comparison (all cells when there are no comparisons): of TTLB,
+ * or of the handshake time when the run is handshake-only.
+ */
+export function cdfFigure(
   cells: readonly CellData[],
   comparisons: readonly Comparison[],
   varying: readonly ConditionField[],
+  labels?: ChartLabels,
 ): CdfSeries[] {
-  const compared = new Set(comparisons.flatMap((c) => [c.baseline.cell, c.variant.cell]));
-  const chosen = comparisons.length > 0 ? cells.filter((c) => compared.has(c.cell)) : cells;
+  const metric: Metric = handshakeOnly(cells) ? "handshake_ms" : "ttlb_ms";
+  const baselines = new Set(comparisons.map((c) => c.baseline.cell));
+  const variants = new Set(comparisons.map((c) => c.variant.cell));
+  const chosen =
+    comparisons.length > 0 ? cells.filter((c) => baselines.has(c.cell) || variants.has(c.cell)) : cells;
   return chosen
-    .filter((c) => c.samples.ttlb_ms.length > 0)
+    .filter((c) => c.samples[metric].length > 0)
     .map((c) => ({
+      metric,
       condition: c.condition,
       label: conditionLabel(c.condition, varying),
+      chart_label: chartLabel(c.condition, varying, labels),
       bytes: c.bytes,
       variant: c.variant,
       variant_label: variantLabel(c.variant),
-      n: c.samples.ttlb_ms.length,
-      points: cdfPoints(c.samples.ttlb_ms),
+      role: baselines.has(c.cell)
+        ? ("baseline" as const)
+        : variants.has(c.cell)
+          ? ("variant" as const)
+          : ("other" as const),
+      n: c.samples[metric].length,
+      points: cdfPoints(c.samples[metric]),
     }))
     .sort(
       (a, b) =>

@@ -7,6 +7,8 @@ export * from "./compare.js";
 export * from "./csv.js";
 export * from "./figures.js";
 export * from "./handshake-bytes.js";
+export * from "./html.js";
+export * from "./jitter.js";
 export * from "./link-check.js";
 export * from "./load.js";
 export * from "./markdown.js";
@@ -54,6 +56,8 @@ export {
 export * from "./report.js";
 export type * from "./row.js";
 export { REQUIRED_ROW_FIELDS } from "./row.js";
+export * from "./runs.js";
+export * from "./shards.js";
 export * from "./stats.js";
 export * from "./summary.js";
 export * from "./variant.js";

@@ -8,6 +8,7 @@
 // the link) and by the link backend of their run's meta line. Rows of a `link: none` run (unshaped
 // loopback) are summarised but not judged: their configured RTT was never emulated.
 
+import { JITTER_DIST_NAMES, type JitterDistName, roundTripQuantiles } from "./jitter.js";
 import { LINK_FIELDS } from "./params.js";
 import { quantileSorted, sortedCopy } from "./quantile.js";
 import type { MetaLine, Row } from "./row.js";
@@ -26,13 +27,55 @@ export type LinkCondition = { [K in LinkCheckField]: string | number | null };
 export type LinkCheckStatus = "ok" | "check" | "no data" | "not emulated";
 
 export const LINK_CHECK_RULE =
-  "median TCP connect time (one round trip) of successful connections within [RTT − 0.5 − 4 × jitter, 1.1 × RTT + 2 + 4 × jitter] ms of the configured RTT and jitter; median = p50 (R type 7)";
+  "median TCP connect time (one round trip) of successful connections within [q(0.5 − w) − 0.5, q(0.5 + w) + 0.1 × RTT + 2] ms, where q is the quantile function of the configured round trip (rtt/2 each way plus each direction's own netem jitter draw from its distribution: uniform, normal, pareto or paretonormal; q = RTT without jitter) and w = min(0.4, 3.29 × 0.5 / √n) covers the sample median's own spread (two-sided 0.1 %); median = p50 (R type 7)";
 
-/** The range the median TCP connect time must fall in, in ms (jitter moves the median both ways). */
-export function linkCheckBounds(rtt_ms: number, jitter_ms: number): { low_ms: number; high_ms: number } {
-  const slack = 4 * jitter_ms;
-  // A connect time cannot be negative: a large jitter's slack stops at 0 (the verdict is the same).
-  return { low_ms: Math.max(0, rtt_ms - 0.5 - slack), high_ms: rtt_ms * 1.1 + 2 + slack };
+/** What the configured link should give for TCP connect times, and the range its median must fall in (ms). */
+export interface ExpectedConnectTimes {
+  low_ms: number;
+  high_ms: number;
+  /** Quantiles of one round trip with the configured delay, jitter and distribution (= RTT without jitter). */
+  p10_ms: number;
+  p50_ms: number;
+  p90_ms: number;
+}
+
+/** Sample medians of n draws fall within quantiles 0.5 ± this of their distribution (two-sided 0.1 %). */
+export function medianBand(n: number): number {
+  return n > 0 ? Math.min(0.4, (3.29 * 0.5) / Math.sqrt(n)) : 0.4;
+}
+
+/** A row's jitter distribution name; rows without one (or with jitter 0) are netem's default, uniform. */
+export function jitterDistOf(value: unknown): JitterDistName {
+  return JITTER_DIST_NAMES.includes(value as JitterDistName) ? (value as JitterDistName) : "uniform";
+}
+
+/**
+ * The range the median TCP connect time of n samples must fall in, and the round trip's expected
+ * p10/p50/p90, for a link of `rtt_ms` with `jitter_ms` per direction drawn from `dist`. Without
+ * jitter this is [RTT − 0.5, 1.1 × RTT + 2] (processing, serialising two small packets, timers).
+ */
+export function linkCheckBounds(
+  rtt_ms: number,
+  jitter_ms: number,
+  dist: JitterDistName = "uniform",
+  n = Number.POSITIVE_INFINITY,
+): ExpectedConnectTimes {
+  const w = Number.isFinite(n) ? medianBand(n) : 0;
+  const [lo, p10, p50, p90, hi] = roundTripQuantiles(rtt_ms, jitter_ms, dist, [
+    0.5 - w,
+    0.1,
+    0.5,
+    0.9,
+    0.5 + w,
+  ]);
+  // A connect time cannot be negative.
+  return {
+    low_ms: Math.max(0, lo - 0.5),
+    high_ms: hi + 0.1 * rtt_ms + 2,
+    p10_ms: p10,
+    p50_ms: p50,
+    p90_ms: p90,
+  };
 }
 
 /** TCP connect times of one link condition against its configured RTT and jitter. */
@@ -43,7 +86,7 @@ export interface ConnectTimeCheck {
   p10: number | null;
   p50: number | null;
   p90: number | null;
-  expected: { low_ms: number; high_ms: number };
+  expected: ExpectedConnectTimes;
   status: "ok" | "check" | "no data";
 }
 
@@ -52,9 +95,10 @@ export function judgeConnectTimes(
   rtt_ms: number,
   jitter_ms: number,
   times: ArrayLike<number>,
+  dist: JitterDistName = "uniform",
 ): ConnectTimeCheck {
-  const expected = linkCheckBounds(rtt_ms, jitter_ms);
   const sorted = sortedCopy(times);
+  const expected = linkCheckBounds(rtt_ms, jitter_ms, dist, sorted.length);
   if (sorted.length === 0) return { n: 0, p10: null, p50: null, p90: null, expected, status: "no data" };
   const p50 = quantileSorted(sorted, 0.5);
   return {
@@ -78,7 +122,7 @@ export interface LinkCheckRow {
   p10: number | null;
   p50: number | null;
   p90: number | null;
-  expected: { low_ms: number; high_ms: number };
+  expected: ExpectedConnectTimes;
   status: LinkCheckStatus;
 }
 
@@ -145,7 +189,7 @@ export function linkCheck(rows: readonly Row[], meta: readonly MetaLine[] = []):
     .map((g) => {
       const rtt = typeof g.link.rtt_ms === "number" ? g.link.rtt_ms : 0;
       const jitter = typeof g.link.jitter_ms === "number" ? g.link.jitter_ms : 0;
-      const judged = judgeConnectTimes(rtt, jitter, g.times);
+      const judged = judgeConnectTimes(rtt, jitter, g.times, jitterDistOf(g.link.jitter_dist));
       // "none" anywhere among the runs: at least part of these times are from unshaped loopback.
       const emulated = g.backend === null || !g.backend.split("+").includes("none");
       return {

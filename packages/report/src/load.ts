@@ -83,7 +83,7 @@ function metaProblem(o: Json): string | null {
 }
 
 /** Canonical JSON (object keys sorted) so two configs compare equal whatever their key order. */
-function canonical(value: unknown): string {
+export function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
   if (value && typeof value === "object") {
     const o = value as Json;
@@ -95,7 +95,7 @@ function canonical(value: unknown): string {
   return JSON.stringify(value) ?? "null";
 }
 
-function differingKeys(a: unknown, b: unknown): string[] {
+export function differingKeys(a: unknown, b: unknown): string[] {
   const ao = (a && typeof a === "object" ? a : {}) as Json;
   const bo = (b && typeof b === "object" ? b : {}) as Json;
   const keys = new Set([...Object.keys(ao), ...Object.keys(bo)]);

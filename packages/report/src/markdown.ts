@@ -15,14 +15,16 @@ import {
   variantLabel,
 } from "./params.js";
 import type { MetaLine } from "./row.js";
+import { shardsSection } from "./shards.js";
 import { METRIC_TITLES, METRICS, PERCENTILE_NAMES, type PercentileName } from "./stats.js";
 import type { ReportSummary } from "./summary.js";
 
 /** Chart files (relative to the report) per figure, as written next to it. */
 export interface ChartLinks {
   handshake?: string;
-  ttlb?: string;
-  /** One CDF chart per condition, keyed by the condition label. */
+  /** One TTLB-vs-size chart per link condition (and pair), keyed by the condition label. */
+  ttlb?: { label: string; file: string }[];
+  /** One CDF chart per response size (link conditions side by side), keyed by the size. */
   cdf?: { label: string; file: string }[];
 }
 
@@ -43,6 +45,8 @@ const RENDERED_META_KEYS = new Set([
   "link_state",
   "timing_definition",
   "seed",
+  "shard",
+  "shards",
 ]);
 /** Bullet notes listed in full before the rest are only counted (all are in the JSON summary). */
 const MAX_NOTES = 150;
@@ -61,10 +65,38 @@ export function fmtPct(x: number): string {
   return `${x >= 0 ? "+" : ""}${x.toFixed(1)} %`;
 }
 
+/** Marks a difference whose interval includes 0: no measurable difference (a result, not a warning). */
+export const NOT_SIGNIFICANT = "n.s.";
+
+function marks(s: IncreaseStat): string {
+  return `${s.significant === false ? ` ${NOT_SIGNIFICANT}` : ""}${s.flags.length > 0 ? ` ${WARN}` : ""}`;
+}
+
 function fmtIncrease(s: IncreaseStat | undefined): string {
   if (!s) return "–";
   const ci = Number.isFinite(s.ci.low) ? ` [${s.ci.low.toFixed(1)}, ${s.ci.high.toFixed(1)}]` : "";
-  return `${fmtPct(s.increase_pct)}${ci}${s.flags.length > 0 ? ` ${WARN}` : ""}`;
+  return `${fmtPct(s.increase_pct)}${ci}${marks(s)}`;
+}
+
+/** Signed milliseconds: "+12.3 ms", "−0.40 ms". */
+export function fmtDeltaMs(x: number): string {
+  if (!Number.isFinite(x)) return "–";
+  return `${x >= 0 ? "+" : "−"}${fmtMs(Math.abs(x))} ms`;
+}
+
+/** The absolute difference with its interval, e.g. "+12.3 ms [11.0, 13.1]". */
+function fmtDelta(s: IncreaseStat | undefined): string {
+  if (!s) return "–";
+  const ci = Number.isFinite(s.delta_ci.low) ? ` [${fmtMs(s.delta_ci.low)}, ${fmtMs(s.delta_ci.high)}]` : "";
+  return `${fmtDeltaMs(s.delta_ms)}${ci}${marks(s)}`;
+}
+
+/** One table cell with both forms of a difference: % increase, then Δ ms. */
+function fmtBoth(s: IncreaseStat | undefined): string {
+  if (!s) return "–";
+  const ci = Number.isFinite(s.ci.low) ? ` [${s.ci.low.toFixed(1)}, ${s.ci.high.toFixed(1)}]` : "";
+  const dci = Number.isFinite(s.delta_ci.low) ? ` [${fmtMs(s.delta_ci.low)}, ${fmtMs(s.delta_ci.high)}]` : "";
+  return `${fmtPct(s.increase_pct)}${ci}<br>${fmtDeltaMs(s.delta_ms)}${dci}${marks(s)}`;
 }
 
 function table(header: string[], rows: string[][]): string {
@@ -152,7 +184,11 @@ function linkWhere(r: LinkCheckRow, rows: readonly LinkCheckRow[]): string {
 /** The Notes line of a link condition whose check failed; null for any other status. */
 export function linkCheckNote(r: LinkCheckRow, rows: readonly LinkCheckRow[]): string | null {
   if (r.status !== "check") return null;
-  return `Link check at ${linkWhere(r, rows)}: median TCP connect ${fmtMs(r.p50 ?? Number.NaN)} ms is outside the ${fmtMs(r.expected.low_ms)}–${fmtMs(r.expected.high_ms)} ms expected for the configured RTT (n=${r.n}): the link may not have delivered its RTT, so every time measured under it is suspect`;
+  const jittered = typeof r.link.jitter_ms === "number" && r.link.jitter_ms > 0;
+  const what = jittered
+    ? `configured RTT and jitter (expected median ${fmtMs(r.expected.p50_ms)} ms, p10–p90 ${fmtMs(r.expected.p10_ms)}–${fmtMs(r.expected.p90_ms)} ms)`
+    : "configured RTT";
+  return `Link check at ${linkWhere(r, rows)}: median TCP connect ${fmtMs(r.p50 ?? Number.NaN)} ms is outside the ${fmtMs(r.expected.low_ms)}–${fmtMs(r.expected.high_ms)} ms expected for the ${what} (n=${r.n}): the link may not have delivered its RTT, so every time measured under it is suspect`;
 }
 
 const LINK_STATUS_TEXT: Record<LinkCheckRow["status"], string> = {
@@ -167,7 +203,7 @@ function linkCheckSection(s: ReportSummary): string {
   const out = ["## Link check\n"];
   const notEmulated = rows.some((r) => r.status === "not emulated");
   out.push(
-    "Did the emulated link deliver its RTT? TCP's handshake takes one round trip, so the median TCP connect time (`tcp_connect_ms`, successful connections of every variant and size) should sit just above the configured RTT: **ok** when it is within [RTT − 0.5 − 4 × jitter, 1.1 × RTT + 2 + 4 × jitter] ms, the rule `pqtls run` prints at the end of a run; **check** otherwise (see Notes)." +
+    "Did the emulated link deliver its RTT? TCP's handshake takes one round trip, so the median TCP connect time (`tcp_connect_ms`, successful connections of every variant and size) should sit just above the configured RTT: **ok** when it is within [RTT − 0.5, 1.1 × RTT + 2] ms, the rule `pqtls run` prints at the end of a run; **check** otherwise (see Notes). On a jittered link each direction draws its own delay from the configured distribution (netem's tables), so the expected round trip is a distribution: its p10/p50/p90 are shown, and the median must fall between its quantiles 0.5 ± w (w = min(0.4, 1.645 / √n), the spread of a sample median of n), less 0.5 ms and plus 0.1 × RTT + 2 ms." +
       (notEmulated
         ? " Rows of a run with link backend `none` had no link emulation, so their configured RTT is not judged (**not emulated**)."
         : "") +
@@ -179,6 +215,7 @@ function linkCheckSection(s: ReportSummary): string {
   }
   const fields = linkCheckFields(rows);
   const backends = severalBackends(rows);
+  const jittered = rows.some((r) => typeof r.link.jitter_ms === "number" && r.link.jitter_ms > 0);
   out.push(
     table(
       [
@@ -188,6 +225,7 @@ function linkCheckSection(s: ReportSummary): string {
         "TCP connect p10 (ms)",
         "p50 (ms)",
         "p90 (ms)",
+        ...(jittered ? ["expected p10 / p50 / p90 (ms)"] : []),
         "expected p50 (ms)",
         "status",
       ],
@@ -198,6 +236,13 @@ function linkCheckSection(s: ReportSummary): string {
         fmtMs(r.p10 ?? Number.NaN),
         fmtMs(r.p50 ?? Number.NaN),
         fmtMs(r.p90 ?? Number.NaN),
+        ...(jittered
+          ? [
+              r.status === "not emulated"
+                ? "–"
+                : `${fmtMs(r.expected.p10_ms)} / ${fmtMs(r.expected.p50_ms)} / ${fmtMs(r.expected.p90_ms)}`,
+            ]
+          : []),
         r.status === "not emulated" ? "–" : `${fmtMs(r.expected.low_ms)}–${fmtMs(r.expected.high_ms)}`,
         LINK_STATUS_TEXT[r.status],
       ]),
@@ -213,9 +258,10 @@ function methodSection(s: ReportSummary): string {
     "## Method\n",
     `- **Percentiles**: ${m.percentiles}. Statistics use successful connections only; failed ones are counted per cell (\`failures\`), never averaged in.`,
     `- **Confidence intervals**: ${Math.round(m.bootstrap.level * 100)} % ${m.bootstrap.method}, ${m.bootstrap.resamples} resamples, seed ${m.bootstrap.seed} (rerunning the report gives the same intervals).`,
-    `- **% increase** = 100 × (variant / baseline − 1) of the same percentile, between cells whose link condition and response size are equal. Variant: \`${m.variant}\`; baseline: \`${m.baseline}\`. ${m.pq_definition}.`,
+    `- **% increase** = 100 × (variant / baseline − 1) of the same percentile, between cells whose link condition and response size are equal; **Δ** = variant − baseline in ms (the absolute cost), with its ${Math.round(m.bootstrap.level * 100)} % interval from the same resamples. Variant: \`${m.variant}\`; baseline: \`${m.baseline}\`. ${m.pq_definition}.`,
+    `- **${NOT_SIGNIFICANT}** (not significant) marks a difference whose interval includes 0: no difference was detected at that percentile. That is a result (e.g. a PQ handshake costing ≈ 0 on a fast link), not a reason to distrust the number.`,
     `- **TTLB at 0 B**: ${m.ttlb_at_zero_bytes}.`,
-    `- **${WARN} marks a number not to trust** (reasons under *Notes*): a percentile p needs n ≥ ${t.minTailSamples} / (1 − p) samples (p90: 30, p99: 300); failures reaching into the percentile's tail (failure share ≥ 1 − p) or above ${Math.round(t.maxFailureShare * 100)} % of attempts; a % increase whose CI is wider than ${t.maxCiWidthPct} percentage points or includes 0.`,
+    `- **${WARN} marks a number not to trust** (data quality; reasons under *Notes*): a percentile p needs n ≥ ${t.minTailSamples} / (1 − p) samples (p90: 30, p99: 300); failures reaching into the percentile's tail (failure share ≥ 1 − p) or above ${Math.round(t.maxFailureShare * 100)} % of attempts; a % increase whose CI is wider than ${t.maxCiWidthPct} percentage points; connections whose link emulator dropped packets outside the configured loss (a disturbed lane: TUN ring overflow, refused write, stalled relay). A link whose check failed is marked ⚠ in the Link check and named under Notes.`,
     "",
   ].join("\n");
 }
@@ -231,14 +277,16 @@ function pairColumn(s: ReportSummary): boolean {
 function summarySection(s: ReportSummary): string {
   const fields = s.dimensions.varying;
   const pairs = pairColumn(s);
+  // A handshake-only run's TTLB is its handshake time: no columns repeating it.
+  const ttlb = !s.handshake_only;
   const header = [
     ...(pairs ? ["variant", "baseline"] : []),
     ...fields.map((f) => FIELD_TITLES[f]),
     "size",
     "handshake p50 (ms) base → var",
     "handshake p50 increase [95 % CI]",
-    "TTLB p50 (ms) base → var",
-    "TTLB p50 increase [95 % CI]",
+    "handshake p50 Δ (ms) [95 % CI]",
+    ...(ttlb ? ["TTLB p50 (ms) base → var", "TTLB p50 increase [95 % CI]", "TTLB p50 Δ (ms) [95 % CI]"] : []),
     "n base / var",
     "failures base / var",
   ];
@@ -251,8 +299,10 @@ function summarySection(s: ReportSummary): string {
       formatBytes(c.bytes),
       hs ? `${fmtMs(hs.baseline)} → ${fmtMs(hs.variant)}` : "–",
       fmtIncrease(hs),
-      tl ? `${fmtMs(tl.baseline)} → ${fmtMs(tl.variant)}` : "–",
-      fmtIncrease(tl),
+      fmtDelta(hs),
+      ...(ttlb
+        ? [tl ? `${fmtMs(tl.baseline)} → ${fmtMs(tl.variant)}` : "–", fmtIncrease(tl), fmtDelta(tl)]
+        : []),
       hs ? `${hs.n_baseline} / ${hs.n_variant}` : "–",
       `${c.baseline.failures} / ${c.variant.failures}`,
     ];
@@ -328,7 +378,7 @@ function increaseTable(
     ...(pairs ? ["comparison"] : []),
     ...fields.map((f) => FIELD_TITLES[f]),
     "size",
-    ...PERCENTILE_NAMES.map((p) => `${p} increase [95 % CI]`),
+    ...PERCENTILE_NAMES.map((p) => `${p} increase, Δ [95 % CI]`),
     "n base / var",
   ];
   return table(
@@ -337,7 +387,7 @@ function increaseTable(
       ...(pairs ? [r.pair] : []),
       ...conditionCells(r.condition, fields),
       formatBytes(r.bytes),
-      ...PERCENTILE_NAMES.map((p) => fmtIncrease(r.increase[p])),
+      ...PERCENTILE_NAMES.map((p) => fmtBoth(r.increase[p])),
       `${r.increase.p50.n_baseline} / ${r.increase.p50.n_variant}`,
     ]),
   );
@@ -356,11 +406,22 @@ function figureSections(s: ReportSummary, charts: ChartLinks): string {
     out.push(increaseTable(s, hs));
   }
   const tl = s.figures.ttlb_increase;
-  out.push("\n## TTLB increase versus response size\n");
-  if (tl.length === 0) out.push("No TTLB comparisons.\n");
+  if (s.handshake_only) {
+    out.push(
+      "\nThis run measured handshakes only (every response size is 0 B: no request was sent), so it has no time-to-last-byte figures; the distributions below are of the handshake time.\n",
+    );
+  } else {
+    out.push("\n## TTLB increase versus response size\n");
+  }
+  if (s.handshake_only) {
+    // Nothing: the sentence above says why.
+  } else if (tl.length === 0) out.push("No TTLB comparisons over two or more response sizes.\n");
   else {
-    out.push("Lines: % increase of time to last byte at p50/p75/p90 per response size; whiskers: 95 % CI.\n");
-    if (charts.ttlb) out.push(`![TTLB increase versus response size](${charts.ttlb})\n`);
+    out.push(
+      "One figure per link condition. Lines: % increase of time to last byte at p50/p75/p90 per response size (sizes evenly spaced); markers set slightly apart; whiskers: 95 % CI.\n",
+    );
+    for (const c of charts.ttlb ?? [])
+      out.push(`![TTLB increase versus response size, ${c.label}](${c.file})\n`);
     out.push(
       increaseTable(
         s,
@@ -375,16 +436,21 @@ function figureSections(s: ReportSummary, charts: ChartLinks): string {
       ),
     );
   }
-  const cdf = s.figures.ttlb_cdf;
-  out.push("\n## TTLB distributions (CDFs)\n");
-  if (cdf.length === 0) out.push("No TTLB samples.\n");
+  const cdf = s.figures.cdf;
+  const metric = s.handshake_only ? "handshake_ms" : "ttlb_ms";
+  const what = s.handshake_only ? "Handshake time" : "TTLB";
+  out.push(`\n## ${what} distributions (CDFs)\n`);
+  if (cdf.length === 0) out.push(`No ${what} samples.\n`);
   else {
-    for (const c of charts.cdf ?? []) out.push(`![TTLB CDF, ${c.label}](${c.file})\n`);
+    out.push(
+      "One figure per response size, the link conditions side by side; the baseline in grey, n per variant over each panel.\n",
+    );
+    for (const c of charts.cdf ?? []) out.push(`![${what} CDF, ${c.label}](${c.file})\n`);
     const byCell = new Map(s.cells.map((c) => [c.cell, c]));
     const fields = s.dimensions.varying;
     const rows: string[][] = [];
     for (const cell of s.cells) {
-      const st = cell.metrics.ttlb_ms;
+      const st = cell.metrics[metric];
       if (!st || !cdf.some((x) => x.variant_label === variantLabel(cell.variant) && x.bytes === cell.bytes))
         continue;
       rows.push([
@@ -476,6 +542,8 @@ function cellSection(s: ReportSummary): string {
   const fields = s.dimensions.varying;
   const out = ["## Per-cell statistics\n"];
   for (const m of METRICS) {
+    // A handshake-only run's TTFB/TTLB are its handshake times again.
+    if (s.handshake_only && m !== "handshake_ms") continue;
     const rows = s.cells
       .filter((c) => c.metrics[m] || c.failures > 0)
       .map((c) => {
@@ -536,6 +604,7 @@ export function renderMarkdown(s: ReportSummary, charts: ChartLinks = {}): strin
     `# pqtls report: ${runs}\n`,
     `Generated by ${s.generator} from ${s.cells.reduce((n, c) => n + c.attempts, 0)} connections in ${s.cells.length} cells.\n`,
     metaSection(s),
+    shardsSection(s.meta, table),
     linkCheckSection(s),
     methodSection(s),
     summarySection(s),

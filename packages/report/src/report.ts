@@ -1,125 +1,238 @@
 // The one call the runner (and `pqtls report`) makes: load result files, summarise, and write the
-// report as markdown with SVG charts next to it, as JSON, or as CSV.
+// report as markdown or self-contained HTML with charts (SVG + Vega-Lite spec + data) next to it, as
+// JSON, or as CSV. Inputs that are different experiments are reported side by side, one section
+// each (see runs.ts); the output format follows the output file's extension.
 
 import { mkdir, writeFile } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
+import type { TopLevelSpec } from "vega-lite";
 import {
   CHART_PERCENTILES,
+  cdfSpec,
+  chartDataCsv,
   handshakeIncreaseSpec,
   renderSvg,
-  ttlbCdfSpec,
   ttlbIncreaseSpec,
 } from "./charts.js";
 import { renderCsv } from "./csv.js";
-import { type LoadOptions, loadResults } from "./load.js";
+import { renderHtml } from "./html.js";
+import { fixedWords } from "./labels.js";
+import { type LoadOptions, loadResults, ReportInputError } from "./load.js";
 import { type ChartLinks, renderMarkdown } from "./markdown.js";
+import { formatBytes } from "./params.js";
+import { type RunPart, splitRuns } from "./runs.js";
 import { type ReportSummary, type SummaryOptions, summarize } from "./summary.js";
 
-export type ReportFormat = "md" | "json" | "csv";
-export const REPORT_FORMATS: readonly ReportFormat[] = ["md", "json", "csv"];
+export type ReportFormat = "md" | "html" | "json" | "csv";
+export const REPORT_FORMATS: readonly ReportFormat[] = ["md", "html", "json", "csv"];
 
-export interface WriteReportOptions extends SummaryOptions, LoadOptions {
-  /** Output file. For json/csv, "-" means standard output; md needs a file (charts go next to it). */
-  out: string;
-  /** Default: from the extension of `out` (.json, .csv), else md. */
+/** Output file extensions and the format each one means. */
+export const REPORT_EXTENSIONS: Readonly<Record<string, ReportFormat>> = {
+  ".md": "md",
+  ".markdown": "md",
+  ".html": "html",
+  ".htm": "html",
+  ".json": "json",
+  ".csv": "csv",
+};
+
+export interface WriteReportOptions extends SummaryOptions, LoadOptions, ChartOptions {
+  /**
+   * Output file; its extension chooses the format (.md, .html, .json, .csv). "-" is standard output
+   * (json/csv only). Default: named after the first input (`run.jsonl` → `run.md`).
+   */
+  out?: string;
+  /** Must agree with the extension of `out` when both are given; needed for "-". */
   format?: ReportFormat;
 }
 
 export interface WriteReportResult {
   format: ReportFormat;
-  /** Every file written (the report first, then its charts). Empty when written to stdout. */
+  /** Every file written (the report first, then its charts' files). Empty when written to stdout. */
   files: string[];
+  /** The summary of the first (usually only) experiment. */
   summary: ReportSummary;
+  /** One summary per experiment reported (several when the inputs are different experiments). */
+  summaries: ReportSummary[];
   /** Input lines skipped under skipBad, as "file:line: reason (skipped)". */
   warnings: string[];
 }
 
+/** The format an output file's extension names; an unknown or missing extension is an error. */
 export function formatFromPath(out: string): ReportFormat {
   const ext = extname(out).toLowerCase();
-  if (ext === ".json") return "json";
-  if (ext === ".csv") return "csv";
-  return "md";
+  const format = REPORT_EXTENSIONS[ext];
+  if (!format)
+    throw new ReportInputError(
+      `${out}: unknown report extension "${ext || "(none)"}"; use ${Object.keys(REPORT_EXTENSIONS).join(", ")}`,
+    );
+  return format;
+}
+
+/** The default output of a report on `inputs`: next to the first input, named after it. */
+export function defaultReportPath(inputs: readonly string[], format: ReportFormat): string {
+  const first = inputs[0] ?? "report.jsonl";
+  const stem = basename(first).replace(/\.jsonl?$/i, "");
+  const name = inputs.length > 1 ? `${stem}-and-${inputs.length - 1}-more` : stem;
+  return join(dirname(first), `${name}.${format}`);
+}
+
+/** The format and file a report goes to, from `out` and `format` (either may be missing). */
+export function resolveOutput(
+  inputs: readonly string[],
+  out: string | undefined,
+  format: ReportFormat | undefined,
+): { out: string; format: ReportFormat } {
+  if (out === undefined) return { format: format ?? "md", out: defaultReportPath(inputs, format ?? "md") };
+  if (out === "-") {
+    if (format === "json" || format === "csv") return { out, format };
+    throw new ReportInputError(
+      `a ${format ?? "md"} report needs a file for -o (its charts go next to it); use --format json or csv for stdout`,
+    );
+  }
+  const fromExt = formatFromPath(out);
+  if (format !== undefined && format !== fromExt)
+    throw new ReportInputError(`-o ${out} is a ${fromExt} file but --format is ${format}; give one of them`);
+  return { out, format: fromExt };
 }
 
 export interface RenderedChart {
-  /** File name, relative to the report's directory. */
+  /** File name of the SVG, relative to the report's directory. */
   file: string;
   svg: string;
+  /** The Vega-Lite spec (data inline) the SVG was rendered from. */
+  spec: TopLevelSpec;
 }
 
-/** Render every chart of a summary; file names start with `stem` (the report's name without .md). */
+/** The files written beside a chart: SVG, its Vega-Lite spec and its data. */
+export function chartFiles(c: RenderedChart): { file: string; text: string }[] {
+  const base = c.file.replace(/\.svg$/, "");
+  return [
+    { file: c.file, text: c.svg },
+    { file: `${base}.vl.json`, text: `${JSON.stringify(c.spec, null, 2)}\n` },
+    { file: `${base}.csv`, text: chartDataCsv(c.spec) },
+  ];
+}
+
+export interface ChartOptions {
+  /** CDFs on a log time axis (lossy links' retransmission tails). */
+  cdfLog?: boolean;
+}
+
+/**
+ * Render every chart of a summary; file names start with `stem` (the report's name without
+ * extension): the handshake increase bars, one TTLB-vs-size figure per link condition (and pair),
+ * one CDF figure per response size with the link conditions side by side.
+ */
 export async function renderCharts(
   summary: ReportSummary,
   stem: string,
+  options: ChartOptions = {},
 ): Promise<{ links: ChartLinks; charts: RenderedChart[] }> {
   const charts: RenderedChart[] = [];
-  const links: ChartLinks = { cdf: [] };
-  const { handshake_increase, ttlb_increase, ttlb_cdf } = summary.figures;
-  if (handshake_increase.length > 0) {
-    links.handshake = `${stem}-handshake-increase.svg`;
-    charts.push({
-      file: links.handshake,
-      svg: await renderSvg(handshakeIncreaseSpec(handshake_increase, CHART_PERCENTILES)),
-    });
+  const links: ChartLinks = { ttlb: [], cdf: [] };
+  const add = async (file: string, spec: TopLevelSpec) => {
+    charts.push({ file, spec, svg: await renderSvg(spec) });
+    return file;
+  };
+  const fixed = fixedWords(summary.dimensions.fixed);
+  const subtitle = fixed ? `all cells: ${fixed}` : undefined;
+  const { handshake_increase, ttlb_increase, cdf } = summary.figures;
+  if (handshake_increase.length > 0)
+    links.handshake = await add(
+      `${stem}-handshake-increase.svg`,
+      handshakeIncreaseSpec(handshake_increase, CHART_PERCENTILES, { subtitle }),
+    );
+  const pairs = new Set(ttlb_increase.map((s) => s.pair)).size;
+  for (const [i, series] of ttlb_increase.entries()) {
+    const file = await add(
+      `${stem}-ttlb-increase-${i + 1}.svg`,
+      ttlbIncreaseSpec([series], CHART_PERCENTILES, { subtitle }),
+    );
+    links.ttlb!.push({ label: pairs > 1 ? `${series.pair}, ${series.label}` : series.label, file });
   }
-  if (ttlb_increase.length > 0) {
-    links.ttlb = `${stem}-ttlb-increase.svg`;
-    charts.push({
-      file: links.ttlb,
-      svg: await renderSvg(ttlbIncreaseSpec(ttlb_increase, CHART_PERCENTILES)),
-    });
-  }
-  const labels = [...new Set(ttlb_cdf.map((s) => s.label))];
-  for (const [i, label] of labels.entries()) {
-    const file = `${stem}-ttlb-cdf-${i + 1}.svg`;
-    const title = label === "all" ? "TTLB CDF" : `TTLB CDF, ${label}`;
-    charts.push({
-      file,
-      svg: await renderSvg(
-        ttlbCdfSpec(
-          ttlb_cdf.filter((s) => s.label === label),
-          title,
-        ),
+  const sizes = [...new Set(cdf.map((s) => s.bytes))].sort((a, b) => a - b);
+  const kind = cdf[0]?.metric === "handshake_ms" ? "handshake" : "ttlb";
+  for (const [i, bytes] of sizes.entries()) {
+    const file = await add(
+      `${stem}-${kind}-cdf-${i + 1}.svg`,
+      cdfSpec(
+        cdf.filter((s) => s.bytes === bytes),
+        { subtitle, log: options.cdfLog },
       ),
-    });
-    links.cdf!.push({ label, file });
+    );
+    links.cdf!.push({ label: formatBytes(bytes), file });
   }
   return { links, charts };
 }
 
+/** A heading for one experiment among several: its runs and input files. */
+function partTitle(s: ReportSummary, i: number): string {
+  const runs = [...new Set(s.meta.map((m) => m.run))].join(", ");
+  return `Run ${i + 1}: ${runs} (${s.inputs.map((f) => basename(f.file)).join(", ")})`;
+}
+
+/** One report per experiment under a common title, each section's headings one level down. */
+function combinedMarkdown(parts: RunPart[], summaries: ReportSummary[], mds: string[]): string {
+  const keys = [...new Set(parts.flatMap((p) => p.differs))];
+  const out = [
+    `# pqtls report: ${summaries.length} runs side by side\n`,
+    `These inputs are different experiments (their meta lines differ in ${keys.map((k) => `\`${k}\``).join(", ")}), so each is reported in its own section rather than pooled (\`--allow-mixed\` pools them).\n`,
+    ...summaries.map((s, i) => `- [${partTitle(s, i)}](#run-${i + 1})`),
+    "",
+  ];
+  mds.forEach((md, i) => {
+    out.push(`<a id="run-${i + 1}"></a>\n\n## ${partTitle(summaries[i], i)}\n`);
+    const body = md.replace(/^# [^\n]*\n/, "").replace(/^(#{2,5}) /gm, (_, hashes: string) => `${hashes}# `);
+    out.push(body);
+  });
+  return out.join("\n");
+}
+
 export async function writeReport(
   inputFiles: readonly string[],
-  options: WriteReportOptions,
+  options: WriteReportOptions = {},
 ): Promise<WriteReportResult> {
-  const format = options.format ?? formatFromPath(options.out);
-  const loaded = await loadResults(inputFiles, options);
-  const summary = summarize(loaded, options);
-  const toStdout = options.out === "-";
-  if (toStdout && format === "md")
-    throw new Error('a markdown report needs a file for -o (its charts go next to it), not "-"');
+  const { out, format } = resolveOutput(inputFiles, options.out, options.format);
+  const loaded = await loadResults(inputFiles, { ...options, allowMixed: true });
+  const parts: RunPart[] = options.allowMixed ? [{ loaded, differs: [] }] : splitRuns(loaded);
+  const summaries = parts.map((p) => summarize(p.loaded, options));
+  const several = summaries.length > 1;
 
   let text: string;
   const files: string[] = [];
-  const dir = dirname(options.out);
-  if (format === "md") {
-    const stem = basename(options.out, extname(options.out));
-    const { links, charts } = await renderCharts(summary, stem);
-    text = renderMarkdown(summary, links);
-    await mkdir(dir, { recursive: true });
-    files.push(options.out);
-    for (const c of charts) {
-      const path = join(dir, c.file);
-      await writeFile(path, c.svg);
-      files.push(path);
+  const dir = dirname(out);
+  if (format === "md" || format === "html") {
+    const stem = basename(out, extname(out));
+    const mds: string[] = [];
+    const charts: RenderedChart[] = [];
+    for (const [i, s] of summaries.entries()) {
+      const rendered = await renderCharts(s, several ? `${stem}-run${i + 1}` : stem, options);
+      mds.push(renderMarkdown(s, rendered.links));
+      charts.push(...rendered.charts);
     }
+    const md = several ? combinedMarkdown(parts, summaries, mds) : mds[0];
+    text = format === "md" ? md : renderHtml(md.match(/^# (.*)$/m)?.[1] ?? "pqtls report", md, charts);
+    await mkdir(dir, { recursive: true });
+    files.push(out);
+    for (const c of charts) {
+      for (const f of chartFiles(c)) {
+        const path = join(dir, f.file);
+        await writeFile(path, f.text);
+        files.push(path);
+      }
+    }
+  } else if (format === "json") {
+    const value = several ? { generator: "@pqtls/report", runs: summaries } : summaries[0];
+    text = `${JSON.stringify(value, null, 2)}\n`;
   } else {
-    text = format === "json" ? `${JSON.stringify(summary, null, 2)}\n` : renderCsv(summary);
+    text = summaries.map((s, i) => (i === 0 ? renderCsv(s) : renderCsv(s).replace(/^[^\n]*\n/, ""))).join("");
   }
-  if (toStdout) process.stdout.write(text);
+  if (out === "-") process.stdout.write(text);
   else {
     await mkdir(dir, { recursive: true });
-    await writeFile(options.out, text);
-    if (format !== "md") files.push(options.out);
+    await writeFile(out, text);
+    if (format === "json" || format === "csv") files.push(out);
   }
-  return { format, files, summary, warnings: loaded.warnings };
+  return { format, files, summary: summaries[0], summaries, warnings: loaded.warnings };
 }

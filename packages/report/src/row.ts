@@ -29,6 +29,18 @@ export interface MetaLine {
   /** Where each timer starts and stops, in words. */
   timing_definition: string;
   seed: number;
+  /** One shard of a plan run on many machines (`pqtls run --shard K/N`). */
+  shard?: ShardInfo;
+  /** A file merged from shards (`pqtls merge`): every shard's own meta line, in shard order. */
+  shards?: MetaLine[];
+}
+
+export interface ShardInfo {
+  index: number;
+  count: number;
+  /** Hash of the full plan (cells, samples, warm-ups, seed): shards of one experiment share it. */
+  plan_hash: string;
+  host: string;
 }
 
 /** What one connection measured, beside the parameters of its cell. */

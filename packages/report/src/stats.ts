@@ -41,7 +41,39 @@ export interface CellData {
   failures: number;
   /** Failed connections by error text. */
   errors: Record<string, number>;
+  /** Connections whose link lost packets it was not configured to lose (see DISTURBANCE_COUNTERS). */
+  disturbed: number;
   samples: Record<Metric, Float64Array>;
+}
+
+/**
+ * Link counters that count packets the emulator itself dropped or failed to pass on (a TUN ring
+ * overflow, a refused write, a stalled relay), as opposed to configured loss or the configured
+ * queue limit: a connection with any of them measured a disturbed lane, not the configured link.
+ */
+export const DISTURBANCE_COUNTERS = [
+  "up.tunTxDropped",
+  "up.rxDropped",
+  "up.stalls",
+  "up.writeErrors",
+  "down.tunTxDropped",
+  "down.rxDropped",
+  "down.stalls",
+  "down.writeErrors",
+] as const;
+
+/** Did this row's link drop packets outside the configured loss? */
+export function isDisturbed(row: Row): boolean {
+  const link = row.link;
+  if (!link) return false;
+  return DISTURBANCE_COUNTERS.some((k) => typeof link[k] === "number" && link[k] > 0);
+}
+
+/** The data-quality flag of a cell with disturbed connections, or none. */
+export function disturbanceFlags(disturbed: number, attempts: number): string[] {
+  return disturbed > 0
+    ? [`${disturbed} of ${attempts} connections lost packets inside the link emulator (not configured loss)`]
+    : [];
 }
 
 export interface MetricStats {
@@ -66,6 +98,8 @@ export interface CellSummary {
   failures: number;
   failure_share: number;
   errors: Record<string, number>;
+  /** Connections whose link dropped packets outside the configured loss (flagged on every percentile). */
+  disturbed: number;
   /** Timers with at least one sample. */
   metrics: Partial<Record<Metric, MetricStats>>;
 }
@@ -92,6 +126,7 @@ export function groupCells(rows: readonly Row[]): CellData[] {
   for (const [cell, g] of groups) {
     const errors: Record<string, number> = {};
     let failures = 0;
+    const disturbed = g.rows.filter(isDisturbed).length;
     for (const r of g.rows) {
       if (r.ok) continue;
       failures++;
@@ -115,6 +150,7 @@ export function groupCells(rows: readonly Row[]): CellData[] {
       attempts: g.rows.length,
       failures,
       errors,
+      disturbed,
       samples,
     });
   }
@@ -185,8 +221,10 @@ export function summarizeCell(
   const metrics: Partial<Record<Metric, MetricStats>> = {};
   for (const m of METRICS) {
     const s = cell.samples[m];
-    if (s.length > 0)
-      metrics[m] = metricStats(s, `${cell.cell}/${m}`, cell.failures, cell.attempts, bootstrap, rules);
+    if (s.length === 0) continue;
+    const st = metricStats(s, `${cell.cell}/${m}`, cell.failures, cell.attempts, bootstrap, rules);
+    for (const p of PERCENTILE_NAMES) st.flags[p].push(...disturbanceFlags(cell.disturbed, cell.attempts));
+    metrics[m] = st;
   }
   return {
     cell: cell.cell,
@@ -197,6 +235,7 @@ export function summarizeCell(
     failures: cell.failures,
     failure_share: cell.attempts > 0 ? cell.failures / cell.attempts : 0,
     errors: cell.errors,
+    disturbed: cell.disturbed,
     metrics,
   };
 }

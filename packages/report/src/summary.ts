@@ -5,13 +5,15 @@ import { type BootstrapOptions, DEFAULT_BOOTSTRAP } from "./bootstrap.js";
 import { type Comparison, compareAll } from "./compare.js";
 import {
   type CdfSeries,
+  cdfFigure,
   type HandshakeFigureRow,
   handshakeFigure,
+  handshakeOnly,
   type TtlbIncreaseSeries,
-  ttlbCdfFigure,
   ttlbIncreaseFigure,
 } from "./figures.js";
 import { type HandshakeBytesRow, handshakeBytesTable } from "./handshake-bytes.js";
+import { shortConditionLabels } from "./labels.js";
 import { LINK_CHECK_RULE, type LinkCheckRow, linkCheck } from "./link-check.js";
 import type { LoadedResults } from "./load.js";
 import {
@@ -24,6 +26,7 @@ import {
 } from "./params.js";
 import { PERCENTILE_METHOD } from "./quantile.js";
 import type { MetaLine, Row } from "./row.js";
+import { shardNotes, shardOrigins } from "./shards.js";
 import { type CellSummary, DEFAULT_TRUST, groupCells, summarizeCell, type TrustRules } from "./stats.js";
 import { DEFAULT_BASELINE, DEFAULT_VARIANT, parseSelector } from "./variant.js";
 
@@ -71,10 +74,14 @@ export interface ReportSummary {
   link_check: LinkCheckRow[];
   /** Median handshake bytes each way per condition and variant, and the difference from the baseline. */
   handshake_bytes: HandshakeBytesRow[];
+  /** Every response size is 0 B: the run measured handshakes only (its TTLB is the handshake time). */
+  handshake_only: boolean;
   figures: {
     handshake_increase: HandshakeFigureRow[];
+    /** Empty in a handshake-only run, and for conditions measured at one size only. */
     ttlb_increase: TtlbIncreaseSeries[];
-    ttlb_cdf: CdfSeries[];
+    /** CDFs of TTLB, or of the handshake time in a handshake-only run (each series' `metric`). */
+    cdf: CdfSeries[];
   };
   /** Why some comparisons could not be made. */
   notes: string[];
@@ -124,6 +131,9 @@ export function summarize(loaded: LoadedResults, options: SummaryOptions = {}): 
   const conditions = cells.map((c) => c.condition);
   const varying = varyingFields(conditions);
   const { comparisons, notes } = compareAll(cells, baselineSel, variantSel, bootstrap, trust);
+  const metas = loaded.files.map((f) => f.meta);
+  notes.push(...shardNotes(shardOrigins(metas)));
+  const labels = shortConditionLabels(conditions, varying, metas);
   if (cells.length > 0 && comparisons.length === 0) {
     notes.push(`no cell pairs matched: baseline "${baselineText}" and variant "${variantText}"`);
   }
@@ -158,10 +168,11 @@ export function summarize(loaded: LoadedResults, options: SummaryOptions = {}): 
       loaded.files.map((f) => f.meta),
     ),
     handshake_bytes: handshakeBytesTable(loaded.rows, baselineSel),
+    handshake_only: handshakeOnly(cells),
     figures: {
-      handshake_increase: handshakeFigure(comparisons, varying),
-      ttlb_increase: ttlbIncreaseFigure(comparisons, varying),
-      ttlb_cdf: ttlbCdfFigure(cells, comparisons, varying),
+      handshake_increase: handshakeFigure(comparisons, varying, labels),
+      ttlb_increase: ttlbIncreaseFigure(comparisons, varying, labels),
+      cdf: cdfFigure(cells, comparisons, varying, labels),
     },
     notes,
     warnings: loaded.warnings,

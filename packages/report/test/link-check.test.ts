@@ -8,7 +8,48 @@ import { judgeConnectTimes, type LinkCheckRow, linkCheck, linkCheckBounds } from
 import { renderMarkdown } from "../src/markdown.js";
 import type { Row } from "../src/row.js";
 import { summarizeRows } from "../src/summary.js";
-import { meta, rowsFor } from "./synth.js";
+import { meta, mulberry32, rowsFor } from "./synth.js";
+
+/** Standard normal quantile by bisection on erf (Abramowitz & Stegun 7.1.26): the test's own. */
+function probit(p: number): number {
+  const erf = (x: number) => {
+    const t = 1 / (1 + 0.3275911 * Math.abs(x));
+    const y =
+      1 -
+      ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) *
+        t *
+        Math.exp(-x * x);
+    return x >= 0 ? y : -y;
+  };
+  let lo = -8;
+  let hi = 8;
+  for (let i = 0; i < 60; i++) {
+    const m = (lo + hi) / 2;
+    if (0.5 * (1 + erf(m / Math.SQRT2)) < p) lo = m;
+    else hi = m;
+  }
+  return lo;
+}
+
+/** iproute2's pareto: shape 3 from U, shifted to mean 0 and scaled by 4/3 (σ units), capped at 4σ. */
+function paretoUnit(u: number): number {
+  return Math.min((4 / 3) * (u ** (-1 / 3) - 1.5), 32767 / 8192);
+}
+
+function paretoDelay(mu: number, sigma: number, r: () => number): number {
+  return Math.max(0, mu + sigma * paretoUnit(1 - r()));
+}
+
+/** One direction's delay of a 35 ms RTT link with 8.75 ms jitter, drawn as netem does. */
+function jitterDelay(dist: "uniform" | "pareto" | "paretonormal", r: () => number): number {
+  const mu = 17.5;
+  const sigma = 8.75;
+  const u = r();
+  if (dist === "uniform") return mu - sigma + 2 * sigma * u;
+  if (dist === "pareto") return paretoDelay(mu, sigma, () => u);
+  // paretonormal: the normal and pareto quantiles of the same rank, 1/4 and 3/4 (iproute2's paretonormal.c).
+  return Math.max(0, mu + (sigma * (probit(u) + 3 * paretoUnit(1 - u))) / 4);
+}
 
 /** Rows of one cell at `rtt_ms` whose successful samples have these TCP connect times. */
 function cell(
@@ -105,14 +146,52 @@ describe("link check: grouping and percentiles", () => {
 });
 
 describe("link check: the rule", () => {
-  it("has the runner's bounds: [RTT - 0.5 - 4 jitter, 1.1 RTT + 2 + 4 jitter]", () => {
+  it("has the runner's bounds without jitter: [RTT − 0.5, 1.1 RTT + 2]", () => {
     expect(linkCheckBounds(200, 0).low_ms).toBe(199.5);
     expect(linkCheckBounds(200, 0).high_ms).toBeCloseTo(222, 10);
-    expect(linkCheckBounds(35, 2.5).low_ms).toBe(24.5);
-    expect(linkCheckBounds(35, 2.5).high_ms).toBeCloseTo(50.5, 10);
-    expect(linkCheckBounds(35, 8.75).low_ms).toBe(0); // 35 − 0.5 − 35 would be −0.5
+    expect(linkCheckBounds(200, 0, "uniform", 5)).toMatchObject({ p10_ms: 200, p50_ms: 200, p90_ms: 200 });
   });
 
+  it("expects a jittered round trip's own quantiles: two draws, one per direction", () => {
+    // Uniform jitter σ each way: the sum of two U(−σ, σ) is triangular on [−2σ, 2σ].
+    const u = linkCheckBounds(35, 5, "uniform");
+    expect(u.p50_ms).toBeCloseTo(35, 2);
+    expect(u.p10_ms).toBeCloseTo(35 - 10 + 10 * Math.sqrt(0.2), 2);
+    expect(u.p90_ms).toBeCloseTo(35 + 10 - 10 * Math.sqrt(0.2), 2);
+    // Normal jitter σ each way: N(RTT, 2σ²), p10/p90 at ∓1.2816 × √2 σ (the table stops at ±4σ).
+    const n = linkCheckBounds(35, 5, "normal");
+    expect(n.p50_ms).toBeCloseTo(35, 1);
+    expect(n.p10_ms).toBeCloseTo(35 - 1.2816 * Math.SQRT2 * 5, 1);
+    expect(n.p90_ms).toBeCloseTo(35 + 1.2816 * Math.SQRT2 * 5, 1);
+    // Pareto (shape 3, zero mean, as iproute2's table): skewed, its median below the RTT.
+    const r = mulberry32(5);
+    const draws = Array.from(
+      { length: 200_000 },
+      () => paretoDelay(17.5, 5, r) + paretoDelay(17.5, 5, r),
+    ).sort((a, b) => a - b);
+    const p = linkCheckBounds(35, 5, "pareto");
+    expect(p.p50_ms).toBeCloseTo(draws[100_000], 1);
+    expect(p.p10_ms).toBeCloseTo(draws[20_000], 1);
+    expect(p.p90_ms).toBeCloseTo(draws[180_000], 1);
+    expect(p.p50_ms).toBeLessThan(34);
+  });
+
+  it.each(["paretonormal", "pareto", "uniform"] as const)(
+    "a %s-jittered link 8 ms slower than configured is a check; one that delivers is ok",
+    (dist) => {
+      // 1000 connects through the configured link (two draws + 0.5 ms of processing), then the same + 8 ms.
+      const r = mulberry32(11);
+      const on = Array.from({ length: 1000 }, () => 0.5 + jitterDelay(dist, r) + jitterDelay(dist, r));
+      const rows = (times: number[]) =>
+        cell(times, { rtt_ms: 35, jitter_ms: 8.75 }).map((row) => ({ ...row, jitter_dist: dist }));
+      expect(only(rows(on)).status).toBe("ok");
+      const off = only(rows(on.map((t) => t + 8)));
+      expect(off.status).toBe("check");
+      // The old fixed slack (RTT ± 4 × jitter: 0–75.5 ms) could not see this.
+      expect(off.expected.high_ms).toBeLessThan(off.p50!);
+      expect(judgeConnectTimes(35, 8.75, on, dist).status).toBe("ok");
+    },
+  );
   it.each([
     [199.5, "ok"], // the lower edge itself
     [199.4, "check"], // just below it
@@ -125,15 +204,17 @@ describe("link check: the rule", () => {
     expect(only(cell([median - 50, median, median + 500], { rtt_ms: 200 })).status).toBe(status);
   });
 
-  it.each([
-    [179.5, "ok"], // 200 - 0.5 - 4 * 5
-    [179.4, "check"],
-    [242, "ok"], // 220 + 2 + 4 * 5
-    [242.1, "check"],
-  ] as const)("jitter 5 ms widens the range both ways: median %s ms is %s", (median, status) => {
-    expect(only(cell([median], { rtt_ms: 200, jitter_ms: 5 })).status).toBe(status);
-    // Without jitter the same medians are all outside.
-    expect(only(cell([median], { rtt_ms: 200 })).status).toBe("check");
+  it("the band for the median narrows with n and is p10–p90 at most", () => {
+    const few = linkCheckBounds(200, 5, "normal", 4);
+    expect(few.low_ms).toBeCloseTo(few.p10_ms - 0.5, 6);
+    expect(few.high_ms).toBeCloseTo(few.p90_ms + 22, 6);
+    const many = linkCheckBounds(200, 5, "normal", 10_000);
+    expect(many.low_ms).toBeGreaterThan(few.low_ms + 5);
+    expect(many.high_ms).toBeLessThan(few.high_ms - 5);
+    // Jitter widens the range both ways against the same link without it.
+    const none = linkCheckBounds(200, 0, "uniform", 4);
+    expect(few.low_ms).toBeLessThan(none.low_ms - 5);
+    expect(few.high_ms).toBeGreaterThan(none.high_ms + 5);
   });
 
   it("leaves out failed rows and rows without a TCP connect time", () => {
@@ -228,7 +309,7 @@ describe("link check in the report", () => {
 
   it("is in the JSON summary with the rule", () => {
     const s = summarizeRows(rows, [meta()]);
-    expect(s.method.link_check).toMatch(/1\.1 × RTT \+ 2 \+ 4 × jitter/);
+    expect(s.method.link_check).toMatch(/q\(0\.5 \+ w\) \+ 0\.1 × RTT \+ 2/);
     const json = JSON.parse(JSON.stringify(s)) as typeof s;
     expect(json.link_check).toEqual(linkCheck(rows, [meta()]));
     expect(json.link_check.map((r) => [r.link.rtt_ms, r.n, r.status])).toEqual([
@@ -237,6 +318,10 @@ describe("link check in the report", () => {
     ]);
     expect(json.link_check[0].p50).toBeCloseTo(35.5, 10);
     expect(json.link_check[1].p90).toBeCloseTo(2.25, 10);
-    expect(json.link_check[1].expected).toEqual({ low_ms: 199.5, high_ms: linkCheckBounds(200, 0).high_ms });
+    expect(json.link_check[1].expected).toEqual(linkCheckBounds(200, 0, "uniform", 6));
+    expect(json.link_check[1].expected).toMatchObject({
+      low_ms: 199.5,
+      high_ms: linkCheckBounds(200, 0).high_ms,
+    });
   });
 });

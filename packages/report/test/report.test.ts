@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { CSV_COLUMNS } from "../src/csv.js";
-import { writeReport } from "../src/report.js";
+import { defaultReportPath, writeReport } from "../src/report.js";
 import type { Row } from "../src/row.js";
 import type { ReportSummary } from "../src/summary.js";
 import { assertWellFormedSvg } from "./svg.js";
@@ -83,7 +83,9 @@ describe("markdown report", () => {
     const links = [...md.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map((m) => m[1]);
     expect(links).toEqual([
       "report-handshake-increase.svg",
-      "report-ttlb-increase.svg",
+      // One TTLB-vs-size figure per link condition, one CDF figure per response size.
+      "report-ttlb-increase-1.svg",
+      "report-ttlb-increase-2.svg",
       "report-ttlb-cdf-1.svg",
       "report-ttlb-cdf-2.svg",
     ]);
@@ -91,8 +93,17 @@ describe("markdown report", () => {
       const path = join(dir, "md", l);
       expect(existsSync(path)).toBe(true);
       assertWellFormedSvg(readFileSync(path, "utf8"));
+      // Beside each SVG: its Vega-Lite spec (data inline) and the same data as CSV, to restyle in R/pandas.
+      const spec = JSON.parse(readFileSync(path.replace(/\.svg$/, ".vl.json"), "utf8"));
+      expect(spec.$schema).toMatch(/vega-lite/);
+      const values = spec.data.values as Record<string, unknown>[];
+      expect(values.length).toBeGreaterThan(0);
+      const csv = parseCsv(readFileSync(path.replace(/\.svg$/, ".csv"), "utf8"));
+      expect(csv[0]).toEqual(Object.keys(values[0]));
+      expect(csv).toHaveLength(1 + values.length);
+      expect(csv[1]).toEqual(Object.values(values[0]).map((v) => (v === null ? "" : String(v))));
     }
-    expect(r.files).toHaveLength(1 + links.length);
+    expect(r.files).toHaveLength(1 + 3 * links.length);
   });
 
   it("states what was run, how percentiles and intervals are computed, and what not to trust", async () => {
@@ -148,6 +159,76 @@ describe("markdown report", () => {
   });
 });
 
+describe("output names and formats", () => {
+  it("without out, names the report after its input (a second input's report does not overwrite it)", async () => {
+    const other = join(dir, "other-run.jsonl");
+    writeFileSync(
+      other,
+      jsonl(
+        meta({ run: "run-2" }),
+        rows.slice(0, 40).map((r) => ({ ...r, run: "run-2" })),
+      ),
+    );
+    const a = await writeReport([input], { resamples: 100 });
+    const b = await writeReport([other], { resamples: 100 });
+    expect(a.files[0]).toBe(join(dir, "run.md"));
+    expect(b.files[0]).toBe(join(dir, "other-run.md"));
+    expect(readFileSync(a.files[0], "utf8")).toContain("# pqtls report: run-1");
+    expect(existsSync(join(dir, "run-handshake-increase.svg"))).toBe(true);
+    expect(defaultReportPath([input, other], "html")).toBe(join(dir, "run-and-1-more.html"));
+  });
+
+  it("takes the format from the extension, and refuses an unknown one or a contradicting --format", async () => {
+    const html = join(dir, "fmt", "x.html");
+    expect((await writeReport([input], { out: html, resamples: 100 })).format).toBe("html");
+    expect(readFileSync(html, "utf8")).toMatch(/^<!DOCTYPE html>/);
+    const md = join(dir, "fmt", "x.md");
+    expect((await writeReport([input], { out: md, resamples: 100 })).format).toBe("md");
+    expect(readFileSync(md, "utf8")).toMatch(/^# pqtls report/);
+    await expect(writeReport([input], { out: join(dir, "fmt", "x.pdf") })).rejects.toThrow(
+      /x\.pdf: unknown report extension "\.pdf"; use \.md, \.markdown, \.html, \.htm, \.json, \.csv/,
+    );
+    await expect(writeReport([input], { out: join(dir, "fmt", "x") })).rejects.toThrow(
+      /unknown report extension/,
+    );
+    await expect(writeReport([input], { out: html, format: "md" })).rejects.toThrow(
+      /is a html file but --format is md/,
+    );
+    expect(existsSync(join(dir, "fmt", "x.pdf"))).toBe(false);
+  });
+
+  it("reports different experiments side by side, each in its own section, instead of refusing them", async () => {
+    const slow = join(dir, "slow.jsonl");
+    const slowRows = rows.filter((r) => r.rtt_ms === 200).map((r) => ({ ...r, run: "run-slow" }));
+    writeFileSync(slow, jsonl(meta({ run: "run-slow", config: { preset: "slow", samples: 12 } }), slowRows));
+    const out = join(dir, "mixed", "both.md");
+    const r = await writeReport([input, slow], { out, resamples: 100 });
+    expect(r.summaries.map((s) => s.meta.map((m) => m.run))).toEqual([["run-1"], ["run-slow"]]);
+    expect(r.summaries[1].cells.every((c) => c.condition.rtt_ms === 200)).toBe(true);
+    const md = readFileSync(out, "utf8");
+    expect(md).toMatch(/^# pqtls report: 2 runs side by side/);
+    expect(md).toContain("their meta lines differ in `preset`");
+    expect(md).toContain("## Run 1: run-1 (run.jsonl)");
+    expect(md).toContain("## Run 2: run-slow (slow.jsonl)");
+    // Each run's own sections, one level down, and charts of their own.
+    expect(md.match(/^### Summary$/gm)).toHaveLength(2);
+    expect(md).toContain("](both-run1-handshake-increase.svg)");
+    expect(md).toContain("](both-run2-handshake-increase.svg)");
+    // JSON: one summary per run; --allow-mixed still pools them into one.
+    const json = join(dir, "mixed", "both.json");
+    await writeReport([input, slow], { out: json, resamples: 100 });
+    expect(JSON.parse(readFileSync(json, "utf8")).runs).toHaveLength(2);
+    const pooled = await writeReport([input, slow], { out: json, resamples: 100, allowMixed: true });
+    expect(pooled.summaries).toHaveLength(1);
+    // CSV: one header, every line tagged with its run.
+    const csv = join(dir, "mixed", "both.csv");
+    await writeReport([input, slow], { out: csv, resamples: 100 });
+    const [header, ...lines] = parseCsv(readFileSync(csv, "utf8"));
+    expect(lines.some((l) => l[0] === "table")).toBe(false);
+    expect(new Set(lines.map((l) => l[header.indexOf("run")]))).toEqual(new Set(["run-1", "run-slow"]));
+  });
+});
+
 describe("CSV export", () => {
   it("has one line per number, agreeing with the JSON summary", async () => {
     const jsonOut = join(dir, "s.json");
@@ -178,6 +259,18 @@ describe("CSV export", () => {
           expect(Number(line[col("ci_high")])).toBe(x.ci.high);
           expect(line[col("baseline_cell")]).toBe(c.baseline.cell);
           expect(line[col("flags")]).toBe(x.flags.join("; "));
+          expect(line[col("significant")]).toBe(x.significant === null ? "" : String(x.significant));
+          // The absolute difference beside it, on a table=difference line of the same comparison.
+          const diff = lines.find(
+            (l) =>
+              l[col("table")] === "difference" &&
+              l[col("cell")] === c.variant.cell &&
+              l[col("metric")] === metric &&
+              l[col("statistic")] === p,
+          )!;
+          expect(Number(diff[col("value")])).toBe(x.delta_ms);
+          expect(Number(diff[col("ci_low")])).toBe(x.delta_ci.low);
+          expect(Number(diff[col("ci_high")])).toBe(x.delta_ci.high);
         }
       }
     }

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { cdfPoints } from "../src/figures.js";
 import { parseResults } from "../src/load.js";
+import { fmtDeltaMs, fmtMs, renderMarkdown } from "../src/markdown.js";
 import { writeReport } from "../src/report.js";
 import type { Row } from "../src/row.js";
 import { metricValue, PERCENTILE_NAMES, PERCENTILES } from "../src/stats.js";
@@ -198,15 +199,22 @@ describe("JSON summary", () => {
 
   it("has the figure tables: handshake increase per condition, TTLB increase per size, CDFs", async () => {
     const s = await defaultSummary();
-    expect(s.figures.handshake_increase.map((r) => [r.label, r.bytes])).toEqual([
-      ["RTT 35 ms, loss 0 %", 0],
-      ["RTT 200 ms, loss 10 %", 0],
+    expect(s.figures.handshake_increase.map((r) => [r.label, r.chart_label, r.bytes])).toEqual([
+      ["RTT 35 ms, loss 0 %", "35 ms, 0 % loss", 0],
+      ["RTT 200 ms, loss 10 %", "200 ms, 10 % loss", 0],
     ]);
+    // The lossy condition was measured at one size only: no one-point TTLB-vs-size series.
+    expect(s.figures.ttlb_increase.map((x) => x.condition.loss_pct)).toEqual([0]);
     const series = s.figures.ttlb_increase.find((x) => x.condition.loss_pct === 0)!;
     expect(series.points.map((p) => p.bytes)).toEqual([0, 10240]);
     const cmp = s.comparisons.find((c) => c.bytes === 10240)!;
     expect(series.points[1].increase.p75).toEqual(cmp.metrics.ttlb_ms!.p75);
-    const cdf = s.figures.ttlb_cdf.find((x) => x.bytes === 10240 && x.variant.kex === PQ.kex)!;
+    const cdf = s.figures.cdf.find((x) => x.bytes === 10240 && x.variant.kex === PQ.kex)!;
+    expect(cdf.metric).toBe("ttlb_ms");
+    expect(cdf.role).toBe("variant");
+    expect(s.figures.cdf.find((x) => x.bytes === 10240 && x.variant.kex === CLASSIC.kex)!.role).toBe(
+      "baseline",
+    );
     expect(cdf.n).toBe(400);
     expect(cdf.points.at(-1)!.fraction).toBe(1);
     expect(cdf.points.every((pt, i, a) => i === 0 || pt.ms >= a[i - 1].ms)).toBe(true);
@@ -296,5 +304,83 @@ describe("loss model as part of the condition", () => {
       9,
     );
     expect(s.dimensions.varying).toContain("loss_model");
+  });
+});
+
+describe("absolute difference and significance", () => {
+  const r = mulberry32(77);
+  // A constant cost: the variant's times are the baseline's distribution shifted by 10 ms, so every
+  // percentile's true difference is +10 ms. A free variant: the same distribution, difference 0.
+  const base = exponential(400, 8, 80, r);
+  const costly = exponential(400, 8, 80, r).map((x) => x + 10);
+  const free = exponential(400, 8, 80, r);
+  const rowsOf = (variant: number[], rtt: number) => [
+    ...rowsFor({ ...CLASSIC, rtt_ms: rtt, handshake: base }),
+    ...rowsFor({ ...PQ, rtt_ms: rtt, handshake: variant }),
+  ];
+  const s = summarizeRows([...rowsOf(costly, 35), ...rowsOf(free, 50)], [meta()], { resamples: 400 });
+  const at = (rtt: number) => s.comparisons.find((c) => c.condition.rtt_ms === rtt)!.metrics.handshake_ms!;
+
+  it("reports Δ ms = variant − baseline at each percentile, with an interval bracketing the true shift", () => {
+    const x = at(35);
+    PERCENTILES.forEach((p, i) => {
+      const st = x[PERCENTILE_NAMES[i]];
+      expect(st.delta_ms).toBeCloseTo(refQuantile(costly, p) - refQuantile(base, p), 9);
+      expect(st.delta_ci.low).toBeLessThanOrEqual(st.delta_ms);
+      expect(st.delta_ci.high).toBeGreaterThanOrEqual(st.delta_ms);
+    });
+    expect(x.p50.delta_ci.low).toBeLessThan(10);
+    expect(x.p50.delta_ci.high).toBeGreaterThan(10);
+    expect(x.p50.significant).toBe(true);
+  });
+
+  it("keeps 'no measurable difference' apart from data-quality flags", () => {
+    const x = at(50).p50;
+    expect(x.delta_ci.low).toBeLessThan(0);
+    expect(x.delta_ci.high).toBeGreaterThan(0);
+    expect(x.significant).toBe(false);
+    // 400 samples on each side, no failures: nothing about this number is untrustworthy.
+    expect(x.flags).toEqual([]);
+  });
+
+  it("renders Δ beside the % and marks n.s. without ⚠ or a note", () => {
+    const md = renderMarkdown(s);
+    const summary = md.slice(md.indexOf("## Summary"), md.indexOf("## Handshake bytes"));
+    expect(summary).toContain("handshake p50 Δ (ms) [95 % CI]");
+    const free50 = summary.split("\n").find((l) => l.startsWith("| 50 |"))!;
+    expect(free50).toContain("n.s.");
+    expect(free50).not.toContain("⚠");
+    const d = at(35).p50;
+    expect(summary).toContain(
+      `${fmtDeltaMs(d.delta_ms)} [${fmtMs(d.delta_ci.low)}, ${fmtMs(d.delta_ci.high)}]`,
+    );
+    expect(fmtDeltaMs(d.delta_ms)).toMatch(/^\+10\.\d ms$/);
+    const notes = md.slice(md.indexOf("## Notes"), md.indexOf("## Per-cell"));
+    expect(notes).not.toMatch(/p50 increase at RTT 50 ms/);
+    expect(notes).not.toContain("CI includes 0");
+  });
+});
+
+describe("disturbed lanes", () => {
+  it("flag every number of a cell whose link dropped packets outside the configured loss", () => {
+    const r = mulberry32(8);
+    const base = rowsFor({ ...CLASSIC, handshake: exponential(100, 4, 70, r) });
+    const pq = rowsFor({ ...PQ, handshake: exponential(100, 4, 80, r) });
+    const clean = { "up.tunTxDropped": 0, "up.rxDropped": 0, "up.stalls": 0, "up.lost": 2 };
+    // Configured loss (up.lost) is not a disturbance; a TUN ring overflow on two connections is.
+    const rows = [
+      ...base.map((x) => ({ ...x, link: clean })),
+      ...pq.map((x, i) => ({ ...x, link: i < 2 ? { ...clean, "down.tunTxDropped": 3 } : clean })),
+    ];
+    const s = summarizeRows(rows, [meta()], { resamples: 200 });
+    const variantCell = s.cells.find((c) => c.variant.kex === PQ.kex)!;
+    const baseCell = s.cells.find((c) => c.variant.kex === CLASSIC.kex)!;
+    expect(variantCell.disturbed).toBe(2);
+    expect(baseCell.disturbed).toBe(0);
+    const why = "2 of 100 connections lost packets inside the link emulator (not configured loss)";
+    expect(variantCell.metrics.handshake_ms!.flags.p50).toEqual([why]);
+    expect(baseCell.metrics.handshake_ms!.flags.p50).toEqual([]);
+    expect(s.comparisons[0].metrics.handshake_ms!.p50.flags).toEqual([`variant: ${why}`]);
+    expect(renderMarkdown(s)).toContain(`variant: ${why}`);
   });
 });

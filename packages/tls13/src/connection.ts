@@ -6,7 +6,7 @@
 // Every failure leaves as a TlsAlert through handlers.failed(): our own alert is sent first
 // (protected when keys exist), and the connection accepts nothing afterwards.
 
-import type { Bytes, CryptoProvider } from "./crypto/provider.js";
+import type { Bytes, CryptoProvider, Hash } from "./crypto/provider.js";
 import { TlsAlert } from "./errors.js";
 import type { HandshakeInfo, HandshakeIO, NegotiatedSuite, RoleHandshake } from "./handshake/io.js";
 import { nextTrafficSecret, trafficKeys } from "./handshake/key_schedule.js";
@@ -33,6 +33,8 @@ export interface ConnectionHandlers {
    */
   write(chunks: Bytes[], mark: number): void;
   appData(data: Bytes): void;
+  /** A secret was derived (for node:tls's 'keylog' event; the key log option has its own writer). */
+  keylog?(label: KeylogLabel, clientRandom: Bytes, secret: Bytes): void;
   handshakeComplete(): void;
   /** The peer sent close_notify: no more data will arrive. */
   peerClosed(): void;
@@ -90,6 +92,12 @@ export class Connection implements HandshakeIO {
   private handshake!: RoleHandshake;
   private phase: Phase = "handshake";
   private suite?: NegotiatedSuite;
+  /** The latest Finished verify_data each way (node:tls's getFinished / getPeerFinished). */
+  readonly finished: { sent?: Bytes; received?: Bytes } = {};
+  /** The negotiated suite's hash, once a suite is chosen (exporters need it). */
+  get suiteHash(): Hash | undefined {
+    return this.suite?.hash;
+  }
   private readSecret?: Bytes;
   private writeSecret?: Bytes;
   private readPhase: "plaintext" | KeyPhase = "plaintext";
@@ -103,6 +111,8 @@ export class Connection implements HandshakeIO {
   /** Handshake messages of the current flight not yet in a record (coalesced per key epoch). */
   private hsOut: Bytes[] = [];
   private ccsOk = false;
+  /** Bytes of 0-RTT data the server accepts (limitEarlyData); none until then. */
+  private earlyDataLimit = 0;
   private readClosed = false;
   private writeClosed = false;
   private handshakeDone = false;
@@ -202,11 +212,21 @@ export class Connection implements HandshakeIO {
           this.timings.firstAppDataReceived ??= t;
           this.timings.lastAppDataReceived = t;
         }
-        if (this.readPhase === "early")
-          this.info.earlyDataReceived = (this.info.earlyDataReceived ?? 0) + data.length;
+        if (this.readPhase === "early") this.countEarlyData(data.length);
         this.handlers.appData(data);
         return;
     }
+  }
+
+  /** RFC 8446 §4.2.10: more 0-RTT data than the ticket's max_early_data_size is unexpected_message. */
+  private countEarlyData(length: number): void {
+    const received = (this.info.earlyDataReceived ?? 0) + length;
+    if (received > this.earlyDataLimit)
+      throw new TlsAlert(
+        AlertDescription.unexpected_message,
+        `0-RTT data exceeds the ticket's max_early_data_size of ${this.earlyDataLimit} bytes`,
+      );
+    this.info.earlyDataReceived = received;
   }
 
   private onAlert(data: Bytes): void {
@@ -264,6 +284,7 @@ export class Connection implements HandshakeIO {
         at: this.now(),
       });
       const readEpoch = this.readSecret;
+      if (msg.type === HandshakeType.finished) this.finished.received = msg.body;
       if (this.phase === "handshake") this.handshake.handle(msg);
       else this.onPostHandshake(msg);
       if (this.phase === "closed") return;
@@ -322,6 +343,7 @@ export class Connection implements HandshakeIO {
 
   send(original: HandshakeMessage): void {
     const msg = this.hook(original);
+    if (msg.type === HandshakeType.finished) this.finished.sent = msg.body;
     this.transcript.add(msg.raw);
     this.hsOut.push(msg.raw);
     this.timings.messages.push({
@@ -418,6 +440,11 @@ export class Connection implements HandshakeIO {
     this.writePhase = "plaintext";
   }
 
+  /** Server that accepted 0-RTT: the early data the ticket allows (its max_early_data_size). */
+  limitEarlyData(maxBytes: number): void {
+    this.earlyDataLimit = maxBytes;
+  }
+
   /** Server that rejected 0-RTT: drop records it cannot read, up to `maxBytes` (RFC 8446 §4.2.10). */
   skipEarlyData(maxBytes: number): void {
     this.reader.skipUndecryptable(maxBytes);
@@ -428,7 +455,9 @@ export class Connection implements HandshakeIO {
   }
 
   keylog(label: KeylogLabel, secret: Bytes): void {
-    if (this.keylogWriter && this.clientRandom) this.keylogWriter(label, this.clientRandom, secret);
+    if (!this.clientRandom) return;
+    this.keylogWriter?.(label, this.clientRandom, secret);
+    this.handlers.keylog?.(label, this.clientRandom, secret);
   }
 
   acceptChangeCipherSpec(yes: boolean): void {

@@ -5,8 +5,9 @@
 //   accept(duplex, options)                → TlsSocket (server) over any stream
 
 import { connect as netConnect } from "node:net";
-import { defaultProvider } from "./crypto/index.js";
+import { defaultProvider, loadProvider } from "./crypto/index.js";
 import { resolveClientConfig } from "./handshake/config.js";
+import { normalizeConnectArgs } from "./node-compat.js";
 import type { ClientOptions } from "./options.js";
 import { returnReadBuffer, takeReadBuffer } from "./read-buffers.js";
 import { TlsSocket } from "./socket.js";
@@ -16,6 +17,7 @@ export * from "./crypto/index.js";
 export { decodeError, illegalParameter, TlsAlert } from "./errors.js";
 export type { CertificateCompressionInfo } from "./handshake/certificate_compression.js";
 export type { HandshakeHooks, HookContext, HookMessage } from "./hooks.js";
+export type { EphemeralKeyInfo, PeerCertificateObject } from "./node-compat.js";
 export type { KeylogOption, PskModeName } from "./options.js";
 export {
   type CertificatesInput,
@@ -40,12 +42,29 @@ export { TlsSocket } from "./socket.js";
 export * from "./wire/codepoints.js";
 export * from "./x509/index.js";
 
+// Fast by default: importing the package waits (top-level await) for the fastest provider this runtime
+// has, so `connect`/`createServer` need no `await loadProvider("auto")` ritual. Without it, Node 20
+// (no ML-DSA/ML-KEM in node:crypto) ran pure-JS ML-DSA and ML-KEM: ~21 ms CPU per X25519MLKEM768 +
+// ML-DSA-65 handshake instead of ~6 ms. Loading liboqs' WASM costs the import ~0.1–0.2 s once; if it
+// cannot run here, auto falls back to native + noble (wasmUnavailableReason() says why). An explicit
+// loadProvider(name) or `provider` option still chooses otherwise.
+await loadProvider("auto");
+
 /**
  * Opens a TLS 1.3 client connection: over `options.socket` when given, else a new TCP connection
  * to host:port (Nagle off). Misconfiguration throws here; handshake failures arrive as 'error'
  * (a TlsAlert naming the alert).
  */
-export function connect(options: ClientOptions, secureConnectListener?: () => void): TlsSocket {
+export function connect(options: ClientOptions, secureConnectListener?: () => void): TlsSocket;
+export function connect(
+  port: number,
+  host?: string,
+  options?: ClientOptions,
+  listener?: () => void,
+): TlsSocket;
+export function connect(port: number, options?: ClientOptions, listener?: () => void): TlsSocket;
+export function connect(...args: unknown[]): TlsSocket {
+  const [options, secureConnectListener] = normalizeConnectArgs(args);
   const origin = process.hrtime.bigint();
   const config = resolveClientConfig(options, options.provider ?? defaultProvider());
   if (options.socket) {

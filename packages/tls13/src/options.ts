@@ -37,12 +37,22 @@ export interface CommonOptions {
   cipherSuites?: CipherSuiteName[];
   /** Signature schemes accepted (client) / usable (server) for CertificateVerify, preferred first. */
   signatureSchemes?: SignatureSchemeName[];
+  /** node:tls's form of `groups`: OpenSSL's colon-separated names ("X25519MLKEM768:X25519:P-256"; "auto" = default). */
+  ecdhCurve?: string;
+  /** node:tls's form of `cipherSuites`: the TLS 1.3 suite names in an OpenSSL cipher string (others are skipped). */
+  ciphers?: string;
+  /** node:tls's form of `signatureSchemes`: "rsa_pss_rsae_sha256:ECDSA+SHA256:ed25519". */
+  sigalgs?: string;
   ALPNProtocols?: string[];
   /** RFC 8449 record_size_limit to advertise (64..16385). Default: not sent by the client; the server answers with 16385 when asked. */
   recordSizeLimit?: number;
   /** Padding for protected records we send. */
   padding?: PaddingPolicy;
-  /** NSS key log (SSLKEYLOGFILE format). Absent: $SSLKEYLOGFILE when set. */
+  /**
+   * NSS key log (SSLKEYLOGFILE format): a file appended to asynchronously (complete by the socket's
+   * 'close') or a callback per line. Absent: a client uses $SSLKEYLOGFILE when set; a server only
+   * with `keylogFromEnv`.
+   */
   keylog?: KeylogOption;
   /** Abort a handshake that has not completed after this many ms (server default 120000, client none). */
   handshakeTimeout?: number;
@@ -50,7 +60,10 @@ export interface CommonOptions {
   hooks?: HandshakeHooks;
   /**
    * Resumption modes. Client: offered with a session, in this order (default ["psk_dhe_ke"]; the
-   * key share stays hybrid). Server: accepted, preferred first (default ["psk_dhe_ke", "psk_ke"]).
+   * key share stays hybrid). Server: accepted, preferred first (default ["psk_dhe_ke"]). "psk_ke"
+   * resumes without a key exchange, so the resumed connection has no forward secrecy of its own
+   * (its keys follow from the ticket's PSK): a server accepts it only when listed here, as OpenSSL
+   * and rustls servers do.
    */
   pskModes?: PskModeName[];
   /**
@@ -66,8 +79,19 @@ export interface ClientOptions extends CommonOptions {
   port?: number;
   /** Run TLS over this stream instead of opening a TCP connection. */
   socket?: Duplex;
-  /** SNI and the name the certificate must match; default `host` unless it is an IP literal. */
+  /**
+   * SNI and the name the certificate must match. SNI defaults to `host` unless it is an IP literal;
+   * the name checked defaults, as in node:tls, to `servername`, else `host`, else "localhost" (so
+   * `connect({ port, ca })` and `connect({ socket, ca })` check "localhost").
+   */
   servername?: string;
+  /**
+   * Replaces the built-in name check, as node:tls's option does: called with the name above and the
+   * leaf after the chain verified; return an Error to refuse the certificate (bad_certificate, or
+   * `authorized: false` without rejectUnauthorized). `() => undefined` is the explicit opt-out of
+   * the name check; the chain, dates and usage are still verified.
+   */
+  checkServerIdentity?: (hostname: string, cert: Certificate) => Error | undefined;
   /** Groups that get a key share in the first ClientHello; default ["X25519MLKEM768", "x25519"]. */
   keyShares?: GroupName[];
   /** Trust anchors. */
@@ -78,9 +102,17 @@ export interface ClientOptions extends CommonOptions {
   middleboxCompat?: boolean;
   /**
    * A session to resume: the Buffer of an earlier socket's 'session' event (or its decoded form).
-   * Offered when unexpired and for the same servername; otherwise a full handshake.
+   * Offered when unexpired, for the same name (servername, else the host connected to) and the same
+   * trust configuration (`ca`, accepted signature schemes); otherwise a full handshake. A resumed
+   * socket reports the original connection's `authorized` / `authorizationError`.
    */
   session?: Uint8Array | TlsSession;
+  /**
+   * With rejectUnauthorized: false, still emit 'session' from a connection whose chain did not
+   * verify, and offer such sessions (default false: neither). Their resumptions report
+   * `authorized: false` and the original error.
+   */
+  allowUnauthorizedSessions?: boolean;
   /**
    * 0-RTT: data sent with the ClientHello under the early traffic key when `session` allows early
    * data (its max_early_data_size, no larger). `socket.earlyDataAccepted` tells the outcome.
@@ -88,6 +120,19 @@ export interface ClientOptions extends CommonOptions {
   earlyData?: Uint8Array | string;
   /** When the server rejects 0-RTT, send `earlyData` again after the handshake (default true). */
   retryEarlyData?: boolean;
+  /**
+   * mTLS: our certificate chain (leaf first) and its key, sent when a server asks (CertificateRequest)
+   * and the pair fits its request; node:tls's options of the same names.
+   */
+  cert?: CertificatesInput;
+  key?: string | Uint8Array | PrivateKey;
+  /**
+   * mTLS with several chains (node:tls has no such option): tried after `cert`/`key`, in order; the
+   * first whose key signs with a scheme the server's CertificateRequest lists, and whose chain is
+   * issued by one of its certificate_authorities when it names any, is sent. None fits → an empty
+   * Certificate.
+   */
+  certificates?: ReadonlyArray<{ cert: CertificatesInput; key: string | Uint8Array | PrivateKey }>;
 }
 
 export interface ServerOptions extends CommonOptions {
@@ -102,6 +147,27 @@ export interface ServerOptions extends CommonOptions {
   ticketKeys?: TicketKeys;
   /** max_early_data_size put in tickets: >0 enables 0-RTT (default 0: off, as OpenSSL). */
   maxEarlyData?: number;
+  /**
+   * Log every connection's secrets to $SSLKEYLOGFILE when `keylog` is absent (default false: a
+   * server's environment alone never turns key logging on, as OpenSSL's explicit keylog callback).
+   */
+  keylogFromEnv?: boolean;
+  /** mTLS: send a CertificateRequest in every full handshake (default false, as node:tls). */
+  requestCert?: boolean;
+  /**
+   * With requestCert: a client without a certificate that verifies against `ca` fails the handshake
+   * (certificate_required when it sent none; the verifier's alert otherwise). Default true, as
+   * node:tls; false lets it through with `authorized: false` and `authorizationError`.
+   */
+  rejectUnauthorized?: boolean;
+  /** With requestCert: the trust anchors client chains are verified against. */
+  ca?: CertificatesInput;
+  /**
+   * With requestCert: name the `ca` anchors' subjects in the CertificateRequest's
+   * certificate_authorities (RFC 8446 §4.2.4), so a client with several chains can pick; default
+   * true. false leaves the extension out (it costs each anchor's DN in bytes).
+   */
+  sendCertificateAuthorities?: boolean;
 }
 
 export const DEFAULT_GROUPS: readonly GroupName[] = [

@@ -45,6 +45,7 @@ export class TlsServer extends EventEmitter {
   handle(duplex: Duplex): TlsSocket {
     (duplex as Socket).setNoDelay?.(true);
     const socket = new TlsSocket(duplex, "server", this.config);
+    socket.keylogServer = this; // node:tls's server 'keylog' event (line, socket)
     // Before the handshake: a listener may read 0-RTT data (and answer it, 0.5-RTT) before 'secureConnection'.
     this.emit("handshakeStart", socket);
     socket.once("secure", () => this.emit("secureConnection", socket));

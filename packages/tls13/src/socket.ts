@@ -3,6 +3,8 @@
 // are fed synchronously into the handshake, each flight leaves in one transport write, and
 // application data flows with backpressure both ways.
 
+import { X509Certificate } from "node:crypto";
+import type { EventEmitter } from "node:events";
 import { Socket } from "node:net";
 import { Duplex } from "node:stream";
 import { Connection, type TlsTimings } from "./connection.js";
@@ -13,7 +15,16 @@ import { ClientHandshake } from "./handshake/client.js";
 import type { ClientConfig, ServerConfig } from "./handshake/config.js";
 import type { HandshakeInfo } from "./handshake/io.js";
 import { ServerHandshake } from "./handshake/server.js";
-import { encodeSession, sessionFromTicket } from "./resumption/session.js";
+import { type KeylogLabel, keylogLine } from "./keylog.js";
+import {
+  type EphemeralKeyInfo,
+  ephemeralKeyInfo,
+  exportKeyingMaterial,
+  type PeerCertificateObject,
+  peerCertificateObject,
+} from "./node-compat.js";
+import { bindingOf, mayEmitSessions } from "./resumption/binding.js";
+import { encodeSession, sessionFromTicket, type TlsSession } from "./resumption/session.js";
 import { AlertDescription } from "./wire/codepoints.js";
 import type { NewSessionTicket } from "./wire/new_session_ticket.js";
 import type { Certificate } from "./x509/index.js";
@@ -76,6 +87,7 @@ export class TlsSocket extends Duplex {
       {
         write: (chunks, mark) => this.writeTransport(chunks, mark),
         appData: (data) => this.onAppData(data),
+        keylog: (label, clientRandom, secret) => this.onKeylog(label, clientRandom, secret),
         handshakeComplete: () => this.onHandshakeComplete(),
         peerClosed: () => this.push(null),
         failed: (err) => this.onFailed(err),
@@ -145,8 +157,9 @@ export class TlsSocket extends Duplex {
   get encrypted(): true {
     return true;
   }
+  /** Client: the server's chain verified. Server: the client's did (only with requestCert), as node:tls. */
   get authorized(): boolean {
-    return this.role === "client" ? this.info.authorized === true : false;
+    return this.info.authorized === true;
   }
   get authorizationError(): string | undefined {
     return this.info.authorizationError;
@@ -159,6 +172,10 @@ export class TlsSocket extends Duplex {
   }
   get signatureScheme(): string | undefined {
     return this.info.signatureScheme;
+  }
+  /** mTLS: the scheme of the client's CertificateVerify, when the client sent a certificate. */
+  get clientSignatureScheme(): string | undefined {
+    return this.info.clientSignatureScheme;
   }
   get helloRetryRequest(): boolean {
     return this.info.helloRetryRequest;
@@ -207,9 +224,17 @@ export class TlsSocket extends Duplex {
   }
   /** Client: the latest session (as emitted by 'session'), or undefined before any ticket arrived. */
   getSession(): Buffer | undefined {
+    if (this.unencodedTicket) {
+      const { ticket, receivedAt } = this.unencodedTicket;
+      this.unencodedTicket = undefined;
+      const session = this.sessionOf(ticket);
+      if (session) this.lastSession = encodeSession({ ...session, receivedAt });
+    }
     return this.lastSession;
   }
   private lastSession?: Buffer;
+  /** The latest ticket while nobody listened for 'session': encoded only if getSession() asks. */
+  private unencodedTicket?: { ticket: NewSessionTicket; receivedAt: number };
 
   get peerRecordSizeLimit(): number | undefined {
     return this.info.peerRecordSizeLimit;
@@ -226,6 +251,89 @@ export class TlsSocket extends Duplex {
     const s = this.info.cipherSuite;
     if (!s) return undefined;
     return { name: STANDARD_TO_OPENSSL[s] ?? s, standardName: s, version: "TLSv1.3" };
+  }
+
+  // ---- node:tls's getters, in its shapes (node-compat.ts) ------------------------------------------
+
+  /** node:tls: whether the handshake resumed a session. */
+  isSessionReused(): boolean {
+    return this.resumed;
+  }
+  /**
+   * node:tls: the peer's certificate as node:tls's object (`raw`, `subject`, `subjectaltname`,
+   * `valid_from`, `fingerprint256`, …); with `detailed`, linked through `issuerCertificate` up to the
+   * trust anchor. `{}` when the peer sent none (also on a resumed session: pqtls sessions do not keep
+   * the certificate), null once the socket is destroyed.
+   */
+  getPeerCertificate(detailed = false): PeerCertificateObject | Record<string, never> | null {
+    if (this.destroyed && !this.secure) return null;
+    const anchors =
+      this.role === "client"
+        ? (this.config as ClientConfig).trustAnchors
+        : ((this.config as ServerConfig).clientAuth?.trustAnchors ?? []);
+    return peerCertificateObject(this.info.peerCertificates, anchors, detailed);
+  }
+  /** node:tls: this side's own certificate object ({} for a client without one). */
+  getCertificate(): PeerCertificateObject | Record<string, never> {
+    return peerCertificateObject(this.ownChain(), [], false);
+  }
+  /** The server's chain, or the client's first configured one (mTLS), as node:tls reports it. */
+  private ownChain(): Certificate[] {
+    return this.role === "server"
+      ? (this.config as ServerConfig).chain
+      : ((this.config as ClientConfig).credentials[0]?.chain ?? []);
+  }
+  /** node:tls: the peer's leaf as an X509Certificate. */
+  getPeerX509Certificate(): X509Certificate | undefined {
+    const leaf = this.info.peerCertificates[0];
+    return leaf ? new X509Certificate(Buffer.from(leaf.der)) : undefined;
+  }
+  /** node:tls: this side's leaf as an X509Certificate. */
+  getX509Certificate(): X509Certificate | undefined {
+    const leaf = this.ownChain()[0];
+    return leaf ? new X509Certificate(Buffer.from(leaf.der)) : undefined;
+  }
+  /**
+   * node:tls: the key exchange's group on a client ({ type: "ECDH", name: "X25519", size: 253 }, or
+   * { type: "TLSGroup", name: "X25519MLKEM768" } as OpenSSL 3.5 names hybrids); {} without one
+   * (psk_ke); null on a server, as node:tls.
+   */
+  getEphemeralKeyInfo(): EphemeralKeyInfo | null {
+    if (this.role === "server") return null;
+    return ephemeralKeyInfo(this.secure ? this.info.group : undefined);
+  }
+  /** node:tls: the verify_data of the latest Finished this side sent (undefined before it). */
+  getFinished(): Buffer | undefined {
+    const f = this.connection.finished.sent;
+    return f ? Buffer.from(f) : undefined;
+  }
+  /** node:tls: the verify_data of the latest Finished the peer sent. */
+  getPeerFinished(): Buffer | undefined {
+    const f = this.connection.finished.received;
+    return f ? Buffer.from(f) : undefined;
+  }
+  /** node:tls / RFC 8446 §7.5: keying material from the exporter master secret, once the handshake is complete. */
+  exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Buffer {
+    const secret = this.info.exporterMasterSecret;
+    const hash = this.connection.suiteHash;
+    if (!this.secure || !secret || !hash) {
+      const err = new Error("TLS socket connection must be securely established") as Error & { code: string };
+      err.code = "ERR_TLS_INVALID_STATE";
+      throw err;
+    }
+    return exportKeyingMaterial(hash, secret, length, label, context);
+  }
+
+  /** The server that accepted this socket, for its 'keylog' event (set by TlsServer). */
+  keylogServer?: EventEmitter;
+
+  /** node:tls's 'keylog' event: the line is formatted only when someone listens. */
+  private onKeylog(label: KeylogLabel, clientRandom: Bytes, secret: Bytes): void {
+    const server = this.keylogServer?.listenerCount("keylog") ? this.keylogServer : undefined;
+    if (!server && this.listenerCount("keylog") === 0) return;
+    const line = Buffer.from(keylogLine(label, clientRandom, secret), "latin1");
+    this.emit("keylog", line);
+    server?.emit("keylog", line, this);
   }
 
   /** Sends a KeyUpdate; with requestPeer the peer updates its sending keys too. */
@@ -337,14 +445,39 @@ export class TlsSocket extends Duplex {
     const rms = this.info.resumptionMasterSecret;
     const suite = this.info.cipherSuite;
     if (!rms || !suite || this.role !== "client") return;
-    const session = sessionFromTicket(t, rms, this.info, config.provider);
-    if (!session) return; // lifetime 0: the server asks us not to resume
+    if (!mayEmitSessions(this.info, config as ClientConfig)) return; // an unverified server's: only on opt-in
+    if (t.lifetime === 0) return; // the server asks us not to resume
+    // As node:tls (which serializes sessions only for a 'session' listener), a ticket nobody listens
+    // for is kept as received and turned into a session only if getSession() asks: most connections
+    // never resume, and deriving the PSK and encoding two sessions per connection showed in profiles.
+    if (this.listenerCount("session") === 0) {
+      // Copied: the ticket is a view into record memory that is reused.
+      const ticket = { ...t, ticket: t.ticket.slice(), nonce: t.nonce.slice() };
+      this.unencodedTicket = { ticket, receivedAt: Date.now() };
+      return;
+    }
+    const session = this.sessionOf(t);
+    if (!session) return;
+    this.unencodedTicket = undefined;
     this.lastSession = encodeSession(session);
     try {
       this.emit("session", this.lastSession);
     } catch (e) {
       rethrowLater(e);
     }
+  }
+
+  /** The resumable session a ticket gives on this connection, undefined when it gives none. */
+  private sessionOf(t: NewSessionTicket): TlsSession | undefined {
+    const rms = this.info.resumptionMasterSecret;
+    if (!rms) return undefined;
+    return sessionFromTicket(
+      t,
+      rms,
+      this.info,
+      bindingOf(this.info, this.config as ClientConfig),
+      this.config.provider,
+    );
   }
 
   private onHandshakeComplete(): void {
@@ -438,6 +571,9 @@ export class TlsSocket extends Duplex {
         setTimeout(() => this.transport.destroy(), ALERT_DRAIN_MS).unref();
       } else this.transport.destroy();
     }
-    callback(err);
+    // 'close' means the key log holds this connection's lines (tools read it right after).
+    const keylogFlushed = this.config.keylog?.flushed?.();
+    if (keylogFlushed) keylogFlushed.then(() => callback(err));
+    else callback(err);
   }
 }

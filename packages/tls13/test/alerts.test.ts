@@ -14,7 +14,7 @@ import { parseClientHello, serializeClientHello } from "../src/wire/client_hello
 import { alertName, ExtensionType, NamedGroup } from "../src/wire/codepoints.js";
 import { encodeKeyShareServer, encodeSupportedVersionsServer } from "../src/wire/extensions.js";
 import { frameHandshake } from "../src/wire/handshake.js";
-import { serializeServerHello } from "../src/wire/server_hello.js";
+import { HRR_RANDOM, serializeServerHello } from "../src/wire/server_hello.js";
 import { duplexPair, once, testChain } from "./helpers.js";
 
 const provider = nobleProvider;
@@ -149,6 +149,16 @@ describe("server rejects bad ClientHellos with the RFC's alerts", () => {
       "protocol_version",
     ],
     [
+      "legacy_version 0x0200 (RFC 8446 §D.5; OpenSSL 3.5 answers the same)",
+      () => clientHelloRecord((ch) => (ch.legacyVersion = 0x0200)),
+      "protocol_version",
+    ],
+    [
+      "legacy_version 0x0300 (SSL 3.0, RFC 8446 §D.5)",
+      () => clientHelloRecord((ch) => (ch.legacyVersion = 0x0300)),
+      "protocol_version",
+    ],
+    [
       "compression methods other than null",
       () => clientHelloRecord((ch) => (ch.legacyCompressionMethods = Uint8Array.of(1, 0))),
       "illegal_parameter",
@@ -232,6 +242,38 @@ describe("server rejects bad ClientHellos with the RFC's alerts", () => {
       s.conn.feed(record(22, new Uint8Array(10)));
       expect(s.out.length).toBe(n);
     });
+
+  it("does not negotiate on legacy_version above 0x0300 (RFC 8446 §4.2.1): 0x0301 and 0x0302 go on", () => {
+    for (const v of [0x0301, 0x0302]) {
+      const s = feedServer(clientHelloRecord((ch) => (ch.legacyVersion = v)));
+      expect(s.failure).toBeUndefined();
+      expect(s.out[0][0]).toBe(22); // the ServerHello flight
+    }
+  });
+
+  it("ignores groups it does not implement (secp521r1, ffdhe*): a retry to one it has, or handshake_failure", () => {
+    const SECP521R1 = 0x0019;
+    const FFDHE2048 = 0x0100;
+    const offering = (groups: number[]) =>
+      clientHelloRecord((ch) => {
+        const share = (w: Writer) => w.u16(SECP521R1).vec16(new Uint8Array(133).fill(4));
+        for (const e of ch.extensions) {
+          if (e.type === ExtensionType.supported_groups)
+            e.data = ext(e.type, (w) => {
+              w.begin(2);
+              for (const g of groups) w.u16(g);
+              w.end();
+            }).data;
+          if (e.type === ExtensionType.key_share) e.data = ext(e.type, (w) => share(w.begin(2)).end()).data;
+        }
+      });
+    const retry = feedServer(offering([SECP521R1, FFDHE2048, NamedGroup.x25519]));
+    expect(retry.failure).toBeUndefined();
+    expect(Buffer.from(retry.out[0]).includes(Buffer.from(HRR_RANDOM))).toBe(true);
+    const none = feedServer(offering([SECP521R1, FFDHE2048]));
+    expect(none.failure?.alertName).toBe("handshake_failure");
+    expect(none.failure?.message).toContain("no key exchange group in common");
+  });
 
   it("rejects a zero-length handshake record and a CCS with the wrong byte", () => {
     expect(feedServer(record(22, new Uint8Array(0))).failure!.alertName).toBe("unexpected_message");
@@ -423,6 +465,23 @@ describe("post-handshake messages", () => {
     internals.writer.write(22, raw);
     internals.flush();
   }
+
+  it("a plaintext alert is the peer's until a record decrypts (OpenSSL 3.5, rustls); after that, unexpected_message", () => {
+    // A client that could not use our ServerHello has no keys: its alert comes in plaintext.
+    const s = endpoint("server");
+    s.conn.feed(record(22, serializeClientHello(validClientHello()).raw));
+    expect(s.failure).toBeUndefined();
+    s.conn.feed(record(21, Uint8Array.of(2, 40)));
+    expect(s.failure?.alertName).toBe("handshake_failure");
+    expect(s.failure?.remote).toBe(true);
+    // Once the peer's protected records have decrypted, a plaintext alert is an unexpected record.
+    for (const side of ["client", "server"] as const) {
+      const link = linked();
+      link[side].conn.feed(record(21, Uint8Array.of(2, 40)));
+      expect(link[side].box.failure?.alertName).toBe("unexpected_message");
+      expect(link[side].box.failure?.remote).toBe(false);
+    }
+  });
 
   it("the client parses and counts NewSessionTickets", () => {
     const { client, server } = linked();

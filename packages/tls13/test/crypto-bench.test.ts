@@ -8,7 +8,7 @@ import { measure } from "../src/bench/measure.js";
 import { benchPrimitives } from "../src/bench/primitives.js";
 import { renderText } from "../src/bench/report.js";
 import { SCENARIOS } from "../src/bench/scenarios.js";
-import { nodeTlsOptions } from "../src/bench/stacks.js";
+import { nodeTlsOptions, pqtlsOptions } from "../src/bench/stacks.js";
 import type { TlsLike } from "../src/bench/tls-like.js";
 import { nativeProvider, nobleProvider } from "../src/crypto/index.js";
 
@@ -50,6 +50,37 @@ describe("bench", () => {
     expect(bulk.bytes).toBe(1 << 20);
     expect(bulk.cipher).toBe("TLS_AES_128_GCM_SHA256");
     expect(bulk.mbPerSec).toBeGreaterThan(1);
+  });
+
+  it("graceful-close scenarios end every connection on both sides, for node:tls and for our stack", async () => {
+    const scenario = SCENARIOS.find((s) => s.id === "classical-rsa-close")!;
+    expect(scenario.close).toBe("graceful");
+    const closes = { client: 0, server: 0 };
+    // Counts 'close' events through the stack's own sockets: the loop resolves only after both closed.
+    const counting = (inner: TlsLike): TlsLike => ({
+      createServer: (options, listener) =>
+        inner.createServer(options, (s) => {
+          s.once("close", () => closes.server++);
+          listener(s);
+        }),
+      connect: (options, listener) => {
+        const s = inner.connect(options, listener);
+        s.once("close", () => closes.client++);
+        return s;
+      },
+    });
+    const ours = await import("../src/index.js");
+    for (const [stack, options] of [
+      [tls as unknown as TlsLike, nodeTlsOptions(scenario)],
+      [ours as unknown as TlsLike, pqtlsOptions(scenario, ours.defaultProvider())],
+    ] as const) {
+      closes.client = closes.server = 0;
+      const hs = await benchHandshakes(counting(stack), options, 50, scenario.close);
+      expect(hs.handshakes).toBeGreaterThanOrEqual(5);
+      // Warm-up connections count too; every measured one closed on both ends before the next began.
+      expect(closes.client).toBeGreaterThanOrEqual(hs.handshakes);
+      expect(closes.server).toBe(closes.client);
+    }
   });
 
   it("renders ratios against the node:tls reference", () => {

@@ -243,23 +243,36 @@ describe("handshake between our client and our server", () => {
     c.destroy();
   });
 
-  it("honours SSLKEYLOGFILE when no keylog option is given", async () => {
+  it("honours SSLKEYLOGFILE without a keylog option: clients always, servers only with keylogFromEnv", async () => {
     const { mkdtempSync, readFileSync, rmSync } = await import("node:fs");
     const { join } = await import("node:path");
     const { tmpdir } = await import("node:os");
     const dir = mkdtempSync(join(tmpdir(), "pqtls-keylog-"));
-    const file = join(dir, "keys.log");
-    process.env.SSLKEYLOGFILE = file;
-    try {
-      const { c } = await pair(clientOptions(), serverOptions());
-      c.destroy();
-    } finally {
-      delete process.env.SSLKEYLOGFILE;
-    }
-    const lines = readFileSync(file, "utf8").trim().split("\n");
+    /** Lines in the file once both ends have closed (a socket's 'close' waits for its key log). */
+    const linesAfterClose = async (server: ServerOptions, file: string) => {
+      process.env.SSLKEYLOGFILE = file;
+      try {
+        const { c, s } = await pair(clientOptions(), server);
+        const closed = Promise.all([once(c, "close"), once(s, "close")]);
+        c.resume();
+        s.resume();
+        c.end();
+        s.end();
+        await closed;
+      } finally {
+        delete process.env.SSLKEYLOGFILE;
+      }
+      return readFileSync(file, "utf8").trim().split("\n");
+    };
+    // The server's environment alone does not turn its key log on: only the client's 5 lines.
+    expect(await linesAfterClose(serverOptions(), join(dir, "client-only.log"))).toHaveLength(5);
+    const both = await linesAfterClose(
+      serverOptions("ecdsa-p256", { keylogFromEnv: true }),
+      join(dir, "both.log"),
+    );
     // Both ends of the in-process pair log: 5 lines each, identical sets.
-    expect(lines.length).toBe(10);
-    expect(new Set(lines).size).toBe(5);
+    expect(both.length).toBe(10);
+    expect(new Set(both).size).toBe(5);
     rmSync(dir, { recursive: true });
   });
 

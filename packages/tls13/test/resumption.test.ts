@@ -13,6 +13,8 @@ import {
   nobleProvider,
   ReplayCache,
   TicketKeys,
+  type TlsAlert,
+  type TlsSession,
   type TlsSocket,
 } from "../src/index.js";
 import type { ClientOptions, ServerOptions } from "../src/options.js";
@@ -100,6 +102,28 @@ describe("session resumption", () => {
     await until(() => resumed.serverData() === "ping");
   });
 
+  it("getSession() without a 'session' listener: the latest ticket's session, dated when it arrived", async () => {
+    const ticketKeys = new TicketKeys(nobleProvider);
+    const [a, b] = duplexPair();
+    accept(b, serverOptions({ ticketKeys }));
+    const c = connect({ ...clientOptions(), socket: a });
+    await once(c, "secureConnect");
+    await until(() => c.sessionTicketsReceived === 2);
+    const arrived = Date.now();
+    await new Promise((r) => setTimeout(r, 60));
+    const bytes = c.getSession();
+    expect(bytes).toBeInstanceOf(Buffer);
+    const session = decodeSession(bytes!);
+    // Its age runs from the ticket's arrival (the obfuscated age the server checks), not from the ask.
+    expect(session.receivedAt).toBeLessThanOrEqual(arrived);
+    expect(c.getSession()!.equals(bytes!)).toBe(true);
+    const resumed = await run(clientOptions({ session: bytes }), serverOptions({ ticketKeys }));
+    expect(resumed.c.resumed).toBe(true);
+    expect(resumed.c.authorized).toBe(true);
+    // With a listener, getSession() is the last session emitted.
+    expect(resumed.c.getSession()!.equals(resumed.sessions[1])).toBe(true);
+  });
+
   it("resumes with psk_ke (no key exchange) when both sides allow only that", async () => {
     const ticketKeys = new TicketKeys(nobleProvider);
     const full = await run(clientOptions(), serverOptions({ ticketKeys }));
@@ -111,6 +135,51 @@ describe("session resumption", () => {
     expect(r.c.pskMode).toBe("psk_ke");
     expect(r.s.pskMode).toBe("psk_ke");
     expect(r.s.group).toBeUndefined();
+  });
+
+  it("server: psk_ke (no forward secrecy) only when opted in; psk_dhe_ke by default", async () => {
+    const ticketKeys = new TicketKeys(nobleProvider);
+    const full = await run(clientOptions(), serverOptions({ ticketKeys }));
+    const pskKeClient = clientOptions({ session: full.sessions[0], pskModes: ["psk_ke"] });
+    const byDefault = await run(pskKeClient, serverOptions({ ticketKeys }));
+    expect(byDefault.c.resumed).toBe(false); // a full handshake with a fresh key exchange
+    expect(byDefault.s.group).toBe("X25519MLKEM768");
+    const optedIn = await run(
+      clientOptions({ session: full.sessions[1], pskModes: ["psk_ke"] }),
+      serverOptions({ ticketKeys, pskModes: ["psk_dhe_ke", "psk_ke"] }),
+    );
+    expect(optedIn.s.pskMode).toBe("psk_ke");
+  });
+
+  it("answers a psk_ke-only ClientHello without key_share whose ticket is unusable with handshake_failure", async () => {
+    const ticketKeys = new TicketKeys(nobleProvider);
+    const good = decodeSession((await run(clientOptions(), serverOptions({ ticketKeys }))).sessions[0]);
+    // No supported_groups (10) and no key_share (51): only a psk_ke resumption can go on.
+    const noKeyShare = {
+      onSend(m: { type: string; body: Uint8Array }) {
+        if (m.type !== "client_hello") return;
+        return reorderExtensions(m.body, (types) => types.filter((t) => t !== 10 && t !== 51));
+      },
+    };
+    const pskKeServer = serverOptions({ ticketKeys, pskModes: ["psk_ke"] });
+    const ok = await run(
+      clientOptions({ session: good, pskModes: ["psk_ke"], hooks: noKeyShare }),
+      pskKeServer,
+    );
+    expect(ok.s.pskMode).toBe("psk_ke");
+
+    const forgedTicket = good.ticket.slice();
+    forgedTicket[forgedTicket.length - 1] ^= 1;
+    const forged = { ...good, ticket: forgedTicket };
+    for (const server of [pskKeServer, serverOptions({ ticketKeys })]) {
+      const { client, server: s } = await failing(
+        clientOptions({ session: forged, pskModes: ["psk_ke"], hooks: noKeyShare }),
+        server,
+      );
+      expect(s.alertName).toBe("handshake_failure");
+      expect(s.message).toContain("no key_share");
+      expect(client.alertName).toBe("handshake_failure");
+    }
   });
 
   it("honours the ticket count, including 0 (no tickets)", async () => {
@@ -208,6 +277,80 @@ describe("session resumption", () => {
     for (const types of sent) expect(types.filter((t) => t === 41 || t === 45)).toEqual([]);
     await run(clientOptions({ session: s, hooks }), serverOptions());
     expect(sent[2].slice(-2)).toEqual([45, 41]);
+  });
+
+  it("never resumes an unverified connection's session as authorized; its sessions are opt-in", async () => {
+    const ticketKeys = new TicketKeys(nobleProvider);
+    // The chain is valid for localhost and server.test, not for wrong.example.
+    const unverified = clientOptions({ servername: "wrong.example", rejectUnauthorized: false });
+    const plain = await run(unverified, serverOptions({ ticketKeys }), 0);
+    expect(plain.c.authorized).toBe(false);
+    const emitted: Buffer[] = [];
+    plain.c.on("session", (b: Buffer) => emitted.push(b));
+    await until(() => plain.c.sessionTicketsReceived === 2);
+    expect(emitted).toEqual([]); // tickets arrived, no session was handed out
+
+    const optIn = { ...unverified, allowUnauthorizedSessions: true };
+    const full = await run(optIn, serverOptions({ ticketKeys }));
+    const stored = decodeSession(full.sessions[0]);
+    expect(stored.authorized).toBe(false);
+    expect(stored.authorizationError).toBe(full.c.authorizationError);
+    expect(stored.authorizationError).toBeTruthy();
+
+    // Reused with default options: not offered, so the full handshake refuses the chain.
+    const strict = await withTimeout(
+      failing(
+        clientOptions({ servername: "wrong.example", session: full.sessions[0] }),
+        serverOptions({ ticketKeys }),
+      ),
+    );
+    expect(strict.client.remote).toBe(false);
+    // Without the opt-in it is not offered either (a full, unauthorized handshake).
+    const noOptIn = await run({ ...unverified, session: full.sessions[0] }, serverOptions({ ticketKeys }), 0);
+    expect(noOptIn.c.resumed).toBe(false);
+    // With it, the resumption reports the stored verdict.
+    const resumed = await run({ ...optIn, session: full.sessions[1] }, serverOptions({ ticketKeys }), 0);
+    expect(resumed.c.resumed).toBe(true);
+    expect(resumed.c.authorized).toBe(false);
+    expect(resumed.c.authorizationError).toBe(stored.authorizationError);
+  });
+
+  it("offers a session only for the host it came from (IP hosts too) and the same trust anchors", async () => {
+    const ticketKeys = new TicketKeys(nobleProvider);
+    // The chain has an IP SAN for 127.0.0.1 only; no servername, so the host is the name.
+    const byIp = (host: string, extra: Partial<ClientOptions> = {}) =>
+      clientOptions({ servername: undefined, host, ...extra });
+    const full = await run(byIp("127.0.0.1"), serverOptions({ ticketKeys }));
+    expect(decodeSession(full.sessions[0]).name).toBe("127.0.0.1");
+    const other = await withTimeout(
+      failing(byIp("127.0.0.2", { session: full.sessions[0] }), serverOptions({ ticketKeys })),
+    );
+    expect(other.client.message).toMatch(/127\.0\.0\.2/); // the full handshake checked the chain
+    const same = await run(
+      byIp("127.0.0.1", { session: full.sessions[0] }),
+      serverOptions({ ticketKeys }),
+      0,
+    );
+    expect(same.c.resumed).toBe(true);
+    expect(same.c.authorized).toBe(true);
+
+    // Another set of trust anchors (here: one more root) judged nothing yet: full handshake.
+    const otherRoot = testChain("ed25519").root;
+    const moreAnchors = await run(
+      byIp("127.0.0.1", { session: full.sessions[1], ca: [chain.root, otherRoot] }),
+      serverOptions({ ticketKeys }),
+      0,
+    );
+    expect(moreAnchors.c.resumed).toBe(false);
+    expect(moreAnchors.c.authorized).toBe(true);
+    // A hand-built session without a trust identity is not offered (and does not break the handshake).
+    const { trust: _, ...untrusted } = decodeSession(full.sessions[1]);
+    const handBuilt = await run(
+      byIp("127.0.0.1", { session: untrusted as TlsSession }),
+      serverOptions({ ticketKeys }),
+      0,
+    );
+    expect(handBuilt.c.resumed).toBe(false);
   });
 
   it("answers a bad binder with decrypt_error", async () => {
@@ -415,6 +558,30 @@ describe("0-RTT early data", () => {
     expect(r.c.resumed).toBe(true);
     expect(r.c.earlyDataAccepted).toBeUndefined(); // not offered
     expect(r.s.earlyDataReceived).toBe(0);
+  });
+
+  it("aborts with unexpected_message past the ticket's max_early_data_size; the application gets at most that", async () => {
+    const ticketKeys = new TicketKeys(nobleProvider);
+    const [session] = await ticketWithEarlyData(ticketKeys, 1024);
+    // A client that ignores the ticket's limit (ours would not send more than it allows).
+    const greedy = { ...decodeSession(session), maxEarlyData: 4 << 20 };
+    const [a, b] = duplexPair();
+    const s = accept(b, serverOptions({ ticketKeys, maxEarlyData: 1024 }));
+    let delivered = 0;
+    s.on("data", (d: Buffer) => {
+      delivered += d.length;
+    });
+    const c = connect({
+      ...clientOptions({ session: greedy, earlyData: new Uint8Array(4 << 20) }),
+      socket: a,
+    });
+    const [se, ce] = await withTimeout(Promise.all([once<TlsAlert>(s, "error"), once<TlsAlert>(c, "error")]));
+    expect(se.alertName).toBe("unexpected_message");
+    expect(se.message).toContain("max_early_data_size");
+    expect(ce.alertName).toBe("unexpected_message");
+    expect(ce.remote).toBe(true);
+    expect(delivered).toBeLessThanOrEqual(1024);
+    expect(s.earlyDataReceived).toBeLessThanOrEqual(1024);
   });
 });
 

@@ -34,6 +34,8 @@ interface ConnectFlags {
   keylog?: string;
   json?: boolean;
   timeout: string;
+  cert?: string;
+  key?: string;
 }
 
 export function parseHostPort(target: string): { host: string; port: number } {
@@ -94,6 +96,8 @@ function report(sock: TlsSocket, http: HttpResult | undefined) {
     ...negotiated(sock),
     authorized: sock.authorized,
     authorizationError: sock.authorizationError ?? null,
+    // mTLS: the scheme our CertificateVerify used, null when no certificate was asked for or sent.
+    clientSignatureScheme: sock.clientSignatureScheme ?? null,
     chain: sock.peerCertificates.map((c) => c.subject),
     handshakeBytes: sock.handshakeBytes,
     // RFC 8879: null when the server sent a plain Certificate (nothing offered, or no common algorithm).
@@ -116,6 +120,7 @@ function printHuman(r: ReturnType<typeof report>): void {
     `hello retry:       ${r.helloRetryRequest ? "yes" : "no"}`,
     `alpn:              ${r.alpn ?? "-"}`,
     `verified:          ${r.authorized ? "yes" : `no (${r.authorizationError})`}`,
+    `client cert:       ${r.clientSignatureScheme ? `sent, ${r.clientSignatureScheme}` : "not sent"}`,
     ...r.chain.map((s, i) => `chain[${i}]:          ${s}`),
     `handshake bytes:   sent ${r.handshakeBytes.sent}, received ${r.handshakeBytes.received}`,
     `cert compression:  ${
@@ -156,6 +161,8 @@ export function register(program: Command): void {
     .option("--keylog <file>", "append NSS key log lines (SSLKEYLOGFILE format)")
     .option("--json", "print one JSON object")
     .option("--timeout <ms>", "give up after this long", "30000")
+    .option("--cert <file>", "mTLS: our certificate chain PEM, leaf first, sent when the server asks")
+    .option("--key <file>", "mTLS: the private key PEM of --cert")
     .action(async (target: string, flags: ConnectFlags) => {
       const { host, port } = parseHostPort(target);
       const getBytes = flags.get === undefined ? undefined : Number(flags.get);
@@ -166,6 +173,10 @@ export function register(program: Command): void {
       if (!flags.ca && !flags.insecure)
         throw new UserError("give --ca CA.pem to verify the server, or --insecure");
       const ca = flags.ca ? readFileArg(flags.ca, "--ca") : undefined;
+      if ((flags.cert === undefined) !== (flags.key === undefined))
+        throw new UserError("--cert and --key go together");
+      const cert = flags.cert ? readFileArg(flags.cert, "--cert") : undefined;
+      const key = flags.key ? readFileArg(flags.key, "--key") : undefined;
       const sock = configure("cannot configure TLS client", () =>
         connect({
           host,
@@ -180,9 +191,17 @@ export function register(program: Command): void {
           ALPNProtocols: parseAlpn(flags.alpn),
           certificateCompression: parseCertCompression(flags.compressCert),
           keylog: flags.keylog,
+          cert,
+          key,
         }),
       );
       const timer = setTimeout(() => sock.destroy(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+      // In TLS 1.3 the server judges a client certificate after our Finished: its alert arrives
+      // after 'secureConnect', and still means the connection failed.
+      let lateError: Error | undefined;
+      sock.on("error", (e: Error) => {
+        lateError ??= e;
+      });
       try {
         await new Promise<void>((resolve, reject) => {
           sock.once("secureConnect", () => resolve());
@@ -205,6 +224,7 @@ export function register(program: Command): void {
             sock.resume();
           });
         }
+        if (lateError) throw lateError;
         const r = report(sock, http);
         if (flags.json) process.stdout.write(`${JSON.stringify(r)}\n`);
         else printHuman(r);

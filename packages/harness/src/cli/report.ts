@@ -2,7 +2,6 @@
 // CSV. All the work is @pqtls/report's writeReport; this file maps flags to its options and its
 // input errors to one-line CLI errors.
 
-import { dirname, join } from "node:path";
 import {
   DEFAULT_BASELINE,
   DEFAULT_VARIANT,
@@ -24,6 +23,7 @@ interface ReportFlags {
   resamples: number;
   skipBad?: boolean;
   allowMixed?: boolean;
+  cdfLog?: boolean;
 }
 
 const MAX_PRINTED_WARNINGS = 20;
@@ -39,16 +39,17 @@ function integer(min: number) {
 export function register(program: Command): void {
   program
     .command("report")
-    .description("turn results files into a markdown report with SVG charts (or JSON / CSV)")
+    .description("turn results files into a markdown or HTML report with charts (or JSON / CSV)")
     .argument("<results...>", "results files (JSONL); several merge, e.g. shards of one run")
     .option(
       "-o, --out <file>",
-      "output file; default report.md next to the first input, or stdout for json/csv",
+      "output file, its extension chooses the format (.md, .html, .json, .csv); default: named after the first input (run.jsonl → run.md), or stdout for --format json/csv",
     )
     .addOption(
-      new Option("--format <format>", "md, json or csv (default: from the -o extension, else md)").choices(
-        REPORT_FORMATS,
-      ),
+      new Option(
+        "--format <format>",
+        "md, html, json or csv (default: from the -o extension, else md)",
+      ).choices(REPORT_FORMATS),
     )
     .option(
       "--baseline <selector>",
@@ -58,17 +59,17 @@ export function register(program: Command): void {
     .option("--variant <selector>", "variant(s) compared with the baseline, same syntax", DEFAULT_VARIANT)
     .option("--seed <n>", "bootstrap seed (default: the run's seed)", integer(0))
     .option("--resamples <n>", "bootstrap resamples", integer(100), 1000)
+    .option("--cdf-log", "CDFs on a log time axis (to see lossy links' retransmission tails)")
     .option("--skip-bad", "warn about and skip malformed lines instead of stopping at the first")
-    .option("--allow-mixed", "merge files whose runs have different configs")
+    .option(
+      "--allow-mixed",
+      "pool files whose runs have different configs (default: each run reported in its own section)",
+    )
     .action(async (files: string[], flags: ReportFlags) => {
-      const format = flags.format ?? (flags.out ? undefined : "md");
-      const out =
-        flags.out ?? (flags.format && flags.format !== "md" ? "-" : join(dirname(files[0]), "report.md"));
-      if (out === "-" && (format ?? "md") === "md") {
-        throw new UserError(
-          "a markdown report needs a file for -o (its charts go next to it); use --format json or csv for stdout",
-        );
-      }
+      // JSON and CSV without -o go to stdout (for pipes); md and html are named after the input.
+      const toStdout = flags.out === undefined && (flags.format === "json" || flags.format === "csv");
+      const out = toStdout ? "-" : flags.out;
+      const format = flags.format;
       // `pqtls report ... --format csv | head` closes the pipe early; that is not an error.
       process.stdout.on("error", (err: NodeJS.ErrnoException) => {
         if (err.code !== "EPIPE") throw err;
@@ -83,6 +84,7 @@ export function register(program: Command): void {
           resamples: flags.resamples,
           skipBad: flags.skipBad,
           allowMixed: flags.allowMixed,
+          cdfLog: flags.cdfLog,
         });
         for (const w of result.warnings.slice(0, MAX_PRINTED_WARNINGS))
           process.stderr.write(`pqtls: warning: ${w}\n`);
@@ -91,11 +93,13 @@ export function register(program: Command): void {
             `pqtls: warning: ... and ${result.warnings.length - MAX_PRINTED_WARNINGS} more skipped lines\n`,
           );
         }
-        for (const n of result.summary.notes) process.stderr.write(`pqtls: note: ${n}\n`);
+        for (const s of result.summaries)
+          for (const n of s.notes) process.stderr.write(`pqtls: note: ${n}\n`);
         if (out !== "-") {
-          const charts = result.files.length - 1;
+          const charts = result.files.filter((f) => f.endsWith(".svg")).length;
+          const runs = result.summaries.length > 1 ? ` (${result.summaries.length} runs side by side)` : "";
           process.stdout.write(
-            `wrote ${result.files[0]}${charts > 0 ? ` and ${charts} charts next to it` : ""}\n`,
+            `wrote ${result.files[0]}${runs}${charts > 0 ? ` and ${charts} charts (SVG, Vega-Lite spec, data) next to it` : ""}\n`,
           );
         }
       } catch (err) {

@@ -51,6 +51,7 @@ interface RunFlags {
   dryRun?: boolean;
   quiet?: boolean;
   report?: string | false;
+  shard?: string;
   [key: string]: unknown;
 }
 
@@ -71,9 +72,17 @@ export async function runCommand(flags: RunFlags, argv: string[]): Promise<void>
   }
   layers.push({ source: "flags", values: fromFlags });
   const config = resolveConfig(layers, presetName);
-  const plan = buildPlan(config);
+  const fullPlan = buildPlan(config);
+  const sharding = flags.shard === undefined ? null : await import("../run/shard.js");
+  const shardSpec = sharding?.parseShard(flags.shard!);
+  const shard = shardSpec ? sharding!.shardMeta(fullPlan, config.seed, shardSpec) : undefined;
+  const plan = shardSpec ? sharding!.shardPlan(fullPlan, shardSpec, config.lanes) : fullPlan;
+  const shardLine = shard
+    ? `shard ${shard.index}/${shard.count} of plan ${shard.plan_hash}: ${plan.connections} of ${fullPlan.connections} recorded connections`
+    : null;
 
   if (flags.dryRun) {
+    if (shardLine) process.stdout.write(`${shardLine}\n`);
     process.stdout.write(`${describePlan(plan, config.lanes)}\n`);
     return;
   }
@@ -82,6 +91,12 @@ export async function runCommand(flags: RunFlags, argv: string[]): Promise<void>
   const out = flags.out ?? defaultOut(presetName ?? basename(flags.config!, extname(flags.config!)));
   preflight(config, plan); // root and link checks, before the first file or namespace
   const quiet = flags.quiet === true;
+  if (shardLine && plan.units.length === 0) {
+    // More shards than rounds: this one owns nothing, and writes nothing for merge to read.
+    process.stderr.write(`${shardLine}; nothing to run\n`);
+    return;
+  }
+  if (shardLine && !quiet) process.stderr.write(`${shardLine}\n`);
   if (!quiet)
     process.stderr.write(`${describePlan(plan, config.lanes).split("\n").slice(0, 3).join("\n")}\n`);
   mkdirSync(dirname(out) || ".", { recursive: true });
@@ -103,6 +118,7 @@ export async function runCommand(flags: RunFlags, argv: string[]): Promise<void>
       progress: quiet ? "quiet" : process.stderr.isTTY ? "bar" : "lines",
       commandLine: argv,
       signal: abort.signal,
+      shard,
     });
   } finally {
     process.off("SIGINT", onSignal);
@@ -150,6 +166,10 @@ export function register(program: Command): void {
     )
     .option("--out <file>", "results file (JSONL; default results/<preset>-<time>.jsonl)")
     .option("--resume", "complete an interrupted run in --out: skip samples already recorded")
+    .option(
+      "--shard <K/N|env>",
+      "run only shard K of N (from 0) of the plan, balanced by estimated duration; env: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (see README, Running at scale)",
+    )
     .option("--dry-run", "print the plan, the number of connections and an estimated duration, then stop")
     .option("--quiet", "no progress output (for CI)")
     .option("--report <file>", "markdown report path (default: the results file with .md)")

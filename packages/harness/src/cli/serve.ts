@@ -30,6 +30,10 @@ interface ServeFlags {
   http?: boolean;
   keylog?: string;
   json?: boolean;
+  requestCert?: boolean;
+  ca?: string;
+  allowUnauthorized?: boolean;
+  caNames: boolean;
 }
 
 const MAX_REQUEST_HEAD = 8192;
@@ -86,9 +90,20 @@ function serveHttp(sock: TlsSocket): void {
   sock.on("data", onData);
 }
 
-function describeConnection(sock: TlsSocket) {
+/** mTLS: what the client proved (only with --request-cert). */
+function clientCertificate(sock: TlsSocket) {
+  return {
+    authorized: sock.authorized,
+    authorizationError: sock.authorizationError ?? null,
+    subject: sock.peerCertificates[0]?.subject ?? null,
+    signatureScheme: sock.clientSignatureScheme ?? null,
+  };
+}
+
+function describeConnection(sock: TlsSocket, requestCert: boolean) {
   return {
     ...negotiated(sock),
+    ...(requestCert ? { client: clientCertificate(sock) } : {}),
     handshakeBytes: sock.handshakeBytes,
     certificateCompression: sock.certificateCompression ?? null,
     handshakeMs: sock.timings.handshakeComplete,
@@ -114,6 +129,16 @@ export function register(program: Command): void {
     .option("--http", "answer GET /N or GET /?bytes=N with exactly N body bytes")
     .option("--keylog <file>", "append NSS key log lines (SSLKEYLOGFILE format)")
     .option("--json", "one JSON object per line")
+    .option(
+      "--request-cert",
+      "mTLS: ask for a client certificate, verified against --ca (required unless --allow-unauthorized)",
+    )
+    .option("--ca <file>", "with --request-cert: trust anchors PEM for client chains")
+    .option("--allow-unauthorized", "with --request-cert: accept clients without a valid certificate")
+    .option(
+      "--no-ca-names",
+      "with --request-cert: leave certificate_authorities out of the CertificateRequest",
+    )
     .action(async (flags: ServeFlags) => {
       const port = Number(flags.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -121,6 +146,12 @@ export function register(program: Command): void {
       const open = new Set<TlsSocket>();
       const cert = readFileArg(flags.cert, "--cert");
       const key = readFileArg(flags.key, "--key");
+      if (!flags.requestCert && (flags.ca || flags.allowUnauthorized || !flags.caNames))
+        throw new UserError("--ca, --allow-unauthorized and --no-ca-names go with --request-cert");
+      if (flags.requestCert && !flags.ca && !flags.allowUnauthorized)
+        throw new UserError("--request-cert needs --ca CA.pem to verify clients, or --allow-unauthorized");
+      const ca = flags.ca ? readFileArg(flags.ca, "--ca") : undefined;
+      const requestCert = flags.requestCert === true;
       const server = configure("cannot configure TLS server", () =>
         createServer(
           {
@@ -132,15 +163,22 @@ export function register(program: Command): void {
             ALPNProtocols: parseAlpn(flags.alpn),
             certificateCompression: parseCertCompression(flags.compressCert),
             keylog: flags.keylog,
+            requestCert,
+            ca,
+            rejectUnauthorized: !flags.allowUnauthorized,
+            sendCertificateAuthorities: flags.caNames,
           },
           (sock) => {
             open.add(sock);
             sock.on("close", () => open.delete(sock));
-            const info = describeConnection(sock);
+            const info = describeConnection(sock, requestCert);
+            const client = info.client
+              ? ` client=${info.client.authorized ? (info.client.subject ?? "-") : `unauthorized (${info.client.authorizationError})`}`
+              : "";
             process.stdout.write(
               flags.json
                 ? `${JSON.stringify({ event: "connection", ...info })}\n`
-                : `connection: ${info.group} ${info.cipherSuite} ${info.signatureScheme}${info.helloRetryRequest ? " (HRR)" : ""} sni=${info.servername ?? "-"} alpn=${info.alpn ?? "-"}${info.certificateCompression ? ` cert=${info.certificateCompression.algorithm}` : ""}\n`,
+                : `connection: ${info.group} ${info.cipherSuite} ${info.signatureScheme}${info.helloRetryRequest ? " (HRR)" : ""} sni=${info.servername ?? "-"} alpn=${info.alpn ?? "-"}${info.certificateCompression ? ` cert=${info.certificateCompression.algorithm}` : ""}${client}\n`,
             );
             sock.on("error", () => {});
             if (flags.http) serveHttp(sock);

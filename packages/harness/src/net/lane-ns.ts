@@ -64,6 +64,9 @@ function relayCounters(stats: RelayStats): Record<string, number> {
       [`${which}.queuePeak`]: d.queue_peak,
       [`${which}.lateMeanUs`]: d.late_mean_us,
       [`${which}.lateMaxUs`]: d.late_max_us,
+      // Packets released more than 5 ms after their due time: the relay thread was not scheduled
+      // (a host stall), so a window containing any measured the host, not the configured link.
+      [`${which}.lateOver5ms`]: d.late_hist[d.late_hist.length - 1] ?? 0,
     });
   }
   return out;

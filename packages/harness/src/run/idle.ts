@@ -57,4 +57,5 @@ export const IDLE_POLICY =
   "Before t0 of every connection (warm-ups and resumption priming included) the runner waits until the " +
   "lane's link is idle: backend tun polls the relay until nothing is queued either way (bounded by the " +
   `maximum one-way delay + 1 s), then ${IDLE_GUARD_MS} ms more; netem and none wait a fixed ` +
-  "maximum one-way delay (rtt/2 + 4 × jitter), so no connection's SYN queues behind the previous one's last packets.";
+  "maximum one-way delay (rtt/2 + 4 × jitter), so no connection's SYN queues behind the previous one's last packets. " +
+  "After each measured connection it waits the same way before reading the counters, so tcp.* and link.* cover all of that connection's packets.";

@@ -66,6 +66,7 @@ export async function buildMeta(o: {
   engines: Map<string, EngineRuntime>;
   backend: MetaLine["link_backend"];
   linkState: unknown;
+  shard?: MetaLine["shard"];
 }): Promise<MetaLine> {
   const root = repoRoot();
   const versions: Record<string, string> = {
@@ -92,6 +93,7 @@ export async function buildMeta(o: {
     timing_definition: TIMING_DEFINITION,
     seed: o.config.seed,
   };
+  if (o.shard) meta.shard = o.shard;
   const commit = gitCommit();
   if (commit) meta.git_commit = commit;
   const p = await providers(o.engines);

@@ -32,6 +32,7 @@ import { buildMeta } from "./meta.js";
 import { type ChainMaterial, prepareChains } from "./pki.js";
 import { type Cell, type Group, type Plan, roundOrder, type Unit } from "./plan.js";
 import { Progress } from "./progress.js";
+import type { ShardMeta } from "./shard.js";
 import { counterDelta, readTcpCounters } from "./tcpstats.js";
 
 export interface RunOptions {
@@ -42,6 +43,8 @@ export interface RunOptions {
   progress: "bar" | "lines" | "quiet";
   commandLine: string[];
   signal: AbortSignal;
+  /** Set when `plan` is one shard of a larger plan (run/shard.ts): recorded in the meta line, checked on resume. */
+  shard?: ShardMeta;
 }
 
 export interface RunResult {
@@ -87,10 +90,12 @@ export function preflight(config: RunConfig, plan: Plan): void {
 }
 
 function newRunId(): string {
-  // 6 [a-z0-9] characters: short enough to be the lanes' namespace tag as is.
-  const t = Date.now().toString(36).slice(-3);
-  const r = Array.from(randomBytes(3), (b) => (b % 36).toString(36)).join("");
-  return `${t}${r}`;
+  // 6 [a-z0-9] characters: short enough to be the lanes' namespace tag as is. The process id is part
+  // of it (base 36, at most 5 characters for Linux's largest pid_max), so runs alive at the same time on
+  // one host, such as shards of one experiment, never share a tag or a namespace name.
+  const pid = process.pid.toString(36).slice(-5);
+  const r = Array.from(randomBytes(6 - pid.length), (b) => (b % 36).toString(36)).join("");
+  return `${r}${pid}`;
 }
 
 /** Keys of the resolved config that may change between a run and its resume. */
@@ -106,7 +111,12 @@ function recorded(before: Record<string, unknown> | undefined, key: string): unk
   return none === undefined ? undefined : [none];
 }
 
-function checkResumable(existing: ExistingResults, config: RunConfig, out: string): void {
+function checkResumable(
+  existing: ExistingResults,
+  config: RunConfig,
+  out: string,
+  shard: ShardMeta | undefined,
+): void {
   const before = existing.meta.config as Record<string, unknown> | undefined;
   for (const [k, v] of Object.entries(config)) {
     if (OPERATIONAL_KEYS.has(k)) continue;
@@ -115,6 +125,15 @@ function checkResumable(existing: ExistingResults, config: RunConfig, out: strin
         `--resume: ${k} differs from the run recorded in ${out}; resume with the same config or choose another --out`,
       );
   }
+  const was = existing.meta.shard;
+  const is = shard;
+  if (
+    (was || is) &&
+    (was?.index !== is?.index || was?.count !== is?.count || was?.plan_hash !== is?.plan_hash)
+  )
+    throw new UserError(
+      `--resume: ${out} holds ${was ? `shard ${was.index}/${was.count} of plan ${was.plan_hash}` : "an unsharded run"}, not ${is ? `shard ${is.index}/${is.count} of plan ${is.plan_hash}` : "an unsharded run"}`,
+    );
 }
 
 /** Link values that are levels or statistics, not monotonic counters. */
@@ -147,6 +166,12 @@ interface LaneContext {
 class LaneWorker {
   private readonly drivers = new Map<EngineName, ClientDriver>();
   private servers = new Map<string, ServerProcess>();
+  /**
+   * This lane's own abort signal, aborted by kill(): waits on endpoints listen here, not on the run's
+   * signal, so the run's signal has one listener however many lanes there are (16 lanes each waiting
+   * on it crossed Node's limit of 10 listeners and printed MaxListenersExceededWarning).
+   */
+  private readonly abort = new AbortController();
 
   constructor(
     private readonly index: number,
@@ -181,7 +206,7 @@ class LaneWorker {
             ...(hooks ? { hooks } : {}),
             ...(certCompression ? { certCompression } : {}),
           },
-          this.ctx.signal,
+          this.abort.signal,
         ),
       );
     }
@@ -225,7 +250,7 @@ class LaneWorker {
     const server = this.servers.get(serverKey(cell))!;
     const chain = this.ctx.chains.get(cell.chain)!;
     const driver = this.driver(cell.engine);
-    await driver.ensureStarted(this.ctx.signal);
+    await driver.ensureStarted(this.abort.signal);
     const hooks = activeValue(cell, "hooks");
     const certCompression = activeValue(cell, "cert_compression");
     const resume = activeValue(cell, "resume");
@@ -245,12 +270,16 @@ class LaneWorker {
     await waitLinkIdle(lane, cell);
     if (resume) {
       // The ticket comes from an unmeasured connection to the same server, before the counters are read.
-      const primed = await driver.connect({ ...target, bytes: 0, prime: true }, this.ctx.signal);
+      const primed = await driver.connect({ ...target, bytes: 0, prime: true }, this.abort.signal);
       if (!primed.ok) return { m: { ...primed, error: `priming connection: ${primed.error}` }, delta: null };
     }
     if (resume) await waitLinkIdle(lane, cell);
     const before = await this.snapshot(driver.pid, server.pid);
-    const m = await driver.connect({ ...target, ...(resume ? { resume } : {}) }, this.ctx.signal);
+    const m = await driver.connect({ ...target, ...(resume ? { resume } : {}) }, this.abort.signal);
+    // The connection's last packets (the closing FIN/ACKs) are still in the delay line when the
+    // client returns: read the counters once they have left it, so a row counts all of its own
+    // packets and none of them spill into the next connection's window (delivered > packets).
+    await waitLinkIdle(lane, cell);
     const after = await this.snapshot(driver.pid, server.pid);
     if (!m.ok) {
       const why = await server.errorFor(m.local_port);
@@ -346,6 +375,7 @@ class LaneWorker {
 
   /** Kills everything at once (interrupt); close() still tears the lane down. */
   kill(): void {
+    this.abort.abort();
     for (const d of this.drivers.values()) d.kill();
     for (const s of this.servers.values()) s.kill();
   }
@@ -369,7 +399,7 @@ export function checkRtt(groups: Group[], connectTimes: Map<string, number[]>): 
     const times = connectTimes.get(g.key);
     if (!times || times.length === 0) continue;
     const rtt = g.link.rtt_ms;
-    const check = judgeConnectTimes(rtt, g.link.jitter_ms, times);
+    const check = judgeConnectTimes(rtt, g.link.jitter_ms, times, g.link.jitter_dist);
     const median = check.p50 ?? Number.NaN;
     out.push(
       `${check.status === "ok" ? "ok" : "CHECK"}: median TCP connect ${median.toFixed(1)} ms for configured RTT ${rtt} ms (${g.key}, n=${times.length})`,
@@ -403,16 +433,20 @@ export async function runExperiment(o: RunOptions): Promise<RunResult> {
   let existing: ExistingResults | null = null;
   if (o.resume) {
     existing = readResults(o.out);
-    checkResumable(existing, config, o.out);
+    checkResumable(existing, config, o.out, o.shard);
   }
   const runId = existing?.meta.run ?? newRunId();
   const done = existing?.done ?? new Set<string>();
   const remaining = new Map<string, number>();
   let todoTotal = 0;
   let cellsDone = 0;
+  // The plan's units cover its samples exactly once (all of them, or one shard's).
+  for (const u of plan.units)
+    for (const c of u.group.cells)
+      for (let s = u.fromRound; s < u.toRound; s++)
+        if (!done.has(sampleKey(c.id, s))) remaining.set(c.id, (remaining.get(c.id) ?? 0) + 1);
   for (const c of plan.cells) {
-    let n = 0;
-    for (let s = 0; s < plan.samples; s++) if (!done.has(sampleKey(c.id, s))) n++;
+    const n = remaining.get(c.id) ?? 0;
     remaining.set(c.id, n);
     todoTotal += n;
     if (n === 0) cellsDone++;
@@ -461,6 +495,7 @@ export async function runExperiment(o: RunOptions): Promise<RunResult> {
             engines,
             backend: lane.backend,
             linkState: { lanes: laneCount, groups: states },
+            shard: o.shard,
           }),
         );
     } catch (err) {

@@ -29,19 +29,39 @@ async function listening(
   return [server, address.port];
 }
 
-/** One full handshake: resolves when both ends have completed it; both sockets are then destroyed. */
+/** Resolves on the socket's 'close' (at once if it already closed). */
+function closed(socket: TlsSocketLike): Promise<void> {
+  if ((socket as { closed?: boolean }).closed === true) return Promise.resolve();
+  return new Promise((resolve) => socket.once("close", () => resolve()));
+}
+
+/**
+ * One full connection: resolves when both ends have completed the handshake and then, with "destroy",
+ * both sockets are destroyed, or with "graceful", both have called end() (close_notify, FIN) and both
+ * have emitted 'close', as an application's connection ends.
+ */
 function handshakeOnce(
   tls: TlsLike,
   port: number,
   client: object,
   serverSide: Promise<TlsSocketLike>,
+  close: "destroy" | "graceful",
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const socket = tls.connect({ ...client, host: "127.0.0.1", port }, () => {
       serverSide.then((s) => {
-        socket.destroy();
-        s.destroy();
-        resolve();
+        if (close === "destroy") {
+          socket.destroy();
+          s.destroy();
+          resolve();
+          return;
+        }
+        // Both sides read to the end, so 'end' (and with it 'close') can arrive.
+        socket.resume();
+        s.resume();
+        Promise.all([closed(socket), closed(s)]).then(() => resolve(), reject);
+        s.end();
+        socket.end();
       }, reject);
     });
     socket.once("error", reject);
@@ -66,6 +86,7 @@ export async function benchHandshakes(
   tls: TlsLike,
   options: StackOptions,
   budgetMs: number,
+  close: "destroy" | "graceful" = "destroy",
 ): Promise<HandshakeResult> {
   let nextServerSocket: ((s: TlsSocketLike) => void) | undefined;
   let failure: ((e: Error) => void) | undefined;
@@ -76,7 +97,7 @@ export async function benchHandshakes(
       nextServerSocket = resolve;
       failure = reject;
     });
-    return withTimeout(handshakeOnce(tls, port, options.client, serverSide), 10_000, "a handshake");
+    return withTimeout(handshakeOnce(tls, port, options.client, serverSide, close), 10_000, "a handshake");
   };
   try {
     const warmUntil = performance.now() + budgetMs / 3;

@@ -1,6 +1,7 @@
 // `npm run bench` in packages/tls13: node dist/bench/main.js [--json] [--quick] [--bulk-mib N]
 
 import { runBench } from "./bench.js";
+import { hostileChainVerify } from "./hostile-chain.js";
 import { renderText } from "./report.js";
 
 const args = process.argv.slice(2);
@@ -18,5 +19,14 @@ const report = await runBench({
   ...(bulkMib !== undefined ? { bulkBytes: bulkMib * 1048576 } : {}),
   log: (line) => process.stderr.write(`bench: ${line}\n`),
 });
-process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${renderText(report)}\n`);
+// Adversarial scenarios (issue 13), printed after the main report.
+const hostileChain = hostileChainVerify(quick ? 20 : 200);
+const adversarial = [
+  `hostile chain vs normal chain verify: ${hostileChain.hostileUs.toFixed(1)} µs vs ${hostileChain.normalUs.toFixed(1)} µs CPU (×${hostileChain.ratio.toFixed(2)})`,
+];
+process.stdout.write(
+  json
+    ? `${JSON.stringify({ ...report, adversarial: { hostileChain } }, null, 2)}\n`
+    : `${renderText(report)}\n${adversarial.join("\n")}\n`,
+);
 process.exit(0);

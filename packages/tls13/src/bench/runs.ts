@@ -195,7 +195,12 @@ export async function runPqtls(options: RunOptions): Promise<RunResult> {
     if (typeof stack === "string") continue;
     for (const scenario of options.handshakeBudgetMs > 0 ? SCENARIOS : []) {
       try {
-        const r = await benchHandshakes(stack, pqtlsOptions(scenario, provider), options.handshakeBudgetMs);
+        const r = await benchHandshakes(
+          stack,
+          pqtlsOptions(scenario, provider),
+          options.handshakeBudgetMs,
+          scenario.close,
+        );
         const cryptoMs = primitiveCostMs(scenario, primitives);
         result.handshakes.push({
           stack: "pqtls",
@@ -250,7 +255,12 @@ export async function runNodeTls(
   const result: RunResult = { primitives: [], handshakes: [], bulk: [], notes: [] };
   for (const scenario of options.handshakeBudgetMs > 0 ? SCENARIOS : []) {
     try {
-      const r = await benchHandshakes(tls, nodeTlsOptions(scenario), options.handshakeBudgetMs);
+      const r = await benchHandshakes(
+        tls,
+        nodeTlsOptions(scenario),
+        options.handshakeBudgetMs,
+        scenario.close,
+      );
       result.handshakes.push({
         stack: "node:tls",
         provider: `openssl ${process.versions.openssl}`,

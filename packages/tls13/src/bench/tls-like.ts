@@ -8,6 +8,7 @@ export interface TlsSocketLike extends EventEmitter {
   write(data: Uint8Array, callback?: (err?: Error | null) => void): boolean;
   end(callback?: () => void): unknown;
   destroy(error?: Error): unknown;
+  resume(): unknown;
   getCipher(): { name: string; standardName?: string } | undefined | null;
 }
 

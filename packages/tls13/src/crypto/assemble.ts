@@ -2,7 +2,7 @@
 // and auto providers are assembled this way; hybrids are composed from the picked ML-KEM and ECDH
 // groups, so they mix backends (describe() then says e.g. "wasm+native").
 
-import type { CipherSuiteName, GroupName, SignatureSchemeName } from "../wire/codepoints.js";
+import type { GroupName, SignatureSchemeName } from "../wire/codepoints.js";
 import type { EcdhGroupName } from "./groups/ecdh.js";
 import { HYBRID_LAYOUT, type HybridGroupName, hybridGroup } from "./groups/hybrid.js";
 import type { MlKemName } from "./groups/mlkem.js";
@@ -16,6 +16,7 @@ import type {
   KeyExchangeGroup,
   SignatureAlgorithm,
 } from "./provider.js";
+import { SUITES, suitesOf } from "./suites.js";
 
 /** An implementation and the name of the backend it comes from. */
 export interface Pick<T> {
@@ -30,12 +31,6 @@ export interface Picks {
   signatures: Partial<Record<SignatureSchemeName, Pick<SignatureAlgorithm>>>;
   random: Pick<(length: number) => Bytes>;
 }
-
-const SUITES: Record<CipherSuiteName, [AeadName, HashName]> = {
-  TLS_AES_128_GCM_SHA256: ["AES_128_GCM", "sha256"],
-  TLS_AES_256_GCM_SHA384: ["AES_256_GCM", "sha384"],
-  TLS_CHACHA20_POLY1305_SHA256: ["CHACHA20_POLY1305", "sha256"],
-};
 
 export function assembleProvider(name: string, picks: Picks): CryptoProvider {
   const describe: Record<string, string> = {};
@@ -54,14 +49,12 @@ export function assembleProvider(name: string, picks: Picks): CryptoProvider {
     groups[hybrid] = hybridGroup(hybrid, kem.impl, ecdh.impl);
     describe[hybrid] = kem.by === ecdh.by ? kem.by : `${kem.by}+${ecdh.by}`;
   }
-  const suites: CryptoProvider["suites"] = {};
-  for (const [suite, [aeadName, hashName]] of Object.entries(SUITES) as [
-    CipherSuiteName,
-    [AeadName, HashName],
-  ][]) {
+  // AEADs named in describe() in suite order, as before the suite table moved to suites.ts.
+  const aeads: Partial<Record<AeadName, Aead>> = {};
+  for (const { aead: aeadName } of Object.values(SUITES)) {
     const aead = picks.aeads[aeadName];
-    if (!aead) continue;
-    suites[suite] = { aead: aead.impl, hash: picks.hashes[hashName].impl };
+    if (!aead || aeads[aeadName]) continue;
+    aeads[aeadName] = aead.impl;
     describe[aeadName] = aead.by;
   }
   const hashes = {} as Record<HashName, Hash>;
@@ -69,6 +62,7 @@ export function assembleProvider(name: string, picks: Picks): CryptoProvider {
     hashes[hash] = pick.impl;
     describe[hash] = pick.by;
   }
+  const suites = suitesOf(aeads, hashes);
   const signatures: CryptoProvider["signatures"] = {};
   for (const [scheme, pick] of Object.entries(picks.signatures) as [
     SignatureSchemeName,

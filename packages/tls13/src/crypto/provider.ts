@@ -115,6 +115,9 @@ export interface PublicKey {
   readonly spki: Bytes;
   /** The bare key: the SEC1 uncompressed point, the Ed25519 or ML-DSA key bytes; absent for RSA. */
   readonly raw?: Bytes;
+  /** id-RSASSA-PSS keys whose SPKI carries parameters (RFC 4055 §1.2): the only hash they may
+   *  sign with. Absent: no restriction. */
+  readonly pssHash?: "sha256" | "sha384" | "sha512";
 }
 
 export interface PrivateKey {

@@ -2,24 +2,40 @@
 //
 //   start ─ ClientHello ─▶ onServerHello ─(HRR)─▶ onHelloRetryRequest ─ ClientHello2 ─▶ onServerHello
 //         ─▶ onEncryptedExtensions ─▶ [onCertificateRequest] ─▶ onCertificate ─▶ onCertificateVerify
-//         ─▶ onServerFinished ─ [Certificate] Finished ─▶ done
+//         ─▶ onServerFinished ─ [Certificate [CertificateVerify]] Finished ─▶ done
 //
 // Each message is built in exactly one method (makeClientHello, ...) so message hooks can wrap them.
+// Each state is a type holding what the handshake knows at that point (rustls' one type per expected
+// message): the step for a message receives its state and returns nothing but the next state, so no
+// field is read before the step that sets it, and nothing negotiated is read back from io.info.
 
 import { generateKeyShares } from "../crypto/key-shares.js";
 import type { Bytes, Hash, KemKeyPair, PublicKey } from "../crypto/provider.js";
 import { TlsAlert } from "../errors.js";
+import { mayOffer, restoreVerdict } from "../resumption/binding.js";
 import { sessionUsable, type TlsSession } from "../resumption/session.js";
-import { equalBytes, Writer } from "../wire/bytes.js";
-import { parseCertificate as parseCertificateMessage, serializeCertificate } from "../wire/certificate.js";
-import { parseCertificateRequest } from "../wire/certificate_request.js";
-import { certificateVerifyInput, parseCertificateVerify } from "../wire/certificate_verify.js";
-import { type ClientHello, serializeClientHello } from "../wire/client_hello.js";
+import { equalBytes } from "../wire/bytes.js";
+import {
+  checkCertificateEntryExtensions,
+  parseCertificate as parseCertificateMessage,
+  serializeCertificate,
+} from "../wire/certificate.js";
+import { type CertificateRequest, parseCertificateRequest } from "../wire/certificate_request.js";
+import {
+  certificateVerifyInput,
+  parseCertificateVerify,
+  serializeCertificateVerify,
+} from "../wire/certificate_verify.js";
+import {
+  type ClientHello,
+  type ClientHelloExtensions,
+  encodeClientHelloExtensions,
+  serializeClientHello,
+} from "../wire/client_hello.js";
 import {
   AlertDescription,
   CipherSuite,
   type CipherSuiteName,
-  ExtensionType,
   type GroupName,
   HandshakeType,
   NamedGroup,
@@ -30,43 +46,22 @@ import {
   type SignatureSchemeName,
 } from "../wire/codepoints.js";
 import { parseEncryptedExtensions } from "../wire/encrypted_extensions.js";
-import {
-  decodeAlpn,
-  decodeCookie,
-  decodeKeyShareHrr,
-  decodeKeyShareServer,
-  decodeRecordSizeLimit,
-  decodeSupportedVersionsServer,
-  decodeU16List,
-  type Extension,
-  encodeAlpn,
-  encodeCookie,
-  encodeKeyShareClient,
-  encodeRecordSizeLimit,
-  encodeServerName,
-  encodeSupportedVersionsClient,
-  encodeU16List,
-  expectEmpty,
-  findExtension,
-} from "../wire/extensions.js";
 import { parseFinished, serializeFinished } from "../wire/finished.js";
 import { type HandshakeMessage, handshakeName } from "../wire/handshake.js";
-import {
-  bindersListLength,
-  decodePreSharedKeyServer,
-  encodePreSharedKeyClient,
-  encodePskModes,
-  serializeEndOfEarlyData,
-} from "../wire/psk.js";
+import { bindersListLength, serializeEndOfEarlyData } from "../wire/psk.js";
 import {
   DOWNGRADE_TLS11,
   DOWNGRADE_TLS12,
+  decodeHelloRetryRequestExtensions,
+  decodeServerHelloExtensions,
   isHelloRetryRequest,
   parseServerHello,
   type ServerHello,
+  selectedVersion,
 } from "../wire/server_hello.js";
-import { encodeCompressCertificateExtension } from "../x509/compression.js";
+import { keyAllowsScheme } from "../x509/algorithms.js";
 import { receiveCompressedCertificate } from "./certificate_compression.js";
+import { chooseClientCredential } from "./client_certificate.js";
 import type { ClientConfig } from "./config.js";
 import { checkServerChain } from "./credentials.js";
 import type { HandshakeIO, NegotiatedSuite, RoleHandshake } from "./io.js";
@@ -79,50 +74,68 @@ interface OfferedPsk {
   early: EarlySecret;
 }
 
+/** What one ClientHello offers; HelloRetryRequest replaces it with the second ClientHello's. */
+interface Offer {
+  keyShares: Map<GroupName, KemKeyPair>;
+  psk?: OfferedPsk;
+  /** 0-RTT data went with this (first) ClientHello. */
+  earlyData: boolean;
+}
+
+/** Waiting for the answer to a ClientHello; `retry` says what the HelloRetryRequest before it chose. */
+interface WaitServerHello {
+  name: "wait_server_hello";
+  hello: ClientHello;
+  offer: Offer;
+  retry?: { suite: number; group?: GroupName };
+}
+
+/** What the client knows once the ServerHello is accepted: the suite and the handshake secrets. */
+interface HandshakeKeys {
+  suite: NegotiatedSuite;
+  handshakeSecret: HandshakeSecret;
+  clientHandshakeSecret: Bytes;
+  serverHandshakeSecret: Bytes;
+  /** The server accepted our PSK: no Certificate/CertificateVerify follow (RFC 8446 §2.2). */
+  resumed: boolean;
+  /** 0-RTT data is out under the early key; EncryptedExtensions says whether it was accepted. */
+  earlyDataPending: boolean;
+}
+
 type State =
-  | "wait_server_hello"
-  | "wait_encrypted_extensions"
-  | "wait_certificate_or_request"
-  | "wait_certificate"
-  | "wait_certificate_verify"
-  | "wait_finished"
-  | "done";
+  | { name: "start" }
+  | WaitServerHello
+  | { name: "wait_encrypted_extensions"; keys: HandshakeKeys }
+  | { name: "wait_certificate_or_request"; keys: HandshakeKeys }
+  | { name: "wait_certificate"; keys: HandshakeKeys; certificateRequest: CertificateRequest }
+  | {
+      name: "wait_certificate_verify";
+      keys: HandshakeKeys;
+      certificateRequest?: CertificateRequest;
+      leafKey: PublicKey;
+    }
+  | {
+      name: "wait_finished";
+      keys: HandshakeKeys;
+      certificateRequest?: CertificateRequest;
+      earlyDataAccepted: boolean;
+    }
+  | { name: "done" };
+
+type WaitCertificate = Extract<State, { name: "wait_certificate_or_request" | "wait_certificate" }>;
+type WaitCertificateVerify = Extract<State, { name: "wait_certificate_verify" }>;
+type WaitFinished = Extract<State, { name: "wait_finished" }>;
 
 const alert = (code: AlertDescription, reason: string) => new TlsAlert(code, reason);
 
-/** Extensions a server may put in EncryptedExtensions (RFC 8446 §4.2 table, plus RFC 8449). */
-const EE_ALLOWED = new Set<number>([
-  ExtensionType.server_name,
-  ExtensionType.max_fragment_length,
-  ExtensionType.supported_groups,
-  ExtensionType.use_srtp,
-  ExtensionType.heartbeat,
-  ExtensionType.application_layer_protocol_negotiation,
-  ExtensionType.client_certificate_type,
-  ExtensionType.server_certificate_type,
-  ExtensionType.early_data,
-  ExtensionType.record_size_limit,
-]);
-const KNOWN_EXTENSIONS = new Set<number>(Object.values(ExtensionType));
-
 export class ClientHandshake implements RoleHandshake {
-  private state: State = "wait_server_hello";
-  private hello!: ClientHello;
-  private keyShares!: Map<GroupName, KemKeyPair>;
-  private offeredExtensions = new Set<number>();
+  private state: State = { name: "start" };
+  /** Extension types our ClientHello(s) carried: what the server's extensions may answer. */
+  private readonly offeredExtensions = new Set<number>();
+  /** A HelloRetryRequest came (there may be only one). */
   private retried = false;
-  private retrySuite?: number;
-  private retryGroup?: GroupName;
-  private suite!: NegotiatedSuite;
-  private handshakeSecret!: HandshakeSecret;
-  private clientHandshakeSecret!: Bytes;
-  private serverHandshakeSecret!: Bytes;
-  private leafKey?: PublicKey;
-  private certificateRequestContext?: Bytes;
-  private psk?: OfferedPsk;
-  private offeringEarlyData = false;
+  /** The compatibility ChangeCipherSpec went out already (RFC 8446 §D.4). */
   private sentEarlyCcs = false;
-  private resumed = false;
 
   constructor(
     private readonly io: HandshakeIO,
@@ -131,30 +144,35 @@ export class ClientHandshake implements RoleHandshake {
 
   start(): void {
     const { provider } = this.config;
-    this.keyShares = generateKeyShares(provider, this.config.keyShares);
+    const keyShares = generateKeyShares(provider, this.config.keyShares);
     const sessionId = this.config.middleboxCompat ? provider.randomBytes(32) : new Uint8Array(0);
-    this.psk = this.pskToOffer();
+    const psk = this.pskToOffer();
     const c = this.config;
-    this.offeringEarlyData =
-      this.psk !== undefined &&
+    const earlyData =
+      psk !== undefined &&
       c.earlyData !== undefined &&
       c.earlyData.length > 0 &&
-      c.earlyData.length <= this.psk.session.maxEarlyData &&
-      c.cipherSuites.includes(this.psk.session.cipherSuite);
-    this.hello = this.makeClientHello(provider.randomBytes(32), sessionId, undefined);
-    this.io.setClientRandom(this.hello.random);
+      c.earlyData.length <= psk.session.maxEarlyData &&
+      c.cipherSuites.includes(psk.session.cipherSuite)
+        ? c.earlyData
+        : undefined;
+    const offer: Offer = { keyShares, psk, earlyData: earlyData !== undefined };
+    const ch = this.makeClientHello(offer, provider.randomBytes(32), sessionId, undefined);
+    this.io.setClientRandom(ch.random);
     this.io.info.servername = this.config.servername;
-    const hello = this.helloWithBinders(this.hello);
+    const hello = this.helloWithBinders(ch, psk);
     this.io.send(hello);
     this.io.acceptChangeCipherSpec(true);
-    if (this.offeringEarlyData) this.sendEarlyData(hello);
+    if (psk && earlyData) this.sendEarlyData(hello, psk, earlyData);
+    // The answer may arrive inside flush() when the transport is synchronous.
+    this.state = { name: "wait_server_hello", hello: ch, offer };
     this.io.flush();
   }
 
-  /** The session, when it may be offered: unexpired, same server name, a hash we still offer. */
+  /** The session, when it may be offered: unexpired, bound to this name and trust, a hash we still offer. */
   private pskToOffer(): OfferedPsk | undefined {
     const s = this.config.session;
-    if (!s || !sessionUsable(s) || (s.servername ?? undefined) !== this.config.servername) return undefined;
+    if (!s || !sessionUsable(s) || !mayOffer(s, this.config)) return undefined;
     const suite = this.config.provider.suites[s.cipherSuite];
     if (!suite) return undefined;
     const hash = suite.hash;
@@ -167,10 +185,10 @@ export class ClientHandshake implements RoleHandshake {
    * Serializes a ClientHello, runs the experiment hook, then fills in the PSK binder over the
    * truncated hello (RFC 8446 §4.2.11.2): the binder is the last `hash length` bytes.
    */
-  private helloWithBinders(ch: ClientHello): HandshakeMessage {
+  private helloWithBinders(ch: ClientHello, psk: OfferedPsk | undefined): HandshakeMessage {
     const msg = this.io.hook(serializeClientHello(ch));
-    if (!this.psk) return msg;
-    const { hash, early } = this.psk;
+    if (!psk) return msg;
+    const { hash, early } = psk;
     const truncated = msg.raw.subarray(0, msg.raw.length - bindersListLength([hash.outputLength]));
     const th = this.retried ? this.io.transcript.digestWith(hash, truncated) : hash.digest(truncated);
     const binder = finishedVerifyData(hash, early.binderKey(false), th);
@@ -179,8 +197,8 @@ export class ClientHandshake implements RoleHandshake {
   }
 
   /** 0-RTT: [CCS] then the early data under client_early_traffic_secret, in the ClientHello's flight. */
-  private sendEarlyData(hello: HandshakeMessage): void {
-    const { session, hash, early } = this.psk!;
+  private sendEarlyData(hello: HandshakeMessage, psk: OfferedPsk, data: Bytes): void {
+    const { session, hash, early } = psk;
     const s = this.config.provider.suites[session.cipherSuite]!;
     const secret = early.clientEarlyTrafficSecret(hash.digest(hello.raw));
     this.io.keylog("CLIENT_EARLY_TRAFFIC_SECRET", secret);
@@ -196,33 +214,34 @@ export class ClientHandshake implements RoleHandshake {
       hash,
     });
     this.io.setWriteSecret(secret, "early");
-    this.io.sendEarlyData(this.config.earlyData!);
+    this.io.sendEarlyData(data);
     this.io.info.earlyDataAccepted = false; // until EncryptedExtensions says otherwise
   }
 
   handle(msg: HandshakeMessage): void {
-    switch (this.state) {
+    const state = this.state;
+    switch (state.name) {
       case "wait_server_hello":
-        this.onServerHello(this.expect(msg, HandshakeType.server_hello));
+        this.onServerHello(this.expect(msg, HandshakeType.server_hello), state);
         return;
       case "wait_encrypted_extensions":
-        this.onEncryptedExtensions(this.expect(msg, HandshakeType.encrypted_extensions));
+        this.onEncryptedExtensions(this.expect(msg, HandshakeType.encrypted_extensions), state.keys);
         return;
       case "wait_certificate_or_request":
         if (msg.type === HandshakeType.certificate_request) {
-          this.onCertificateRequest(msg);
+          this.onCertificateRequest(msg, state.keys);
           return;
         }
-        this.onCertificateMessage(msg);
+        this.onCertificateMessage(msg, state);
         return;
       case "wait_certificate":
-        this.onCertificateMessage(msg);
+        this.onCertificateMessage(msg, state);
         return;
       case "wait_certificate_verify":
-        this.onCertificateVerify(this.expect(msg, HandshakeType.certificate_verify));
+        this.onCertificateVerify(this.expect(msg, HandshakeType.certificate_verify), state);
         return;
       case "wait_finished":
-        this.onServerFinished(this.expect(msg, HandshakeType.finished));
+        this.onServerFinished(this.expect(msg, HandshakeType.finished), state);
         return;
       default:
         throw alert(AlertDescription.unexpected_message, `unexpected ${handshakeName(msg.type)}`);
@@ -241,80 +260,56 @@ export class ClientHandshake implements RoleHandshake {
   // ---- ClientHello ------------------------------------------------------------------------------
 
   /** The one place a ClientHello is built (first and, after HRR, second). */
-  private makeClientHello(random: Bytes, sessionId: Bytes, cookie: Bytes | undefined): ClientHello {
+  private makeClientHello(
+    offer: Offer,
+    random: Bytes,
+    sessionId: Bytes,
+    cookie: Bytes | undefined,
+  ): ClientHello {
     const c = this.config;
-    const exts: Extension[] = [];
-    const add = (type: number, write: (w: Writer) => void) => {
-      const w = new Writer(64);
-      write(w);
-      exts.push({ type, data: w.finish() });
-      this.offeredExtensions.add(type);
+    const fields: ClientHelloExtensions = {
+      servername: c.servername || undefined,
+      groups: c.groups.map((g) => NamedGroup[g]),
+      signatureSchemes: c.advertisedSignatureSchemes.map((s) => SignatureScheme[s]),
+      alpn: c.alpn.length ? c.alpn : undefined,
+      recordSizeLimit: c.recordSizeLimit,
+      certificateCompression: c.certificateCompression.length ? c.certificateCompression : undefined,
+      versions: [ProtocolVersion.TLS13],
+      cookie,
+      shares: [...offer.keyShares].map(([g, kp]) => ({ group: NamedGroup[g], keyExchange: kp.publicKey })),
     };
-    if (c.servername) add(ExtensionType.server_name, (w) => encodeServerName(c.servername!, w));
-    add(ExtensionType.supported_groups, (w) =>
-      encodeU16List(
-        c.groups.map((g) => NamedGroup[g]),
-        w,
-      ),
-    );
-    add(ExtensionType.signature_algorithms, (w) =>
-      encodeU16List(
-        c.advertisedSignatureSchemes.map((s) => SignatureScheme[s]),
-        w,
-      ),
-    );
-    if (c.alpn.length)
-      add(ExtensionType.application_layer_protocol_negotiation, (w) => encodeAlpn(c.alpn, w));
-    if (c.recordSizeLimit !== undefined)
-      add(ExtensionType.record_size_limit, (w) => encodeRecordSizeLimit(c.recordSizeLimit!, w));
-    if (c.certificateCompression.length)
-      add(ExtensionType.compress_certificate, (w) =>
-        w.bytes(encodeCompressCertificateExtension(c.certificateCompression)),
-      );
-    add(ExtensionType.supported_versions, (w) => encodeSupportedVersionsClient([ProtocolVersion.TLS13], w));
-    if (cookie) add(ExtensionType.cookie, (w) => encodeCookie(cookie, w));
-    add(ExtensionType.key_share, (w) =>
-      encodeKeyShareClient(
-        [...this.keyShares].map(([g, kp]) => ({ group: NamedGroup[g], keyExchange: kp.publicKey })),
-        w,
-      ),
-    );
-    if (this.psk) {
-      const { session, hash } = this.psk;
-      add(ExtensionType.psk_key_exchange_modes, (w) =>
-        encodePskModes(
-          c.pskModes.map((m) => PskKeyExchangeMode[m]),
-          w,
-        ),
-      );
+    if (offer.psk) {
+      const { session, hash } = offer.psk;
+      fields.pskModes = c.pskModes.map((m) => PskKeyExchangeMode[m]);
       // RFC 8446 §4.2.10: never in a ClientHello after HelloRetryRequest.
-      if (this.offeringEarlyData && !cookie && !this.retried) add(ExtensionType.early_data, () => {});
+      fields.earlyData = offer.earlyData && !cookie && !this.retried;
       // pre_shared_key goes last (§4.2.11); the binder is a placeholder filled by helloWithBinders.
       const age = (Date.now() - session.receivedAt + session.ticketAgeAdd) >>> 0;
-      add(ExtensionType.pre_shared_key, (w) =>
-        encodePreSharedKeyClient(
-          [{ identity: session.ticket, obfuscatedTicketAge: age }],
-          [new Uint8Array(hash.outputLength)],
-          w,
-        ),
-      );
+      fields.psks = {
+        identities: [{ identity: session.ticket, obfuscatedTicketAge: age }],
+        binders: [new Uint8Array(hash.outputLength)],
+        bindersLength: bindersListLength([hash.outputLength]),
+      };
     }
+    const extensions = encodeClientHelloExtensions(fields);
+    for (const e of extensions) this.offeredExtensions.add(e.type);
     return {
       legacyVersion: ProtocolVersion.TLS12,
       random,
       legacySessionId: sessionId,
       cipherSuites: c.cipherSuites.map((s) => CipherSuite[s]),
       legacyCompressionMethods: Uint8Array.of(0),
-      extensions: exts,
+      extensions,
     };
   }
 
   // ---- ServerHello / HelloRetryRequest ------------------------------------------------------------
 
-  private onServerHello(msg: HandshakeMessage): void {
+  private onServerHello(msg: HandshakeMessage, state: WaitServerHello): void {
+    const { hello, offer, retry } = state;
     const sh = parseServerHello(msg.body);
     this.checkVersion(sh);
-    if (!equalBytes(sh.legacySessionIdEcho, this.hello.legacySessionId))
+    if (!equalBytes(sh.legacySessionIdEcho, hello.legacySessionId))
       throw alert(
         AlertDescription.illegal_parameter,
         "ServerHello: legacy_session_id_echo differs from ours",
@@ -326,43 +321,41 @@ export class ClientHandshake implements RoleHandshake {
         `ServerHello: cipher suite 0x${sh.cipherSuite.toString(16)} not offered`,
       );
     if (isHelloRetryRequest(sh)) {
-      this.onHelloRetryRequest(sh, msg, suiteName);
+      this.onHelloRetryRequest(sh, msg, suiteName, state);
       return;
     }
 
-    if (this.retrySuite !== undefined && sh.cipherSuite !== this.retrySuite)
+    if (retry && sh.cipherSuite !== retry.suite)
       throw alert(
         AlertDescription.illegal_parameter,
         "ServerHello: cipher suite differs from HelloRetryRequest's",
       );
-    for (const e of sh.extensions) {
-      if (
-        e.type !== ExtensionType.supported_versions &&
-        e.type !== ExtensionType.key_share &&
-        !(e.type === ExtensionType.pre_shared_key && this.psk)
-      )
-        throw this.unexpectedExtension(e.type, "ServerHello");
+    const ext = decodeServerHelloExtensions(sh.extensions, this.offeredExtensions);
+    let psk: OfferedPsk | undefined; // the PSK the server accepted
+    if (ext.selectedPsk !== undefined) {
+      // After a HelloRetryRequest that dropped our PSK, pre_shared_key answers nothing we still offer.
+      if (!offer.psk)
+        throw alert(AlertDescription.illegal_parameter, "ServerHello: pre_shared_key is not allowed here");
+      psk = this.acceptPsk(ext.selectedPsk, suiteName, offer.psk);
     }
-    const pskData = findExtension(sh.extensions, ExtensionType.pre_shared_key);
-    if (pskData) this.acceptPsk(decodePreSharedKeyServer(pskData), suiteName);
-    const shareData = findExtension(sh.extensions, ExtensionType.key_share);
-    if (!shareData && this.resumed && this.config.pskModes.includes("psk_ke")) {
-      this.onServerHelloKeys(msg, suiteName, new Uint8Array(this.suiteHash(suiteName).outputLength));
+    if (!ext.share && psk && this.config.pskModes.includes("psk_ke")) {
+      const zeros = new Uint8Array(this.suiteHash(suiteName).outputLength);
+      this.onServerHelloKeys(msg, suiteName, zeros, { offer, psk, group: undefined });
       return;
     }
-    if (!shareData) throw alert(AlertDescription.missing_extension, "ServerHello: no key_share");
-    const share = decodeKeyShareServer(shareData);
+    if (!ext.share) throw alert(AlertDescription.missing_extension, "ServerHello: no key_share");
+    const share = ext.share;
     const groupName = nameOf(NamedGroup, share.group) as GroupName | undefined;
-    const keyPair = groupName && this.keyShares.get(groupName);
+    const keyPair = groupName && offer.keyShares.get(groupName);
     if (!groupName || !keyPair)
       throw alert(
         AlertDescription.illegal_parameter,
         `ServerHello: key share for group 0x${share.group.toString(16)} we did not send`,
       );
-    if (this.retryGroup !== undefined && groupName !== this.retryGroup)
+    if (retry?.group !== undefined && groupName !== retry.group)
       throw alert(
         AlertDescription.illegal_parameter,
-        `ServerHello: ${groupName} after HelloRetryRequest asked for ${this.retryGroup}`,
+        `ServerHello: ${groupName} after HelloRetryRequest asked for ${retry.group}`,
       );
     const group = this.config.provider.groups[groupName]!;
     if (share.keyExchange.length !== group.ciphertextLength)
@@ -372,56 +365,65 @@ export class ClientHandshake implements RoleHandshake {
       );
     const sharedSecret = group.decapsulate(share.keyExchange, keyPair.privateKey);
     this.io.info.group = groupName;
-    this.onServerHelloKeys(msg, suiteName, sharedSecret);
+    this.onServerHelloKeys(msg, suiteName, sharedSecret, { offer, psk, group: groupName });
   }
 
   private suiteHash(name: CipherSuiteName): Hash {
     return this.config.provider.suites[name]!.hash;
   }
 
-  /** RFC 8446 §4.2.11: the server picked our PSK (we offer one identity). */
-  private acceptPsk(selected: number, suiteName: CipherSuiteName): void {
+  /** RFC 8446 §4.2.11: the server picked our PSK (we offer one identity). Returns it. */
+  private acceptPsk(selected: number, suiteName: CipherSuiteName, offered: OfferedPsk): OfferedPsk {
     if (selected !== 0)
       throw alert(
         AlertDescription.illegal_parameter,
         `ServerHello: selected PSK identity ${selected} not offered`,
       );
-    if (this.suiteHash(suiteName).name !== this.psk!.hash.name)
+    if (this.suiteHash(suiteName).name !== offered.hash.name)
       throw alert(
         AlertDescription.illegal_parameter,
         "ServerHello: cipher suite hash differs from the PSK's",
       );
-    this.resumed = true;
     this.io.info.resumed = true;
-    this.io.info.authorized = true; // authenticated by the connection that issued the ticket
+    restoreVerdict(this.io.info, offered.session); // judged by the connection that got the ticket
+    return offered;
   }
 
   /** ServerHello accepted: handshake keys from the (PSK or zero) early secret and the shared secret. */
-  private onServerHelloKeys(msg: HandshakeMessage, suiteName: CipherSuiteName, sharedSecret: Bytes): void {
-    this.useSuite(suiteName);
-    if (this.resumed) this.io.info.pskMode = this.io.info.group ? "psk_dhe_ke" : "psk_ke";
+  private onServerHelloKeys(
+    msg: HandshakeMessage,
+    suiteName: CipherSuiteName,
+    sharedSecret: Bytes,
+    accepted: { offer: Offer; psk?: OfferedPsk; group?: GroupName },
+  ): void {
+    const { offer, psk, group } = accepted;
+    const suite = this.useSuite(suiteName);
+    if (psk) this.io.info.pskMode = group ? "psk_dhe_ke" : "psk_ke";
     this.io.transcript.add(msg.raw);
     const th = this.io.transcript.digest();
-    this.handshakeSecret = (
-      this.resumed ? this.psk!.early : new EarlySecret(this.suite.hash)
-    ).handshakeSecret(sharedSecret);
-    this.clientHandshakeSecret = this.handshakeSecret.clientTrafficSecret(th);
-    this.serverHandshakeSecret = this.handshakeSecret.serverTrafficSecret(th);
-    this.io.keylog("CLIENT_HANDSHAKE_TRAFFIC_SECRET", this.clientHandshakeSecret);
-    this.io.keylog("SERVER_HANDSHAKE_TRAFFIC_SECRET", this.serverHandshakeSecret);
-    this.io.setReadSecret(this.serverHandshakeSecret, "handshake");
+    const handshakeSecret = (psk ? psk.early : new EarlySecret(suite.hash)).handshakeSecret(sharedSecret);
+    const keys: HandshakeKeys = {
+      suite,
+      handshakeSecret,
+      clientHandshakeSecret: handshakeSecret.clientTrafficSecret(th),
+      serverHandshakeSecret: handshakeSecret.serverTrafficSecret(th),
+      resumed: psk !== undefined,
+      earlyDataPending: offer.earlyData && psk !== undefined,
+    };
+    this.io.keylog("CLIENT_HANDSHAKE_TRAFFIC_SECRET", keys.clientHandshakeSecret);
+    this.io.keylog("SERVER_HANDSHAKE_TRAFFIC_SECRET", keys.serverHandshakeSecret);
+    this.io.setReadSecret(keys.serverHandshakeSecret, "handshake");
     // Our own records (alerts included) are protected from here on; a compatibility CCS stays plaintext.
     // With 0-RTT under way the early key stays until EncryptedExtensions says whether it was accepted.
-    if (!(this.offeringEarlyData && this.resumed))
-      this.io.setWriteSecret(this.clientHandshakeSecret, "handshake");
-    this.keyShares.clear(); // private keys are no longer needed
-    this.state = "wait_encrypted_extensions";
+    if (!keys.earlyDataPending) this.io.setWriteSecret(keys.clientHandshakeSecret, "handshake");
+    offer.keyShares.clear(); // private keys are no longer needed
+    this.state = { name: "wait_encrypted_extensions", keys };
   }
 
   /** RFC 8446 §4.1.3 / §4.2.1: only TLS 1.3, and a TLS 1.2 answer must not carry a downgrade sentinel. */
   private checkVersion(sh: ServerHello): void {
-    const sv = findExtension(sh.extensions, ExtensionType.supported_versions);
-    if (!sv) {
+    const version = selectedVersion(sh);
+    if (version === undefined) {
       const tail = sh.random.subarray(24);
       if (equalBytes(tail, DOWNGRADE_TLS12) || equalBytes(tail, DOWNGRADE_TLS11))
         throw alert(AlertDescription.illegal_parameter, "ServerHello: downgrade sentinel in random");
@@ -430,7 +432,6 @@ export class ClientHandshake implements RoleHandshake {
         `server chose legacy version 0x${sh.legacyVersion.toString(16)}; only TLS 1.3 is supported`,
       );
     }
-    const version = decodeSupportedVersionsServer(sv);
     if (version !== ProtocolVersion.TLS13)
       throw alert(
         AlertDescription.illegal_parameter,
@@ -443,170 +444,138 @@ export class ClientHandshake implements RoleHandshake {
       );
   }
 
-  private onHelloRetryRequest(hrr: ServerHello, msg: HandshakeMessage, suiteName: CipherSuiteName): void {
+  private onHelloRetryRequest(
+    hrr: ServerHello,
+    msg: HandshakeMessage,
+    suiteName: CipherSuiteName,
+    { hello, offer }: WaitServerHello,
+  ): void {
     if (this.retried) throw alert(AlertDescription.unexpected_message, "second HelloRetryRequest");
     this.retried = true;
     this.io.info.helloRetryRequest = true;
-    let cookie: Bytes | undefined;
+    const { cookie, selectedGroup: code } = decodeHelloRetryRequestExtensions(
+      hrr.extensions,
+      this.offeredExtensions,
+    );
     let selected: GroupName | undefined;
-    for (const e of hrr.extensions) {
-      if (e.type === ExtensionType.cookie) cookie = decodeCookie(e.data);
-      else if (e.type === ExtensionType.key_share) {
-        const code = decodeKeyShareHrr(e.data);
-        selected = nameOf(NamedGroup, code) as GroupName | undefined;
-        if (!selected || !this.config.groups.includes(selected))
-          throw alert(
-            AlertDescription.illegal_parameter,
-            `HelloRetryRequest: group 0x${code.toString(16)} not offered`,
-          );
-        if (this.keyShares.has(selected))
-          throw alert(
-            AlertDescription.illegal_parameter,
-            `HelloRetryRequest: asks for ${selected}, which already has a share`,
-          );
-      } else if (e.type !== ExtensionType.supported_versions)
-        throw this.unexpectedExtension(e.type, "HelloRetryRequest");
+    if (code !== undefined) {
+      selected = nameOf(NamedGroup, code) as GroupName | undefined;
+      if (!selected || !this.config.groups.includes(selected))
+        throw alert(
+          AlertDescription.illegal_parameter,
+          `HelloRetryRequest: group 0x${code.toString(16)} not offered`,
+        );
+      if (offer.keyShares.has(selected))
+        throw alert(
+          AlertDescription.illegal_parameter,
+          `HelloRetryRequest: asks for ${selected}, which already has a share`,
+        );
     }
     // RFC 8446 §4.1.4: an HRR that would not change the ClientHello is illegal.
     if (!cookie && !selected)
       throw alert(AlertDescription.illegal_parameter, "HelloRetryRequest changes nothing");
 
-    this.useSuite(suiteName);
-    this.retrySuite = hrr.cipherSuite;
+    const suite = this.useSuite(suiteName);
     // A HelloRetryRequest rejects 0-RTT (RFC 8446 §4.2.10); the PSK stays if its hash still fits.
-    if (this.offeringEarlyData) {
-      this.offeringEarlyData = false;
-      this.io.dropEarlyWriteKey();
-    }
-    if (this.psk && this.psk.hash.name !== this.suite.hash.name) this.psk = undefined;
-    this.retryGroup = selected;
+    if (offer.earlyData) this.io.dropEarlyWriteKey();
+    const psk = offer.psk && offer.psk.hash.name === suite.hash.name ? offer.psk : undefined;
     // Transcript: message_hash(ClientHello1) ‖ HelloRetryRequest (RFC 8446 §4.4.1).
     this.io.transcript.replaceWithMessageHash();
     this.io.transcript.add(msg.raw);
 
-    if (selected) {
-      this.keyShares = generateKeyShares(this.config.provider, [selected]);
-    }
-    this.hello = this.makeClientHello(this.hello.random, this.hello.legacySessionId, cookie);
+    const keyShares = selected ? generateKeyShares(this.config.provider, [selected]) : offer.keyShares;
+    const second: Offer = { keyShares, psk, earlyData: false };
+    const ch = this.makeClientHello(second, hello.random, hello.legacySessionId, cookie);
     // Middlebox compatibility: the CCS goes right before the second flight (RFC 8446 §D.4).
     if (this.config.middleboxCompat && !this.sentEarlyCcs) this.io.sendChangeCipherSpec();
     this.sentEarlyCcs = true;
-    this.io.send(this.helloWithBinders(this.hello));
+    this.io.send(this.helloWithBinders(ch, psk));
+    this.state = {
+      name: "wait_server_hello",
+      hello: ch,
+      offer: second,
+      retry: { suite: hrr.cipherSuite, group: selected },
+    };
     this.io.flush();
   }
 
-  private useSuite(name: CipherSuiteName): void {
+  private useSuite(name: CipherSuiteName): NegotiatedSuite {
     const s = this.config.provider.suites[name]!;
-    this.suite = { name, code: CipherSuite[name], aead: s.aead, hash: s.hash };
-    this.io.setSuite(this.suite);
+    const suite = { name, code: CipherSuite[name], aead: s.aead, hash: s.hash };
+    this.io.setSuite(suite);
     this.io.transcript.useHash(s.hash);
-  }
-
-  private unexpectedExtension(type: number, where: string): TlsAlert {
-    // RFC 8446 §4.2: not offered → unsupported_extension; offered but not allowed here → illegal_parameter.
-    if (!this.offeredExtensions.has(type))
-      return alert(AlertDescription.unsupported_extension, `${where}: extension ${type} was not offered`);
-    return alert(AlertDescription.illegal_parameter, `${where}: extension ${type} is not allowed here`);
+    return suite;
   }
 
   // ---- EncryptedExtensions ------------------------------------------------------------------------
 
-  private onEncryptedExtensions(msg: HandshakeMessage): void {
-    const exts = parseEncryptedExtensions(msg.body);
-    for (const e of exts) {
-      if (!EE_ALLOWED.has(e.type)) {
-        if (KNOWN_EXTENSIONS.has(e.type) || this.offeredExtensions.has(e.type))
-          throw alert(
-            AlertDescription.illegal_parameter,
-            `EncryptedExtensions: extension ${e.type} not allowed there`,
-          );
-        throw alert(
-          AlertDescription.unsupported_extension,
-          `EncryptedExtensions: extension ${e.type} was not offered`,
-        );
-      }
-      if (!this.offeredExtensions.has(e.type))
-        throw alert(
-          AlertDescription.unsupported_extension,
-          `EncryptedExtensions: extension ${e.type} was not offered`,
-        );
-      switch (e.type) {
-        case ExtensionType.server_name:
-          expectEmpty(e.data, "server_name");
-          break;
-        case ExtensionType.early_data:
-          expectEmpty(e.data, "early_data");
-          // §4.2.10: accepting early data means accepting the first PSK; we offered it after no HRR.
-          if (!this.resumed || !this.offeringEarlyData)
-            throw alert(
-              AlertDescription.illegal_parameter,
-              "EncryptedExtensions: early_data without our PSK",
-            );
-          this.io.info.earlyDataAccepted = true;
-          break;
-        case ExtensionType.application_layer_protocol_negotiation: {
-          const list = decodeAlpn(e.data);
-          if (list.length !== 1 || !this.config.alpn.includes(list[0]))
-            throw alert(
-              AlertDescription.illegal_parameter,
-              "ALPN: server selected a protocol we did not offer",
-            );
-          this.io.info.alpnProtocol = list[0];
-          break;
-        }
-        case ExtensionType.supported_groups:
-          decodeU16List(e.data, "supported_groups"); // the server's preferences: informational
-          break;
-        case ExtensionType.record_size_limit: {
-          const limit = decodeRecordSizeLimit(e.data);
-          this.io.setPeerRecordSizeLimit(limit);
-          if (this.config.recordSizeLimit !== undefined)
-            this.io.setOwnRecordSizeLimit(this.config.recordSizeLimit);
-          break;
-        }
-      }
+  private onEncryptedExtensions(msg: HandshakeMessage, keys: HandshakeKeys): void {
+    const ee = parseEncryptedExtensions(msg.body, this.offeredExtensions);
+    if (ee.earlyData) {
+      // §4.2.10: accepting early data means accepting the first PSK; we offered it after no HRR.
+      if (!keys.earlyDataPending)
+        throw alert(AlertDescription.illegal_parameter, "EncryptedExtensions: early_data without our PSK");
+      this.io.info.earlyDataAccepted = true;
+    }
+    if (ee.alpn !== undefined) {
+      if (!this.config.alpn.includes(ee.alpn))
+        throw alert(AlertDescription.illegal_parameter, "ALPN: server selected a protocol we did not offer");
+      this.io.info.alpnProtocol = ee.alpn;
+    }
+    if (ee.recordSizeLimit !== undefined) {
+      this.io.setPeerRecordSizeLimit(ee.recordSizeLimit);
+      if (this.config.recordSizeLimit !== undefined)
+        this.io.setOwnRecordSizeLimit(this.config.recordSizeLimit);
     }
     this.io.transcript.add(msg.raw);
-    if (this.offeringEarlyData && this.resumed && !this.io.info.earlyDataAccepted)
-      this.io.setWriteSecret(this.clientHandshakeSecret, "handshake"); // rejected: no EndOfEarlyData
+    const earlyDataAccepted = ee.earlyData === true;
+    if (keys.earlyDataPending && !earlyDataAccepted)
+      this.io.setWriteSecret(keys.clientHandshakeSecret, "handshake"); // rejected: no EndOfEarlyData
     // A resumed handshake authenticates with the PSK: no Certificate/CertificateVerify (§2.2).
-    this.state = this.resumed ? "wait_finished" : "wait_certificate_or_request";
+    this.state = keys.resumed
+      ? { name: "wait_finished", keys, earlyDataAccepted }
+      : { name: "wait_certificate_or_request", keys };
   }
 
   // ---- server authentication ---------------------------------------------------------------------
 
-  private onCertificateRequest(msg: HandshakeMessage): void {
+  private onCertificateRequest(msg: HandshakeMessage, keys: HandshakeKeys): void {
     const req = parseCertificateRequest(msg.body);
-    this.certificateRequestContext = req.requestContext;
+    // RFC 8446 §4.3.2: the context is for post-handshake authentication; empty in the handshake.
+    if (req.requestContext.length !== 0)
+      throw alert(
+        AlertDescription.illegal_parameter,
+        "CertificateRequest: non-empty context in the handshake",
+      );
     this.io.transcript.add(msg.raw);
-    this.state = "wait_certificate";
+    this.state = { name: "wait_certificate", keys, certificateRequest: req };
   }
 
   /** Certificate, or (RFC 8879) CompressedCertificate standing for one; anything else is unexpected. */
-  private onCertificateMessage(msg: HandshakeMessage): void {
+  private onCertificateMessage(msg: HandshakeMessage, state: WaitCertificate): void {
     if (msg.type !== HandshakeType.compressed_certificate) {
-      this.onCertificate(this.expect(msg, HandshakeType.certificate), msg.body);
+      this.onCertificate(this.expect(msg, HandshakeType.certificate), msg.body, state);
       return;
     }
     const { certificateBody, info } = receiveCompressedCertificate(msg, this.config.certificateCompression);
     this.io.info.certificateCompression = info;
-    this.onCertificate(msg, certificateBody);
+    this.onCertificate(msg, certificateBody, state);
   }
 
   /** `body` is the Certificate message body; `msg` is what arrived, and goes into the transcript as is. */
-  private onCertificate(msg: HandshakeMessage, body: Bytes): void {
+  private onCertificate(msg: HandshakeMessage, body: Bytes, state: WaitCertificate): void {
     const cert = parseCertificateMessage(body);
     if (cert.requestContext.length !== 0)
       throw alert(AlertDescription.illegal_parameter, "server Certificate with a non-empty request context");
     if (cert.entries.length === 0)
       throw alert(AlertDescription.decode_error, "server sent an empty Certificate");
-    for (const entry of cert.entries)
-      for (const e of entry.extensions) throw this.unexpectedExtension(e.type, "CertificateEntry");
+    checkCertificateEntryExtensions(cert, this.offeredExtensions);
     const verdict = checkServerChain(
       cert.entries.map((e) => e.certData),
       {
         trustAnchors: this.config.trustAnchors,
         hostname: this.config.verifyName,
+        checkServerIdentity: this.config.checkServerIdentity,
         provider: this.config.provider,
         rejectUnauthorized: this.config.rejectUnauthorized,
       },
@@ -614,12 +583,16 @@ export class ClientHandshake implements RoleHandshake {
     this.io.info.peerCertificates = verdict.chain;
     this.io.info.authorized = verdict.authorized;
     this.io.info.authorizationError = verdict.error?.message;
-    this.leafKey = verdict.chain[0].publicKey;
     this.io.transcript.add(msg.raw);
-    this.state = "wait_certificate_verify";
+    this.state = {
+      name: "wait_certificate_verify",
+      keys: state.keys,
+      certificateRequest: state.name === "wait_certificate" ? state.certificateRequest : undefined,
+      leafKey: verdict.chain[0].publicKey,
+    };
   }
 
-  private onCertificateVerify(msg: HandshakeMessage): void {
+  private onCertificateVerify(msg: HandshakeMessage, state: WaitCertificateVerify): void {
     const cv = parseCertificateVerify(msg.body);
     const name = nameOf(SignatureScheme, cv.algorithm) as SignatureSchemeName | undefined;
     if (!name || !this.config.signatureSchemes.includes(name))
@@ -628,8 +601,8 @@ export class ClientHandshake implements RoleHandshake {
         `CertificateVerify: scheme 0x${cv.algorithm.toString(16)} not offered`,
       );
     const scheme = this.config.provider.signatures[name]!;
-    const key = this.leafKey!;
-    if (!scheme.keyAlgorithms.includes(key.algorithm))
+    const key = state.leafKey;
+    if (!scheme.keyAlgorithms.includes(key.algorithm) || !keyAllowsScheme(key, name))
       throw alert(
         AlertDescription.illegal_parameter,
         `CertificateVerify: ${name} does not match the ${key.algorithm} certificate key`,
@@ -639,22 +612,24 @@ export class ClientHandshake implements RoleHandshake {
       throw alert(AlertDescription.decrypt_error, "CertificateVerify: signature does not verify");
     this.io.info.signatureScheme = name;
     this.io.transcript.add(msg.raw);
-    this.state = "wait_finished";
+    const { keys, certificateRequest } = state;
+    this.state = { name: "wait_finished", keys, certificateRequest, earlyDataAccepted: false };
   }
 
   // ---- Finished ------------------------------------------------------------------------------------
 
-  private onServerFinished(msg: HandshakeMessage): void {
-    const hash = this.suite.hash;
+  private onServerFinished(msg: HandshakeMessage, state: WaitFinished): void {
+    const { keys } = state;
+    const hash = keys.suite.hash;
     const verifyData = parseFinished(msg.body, hash.outputLength);
-    const expected = finishedVerifyData(hash, this.serverHandshakeSecret, this.io.transcript.digest());
+    const expected = finishedVerifyData(hash, keys.serverHandshakeSecret, this.io.transcript.digest());
     if (!equalBytes(verifyData, expected))
       throw alert(AlertDescription.decrypt_error, "server Finished does not verify");
     this.io.transcript.add(msg.raw);
     this.io.acceptChangeCipherSpec(false);
 
     const thServerFinished = this.io.transcript.digest();
-    const master = this.handshakeSecret.masterSecret();
+    const master = keys.handshakeSecret.masterSecret();
     const clientApp = master.clientTrafficSecret(thServerFinished);
     const serverApp = master.serverTrafficSecret(thServerFinished);
     const exporter = master.exporterSecret(thServerFinished);
@@ -665,27 +640,44 @@ export class ClientHandshake implements RoleHandshake {
     this.io.setReadSecret(serverApp, "application");
 
     // Second flight: [EndOfEarlyData] [CCS] [Certificate] Finished.
-    if (this.io.info.earlyDataAccepted) {
+    if (state.earlyDataAccepted) {
       this.io.send(serializeEndOfEarlyData());
-      this.io.setWriteSecret(this.clientHandshakeSecret, "handshake");
+      this.io.setWriteSecret(keys.clientHandshakeSecret, "handshake");
     }
     if (this.config.middleboxCompat && !this.retried && !this.sentEarlyCcs) this.io.sendChangeCipherSpec();
-    if (this.certificateRequestContext !== undefined) {
-      // We have no client certificate: an empty Certificate, as RFC 8446 §4.4.2 allows.
-      this.io.send(serializeCertificate({ requestContext: this.certificateRequestContext, entries: [] }));
-    }
+    if (state.certificateRequest) this.sendClientCertificate(state.certificateRequest);
     this.io.send(this.makeFinished());
     this.io.info.resumptionMasterSecret = master.resumptionSecret(this.io.transcript.digest());
     this.io.setWriteSecret(clientApp, "application");
     this.io.flush();
-    this.state = "done";
+    this.state = { name: "done" };
     this.io.complete();
   }
 
+  /**
+   * mTLS (RFC 8446 §4.4.2-§4.4.3): the chain that fits the request, then CertificateVerify over the
+   * transcript with the client context; an empty Certificate (and no CertificateVerify) when none fits.
+   */
+  private sendClientCertificate(request: CertificateRequest): void {
+    const { credentials, signatureSchemes, provider } = this.config;
+    const choice = chooseClientCredential(credentials, request, signatureSchemes, provider);
+    const entries = (choice?.credential.chain ?? []).map((c) => ({ certData: c.der, extensions: [] }));
+    this.io.send(serializeCertificate({ requestContext: request.requestContext, entries }));
+    if (!choice) return;
+    const signed = certificateVerifyInput("client", this.io.transcript.digest());
+    const signature = provider.signatures[choice.scheme]!.sign(choice.credential.key, signed);
+    this.io.send(serializeCertificateVerify({ algorithm: SignatureScheme[choice.scheme], signature }));
+    this.io.info.clientSignatureScheme = choice.scheme;
+  }
+
+  /** The client Finished; built while waiting for the server's Finished (tests wrap it, arguments and all). */
   private makeFinished(): HandshakeMessage {
-    const hash = this.suite.hash;
+    const state = this.state;
+    if (state.name !== "wait_finished")
+      throw alert(AlertDescription.internal_error, `client Finished built in ${state.name}`);
+    const { suite, clientHandshakeSecret } = state.keys;
     return serializeFinished(
-      finishedVerifyData(hash, this.clientHandshakeSecret, this.io.transcript.digest()),
+      finishedVerifyData(suite.hash, clientHandshakeSecret, this.io.transcript.digest()),
     );
   }
 }

@@ -29,7 +29,9 @@ import {
 } from "../wire/codepoints.js";
 import type { Certificate } from "../x509/index.js";
 import { resolveCertificateCompression } from "./certificate_compression.js";
+import type { ClientCredential } from "./client_certificate.js";
 import { loadCertificateList, loadKey } from "./credentials.js";
+import { groupsFromEcdhCurve, schemesFromSigalgs, suitesFromCiphers } from "./openssl_names.js";
 
 /** As node:tls: a server gives a silent or stalled client two minutes. */
 const DEFAULT_SERVER_HANDSHAKE_TIMEOUT_MS = 120_000;
@@ -53,16 +55,33 @@ interface CommonConfig {
 export interface ClientConfig extends CommonConfig {
   keyShares: GroupName[];
   servername?: string;
-  /** The name the leaf must be valid for: servername, else the host (an IP literal is checked against IP SANs). */
-  verifyName?: string;
+  /** The name the leaf must be valid for: servername, else the host, else "localhost" (as node:tls;
+   *  an IP literal is checked against IP SANs). */
+  verifyName: string;
+  /** The caller's name check replacing the built-in one (`() => undefined` opts out). */
+  checkServerIdentity?: ClientOptions["checkServerIdentity"];
   trustAnchors: Certificate[];
   rejectUnauthorized: boolean;
+  /** Emit and offer sessions from connections whose chain did not verify (opt-in). */
+  allowUnauthorizedSessions: boolean;
   middleboxCompat: boolean;
   /** signature_algorithms as sent: CertificateVerify schemes, then certificate-only ones. */
   advertisedSignatureSchemes: SignatureSchemeName[];
   session?: TlsSession;
   earlyData?: Uint8Array;
   retryEarlyData: boolean;
+  /** mTLS: our chains, `cert`/`key` first, then `certificates`; empty = none. */
+  credentials: ClientCredential[];
+}
+
+/** mTLS on the server: what the CertificateRequest asks and how the answer is judged. */
+export interface ClientAuthConfig {
+  trustAnchors: Certificate[];
+  rejectUnauthorized: boolean;
+  /** certificate_authorities: the anchors' subject DNs (DER); undefined = not sent. */
+  authorities?: Uint8Array[];
+  /** signature_algorithms of the CertificateRequest: CertificateVerify schemes, then certificate-only ones. */
+  advertisedSignatureSchemes: SignatureSchemeName[];
 }
 
 export interface ServerConfig extends CommonConfig {
@@ -75,6 +94,8 @@ export interface ServerConfig extends CommonConfig {
   /** 0-RTT anti-replay: the ticket keys' cache, shared by every connection using them. */
   replayCache: ReplayCache;
   maxEarlyData: number;
+  /** Present with requestCert. */
+  clientAuth?: ClientAuthConfig;
 }
 
 function checkNames<T extends string>(kind: string, names: readonly T[], table: Record<string, number>): T[] {
@@ -82,23 +103,32 @@ function checkNames<T extends string>(kind: string, names: readonly T[], table: 
   return [...new Set(names)];
 }
 
-function common(o: ClientOptions | ServerOptions, provider: CryptoProvider): CommonConfig {
-  const groups = o.groups
-    ? checkNames("group", o.groups, NamedGroup)
+function common(
+  o: ClientOptions | ServerOptions,
+  provider: CryptoProvider,
+  keylogFromEnv: boolean,
+): CommonConfig {
+  // Our array options win over node:tls's OpenSSL-style strings when both are given.
+  const groupNames = o.groups ?? (o.ecdhCurve !== undefined ? groupsFromEcdhCurve(o.ecdhCurve) : undefined);
+  const suiteNames = o.cipherSuites ?? (o.ciphers !== undefined ? suitesFromCiphers(o.ciphers) : undefined);
+  const schemeNames =
+    o.signatureSchemes ?? (o.sigalgs !== undefined ? schemesFromSigalgs(o.sigalgs) : undefined);
+  const groups = groupNames
+    ? checkNames("group", groupNames, NamedGroup)
     : DEFAULT_GROUPS.filter((g) => provider.groups[g]);
   for (const g of groups)
     if (!provider.groups[g]) throw new TypeError(`crypto provider "${provider.name}" lacks group ${g}`);
-  const cipherSuites = o.cipherSuites
-    ? checkNames("cipher suite", o.cipherSuites, CipherSuite)
+  const cipherSuites = suiteNames
+    ? checkNames("cipher suite", suiteNames, CipherSuite)
     : DEFAULT_CIPHER_SUITES.filter((s) => provider.suites[s]);
   for (const s of cipherSuites)
     if (!provider.suites[s]) throw new TypeError(`crypto provider "${provider.name}" lacks ${s}`);
   const signatureSchemes = (
-    o.signatureSchemes
-      ? checkNames("signature scheme", o.signatureSchemes, SignatureScheme)
+    schemeNames
+      ? checkNames("signature scheme", schemeNames, SignatureScheme)
       : [...DEFAULT_SIGNATURE_SCHEMES]
   ).filter((s) => provider.signatures[s] && !CERTIFICATE_ONLY_SCHEMES.includes(s));
-  if (o.signatureSchemes && signatureSchemes.length === 0)
+  if (schemeNames && signatureSchemes.length === 0)
     throw new TypeError("no usable signature scheme for CertificateVerify in signatureSchemes");
   if (!groups.length) throw new TypeError("no key exchange groups");
   if (!cipherSuites.length) throw new TypeError("no cipher suites");
@@ -112,7 +142,7 @@ function common(o: ClientOptions | ServerOptions, provider: CryptoProvider): Com
     alpn: o.ALPNProtocols ?? [],
     recordSizeLimit: o.recordSizeLimit,
     padding: o.padding,
-    keylog: keylogWriter(o.keylog),
+    keylog: keylogWriter(o.keylog, keylogFromEnv),
     handshakeTimeout: o.handshakeTimeout,
     certificateCompression: resolveCertificateCompression(o.certificateCompression),
     hooks: o.hooks,
@@ -154,7 +184,7 @@ function anchorsOfItem(item: string | Uint8Array | Certificate): Certificate[] {
   return [item];
 }
 
-function trustAnchorsOf(ca: NonNullable<ClientOptions["ca"]>): Certificate[] {
+function trustAnchorsOf(ca: NonNullable<ClientOptions["ca"] | ServerOptions["ca"]>): Certificate[] {
   const items = Array.isArray(ca) ? ca : [ca as string | Uint8Array | Certificate];
   return items.flatMap((item: string | Uint8Array | Certificate) => anchorsOfItem(item));
 }
@@ -164,23 +194,31 @@ function isIpLiteral(host: string): boolean {
 }
 
 export function resolveClientConfig(o: ClientOptions, provider: CryptoProvider): ClientConfig {
-  const c = common(o, provider);
+  const c = common(o, provider, true);
+  // With node:tls's ecdhCurve, OpenSSL sends one key share, for the first group of the list.
   const keyShares = o.keyShares
     ? checkNames("group", o.keyShares, NamedGroup)
-    : DEFAULT_KEY_SHARES.filter((g) => c.groups.includes(g));
+    : o.groups === undefined && o.ecdhCurve !== undefined && o.ecdhCurve.trim().toLowerCase() !== "auto"
+      ? [c.groups[0]]
+      : DEFAULT_KEY_SHARES.filter((g) => c.groups.includes(g));
   for (const g of keyShares)
     if (!c.groups.includes(g)) throw new TypeError(`key share ${g} is not in groups`);
   const servername = o.servername ?? (o.host && !isIpLiteral(o.host) ? o.host : undefined);
   const trustAnchors = o.ca === undefined ? [] : trustAnchorsOf(o.ca);
   const rejectUnauthorized = o.rejectUnauthorized ?? true;
+  if (o.checkServerIdentity !== undefined && typeof o.checkServerIdentity !== "function")
+    throw new TypeError("checkServerIdentity must be a function");
   const certOnly = CERTIFICATE_ONLY_SCHEMES.filter((s) => provider.signatures[s]);
   return {
     ...c,
     keyShares,
     servername,
-    verifyName: o.servername ?? o.host,
+    // node:tls: `options.servername || options.host || 'localhost'` (empty strings fall through).
+    verifyName: o.servername || o.host || "localhost",
+    checkServerIdentity: o.checkServerIdentity,
     trustAnchors,
     rejectUnauthorized,
+    allowUnauthorizedSessions: o.allowUnauthorizedSessions ?? false,
     middleboxCompat: o.middleboxCompat ?? true,
     advertisedSignatureSchemes: [...c.signatureSchemes, ...certOnly],
     pskModes: o.pskModes ? c.pskModes : ["psk_dhe_ke"],
@@ -192,11 +230,57 @@ export function resolveClientConfig(o: ClientOptions, provider: CryptoProvider):
           : o.session,
     earlyData: typeof o.earlyData === "string" ? new TextEncoder().encode(o.earlyData) : o.earlyData,
     retryEarlyData: o.retryEarlyData ?? true,
+    credentials: clientCredentialsOf(o),
+  };
+}
+
+function credentialOf(
+  cert: ClientOptions["cert"],
+  key: ClientOptions["key"],
+  what: string,
+): ClientCredential {
+  if (cert === undefined || key === undefined) throw new TypeError(`${what}: cert and key go together`);
+  const chain = loadCertificateList(cert);
+  if (!chain.length) throw new TypeError(`${what}: cert holds no certificate`);
+  const privateKey = loadKey(key);
+  // A mismatched pair would only show as the server's decrypt_error; say it here, as node:tls does.
+  const leaf = chain[0].publicKey;
+  const own = privateKey.publicKey;
+  if (leaf.algorithm !== own.algorithm || (leaf.raw && own.raw && !Buffer.from(leaf.raw).equals(own.raw)))
+    throw new TypeError(`${what}: the key does not belong to the leaf certificate`);
+  return { chain, key: privateKey };
+}
+
+/** `cert`/`key` (node:tls's pair) first, then `certificates` in order. */
+function clientCredentialsOf(o: ClientOptions): ClientCredential[] {
+  const out: ClientCredential[] = [];
+  if (o.cert !== undefined || o.key !== undefined) out.push(credentialOf(o.cert, o.key, "client cert/key"));
+  for (const [i, pair] of (o.certificates ?? []).entries())
+    out.push(credentialOf(pair.cert, pair.key, `certificates[${i}]`));
+  return out;
+}
+
+function clientAuthOf(o: ServerOptions, c: CommonConfig): ClientAuthConfig | undefined {
+  if (!o.requestCert) return undefined;
+  const trustAnchors = o.ca === undefined ? [] : trustAnchorsOf(o.ca);
+  const certOnly = CERTIFICATE_ONLY_SCHEMES.filter((s) => c.provider.signatures[s]);
+  return {
+    trustAnchors,
+    rejectUnauthorized: o.rejectUnauthorized ?? true,
+    authorities:
+      o.sendCertificateAuthorities === false || trustAnchors.length === 0
+        ? undefined
+        : [
+            ...new Map(
+              trustAnchors.map((a) => [Buffer.from(a.subjectDer).toString("hex"), a.subjectDer]),
+            ).values(),
+          ],
+    advertisedSignatureSchemes: [...c.signatureSchemes, ...certOnly],
   };
 }
 
 export function resolveServerConfig(o: ServerOptions, provider: CryptoProvider): ServerConfig {
-  const c = common(o, provider);
+  const c = common(o, provider, o.keylogFromEnv === true);
   if (o.cert === undefined || o.key === undefined) throw new TypeError("server needs cert and key");
   const chain = loadCertificateList(o.cert);
   if (!chain.length) throw new TypeError("cert holds no certificate");
@@ -214,6 +298,7 @@ export function resolveServerConfig(o: ServerOptions, provider: CryptoProvider):
     throw new RangeError(
       "ticketLifetime must be 1..604800 s and no longer than the ticket key rotation period",
     );
+  const clientAuth = clientAuthOf(o, c);
   const maxEarlyData = o.maxEarlyData ?? 0;
   if (!Number.isInteger(maxEarlyData) || maxEarlyData < 0 || maxEarlyData > 0xffffffff)
     throw new RangeError("maxEarlyData must be a whole number of bytes");
@@ -222,11 +307,16 @@ export function resolveServerConfig(o: ServerOptions, provider: CryptoProvider):
     chain,
     key,
     handshakeTimeout: c.handshakeTimeout ?? DEFAULT_SERVER_HANDSHAKE_TIMEOUT_MS,
-    pskModes: o.pskModes ? c.pskModes : ["psk_dhe_ke", "psk_ke"],
-    tickets,
+    // psk_ke (no forward secrecy for the resumed connection) only when asked for, as OpenSSL and rustls.
+    pskModes: o.pskModes ? c.pskModes : ["psk_dhe_ke"],
+    // Tickets do not carry the client's certificate verdict: with requestCert every connection is a
+    // full handshake that authenticates the client again (RFC 8446 §4.3.2: no CertificateRequest
+    // after a PSK), so none are issued.
+    tickets: clientAuth ? 0 : tickets,
     ticketLifetime,
     ticketKeys,
     replayCache: ticketKeys.replayCache,
     maxEarlyData,
+    clientAuth,
   };
 }

@@ -1,14 +1,17 @@
 // Certificates and keys from the caller's many forms (PEM text, DER, parsed objects) via the X.509
-// module, and the client's chain check that turns the X.509 verdict into handshake state.
+// module, and the chain checks (the client's of a server chain, the server's of a client chain) that
+// turn the X.509 verdict into handshake state.
 
 import type { CryptoProvider, PrivateKey } from "../crypto/provider.js";
 import { TlsAlert } from "../errors.js";
 import type { CertificatesInput } from "../options.js";
+import { AlertDescription } from "../wire/codepoints.js";
 import {
   type Certificate,
+  checkPresentedCount,
   loadCertificates,
   loadPrivateKey,
-  parseCertificate,
+  sharedCertificateCache,
   verifyChain,
 } from "../x509/index.js";
 
@@ -38,21 +41,59 @@ export interface ChainVerdict {
 }
 
 /**
- * Parses the received chain (malformed DER → bad_certificate) and validates it. With
+ * Parses the received chain (malformed DER → bad_certificate; a chain seen before comes from the
+ * parse cache) and validates it. With
  * rejectUnauthorized the validation error is thrown; otherwise it is returned.
  */
 export function checkServerChain(
   ders: Uint8Array[],
   o: {
     trustAnchors: Certificate[];
-    hostname?: string;
+    hostname: string;
     provider: CryptoProvider;
     rejectUnauthorized: boolean;
+    /** Replaces the built-in name check (node:tls's option of the same name). */
+    checkServerIdentity?: (hostname: string, cert: Certificate) => Error | undefined;
   },
 ): ChainVerdict {
-  const chain = ders.map((d) => parseCertificate(d));
+  // Counted before parsing: a hostile list of hundreds of certificates costs nothing to refuse.
+  checkPresentedCount(ders.length);
+  // Parsed once per distinct certificate (every rule and signature is still checked below).
+  const chain = ders.map((d) => sharedCertificateCache.parse(d));
   try {
-    verifyChain(chain, { trustAnchors: o.trustAnchors, hostname: o.hostname, provider: o.provider });
+    const custom = o.checkServerIdentity;
+    verifyChain(chain, {
+      trustAnchors: o.trustAnchors,
+      ...(custom ? {} : { hostname: o.hostname }),
+      provider: o.provider,
+    });
+    const refused = custom?.(o.hostname, chain[0]);
+    if (refused instanceof Error)
+      throw new TlsAlert(AlertDescription.bad_certificate, `checkServerIdentity: ${refused.message}`, {
+        cause: refused,
+      });
+    return { chain, authorized: true };
+  } catch (e) {
+    if (!(e instanceof TlsAlert)) throw e;
+    if (o.rejectUnauthorized) throw e;
+    return { chain, authorized: false, error: e };
+  }
+}
+
+/**
+ * The server's check of a client's chain: verified as a server's is (path to `trustAnchors`, dates,
+ * algorithms), for the clientAuth purpose and without a name check. With rejectUnauthorized the
+ * validation error is thrown; otherwise it is returned.
+ */
+export function checkClientChain(
+  ders: Uint8Array[],
+  o: { trustAnchors: Certificate[]; provider: CryptoProvider; rejectUnauthorized: boolean },
+): ChainVerdict {
+  checkPresentedCount(ders.length);
+  // Parsed once per distinct certificate, as the server chain is (every rule is still checked).
+  const chain = ders.map((d) => sharedCertificateCache.parse(d));
+  try {
+    verifyChain(chain, { trustAnchors: o.trustAnchors, provider: o.provider, purpose: "client" });
     return { chain, authorized: true };
   } catch (e) {
     if (!(e instanceof TlsAlert)) throw e;

@@ -21,11 +21,13 @@ export interface HandshakeInfo {
   cipherSuite?: string;
   group?: string;
   signatureScheme?: string;
+  /** mTLS: the scheme of the client's CertificateVerify (both sides), when it sent a certificate. */
+  clientSignatureScheme?: string;
   helloRetryRequest: boolean;
   alpnProtocol?: string;
   servername?: string;
   peerCertificates: Certificate[];
-  /** Client: whether the chain verified (false only with rejectUnauthorized: false). */
+  /** Whether the peer's chain verified: the server's (client), the client's with requestCert (server). */
   authorized?: boolean;
   authorizationError?: string;
   /** The peer's record_size_limit, when negotiated. */
@@ -57,6 +59,8 @@ export interface HandshakeIO {
   sendEarlyData(data: Bytes): void;
   /** Client: 0-RTT met a HelloRetryRequest, so ClientHello2 goes in plaintext. */
   dropEarlyWriteKey(): void;
+  /** Server accepting 0-RTT: more early data than maxBytes aborts with unexpected_message. */
+  limitEarlyData(maxBytes: number): void;
   /** Server rejecting 0-RTT: drop unreadable records up to maxBytes. */
   skipEarlyData(maxBytes: number): void;
   /** Adds a message to the transcript and to the current flight. */

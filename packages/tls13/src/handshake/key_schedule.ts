@@ -44,7 +44,7 @@ export function deriveSecret(hash: Hash, secret: Bytes, label: string, transcrip
   return hkdfExpandLabel(hash, secret, label, transcriptHash, hash.outputLength);
 }
 
-function emptyHash(hash: Hash): Bytes {
+export function emptyHash(hash: Hash): Bytes {
   return hash.digest(new Uint8Array(0));
 }
 

@@ -1,20 +1,31 @@
 // The server handshake (RFC 8446 §4), one method per step:
 //
 //   onClientHello ─(no acceptable share)─▶ HelloRetryRequest ─▶ onClientHello (second)
-//     ─ ServerHello [CCS] EncryptedExtensions Certificate CertificateVerify Finished ─▶
-//   onClientFinished ─▶ done
+//     ─ ServerHello [CCS] EncryptedExtensions [CertificateRequest] Certificate CertificateVerify
+//       Finished ─▶ [onEndOfEarlyData] ─▶ [onClientCertificate ─▶ [onClientCertificateVerify]]
+//   ─▶ onClientFinished ─▶ done
 //
 // The server chooses by its own preference: cipher suite, then group (a group the client already
 // sent a share for; otherwise HelloRetryRequest for the best mutually supported group), then the
 // signature scheme for its key.
+//
+// Each state is a type holding what the handshake knows at that point: the step for a message
+// receives its state, so no field is read before the step that sets it, and nothing negotiated is
+// read back from io.info (which is only written, for the application and the harness).
 
 import type { Bytes, KeyExchangeGroup } from "../crypto/provider.js";
 import { TlsAlert } from "../errors.js";
 import type { TicketState } from "../resumption/tickets.js";
-import { equalBytes, Writer } from "../wire/bytes.js";
+import { equalBytes } from "../wire/bytes.js";
 import { serializeCertificate } from "../wire/certificate.js";
+import { serializeCertificateRequest } from "../wire/certificate_request.js";
 import { certificateVerifyInput, serializeCertificateVerify } from "../wire/certificate_verify.js";
-import { type ClientHello, parseClientHello } from "../wire/client_hello.js";
+import {
+  type ClientHello,
+  type ClientHelloExtensions,
+  decodeClientHelloExtensions,
+  parseClientHello,
+} from "../wire/client_hello.js";
 import {
   AlertDescription,
   type CertificateCompressionName,
@@ -29,39 +40,21 @@ import {
   SignatureScheme,
   type SignatureSchemeName,
 } from "../wire/codepoints.js";
-import { serializeEncryptedExtensions } from "../wire/encrypted_extensions.js";
-import {
-  decodeAlpn,
-  decodeCookie,
-  decodeKeyShareClient,
-  decodeRecordSizeLimit,
-  decodeServerName,
-  decodeSupportedVersionsClient,
-  decodeU16List,
-  type Extension,
-  encodeAlpn,
-  encodeCookie,
-  encodeKeyShareHrr,
-  encodeKeyShareServer,
-  encodeRecordSizeLimit,
-  encodeSupportedVersionsServer,
-  type KeyShareEntry,
-} from "../wire/extensions.js";
+import { type EncryptedExtensions, serializeEncryptedExtensions } from "../wire/encrypted_extensions.js";
 import { parseFinished, serializeFinished } from "../wire/finished.js";
 import { type HandshakeMessage, handshakeName } from "../wire/handshake.js";
 import { serializeNewSessionTicket } from "../wire/new_session_ticket.js";
+import { parseEndOfEarlyData } from "../wire/psk.js";
 import {
-  decodePreSharedKeyClient,
-  decodePskModes,
-  encodeMaxEarlyData,
-  encodePreSharedKeyServer,
-  expectEmptyEarlyData,
-  type OfferedPsks,
-  parseEndOfEarlyData,
-} from "../wire/psk.js";
-import { HRR_RANDOM, type ServerHello, serializeServerHello } from "../wire/server_hello.js";
-import { parseCompressCertificateExtension } from "../x509/compression.js";
+  encodeHelloRetryRequestExtensions,
+  encodeServerHelloExtensions,
+  HRR_RANDOM,
+  type ServerHello,
+  serializeServerHello,
+} from "../wire/server_hello.js";
+import { keyAllowsScheme } from "../x509/algorithms.js";
 import { serverCertificateMessage } from "./certificate_compression.js";
+import { type ClientAuthState, onClientCertificate, onClientCertificateVerify } from "./client_auth.js";
 import type { ServerConfig } from "./config.js";
 import type { HandshakeIO, NegotiatedSuite, RoleHandshake } from "./io.js";
 import { EarlySecret, finishedVerifyData, type HandshakeSecret, ticketPsk } from "./key_schedule.js";
@@ -80,45 +73,66 @@ interface AcceptedPsk {
   mode: "psk_ke" | "psk_dhe_ke";
 }
 
+/** After a HelloRetryRequest: what the second ClientHello must agree with. */
+interface WaitClientHelloRetry {
+  name: "wait_client_hello_retry";
+  firstHello: ClientHello;
+  suite: NegotiatedSuite;
+  /** The group the HelloRetryRequest asked a share for. */
+  group: GroupName;
+  cookie: Bytes;
+}
+
+/** What the server chose from the ClientHello it answers: everything its flight is built from. */
+interface Negotiated {
+  suite: NegotiatedSuite;
+  scheme: SignatureSchemeName;
+  psk?: AcceptedPsk;
+  /** The key exchange: group and our key_share (the KEM ciphertext); absent with psk_ke. */
+  share?: { group: GroupName; ciphertext: Bytes };
+  sharedSecret: Bytes;
+  alpn?: string;
+  servername?: string;
+  earlyAccepted: boolean;
+  /** The client's record_size_limit. */
+  peerRecordSizeLimit?: number;
+  /** RFC 8879 compress_certificate: the client's algorithms we know, in its order. */
+  clientCertificateCompression?: CertificateCompressionName[];
+}
+
+/** After our Finished: what the client's [EndOfEarlyData] and Finished, and our tickets, need. */
+interface ServerKeys {
+  suite: NegotiatedSuite;
+  handshakeSecret: HandshakeSecret;
+  clientHandshakeSecret: Bytes;
+  clientAppSecret: Bytes;
+  /** Remembered in the tickets we issue. */
+  alpn?: string;
+  servername?: string;
+  /** We sent a CertificateRequest: its extension types (what CertificateEntry extensions may answer). */
+  certificateRequest?: ReadonlySet<number>;
+}
+
 type State =
-  | "wait_client_hello"
-  | "wait_client_hello_retry"
-  | "wait_end_of_early_data"
-  | "wait_finished"
-  | "done";
+  | { name: "wait_client_hello" }
+  | WaitClientHelloRetry
+  /** Building ServerHello..Finished (makeCertificate reads the choice from here). */
+  | { name: "send_server_flight"; negotiated: Negotiated }
+  | { name: "wait_end_of_early_data"; keys: ServerKeys }
+  | { name: "wait_client_certificate"; keys: ServerKeys }
+  | { name: "wait_client_certificate_verify"; keys: ServerKeys; client: ClientAuthState }
+  | { name: "wait_finished"; keys: ServerKeys }
+  | { name: "done" };
 
 const alert = (code: AlertDescription, reason: string) => new TlsAlert(code, reason);
 
-/** The ClientHello extensions the server acts on, decoded once. */
-interface OfferedParameters {
-  versions?: number[];
-  groups?: number[];
-  shares?: KeyShareEntry[];
-  signatureSchemes?: number[];
-  alpn?: string[];
-  servername?: string;
-  recordSizeLimit?: number;
-  cookie?: Bytes;
-  pskModes?: number[];
-  psks?: OfferedPsks;
-  earlyData?: boolean;
-  /** RFC 8879 compress_certificate: the client's algorithms we know, in its order. */
-  certificateCompression?: CertificateCompressionName[];
-}
+/** The ClientHello extensions the server acts on, decoded once (wire/client_hello.ts). */
+type OfferedParameters = ClientHelloExtensions;
 
 export class ServerHandshake implements RoleHandshake {
-  private state: State = "wait_client_hello";
-  private suite!: NegotiatedSuite;
-  private firstHello?: ClientHello;
-  private retryGroup?: GroupName;
-  private cookie?: Bytes;
+  private state: State = { name: "wait_client_hello" };
+  /** The compatibility ChangeCipherSpec went out already (RFC 8446 §D.4). */
   private sentCcs = false;
-  private handshakeSecret!: HandshakeSecret;
-  private clientHandshakeSecret!: Bytes;
-  private clientAppSecret!: Bytes;
-  private psk?: AcceptedPsk;
-  private earlyAccepted = false;
-  private clientCertificateCompression?: CertificateCompressionName[];
 
   constructor(
     private readonly io: HandshakeIO,
@@ -128,7 +142,8 @@ export class ServerHandshake implements RoleHandshake {
   start(): void {}
 
   handle(msg: HandshakeMessage): void {
-    switch (this.state) {
+    const state = this.state;
+    switch (state.name) {
       case "wait_client_hello":
       case "wait_client_hello_retry":
         if (msg.type !== HandshakeType.client_hello)
@@ -136,7 +151,7 @@ export class ServerHandshake implements RoleHandshake {
             AlertDescription.unexpected_message,
             `expected client_hello, got ${handshakeName(msg.type)}`,
           );
-        this.onClientHello(msg);
+        this.onClientHello(msg, state.name === "wait_client_hello_retry" ? state : undefined);
         return;
       case "wait_end_of_early_data":
         if (msg.type !== HandshakeType.end_of_early_data)
@@ -146,8 +161,24 @@ export class ServerHandshake implements RoleHandshake {
           );
         parseEndOfEarlyData(msg.body);
         this.io.transcript.add(msg.raw);
-        this.io.setReadSecret(this.clientHandshakeSecret, "handshake");
-        this.state = "wait_finished";
+        this.io.setReadSecret(state.keys.clientHandshakeSecret, "handshake");
+        this.state = this.afterServerFinished(state.keys);
+        return;
+      case "wait_client_certificate": {
+        const client = onClientCertificate(
+          this.io,
+          this.config.clientAuth!,
+          msg,
+          state.keys.certificateRequest!,
+        );
+        this.state = client
+          ? { name: "wait_client_certificate_verify", keys: state.keys, client }
+          : { name: "wait_finished", keys: state.keys };
+        return;
+      }
+      case "wait_client_certificate_verify":
+        onClientCertificateVerify(this.io, this.config.signatureSchemes, msg, state.client);
+        this.state = { name: "wait_finished", keys: state.keys };
         return;
       case "wait_finished":
         if (msg.type !== HandshakeType.finished)
@@ -155,7 +186,7 @@ export class ServerHandshake implements RoleHandshake {
             AlertDescription.unexpected_message,
             `expected finished, got ${handshakeName(msg.type)}`,
           );
-        this.onClientFinished(msg);
+        this.onClientFinished(msg, state.keys);
         return;
       default:
         throw alert(AlertDescription.unexpected_message, `unexpected ${handshakeName(msg.type)}`);
@@ -164,12 +195,20 @@ export class ServerHandshake implements RoleHandshake {
 
   // ---- ClientHello ------------------------------------------------------------------------------
 
-  private onClientHello(msg: HandshakeMessage): void {
+  /** `retried`: the state after our HelloRetryRequest, when this is the second ClientHello. */
+  private onClientHello(msg: HandshakeMessage, retried: WaitClientHelloRetry | undefined): void {
     const ch = parseClientHello(msg.body);
-    const offered = this.readExtensions(ch);
+    const offered = decodeClientHelloExtensions(ch.extensions);
     // RFC 8446 §4.1.2 first: a second ClientHello that changed what it may not is illegal_parameter,
     // whatever else is wrong with it.
-    if (this.state === "wait_client_hello_retry") checkSecondClientHello(this.firstHello!, ch);
+    if (retried) checkSecondClientHello(retried.firstHello, ch);
+    // RFC 8446 §D.5: legacy_version 0x0300 or less is protocol_version. Above that it is not used
+    // for negotiation (§4.2.1): 0x0301 and 0x0302 with supported_versions pass, as in OpenSSL and Go.
+    if (ch.legacyVersion <= 0x0300)
+      throw alert(
+        AlertDescription.protocol_version,
+        `ClientHello: legacy_version 0x${ch.legacyVersion.toString(16).padStart(4, "0")}`,
+      );
     if (!offered.versions?.includes(ProtocolVersion.TLS13))
       throw alert(AlertDescription.protocol_version, "client does not offer TLS 1.3");
     if (ch.legacyCompressionMethods.length !== 1 || ch.legacyCompressionMethods[0] !== 0)
@@ -185,9 +224,8 @@ export class ServerHandshake implements RoleHandshake {
         AlertDescription.missing_extension,
         "ClientHello: pre_shared_key without psk_key_exchange_modes",
       );
-    const pskKeOnly =
-      offered.psks !== undefined && !offered.shares && this.pskModesInCommon(offered)[0] === "psk_ke";
-    if ((!offered.groups || !offered.shares) && !pskKeOnly)
+    // RFC 8446 §9.2: supported_groups and key_share come together; only a PSK offer may omit both.
+    if (!offered.groups !== !offered.shares || (!offered.shares && !offered.psks))
       throw alert(
         AlertDescription.missing_extension,
         "ClientHello: key_share and supported_groups are both required",
@@ -199,17 +237,23 @@ export class ServerHandshake implements RoleHandshake {
           `key_share for group 0x${s.group.toString(16)} not in supported_groups`,
         );
 
-    const retry = this.state === "wait_client_hello_retry";
-    if (retry) this.checkSecondHello(offered);
+    const retry = retried !== undefined;
+    if (retried) this.checkSecondHello(offered, retried.cookie);
     else this.io.setClientRandom(ch.random);
 
     const suiteName = this.config.cipherSuites.find((s) => ch.cipherSuites.includes(CipherSuite[s]));
     if (!suiteName) throw alert(AlertDescription.handshake_failure, "no cipher suite in common");
-    if (retry && CipherSuite[suiteName] !== this.suite.code)
+    if (retried && CipherSuite[suiteName] !== retried.suite.code)
       throw alert(AlertDescription.illegal_parameter, "second ClientHello changes the cipher suite choice");
     const scheme = this.chooseSignatureScheme(offered.signatureSchemes);
-    this.psk = this.choosePsk(msg, offered, suiteName, retry);
-    const pskKe = this.psk?.mode === "psk_ke";
+    const psk = this.choosePsk(msg, offered, suiteName, retry);
+    const pskKe = psk?.mode === "psk_ke";
+    // No key_share: only a psk_ke resumption could proceed (OpenSSL answers the same way).
+    if (!offered.shares && !pskKe)
+      throw alert(
+        AlertDescription.handshake_failure,
+        "ClientHello: no key_share, and no PSK usable for a psk_ke resumption",
+      );
 
     // Group: the best (by our preference) one the client sent a share for; else retry with the best
     // one it supports (RFC 8446 §4.1.1, §4.2.8).
@@ -229,98 +273,58 @@ export class ServerHandshake implements RoleHandshake {
       this.sendHelloRetryRequest(ch, msg, suiteName, supported);
       return;
     }
-    if (retry && shared !== this.retryGroup)
+    if (retried && shared !== retried.group)
       throw alert(
         AlertDescription.illegal_parameter,
-        `second ClientHello shares ${shared}, not the requested ${this.retryGroup}`,
+        `second ClientHello shares ${shared}, not the requested ${retried.group}`,
       );
 
-    if (!retry) this.useSuite(suiteName);
+    const suite = retried ? retried.suite : this.useSuite(suiteName);
     this.io.transcript.add(msg.raw);
     this.io.acceptChangeCipherSpec(true);
     this.io.info.servername = offered.servername;
     const alpn = this.chooseAlpn(offered.alpn);
     if (alpn) this.io.info.alpnProtocol = alpn;
 
-    let ciphertext: Bytes | undefined;
+    let share: Negotiated["share"];
     let sharedSecret: Bytes;
     if (shared) {
       const group = this.config.provider.groups[shared]!;
       const clientShare = offered.shares!.find((s) => s.group === NamedGroup[shared])!.keyExchange;
+      let ciphertext: Bytes;
       ({ ciphertext, sharedSecret } = this.encapsulate(group, clientShare));
+      share = { group: shared, ciphertext };
       this.io.info.group = shared;
-    } else sharedSecret = new Uint8Array(this.suite.hash.outputLength); // psk_ke: zero (EC)DHE input
-    if (this.psk) {
+    } else sharedSecret = new Uint8Array(suite.hash.outputLength); // psk_ke: zero (EC)DHE input
+    if (psk) {
       this.io.info.resumed = true;
-      this.io.info.pskMode = this.psk.mode;
+      this.io.info.pskMode = psk.mode;
     }
+    let earlyAccepted = false;
     if (offered.earlyData) {
-      this.earlyAccepted = this.acceptEarlyData(suiteName, alpn, retry);
-      this.io.info.earlyDataAccepted = this.earlyAccepted;
-      if (!this.earlyAccepted) this.io.skipEarlyData(Math.max(this.config.maxEarlyData, 16384));
+      earlyAccepted = this.acceptEarlyData(psk, suiteName, alpn, retry);
+      this.io.info.earlyDataAccepted = earlyAccepted;
+      if (!earlyAccepted) this.io.skipEarlyData(Math.max(this.config.maxEarlyData, 16384));
     }
-    this.clientCertificateCompression = offered.certificateCompression;
-    this.sendServerFlight(ch, ciphertext, sharedSecret, scheme, alpn, offered.recordSizeLimit);
-  }
-
-  /** Decodes the extensions we act on; unknown ones are ignored (RFC 8446 §4.2). */
-  private readExtensions(ch: ClientHello): OfferedParameters {
-    const p: OfferedParameters = {};
-    ch.extensions.forEach((e, i) => {
-      switch (e.type) {
-        case ExtensionType.supported_versions:
-          p.versions = decodeSupportedVersionsClient(e.data);
-          break;
-        case ExtensionType.supported_groups:
-          p.groups = decodeU16List(e.data, "supported_groups");
-          break;
-        case ExtensionType.key_share:
-          p.shares = decodeKeyShareClient(e.data);
-          break;
-        case ExtensionType.signature_algorithms:
-          p.signatureSchemes = decodeU16List(e.data, "signature_algorithms");
-          break;
-        case ExtensionType.signature_algorithms_cert:
-          decodeU16List(e.data, "signature_algorithms_cert");
-          break;
-        case ExtensionType.application_layer_protocol_negotiation:
-          p.alpn = decodeAlpn(e.data);
-          break;
-        case ExtensionType.server_name:
-          p.servername = decodeServerName(e.data);
-          break;
-        case ExtensionType.record_size_limit:
-          p.recordSizeLimit = decodeRecordSizeLimit(e.data);
-          break;
-        case ExtensionType.cookie:
-          p.cookie = decodeCookie(e.data);
-          break;
-        case ExtensionType.compress_certificate:
-          p.certificateCompression = parseCompressCertificateExtension(e.data);
-          break;
-        case ExtensionType.pre_shared_key:
-          // RFC 8446 §4.2.11: must be the last extension.
-          if (i !== ch.extensions.length - 1)
-            throw alert(AlertDescription.illegal_parameter, "pre_shared_key is not the last extension");
-          p.psks = decodePreSharedKeyClient(e.data);
-          break;
-        case ExtensionType.psk_key_exchange_modes:
-          p.pskModes = decodePskModes(e.data);
-          break;
-        case ExtensionType.early_data:
-          expectEmptyEarlyData(e.data);
-          p.earlyData = true;
-          break;
-      }
+    this.sendServerFlight(ch, {
+      suite,
+      scheme,
+      psk,
+      share,
+      sharedSecret,
+      alpn,
+      servername: offered.servername,
+      earlyAccepted,
+      peerRecordSizeLimit: offered.recordSizeLimit,
+      clientCertificateCompression: offered.certificateCompression,
     });
-    return p;
   }
 
   /** The second ClientHello carries our cookie and the one share we asked for. */
-  private checkSecondHello(offered: OfferedParameters): void {
-    if (!offered.cookie || !this.cookie || !equalBytes(offered.cookie, this.cookie))
+  private checkSecondHello(offered: OfferedParameters, cookie: Bytes): void {
+    if (!offered.cookie || !equalBytes(offered.cookie, cookie))
       throw alert(AlertDescription.illegal_parameter, "second ClientHello does not echo our cookie");
-    if (offered.shares!.length !== 1)
+    if (offered.shares?.length !== 1)
       throw alert(AlertDescription.illegal_parameter, "second ClientHello must carry exactly one key share");
   }
 
@@ -369,8 +373,12 @@ export class ServerHandshake implements RoleHandshake {
   }
 
   /** RFC 8446 §4.2.10 + §8: 0-RTT only on the first PSK, same suite and ALPN, fresh age, first use. */
-  private acceptEarlyData(suiteName: CipherSuiteName, alpn: string | undefined, retry: boolean): boolean {
-    const p = this.psk;
+  private acceptEarlyData(
+    p: AcceptedPsk | undefined,
+    suiteName: CipherSuiteName,
+    alpn: string | undefined,
+    retry: boolean,
+  ): boolean {
     if (!p || retry || p.index !== 0 || this.config.maxEarlyData === 0 || p.state.maxEarlyData === 0)
       return false;
     if (p.state.cipherSuite !== suiteName || (p.state.alpnProtocol ?? undefined) !== alpn) return false;
@@ -381,26 +389,30 @@ export class ServerHandshake implements RoleHandshake {
   }
 
   /** NewSessionTickets after the handshake (RFC 8446 §4.6.1): stateless, sealed with our ticket key. */
-  private sendTickets(resumptionSecret: Bytes): void {
+  private sendTickets(keys: ServerKeys, resumptionSecret: Bytes): void {
     const { provider, tickets, ticketLifetime, ticketKeys, maxEarlyData } = this.config;
     for (let i = 0; i < tickets; i++) {
       const nonce = Uint8Array.of(i);
       const r = provider.randomBytes(4);
       const ageAdd = ((r[0] << 24) | (r[1] << 16) | (r[2] << 8) | r[3]) >>> 0;
       const ticket = ticketKeys.seal({
-        cipherSuite: this.suite.name as CipherSuiteName,
-        psk: ticketPsk(this.suite.hash, resumptionSecret, nonce),
+        cipherSuite: keys.suite.name as CipherSuiteName,
+        psk: ticketPsk(keys.suite.hash, resumptionSecret, nonce),
         issuedAt: Date.now(),
         ageAdd,
         lifetime: ticketLifetime,
         maxEarlyData,
-        alpnProtocol: this.io.info.alpnProtocol,
-        servername: this.io.info.servername,
+        alpnProtocol: keys.alpn,
+        servername: keys.servername,
       });
-      const extensions =
-        maxEarlyData > 0 ? [ext(ExtensionType.early_data, (w) => encodeMaxEarlyData(maxEarlyData, w))] : [];
       this.io.send(
-        serializeNewSessionTicket({ lifetime: ticketLifetime, ageAdd, nonce, ticket, extensions }),
+        serializeNewSessionTicket({
+          lifetime: ticketLifetime,
+          ageAdd,
+          nonce,
+          ticket,
+          maxEarlyData: maxEarlyData > 0 ? maxEarlyData : undefined,
+        }),
       );
     }
     this.io.flush();
@@ -410,7 +422,9 @@ export class ServerHandshake implements RoleHandshake {
     const { key, provider, signatureSchemes } = this.config;
     const scheme = signatureSchemes.find(
       (s) =>
-        offered.includes(SignatureScheme[s]) && provider.signatures[s]?.keyAlgorithms.includes(key.algorithm),
+        offered.includes(SignatureScheme[s]) &&
+        provider.signatures[s]?.keyAlgorithms.includes(key.algorithm) &&
+        keyAllowsScheme(key.publicKey, s),
     );
     if (!scheme)
       throw alert(
@@ -437,11 +451,12 @@ export class ServerHandshake implements RoleHandshake {
     return group.encapsulate(share); // invalid keys throw illegal_parameter (provider contract)
   }
 
-  private useSuite(name: CipherSuiteName): void {
+  private useSuite(name: CipherSuiteName): NegotiatedSuite {
     const s = this.config.provider.suites[name]!;
-    this.suite = { name, code: CipherSuite[name], aead: s.aead, hash: s.hash };
-    this.io.setSuite(this.suite);
+    const suite = { name, code: CipherSuite[name], aead: s.aead, hash: s.hash };
+    this.io.setSuite(suite);
     this.io.transcript.useHash(s.hash);
+    return suite;
   }
 
   // ---- HelloRetryRequest -------------------------------------------------------------------------
@@ -452,32 +467,35 @@ export class ServerHandshake implements RoleHandshake {
     suite: CipherSuiteName,
     group: GroupName,
   ): void {
-    this.useSuite(suite);
+    const negotiated = this.useSuite(suite);
     this.io.transcript.add(msg.raw);
     this.io.transcript.replaceWithMessageHash();
-    this.firstHello = ch;
-    this.retryGroup = group;
-    this.cookie = this.config.provider.randomBytes(32);
+    const cookie = this.config.provider.randomBytes(32);
     this.io.info.helloRetryRequest = true;
     this.io.acceptChangeCipherSpec(true);
-    this.io.send(serializeServerHello(this.makeHelloRetryRequest(ch, group, this.cookie)));
+    this.io.send(serializeServerHello(this.makeHelloRetryRequest(ch, negotiated, group, cookie)));
     this.sendCompatChangeCipherSpec(ch);
+    this.state = { name: "wait_client_hello_retry", firstHello: ch, suite: negotiated, group, cookie };
     this.io.flush();
-    this.state = "wait_client_hello_retry";
   }
 
-  private makeHelloRetryRequest(ch: ClientHello, group: GroupName, cookie: Bytes): ServerHello {
+  private makeHelloRetryRequest(
+    ch: ClientHello,
+    suite: NegotiatedSuite,
+    group: GroupName,
+    cookie: Bytes,
+  ): ServerHello {
     return {
       legacyVersion: ProtocolVersion.TLS12,
       random: HRR_RANDOM,
       legacySessionIdEcho: ch.legacySessionId,
-      cipherSuite: this.suite.code,
+      cipherSuite: suite.code,
       legacyCompressionMethod: 0,
-      extensions: [
-        ext(ExtensionType.supported_versions, (w) => encodeSupportedVersionsServer(ProtocolVersion.TLS13, w)),
-        ext(ExtensionType.key_share, (w) => encodeKeyShareHrr(NamedGroup[group], w)),
-        ext(ExtensionType.cookie, (w) => encodeCookie(cookie, w)),
-      ],
+      extensions: encodeHelloRetryRequestExtensions({
+        version: ProtocolVersion.TLS13,
+        selectedGroup: NamedGroup[group],
+        cookie,
+      }),
     };
   }
 
@@ -490,92 +508,117 @@ export class ServerHandshake implements RoleHandshake {
 
   // ---- ServerHello .. Finished -------------------------------------------------------------------
 
-  private sendServerFlight(
-    ch: ClientHello,
-    ciphertext: Bytes | undefined,
-    sharedSecret: Bytes,
-    scheme: SignatureSchemeName,
-    alpn: string | undefined,
-    peerRecordSizeLimit: number | undefined,
-  ): void {
+  private sendServerFlight(ch: ClientHello, negotiated: Negotiated): void {
     const { provider } = this.config;
-    const hash = this.suite.hash;
-    const helloHash = this.earlyAccepted ? this.io.transcript.digest() : undefined; // ClientHello only
-    this.io.send(serializeServerHello(this.makeServerHello(ch, ciphertext)));
+    const { suite, psk, earlyAccepted, peerRecordSizeLimit } = negotiated;
+    const hash = suite.hash;
+    this.state = { name: "send_server_flight", negotiated };
+    const helloHash = earlyAccepted ? this.io.transcript.digest() : undefined; // ClientHello only
+    this.io.send(serializeServerHello(this.makeServerHello(ch, negotiated)));
     const th = this.io.transcript.digest();
-    const earlySecret = this.psk?.early ?? new EarlySecret(hash);
-    this.handshakeSecret = earlySecret.handshakeSecret(sharedSecret);
-    const serverHs = this.handshakeSecret.serverTrafficSecret(th);
-    this.clientHandshakeSecret = this.handshakeSecret.clientTrafficSecret(th);
-    this.io.keylog("CLIENT_HANDSHAKE_TRAFFIC_SECRET", this.clientHandshakeSecret);
+    const earlySecret = psk?.early ?? new EarlySecret(hash);
+    const handshakeSecret = earlySecret.handshakeSecret(negotiated.sharedSecret);
+    const serverHs = handshakeSecret.serverTrafficSecret(th);
+    const clientHandshakeSecret = handshakeSecret.clientTrafficSecret(th);
+    this.io.keylog("CLIENT_HANDSHAKE_TRAFFIC_SECRET", clientHandshakeSecret);
     this.io.keylog("SERVER_HANDSHAKE_TRAFFIC_SECRET", serverHs);
     this.sendCompatChangeCipherSpec(ch);
     this.io.setWriteSecret(serverHs, "handshake");
-    if (this.earlyAccepted) {
+    if (helloHash) {
       // Early data follows the ClientHello under client_early_traffic_secret (Hash(ClientHello)).
-      const clientEarly = earlySecret.clientEarlyTrafficSecret(helloHash!);
+      const clientEarly = earlySecret.clientEarlyTrafficSecret(helloHash);
       this.io.keylog("CLIENT_EARLY_TRAFFIC_SECRET", clientEarly);
       this.io.setReadSecret(clientEarly, "early");
-    } else this.io.setReadSecret(this.clientHandshakeSecret, "handshake");
+      if (psk) this.io.limitEarlyData(psk.state.maxEarlyData); // what the ticket told the client
+    } else this.io.setReadSecret(clientHandshakeSecret, "handshake");
 
-    this.io.send(serializeEncryptedExtensions(this.makeEncryptedExtensions(alpn, peerRecordSizeLimit)));
+    this.io.send(serializeEncryptedExtensions(this.makeEncryptedExtensions(negotiated)));
     if (peerRecordSizeLimit !== undefined) {
       this.io.setPeerRecordSizeLimit(peerRecordSizeLimit);
       if (this.config.recordSizeLimit !== undefined)
         this.io.setOwnRecordSizeLimit(this.config.recordSizeLimit);
     }
-    if (!this.psk) {
+    // RFC 8446 §4.3.2: a server authenticating with a PSK sends no CertificateRequest.
+    const certificateRequest = !psk && this.config.clientAuth ? this.sendCertificateRequest() : undefined;
+    if (!psk) {
       // A resumed handshake is authenticated by the PSK: no Certificate/CertificateVerify (§2.2).
       this.io.send(this.makeCertificate());
       const signed = certificateVerifyInput("server", this.io.transcript.digest());
-      const signature = provider.signatures[scheme]!.sign(this.config.key, signed);
-      this.io.info.signatureScheme = scheme;
-      this.io.send(serializeCertificateVerify({ algorithm: SignatureScheme[scheme], signature }));
+      const signature = provider.signatures[negotiated.scheme]!.sign(this.config.key, signed);
+      this.io.info.signatureScheme = negotiated.scheme;
+      this.io.send(serializeCertificateVerify({ algorithm: SignatureScheme[negotiated.scheme], signature }));
     }
     this.io.send(serializeFinished(finishedVerifyData(hash, serverHs, this.io.transcript.digest())));
 
     const thServerFinished = this.io.transcript.digest();
-    const master = this.handshakeSecret.masterSecret();
+    const master = handshakeSecret.masterSecret();
     const serverApp = master.serverTrafficSecret(thServerFinished);
-    this.clientAppSecret = master.clientTrafficSecret(thServerFinished);
+    const clientAppSecret = master.clientTrafficSecret(thServerFinished);
     const exporter = master.exporterSecret(thServerFinished);
-    this.io.keylog("CLIENT_TRAFFIC_SECRET_0", this.clientAppSecret);
+    this.io.keylog("CLIENT_TRAFFIC_SECRET_0", clientAppSecret);
     this.io.keylog("SERVER_TRAFFIC_SECRET_0", serverApp);
     this.io.keylog("EXPORTER_SECRET", exporter);
     this.io.info.exporterMasterSecret = exporter;
     this.io.setWriteSecret(serverApp, "application");
+    const keys: ServerKeys = {
+      suite,
+      handshakeSecret,
+      clientHandshakeSecret,
+      clientAppSecret,
+      alpn: negotiated.alpn,
+      servername: negotiated.servername,
+      certificateRequest,
+    };
     this.io.flush();
-    this.state = this.earlyAccepted ? "wait_end_of_early_data" : "wait_finished";
+    this.state = earlyAccepted ? { name: "wait_end_of_early_data", keys } : this.afterServerFinished(keys);
   }
 
-  private makeServerHello(ch: ClientHello, ciphertext: Bytes | undefined): ServerHello {
-    const extensions: Extension[] = [];
-    if (ciphertext)
-      extensions.push(
-        ext(ExtensionType.key_share, (w) =>
-          encodeKeyShareServer(
-            { group: NamedGroup[this.io.info.group as GroupName], keyExchange: ciphertext },
-            w,
-          ),
-        ),
-      );
-    extensions.push(
-      ext(ExtensionType.supported_versions, (w) => encodeSupportedVersionsServer(ProtocolVersion.TLS13, w)),
-    );
-    if (this.psk)
-      extensions.push(ext(ExtensionType.pre_shared_key, (w) => encodePreSharedKeyServer(this.psk!.index, w)));
+  /** What the client's flight starts with once its handshake key is in use. */
+  private afterServerFinished(keys: ServerKeys): State {
+    return keys.certificateRequest
+      ? { name: "wait_client_certificate", keys }
+      : { name: "wait_finished", keys };
+  }
+
+  /** mTLS: the CertificateRequest (empty context in the main handshake, §4.3.2); returns its extension types. */
+  private sendCertificateRequest(): ReadonlySet<number> {
+    const { advertisedSignatureSchemes, authorities } = this.config.clientAuth!;
+    const msg = serializeCertificateRequest({
+      requestContext: new Uint8Array(0),
+      signatureSchemes: advertisedSignatureSchemes.map((s) => SignatureScheme[s]),
+      certificateAuthorities: authorities,
+    });
+    this.io.send(msg);
+    const types = new Set([ExtensionType.signature_algorithms as number]);
+    if (authorities) types.add(ExtensionType.certificate_authorities);
+    return types;
+  }
+
+  private makeServerHello(ch: ClientHello, negotiated: Negotiated): ServerHello {
+    const { share, psk, suite } = negotiated;
+    const extensions = encodeServerHelloExtensions({
+      share: share && { group: NamedGroup[share.group], keyExchange: share.ciphertext },
+      version: ProtocolVersion.TLS13,
+      selectedPsk: psk?.index,
+    });
     return {
       legacyVersion: ProtocolVersion.TLS12,
       random: this.config.provider.randomBytes(32),
       legacySessionIdEcho: ch.legacySessionId,
-      cipherSuite: this.suite.code,
+      cipherSuite: suite.code,
       legacyCompressionMethod: 0,
       extensions,
     };
   }
 
-  /** Certificate, or CompressedCertificate when the client offered one of our algorithms (RFC 8879). */
+  /**
+   * Certificate, or CompressedCertificate when the client offered one of our algorithms (RFC 8879).
+   * Built while sending the server flight (tests wrap it, arguments and all).
+   */
   private makeCertificate(): HandshakeMessage {
+    const state = this.state;
+    if (state.name !== "send_server_flight")
+      throw alert(AlertDescription.internal_error, `Certificate built in ${state.name}`);
     const certificate = serializeCertificate({
       requestContext: new Uint8Array(0),
       entries: this.config.chain.map((c) => ({ certData: c.der, extensions: [] })),
@@ -583,54 +626,40 @@ export class ServerHandshake implements RoleHandshake {
     const { message, info } = serverCertificateMessage(
       certificate,
       this.config.certificateCompression,
-      this.clientCertificateCompression,
+      state.negotiated.clientCertificateCompression,
       this.config.chain,
     );
     if (info) this.io.info.certificateCompression = info;
     return message;
   }
 
-  private makeEncryptedExtensions(
-    alpn: string | undefined,
-    peerRecordSizeLimit: number | undefined,
-  ): Extension[] {
-    const exts: Extension[] = [];
-    if (this.earlyAccepted) exts.push({ type: ExtensionType.early_data, data: new Uint8Array(0) });
-    if (this.io.info.servername !== undefined)
-      exts.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
-    if (alpn)
-      exts.push(ext(ExtensionType.application_layer_protocol_negotiation, (w) => encodeAlpn([alpn], w)));
-    if (peerRecordSizeLimit !== undefined)
-      exts.push(
-        ext(ExtensionType.record_size_limit, (w) =>
-          encodeRecordSizeLimit(this.config.recordSizeLimit ?? 16385, w),
-        ),
-      );
-    return exts;
+  private makeEncryptedExtensions(negotiated: Negotiated): EncryptedExtensions {
+    const { earlyAccepted, servername, alpn, peerRecordSizeLimit } = negotiated;
+    return {
+      earlyData: earlyAccepted,
+      servername: servername !== undefined,
+      alpn: alpn || undefined,
+      recordSizeLimit: peerRecordSizeLimit !== undefined ? (this.config.recordSizeLimit ?? 16385) : undefined,
+    };
   }
 
   // ---- client Finished ---------------------------------------------------------------------------
 
-  private onClientFinished(msg: HandshakeMessage): void {
-    const hash = this.suite.hash;
+  private onClientFinished(msg: HandshakeMessage, keys: ServerKeys): void {
+    const hash = keys.suite.hash;
     const verifyData = parseFinished(msg.body, hash.outputLength);
-    const expected = finishedVerifyData(hash, this.clientHandshakeSecret, this.io.transcript.digest());
+    const expected = finishedVerifyData(hash, keys.clientHandshakeSecret, this.io.transcript.digest());
     if (!equalBytes(verifyData, expected))
       throw alert(AlertDescription.decrypt_error, "client Finished does not verify");
     this.io.transcript.add(msg.raw);
     this.io.acceptChangeCipherSpec(false);
-    const master = this.handshakeSecret.masterSecret();
-    this.io.info.resumptionMasterSecret = master.resumptionSecret(this.io.transcript.digest());
-    this.io.setReadSecret(this.clientAppSecret, "application");
-    this.state = "done";
+    const master = keys.handshakeSecret.masterSecret();
+    const resumptionSecret = master.resumptionSecret(this.io.transcript.digest());
+    this.io.info.resumptionMasterSecret = resumptionSecret;
+    this.io.setReadSecret(keys.clientAppSecret, "application");
+    this.state = { name: "done" };
     // Tickets go before anything the application writes, as OpenSSL does.
-    this.sendTickets(this.io.info.resumptionMasterSecret);
+    this.sendTickets(keys, resumptionSecret);
     this.io.complete();
   }
-}
-
-function ext(type: number, write: (w: Writer) => void): Extension {
-  const w = new Writer(64);
-  write(w);
-  return { type, data: w.finish() };
 }

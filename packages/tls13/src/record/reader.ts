@@ -39,6 +39,8 @@ export class RecordReader {
   private cipher: RecordCipher | null = null;
   /** Largest TLSInnerPlaintext we accept: our record_size_limit once negotiated. */
   private maxInner = MAX_INNER_PLAINTEXT;
+  /** Whether any record has decrypted: until then a plaintext alert is still read (see next()). */
+  private decrypted = false;
   /** 0-RTT rejected: bytes of unreadable records still to drop (RFC 8446 §4.2.10); 0 = off. */
   private skipBudget = 0;
   /** Where protected records spanning chunks are joined (see take). */
@@ -214,7 +216,12 @@ export class RecordReader {
     // change_cipher_spec is never protected; the handshake layer decides whether to drop it.
     if (type === ContentType.application_data && !this.cipher && this.skipBudget !== 0)
       return this.skip(length);
-    if (type === ContentType.change_cipher_spec || !this.cipher) {
+    // Once keys are in use RFC 8446 §5 leaves any other unprotected record unexpected_message, but a
+    // peer that failed before it had keys (a client rejecting our ServerHello) can only send a
+    // plaintext alert: as OpenSSL 3.5 and rustls, one is read as the peer's alert until a record
+    // decrypts.
+    const plainAlert = type === ContentType.alert && !this.decrypted;
+    if (type === ContentType.change_cipher_spec || !this.cipher || plainAlert) {
       if (type === ContentType.application_data && !this.cipher)
         throw new TlsAlert(
           AlertDescription.unexpected_message,
@@ -254,6 +261,7 @@ export class RecordReader {
     if (!inner && skipping) return this.skip(length);
     this.skipBudget = 0;
     if (!inner) throw new TlsAlert(AlertDescription.bad_record_mac, "record authentication failed");
+    this.decrypted = true;
     // Strip zero padding: the content type is the last non-zero byte.
     let end = inner.length - 1;
     while (end >= 0 && inner[end] === 0) end--;

@@ -5,12 +5,12 @@
 import type { CryptoProvider } from "../crypto/provider.js";
 import { ticketPsk } from "../handshake/key_schedule.js";
 import { Reader, Writer } from "../wire/bytes.js";
-import { CipherSuite, type CipherSuiteName, ExtensionType, nameOf } from "../wire/codepoints.js";
-import { findExtension } from "../wire/extensions.js";
+import { CipherSuite, type CipherSuiteName, nameOf } from "../wire/codepoints.js";
 import type { NewSessionTicket } from "../wire/new_session_ticket.js";
-import { decodeMaxEarlyData } from "../wire/psk.js";
+import type { SessionBinding } from "./binding.js";
 
-export interface TlsSession {
+/** A session, with what binds it to the connection that received it (name, trust, verdict). */
+export interface TlsSession extends SessionBinding {
   /** The cipher suite of the connection that issued the ticket; a resumption must use its hash. */
   cipherSuite: CipherSuiteName;
   /** The PSK: HKDF-Expand-Label(resumption_master_secret, "resumption", ticket_nonce). */
@@ -24,13 +24,14 @@ export interface TlsSession {
   receivedAt: number;
   /** max_early_data_size from the ticket's early_data extension; 0 = no 0-RTT. */
   maxEarlyData: number;
-  /** SNI of the original connection (a session is only offered to the same name). */
+  /** SNI of the original connection (sent again when the session is offered). */
   servername?: string;
   /** ALPN protocol of the original connection (0-RTT needs the same one). */
   alpnProtocol?: string;
 }
 
-const FORMAT = 1;
+/** 2: with the binding (name, trust, verdict); format-1 sessions carried no verdict. */
+const FORMAT = 2;
 
 export function encodeSession(s: TlsSession): Buffer {
   const w = new Writer(256 + s.ticket.length);
@@ -42,6 +43,10 @@ export function encodeSession(s: TlsSession): Buffer {
   // receivedAt in ms fits 48 bits: write high and low halves.
   w.u32(Math.floor(s.receivedAt / 0x100000000)).u32(s.receivedAt >>> 0);
   w.vec8(text.encode(s.servername ?? "")).vec8(text.encode(s.alpnProtocol ?? ""));
+  w.vec16(text.encode(s.name ?? ""))
+    .vec8(s.trust)
+    .u8(s.authorized ? 1 : 0);
+  w.vec16(text.encode(s.authorizationError ?? ""));
   const out = w.finish();
   return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
 }
@@ -62,6 +67,10 @@ export function decodeSession(data: Uint8Array): TlsSession {
     const text = new TextDecoder();
     const servername = text.decode(r.vec8()) || undefined;
     const alpnProtocol = text.decode(r.vec8()) || undefined;
+    const name = text.decode(r.vec16()) || undefined;
+    const trust = r.vec8(32).slice();
+    const authorized = r.u8() === 1;
+    const authorizationError = text.decode(r.vec16()) || undefined;
     r.expectEnd();
     return {
       cipherSuite: suite,
@@ -73,6 +82,10 @@ export function decodeSession(data: Uint8Array): TlsSession {
       maxEarlyData,
       servername,
       alpnProtocol,
+      name,
+      trust,
+      authorized,
+      authorizationError,
     };
   } catch (e) {
     throw new TypeError(`session: not a session from @pqtls/tls13 (${(e as Error).message})`);
@@ -125,12 +138,12 @@ export function sessionFromTicket(
   t: NewSessionTicket,
   resumptionMasterSecret: Uint8Array,
   info: { cipherSuite?: string; servername?: string; alpnProtocol?: string },
+  binding: SessionBinding,
   provider: CryptoProvider,
 ): TlsSession | undefined {
   const cipherSuite = info.cipherSuite as CipherSuiteName;
   const suite = provider.suites[cipherSuite];
   if (!suite || t.lifetime === 0) return undefined;
-  const early = findExtension(t.extensions, ExtensionType.early_data);
   return {
     cipherSuite,
     psk: ticketPsk(suite.hash, resumptionMasterSecret, t.nonce),
@@ -138,8 +151,9 @@ export function sessionFromTicket(
     ticketAgeAdd: t.ageAdd,
     lifetime: Math.min(t.lifetime, 604800),
     receivedAt: Date.now(),
-    maxEarlyData: early ? decodeMaxEarlyData(early) : 0,
+    maxEarlyData: t.maxEarlyData ?? 0,
     servername: info.servername,
     alpnProtocol: info.alpnProtocol,
+    ...binding,
   };
 }

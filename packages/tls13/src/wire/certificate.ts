@@ -2,6 +2,7 @@
 
 import { type Bytes, Reader } from "./bytes.js";
 import { HandshakeType } from "./codepoints.js";
+import { checkExtension } from "./extension_rules.js";
 import { type Extension, readExtensions, writeExtensions } from "./extensions.js";
 import { buildHandshake, type HandshakeMessage } from "./handshake.js";
 
@@ -43,4 +44,13 @@ export function parseCertificate(body: Bytes): CertificateMessage {
     entries.push({ certData, extensions });
   }
   return { requestContext, entries };
+}
+
+/**
+ * Checks the extensions of a peer's certificate entries against RFC 8446 §4.2 (extension_rules.ts):
+ * they answer our ClientHello, and this stack offers none of the ones allowed there (status_request,
+ * signed_certificate_timestamp), so any extension ends the handshake with the table's alert.
+ */
+export function checkCertificateEntryExtensions(msg: CertificateMessage, offered: ReadonlySet<number>): void {
+  for (const entry of msg.entries) for (const e of entry.extensions) checkExtension("CT", e.type, offered);
 }

@@ -1,14 +1,62 @@
-// CertificateRequest (RFC 8446 §4.3.2). We never authenticate with a client certificate; the client
-// parses the request so it can answer with an empty Certificate, as the RFC allows.
+// CertificateRequest (RFC 8446 §4.3.2): the server asks for a client certificate. The server sends
+// signature_algorithms (mandatory) and, optionally, certificate_authorities (§4.2.4: the
+// DistinguishedNames of the trust anchors it accepts, as a hint for the client's choice).
+// Unrecognised extensions are ignored (§4.3.2); a recognised one RFC 8446 §4.2 does not allow here
+// is illegal_parameter (extension_rules.ts).
 
 import { TlsAlert } from "../errors.js";
 import { type Bytes, Reader } from "./bytes.js";
-import { AlertDescription, ExtensionType } from "./codepoints.js";
-import { type Extension, findExtension, readExtensions } from "./extensions.js";
+import { AlertDescription, ExtensionType, HandshakeType } from "./codepoints.js";
+import { checkExtension } from "./extension_rules.js";
+import {
+  decodeU16List,
+  type Extension,
+  encodeU16List,
+  extension,
+  readExtensions,
+  writeExtensions,
+} from "./extensions.js";
+import { buildHandshake, type HandshakeMessage } from "./handshake.js";
 
 export interface CertificateRequest {
   requestContext: Bytes;
-  extensions: Extension[];
+  /** signature_algorithms (codes), mandatory here. */
+  signatureSchemes: number[];
+  /** certificate_authorities: DER DistinguishedNames; absent when the server sent none. */
+  certificateAuthorities?: Bytes[];
+  /** The extension types present: what the client's CertificateEntry extensions may answer. */
+  extensionTypes: Set<number>;
+}
+
+export function serializeCertificateRequest(
+  req: Omit<CertificateRequest, "extensionTypes">,
+): HandshakeMessage {
+  const exts: Extension[] = [
+    extension(ExtensionType.signature_algorithms, (w) => encodeU16List(req.signatureSchemes, w)),
+  ];
+  const cas = req.certificateAuthorities;
+  if (cas?.length)
+    exts.push(
+      extension(ExtensionType.certificate_authorities, (w) => {
+        w.begin(2);
+        for (const dn of cas) w.vec16(dn);
+        w.end();
+      }),
+    );
+  return buildHandshake(HandshakeType.certificate_request, (w) => {
+    w.vec8(req.requestContext);
+    writeExtensions(w, exts);
+  });
+}
+
+/** `DistinguishedName authorities<3..2^16-1>`, each `opaque DistinguishedName<1..2^16-1>`. */
+function decodeCertificateAuthorities(data: Bytes): Bytes[] {
+  const r = new Reader(data, "certificate_authorities");
+  const list = r.sub16(3, 0xffff, "certificate_authorities");
+  r.expectEnd();
+  const out: Bytes[] = [];
+  while (!list.atEnd()) out.push(list.vec16(1));
+  return out;
 }
 
 export function parseCertificateRequest(body: Bytes): CertificateRequest {
@@ -16,8 +64,19 @@ export function parseCertificateRequest(body: Bytes): CertificateRequest {
   const requestContext = r.vec8();
   const extensions = readExtensions(r, "CertificateRequest");
   r.expectEnd();
+  let signatureSchemes: number[] | undefined;
+  let certificateAuthorities: Bytes[] | undefined;
+  const extensionTypes = new Set<number>();
+  for (const e of extensions) {
+    if (!checkExtension("CR", e.type)) continue;
+    extensionTypes.add(e.type);
+    if (e.type === ExtensionType.signature_algorithms)
+      signatureSchemes = decodeU16List(e.data, "signature_algorithms");
+    else if (e.type === ExtensionType.certificate_authorities)
+      certificateAuthorities = decodeCertificateAuthorities(e.data);
+  }
   // signature_algorithms is mandatory here (RFC 8446 §4.3.2).
-  if (!findExtension(extensions, ExtensionType.signature_algorithms))
+  if (!signatureSchemes)
     throw new TlsAlert(AlertDescription.missing_extension, "CertificateRequest: no signature_algorithms");
-  return { requestContext, extensions };
+  return { requestContext, signatureSchemes, certificateAuthorities, extensionTypes };
 }

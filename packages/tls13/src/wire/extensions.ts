@@ -1,9 +1,11 @@
 // Extension blocks and the codec of each extension we speak (RFC 8446 §4.2, RFC 6066 SNI,
-// RFC 7301 ALPN, RFC 8449 record_size_limit). Codecs are pure: they know bytes, not state.
-// Which extension may appear in which message is checked by the state machines.
+// RFC 7301 ALPN, RFC 8449 record_size_limit, RFC 8879 compress_certificate). Codecs are pure: they
+// know bytes, not state. Which extension may appear in which message is extension_rules.ts' table,
+// applied by each message's typed codec (client_hello.ts, server_hello.ts, ...).
 
 import { decodeError, illegalParameter } from "../errors.js";
-import { type Bytes, Reader, type Writer } from "./bytes.js";
+import { type Bytes, Reader, Writer } from "./bytes.js";
+import { CertificateCompressionAlgorithm, type CertificateCompressionName, nameOf } from "./codepoints.js";
 
 export interface Extension {
   type: number;
@@ -188,7 +190,41 @@ export function decodeRecordSizeLimit(data: Bytes): number {
   return limit;
 }
 
+// ---- compress_certificate (RFC 8879 §3) ---------------------------------------------------------
+
+/** compress_certificate (27) extension_data: CertificateCompressionAlgorithm algorithms<2..2^8-2>. */
+export function encodeCompressCertificateExtension(algorithms: CertificateCompressionName[]): Uint8Array {
+  if (algorithms.length === 0 || algorithms.length > 127)
+    throw new Error("compress_certificate needs 1..127 algorithms");
+  const w = new Writer(1 + 2 * algorithms.length).begin(1);
+  for (const a of algorithms) w.u16(CertificateCompressionAlgorithm[a]);
+  return w.end().finish().slice();
+}
+
+/**
+ * The peer's algorithms from a compress_certificate extension, in its order. Codes we do not know
+ * are skipped (RFC 8879 §3 lets a peer list more than we speak); a malformed list is decode_error.
+ */
+export function parseCompressCertificateExtension(data: Uint8Array): CertificateCompressionName[] {
+  const r = new Reader(data, "compress_certificate");
+  const codes = r.u16List(8, 2, 0xfe);
+  r.expectEnd();
+  const out: CertificateCompressionName[] = [];
+  for (const code of codes) {
+    const name = nameOf(CertificateCompressionAlgorithm, code);
+    if (name && !out.includes(name)) out.push(name);
+  }
+  return out;
+}
+
 /** An extension that must be empty (e.g. server_name in EncryptedExtensions). */
 export function expectEmpty(data: Bytes, what: string): void {
   if (data.length !== 0) throw decodeError(`${what}: expected an empty extension body`);
+}
+
+/** One extension of `type` whose body a Writer builds. */
+export function extension(type: number, write: (w: Writer) => void): Extension {
+  const w = new Writer(64);
+  write(w);
+  return { type, data: w.finish() };
 }

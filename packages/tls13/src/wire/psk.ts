@@ -1,6 +1,6 @@
 // Codecs of the resumption extensions and messages (RFC 8446 §4.2.9 psk_key_exchange_modes,
 // §4.2.10 early_data, §4.2.11 pre_shared_key, §4.5 EndOfEarlyData). Pure byte work: which message
-// may carry which extension is checked by the state machines.
+// may carry which extension is extension_rules.ts' table, applied by each message's typed codec.
 
 import { decodeError } from "../errors.js";
 import { type Bytes, Reader, Writer } from "./bytes.js";

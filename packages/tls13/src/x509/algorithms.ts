@@ -34,7 +34,7 @@ export const OID = {
 
 const DER_NULL = Uint8Array.of(0x05, 0x00);
 
-type HashName = "sha256" | "sha384" | "sha512";
+export type HashName = "sha256" | "sha384" | "sha512";
 const HASH_LENGTH: Record<HashName, number> = { sha256: 32, sha384: 48, sha512: 64 };
 const HASH_BY_OID: Record<string, HashName> = {
   [OID.sha256]: "sha256",
@@ -236,6 +236,27 @@ export function signatureSchemeOf(alg: AlgorithmIdentifier): SignatureSchemeName
 function pssHash(alg: AlgorithmIdentifier): HashName {
   const p = params(alg);
   if (!p) throw new AlgorithmError("malformed", "RSASSA-PSS signature without parameters");
+  return readPssParams(p, "signature");
+}
+
+/**
+ * The hash an id-RSASSA-PSS key is restricted to by its SPKI parameters (RFC 4055 §1.2), or
+ * undefined when it has none. OpenSSL honours the restriction the same way; a key whose
+ * restriction no TLS 1.3 scheme meets (SHA-1, another MGF, a minimum salt longer than the hash)
+ * could never verify anything here, so it is refused when parsed.
+ */
+export function pssKeyHash(alg: AlgorithmIdentifier): HashName | undefined {
+  const p = params(alg);
+  return p ? readPssParams(p, "key") : undefined;
+}
+
+/** Can `key` verify (or sign) with `scheme`? Only a PSS restriction says no here. */
+export function keyAllowsScheme(key: { pssHash?: HashName }, scheme: SignatureSchemeName): boolean {
+  return !key.pssHash || (scheme.startsWith("rsa_pss_") && scheme.endsWith(`_${key.pssHash}`));
+}
+
+/** RSASSA-PSS-params of a signature (salt = hash length) or a key (salt is a minimum). */
+function readPssParams(p: Uint8Array, of: "signature" | "key"): HashName {
   let pss: RsaSaPssParams;
   try {
     pss = AsnConvert.parse(p, RsaSaPssParams);
@@ -249,10 +270,10 @@ function pssHash(alg: AlgorithmIdentifier): HashName {
   const mgfHash = AsnConvert.parse(pss.maskGenAlgorithm.parameters, AlgorithmIdentifier).algorithm;
   if (HASH_BY_OID[mgfHash] !== hash)
     throw new AlgorithmError("unsupported", "RSASSA-PSS with MGF1 over another hash");
-  if (pss.saltLength !== HASH_LENGTH[hash])
+  if (of === "signature" ? pss.saltLength !== HASH_LENGTH[hash] : pss.saltLength > HASH_LENGTH[hash])
     throw new AlgorithmError(
       "unsupported",
-      `RSASSA-PSS salt length ${pss.saltLength}, TLS needs ${HASH_LENGTH[hash]}`,
+      `RSASSA-PSS ${of} with salt length ${pss.saltLength}, TLS needs ${HASH_LENGTH[hash]}`,
     );
   if (pss.trailerField !== 1) throw new AlgorithmError("malformed", "RSASSA-PSS trailerField must be 1");
   return hash;

@@ -19,6 +19,7 @@ import {
 } from "./der.js";
 import { formatIp } from "./ip.js";
 import { KeyError, parseSpki } from "./keys.js";
+import { type NameConstraints, parseNameConstraints } from "./name-constraints.js";
 import { formatName } from "./names.js";
 
 export const EXT = {
@@ -28,6 +29,7 @@ export const EXT = {
   basicConstraints: "2.5.29.19",
   authorityKeyIdentifier: "2.5.29.35",
   extKeyUsage: "2.5.29.37",
+  nameConstraints: "2.5.29.30",
 } as const;
 
 export const EKU = {
@@ -85,6 +87,8 @@ export interface Certificate {
   readonly ipAddresses: string[];
   readonly subjectKeyId: Uint8Array | undefined;
   readonly authorityKeyId: Uint8Array | undefined;
+  /** RFC 5280 nameConstraints (meaningful on CAs), undefined when absent. */
+  readonly nameConstraints: (NameConstraints & { critical: boolean }) | undefined;
   readonly extensions: CertificateExtension[];
   /** OIDs of critical extensions this code does not understand: validation must reject them. */
   readonly unhandledCriticalExtensions: string[];
@@ -199,6 +203,7 @@ export function parseCertificate(input: Uint8Array): Certificate {
   const extKeyUsage = parseExt(EXT.extKeyUsage, readExtKeyUsage);
   const subjectKeyId = parseExt(EXT.subjectKeyIdentifier, readSubjectKeyId);
   const authorityKeyId = parseExt(EXT.authorityKeyIdentifier, readAuthorityKeyId);
+  const nameConstraints = parseExt(EXT.nameConstraints, parseNameConstraints);
   const san = ext(EXT.subjectAltName);
   const { dnsNames, ipAddresses } = san ? parseSubjectAltName(san.value) : { dnsNames: [], ipAddresses: [] };
 
@@ -238,6 +243,7 @@ export function parseCertificate(input: Uint8Array): Certificate {
     ipAddresses,
     subjectKeyId,
     authorityKeyId,
+    nameConstraints: nameConstraints && { ...nameConstraints, critical: ext(EXT.nameConstraints)!.critical },
     extensions,
     unhandledCriticalExtensions: extensions
       .filter((e) => e.critical && !HANDLED.has(e.oid))

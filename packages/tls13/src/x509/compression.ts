@@ -114,30 +114,9 @@ export function decompressCertificateMessage(
 
 // ---- the RFC 8879 wire structures around the algorithms ----------------------------------------
 
-/** compress_certificate (27) extension_data: CertificateCompressionAlgorithm algorithms<2..2^8-2>. */
-export function encodeCompressCertificateExtension(algorithms: CertificateCompressionName[]): Uint8Array {
-  if (algorithms.length === 0 || algorithms.length > 127)
-    throw new Error("compress_certificate needs 1..127 algorithms");
-  const w = new Writer(1 + 2 * algorithms.length).begin(1);
-  for (const a of algorithms) w.u16(CertificateCompressionAlgorithm[a]);
-  return w.end().finish().slice();
-}
-
-/**
- * The peer's algorithms from a compress_certificate extension, in its order. Codes we do not know
- * are skipped (RFC 8879 §3 lets a peer list more than we speak); a malformed list is decode_error.
- */
-export function parseCompressCertificateExtension(data: Uint8Array): CertificateCompressionName[] {
-  const r = new Reader(data, "compress_certificate");
-  const codes = r.u16List(8, 2, 0xfe);
-  r.expectEnd();
-  const out: CertificateCompressionName[] = [];
-  for (const code of codes) {
-    const name = nameOf(CertificateCompressionAlgorithm, code);
-    if (name && !out.includes(name)) out.push(name);
-  }
-  return out;
-}
+// The compress_certificate extension's codec lives with the other extension codecs in wire/; it is
+// re-exported here, beside the rest of RFC 8879.
+export { encodeCompressCertificateExtension, parseCompressCertificateExtension } from "../wire/extensions.js";
 
 /**
  * The CompressedCertificate (25) message body for a Certificate message body:

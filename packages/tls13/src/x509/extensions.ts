@@ -64,6 +64,32 @@ export function subjectAltNameValue(dnsNames: string[], ipAddresses: string[]): 
   return encodeTlv(0x30, concatBytes(...names));
 }
 
+/** nameConstraints with dNSName subtrees and iPAddress ones given as "address/prefix". */
+export function nameConstraintsValue(o: {
+  permitted?: string[];
+  excluded?: string[];
+  /** Raw GeneralName DER to add to permittedSubtrees (other forms, for tests). */
+  permittedRaw?: Uint8Array[];
+}): Uint8Array {
+  const subtree = (name: string) => {
+    const slash = name.indexOf("/");
+    if (slash < 0) return encodeTlv(0x30, encodeTlv(0x82, new TextEncoder().encode(name)));
+    const address = parseIp(name.slice(0, slash));
+    if (!address) throw new Error(`"${name}" is not an address/prefix`);
+    const prefix = Number(name.slice(slash + 1));
+    const mask = address.map((_, i) => (0xff << (8 - Math.max(0, Math.min(8, prefix - i * 8)))) & 0xff);
+    return encodeTlv(0x30, encodeTlv(0x87, concatBytes(address, mask)));
+  };
+  const parts: Uint8Array[] = [];
+  const permitted = [
+    ...(o.permitted ?? []).map(subtree),
+    ...(o.permittedRaw ?? []).map((g) => encodeTlv(0x30, g)),
+  ];
+  if (permitted.length) parts.push(encodeTlv(0xa0, concatBytes(...permitted)));
+  if (o.excluded?.length) parts.push(encodeTlv(0xa1, concatBytes(...o.excluded.map(subtree))));
+  return encodeTlv(0x30, concatBytes(...parts));
+}
+
 export function subjectKeyIdentifierValue(keyId: Uint8Array): Uint8Array {
   return encodeTlv(0x04, keyId);
 }

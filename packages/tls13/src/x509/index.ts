@@ -56,12 +56,16 @@ export {
   parseSpki,
 } from "./keys.js";
 export { buildName, formatName } from "./names.js";
+export { CertificateCache, type CertificateCacheLimits, sharedCertificateCache } from "./parse-cache.js";
 export { type PemBlock, pemDecode, pemEncode } from "./pem.js";
 export { SignatureCache, setSignatureCache, sharedSignatureCache } from "./signature-cache.js";
 export {
   type CertificatePath,
   checkHostname,
+  checkPresentedCount,
   dnsNameMatches,
+  MAX_PRESENTED_CERTIFICATES,
+  MAX_SIGNATURE_CHECKS,
   type VerifyChainOptions,
   verifyChain,
 } from "./verify.js";

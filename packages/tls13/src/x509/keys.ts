@@ -9,7 +9,13 @@ import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
 import { SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
 import { generateSigningKey, mldsaKeyFromSeed } from "../crypto/keygen.js";
 import type { KeyAlgorithm, PrivateKey, PublicKey } from "../crypto/provider.js";
-import { AlgorithmError, algorithmFromDer, keyAlgorithmOf, spkiAlgorithmFor } from "./algorithms.js";
+import {
+  AlgorithmError,
+  algorithmFromDer,
+  keyAlgorithmOf,
+  pssKeyHash,
+  spkiAlgorithmFor,
+} from "./algorithms.js";
 import {
   assertSingleDerValue,
   bytesEqual,
@@ -92,7 +98,8 @@ export function parseSpki(spki: Uint8Array): PublicKey {
     if (bits.length < 1 || bits[0] !== 0) throw new Error("subjectPublicKey BIT STRING has unused bits");
     return bits.subarray(1);
   });
-  const algorithm = keyAlgorithmOf(algorithmAt(spki, 0));
+  const algorithmId = algorithmAt(spki, 0);
+  const algorithm = keyAlgorithmOf(algorithmId);
   const rawLength = RAW_PUBLIC_LENGTH[algorithm];
   if (rawLength !== undefined) {
     if (key.length !== rawLength)
@@ -105,16 +112,40 @@ export function parseSpki(spki: Uint8Array): PublicKey {
     return { algorithm, spki: spki.slice(), raw: key.slice() };
   }
   // RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }
-  const modulus = wrap("malformed", "RSAPublicKey", () => {
+  const [modulus, exponent] = wrap("malformed", "RSAPublicKey", () => {
     const outer = assertSingleDerValue(key);
     const parts = children(key, outer);
     if (outer.tag !== 0x30 || parts.length !== 2 || parts[0].tag !== 0x02 || parts[1].tag !== 0x02)
       throw new Error("not SEQUENCE { modulus INTEGER, publicExponent INTEGER }");
-    return tlvContent(key, parts[0]);
+    return [tlvContent(key, parts[0]), tlvContent(key, parts[1])];
   });
   const bits = modulusBits(modulus);
-  if (bits < 1024 || bits > 16384) throw new KeyError("unsupported", `RSA modulus of ${bits} bits`);
-  return { algorithm, spki: spki.slice() };
+  // 2048 bits at least, as OpenSSL 3.5 at its default security level 2 and webpki require.
+  if (bits < 2048 || bits > 16384)
+    throw new KeyError("unsupported", `RSA modulus of ${bits} bits (2048 to 16384 are accepted)`);
+  checkRsaExponent(exponent);
+  const pssHash = algorithm === "rsa-pss" ? pssKeyHash(algorithmId) : undefined;
+  return { algorithm, spki: spki.slice(), ...(pssHash ? { pssHash } : {}) };
+}
+
+/**
+ * RSA public exponents: odd and at least 3 (RFC 8017 §3.1), and below 2^32. Verification costs
+ * grow with the exponent's length (a 3071-bit one costs ~150 times 65537), so a peer could make
+ * every signature check slow; ring/webpki and Go refuse large exponents the same way.
+ */
+function checkRsaExponent(e: Uint8Array): void {
+  if (e.length === 0 || e[0] & 0x80) throw new KeyError("malformed", "RSA public exponent is not positive");
+  let i = 0;
+  while (i < e.length - 1 && e[i] === 0) i++;
+  const significant = e.subarray(i);
+  if (significant.length > 4)
+    throw new KeyError(
+      "unsupported",
+      `RSA public exponent of ${modulusBits(e)} bits (at most 32 are accepted)`,
+    );
+  const value = significant.reduce((n, b) => n * 256 + b, 0);
+  if (value < 3 || value % 2 === 0)
+    throw new KeyError("malformed", `RSA public exponent ${value} (it must be odd and at least 3)`);
 }
 
 function modulusBits(n: Uint8Array): number {

@@ -76,7 +76,8 @@ function seededPrime(bits: number, e: bigint, rng: SeededStream): bigint {
 
 /** An RSA key of `bits` bits (a multiple of 16) fully determined by `seed`. */
 export function seededRsaKey(bits: number, seed: Seed, label = "rsa"): RsaKeyParts {
-  if (bits % 16 !== 0 || bits < 1024) throw new Error(`RSA modulus of ${bits} bits is not supported`);
+  if (bits % 16 !== 0 || bits < 2048)
+    throw new Error(`RSA modulus of ${bits} bits is not supported (2048 at least)`);
   const e = 65537n;
   const rng = new SeededStream(seed, `${label} ${bits}`);
   for (;;) {

@@ -10,6 +10,7 @@
 import { createCipheriv, randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import type { AeadName, Bytes } from "../provider.js";
+import { AEAD_KEY_LENGTH } from "../suites.js";
 
 /** The addon's exports (native/aead.c). */
 interface AeadAddon {
@@ -24,7 +25,6 @@ const NODE_NAME: Record<AeadName, "aes-128-gcm" | "aes-256-gcm" | "chacha20-poly
   AES_256_GCM: "aes-256-gcm",
   CHACHA20_POLY1305: "chacha20-poly1305",
 };
-const KEY_LENGTH: Record<AeadName, number> = { AES_128_GCM: 16, AES_256_GCM: 32, CHACHA20_POLY1305: 32 };
 
 /** From src/crypto/native or dist/crypto/native: the package root's native/build. */
 const ADDON_PATH = "../../../native/build/pqtls-aead.node";
@@ -55,7 +55,7 @@ export class EvpAeadKey {
 
 /** One AEAD checked against node:crypto; throws with what differed. */
 function check(addon: AeadAddon, name: AeadName): void {
-  const key = randomBytes(KEY_LENGTH[name]);
+  const key = randomBytes(AEAD_KEY_LENGTH[name]);
   const nonce = randomBytes(12);
   const aad = randomBytes(5);
   const plaintext = randomBytes(1000);

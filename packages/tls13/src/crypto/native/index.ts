@@ -3,6 +3,7 @@
 
 import { randomFillSync } from "node:crypto";
 import type { CryptoProvider } from "../provider.js";
+import { suitesOf } from "../suites.js";
 import { evpAddonStatus } from "./evp-aead.js";
 import { nativeFeatures } from "./features.js";
 import { nativeGroups } from "./groups.js";
@@ -50,13 +51,7 @@ function createNativeProvider(): CryptoProvider {
   return {
     name: "native",
     groups,
-    suites: {
-      TLS_AES_128_GCM_SHA256: { aead: aeads.AES_128_GCM!, hash: hashes.sha256 },
-      TLS_AES_256_GCM_SHA384: { aead: aeads.AES_256_GCM!, hash: hashes.sha384 },
-      ...(aeads.CHACHA20_POLY1305
-        ? { TLS_CHACHA20_POLY1305_SHA256: { aead: aeads.CHACHA20_POLY1305, hash: hashes.sha256 } }
-        : {}),
-    },
+    suites: suitesOf(aeads, hashes),
     hashes,
     signatures,
     randomBytes: pooledRandomBytes,

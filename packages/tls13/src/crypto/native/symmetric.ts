@@ -13,6 +13,7 @@ import {
 } from "node:crypto";
 import { asBytes } from "../bytes.js";
 import type { Aead, AeadKey, AeadName, Bytes, Hash, HashName, HashState } from "../provider.js";
+import { AEAD_KEY_LENGTH } from "../suites.js";
 import { type EvpAeadKey, evpAeadKey } from "./evp-aead.js";
 
 // (typed as one GCM name below only to pick node's AEAD overload; ChaCha20-Poly1305 has the same API)
@@ -99,9 +100,11 @@ function nativeAead(name: AeadName, keyLength: number, addon: boolean): Aead {
 /** `addon: false` keeps every record on node:crypto's cipher objects (for comparison and tests). */
 export function nativeAeads(chacha: boolean, addon = true): Partial<Record<AeadName, Aead>> {
   return {
-    AES_128_GCM: nativeAead("AES_128_GCM", 16, addon),
-    AES_256_GCM: nativeAead("AES_256_GCM", 32, addon),
-    ...(chacha ? { CHACHA20_POLY1305: nativeAead("CHACHA20_POLY1305", 32, addon) } : {}),
+    AES_128_GCM: nativeAead("AES_128_GCM", AEAD_KEY_LENGTH.AES_128_GCM, addon),
+    AES_256_GCM: nativeAead("AES_256_GCM", AEAD_KEY_LENGTH.AES_256_GCM, addon),
+    ...(chacha
+      ? { CHACHA20_POLY1305: nativeAead("CHACHA20_POLY1305", AEAD_KEY_LENGTH.CHACHA20_POLY1305, addon) }
+      : {}),
   };
 }
 

@@ -3,6 +3,7 @@
 
 import { randomBytes } from "@noble/hashes/utils.js";
 import type { CryptoProvider } from "../provider.js";
+import { suitesOf } from "../suites.js";
 import { nobleGroups } from "./groups.js";
 import { nobleSignatures } from "./signatures.js";
 import { nobleAeads, nobleHashes } from "./symmetric.js";
@@ -22,11 +23,7 @@ function createNobleProvider(): CryptoProvider {
   return {
     name: "noble",
     groups,
-    suites: {
-      TLS_AES_128_GCM_SHA256: { aead: aeads.AES_128_GCM, hash: hashes.sha256 },
-      TLS_AES_256_GCM_SHA384: { aead: aeads.AES_256_GCM, hash: hashes.sha384 },
-      TLS_CHACHA20_POLY1305_SHA256: { aead: aeads.CHACHA20_POLY1305, hash: hashes.sha256 },
-    },
+    suites: suitesOf(aeads, hashes),
     hashes,
     signatures,
     randomBytes: (length) => randomBytes(length),

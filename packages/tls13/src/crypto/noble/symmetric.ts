@@ -5,6 +5,7 @@ import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256, sha384, sha512 } from "@noble/hashes/sha2.js";
 import type { Aead, AeadName, Bytes, Hash, HashName, HashState } from "../provider.js";
+import { AEAD_KEY_LENGTH } from "../suites.js";
 
 type NobleCipher = (
   key: Bytes,
@@ -41,9 +42,9 @@ function nobleAead(name: AeadName, keyLength: number, cipher: NobleCipher): Aead
 
 export function nobleAeads(): Record<AeadName, Aead> {
   return {
-    AES_128_GCM: nobleAead("AES_128_GCM", 16, gcm),
-    AES_256_GCM: nobleAead("AES_256_GCM", 32, gcm),
-    CHACHA20_POLY1305: nobleAead("CHACHA20_POLY1305", 32, chacha20poly1305),
+    AES_128_GCM: nobleAead("AES_128_GCM", AEAD_KEY_LENGTH.AES_128_GCM, gcm),
+    AES_256_GCM: nobleAead("AES_256_GCM", AEAD_KEY_LENGTH.AES_256_GCM, gcm),
+    CHACHA20_POLY1305: nobleAead("CHACHA20_POLY1305", AEAD_KEY_LENGTH.CHACHA20_POLY1305, chacha20poly1305),
   };
 }
 
