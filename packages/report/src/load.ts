@@ -5,6 +5,7 @@
 
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
+import { differingKeys } from "./configs.js";
 import { type DimensionField, FIELDS } from "./dimensions.js";
 import { conditionKey, conditionOf, variantKey, variantOf } from "./params.js";
 import { type MetaLine, REQUIRED_ROW_FIELDS, type Row } from "./row.js";
@@ -80,26 +81,6 @@ function metaProblem(o: Json): string | null {
   if (o.format !== 1)
     return `unsupported results format ${JSON.stringify(o.format)} (this report reads format 1)`;
   return null;
-}
-
-/** Canonical JSON (object keys sorted) so two configs compare equal whatever their key order. */
-export function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value && typeof value === "object") {
-    const o = value as Json;
-    return `{${Object.keys(o)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
-}
-
-export function differingKeys(a: unknown, b: unknown): string[] {
-  const ao = (a && typeof a === "object" ? a : {}) as Json;
-  const bo = (b && typeof b === "object" ? b : {}) as Json;
-  const keys = new Set([...Object.keys(ao), ...Object.keys(bo)]);
-  return [...keys].filter((k) => canonical(ao[k]) !== canonical(bo[k])).sort();
 }
 
 /** Accumulates lines from one or more files; `finish` applies the cross-file checks. */

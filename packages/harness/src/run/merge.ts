@@ -5,7 +5,7 @@
 // merged run id and say which shard recorded them.
 
 import { readFileSync } from "node:fs";
-import type { MetaLine, Row } from "@pqtls/report";
+import { differingKeys, type MetaLine, type Row } from "@pqtls/report";
 import { UserError } from "../errors.js";
 import type { RunConfig } from "./config.js";
 import { buildPlan, type Plan } from "./plan.js";
@@ -60,27 +60,6 @@ export function readShardFile(file: string): ShardFile {
   }
   if (meta?.type !== "meta") throw new UserError(`merge: ${file} does not start with a meta line`);
   return { file, meta, rowLines: lines.slice(1) };
-}
-
-/** Canonical JSON (keys sorted), so configs compare equal whatever their key order. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value && typeof value === "object") {
-    const o = value as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
-}
-
-function differingKeys(a: unknown, b: unknown): string[] {
-  const ao = (a ?? {}) as Record<string, unknown>;
-  const bo = (b ?? {}) as Record<string, unknown>;
-  return [...new Set([...Object.keys(ao), ...Object.keys(bo)])]
-    .filter((k) => canonical(ao[k]) !== canonical(bo[k]))
-    .sort();
 }
 
 /** Refuses inputs that are not shards of one experiment; returns them in shard order. */

@@ -7,9 +7,9 @@
 import { randomBytes } from "node:crypto";
 import {
   activeValue,
-  dimension,
   judgeConnectTimes,
   type Row,
+  recordedValue,
   serverKey as registryServerKey,
   rowFields,
 } from "@pqtls/report";
@@ -101,26 +101,17 @@ function newRunId(): string {
 /** Keys of the resolved config that may change between a run and its resume. */
 const OPERATIONAL_KEYS = new Set(["samples", "lanes", "timeout_ms", "description", "preset"]);
 
-/**
- * What a run recorded for `key`. A dimension added since then is absent from its config: the run
- * had it off, which is its "none".
- */
-function recorded(before: Record<string, unknown> | undefined, key: string): unknown {
-  if (before && key in before) return before[key];
-  const none = dimension(key)?.none;
-  return none === undefined ? undefined : [none];
-}
-
 function checkResumable(
   existing: ExistingResults,
   config: RunConfig,
   out: string,
   shard: ShardMeta | undefined,
 ): void {
-  const before = existing.meta.config as Record<string, unknown> | undefined;
+  const before = existing.meta.config;
   for (const [k, v] of Object.entries(config)) {
     if (OPERATIONAL_KEYS.has(k)) continue;
-    if (JSON.stringify(recorded(before, k)) !== JSON.stringify(v))
+    // A dimension added since the run was recorded reads as its none (the run had it off).
+    if (JSON.stringify(recordedValue(before, k)) !== JSON.stringify(v))
       throw new UserError(
         `--resume: ${k} differs from the run recorded in ${out}; resume with the same config or choose another --out`,
       );
