@@ -42,8 +42,21 @@ export interface FieldSpec<T = unknown, InRow extends boolean = boolean, InCell 
   describe?: (value: string | number) => string;
   /** The value in a table cell; default the value itself. */
   format?: (value: string | number) => string;
+  /**
+   * The value in as few words as still say what it is, for chart labels and subtitles, given the
+   * rest of the condition; null when it says nothing there. Default: `describe`'s words.
+   */
+  short?: (value: string | number | null, cell: Readonly<Record<string, unknown>>) => string | null;
   /** Phantom: the field's TypeScript type. */
   readonly _type?: T;
+}
+
+/** "1 Gbit/s", "20 Mbit/s", "500 kbit/s"; 0 = unshaped. */
+export function formatRate(mbps: number): string {
+  if (mbps === 0) return "unshaped";
+  if (mbps >= 1000 && mbps % 1000 === 0) return `${mbps / 1000} Gbit/s`;
+  if (mbps < 1) return `${+(mbps * 1000).toFixed(3)} kbit/s`;
+  return `${mbps} Mbit/s`;
 }
 
 function field<T extends string | number>(
@@ -75,16 +88,33 @@ export const FIELDS = {
   hooks: rowOptional<string>("string", { title: "hooks" }),
   /** RFC 8879 certificate compression both pqtls endpoints used; absent = none. */
   cert_compression: rowOptional<CertCompression>("string", { title: "cert. compression", absent: "none" }),
-  rtt_ms: field<number>("number", { title: "RTT (ms)", describe: (v) => `RTT ${v} ms` }),
-  jitter_ms: field<number>("number", { title: "jitter (ms)", describe: (v) => `jitter ${v} ms` }),
-  jitter_dist: rowOptional<JitterDistName>("string", { title: "jitter dist." }),
+  rtt_ms: field<number>("number", {
+    title: "RTT (ms)",
+    describe: (v) => `RTT ${v} ms`,
+    short: (v) => `${v} ms`,
+  }),
+  jitter_ms: field<number>("number", {
+    title: "jitter (ms)",
+    describe: (v) => `jitter ${v} ms`,
+    short: (v) => (typeof v === "number" && v > 0 ? `±${v} ms jitter` : null),
+  }),
+  jitter_dist: rowOptional<JitterDistName>("string", {
+    title: "jitter dist.",
+    // Only says something when there is jitter to distribute.
+    short: (v, c) => (typeof c.jitter_ms === "number" && c.jitter_ms > 0 && v !== null ? String(v) : null),
+  }),
   /** 0 = unshaped. */
   rate_mbps: field<number>("number", {
     title: "rate (Mbit/s)",
     describe: (v) => (v === 0 ? "rate unshaped" : `${v} Mbit/s`),
     format: (v) => (v === 0 ? "unshaped" : String(v)),
+    short: (v) => (typeof v === "number" ? formatRate(v) : null),
   }),
-  loss_pct: field<number>("number", { title: "loss (%)", describe: (v) => `loss ${v} %` }),
+  loss_pct: field<number>("number", {
+    title: "loss (%)",
+    describe: (v) => `loss ${v} %`,
+    short: (v) => `${v} % loss`,
+  }),
   /** Gilbert-Elliott loss as netem's arguments, "gemodel p% r% h% k%"; loss_pct is then its mean rate. */
   loss_model: {
     type: "string",
