@@ -4,6 +4,7 @@
 export * from "./bootstrap.js";
 export * from "./charts.js";
 export * from "./compare.js";
+export * from "./configs.js";
 export * from "./csv.js";
 export * from "./figures.js";
 export * from "./handshake-bytes.js";
@@ -15,6 +16,44 @@ export * from "./markdown.js";
 export * from "./params.js";
 export * from "./quantile.js";
 export * from "./random.js";
+// The registry of dimensions (its condition/link field lists and words come through params.js).
+export {
+  activeValue,
+  type CcName,
+  CERT_COMPRESSIONS,
+  type CellParams,
+  type CertCompression,
+  CONGESTION_CONTROLS,
+  type ConfigAxes,
+  cellId,
+  DIMENSIONS,
+  type Dimension,
+  type DimensionField,
+  type DimensionRow,
+  describeCell,
+  dimension,
+  dimensionOf,
+  ENGINES,
+  type EngineName,
+  FIELDS,
+  type FieldSpec,
+  type IdSection,
+  JITTER_DISTS,
+  type JitterDistName,
+  LINK_KEYS,
+  type LinkField,
+  type LinkParams,
+  linkKey,
+  RESUME_MODES,
+  type ResumeMode,
+  rowFields,
+  serverKey,
+  VARIANT_FIELDS,
+  VARIANT_KEYS,
+  type ValueKind,
+  type VariantField,
+  type VariantParams,
+} from "./registry.js";
 export * from "./report.js";
 export type * from "./row.js";
 export { REQUIRED_ROW_FIELDS } from "./row.js";

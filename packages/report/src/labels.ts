@@ -4,35 +4,16 @@
 // `links` entry) is called by its name. Labels are checked to stay distinct; where two would read
 // the same, the full words are used.
 
+import { FIELDS, type FieldSpec } from "./dimensions.js";
 import { type Condition, type ConditionField, conditionKey, describeField, LINK_FIELDS } from "./params.js";
 import type { MetaLine } from "./row.js";
 
-/** "1 Gbit/s", "20 Mbit/s", "500 kbit/s"; 0 = unshaped. */
-export function formatRate(mbps: number): string {
-  if (mbps === 0) return "unshaped";
-  if (mbps >= 1000 && mbps % 1000 === 0) return `${mbps / 1000} Gbit/s`;
-  if (mbps < 1) return `${+(mbps * 1000).toFixed(3)} kbit/s`;
-  return `${mbps} Mbit/s`;
-}
+export { formatRate } from "./dimensions.js";
 
-/** One field in as few words as still say what it is. */
+/** One field in as few words as still say what it is: the registry's short words, or its description. */
 function shortField(f: ConditionField, c: Condition): string | null {
-  const v = c[f];
-  switch (f) {
-    case "rtt_ms":
-      return `${v} ms`;
-    case "jitter_ms":
-      return typeof v === "number" && v > 0 ? `±${v} ms jitter` : null;
-    case "jitter_dist":
-      // Only says something when there is jitter to distribute.
-      return typeof c.jitter_ms === "number" && c.jitter_ms > 0 && v !== null ? String(v) : null;
-    case "rate_mbps":
-      return typeof v === "number" ? formatRate(v) : null;
-    case "loss_pct":
-      return `${v} % loss`;
-    default:
-      return describeField(f, v);
-  }
+  const spec: FieldSpec = FIELDS[f];
+  return spec.short ? spec.short(c[f], c) : describeField(f, c[f]);
 }
 
 /** Link names from the meta lines' resolved configs: `links` entries carrying a `name`. */
@@ -95,7 +76,7 @@ export function fixedWords(fixed: Partial<Condition>): string {
   for (const f of ["rtt_ms", "rate_mbps", "loss_pct", "jitter_ms", "jitter_dist", "initcwnd"] as const) {
     if (!(f in fixed)) continue;
     const s = shortField(f, c);
-    if (s !== null) parts.push(f === "initcwnd" ? `initcwnd ${c[f]}` : s);
+    if (s !== null) parts.push(s);
   }
   return parts.join(", ");
 }

@@ -5,6 +5,8 @@
 
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
+import { differingKeys } from "./configs.js";
+import { type DimensionField, FIELDS } from "./dimensions.js";
 import { conditionKey, conditionOf, variantKey, variantOf } from "./params.js";
 import { type MetaLine, REQUIRED_ROW_FIELDS, type Row } from "./row.js";
 
@@ -36,18 +38,11 @@ export interface LoadedResults {
 }
 
 const META_REQUIRED = ["run", "format", "config", "link_backend", "timing_definition", "seed"] as const;
-const ROW_STRINGS = ["run", "cell", "engine", "kex", "chain", "suite", "cc", "ts"] as const;
-const ROW_NUMBERS = [
-  "sample",
-  "rtt_ms",
-  "jitter_ms",
-  "rate_mbps",
-  "loss_pct",
-  "initcwnd",
-  "mtu",
-  "bytes",
-  "lane",
-] as const;
+/** Row fields every row has, by JSON type: the registry's required fields between the run's own. */
+const requiredDimensionFields = (type: "string" | "number") =>
+  (Object.keys(FIELDS) as DimensionField[]).filter((f) => FIELDS[f].inRow && FIELDS[f].type === type);
+const ROW_STRINGS = ["run", "cell", ...requiredDimensionFields("string"), "ts"];
+const ROW_NUMBERS = ["sample", ...requiredDimensionFields("number"), "lane"];
 const ROW_NULLABLE_NUMBERS = [
   "tcp_connect_ms",
   "handshake_ms",
@@ -86,26 +81,6 @@ function metaProblem(o: Json): string | null {
   if (o.format !== 1)
     return `unsupported results format ${JSON.stringify(o.format)} (this report reads format 1)`;
   return null;
-}
-
-/** Canonical JSON (object keys sorted) so two configs compare equal whatever their key order. */
-export function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value && typeof value === "object") {
-    const o = value as Json;
-    return `{${Object.keys(o)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
-}
-
-export function differingKeys(a: unknown, b: unknown): string[] {
-  const ao = (a && typeof a === "object" ? a : {}) as Json;
-  const bo = (b && typeof b === "object" ? b : {}) as Json;
-  const keys = new Set([...Object.keys(ao), ...Object.keys(bo)]);
-  return [...keys].filter((k) => canonical(ao[k]) !== canonical(bo[k])).sort();
 }
 
 /** Accumulates lines from one or more files; `finish` applies the cross-file checks. */

@@ -6,6 +6,8 @@
 // its own meta line. All times are milliseconds from t0 = just before the TCP connect() call in the
 // client's network namespace, so handshake_ms and ttlb_ms include the TCP handshake (as in the study).
 
+import { type DimensionField, type DimensionRow, FIELDS } from "./dimensions.js";
+
 export interface MetaLine {
   type: "meta";
   /** Run id (also in every row). */
@@ -41,35 +43,8 @@ export interface ShardInfo {
   host: string;
 }
 
-export interface Row {
-  type: "row";
-  run: string;
-  /** Stable id of the cell's parameters (same parameters → same id across runs). */
-  cell: string;
-  /** 0-based sample index within the cell (warm-ups are not recorded as samples). */
-  sample: number;
-  engine: "pqtls" | "openssl";
-  kex: string; // group name, e.g. "X25519MLKEM768"
-  chain: string; // chain spec, e.g. "mldsa65", "rsa2048@16KB"
-  suite: string;
-  resume?: "full" | "resumed" | "0rtt";
-  /** Experiment hooks module both pqtls endpoints ran with (runner key `hooks`); absent = none. */
-  hooks?: string;
-  /** RFC 8879 certificate compression both pqtls endpoints used (runner key `cert_compression`); absent = none. */
-  cert_compression?: "zlib" | "brotli" | "zstd";
-  rtt_ms: number;
-  jitter_ms: number;
-  jitter_dist?: string;
-  rate_mbps: number; // 0 = unshaped
-  loss_pct: number;
-  /** Gilbert-Elliott loss as netem's arguments, "gemodel p% r% h% k%"; loss_pct is then its mean rate. */
-  loss_model?: string;
-  queue_limit?: number;
-  initcwnd: number;
-  mtu: number;
-  cc: string;
-  /** Response body size in bytes; 0 = handshake only (no request sent). */
-  bytes: number;
+/** What one connection measured, beside the parameters of its cell. */
+export interface RowMeasurement {
   ok: boolean;
   error: string | null;
   tcp_connect_ms: number | null;
@@ -90,29 +65,33 @@ export interface Row {
   close_ms?: number | null;
   /** The link's drop counters over this connection (emulated loss, queue overflow, TUN ring drops). */
   link?: Record<string, number>;
-  lane: number;
-  ts: string; // ISO 8601 wall-clock at the end of the connection
 }
+
+/**
+ * One connection: which run and cell, the cell's parameters (one field or two per dimension of
+ * dimensions.ts, a mapped type over its FIELDS), and what was measured.
+ */
+export type Row = {
+  type: "row";
+  run: string;
+  /** Stable id of the cell's parameters (same parameters → same id across runs). */
+  cell: string;
+  /** 0-based sample index within the cell (warm-ups are not recorded as samples). */
+  sample: number;
+} & DimensionRow &
+  RowMeasurement & {
+    lane: number;
+    ts: string; // ISO 8601 wall-clock at the end of the connection
+  };
 
 export type ResultLine = MetaLine | Row;
 
 /** The fields every row must have (the loader checks these and names the line that lacks one). */
-export const REQUIRED_ROW_FIELDS = [
+export const REQUIRED_ROW_FIELDS: readonly (keyof Row)[] = [
   "run",
   "cell",
   "sample",
-  "engine",
-  "kex",
-  "chain",
-  "suite",
-  "rtt_ms",
-  "jitter_ms",
-  "rate_mbps",
-  "loss_pct",
-  "initcwnd",
-  "mtu",
-  "cc",
-  "bytes",
+  ...(Object.keys(FIELDS) as DimensionField[]).filter((f) => FIELDS[f].inRow),
   "ok",
   "error",
   "tcp_connect_ms",
@@ -124,4 +103,4 @@ export const REQUIRED_ROW_FIELDS = [
   "retrans_segs",
   "lane",
   "ts",
-] as const satisfies readonly (keyof Row)[];
+];

@@ -3,7 +3,8 @@
 // different experiments, and refusing surprised users of `pqtls report results/*.jsonl`. Files of
 // the same experiment (shards, resumed parts) stay together.
 
-import { canonical, differingKeys, type LoadedResults } from "./load.js";
+import { canonical, completeConfig, differingKeys } from "./configs.js";
+import type { LoadedResults } from "./load.js";
 
 export interface RunPart {
   loaded: LoadedResults;
@@ -12,7 +13,7 @@ export interface RunPart {
 }
 
 function experimentKey(meta: LoadedResults["files"][number]["meta"]): string {
-  return `${canonical(meta.config)}|${meta.link_backend}`;
+  return `${canonical(completeConfig(meta.config))}|${meta.link_backend}`;
 }
 
 /** Splits loaded results into one part per experiment, in input order; one part when they agree. */

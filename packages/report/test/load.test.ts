@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadResults, parseResults, ReportInputError } from "../src/load.js";
+import { splitRuns } from "../src/runs.js";
 import { jsonl, meta, rowsFor } from "./synth.js";
 
 const dir = mkdtempSync(join(tmpdir(), "pqtls-report-load-"));
@@ -134,6 +135,37 @@ describe("loadResults", () => {
     );
     const r = await loadResults([a, b], { allowMixed: true });
     expect(r.rows).toHaveLength(4);
+  });
+
+  it("reads a dimension a file predates as its none: an old file and a new one of the same experiment pool", async () => {
+    // Written before `hooks` and `cert_compression` existed: its config lacks both keys.
+    const before = file("before.jsonl", jsonl(meta(), shard1));
+    const now = meta({
+      run: "run-2",
+      config: { preset: "synthetic", samples: 100, hooks: ["none"], cert_compression: ["none"] },
+    });
+    const after = file(
+      "after.jsonl",
+      jsonl(now, rowsFor({ kex: "x25519", chain: "rsa2048", handshake: [12] }, "run-2")),
+    );
+    const r = await loadResults([before, after]);
+    expect(r.rows).toHaveLength(3);
+    expect(splitRuns(r)).toHaveLength(1);
+    // A value other than none is a different experiment, as before.
+    const zlib = meta({
+      run: "run-3",
+      config: { preset: "synthetic", samples: 100, cert_compression: ["zlib"] },
+    });
+    const other = file(
+      "zlib.jsonl",
+      jsonl(zlib, rowsFor({ kex: "x25519", chain: "rsa2048", handshake: [9] }, "run-3")),
+    );
+    await expect(loadResults([before, other])).rejects.toThrow(/differ in config \(cert_compression\)/);
+    const parts = splitRuns(await loadResults([before, after, other], { allowMixed: true }));
+    expect(parts.map((p) => [p.loaded.rows.length, p.differs])).toEqual([
+      [3, ["cert_compression"]],
+      [1, ["cert_compression"]],
+    ]);
   });
 
   it("treats the same file given twice as duplicate samples", async () => {

@@ -20,8 +20,8 @@ import {
   pemEncode,
 } from "@pqtls/tls13";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { parseBytes } from "../run/units.js";
-import { CliError } from "./errors.js";
+import { UserError } from "../errors.js";
+import { readBytes } from "../units.js";
 
 interface CertsFlags {
   sig: ChainAlgorithm;
@@ -69,7 +69,7 @@ function modelSizes(f: CertsFlags, hostnames: string[]) {
 
 function bytes(value: string): number {
   try {
-    return parseBytes("--pad-to", value);
+    return readBytes("--pad-to", value);
   } catch (err) {
     throw new InvalidArgumentError((err as Error).message);
   }
@@ -173,7 +173,7 @@ export function register(program: Command): void {
           ...(flags.scts ? { scts: flags.scts } : {}),
         });
       } catch (err) {
-        throw new CliError(`certs: ${(err as Error).message}`);
+        throw new UserError(`certs: ${(err as Error).message}`);
       }
       let models: ReturnType<typeof modelSizes>;
       try {

@@ -1,9 +1,9 @@
 // `pqtls cleanup`: removes namespaces, devices and relays left by runs whose process is gone (e.g. after
 // kill -9). A run whose process is alive is never touched.
 import type { Command } from "commander";
+import { UserError } from "../errors.js";
 import { isRoot } from "../net/detect.js";
 import { listLeftovers, removeLeftover } from "../net/runs.js";
-import { CliError } from "./errors.js";
 
 export function register(program: Command): void {
   program
@@ -12,7 +12,7 @@ export function register(program: Command): void {
     .option("--dry-run", "only list what would be removed")
     .action(async (opts: { dryRun?: boolean }) => {
       if (!opts.dryRun && !isRoot())
-        throw new CliError("cleanup needs root to delete namespaces (run it with sudo)");
+        throw new UserError("cleanup needs root to delete namespaces (run it with sudo)");
       const leftovers = await listLeftovers();
       let removed = 0;
       for (const l of leftovers) {

@@ -9,7 +9,7 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Command, InvalidArgumentError } from "commander";
 import { stringify } from "yaml";
-import { CliError } from "./errors.js";
+import { UserError } from "../errors.js";
 
 /** run options the cluster sets itself for each shard. */
 const OWN_RUN_FLAGS = ["--out", "--shard", "--resume", "--dry-run", "--report", "--no-report"];
@@ -34,7 +34,7 @@ export function checkRunArgs(runArgs: string[], tasks: number): string {
   for (const a of runArgs) {
     const flag = a.split("=")[0];
     if (OWN_RUN_FLAGS.includes(flag))
-      throw new CliError(`${flag} is set by pqtls cluster for each shard; leave it out`);
+      throw new UserError(`${flag} is set by pqtls cluster for each shard; leave it out`);
   }
   const r = spawnSync(process.execPath, [BIN, "run", ...runArgs, "--shard", `0/${tasks}`, "--dry-run"], {
     encoding: "utf8",
@@ -44,7 +44,7 @@ export function checkRunArgs(runArgs: string[], tasks: number): string {
       .trim()
       .split("\n")[0]
       .replace(/^pqtls: /, "");
-    throw new CliError(`run options: ${why}`);
+    throw new UserError(`run options: ${why}`);
   }
   return r.stdout.split("\n").slice(0, 4).join("\n");
 }
@@ -67,17 +67,17 @@ async function slurmCommand(runArgs: string[], flags: SlurmFlags): Promise<void>
   let jobs: Awaited<ReturnType<typeof slurm.submit>> | null = null;
   if (flags.resubmit) {
     if (runArgs.length > 0 || flags.tasks)
-      throw new CliError("--resubmit reuses DIR's scripts: give only --dir (and --wait)");
+      throw new UserError("--resubmit reuses DIR's scripts: give only --dir (and --wait)");
     const n = slurm.readTaskCount(dir);
     const bad = flags.resubmit.find((k) => k >= n);
-    if (bad !== undefined) throw new CliError(`--resubmit: task ${bad} is not one of 0..${n - 1}`);
+    if (bad !== undefined) throw new UserError(`--resubmit: task ${bad} is not one of 0..${n - 1}`);
     jobs = slurm.submit(dir, flags.resubmit);
     process.stdout.write(
       `resubmitted task(s) ${flags.resubmit.join(",")}: run job ${jobs.run}, merge job ${jobs.merge}\n`,
     );
   } else {
-    if (!flags.tasks) throw new CliError("--tasks N is required (the number of shards)");
-    if (flags.wait && !flags.submit) throw new CliError("--wait needs --submit");
+    if (!flags.tasks) throw new UserError("--tasks N is required (the number of shards)");
+    if (flags.wait && !flags.submit) throw new UserError("--wait needs --submit");
     slurm.checkFreshDir(dir);
     process.stderr.write(`${checkRunArgs(runArgs, flags.tasks)}\n`);
     const written = slurm.writeSlurmScripts({
@@ -112,11 +112,11 @@ async function slurmCommand(runArgs: string[], flags: SlurmFlags): Promise<void>
     const ids = outcome.failedTasks.join(",");
     for (const k of outcome.failedTasks)
       process.stderr.write(`failed: task ${k} (log: ${dir}/logs/run-*_${k}.log)\n`);
-    throw new CliError(
+    throw new UserError(
       `${outcome.failedTasks.length} task(s) failed (${ids}); merge job ${jobs.merge} cancelled. Resubmit just them (resume completes their files): pqtls cluster slurm --dir ${dir} --resubmit ${ids} --wait  (or sbatch --array=${ids} ${dir}/run.sbatch, then sbatch --dependency=afterok:<that job> ${dir}/merge.sbatch)`,
     );
   }
-  throw new CliError(`the merge job ${jobs.merge} failed: see ${outcome.log}`);
+  throw new UserError(`the merge job ${jobs.merge} failed: see ${outcome.log}`);
 }
 
 interface K8sFlags {
@@ -133,7 +133,7 @@ async function k8sCommand(runArgs: string[], flags: K8sFlags): Promise<void> {
   const { k8sManifests } = await import("../run/cluster/k8s.js");
   process.stderr.write(`${checkRunArgs(runArgs, flags.tasks)}\n`);
   if (!/^[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?$/.test(flags.name))
-    throw new CliError("--name must be a DNS label (lowercase letters, digits, '-'; at most 42 characters)");
+    throw new UserError("--name must be a DNS label (lowercase letters, digits, '-'; at most 42 characters)");
   const manifests = k8sManifests({
     tasks: flags.tasks,
     image: flags.image,

@@ -5,7 +5,7 @@
 
 import { connect, type TlsSocket } from "@pqtls/tls13";
 import type { Command } from "commander";
-import { CliError } from "./errors.js";
+import { UserError } from "../errors.js";
 import { negotiated } from "./negotiated.js";
 import {
   configure,
@@ -41,7 +41,7 @@ interface ConnectFlags {
 export function parseHostPort(target: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(target);
   const port = m ? Number(m[3]) : Number.NaN;
-  if (!m || !(port > 0 && port < 65536)) throw new CliError(`expected HOST:PORT, got "${target}"`);
+  if (!m || !(port > 0 && port < 65536)) throw new UserError(`expected HOST:PORT, got "${target}"`);
   return { host: m[1] ?? m[2], port };
 }
 
@@ -167,14 +167,14 @@ export function register(program: Command): void {
       const { host, port } = parseHostPort(target);
       const getBytes = flags.get === undefined ? undefined : Number(flags.get);
       if (getBytes !== undefined && !(Number.isSafeInteger(getBytes) && getBytes >= 0))
-        throw new CliError(`invalid --get ${flags.get}`);
+        throw new UserError(`invalid --get ${flags.get}`);
       const timeoutMs = Number(flags.timeout);
-      if (!(timeoutMs > 0)) throw new CliError(`invalid --timeout ${flags.timeout}`);
+      if (!(timeoutMs > 0)) throw new UserError(`invalid --timeout ${flags.timeout}`);
       if (!flags.ca && !flags.insecure)
-        throw new CliError("give --ca CA.pem to verify the server, or --insecure");
+        throw new UserError("give --ca CA.pem to verify the server, or --insecure");
       const ca = flags.ca ? readFileArg(flags.ca, "--ca") : undefined;
       if ((flags.cert === undefined) !== (flags.key === undefined))
-        throw new CliError("--cert and --key go together");
+        throw new UserError("--cert and --key go together");
       const cert = flags.cert ? readFileArg(flags.cert, "--cert") : undefined;
       const key = flags.key ? readFileArg(flags.key, "--key") : undefined;
       const sock = configure("cannot configure TLS client", () =>
@@ -229,14 +229,14 @@ export function register(program: Command): void {
         if (flags.json) process.stdout.write(`${JSON.stringify(r)}\n`);
         else printHuman(r);
         if (http && (http.status !== 200 || http.bodyBytes !== http.expectedBytes))
-          throw new CliError(
+          throw new UserError(
             `GET /${getBytes}: status ${http.status}, ${http.bodyBytes} of ${getBytes} body bytes`,
             1,
           );
       } catch (e) {
-        if (e instanceof CliError) throw e;
+        if (e instanceof UserError) throw e;
         const err = e as Error & { code?: string };
-        throw new CliError(
+        throw new UserError(
           `connection to ${host}:${port} failed: ${err.code && !err.message.includes(err.code) ? `${err.code} ` : ""}${err.message}`,
           1,
         );

@@ -1,9 +1,3 @@
-/** An error meant for the user: printed as one line, exits with `exitCode`. */
-export class CliError extends Error {
-  readonly exitCode: number;
-  constructor(message: string, exitCode = 2) {
-    super(message);
-    this.name = "CliError";
-    this.exitCode = exitCode;
-  }
-}
+// The CLI's name for the core's UserError (../errors.ts), kept so commands and tests written against
+// `CliError` keep working; new code imports UserError from the core.
+export { UserError as CliError } from "../errors.js";

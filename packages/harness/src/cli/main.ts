@@ -3,8 +3,8 @@
 // this file only assembles them and turns any error into one line on stderr and a non-zero exit.
 
 import { Command, CommanderError } from "commander";
+import { UserError } from "../errors.js";
 import { commands } from "./commands.js";
-import { CliError } from "./errors.js";
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command("pqtls")
@@ -25,7 +25,7 @@ export async function main(argv: string[]): Promise<number> {
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`pqtls: ${message.split("\n")[0]}\n`);
     if (process.env.PQTLS_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-    return err instanceof CliError ? err.exitCode : 1;
+    return err instanceof UserError ? err.exitCode : 1;
   }
 }
 

@@ -5,7 +5,7 @@
 import { renameSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { CliError } from "./errors.js";
+import { UserError } from "../errors.js";
 
 /** Missing units printed in full before the rest are only counted. */
 const MAX_LISTED = 20;
@@ -20,7 +20,7 @@ export async function mergeCommand(files: string[], flags: MergeFlags): Promise<
   const out = resolve(flags.out);
   for (const f of files)
     if (resolve(f) === out)
-      throw new CliError(`merge: -o ${flags.out} is also an input; choose another output`);
+      throw new UserError(`merge: -o ${flags.out} is also an input; choose another output`);
   const result = mergeShards(files.map(readShardFile));
   const count = result.meta.shards?.[0]?.shard?.count ?? 0;
   if (result.missing.length > 0) {
@@ -37,7 +37,7 @@ export async function mergeCommand(files: string[], flags: MergeFlags): Promise<
     const samples = result.missing.reduce((s, m) => s + m.samples, 0);
     const what = `${samples} of ${result.expected} samples missing, from shard(s) ${shards.join(",")} of ${count}`;
     if (!flags.allowPartial)
-      throw new CliError(
+      throw new UserError(
         `merge: ${what}: run them (Slurm: --array=${shards.join(",")}), or pass --allow-partial`,
       );
     process.stderr.write(`merge: ${what} (--allow-partial: merging what there is)\n`);

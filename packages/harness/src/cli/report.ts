@@ -12,7 +12,7 @@ import {
   writeReport,
 } from "@pqtls/report";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { CliError } from "./errors.js";
+import { UserError } from "../errors.js";
 
 interface ReportFlags {
   out?: string;
@@ -103,7 +103,7 @@ export function register(program: Command): void {
           );
         }
       } catch (err) {
-        if (err instanceof ReportInputError || err instanceof SelectorError) throw new CliError(err.message);
+        if (err instanceof ReportInputError || err instanceof SelectorError) throw new UserError(err.message);
         throw err;
       }
     });

@@ -3,12 +3,13 @@
 
 import { mkdirSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
+import { describeCell } from "@pqtls/report/dimensions";
 import type { Command } from "commander";
+import { UserError } from "../errors.js";
 import type { ConfigLayer } from "../run/config.js";
-import { CONFIG_KEYS } from "../run/keys.js";
+import { CONFIG_KEYS, SCALAR_KEYS } from "../run/keys.js";
 import type { Plan } from "../run/plan.js";
 import type { RunResult } from "../run/runner.js";
-import { CliError } from "./errors.js";
 
 /** Flags that are config keys (comma-separated lists where the key is an axis). */
 const FLAG_KEYS = Object.keys(CONFIG_KEYS).filter((k) => k !== "links" && k !== "description");
@@ -31,15 +32,8 @@ export function describePlan(plan: Plan, lanes: number): string {
   ];
   for (const g of plan.groups) {
     lines.push(`link ${g.key}`);
-    for (const c of g.cells) {
-      // Dimensions at their default stay out of the line, so the usual plan reads as before.
-      const extra = [
-        c.resume !== "full" ? ` resume=${c.resume}` : "",
-        c.hooks !== "none" ? ` hooks=${c.hooks}` : "",
-        c.cert_compression !== "none" ? ` cert_compression=${c.cert_compression}` : "",
-      ].join("");
-      lines.push(`  ${c.engine} ${c.kex} ${c.chain} ${c.suite} bytes=${c.bytes}${extra}`);
-    }
+    // The registry's words for a cell; dimensions at "none" stay out of the line.
+    for (const c of g.cells) lines.push(`  ${describeCell(c)}`);
   }
   return lines.join("\n");
 }
@@ -93,7 +87,7 @@ export async function runCommand(flags: RunFlags, argv: string[]): Promise<void>
     return;
   }
   if (flags.resume && !flags.out)
-    throw new CliError("--resume needs --out FILE (the results file to complete)");
+    throw new UserError("--resume needs --out FILE (the results file to complete)");
   const out = flags.out ?? defaultOut(presetName ?? basename(flags.config!, extname(flags.config!)));
   preflight(config, plan); // root and link checks, before the first file or namespace
   const quiet = flags.quiet === true;
@@ -147,7 +141,7 @@ export async function runCommand(flags: RunFlags, argv: string[]): Promise<void>
     written = await writeReport([out], { out: reportOut });
   } catch (err) {
     // The results are safe on disk; say how to get the report once the cause is fixed.
-    throw new CliError(
+    throw new UserError(
       `report failed (${(err as Error).message.split("\n")[0]}); the results are in ${out}: pqtls report ${out}`,
       1,
     );
@@ -181,9 +175,8 @@ export function register(program: Command): void {
     .option("--report <file>", "markdown report path (default: the results file with .md)")
     .option("--no-report", "do not write the report");
   for (const key of FLAG_KEYS) {
-    const scalar = ["samples", "warmups", "seed", "lanes", "link", "timeout"].includes(key);
-    const value = key === "variants" ? "<kex:chain,...>" : scalar ? "<value>" : "<list>";
-    cmd.option(`${flagName(key)} ${value}`, CONFIG_KEYS[key as keyof typeof CONFIG_KEYS]);
+    const value = key === "variants" ? "<kex:chain,...>" : SCALAR_KEYS.includes(key) ? "<value>" : "<list>";
+    cmd.option(`${flagName(key)} ${value}`, CONFIG_KEYS[key]);
   }
   cmd.action(async (opts: RunFlags) => {
     await runCommand(opts, process.argv);

@@ -5,7 +5,7 @@
 import type { AddressInfo } from "node:net";
 import { createServer, type TlsSocket } from "@pqtls/tls13";
 import type { Command } from "commander";
-import { CliError } from "./errors.js";
+import { UserError } from "../errors.js";
 import { negotiated } from "./negotiated.js";
 import {
   configure,
@@ -142,14 +142,14 @@ export function register(program: Command): void {
     .action(async (flags: ServeFlags) => {
       const port = Number(flags.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535)
-        throw new CliError(`invalid --port ${flags.port}`);
+        throw new UserError(`invalid --port ${flags.port}`);
       const open = new Set<TlsSocket>();
       const cert = readFileArg(flags.cert, "--cert");
       const key = readFileArg(flags.key, "--key");
       if (!flags.requestCert && (flags.ca || flags.allowUnauthorized || !flags.caNames))
-        throw new CliError("--ca, --allow-unauthorized and --no-ca-names go with --request-cert");
+        throw new UserError("--ca, --allow-unauthorized and --no-ca-names go with --request-cert");
       if (flags.requestCert && !flags.ca && !flags.allowUnauthorized)
-        throw new CliError("--request-cert needs --ca CA.pem to verify clients, or --allow-unauthorized");
+        throw new UserError("--request-cert needs --ca CA.pem to verify clients, or --allow-unauthorized");
       const ca = flags.ca ? readFileArg(flags.ca, "--ca") : undefined;
       const requestCert = flags.requestCert === true;
       const server = configure("cannot configure TLS server", () =>
@@ -198,7 +198,7 @@ export function register(program: Command): void {
       });
       await new Promise<void>((resolve, reject) => {
         server.once("error", (e: NodeJS.ErrnoException) =>
-          reject(new CliError(`cannot listen on ${flags.host}:${port}: ${e.code ?? e.message}`, 1)),
+          reject(new UserError(`cannot listen on ${flags.host}:${port}: ${e.code ?? e.message}`, 1)),
         );
         server.listen(port, flags.host, () => resolve());
       });

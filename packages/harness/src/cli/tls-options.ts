@@ -1,42 +1,32 @@
 // Option parsing shared by `pqtls serve` and `pqtls connect`: comma lists of groups, suites and
-// signature schemes checked against the TLS vocabulary, so a typo is one clear line.
+// signature schemes checked against the TLS vocabulary (../tls-names.ts), so a typo is one clear line.
 
 import { readFileSync } from "node:fs";
-import {
-  CertificateCompressionAlgorithm,
-  type CertificateCompressionName,
-  CipherSuite,
-  type CipherSuiteName,
-  type GroupName,
-  NamedGroup,
-  SignatureScheme,
-  type SignatureSchemeName,
-} from "@pqtls/tls13";
-import { CliError } from "./errors.js";
+import { UserError } from "../errors.js";
+import { certCompressionName, groupName, signatureSchemeName, suiteName } from "../tls-names.js";
 
 function list<T extends string>(
   value: string | undefined,
-  table: Record<string, number>,
+  name: (v: string) => T,
   what: string,
 ): T[] | undefined {
   if (value === undefined) return undefined;
   const names = value
     .split(",")
     .map((s) => s.trim())
-    .filter(Boolean);
-  for (const n of names)
-    if (!(n in table)) throw new CliError(`unknown ${what} "${n}" (known: ${Object.keys(table).join(", ")})`);
-  if (!names.length) throw new CliError(`empty ${what} list`);
-  return names as T[];
+    .filter(Boolean)
+    .map(name);
+  if (!names.length) throw new UserError(`empty ${what} list`);
+  return names;
 }
 
-export const parseGroups = (v?: string) => list<GroupName>(v, NamedGroup, "group");
-export const parseSuites = (v?: string) => list<CipherSuiteName>(v, CipherSuite, "cipher suite");
-export const parseSigalgs = (v?: string) => list<SignatureSchemeName>(v, SignatureScheme, "signature scheme");
+export const parseGroups = (v?: string) => list(v, groupName, "group");
+export const parseSuites = (v?: string) => list(v, suiteName, "cipher suite");
+export const parseSigalgs = (v?: string) => list(v, signatureSchemeName, "signature scheme");
 
 /** `--compress-cert brotli,zlib`: RFC 8879 algorithms, preference first (zstd needs Node >= 22.15). */
 export const parseCertCompression = (v?: string) =>
-  list<CertificateCompressionName>(v, CertificateCompressionAlgorithm, "certificate compression algorithm");
+  list(v, certCompressionName, "certificate compression algorithm");
 
 export function parseAlpn(v?: string): string[] | undefined {
   return v === undefined ? undefined : v.split(",").filter(Boolean);
@@ -46,7 +36,7 @@ export function readFileArg(path: string, what: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch (e) {
-    throw new CliError(
+    throw new UserError(
       `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
     );
   }
@@ -57,6 +47,6 @@ export function configure<T>(what: string, build: () => T): T {
   try {
     return build();
   } catch (e) {
-    throw new CliError(`${what}: ${(e as Error).message.split("\n")[0]}`);
+    throw new UserError(`${what}: ${(e as Error).message.split("\n")[0]}`);
   }
 }

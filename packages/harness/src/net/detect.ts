@@ -2,7 +2,7 @@
 // compiler, the built relay, the measurement tools. `pqtls doctor` prints it; openLane uses it for "auto".
 import { constants } from "node:fs";
 import { access, readFile } from "node:fs/promises";
-import { CliError } from "../cli/errors.js";
+import { UserError } from "../errors.js";
 import { run } from "./exec.js";
 import { relayBuilt, relayPath } from "./relay.js";
 import type { Backend } from "./spec.js";
@@ -153,5 +153,5 @@ export async function resolveBackend(
 }
 
 function fail(requested: Backend, p: Probe): never {
-  throw new CliError(`backend ${requested} unavailable: ${p.detail}${p.fix ? ` (fix: ${p.fix})` : ""}`, 3);
+  throw new UserError(`backend ${requested} unavailable: ${p.detail}${p.fix ? ` (fix: ${p.fix})` : ""}`, 3);
 }

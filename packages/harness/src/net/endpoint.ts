@@ -2,7 +2,7 @@
 // tcp_no_metrics_save, socket buffer maxima), the device (MTU, queue length, offloads off) and the
 // route carrying initcwnd/initrwnd — and reading every one of them back as actually in force.
 import { readFile, writeFile } from "node:fs/promises";
-import { CliError } from "../cli/errors.js";
+import { UserError } from "../errors.js";
 import { run } from "./exec.js";
 import type { EndpointSpec } from "./spec.js";
 
@@ -106,7 +106,8 @@ export async function hasEthtool(): Promise<boolean> {
 export async function offloadsOff(ns: string, dev: string, required: boolean): Promise<void> {
   if (!(await hasEthtool())) {
     // TUN devices start with them off; a veth starts with them on and must not stay so.
-    if (required) throw new CliError(`turning offloads off on ${dev} needs ethtool: apt-get install ethtool`);
+    if (required)
+      throw new UserError(`turning offloads off on ${dev} needs ethtool: apt-get install ethtool`);
     return;
   }
   // Features a device cannot change are reported "[fixed]" and make ethtool exit non-zero: read back instead.

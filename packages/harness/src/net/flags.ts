@@ -1,7 +1,9 @@
-// Command-line link flags (`--rtt 200ms --rate 1mbit --loss 1% ...`): value parsers and a commander
-// helper shared by `pqtls link check` and the runner's commands. Bad values stop with one line.
+// Command-line link flags (`--rtt 200ms --rate 1mbit --loss 1% ...`): a commander helper shared by
+// `pqtls link check` and the runner's commands, over the harness's one set of unit parsers
+// (../units.ts). Bad values stop with one line.
 import type { Command } from "commander";
-import { CliError } from "../cli/errors.js";
+import { UserError } from "../errors.js";
+import { parseDurationMs, parseInteger, parseLoss, parseRateMbps } from "../units.js";
 import {
   BACKENDS,
   type Backend,
@@ -15,105 +17,20 @@ import {
   validateLinkSpec,
 } from "./spec.js";
 
-const TIME_UNITS: Record<string, number> = { us: 1e-3, usec: 1e-3, ms: 1, msec: 1, s: 1000, sec: 1000 };
-const RATE_UNITS: Record<string, number> = { bit: 1e-6, kbit: 1e-3, mbit: 1, gbit: 1e3, tbit: 1e6 };
-const SIZE_UNITS: Record<string, number> = {
-  b: 1,
-  k: 1024,
-  kb: 1000,
-  kib: 1024,
-  m: 1024 ** 2,
-  mb: 1e6,
-  mib: 1024 ** 2,
-  g: 1024 ** 3,
-  gb: 1e9,
-  gib: 1024 ** 3,
-};
-
-function split(text: string, what: string): { value: number; unit: string } {
-  const m = /^\s*(-?\d+(?:\.\d+)?)\s*([a-z%/]*)\s*$/i.exec(text);
-  if (!m) throw new CliError(`${what}: cannot read "${text}"`);
-  return { value: Number(m[1]), unit: m[2].toLowerCase() };
-}
-
-/** "200ms", "0.2s", "500us" → milliseconds. A unit is required; negative values are refused. */
-export function parseDurationMs(text: string, what = "duration"): number {
-  const { value, unit } = split(text, what);
-  const scale = TIME_UNITS[unit];
-  if (scale === undefined) throw new CliError(`${what}: "${text}" needs a unit: us, ms or s (e.g. 200ms)`);
-  if (value < 0) throw new CliError(`${what} must not be negative (got ${text})`);
-  return value * scale;
-}
-
-/** "1mbit", "100mbit", "1gbit" → Mbit/s; "unlimited" → 0 (unshaped). Zero and byte units are refused. */
-export function parseRateMbps(text: string, what = "rate"): number {
-  if (/^\s*(unlimited|none)\s*$/i.test(text)) return 0;
-  const { value, unit } = split(text, what);
-  if (value === 0)
-    throw new CliError(`${what} must be above 0 (leave it out, or say "unlimited", for no shaping)`);
-  const u = unit.replace(/\/s$/, "").replace(/ps$/, "");
-  if (unit.endsWith("bps") || unit.endsWith("b/s"))
-    throw new CliError(
-      `${what}: "${text}" is ambiguous (tc reads bps as bytes/s); write e.g. 1mbit or 1gbit`,
-    );
-  const scale = RATE_UNITS[u];
-  if (scale === undefined)
-    throw new CliError(`${what}: "${text}" needs a unit: kbit, mbit or gbit (e.g. 1mbit)`);
-  if (value < 0) throw new CliError(`${what} must not be negative (got ${text})`);
-  if (value === 0)
-    throw new CliError(`${what} must be above 0 (leave it out, or say "unlimited", for no shaping)`);
-  return value * scale;
-}
-
-/** "1%", "0.5%" → percent in [0, 100]. */
-export function parsePercent(text: string, what = "percentage"): number {
-  const { value, unit } = split(text, what);
-  if (unit !== "%") throw new CliError(`${what}: "${text}" must be a percentage, e.g. 1%`);
-  if (value < 0 || value > 100) throw new CliError(`${what} must be between 0% and 100% (got ${text})`);
-  return value;
-}
-
-/** "1%" (Bernoulli) or "gemodel 1% 10% [100% [0%]]" (netem's Gilbert-Elliott arguments). */
-export function parseLoss(text: string): LossModel | null {
-  const words = text.trim().split(/[\s,]+/);
-  if (words[0]?.toLowerCase() === "gemodel") {
-    const [p, r, h, k] = words
-      .slice(1)
-      .map((w, i) => parsePercent(w, `loss gemodel ${["p", "r", "1-h", "1-k"][i]}`));
-    if (p === undefined || r === undefined || words.length > 5)
-      throw new CliError(`loss: write "gemodel P% R% [1-H% [1-K%]]" (got "${text}")`);
-    return {
-      kind: "gilbert-elliott",
-      p,
-      r,
-      ...(h !== undefined ? { h } : {}),
-      ...(k !== undefined ? { k } : {}),
-    };
-  }
-  const pct = parsePercent(text, "loss");
-  return pct === 0 ? null : { kind: "bernoulli", pct };
-}
-
-/** "200KiB", "1MB", "4096" → bytes (a bare number is bytes). */
-export function parseBytes(text: string, what = "size"): number {
-  const { value, unit } = split(text, what);
-  const scale = SIZE_UNITS[unit || "b"];
-  if (scale === undefined) throw new CliError(`${what}: "${text}" needs a unit: B, KiB, MiB, KB, MB`);
-  if (value <= 0) throw new CliError(`${what} must be above 0 (got ${text})`);
-  return Math.round(value * scale);
-}
-
-export function parseInteger(text: string, what: string, min: number, max: number): number {
-  if (!/^\s*-?\d+\s*$/.test(text)) throw new CliError(`${what} must be a whole number (got "${text}")`);
-  const n = Number(text);
-  if (n < min || n > max) throw new CliError(`${what} must be between ${min} and ${max} (got ${text})`);
-  return n;
-}
+// The link layer's callers (cli/link.ts, the tests) read units through here as before; they live in ../units.ts.
+export {
+  parseBytes,
+  parseDurationMs,
+  parseInteger,
+  parseLoss,
+  parsePercent,
+  parseRateMbps,
+} from "../units.js";
 
 function oneOf<T extends string>(allowed: readonly T[], what: string): (text: string) => T {
   return (text) => {
     if (!(allowed as readonly string[]).includes(text))
-      throw new CliError(`${what} must be one of ${allowed.join(", ")} (got "${text}")`);
+      throw new UserError(`${what} must be one of ${allowed.join(", ")} (got "${text}")`);
     return text as T;
   };
 }
@@ -189,7 +106,7 @@ export function linkSpecFromFlags(flags: LinkFlags, base?: LinkSpec): LinkSpec {
   if (flags.backend !== undefined) spec.backend = flags.backend;
   if (flags.seed !== undefined) spec.seed = flags.seed;
   if (flags.dist !== undefined && flags.dist !== "uniform" && spec.up.jitterMs === 0)
-    throw new CliError(`--dist ${flags.dist} needs --jitter (a distribution of zero jitter is no jitter)`);
+    throw new UserError(`--dist ${flags.dist} needs --jitter (a distribution of zero jitter is no jitter)`);
   validateLinkSpec(spec);
   return spec;
 }

@@ -5,7 +5,7 @@
 // routes carrying initcwnd/initrwnd are applied after the relay is up.
 import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { CliError } from "../cli/errors.js";
+import { UserError } from "../errors.js";
 import { netemTakesSeed } from "./detect.js";
 import {
   applySysctls,
@@ -208,7 +208,7 @@ export class NamespaceLane implements Lane {
   async reconfigure(spec: LinkSpec): Promise<void> {
     validateLinkSpec(spec);
     if (spec.backend !== "auto" && spec.backend !== this.backend)
-      throw new CliError(
+      throw new UserError(
         `lane ${this.index} runs the ${this.backend} backend; open a new lane for ${spec.backend}`,
       );
     if (this.closing) throw new Error(`lane ${this.index} of run ${this.runId} is closed`);

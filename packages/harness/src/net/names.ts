@@ -1,7 +1,7 @@
 // Names of everything a lane creates. Every namespace and device starts with "pqtls" + a short run tag +
 // the lane number, so `pqtls cleanup` can recognise leftovers and map them back to their run.
 import { createHash } from "node:crypto";
-import { CliError } from "../cli/errors.js";
+import { UserError } from "../errors.js";
 
 export const PREFIX = "pqtls";
 export const MAX_LANES = 256;
@@ -16,7 +16,7 @@ export function runTag(runId: string): string {
 
 export function checkLaneIndex(lane: number): void {
   if (!Number.isInteger(lane) || lane < 0 || lane >= MAX_LANES)
-    throw new CliError(`lane index must be a whole number 0..${MAX_LANES - 1} (got ${lane})`);
+    throw new UserError(`lane index must be a whole number 0..${MAX_LANES - 1} (got ${lane})`);
 }
 
 /** Namespace name, e.g. "pqtls-ab12cd-3-c". */

@@ -3,7 +3,7 @@
 // The endpoints are small Node programs run inside the lane's namespaces (node -e), so nothing needs
 // to be installed beyond ping.
 import type { ChildProcess } from "node:child_process";
-import { CliError } from "../cli/errors.js";
+import { UserError } from "../errors.js";
 import type { Lane } from "./lane.js";
 
 /** The endpoint programs. argv: [node, mode, ...]. Each prints one JSON line when it is done. */
@@ -202,14 +202,14 @@ export async function measurePing(
     child.once("error", (e) =>
       reject(
         (e as NodeJS.ErrnoException).code === "ENOENT"
-          ? new CliError("ping not found: apt-get install iputils-ping")
+          ? new UserError("ping not found: apt-get install iputils-ping")
           : e,
       ),
     );
     child.once("close", resolve);
   });
   if (/exec of "ping" failed|No such file/.test(stderr))
-    throw new CliError("ping not found: apt-get install iputils-ping");
+    throw new UserError("ping not found: apt-get install iputils-ping");
   const rttsMs = [...stdout.matchAll(/time=([\d.]+) ms/g)].map((m) => Number(m[1]));
   const summary = /= ([\d.]+)\/([\d.]+)\/([\d.]+)\/([\d.]+) ms/.exec(stdout);
   const tx = /(\d+) packets transmitted, (\d+) received/.exec(stdout);

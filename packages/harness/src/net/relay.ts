@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { CliError } from "../cli/errors.js";
+import { UserError } from "../errors.js";
 import type { DirectionSpec } from "./spec.js";
 import { distTablePath } from "./tables.js";
 
@@ -55,10 +55,10 @@ export function relaySetLine(which: "up" | "down", d: DirectionSpec, seed: numbe
   if (d.jitterMs > 0 && d.jitterDist !== "uniform") {
     const path = distTablePath(d.jitterDist);
     if (!path)
-      throw new CliError(
+      throw new UserError(
         `jitter distribution ${d.jitterDist} needs iproute2's ${d.jitterDist}.dist table (install iproute2 or set TC_LIB_DIR)`,
       );
-    if (/\s/.test(path)) throw new CliError(`distribution table path has spaces: ${path}`);
+    if (/\s/.test(path)) throw new UserError(`distribution table path has spaces: ${path}`);
     table = path;
   }
   let loss = "none";
@@ -120,7 +120,7 @@ export class Relay {
   }): Promise<Relay> {
     const bin = relayPath();
     if (!existsSync(bin))
-      throw new CliError(
+      throw new UserError(
         `TUN relay not built (${bin}): run \`npm run build -w packages/harness\` (needs a C compiler)`,
       );
     const args = [

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CliError } from "../cli/errors.js";
+import { UserError } from "../errors.js";
 import { run } from "./exec.js";
 import { PREFIX, tagOfNs } from "./names.js";
 
@@ -49,7 +49,7 @@ export function isAlive(record: RunRecord | null): boolean {
 export function claimRun(tag: string, runId: string): void {
   const existing = readRun(tag);
   if (existing && existing.pid !== process.pid && isAlive(existing))
-    throw new CliError(`run id ${runId} (tag ${tag}) is in use by live process ${existing.pid}`);
+    throw new UserError(`run id ${runId} (tag ${tag}) is in use by live process ${existing.pid}`);
   if (existing?.pid === process.pid) return;
   const record: RunRecord = { tag, runId, pid: process.pid, startTime: processStartTime(process.pid) ?? "" };
   writeFileSync(join(runsDir(), `${tag}.json`), JSON.stringify(record));
@@ -155,7 +155,7 @@ export async function deleteNamespace(ns: string): Promise<void> {
 
 /** Removes everything of one dead run. */
 export async function removeLeftover(l: Leftover): Promise<void> {
-  if (l.alive) throw new CliError(`run ${l.runId ?? l.tag} is alive (pid ${l.pid}); not removing its lanes`);
+  if (l.alive) throw new UserError(`run ${l.runId ?? l.tag} is alive (pid ${l.pid}); not removing its lanes`);
   for (const pid of l.relays) {
     try {
       process.kill(pid, "SIGKILL");

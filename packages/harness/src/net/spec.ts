@@ -1,19 +1,19 @@
 // The Link parameter set: one type for every backend (netem, the TUN relay, plain loopback), plus the
 // symmetric shorthand and validation. Semantics follow kernel netem so both backends mean the same thing.
-import { CliError } from "../cli/errors.js";
 
-export type JitterDist = "uniform" | "normal" | "pareto" | "paretonormal";
-export const JITTER_DISTS: readonly JitterDist[] = ["uniform", "normal", "pareto", "paretonormal"];
+import {
+  type CcName,
+  CONGESTION_CONTROLS,
+  JITTER_DISTS,
+  type JitterDistName,
+} from "@pqtls/report/dimensions";
+import { UserError } from "../errors.js";
+import type { LossModel } from "../units.js";
 
-/**
- * Packet loss per direction, decided per packet before queueing (as netem does).
- * gilbert-elliott fields are the four arguments of netem's `loss gemodel p r 1-h 1-k`, in %:
- * p = P(good→bad), r = P(bad→good), h = loss probability in the bad state (netem's "1-h", default 100),
- * k = loss probability in the good state (netem's "1-k", default 0).
- */
-export type LossModel =
-  | { kind: "bernoulli"; pct: number }
-  | { kind: "gilbert-elliott"; p: number; r: number; h?: number; k?: number };
+// The vocabularies are the registry's (@pqtls/report/dimensions): the config and the rows use the same.
+export { CONGESTION_CONTROLS, JITTER_DISTS };
+export type JitterDist = JitterDistName;
+export type { LossModel };
 
 /** One direction of the link. */
 export interface DirectionSpec {
@@ -34,7 +34,7 @@ export interface EndpointSpec {
   mtu: number;
   initcwnd: number;
   initrwnd: number;
-  cc: "cubic" | "bbr" | "reno";
+  cc: CcName;
   noMetricsSave: boolean;
   /** Socket buffer maxima in bytes (net.core.*mem_max and the max of net.ipv4.tcp_*mem). */
   rmemMax: number;
@@ -43,7 +43,6 @@ export interface EndpointSpec {
 
 export type Backend = "auto" | "netem" | "tun" | "none";
 export const BACKENDS: readonly Backend[] = ["auto", "netem", "tun", "none"];
-export const CONGESTION_CONTROLS: readonly EndpointSpec["cc"][] = ["cubic", "bbr", "reno"];
 
 export interface LinkSpec {
   /** none = plain loopback, no namespaces. */
@@ -70,7 +69,7 @@ export interface SymmetricLinkOptions {
   queueLimit?: number;
   mtu?: number;
   initcwnd?: number;
-  cc?: "cubic" | "bbr" | "reno";
+  cc?: CcName;
   backend?: Backend;
   seed?: number;
 }
@@ -107,7 +106,7 @@ export function symmetricLink(o: SymmetricLinkOptions): LinkSpec {
 }
 
 function check(ok: boolean, message: string): void {
-  if (!ok) throw new CliError(message);
+  if (!ok) throw new UserError(message);
 }
 
 function isFiniteNumber(v: unknown): v is number {
@@ -179,7 +178,7 @@ export function validateEndpoint(e: EndpointSpec, name: string): void {
     );
 }
 
-/** Throws a one-line CliError on the first bad value. */
+/** Throws a one-line UserError on the first bad value. */
 export function validateLinkSpec(spec: LinkSpec): void {
   check(spec !== null && typeof spec === "object", "link spec must be an object");
   check(

@@ -13,7 +13,7 @@ import {
   writeSync,
 } from "node:fs";
 import type { MetaLine, Row } from "@pqtls/report";
-import { CliError } from "../cli/errors.js";
+import { UserError } from "../errors.js";
 
 const SYNC_INTERVAL_MS = 500;
 
@@ -37,7 +37,7 @@ export class ResultsWriter {
   /** Creates a new file with its meta line; refuses to overwrite an existing non-empty file. */
   static create(path: string, meta: MetaLine): ResultsWriter {
     if (existsSync(path) && readFileSync(path).length > 0)
-      throw new CliError(`${path} already exists: pass --resume to complete it, or choose another --out`);
+      throw new UserError(`${path} already exists: pass --resume to complete it, or choose another --out`);
     const w = new ResultsWriter(path, openSync(path, "w"));
     w.writeLine(meta);
     w.sync();
@@ -93,7 +93,7 @@ export interface ExistingResults {
  */
 export function readResults(path: string): ExistingResults {
   if (!existsSync(path))
-    throw new CliError(`--resume: ${path} does not exist (run without --resume to start it)`);
+    throw new UserError(`--resume: ${path} does not exist (run without --resume to start it)`);
   const buf = readFileSync(path);
   let end = buf.length;
   let truncatedBytes = 0;
@@ -104,24 +104,24 @@ export function readResults(path: string): ExistingResults {
   }
   const lines = buf.subarray(0, end).toString("utf8").split("\n");
   lines.pop(); // the empty string after the final newline
-  if (lines.length === 0) throw new CliError(`--resume: ${path} has no meta line`);
+  if (lines.length === 0) throw new UserError(`--resume: ${path} has no meta line`);
   const parsed = lines.map((line, i) => {
     try {
       return JSON.parse(line) as MetaLine | Row;
     } catch {
-      throw new CliError(`--resume: ${path} line ${i + 1} is not JSON; the file is damaged`);
+      throw new UserError(`--resume: ${path} line ${i + 1} is not JSON; the file is damaged`);
     }
   });
   const meta = parsed[0];
-  if (meta.type !== "meta") throw new CliError(`--resume: ${path} does not start with a meta line`);
+  if (meta.type !== "meta") throw new UserError(`--resume: ${path} does not start with a meta line`);
   const rows: Row[] = [];
   const done = new Set<string>();
   for (let i = 1; i < parsed.length; i++) {
     const r = parsed[i];
-    if (r.type !== "row") throw new CliError(`--resume: ${path} line ${i + 1} is not a row`);
+    if (r.type !== "row") throw new UserError(`--resume: ${path} line ${i + 1} is not a row`);
     const key = sampleKey(r.cell, r.sample);
     if (done.has(key))
-      throw new CliError(`--resume: ${path} line ${i + 1} repeats cell ${r.cell} sample ${r.sample}`);
+      throw new UserError(`--resume: ${path} line ${i + 1} repeats cell ${r.cell} sample ${r.sample}`);
     done.add(key);
     rows.push(r);
   }

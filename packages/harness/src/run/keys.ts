@@ -1,36 +1,37 @@
 // The config keys, with what each means: shared by config files, presets and `pqtls run` flags.
-// Kept free of imports so the CLI can list its flags without loading the TLS stack.
+// The dimensions' keys come from the registry (@pqtls/report/dimensions, which loads nothing heavy),
+// so the CLI lists its flags without loading the TLS stack.
 
-/** Every key a config layer may carry, with what it means (shown by `pqtls run --help` and errors). */
-export const CONFIG_KEYS = {
-  description: "free text shown in the report",
-  engine: "TLS stack at both ends: pqtls, openssl",
-  kex: "key exchange groups (crossed with chain), e.g. x25519, X25519MLKEM768",
-  chain: "certificate chains (crossed with kex), e.g. rsa2048, mldsa65, rsa2048@16KiB",
-  variants: "explicit kex:chain pairs instead of the kex x chain product",
-  suite: "cipher suites, e.g. TLS_AES_128_GCM_SHA256",
-  resumption:
-    "handshake kinds: full, resumed (PSK ticket from a priming connection), 0rtt (the request as early data); rows say it as `resume`",
-  hooks:
-    "experiment hooks (pqtls engine): none, or ES modules exporting `client`/`server` HandshakeHooks, e.g. none,examples/chain-trimming.hooks.mjs",
-  cert_compression:
-    "RFC 8879 certificate compression offered by the client and used by the server (pqtls engine): none, zlib, brotli, zstd (zstd needs node:zlib zstd, Node >= 22.15)",
-  rtt: "round-trip times, e.g. 35ms (split evenly between directions)",
-  jitter: "delay jitter per direction, e.g. 8.75ms",
-  jitter_dist: "jitter distribution: uniform, normal, pareto, paretonormal",
-  rate: "bottleneck rates, e.g. 1mbit, 1gbit; 0 = unshaped",
-  loss: 'loss per direction: 1% (random) or "gemodel P% R% [1-H% [1-K%]]" (Gilbert-Elliott)',
-  queue_limit: "link queue limit in packets (netem default 1000)",
-  mtu: "MTU of both endpoints",
-  initcwnd: "initial congestion (and receive) window in segments",
-  cc: "congestion control: cubic, bbr, reno",
+import { DIMENSIONS, LINK_KEYS, VARIANT_KEYS } from "@pqtls/report/dimensions";
+
+/** The keys that are not dimensions: pairs and link entries of dimensions, and the run's settings. */
+const STRUCTURE_KEYS = {
+  variants: `explicit ${VARIANT_KEYS.join(":")} pairs instead of the ${VARIANT_KEYS.join(" x ")} product`,
   links: "explicit link settings (each a mapping of link keys) instead of the product of the link keys",
-  bytes: "response sizes, e.g. 0, 1KiB, 200KiB; 0 = handshake only, no request",
+};
+const SETTING_KEYS = {
   samples: "recorded connections per cell",
   warmups: "unrecorded connections per cell before the samples",
   seed: "seed for the link's loss/jitter and the sample order",
   lanes: "parallel lanes, each its own link",
   link: "link backend: auto, netem, tun, none (loopback, unshaped)",
   timeout: "limit per connection, e.g. 30s",
-} as const;
-export type ConfigKey = keyof typeof CONFIG_KEYS;
+};
+
+/** Every key a config layer may carry, with what it means (shown by `pqtls run --help` and errors). */
+export const CONFIG_KEYS: Record<string, string> = {
+  description: "free text shown in the report",
+  ...Object.fromEntries(
+    DIMENSIONS.flatMap((d) => {
+      const entry: [string, string] = [d.key, d.help];
+      // The pair key follows the last variant dimension, the entries key the last link dimension.
+      if (d.key === VARIANT_KEYS.at(-1)) return [entry, ["variants", STRUCTURE_KEYS.variants]];
+      if (d.key === LINK_KEYS.at(-1)) return [entry, ["links", STRUCTURE_KEYS.links]];
+      return [entry];
+    }),
+  ),
+  ...SETTING_KEYS,
+};
+
+/** Keys whose value is one setting, not a list of values to cross. */
+export const SCALAR_KEYS: readonly string[] = ["description", ...Object.keys(SETTING_KEYS)];

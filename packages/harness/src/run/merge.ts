@@ -5,8 +5,8 @@
 // merged run id and say which shard recorded them.
 
 import { readFileSync } from "node:fs";
-import type { MetaLine, Row } from "@pqtls/report";
-import { CliError } from "../cli/errors.js";
+import { differingKeys, type MetaLine, type Row } from "@pqtls/report";
+import { UserError } from "../errors.js";
 import type { RunConfig } from "./config.js";
 import { buildPlan, type Plan } from "./plan.js";
 import { partitionPlan, planHash } from "./shard.js";
@@ -43,52 +43,31 @@ export function readShardFile(file: string): ShardFile {
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
-    throw new CliError(`merge: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    throw new UserError(`merge: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`);
   }
   const lines = text.split("\n");
   if (lines[lines.length - 1] === "") lines.pop();
   else if (lines.length > 0)
-    throw new CliError(
+    throw new UserError(
       `merge: ${file} ends in a torn line (an interrupted run): complete it with --resume first`,
     );
-  if (lines.length === 0) throw new CliError(`merge: ${file} is empty (no meta line)`);
+  if (lines.length === 0) throw new UserError(`merge: ${file} is empty (no meta line)`);
   let meta: MetaLine;
   try {
     meta = JSON.parse(lines[0]);
   } catch {
-    throw new CliError(`merge: ${file} line 1 is not JSON; the file is damaged`);
+    throw new UserError(`merge: ${file} line 1 is not JSON; the file is damaged`);
   }
-  if (meta?.type !== "meta") throw new CliError(`merge: ${file} does not start with a meta line`);
+  if (meta?.type !== "meta") throw new UserError(`merge: ${file} does not start with a meta line`);
   return { file, meta, rowLines: lines.slice(1) };
-}
-
-/** Canonical JSON (keys sorted), so configs compare equal whatever their key order. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value && typeof value === "object") {
-    const o = value as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
-}
-
-function differingKeys(a: unknown, b: unknown): string[] {
-  const ao = (a ?? {}) as Record<string, unknown>;
-  const bo = (b ?? {}) as Record<string, unknown>;
-  return [...new Set([...Object.keys(ao), ...Object.keys(bo)])]
-    .filter((k) => canonical(ao[k]) !== canonical(bo[k]))
-    .sort();
 }
 
 /** Refuses inputs that are not shards of one experiment; returns them in shard order. */
 function checkOneExperiment(inputs: ShardFile[]): ShardFile[] {
-  if (inputs.length === 0) throw new CliError("merge: no input files");
+  if (inputs.length === 0) throw new UserError("merge: no input files");
   for (const f of inputs)
     if (!f.meta.shard)
-      throw new CliError(
+      throw new UserError(
         `merge: ${f.file} is not a shard (its meta line has no shard; written without --shard)`,
       );
   const ref = inputs[0];
@@ -96,12 +75,12 @@ function checkOneExperiment(inputs: ShardFile[]): ShardFile[] {
   for (const f of inputs.slice(1)) {
     const b = f.meta.shard!;
     if (b.plan_hash !== a.plan_hash || b.count !== a.count)
-      throw new CliError(
+      throw new UserError(
         `merge: ${ref.file} is shard ${a.index}/${a.count} of plan ${a.plan_hash} but ${f.file} is shard ${b.index}/${b.count} of plan ${b.plan_hash}: not one experiment`,
       );
     const keys = differingKeys(ref.meta.config, f.meta.config);
     if (keys.length > 0)
-      throw new CliError(
+      throw new UserError(
         `merge: ${ref.file} and ${f.file} differ in config (${keys.join(", ")}): not one experiment`,
       );
   }
@@ -109,7 +88,7 @@ function checkOneExperiment(inputs: ShardFile[]): ShardFile[] {
   for (const f of inputs) {
     const twin = byIndex.get(f.meta.shard!.index);
     if (twin)
-      throw new CliError(
+      throw new UserError(
         `merge: ${twin.file} and ${f.file} are both shard ${f.meta.shard!.index}; give each shard once`,
       );
     byIndex.set(f.meta.shard!.index, f);
@@ -124,11 +103,11 @@ function recordedPlan(ref: ShardFile): Plan {
   try {
     plan = buildPlan(config);
   } catch (err) {
-    throw new CliError(`merge: the config recorded in ${ref.file} does not plan: ${(err as Error).message}`);
+    throw new UserError(`merge: the config recorded in ${ref.file} does not plan: ${(err as Error).message}`);
   }
   const hash = planHash(plan, config.seed);
   if (hash !== ref.meta.shard!.plan_hash)
-    throw new CliError(
+    throw new UserError(
       `merge: ${ref.file} records plan ${ref.meta.shard!.plan_hash} but its config plans ${hash} here (written by another pqtls version?)`,
     );
   return plan;
@@ -160,16 +139,16 @@ export function mergeShards(inputs: ShardFile[]): MergeResult {
       try {
         r = JSON.parse(line);
       } catch {
-        throw new CliError(`merge: ${where(at)} is not JSON; the file is damaged`);
+        throw new UserError(`merge: ${where(at)} is not JSON; the file is damaged`);
       }
       if (r?.type !== "row" || typeof r.cell !== "string" || !Number.isInteger(r.sample))
-        throw new CliError(`merge: ${where(at)} is not a row`);
+        throw new UserError(`merge: ${where(at)} is not a row`);
       if (!cellGroup.has(r.cell) || r.sample < 0 || r.sample >= plan.samples)
-        throw new CliError(`merge: ${where(at)}: cell ${r.cell} sample ${r.sample} is not in the plan`);
+        throw new UserError(`merge: ${where(at)}: cell ${r.cell} sample ${r.sample} is not in the plan`);
       const key = `${r.sample}\u0000${r.cell}`;
       const before = seen.get(key);
       if (before !== undefined)
-        throw new CliError(
+        throw new UserError(
           `merge: duplicate sample ${r.sample} of cell ${r.cell}: ${where(before)} and ${where(at)}`,
         );
       seen.set(key, at);

@@ -7,11 +7,11 @@ import { readFileSync } from "node:fs";
 import { release } from "node:os";
 import { join } from "node:path";
 import type { MetaLine } from "@pqtls/report";
+import { repoRoot } from "../repo.js";
 import type { RunConfig } from "./config.js";
 import type { EngineRuntime } from "./engines.js";
 import { harnessRoot } from "./engines.js";
 import { IDLE_POLICY } from "./idle.js";
-import { repoRoot } from "./presets.js";
 
 export const TIMING_DEFINITION =
   "All times in ms from t0, taken in the client namespace just before the TCP connect() call " +
@@ -51,19 +51,12 @@ function packageVersion(dir: string): string {
   }
 }
 
-/** Crypto provider per algorithm, when the TLS package can say (loadProvider("auto").describe()). */
+/** Crypto provider per algorithm: the same choice the pqtls endpoints make at start-up (the auto ranking is fixed, not timed per run). */
 async function providers(engines: Map<string, EngineRuntime>): Promise<Record<string, string> | undefined> {
   if (!engines.has("pqtls")) return undefined;
-  try {
-    const tls = (await import("@pqtls/tls13")) as Record<string, unknown>;
-    // The same choice the pqtls endpoints make at start-up (the auto ranking is fixed, not timed per run).
-    const load = tls.loadProvider as
-      | ((name: string) => Promise<{ describe?: () => Record<string, string> }>)
-      | undefined;
-    return (await load?.("auto"))?.describe?.();
-  } catch {
-    return undefined;
-  }
+  // Loaded here, not at the top: runs of the openssl engine alone never load the stack.
+  const { loadProvider } = await import("@pqtls/tls13");
+  return (await loadProvider("auto")).describe();
 }
 
 export async function buildMeta(o: {

@@ -9,9 +9,9 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CliError } from "../cli/errors.js";
-import { repoRoot } from "./presets.js";
-import { parseBytes } from "./units.js";
+import { UserError } from "../errors.js";
+import { repoRoot } from "../repo.js";
+import { readBytes } from "../units.js";
 
 export interface ChainMaterial {
   /** Leaf first, then intermediates (what the server sends). */
@@ -40,7 +40,7 @@ export function pkiDir(): string {
 function manifest(): Record<string, ManifestChain> {
   const file = join(pkiDir(), "manifest.json");
   if (!existsSync(file))
-    throw new CliError(`no test PKI: ${file} is missing (node fixtures/scripts/gen-pki.mjs)`);
+    throw new UserError(`no test PKI: ${file} is missing (node fixtures/scripts/gen-pki.mjs)`);
   return (JSON.parse(readFileSync(file, "utf8")) as { chains: Record<string, ManifestChain> }).chains;
 }
 
@@ -54,22 +54,22 @@ export function parseChainSpec(spec: string): { base: string; padTo: number | nu
   const [base, size, extra] = spec.split("@");
   const chains = manifest();
   if (!(base in chains) || extra !== undefined)
-    throw new CliError(
+    throw new UserError(
       `unknown chain "${spec}" (known: ${Object.keys(chains).join(", ")}; pad one with @SIZE, e.g. rsa2048@16KiB)`,
     );
   if (size === undefined) return { base, padTo: null };
   let padTo: number;
   try {
-    padTo = parseBytes("chain size", size);
+    padTo = readBytes("chain size", size);
   } catch (err) {
-    throw new CliError(`chain "${spec}": ${(err as Error).message}`);
+    throw new UserError(`chain "${spec}": ${(err as Error).message}`);
   }
   const natural = chains[base].certificateMessageBytes;
   if (padTo < natural)
-    throw new CliError(
+    throw new UserError(
       `chain "${spec}": ${base} already has a ${natural} B Certificate message, more than ${padTo} B`,
     );
-  if (padTo > 1024 * 1024) throw new CliError(`chain "${spec}": ${padTo} B is above the 1 MiB limit`);
+  if (padTo > 1024 * 1024) throw new UserError(`chain "${spec}": ${padTo} B is above the 1 MiB limit`);
   return { base, padTo };
 }
 
@@ -82,15 +82,8 @@ function fixture(name: string): ChainMaterial {
     servername: readFileSync(join(dir, "servername"), "utf8").trim(),
   };
   for (const f of [m.certFile, m.keyFile, m.caFile])
-    if (!existsSync(f)) throw new CliError(`chain ${name}: ${f} is missing (test PKI incomplete?)`);
+    if (!existsSync(f)) throw new UserError(`chain ${name}: ${f} is missing (test PKI incomplete?)`);
   return m;
-}
-
-interface X509Api {
-  loadCertificates(pem: string): { der: Uint8Array }[];
-  loadPrivateKey(pem: string): unknown;
-  padChain(chain: unknown[], issuerKeys: unknown[], total: number): { der: Uint8Array }[];
-  pemEncode(label: string, der: Uint8Array): string;
 }
 
 /** Pads `base`'s sent chain to `padTo` bytes, once per (fixture content, size), into a cache folder. */
@@ -104,9 +97,8 @@ async function padded(base: string, padTo: number): Promise<ChainMaterial> {
   );
   const certFile = join(dir, "chain.pem");
   if (!existsSync(certFile)) {
-    const x509 = (await import("@pqtls/tls13")) as unknown as X509Api;
-    if (typeof x509.padChain !== "function")
-      throw new CliError(`chain ${base}@${padTo}: @pqtls/tls13 does not export padChain yet`);
+    // Loaded here, not at the top: config validation and runs of unpadded chains never load the stack.
+    const x509 = await import("@pqtls/tls13");
     const certs = x509.loadCertificates(chainPem);
     // chain[i] is signed by the next certificate's key: intermediate-1 ... then the root.
     const dirOf = join(pkiDir(), base);

@@ -4,26 +4,24 @@
 // classical and PQ samples alternate and slow drift of a noisy machine biases neither variant.
 // The same config and seed always give the same order.
 
-import type { CertCompression, EngineName, LinkParams, ResumeMode, RunConfig, Variant } from "./config.js";
+import { hash32 } from "@pqtls/report";
+import {
+  activeValue,
+  type CellParams,
+  DIMENSIONS,
+  type Dimension,
+  LINK_FIELDS,
+  type LinkParams,
+  linkKey,
+  cellId as registryCellId,
+} from "@pqtls/report/dimensions";
+import type { RunConfig } from "./config.js";
 
 /**
- * One parameter combination. `id` is stable: the same parameters give the same id in every run.
- * The link fields are its group's LinkParams, flattened into the cell (and so into its rows).
+ * One parameter combination: a value of every dimension (its row fields, "none" spelled out), and
+ * a stable `id`: the same parameters give the same id in every run.
  */
-export interface Cell extends LinkParams {
-  id: string;
-  engine: EngineName;
-  kex: string;
-  chain: string;
-  suite: string;
-  /** full, or resuming a ticket primed (unmeasured) on the same server just before. */
-  resume: ResumeMode;
-  /** "none" or the path of an experiment hooks module loaded by both pqtls endpoints. */
-  hooks: string;
-  /** RFC 8879 certificate compression: "none" or the algorithm client and server both use. */
-  cert_compression: CertCompression;
-  bytes: number;
-}
+export type Cell = { id: string } & CellParams;
 
 export interface Group {
   index: number;
@@ -52,62 +50,45 @@ export interface Plan {
   estimatedSeconds: number;
 }
 
-const LINK_FIELDS = [
-  "rtt_ms",
-  "jitter_ms",
-  "jitter_dist",
-  "rate_mbps",
-  "loss_pct",
-  "loss_model",
-  "queue_limit",
-  "mtu",
-  "initcwnd",
-  "cc",
-] as const satisfies readonly (keyof LinkParams)[];
-
-function linkKey(l: LinkParams): string {
-  return (
-    `rtt=${l.rtt_ms}ms,jitter=${l.jitter_ms}ms/${l.jitter_dist},rate=${l.rate_mbps}mbit,loss=${l.loss_model ?? `${l.loss_pct}%`},` +
-    `queue=${l.queue_limit},mtu=${l.mtu},initcwnd=${l.initcwnd},cc=${l.cc}`
-  );
+/** The stable id of a cell: its parameters, readable (the registry's cellId). */
+export function cellId(c: CellParams): string {
+  return registryCellId(c);
 }
 
-/** The stable id of a cell: its parameters, readable. */
-export function cellId(c: Omit<Cell, "id">): string {
-  // Full handshakes keep the ids they had before the resumption dimension existed.
-  const resume = c.resume === "full" ? "" : `/resume=${c.resume}`;
-  const hooks = c.hooks === "none" ? "" : `/hooks=${c.hooks}`;
-  const compression = c.cert_compression === "none" ? "" : `/cert_compression=${c.cert_compression}`;
-  return `${c.engine}/${c.kex}/${c.chain}/${c.suite}/${linkKey(c)}/bytes=${c.bytes}${resume}${hooks}${compression}`;
+/**
+ * The axes of the matrix, outermost first: the link settings (a lane reconfigures only between
+ * groups), the response sizes, then every other dimension in registry order, the variant
+ * dimensions as one axis of pairs. Each axis is a list of partial cells.
+ */
+function axes(config: RunConfig): Partial<CellParams>[][] {
+  const rank = (d: Dimension) => (d.role === "size" ? 0 : 1);
+  const rest = (DIMENSIONS as readonly Dimension[]).filter((d) => !d.link).sort((a, b) => rank(a) - rank(b));
+  const out: Partial<CellParams>[][] = [config.links];
+  let variantsDone = false;
+  for (const d of rest) {
+    if (d.role === "variant") {
+      if (!variantsDone) out.push(config.variants);
+      variantsDone = true;
+      continue;
+    }
+    const values = (config as unknown as Record<string, (string | number)[] | undefined>)[d.key] ?? d.default;
+    out.push(values.map((v) => ({ [d.fields[0]]: v })));
+  }
+  return out;
 }
 
-/** Expands the matrix: link settings x bytes x engine x variant x suite, in the order written. */
+/** Expands the matrix: the product of its axes, in the order written. */
 export function planCells(config: RunConfig): Cell[] {
+  let partial: Partial<CellParams>[] = [{}];
+  for (const axis of axes(config)) partial = partial.flatMap((p) => axis.map((x) => ({ ...p, ...x })));
   const cells: Cell[] = [];
   const ids = new Set<string>();
-  for (const link of config.links)
-    for (const bytes of config.bytes)
-      for (const engine of config.engine)
-        for (const variant of config.variants as Variant[])
-          for (const suite of config.suite)
-            for (const resume of config.resumption ?? ["full"])
-              for (const hooks of config.hooks ?? ["none"])
-                for (const cert_compression of config.cert_compression ?? ["none"]) {
-                  const cell = {
-                    engine,
-                    kex: variant.kex,
-                    chain: variant.chain,
-                    suite,
-                    resume,
-                    hooks,
-                    cert_compression,
-                    ...link,
-                    bytes,
-                  };
-                  const id = cellId(cell);
-                  if (!ids.has(id)) cells.push({ id, ...cell });
-                  ids.add(id);
-                }
+  for (const p of partial) {
+    const params = p as CellParams;
+    const id = cellId(params);
+    if (!ids.has(id)) cells.push({ id, ...params });
+    ids.add(id);
+  }
   return cells;
 }
 
@@ -115,8 +96,10 @@ export function planCells(config: RunConfig): Cell[] {
 export function groupCells(cells: Cell[]): Group[] {
   const groups = new Map<string, Group>();
   for (const cell of cells) {
-    const link = Object.fromEntries(LINK_FIELDS.map((k) => [k, cell[k]])) as unknown as LinkParams;
-    const key = linkKey(link);
+    const link = Object.fromEntries(
+      LINK_FIELDS.filter((k) => cell[k] !== undefined).map((k) => [k, cell[k]]),
+    ) as LinkParams;
+    const key = linkKey(cell);
     let g = groups.get(key);
     if (!g) {
       g = { index: groups.size, key, link, cells: [] };
@@ -128,16 +111,6 @@ export function groupCells(cells: Cell[]): Group[] {
 }
 
 // ---- seeded order -------------------------------------------------------------------------------
-
-/** 32-bit FNV-1a of a string: turns (seed, group, round) into a PRNG seed. */
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
 
 /** mulberry32: small, fast, good enough to shuffle a few cells; not for cryptography. */
 function mulberry32(seed: number): () => number {
@@ -156,7 +129,7 @@ function mulberry32(seed: number): () => number {
  * a PRNG seeded from (seed, group, round): reproducible, and no variant is always first.
  */
 export function roundOrder(group: Group, round: number, seed: number): Cell[] {
-  const rand = mulberry32(fnv1a(`${seed}|${group.key}|${round}`));
+  const rand = mulberry32(hash32(`${seed}|${group.key}|${round}`)); // FNV-1a
   const order = [...group.cells];
   for (let i = order.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
@@ -208,7 +181,7 @@ export function estimateConnectionSeconds(cell: Cell): number {
     }
   }
   // Resumption cells first make an unmeasured priming connection: a full handshake, then the ticket.
-  const resuming = cell.resume !== undefined && cell.resume !== "full";
+  const resuming = activeValue(cell, "resume") !== undefined;
   const priming = resuming
     ? 3 * rtt + (cell.rate_mbps > 0 ? (flight * 8 * 1.05) / (cell.rate_mbps * 1e6) : 0) + 0.02
     : 0;

@@ -3,22 +3,13 @@
 // when all layers are resolved (config.ts).
 
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { CliError } from "../cli/errors.js";
+import { UserError } from "../errors.js";
+import { repoRoot } from "../repo.js";
 import { type ConfigLayer, checkKeys } from "./config.js";
 
-/** The repository root: the nearest folder above this module holding fixtures/presets. */
-export function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, "fixtures", "presets"))) return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new CliError("cannot find fixtures/presets above the harness package");
-    dir = up;
-  }
-}
+export { repoRoot };
 
 /** $PQTLS_PRESETS, else fixtures/presets in the repository. */
 export function presetDir(): string {
@@ -37,7 +28,7 @@ function parseLayer(text: string, source: string): ConfigLayer {
   try {
     values = parseYaml(text);
   } catch (err) {
-    throw new CliError(`${source}: not valid YAML/JSON: ${(err as Error).message.split("\n")[0]}`);
+    throw new UserError(`${source}: not valid YAML/JSON: ${(err as Error).message.split("\n")[0]}`);
   }
   if (values === null || values === undefined) values = {};
   const layer = { source, values: values as Record<string, unknown> };
@@ -46,10 +37,10 @@ function parseLayer(text: string, source: string): ConfigLayer {
 }
 
 export function loadPreset(name: string): ConfigLayer {
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new CliError(`unknown preset "${name}"`);
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new UserError(`unknown preset "${name}"`);
   const file = join(presetDir(), `${name}.yaml`);
   if (!existsSync(file))
-    throw new CliError(`unknown preset "${name}" (available: ${listPresets().join(", ")})`);
+    throw new UserError(`unknown preset "${name}" (available: ${listPresets().join(", ")})`);
   return parseLayer(readFileSync(file, "utf8"), `preset ${name}`);
 }
 
@@ -59,7 +50,7 @@ export function loadConfigFile(path: string): ConfigLayer {
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
-    throw new CliError(
+    throw new UserError(
       `cannot read config ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
     );
   }

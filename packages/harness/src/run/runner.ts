@@ -5,8 +5,15 @@
 // in-flight connection is discarded (resume redoes it), endpoints are killed and lanes torn down.
 
 import { randomBytes } from "node:crypto";
-import { judgeConnectTimes, type Row } from "@pqtls/report";
-import { CliError } from "../cli/errors.js";
+import {
+  activeValue,
+  judgeConnectTimes,
+  type Row,
+  recordedValue,
+  serverKey as registryServerKey,
+  rowFields,
+} from "@pqtls/report";
+import { UserError } from "../errors.js";
 import {
   type Lane,
   type LinkSpec,
@@ -76,7 +83,7 @@ export function linkSpecFor(link: LinkParams, config: RunConfig): LinkSpec {
 export function preflight(config: RunConfig, plan: Plan): void {
   for (const g of plan.groups) validateLinkSpec(linkSpecFor(g.link, config));
   if (config.link !== "none" && typeof process.getuid === "function" && process.getuid() !== 0)
-    throw new CliError(
+    throw new UserError(
       "pqtls run needs root to create network namespaces and the emulated link (run it with sudo), " +
         "or pass --link none to run over loopback, unshaped",
     );
@@ -100,11 +107,12 @@ function checkResumable(
   out: string,
   shard: ShardMeta | undefined,
 ): void {
-  const before = existing.meta.config as Record<string, unknown>;
+  const before = existing.meta.config;
   for (const [k, v] of Object.entries(config)) {
     if (OPERATIONAL_KEYS.has(k)) continue;
-    if (JSON.stringify(before?.[k]) !== JSON.stringify(v))
-      throw new CliError(
+    // A dimension added since the run was recorded reads as its none (the run had it off).
+    if (JSON.stringify(recordedValue(before, k)) !== JSON.stringify(v))
+      throw new UserError(
         `--resume: ${k} differs from the run recorded in ${out}; resume with the same config or choose another --out`,
       );
   }
@@ -114,7 +122,7 @@ function checkResumable(
     (was || is) &&
     (was?.index !== is?.index || was?.count !== is?.count || was?.plan_hash !== is?.plan_hash)
   )
-    throw new CliError(
+    throw new UserError(
       `--resume: ${out} holds ${was ? `shard ${was.index}/${was.count} of plan ${was.plan_hash}` : "an unsharded run"}, not ${is ? `shard ${is.index}/${is.count} of plan ${is.plan_hash}` : "an unsharded run"}`,
     );
 }
@@ -124,12 +132,10 @@ const LINK_GAUGE = /queued|queuePeak|late|Mean|Max/;
 
 /**
  * A server configuration: the cells of a group one server process serves (all response sizes).
- * The group is part of it: a server offering several groups may tell a client whose group is not
- * its first choice so (OpenSSL adds supported_groups to EncryptedExtensions), which would add bytes
- * to one variant's handshake only.
+ * Which dimensions key the server is the registry's `keysServer`.
  */
-function serverKey(c: Cell): string {
-  return `${c.engine}|${c.kex}|${c.chain}|${c.suite}|${c.hooks}|${c.cert_compression}`;
+export function serverKey(c: Cell): string {
+  return registryServerKey(c);
 }
 
 interface LaneContext {
@@ -171,6 +177,8 @@ class LaneWorker {
     for (const c of group.cells) byKey.set(serverKey(c), [...(byKey.get(serverKey(c)) ?? []), c]);
     for (const [key, cells] of byKey) {
       const c = cells[0];
+      const hooks = activeValue(c, "hooks");
+      const certCompression = activeValue(c, "cert_compression");
       const chain = this.ctx.chains.get(c.chain)!;
       this.servers.set(
         key,
@@ -185,9 +193,9 @@ class LaneWorker {
             keyFile: chain.keyFile,
             groups: [...new Set(cells.map((x) => x.kex))],
             suites: [...new Set(cells.map((x) => x.suite))],
-            ...(cells.some((x) => x.resume !== "full") ? { resumption: true } : {}),
-            ...(c.hooks !== "none" ? { hooks: c.hooks } : {}),
-            ...(c.cert_compression !== "none" ? { certCompression: c.cert_compression } : {}),
+            ...(cells.some((x) => activeValue(x, "resume")) ? { resumption: true } : {}),
+            ...(hooks ? { hooks } : {}),
+            ...(certCompression ? { certCompression } : {}),
           },
           this.abort.signal,
         ),
@@ -234,6 +242,9 @@ class LaneWorker {
     const chain = this.ctx.chains.get(cell.chain)!;
     const driver = this.driver(cell.engine);
     await driver.ensureStarted(this.abort.signal);
+    const hooks = activeValue(cell, "hooks");
+    const certCompression = activeValue(cell, "cert_compression");
+    const resume = activeValue(cell, "resume");
     const target = {
       host: lane.server.addr,
       port: server.port,
@@ -243,22 +254,19 @@ class LaneWorker {
       suite: cell.suite,
       bytes: cell.bytes,
       timeoutMs: this.ctx.config.timeout_ms,
-      ...(cell.hooks !== "none" ? { hooks: cell.hooks } : {}),
-      ...(cell.cert_compression !== "none" ? { certCompression: cell.cert_compression } : {}),
+      ...(hooks ? { hooks } : {}),
+      ...(certCompression ? { certCompression } : {}),
     };
     // Every connection starts on an idle link, so its SYN never queues behind earlier packets.
     await waitLinkIdle(lane, cell);
-    if (cell.resume !== "full") {
+    if (resume) {
       // The ticket comes from an unmeasured connection to the same server, before the counters are read.
       const primed = await driver.connect({ ...target, bytes: 0, prime: true }, this.abort.signal);
       if (!primed.ok) return { m: { ...primed, error: `priming connection: ${primed.error}` }, delta: null };
     }
-    if (cell.resume !== "full") await waitLinkIdle(lane, cell);
+    if (resume) await waitLinkIdle(lane, cell);
     const before = await this.snapshot(driver.pid, server.pid);
-    const m = await driver.connect(
-      { ...target, ...(cell.resume !== "full" ? { resume: cell.resume } : {}) },
-      this.abort.signal,
-    );
+    const m = await driver.connect({ ...target, ...(resume ? { resume } : {}) }, this.abort.signal);
     // The connection's last packets (the closing FIN/ACKs) are still in the delay line when the
     // client returns: read the counters once they have left it, so a row counts all of its own
     // packets and none of them spill into the next connection's window (delivered > packets).
@@ -293,24 +301,7 @@ class LaneWorker {
       run: this.ctx.runId,
       cell: cell.id,
       sample,
-      engine: cell.engine,
-      kex: cell.kex,
-      chain: cell.chain,
-      suite: cell.suite,
-      resume: cell.resume,
-      ...(cell.hooks !== "none" ? { hooks: cell.hooks } : {}),
-      ...(cell.cert_compression !== "none" ? { cert_compression: cell.cert_compression } : {}),
-      rtt_ms: cell.rtt_ms,
-      jitter_ms: cell.jitter_ms,
-      jitter_dist: cell.jitter_dist,
-      rate_mbps: cell.rate_mbps,
-      loss_pct: cell.loss_pct,
-      ...(cell.loss_model ? { loss_model: cell.loss_model } : {}),
-      queue_limit: cell.queue_limit,
-      initcwnd: cell.initcwnd,
-      mtu: cell.mtu,
-      cc: cell.cc,
-      bytes: cell.bytes,
+      ...rowFields(cell),
       ok: m.ok,
       error: m.error,
       tcp_connect_ms: m.tcp_connect_ms,
@@ -554,7 +545,7 @@ export async function runExperiment(o: RunOptions): Promise<RunResult> {
     writer?.close();
   }
   if (failure !== null) {
-    if (failure instanceof EndpointStartError) throw new CliError(failure.message, 1);
+    if (failure instanceof EndpointStartError) throw new UserError(failure.message, 1);
     throw failure;
   }
   return result;

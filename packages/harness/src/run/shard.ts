@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { hostname } from "node:os";
 import type { ShardInfo } from "@pqtls/report";
-import { CliError } from "../cli/errors.js";
+import { UserError } from "../errors.js";
 import { estimateRunSeconds, estimateUnitSeconds, type Group, type Plan, type Unit } from "./plan.js";
 
 /** Shard `index` of `count` (index from 0). */
@@ -25,14 +25,14 @@ export const MAX_SHARDS = 100_000;
 function shardCount(text: string, from: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || n < 1 || n > MAX_SHARDS)
-    throw new CliError(`${from} must be a whole number of shards 1..${MAX_SHARDS} (got "${text}")`);
+    throw new UserError(`${from} must be a whole number of shards 1..${MAX_SHARDS} (got "${text}")`);
   return n;
 }
 
 function shardIndex(text: string, count: number, from: string): number {
   const k = Number(text);
   if (!/^\d+$/.test(text) || k >= count)
-    throw new CliError(`${from} must be a shard index 0..${count - 1} (got "${text}")`);
+    throw new UserError(`${from} must be a shard index 0..${count - 1} (got "${text}")`);
   return k;
 }
 
@@ -53,11 +53,11 @@ export function shardFromEnv(env: NodeJS.ProcessEnv): ShardSpec {
     const min = Number(env.SLURM_ARRAY_TASK_MIN ?? "0");
     count = shardCount(String(Number(env.SLURM_ARRAY_TASK_MAX) - min + 1), "SLURM_ARRAY_TASK_MAX - MIN + 1");
   } else if (slurmId !== undefined || k8sId !== undefined)
-    throw new CliError(
+    throw new UserError(
       "--shard env: the number of shards is unknown; set PQTLS_SHARDS (Kubernetes) or run as a Slurm array",
     );
   else
-    throw new CliError(
+    throw new UserError(
       "--shard env: neither SLURM_ARRAY_TASK_ID nor JOB_COMPLETION_INDEX is set (not a Slurm array task or an Indexed Job pod)",
     );
   if (slurmId !== undefined) return { index: shardIndex(slurmId, count, "SLURM_ARRAY_TASK_ID"), count };
@@ -68,7 +68,7 @@ export function shardFromEnv(env: NodeJS.ProcessEnv): ShardSpec {
 export function parseShard(text: string, env: NodeJS.ProcessEnv = process.env): ShardSpec {
   if (text === "env") return shardFromEnv(env);
   const m = /^(\d+)\/(\d+)$/.exec(text);
-  if (!m) throw new CliError(`--shard must be K/N (K from 0, e.g. 0/8) or "env" (got "${text}")`);
+  if (!m) throw new UserError(`--shard must be K/N (K from 0, e.g. 0/8) or "env" (got "${text}")`);
   const count = shardCount(m[2], "--shard N");
   return { index: shardIndex(m[1], count, "--shard K"), count };
 }

@@ -8,7 +8,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CliError } from "../../cli/errors.js";
+import { UserError } from "../../errors.js";
 
 export interface SlurmOptions {
   /** Absolute directory for scripts, shards, logs and the merged results. */
@@ -104,7 +104,7 @@ export function checkFreshDir(dir: string): void {
     ? readdirSync(dir).find((f) => /^(shard-\d+|results)\.jsonl$/.test(f))
     : undefined;
   if (old)
-    throw new CliError(
+    throw new UserError(
       `${dir} already holds ${old}: complete that experiment with --dir ${dir} --resubmit <tasks>, or choose another --dir`,
     );
 }
@@ -121,16 +121,16 @@ export function writeSlurmScripts(o: SlurmOptions): { run: string; merge: string
   return { run, merge };
 }
 
-/** Runs a Slurm client command; a missing binary or a refusal is a one-line CliError. */
+/** Runs a Slurm client command; a missing binary or a refusal is a one-line UserError. */
 function slurm(cmd: string, args: string[]): string {
   try {
     return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: string };
     if (e.code === "ENOENT")
-      throw new CliError(`${cmd} not found: is this a Slurm login node (slurm-client)?`);
+      throw new UserError(`${cmd} not found: is this a Slurm login node (slurm-client)?`);
     const why = (e.stderr ?? "").trim().split("\n")[0] || e.message.split("\n")[0];
-    throw new CliError(`${cmd} ${args.join(" ")} failed: ${why}`);
+    throw new UserError(`${cmd} ${args.join(" ")} failed: ${why}`);
   }
 }
 
@@ -145,7 +145,7 @@ const jobsFile = (dir: string) => join(dir, "jobs.json");
 
 export function readTaskCount(dir: string): number {
   const file = join(dir, "tasks");
-  if (!existsSync(file)) throw new CliError(`${dir} has no run.sbatch written by pqtls cluster slurm`);
+  if (!existsSync(file)) throw new UserError(`${dir} has no run.sbatch written by pqtls cluster slurm`);
   return Number(readFileSync(file, "utf8").trim());
 }
 
@@ -163,7 +163,7 @@ export function submit(dir: string, only?: number[]): SlurmJobs {
 }
 
 export function readJobs(dir: string): SlurmJobs {
-  if (!existsSync(jobsFile(dir))) throw new CliError(`${dir}: nothing submitted yet (no jobs.json)`);
+  if (!existsSync(jobsFile(dir))) throw new UserError(`${dir}: nothing submitted yet (no jobs.json)`);
   return JSON.parse(readFileSync(jobsFile(dir), "utf8")) as SlurmJobs;
 }
 

@@ -2,70 +2,57 @@
 // (connect / createServer). The client offers exactly the cell's group, with a key share for it,
 // so no HelloRetryRequest is ever part of a measurement.
 
-import type { Socket } from "node:net";
-import type { Duplex } from "node:stream";
+import { Socket } from "node:net";
 import { pathToFileURL } from "node:url";
+import { connect, createServer, type HandshakeHooks, loadProvider, type TlsSocket } from "@pqtls/tls13";
+import { certCompressionName, groupName, suiteName } from "../../tls-names.js";
 import type { ClientEngine, ServerEngine } from "./engine.js";
 
-/** The parts of @pqtls/tls13 the endpoints use (loaded lazily: only the pqtls engine needs it). */
-interface PqtlsSocket extends Duplex {
-  readonly group?: string;
-  readonly cipherSuite?: string;
-  readonly remotePort?: number;
-  readonly transport?: Duplex;
-  readonly resumed?: boolean;
-  readonly earlyDataAccepted?: boolean;
-  readonly certificateCompression?: { algorithm: string };
-  readonly timings?: { messages: { direction: string; type: string; length: number }[] };
-}
-interface PqtlsServer {
-  on(event: "secureConnection", listener: (s: PqtlsSocket) => void): this;
-  on(event: "tlsClientError", listener: (err: Error, s: PqtlsSocket) => void): this;
-  on(event: "connection", listener: (raw: Socket) => void): this;
-  on(event: "handshakeStart", listener: (s: PqtlsSocket) => void): this;
-  once(event: "error", listener: (err: Error) => void): this;
-  listen(port: number, host: string, cb: () => void): this;
-  address(): { port: number } | string | null;
-}
-interface PqtlsModule {
-  connect(options: Record<string, unknown>): PqtlsSocket;
-  createServer(options: Record<string, unknown>): PqtlsServer;
-  loadProvider(name: "auto"): Promise<unknown>;
-}
+// This module is loaded only for the pqtls engine (engine.ts loads engines lazily), so importing the
+// stack here never reaches the openssl engine's Node 24 process.
 
-const tls = (await import("@pqtls/tls13")) as unknown as PqtlsModule;
 // The best provider per algorithm, loaded (and warmed up) once before the first measured handshake.
-const provider = await tls.loadProvider("auto");
+const provider = await loadProvider("auto");
 
 /** The certificate message the client received (compressed or not), bytes with its header; null if none. */
-function certMsgBytes(s: PqtlsSocket): number | null {
-  const msg = s.timings?.messages.find(
+function certMsgBytes(s: TlsSocket): number | null {
+  const msg = s.timings.messages.find(
     (m) => m.direction === "received" && (m.type === "certificate" || m.type === "compressed_certificate"),
   );
   return msg?.length ?? null;
 }
 
 /** The client's TCP port as the server sees it, to tie a server-side error to its connection. */
-function remotePortOf(s: PqtlsSocket): number | null {
-  const raw = (s.transport as Socket | undefined) ?? undefined;
-  return s.remotePort ?? raw?.remotePort ?? null;
+function remotePortOf(s: TlsSocket): number | null {
+  return s.transport instanceof Socket ? (s.transport.remotePort ?? null) : null;
+}
+
+/** A hooks module's export, checked: an object whose members are functions (HandshakeHooks). */
+function asHooks(value: unknown, what: string): HandshakeHooks | undefined {
+  if (value === undefined) return undefined;
+  const ok =
+    typeof value === "object" && value !== null && Object.values(value).every((f) => typeof f === "function");
+  if (!ok) throw new Error(`${what}: its export is not an object of hook functions`);
+  return value;
 }
 
 export const pqtlsClient: ClientEngine = {
   connect(raw: Socket, o) {
-    const socket = tls.connect({
+    const group = groupName(o.kex);
+    const hooks = asHooks(o.hooks, "the client's hooks module");
+    const socket = connect({
       socket: raw,
       servername: o.servername,
       ca: o.ca.toString("latin1"),
-      groups: [o.kex],
-      keyShares: [o.kex],
-      cipherSuites: [o.suite],
+      groups: [group],
+      keyShares: [group],
+      cipherSuites: [suiteName(o.suite)],
       provider,
       ...(o.session ? { session: o.session } : {}),
       // Rejected early data is sent again after the handshake (the library's default).
       ...(o.earlyData ? { earlyData: o.earlyData } : {}),
-      ...(o.hooks ? { hooks: o.hooks } : {}),
-      ...(o.certCompression ? { certificateCompression: [o.certCompression] } : {}),
+      ...(hooks ? { hooks } : {}),
+      ...(o.certCompression ? { certificateCompression: [certCompressionName(o.certCompression)] } : {}),
     });
     return {
       socket,
@@ -84,28 +71,33 @@ export const pqtlsClient: ClientEngine = {
 export const pqtlsServer: ServerEngine = {
   async listen(o, material, handlers) {
     // Experiment hooks: the `server` export of the module (the client driver loads `client`).
-    const hooks = o.hooks
-      ? ((await import(pathToFileURL(o.hooks).href)) as { server?: unknown }).server
-      : undefined;
-    const server = tls.createServer({
+    let hooks: HandshakeHooks | undefined;
+    if (o.hooks) {
+      const mod: Record<string, unknown> = await import(pathToFileURL(o.hooks).href);
+      hooks = asHooks(mod.server, `hooks module ${o.hooks}`);
+    }
+    const server = createServer({
       cert: material.cert.toString("latin1"),
       key: material.key.toString("latin1"),
-      groups: o.groups,
-      cipherSuites: o.suites,
+      groups: o.groups.map(groupName),
+      cipherSuites: o.suites.map(suiteName),
       provider,
       // 0-RTT on for servers of resumption cells only, so other cells' tickets stay byte-identical.
       ...(o.resumption ? { maxEarlyData: 16384 } : {}),
       ...(hooks ? { hooks } : {}),
       // Compressed once per server and reused, so no connection's handshake time pays for brotli.
-      ...(o.certCompression ? { certificateCompression: [o.certCompression] } : {}),
+      ...(o.certCompression ? { certificateCompression: [certCompressionName(o.certCompression)] } : {}),
     });
     server.on("connection", (raw: Socket) => raw.setNoDelay(true));
     // Resumption servers take each connection as its handshake starts, so a 0-RTT request is read
     // (and answered, 0.5-RTT) before the client's Finished: the round trip 0-RTT exists to save.
     if (o.resumption)
-      server.on("handshakeStart", (socket) => handlers.onSecure(socket, remotePortOf(socket)));
-    else server.on("secureConnection", (socket) => handlers.onSecure(socket, remotePortOf(socket)));
-    server.on("tlsClientError", (err, socket) => handlers.onError(err, socket ? remotePortOf(socket) : null));
+      server.on("handshakeStart", (socket: TlsSocket) => handlers.onSecure(socket, remotePortOf(socket)));
+    else
+      server.on("secureConnection", (socket: TlsSocket) => handlers.onSecure(socket, remotePortOf(socket)));
+    server.on("tlsClientError", (err: Error, socket?: TlsSocket) =>
+      handlers.onError(err, socket ? remotePortOf(socket) : null),
+    );
     return new Promise((resolve, reject) => {
       server.once("error", reject);
       server.listen(o.port, o.host, () => {

@@ -3,7 +3,11 @@
 // this file holds the types and one plain constructor both sides need, and the programs import
 // nothing from the runner.
 
-export type EngineName = "pqtls" | "openssl";
+// Types only (erased at run time): the engine names are the registry's.
+import type { RowMeasurement } from "@pqtls/report";
+import type { EngineName } from "@pqtls/report/dimensions";
+
+export type { EngineName };
 
 /** argv[2] of the server program. */
 export interface ServerOptions {
@@ -61,17 +65,23 @@ export interface ConnectCommand {
 }
 
 /** One connection's result. Times are ms from t0 (just before the TCP connect), null when not reached. */
-export interface Measurement {
-  ok: boolean;
-  error: string | null;
-  tcp_connect_ms: number | null;
-  handshake_ms: number | null;
-  ttfb_ms: number | null;
-  ttlb_ms: number | null;
+/**
+ * One connection as the client driver measured it: the row's measurement fields (@pqtls/report's
+ * row format, so the two cannot drift) and what the driver adds for the runner.
+ */
+export interface Measurement
+  extends Pick<
+    RowMeasurement,
+    | "ok"
+    | "error"
+    | "tcp_connect_ms"
+    | "handshake_ms"
+    | "ttfb_ms"
+    | "ttlb_ms"
+    | "hs_bytes_c2s"
+    | "hs_bytes_s2c"
+  > {
   close_ms: number | null;
-  /** TCP payload bytes each way up to handshake completion (TLS records as sent on the stream). */
-  hs_bytes_c2s: number | null;
-  hs_bytes_s2c: number | null;
   /** What was negotiated, as the engine names it in IANA spelling. */
   group: string | null;
   suite: string | null;
@@ -81,12 +91,8 @@ export interface Measurement {
   resumed?: boolean | null;
   /** 0-RTT: whether the server accepted the early data (null when none was offered). */
   early_data?: boolean | null;
-  /**
-   * Bytes of the server's certificate message as received, 4-byte header included: the
-   * CompressedCertificate when compressed, else the Certificate; null when none was sent (resumed)
-   * or the engine cannot tell (openssl), absent before the handshake completed.
-   */
-  cert_msg_bytes?: number | null;
+  /** As the row's; absent before the handshake completed. */
+  cert_msg_bytes?: RowMeasurement["cert_msg_bytes"];
   /** The RFC 8879 algorithm the server compressed its certificate with (null: plain Certificate). */
   cert_compression?: string | null;
 }

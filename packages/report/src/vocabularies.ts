@@ -1,0 +1,16 @@
+// The values some dimensions take, named once: the config reads them, rows carry them, and the
+// link layer (the harness's net/spec.ts) checks its parameters against the same lists.
+
+export const ENGINES = ["pqtls", "openssl"] as const;
+export type EngineName = (typeof ENGINES)[number];
+/** How each measured connection starts: a full handshake, or resuming a ticket primed beforehand (1-RTT or 0-RTT). */
+export const RESUME_MODES = ["full", "resumed", "0rtt"] as const;
+export type ResumeMode = (typeof RESUME_MODES)[number];
+/** RFC 8879 certificate compression per cell: none, or the one algorithm both ends use. */
+export const CERT_COMPRESSIONS = ["none", "zlib", "brotli", "zstd"] as const;
+export type CertCompression = (typeof CERT_COMPRESSIONS)[number];
+/** netem's delay distributions (the TUN relay draws from the same tables). */
+export const JITTER_DISTS = ["uniform", "normal", "pareto", "paretonormal"] as const;
+export type JitterDistName = (typeof JITTER_DISTS)[number];
+export const CONGESTION_CONTROLS = ["cubic", "bbr", "reno"] as const;
+export type CcName = (typeof CONGESTION_CONTROLS)[number];
