@@ -179,7 +179,7 @@ export function register(program: Command): void {
       try {
         models = modelSizes(flags, hostnames);
       } catch (err) {
-        throw new CliError(`certs: ${(err as Error).message}`);
+        throw new UserError(`certs: ${(err as Error).message}`);
       }
       const summary = describeChain(chain, flags, models);
       const written = flags.out ? writeChain(flags.out, chain, hostnames[0] ?? ipAddresses[0]) : [];
