@@ -4,4 +4,5 @@
 export * from "./cells.js";
 export * from "./dimensions.js";
 export * from "./field-words.js";
+export * from "./variant.js";
 export * from "./vocabularies.js";

@@ -5,7 +5,6 @@
 import { dirname, join } from "node:path";
 import {
   DEFAULT_BASELINE,
-  DEFAULT_VARIANT,
   REPORT_FORMATS,
   type ReportFormat,
   ReportInputError,
@@ -18,8 +17,8 @@ import { UserError } from "../errors.js";
 interface ReportFlags {
   out?: string;
   format?: ReportFormat;
-  baseline: string;
-  variant: string;
+  baseline?: string;
+  variant?: string;
   seed?: number;
   resamples: number;
   skipBad?: boolean;
@@ -52,10 +51,12 @@ export function register(program: Command): void {
     )
     .option(
       "--baseline <selector>",
-      "baseline variant: kex=NAME|pq|classical,chain=NAME|pq|classical",
-      DEFAULT_BASELINE,
+      `baseline cells: key=value,... over any dimension (kex=pq|classical|NAME, chain=..., engine=openssl, compression=brotli, resumption=full, rtt=35, ...; default ${DEFAULT_BASELINE})`,
     )
-    .option("--variant <selector>", "variant(s) compared with the baseline, same syntax", DEFAULT_VARIANT)
+    .option(
+      "--variant <selector>",
+      "cells compared with the baseline, same syntax (default kex=pq,chain=pq with the default baseline, else every other cell)",
+    )
     .option("--seed <n>", "bootstrap seed (default: the run's seed)", integer(0))
     .option("--resamples <n>", "bootstrap resamples", integer(100), 1000)
     .option("--skip-bad", "warn about and skip malformed lines instead of stopping at the first")

@@ -3,7 +3,7 @@
 
 import { mkdirSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
-import { describeCell } from "@pqtls/report/dimensions";
+import { DEFAULT_BASELINE, describeCell, parseSelector, selectorMatches } from "@pqtls/report/dimensions";
 import type { Command } from "commander";
 import { UserError } from "../errors.js";
 import type { ConfigLayer } from "../run/config.js";
@@ -22,6 +22,18 @@ function formatDuration(seconds: number): string {
   if (seconds < 90) return `${Math.round(seconds)} s`;
   if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
   return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+/**
+ * Why the report's default comparison would find nothing: the plan has no cell of the default
+ * baseline (an override such as --kex X25519MLKEM768 dropped the classical variant). Null when it has.
+ */
+export function missingBaselineWarning(plan: Plan): string | null {
+  if (plan.cells.length === 0) return null;
+  const baseline = parseSelector(DEFAULT_BASELINE);
+  if (plan.cells.some((c) => selectorMatches(baseline, c))) return null;
+  const variants = [...new Set(plan.cells.map((c) => `${c.kex}:${c.chain}`))].join(", ");
+  return `the plan has no baseline cell (${DEFAULT_BASELINE}; it plans ${variants}): \`pqtls report\` will compare nothing unless --baseline picks one of these; add a classical variant (e.g. --kex x25519,...) to compare with`;
 }
 
 export function describePlan(plan: Plan, lanes: number): string {
@@ -75,6 +87,8 @@ export async function runCommand(flags: RunFlags, argv: string[]): Promise<void>
 
   if (flags.dryRun) {
     process.stdout.write(`${describePlan(plan, config.lanes)}\n`);
+    const warning = missingBaselineWarning(plan);
+    if (warning) process.stderr.write(`pqtls: warning: ${warning}\n`);
     return;
   }
   if (flags.resume && !flags.out)
