@@ -4,6 +4,7 @@
 export * from "./bootstrap.js";
 export * from "./charts.js";
 export * from "./compare.js";
+export * from "./compare-runs.js";
 export * from "./csv.js";
 export * from "./figures.js";
 export * from "./handshake-bytes.js";

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { register as registerBench } from "./bench.js";
 import { register as registerCerts } from "./certs.js";
 import { register as registerCleanup } from "./cleanup.js";
+import { register as registerCompare } from "./compare.js";
 import { register as registerConnect } from "./connect.js";
 import { register as registerDoctor } from "./doctor.js";
 import { register as registerLink } from "./link.js";
@@ -15,6 +16,7 @@ export type RegisterCommand = (program: Command) => void;
 export const commands: RegisterCommand[] = [
   registerRun,
   registerReport,
+  registerCompare,
   registerDoctor,
   registerLink,
   registerCleanup,
