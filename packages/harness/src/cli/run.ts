@@ -4,7 +4,7 @@
 import { mkdirSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
 import { DEFAULT_BASELINE, describeCell, parseSelector, selectorMatches } from "@pqtls/report/dimensions";
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import { UserError } from "../errors.js";
 import type { ConfigLayer } from "../run/config.js";
 import { CONFIG_KEYS, SCALAR_KEYS } from "../run/keys.js";
@@ -55,6 +55,28 @@ function defaultOut(name: string): string {
   return join("results", `${name}-${stamp}.jsonl`);
 }
 
+/** What `--fail-on` can make a completed run exit 1 for. */
+const FAIL_ON = ["failures", "link-check"] as const;
+type FailOn = (typeof FAIL_ON)[number];
+
+function parseFailOn(text: string): FailOn[] {
+  const items = text.split(",").map((x) => x.trim());
+  for (const x of items)
+    if (!(FAIL_ON as readonly string[]).includes(x))
+      throw new InvalidArgumentError(`"${x}" is not one of ${FAIL_ON.join(", ")}`);
+  return items as FailOn[];
+}
+
+/** The --fail-on conditions a finished run meets, in words; empty when it passes. */
+export function failOnReasons(result: RunResult, failOn: readonly FailOn[]): string[] {
+  const reasons: string[] = [];
+  if (failOn.includes("failures") && result.failed > 0) reasons.push(`${result.failed} failed rows`);
+  const badLinks = result.linkChecks.filter((l) => !l.startsWith("ok"));
+  if (failOn.includes("link-check") && badLinks.length > 0)
+    reasons.push(`${badLinks.length} link checks not ok`);
+  return reasons;
+}
+
 interface RunFlags {
   preset?: string;
   config?: string;
@@ -63,6 +85,7 @@ interface RunFlags {
   dryRun?: boolean;
   quiet?: boolean;
   report?: string | false;
+  failOn?: FailOn[];
   [key: string]: unknown;
 }
 
@@ -131,7 +154,7 @@ export async function runCommand(flags: RunFlags, argv: string[]): Promise<void>
   process.stderr.write(`${summary}\n`);
   if (!quiet || result.linkChecks.some((l) => !l.startsWith("ok")))
     for (const line of result.linkChecks) process.stderr.write(`link check ${line}\n`);
-  if (flags.report === false) return;
+  if (flags.report === false) return failIf(result, flags.failOn);
   const reportOut = typeof flags.report === "string" ? flags.report : `${out.replace(/\.jsonl$/, "")}.md`;
   const { writeReport } = await import("@pqtls/report");
   let written: Awaited<ReturnType<typeof writeReport>>;
@@ -146,6 +169,13 @@ export async function runCommand(flags: RunFlags, argv: string[]): Promise<void>
   }
   for (const w of written.warnings) process.stderr.write(`report: ${w}\n`);
   process.stderr.write(`report: ${written.files[0]}\n`);
+  failIf(result, flags.failOn);
+}
+
+/** After the rows and the report are safe: exit 1 when a --fail-on condition holds. */
+function failIf(result: RunResult, failOn: readonly FailOn[] = []): void {
+  const reasons = failOnReasons(result, failOn);
+  if (reasons.length > 0) throw new UserError(`--fail-on ${failOn.join(",")}: ${reasons.join("; ")}`, 1);
 }
 
 export function register(program: Command): void {
@@ -167,7 +197,12 @@ export function register(program: Command): void {
     .option("--dry-run", "print the plan, the number of connections and an estimated duration, then stop")
     .option("--quiet", "no progress output (for CI)")
     .option("--report <file>", "markdown report path (default: the results file with .md)")
-    .option("--no-report", "do not write the report");
+    .option("--no-report", "do not write the report")
+    .option(
+      "--fail-on <list>",
+      `exit 1 after writing rows and report if any holds: ${FAIL_ON.join(", ")} (failed rows; a link check not ok)`,
+      parseFailOn,
+    );
   for (const key of FLAG_KEYS) {
     const value = key === "variants" ? "<kex:chain,...>" : SCALAR_KEYS.includes(key) ? "<value>" : "<list>";
     cmd.option(`${flagName(key)} ${value}`, CONFIG_KEYS[key]);
