@@ -7,6 +7,7 @@ import { register as registerCompare } from "./compare.js";
 import { register as registerConnect } from "./connect.js";
 import { register as registerDoctor } from "./doctor.js";
 import { register as registerLink } from "./link.js";
+import { register as registerPresets } from "./presets.js";
 import { register as registerReport } from "./report.js";
 import { register as registerRun } from "./run.js";
 import { register as registerServe } from "./serve.js";
@@ -15,6 +16,7 @@ export type RegisterCommand = (program: Command) => void;
 
 export const commands: RegisterCommand[] = [
   registerRun,
+  registerPresets,
   registerReport,
   registerCompare,
   registerDoctor,

@@ -35,10 +35,6 @@ export function register(program: Command): void {
     .option("--matching-only", "compare the cells both runs measured and list the rest, instead of refusing")
     .option("--seed <n>", "bootstrap seed (default: A's run seed)", integer(0))
     .option("--resamples <n>", "bootstrap resamples", integer(100), 1000)
-    .addHelpText(
-      "after",
-      "\nExample:\n  pqtls compare results/before.jsonl results/after.jsonl -o before-after.md\n",
-    )
     .action(async (a: string, b: string, flags: CompareFlags) => {
       const { compareRuns, DEFAULT_BOOTSTRAP, loadResults, renderCompareMarkdown, ReportInputError } =
         await import("@pqtls/report");

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { UserError } from "../errors.js";
 import { commands } from "./commands.js";
+import { addExamples } from "./examples.js";
 
 /**
  * Exit codes of every command: 0 done; 1 the work failed (a connection, the report of a run, a
@@ -38,6 +39,7 @@ export async function main(argv: string[]): Promise<number> {
     // One line, hint included: commander puts "(Did you mean --samples?)" on a line of its own.
     .configureOutput({ outputError: (str, write) => write(`${oneLine(str)}\n`) });
   for (const register of commands) register(program);
+  addExamples(program);
 
   try {
     await program.parseAsync(argv);

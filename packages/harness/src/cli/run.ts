@@ -10,18 +10,13 @@ import type { ConfigLayer } from "../run/config.js";
 import { CONFIG_KEYS, SCALAR_KEYS } from "../run/keys.js";
 import type { Plan } from "../run/plan.js";
 import type { RunResult } from "../run/runner.js";
+import { formatDuration } from "../units.js";
 
 /** Flags that are config keys (comma-separated lists where the key is an axis). */
 const FLAG_KEYS = Object.keys(CONFIG_KEYS).filter((k) => k !== "links" && k !== "description");
 
 function flagName(key: string): string {
   return `--${key.replace(/_/g, "-")}`;
-}
-
-function formatDuration(seconds: number): string {
-  if (seconds < 90) return `${Math.round(seconds)} s`;
-  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
-  return `${(seconds / 3600).toFixed(1)} h`;
 }
 
 /**
