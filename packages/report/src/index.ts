@@ -55,6 +55,7 @@ export {
 export * from "./report.js";
 export type * from "./row.js";
 export { REQUIRED_ROW_FIELDS } from "./row.js";
+export * from "./rows-csv.js";
 export * from "./stats.js";
 export * from "./summary.js";
 export * from "./variant.js";

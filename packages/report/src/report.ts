@@ -13,10 +13,12 @@ import {
 import { renderCsv } from "./csv.js";
 import { type LoadOptions, loadResults } from "./load.js";
 import { type ChartLinks, renderMarkdown } from "./markdown.js";
+import { renderRowsCsv } from "./rows-csv.js";
 import { type ReportSummary, type SummaryOptions, summarize } from "./summary.js";
 
-export type ReportFormat = "md" | "json" | "csv";
-export const REPORT_FORMATS: readonly ReportFormat[] = ["md", "json", "csv"];
+/** md: the report; json: its summary; csv: the summary's tables, long form; rows: the raw rows as CSV. */
+export type ReportFormat = "md" | "json" | "csv" | "rows";
+export const REPORT_FORMATS: readonly ReportFormat[] = ["md", "json", "csv", "rows"];
 
 export interface WriteReportOptions extends SummaryOptions, LoadOptions {
   /** Output file. For json/csv, "-" means standard output; md needs a file (charts go next to it). */
@@ -113,7 +115,12 @@ export async function writeReport(
       files.push(path);
     }
   } else {
-    text = format === "json" ? `${JSON.stringify(summary, null, 2)}\n` : renderCsv(summary);
+    text =
+      format === "json"
+        ? `${JSON.stringify(summary, null, 2)}\n`
+        : format === "rows"
+          ? renderRowsCsv(loaded.rows)
+          : renderCsv(summary);
   }
   if (toStdout) process.stdout.write(text);
   else {

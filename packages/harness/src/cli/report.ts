@@ -45,9 +45,10 @@ export function register(program: Command): void {
       "output file; default report.md next to the first input, or stdout for json/csv",
     )
     .addOption(
-      new Option("--format <format>", "md, json or csv (default: from the -o extension, else md)").choices(
-        REPORT_FORMATS,
-      ),
+      new Option(
+        "--format <format>",
+        "md; json (summary); csv (summary tables, long form); rows (raw rows as CSV, one column per field). Default: from the -o extension, else md",
+      ).choices(REPORT_FORMATS),
     )
     .option(
       "--baseline <selector>",
