@@ -56,6 +56,7 @@ export * from "./report.js";
 export type * from "./row.js";
 export { REQUIRED_ROW_FIELDS } from "./row.js";
 export * from "./rows-csv.js";
+export * from "./schema.js";
 export * from "./stats.js";
 export * from "./summary.js";
 export * from "./variant.js";
