@@ -8,6 +8,7 @@ import {
   type BootstrapOptions,
   DEFAULT_BOOTSTRAP,
   type Interval,
+  intervalOf,
   percentIncrease,
   ResampleQuantiles,
 } from "./bootstrap.js";
@@ -76,14 +77,6 @@ const cellKey = (c: CellData) => `${variantKey(c.variant)}|${conditionKey(c.cond
 function describeCellData(c: CellData): string {
   const fields = Object.entries(c.condition).filter(([, v]) => v !== null);
   return `${variantLabel(c.variant)}, ${fields.map(([f, v]) => `${f}=${v}`).join(" ")}, ${formatBytes(c.bytes)}`;
-}
-
-const NO_INTERVAL: Interval = { low: Number.NaN, high: Number.NaN };
-
-function intervalOf(stats: Float64Array, level: number): Interval {
-  const finite = stats.filter((v) => Number.isFinite(v)).sort();
-  if (finite.length === 0) return NO_INTERVAL;
-  return { low: quantileSorted(finite, (1 - level) / 2), high: quantileSorted(finite, (1 + level) / 2) };
 }
 
 /** Bootstrap intervals of b − a (ms) and of the % increase, each side resampled on its own. */

@@ -4,29 +4,25 @@
 // format's order, then the nested counters in the order first seen. Quoting is csv-stringify's.
 
 import { stringify } from "csv-stringify/sync";
-import { FIELD_ORDER } from "./dimensions.js";
-import type { Row } from "./row.js";
+import { FIELD_ORDER, FIELDS } from "./dimensions.js";
+import { REQUIRED_ROW_FIELDS, type Row } from "./row.js";
+
+const OWN = ["run", "cell", "sample", "lane", "ts"];
+/** The measured fields every row has (ok, error, the timers, the byte counts), in the row format's order. */
+const MEASURED = REQUIRED_ROW_FIELDS.filter((f) => !OWN.includes(f) && !(f in FIELDS));
 
 /** The leading columns, in the row format's order (the dimension fields from the registry). */
-export const ROW_COLUMNS = [
+export const ROW_COLUMNS: readonly string[] = [
   "run",
   "cell",
   "sample",
   ...FIELD_ORDER,
-  "ok",
-  "error",
-  "tcp_connect_ms",
-  "handshake_ms",
-  "ttfb_ms",
-  "ttlb_ms",
-  "hs_bytes_c2s",
-  "hs_bytes_s2c",
+  ...MEASURED,
   "cert_msg_bytes",
-  "retrans_segs",
   "close_ms",
   "lane",
   "ts",
-] as const;
+];
 
 type Flat = Record<string, string | number | boolean | null>;
 

@@ -3,8 +3,9 @@
 // file maps flags to its options and its input errors to one-line CLI errors.
 
 import { writeFileSync } from "node:fs";
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, Option } from "commander";
 import { UserError } from "../errors.js";
+import { integer } from "./report.js";
 
 interface CompareFlags {
   out?: string;
@@ -12,14 +13,6 @@ interface CompareFlags {
   matchingOnly?: boolean;
   seed?: number;
   resamples: number;
-}
-
-function integer(min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}`);
-    return n;
-  };
 }
 
 export function register(program: Command): void {

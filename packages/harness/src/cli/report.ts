@@ -27,7 +27,8 @@ interface ReportFlags {
 
 const MAX_PRINTED_WARNINGS = 20;
 
-function integer(min: number) {
+/** A commander parser for an integer option >= min (also `pqtls compare`'s). */
+export function integer(min: number) {
   return (value: string): number => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}`);
