@@ -31,6 +31,13 @@ function split(text: string, what: string): { value: number; unit: string } {
   return { value: Number(m[1]), unit: m[2].toLowerCase() };
 }
 
+/** Seconds for people (estimates, elapsed, ETA): "45 s", "12 min", "3.5 h". */
+export function formatDuration(seconds: number): string {
+  if (seconds < 90) return `${Math.round(seconds)} s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
 /** "200ms", "0.2s", "500us" → milliseconds. A unit is required; negative values are refused. */
 export function parseDurationMs(text: string, what = "duration"): number {
   const { value, unit } = split(text, what);

@@ -20,7 +20,7 @@ export interface Interval {
   high: number;
 }
 
-const NO_INTERVAL: Interval = { low: Number.NaN, high: Number.NaN };
+export const NO_INTERVAL: Interval = { low: Number.NaN, high: Number.NaN };
 
 /**
  * Quantiles of bootstrap resamples of a sorted sample, without sorting each resample: a resample
@@ -74,7 +74,8 @@ export class ResampleQuantiles {
   }
 }
 
-function intervalOf(stats: Float64Array, level: number): Interval {
+/** The central `level` interval of resampled statistics (non-finite ones left out). */
+export function intervalOf(stats: Float64Array, level: number): Interval {
   const finite = stats.filter((v) => Number.isFinite(v));
   if (finite.length === 0) return NO_INTERVAL;
   finite.sort();

@@ -1,5 +1,7 @@
 // % increase of a variant over a baseline, per condition and response size, per percentile, with
-// bootstrap intervals. Cells are paired only when every condition field and the size are equal.
+// bootstrap intervals. The fields the --baseline and --variant selectors name are the compared ones
+// (kex and chain by default; any dimension, e.g. engine=openssl or compression=brotli): cells are
+// paired only when every other dimension field and the size are equal.
 
 import {
   type BootstrapOptions,
@@ -8,14 +10,8 @@ import {
   type Interval,
   percentIncrease,
 } from "./bootstrap.js";
-import {
-  type Condition,
-  conditionKey,
-  describeField,
-  type Variant,
-  variantKey,
-  variantLabel,
-} from "./params.js";
+import { CONDITION_FIELDS, type ConditionField, FIELD_ORDER, VARIANT_FIELDS } from "./dimensions.js";
+import { type Condition, describeField, type Variant, variantLabel } from "./params.js";
 import { quantileSorted } from "./quantile.js";
 import {
   type CellData,
@@ -29,7 +25,13 @@ import {
   percentileFlags,
   type TrustRules,
 } from "./stats.js";
-import { selectorMatches, type VariantSelector } from "./variant.js";
+import {
+  type CellValues,
+  checkSelectorValues,
+  selectorFields,
+  selectorMatches,
+  type VariantSelector,
+} from "./variant.js";
 
 export interface IncreaseStat {
   /** The baseline's and the variant's percentile, ms. */
@@ -76,8 +78,17 @@ export interface CompareResult {
   notes: string[];
 }
 
-function side(c: CellData): ComparisonSide {
-  return { variant: c.variant, cell: c.cell, attempts: c.attempts, failures: c.failures };
+/**
+ * A side of a comparison. Its variant carries the compared condition fields too (engine, ...), so
+ * variantLabel tells "x25519 + rsa2048, engine openssl" from "x25519 + rsa2048, engine pqtls".
+ */
+function side(c: CellData, compared: readonly ConditionField[]): ComparisonSide {
+  const extra = Object.fromEntries(compared.map((f) => [f, c.condition[f]]));
+  return { variant: { ...c.variant, ...extra }, cell: c.cell, attempts: c.attempts, failures: c.failures };
+}
+
+function cellValues(c: CellData): CellValues {
+  return { ...c.condition, ...c.variant };
 }
 
 function conditionWords(c: Condition, bytes: number): string {
@@ -126,6 +137,7 @@ export function compareCell(
   variant: CellData,
   bootstrap: BootstrapOptions = DEFAULT_BOOTSTRAP,
   rules: TrustRules = DEFAULT_TRUST,
+  compared: readonly ConditionField[] = [],
 ): Comparison {
   const metrics: Comparison["metrics"] = {};
   for (const m of METRICS) {
@@ -157,15 +169,17 @@ export function compareCell(
   return {
     condition: base.condition,
     bytes: base.bytes,
-    baseline: side(base),
-    variant: side(variant),
+    baseline: side(base, compared),
+    variant: side(variant, compared),
     metrics,
   };
 }
 
 /**
- * Pair every cell the variant selector picks with the one baseline cell of the same condition and
- * size. A condition with several baseline candidates is skipped with a note (narrow --baseline).
+ * Pair every cell the variant selector picks with the one baseline cell that differs from it only
+ * in the compared fields (those the selectors name; kex and chain when they name none of them) at
+ * the same size. A group with several baseline candidates is skipped with a note (narrow --baseline).
+ * A selector naming a value no cell has is refused (SelectorError).
  */
 export function compareAll(
   cells: readonly CellData[],
@@ -174,9 +188,23 @@ export function compareAll(
   bootstrap: BootstrapOptions = DEFAULT_BOOTSTRAP,
   rules: TrustRules = DEFAULT_TRUST,
 ): CompareResult {
+  const values = cells.map(cellValues);
+  checkSelectorValues(baselineSel, values, "--baseline");
+  checkSelectorValues(variantSel, values, "--variant");
+  const named = new Set([...selectorFields(baselineSel), ...selectorFields(variantSel)]);
+  const comparedFields = FIELD_ORDER.filter((f) => named.has(f));
+  const compared = comparedFields.length > 0 ? comparedFields : [...VARIANT_FIELDS];
+  const shared = FIELD_ORDER.filter(
+    (f) =>
+      !compared.includes(f) && (CONDITION_FIELDS as readonly string[]).concat(VARIANT_FIELDS).includes(f),
+  );
+  const comparedConditions = CONDITION_FIELDS.filter((f) => compared.includes(f));
+  const sideKey = (c: CellData) => JSON.stringify(compared.map((f) => cellValues(c)[f] ?? null));
+
   const groups = new Map<string, CellData[]>();
   for (const c of cells) {
-    const k = `${conditionKey(c.condition)}|${c.bytes}`;
+    const v = cellValues(c);
+    const k = `${JSON.stringify(shared.map((f) => v[f] ?? null))}|${c.bytes}`;
     const g = groups.get(k);
     if (g) g.push(c);
     else groups.set(k, [c]);
@@ -184,10 +212,10 @@ export function compareAll(
   const comparisons: Comparison[] = [];
   const notes: string[] = [];
   for (const group of groups.values()) {
-    const bases = group.filter((c) => selectorMatches(baselineSel, c.variant));
-    const baseKeys = new Set(bases.map((c) => variantKey(c.variant)));
+    const bases = group.filter((c) => selectorMatches(baselineSel, cellValues(c)));
+    const baseKeys = new Set(bases.map(sideKey));
     const variants = group.filter(
-      (c) => selectorMatches(variantSel, c.variant) && !baseKeys.has(variantKey(c.variant)),
+      (c) => selectorMatches(variantSel, cellValues(c)) && !baseKeys.has(sideKey(c)),
     );
     if (variants.length === 0) continue;
     const where = conditionWords(group[0].condition, group[0].bytes);
@@ -196,11 +224,12 @@ export function compareAll(
       continue;
     }
     if (bases.length > 1) {
-      const names = bases.map((c) => variantLabel(c.variant)).join("; ");
+      const names = bases.map((c) => variantLabel(side(c, comparedConditions).variant)).join("; ");
       notes.push(`several baselines match "${baselineSel.text}" at ${where} (${names}); narrow --baseline`);
       continue;
     }
-    for (const v of variants) comparisons.push(compareCell(bases[0], v, bootstrap, rules));
+    for (const v of variants)
+      comparisons.push(compareCell(bases[0], v, bootstrap, rules, comparedConditions));
   }
   return { comparisons, notes };
 }

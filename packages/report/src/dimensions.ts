@@ -8,7 +8,8 @@
 // endpoint code that gives it meaning.
 //
 // Ids, server keys and rows from a cell are cells.ts, words for fields field-words.ts, the value
-// lists vocabularies.ts; all are exported together as @pqtls/report/dimensions (registry.ts),
+// lists vocabularies.ts, the --baseline selectors variant.ts; all are exported together as
+// @pqtls/report/dimensions (registry.ts),
 // which imports nothing heavy (no charts), so the CLI can list its flags from it cheaply.
 
 import * as zlib from "node:zlib";

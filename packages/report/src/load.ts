@@ -6,9 +6,9 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { differingKeys } from "./configs.js";
-import { type DimensionField, FIELDS } from "./dimensions.js";
 import { conditionKey, conditionOf, variantKey, variantOf } from "./params.js";
-import { type MetaLine, REQUIRED_ROW_FIELDS, type Row } from "./row.js";
+import type { MetaLine, Row } from "./row.js";
+import { metaSchemaProblem, rowSchemaProblem } from "./schema.js";
 
 /** Bad input, with a one-line message that names the file and line. */
 export class ReportInputError extends Error {
@@ -37,51 +37,11 @@ export interface LoadedResults {
   warnings: string[];
 }
 
-const META_REQUIRED = ["run", "format", "config", "link_backend", "timing_definition", "seed"] as const;
-/** Row fields every row has, by JSON type: the registry's required fields between the run's own. */
-const requiredDimensionFields = (type: "string" | "number") =>
-  (Object.keys(FIELDS) as DimensionField[]).filter((f) => FIELDS[f].inRow && FIELDS[f].type === type);
-const ROW_STRINGS = ["run", "cell", ...requiredDimensionFields("string"), "ts"];
-const ROW_NUMBERS = ["sample", ...requiredDimensionFields("number"), "lane"];
-const ROW_NULLABLE_NUMBERS = [
-  "tcp_connect_ms",
-  "handshake_ms",
-  "ttfb_ms",
-  "ttlb_ms",
-  "hs_bytes_c2s",
-  "hs_bytes_s2c",
-  "retrans_segs",
-] as const;
-
 type Json = Record<string, unknown>;
 
-/** Why a row is invalid, or null when it is fine. */
-function rowProblem(o: Json): string | null {
-  for (const f of REQUIRED_ROW_FIELDS) if (!(f in o)) return `missing field "${f}"`;
-  for (const f of ROW_STRINGS) if (typeof o[f] !== "string") return `field "${f}" must be a string`;
-  for (const f of ROW_NUMBERS) {
-    if (typeof o[f] !== "number" || !Number.isFinite(o[f])) return `field "${f}" must be a finite number`;
-  }
-  for (const f of ROW_NULLABLE_NUMBERS) {
-    const v = o[f];
-    if (v !== null && (typeof v !== "number" || !Number.isFinite(v) || v < 0)) {
-      return `field "${f}" must be a non-negative number or null`;
-    }
-  }
-  if (typeof o.ok !== "boolean") return `field "ok" must be true or false`;
-  if (o.error !== null && typeof o.error !== "string") return `field "error" must be a string or null`;
-  if (o.ok && o.handshake_ms === null) return `ok is true but handshake_ms is null`;
-  if ((o.bytes as number) < 0) return `field "bytes" must not be negative`;
-  return null;
-}
-
-function metaProblem(o: Json): string | null {
-  for (const f of META_REQUIRED) if (!(f in o)) return `meta line is missing field "${f}"`;
-  if (typeof o.run !== "string") return `meta field "run" must be a string`;
-  if (o.format !== 1)
-    return `unsupported results format ${JSON.stringify(o.format)} (this report reads format 1)`;
-  return null;
-}
+/** Why a row is invalid, or null: the published JSON Schema (schema.ts, through ajv). */
+const rowProblem = (o: Json): string | null => rowSchemaProblem(o);
+const metaProblem = (o: Json): string | null => metaSchemaProblem(o);
 
 /** Accumulates lines from one or more files; `finish` applies the cross-file checks. */
 export class ResultsReader {

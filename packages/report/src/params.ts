@@ -36,8 +36,15 @@ export function variantKey(v: Variant): string {
   return JSON.stringify(VARIANT_FIELDS.map((f) => v[f]));
 }
 
+/**
+ * "X25519MLKEM768 + mldsa65"; a comparison side also carries the condition fields a --baseline
+ * compares (engine, cert_compression, ...), named after it: "x25519 + rsa2048, engine openssl".
+ */
 export function variantLabel(v: Variant): string {
-  return VARIANT_FIELDS.map((f) => v[f]).join(" + ");
+  const extra = Object.entries(v)
+    .filter(([f]) => !(VARIANT_FIELDS as readonly string[]).includes(f))
+    .map(([f, value]) => describeField(f as ConditionField, value ?? null));
+  return [VARIANT_FIELDS.map((f) => v[f]).join(" + "), ...extra].join(", ");
 }
 
 /** Fields whose value differs between at least two of the conditions. */

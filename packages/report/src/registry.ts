@@ -5,4 +5,5 @@ export * from "./cells.js";
 export * from "./configs.js";
 export * from "./dimensions.js";
 export * from "./field-words.js";
+export * from "./variant.js";
 export * from "./vocabularies.js";

@@ -20,11 +20,13 @@ import { fixedWords } from "./labels.js";
 import { type LoadOptions, loadResults, ReportInputError } from "./load.js";
 import { type ChartLinks, renderMarkdown } from "./markdown.js";
 import { formatBytes } from "./params.js";
+import { renderRowsCsv } from "./rows-csv.js";
 import { type RunPart, splitRuns } from "./runs.js";
 import { type ReportSummary, type SummaryOptions, summarize } from "./summary.js";
 
-export type ReportFormat = "md" | "html" | "json" | "csv";
-export const REPORT_FORMATS: readonly ReportFormat[] = ["md", "html", "json", "csv"];
+/** md/html: the report; json: its summary; csv: the summary's tables, long form; rows: the raw rows as CSV. */
+export type ReportFormat = "md" | "html" | "json" | "csv" | "rows";
+export const REPORT_FORMATS: readonly ReportFormat[] = ["md", "html", "json", "csv", "rows"];
 
 /** Output file extensions and the format each one means. */
 export const REPORT_EXTENSIONS: Readonly<Record<string, ReportFormat>> = {
@@ -85,9 +87,9 @@ export function resolveOutput(
 ): { out: string; format: ReportFormat } {
   if (out === undefined) return { format: format ?? "md", out: defaultReportPath(inputs, format ?? "md") };
   if (out === "-") {
-    if (format === "json" || format === "csv") return { out, format };
+    if (format === "json" || format === "csv" || format === "rows") return { out, format };
     throw new ReportInputError(
-      `a ${format ?? "md"} report needs a file for -o (its charts go next to it); use --format json or csv for stdout`,
+      `a ${format ?? "md"} report needs a file for -o (its charts go next to it); use --format json, csv or rows for stdout`,
     );
   }
   const fromExt = formatFromPath(out);
@@ -226,13 +228,16 @@ export async function writeReport(
     const value = several ? { generator: "@pqtls/report", runs: summaries } : summaries[0];
     text = `${JSON.stringify(value, null, 2)}\n`;
   } else {
-    text = summaries.map((s, i) => (i === 0 ? renderCsv(s) : renderCsv(s).replace(/^[^\n]*\n/, ""))).join("");
+    text =
+      format === "rows"
+        ? renderRowsCsv(loaded.rows)
+        : summaries.map((s, i) => (i === 0 ? renderCsv(s) : renderCsv(s).replace(/^[^\n]*\n/, ""))).join("");
   }
   if (out === "-") process.stdout.write(text);
   else {
     await mkdir(dir, { recursive: true });
     await writeFile(out, text);
-    if (format === "json" || format === "csv") files.push(out);
+    if (format === "json" || format === "csv" || format === "rows") files.push(out);
   }
   return { format, files, summary: summaries[0], summaries, warnings: loaded.warnings };
 }

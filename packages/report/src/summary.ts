@@ -28,7 +28,7 @@ import { PERCENTILE_METHOD } from "./quantile.js";
 import type { MetaLine, Row } from "./row.js";
 import { shardNotes, shardOrigins } from "./shards.js";
 import { type CellSummary, DEFAULT_TRUST, groupCells, summarizeCell, type TrustRules } from "./stats.js";
-import { DEFAULT_BASELINE, DEFAULT_VARIANT, parseSelector } from "./variant.js";
+import { ANY_VARIANT, DEFAULT_BASELINE, DEFAULT_VARIANT, parseSelector } from "./variant.js";
 
 export interface SummaryOptions {
   /** Baseline selector, e.g. "kex=x25519,chain=rsa2048" (default: classical kex + classical chain). */
@@ -83,6 +83,8 @@ export interface ReportSummary {
     /** CDFs of TTLB, or of the handshake time in a handshake-only run (each series' `metric`). */
     cdf: CdfSeries[];
   };
+  /** Why the report has no comparison at all (null when it has some): said at the top of the report. */
+  no_comparison: string | null;
   /** Why some comparisons could not be made. */
   notes: string[];
   /** Lines skipped under skipBad. */
@@ -111,7 +113,8 @@ export function summarizeRows(
 
 export function summarize(loaded: LoadedResults, options: SummaryOptions = {}): ReportSummary {
   const baselineText = options.baseline ?? DEFAULT_BASELINE;
-  const variantText = options.variant ?? DEFAULT_VARIANT;
+  // A --baseline of its own (engine=openssl) compares every other cell with it unless --variant narrows.
+  const variantText = options.variant ?? (options.baseline === undefined ? DEFAULT_VARIANT : ANY_VARIANT);
   const baselineSel = parseSelector(baselineText, "--baseline");
   const variantSel = parseSelector(variantText, "--variant");
   const seed = options.seed ?? loaded.files[0]?.meta.seed ?? 1;
@@ -134,7 +137,9 @@ export function summarize(loaded: LoadedResults, options: SummaryOptions = {}): 
   const metas = loaded.files.map((f) => f.meta);
   notes.push(...shardNotes(shardOrigins(metas)));
   const labels = shortConditionLabels(conditions, varying, metas);
+  let noComparison: string | null = null;
   if (cells.length > 0 && comparisons.length === 0) {
+    noComparison = whyNoComparison(notes, baselineText, variantText);
     notes.push(`no cell pairs matched: baseline "${baselineText}" and variant "${variantText}"`);
   }
 
@@ -174,7 +179,19 @@ export function summarize(loaded: LoadedResults, options: SummaryOptions = {}): 
       ttlb_increase: ttlbIncreaseFigure(comparisons, varying, labels),
       cdf: cdfFigure(cells, comparisons, varying, labels),
     },
+    no_comparison: noComparison,
     notes,
     warnings: loaded.warnings,
   };
+}
+
+/** Why a report compares nothing, in one sentence for its top (the notes have the per-condition detail). */
+function whyNoComparison(notes: readonly string[], baseline: string, variant: string): string {
+  const missing = notes.filter((n) => n.startsWith("no baseline")).length;
+  const ambiguous = notes.filter((n) => n.startsWith("several baselines")).length;
+  if (missing > 0 && ambiguous === 0)
+    return `no condition measured the baseline "${baseline}" beside a variant "${variant}" (${missing} conditions without one; did an override drop the baseline variant?)`;
+  if (ambiguous > 0)
+    return `several cells match the baseline "${baseline}" in ${ambiguous} conditions; narrow --baseline`;
+  return `no cell other than the baseline "${baseline}" matches the variant "${variant}" under equal conditions`;
 }

@@ -3,7 +3,14 @@
 // (hybrids such as X25519MLKEM768 included); a chain is PQ when its algorithm part (before any
 // "@size" padding suffix) mentions ML-DSA, so an RSA chain padded to ML-DSA size stays classical.
 
-import type { Variant } from "./params.js";
+import {
+  DIMENSIONS,
+  type Dimension,
+  type DimensionField,
+  dimension,
+  dimensionOf,
+  FIELDS,
+} from "./dimensions.js";
 
 export function isPqKex(kex: string): boolean {
   return /ml-?kem/i.test(kex);
@@ -15,68 +22,153 @@ export function isPqChain(chain: string): boolean {
 
 type Matcher = { kind: "pq" } | { kind: "classical" } | { kind: "any" } | { kind: "pattern"; re: RegExp };
 
+/** One `key=value` of a selector: the row field it tests (from the registry) and how. */
+export interface SelectorTerm {
+  /** The key as written (e.g. "compression"). */
+  key: string;
+  field: DimensionField;
+  /** The value as written (e.g. "pq", "brotli", "X25519*"). */
+  value: string;
+  matcher: Matcher;
+}
+
 export interface VariantSelector {
   /** The selector as the user wrote it (or the default's canonical text). */
   text: string;
-  kex: Matcher;
-  chain: Matcher;
+  /** Every term must match; none (the selector "any") matches every cell. */
+  terms: SelectorTerm[];
 }
 
 export const DEFAULT_BASELINE = "kex=classical,chain=classical";
 export const DEFAULT_VARIANT = "kex=pq,chain=pq";
+/** The variant selector when --baseline is given without --variant: every cell that is not a baseline. */
+export const ANY_VARIANT = "any";
 
 /** Thrown for a selector that cannot be parsed; the message is one line for the CLI. */
 export class SelectorError extends Error {
   override name = "SelectorError";
 }
 
-function parseMatcher(value: string, what: string): Matcher {
+/** What `pq` / `classical` mean per field; other fields only take names. */
+const PQ_TESTS: Partial<Record<DimensionField, (v: string) => boolean>> = { kex: isPqKex, chain: isPqChain };
+
+/** Keys a selector accepts: every dimension's config key and row fields (loss_model aside). */
+function selectorKeys(): string[] {
+  const keys = new Set<string>();
+  for (const d of DIMENSIONS as readonly Dimension[]) {
+    if (d.role === "size") continue;
+    keys.add(d.key);
+    for (const f of d.fields) keys.add(f);
+  }
+  return [...keys];
+}
+
+/**
+ * The row field a selector key names: a dimension's config key (`resumption`, `cert_compression`,
+ * `rtt`), a row field (`resume`, `rtt_ms`), or one unambiguous word of either (`compression`).
+ */
+function resolveKey(key: string, what: string): DimensionField {
+  const d = dimension(key);
+  if (d && d.role !== "size") return d.fields[0];
+  if (key in FIELDS && dimensionOf(key as DimensionField).role !== "size") return key as DimensionField;
+  const byWord = [
+    ...new Set(
+      (DIMENSIONS as readonly Dimension[])
+        .filter((x) => x.role !== "size" && [x.key, ...x.fields].some((k) => k.split("_").includes(key)))
+        .map((x) => x.fields[0]),
+    ),
+  ];
+  if (byWord.length === 1) return byWord[0];
+  throw new SelectorError(`${what}: unknown key "${key}" (keys: ${selectorKeys().join(", ")})`);
+}
+
+function parseMatcher(value: string, what: string, field: DimensionField): Matcher {
   const v = value.trim();
   if (v === "") throw new SelectorError(`${what}: empty value`);
   const lower = v.toLowerCase();
-  if (lower === "pq") return { kind: "pq" };
-  if (lower === "classical") return { kind: "classical" };
   if (lower === "any" || lower === "*") return { kind: "any" };
+  if (PQ_TESTS[field]) {
+    if (lower === "pq") return { kind: "pq" };
+    if (lower === "classical") return { kind: "classical" };
+  }
   const escaped = v.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*");
   return { kind: "pattern", re: new RegExp(`^${escaped}$`, "i") };
 }
 
 /**
- * Parse "kex=X25519MLKEM768,chain=mldsa65". Values: an exact name (case-insensitive, `*` wildcards
- * allowed), `pq`, `classical`, or `any`. A key left out matches anything.
+ * Parse "kex=X25519MLKEM768,chain=mldsa65" or "engine=openssl" or "compression=brotli,resumption=full":
+ * any dimension's key (see resolveKey). Values: an exact value (case-insensitive, `*` wildcards
+ * allowed), `any`, and for kex and chain `pq` or `classical`. A key left out matches anything; the
+ * selector "any" matches every cell.
  */
 export function parseSelector(text: string, what = "selector"): VariantSelector {
-  const sel: VariantSelector = { text, kex: { kind: "any" }, chain: { kind: "any" } };
+  const sel: VariantSelector = { text, terms: [] };
+  if (text.trim().toLowerCase() === ANY_VARIANT) return sel;
   const parts = text
     .split(",")
     .map((p) => p.trim())
     .filter((p) => p !== "");
-  if (parts.length === 0) throw new SelectorError(`${what}: empty selector (expected kex=...,chain=...)`);
+  if (parts.length === 0) throw new SelectorError(`${what}: empty selector (expected key=value,...)`);
   for (const part of parts) {
     const eq = part.indexOf("=");
-    if (eq < 0) throw new SelectorError(`${what}: "${part}" is not key=value (expected kex=...,chain=...)`);
+    if (eq < 0)
+      throw new SelectorError(`${what}: "${part}" is not key=value (e.g. kex=pq,chain=pq or engine=openssl)`);
     const key = part.slice(0, eq).trim().toLowerCase();
-    const value = part.slice(eq + 1);
-    if (key === "kex") sel.kex = parseMatcher(value, `${what} kex`);
-    else if (key === "chain") sel.chain = parseMatcher(value, `${what} chain`);
-    else throw new SelectorError(`${what}: unknown key "${key}" (use kex=... and chain=...)`);
+    const field = resolveKey(key, what);
+    const label = `${what} ${key}`;
+    const value = part.slice(eq + 1).trim();
+    const term = { key, field, value, matcher: parseMatcher(value, label, field) };
+    const i = sel.terms.findIndex((t) => t.field === field);
+    if (i >= 0) sel.terms[i] = term;
+    else sel.terms.push(term);
   }
   return sel;
 }
 
-function matches(m: Matcher, value: string, isPq: (v: string) => boolean): boolean {
+/** The row fields a selector tests. */
+export function selectorFields(sel: VariantSelector): DimensionField[] {
+  return sel.terms.map((t) => t.field);
+}
+
+/** A cell's dimension values by row field (absent = the dimension's none, e.g. cert_compression). */
+export type CellValues = Partial<Record<DimensionField, string | number | null>>;
+
+function valueText(field: DimensionField, v: string | number | null | undefined): string {
+  if (v === null || v === undefined) return dimensionOf(field).none ?? "";
+  return String(v);
+}
+
+function termMatches(t: SelectorTerm, value: string): boolean {
+  const m = t.matcher;
   switch (m.kind) {
     case "any":
       return true;
     case "pq":
-      return isPq(value);
+      return PQ_TESTS[t.field]?.(value) ?? false;
     case "classical":
-      return !isPq(value);
+      return !(PQ_TESTS[t.field]?.(value) ?? true);
     case "pattern":
       return m.re.test(value);
   }
 }
 
-export function selectorMatches(sel: VariantSelector, v: Variant): boolean {
-  return matches(sel.kex, v.kex, isPqKex) && matches(sel.chain, v.chain, isPqChain);
+export function selectorMatches(sel: VariantSelector, values: CellValues): boolean {
+  return sel.terms.every((t) => termMatches(t, valueText(t.field, values[t.field])));
+}
+
+/**
+ * Refuse a selector naming a value no cell has (`--baseline kex=foo`): one line listing the values
+ * present, instead of a report that silently compares nothing.
+ */
+export function checkSelectorValues(sel: VariantSelector, cells: readonly CellValues[], what: string): void {
+  if (cells.length === 0) return;
+  // Named values only: `pq`/`classical` with no such cell is a run without that side, said in the report.
+  for (const t of sel.terms.filter((x) => x.matcher.kind === "pattern")) {
+    const present = [...new Set(cells.map((c) => valueText(t.field, c[t.field])))];
+    if (!present.some((v) => termMatches(t, v))) {
+      throw new SelectorError(
+        `${what} ${t.key}=${t.value} matches no ${t.key} in these results (present: ${present.join(", ")})`,
+      );
+    }
+  }
 }

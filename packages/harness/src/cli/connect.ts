@@ -6,6 +6,7 @@
 import { connect, type TlsSocket } from "@pqtls/tls13";
 import type { Command } from "commander";
 import { UserError } from "../errors.js";
+import { parseBytes, parseDurationMs } from "../units.js";
 import { negotiated } from "./negotiated.js";
 import {
   configure,
@@ -157,19 +158,28 @@ export function register(program: Command): void {
       "--compress-cert <list>",
       "offer RFC 8879 certificate compression: brotli, zlib, zstd (preference first)",
     )
-    .option("--get <n>", "send GET /N (pqtls serve --http) and read the response")
+    .option(
+      "--get <size>",
+      "send GET /N (pqtls serve --http) and read the N-byte response: 0, 4096, 100KiB, 1MB",
+    )
     .option("--keylog <file>", "append NSS key log lines (SSLKEYLOGFILE format)")
     .option("--json", "print one JSON object")
-    .option("--timeout <ms>", "give up after this long", "30000")
+    .option("--timeout <duration>", "give up after this long: 5s, 500ms (a bare number is ms)", "30s")
     .option("--cert <file>", "mTLS: our certificate chain PEM, leaf first, sent when the server asks")
     .option("--key <file>", "mTLS: the private key PEM of --cert")
     .action(async (target: string, flags: ConnectFlags) => {
       const { host, port } = parseHostPort(target);
-      const getBytes = flags.get === undefined ? undefined : Number(flags.get);
-      if (getBytes !== undefined && !(Number.isSafeInteger(getBytes) && getBytes >= 0))
-        throw new UserError(`invalid --get ${flags.get}`);
-      const timeoutMs = Number(flags.timeout);
-      if (!(timeoutMs > 0)) throw new UserError(`invalid --timeout ${flags.timeout}`);
+      // The unit grammar of `pqtls run` and the config (units.ts); bare numbers stay bytes and ms.
+      const getBytes =
+        flags.get === undefined
+          ? undefined
+          : /^\s*0+\s*$/.test(flags.get)
+            ? 0
+            : parseBytes(flags.get, "--get");
+      const timeoutMs = /^\s*\d+(\.\d+)?\s*$/.test(flags.timeout)
+        ? Number(flags.timeout)
+        : parseDurationMs(flags.timeout, "--timeout");
+      if (!(timeoutMs > 0)) throw new UserError(`--timeout must be above 0 (got ${flags.timeout})`);
       if (!flags.ca && !flags.insecure)
         throw new UserError("give --ca CA.pem to verify the server, or --insecure");
       const ca = flags.ca ? readFileArg(flags.ca, "--ca") : undefined;

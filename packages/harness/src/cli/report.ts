@@ -4,7 +4,6 @@
 
 import {
   DEFAULT_BASELINE,
-  DEFAULT_VARIANT,
   REPORT_FORMATS,
   type ReportFormat,
   ReportInputError,
@@ -17,8 +16,8 @@ import { UserError } from "../errors.js";
 interface ReportFlags {
   out?: string;
   format?: ReportFormat;
-  baseline: string;
-  variant: string;
+  baseline?: string;
+  variant?: string;
   seed?: number;
   resamples: number;
   skipBad?: boolean;
@@ -28,7 +27,8 @@ interface ReportFlags {
 
 const MAX_PRINTED_WARNINGS = 20;
 
-function integer(min: number) {
+/** A commander parser for an integer option >= min (also `pqtls compare`'s). */
+export function integer(min: number) {
   return (value: string): number => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}`);
@@ -48,15 +48,17 @@ export function register(program: Command): void {
     .addOption(
       new Option(
         "--format <format>",
-        "md, html, json or csv (default: from the -o extension, else md)",
+        "md or html (the report); json (summary); csv (summary tables, long form); rows (raw rows as CSV, one column per field). Default: from the -o extension, else md",
       ).choices(REPORT_FORMATS),
     )
     .option(
       "--baseline <selector>",
-      "baseline variant: kex=NAME|pq|classical,chain=NAME|pq|classical",
-      DEFAULT_BASELINE,
+      `baseline cells: key=value,... over any dimension (kex=pq|classical|NAME, chain=..., engine=openssl, compression=brotli, resumption=full, rtt=35, ...; default ${DEFAULT_BASELINE})`,
     )
-    .option("--variant <selector>", "variant(s) compared with the baseline, same syntax", DEFAULT_VARIANT)
+    .option(
+      "--variant <selector>",
+      "cells compared with the baseline, same syntax (default kex=pq,chain=pq with the default baseline, else every other cell)",
+    )
     .option("--seed <n>", "bootstrap seed (default: the run's seed)", integer(0))
     .option("--resamples <n>", "bootstrap resamples", integer(100), 1000)
     .option("--cdf-log", "CDFs on a log time axis (to see lossy links' retransmission tails)")
@@ -66,8 +68,10 @@ export function register(program: Command): void {
       "pool files whose runs have different configs (default: each run reported in its own section)",
     )
     .action(async (files: string[], flags: ReportFlags) => {
-      // JSON and CSV without -o go to stdout (for pipes); md and html are named after the input.
-      const toStdout = flags.out === undefined && (flags.format === "json" || flags.format === "csv");
+      // JSON, CSV and rows without -o go to stdout (for pipes); md and html are named after the input.
+      const toStdout =
+        flags.out === undefined &&
+        (flags.format === "json" || flags.format === "csv" || flags.format === "rows");
       const out = toStdout ? "-" : flags.out;
       const format = flags.format;
       // `pqtls report ... --format csv | head` closes the pipe early; that is not an error.

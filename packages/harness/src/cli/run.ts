@@ -3,13 +3,14 @@
 
 import { mkdirSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
-import { describeCell } from "@pqtls/report/dimensions";
-import type { Command } from "commander";
+import { DEFAULT_BASELINE, describeCell, parseSelector, selectorMatches } from "@pqtls/report/dimensions";
+import { type Command, InvalidArgumentError } from "commander";
 import { UserError } from "../errors.js";
 import type { ConfigLayer } from "../run/config.js";
 import { CONFIG_KEYS, SCALAR_KEYS } from "../run/keys.js";
 import type { Plan } from "../run/plan.js";
 import type { RunResult } from "../run/runner.js";
+import { formatDuration } from "../units.js";
 
 /** Flags that are config keys (comma-separated lists where the key is an axis). */
 const FLAG_KEYS = Object.keys(CONFIG_KEYS).filter((k) => k !== "links" && k !== "description");
@@ -18,10 +19,16 @@ function flagName(key: string): string {
   return `--${key.replace(/_/g, "-")}`;
 }
 
-function formatDuration(seconds: number): string {
-  if (seconds < 90) return `${Math.round(seconds)} s`;
-  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
-  return `${(seconds / 3600).toFixed(1)} h`;
+/**
+ * Why the report's default comparison would find nothing: the plan has no cell of the default
+ * baseline (an override such as --kex X25519MLKEM768 dropped the classical variant). Null when it has.
+ */
+export function missingBaselineWarning(plan: Plan): string | null {
+  if (plan.cells.length === 0) return null;
+  const baseline = parseSelector(DEFAULT_BASELINE);
+  if (plan.cells.some((c) => selectorMatches(baseline, c))) return null;
+  const variants = [...new Set(plan.cells.map((c) => `${c.kex}:${c.chain}`))].join(", ");
+  return `the plan has no baseline cell (${DEFAULT_BASELINE}; it plans ${variants}): \`pqtls report\` will compare nothing unless --baseline picks one of these; add a classical variant (e.g. --kex x25519,...) to compare with`;
 }
 
 export function describePlan(plan: Plan, lanes: number): string {
@@ -43,6 +50,28 @@ function defaultOut(name: string): string {
   return join("results", `${name}-${stamp}.jsonl`);
 }
 
+/** What `--fail-on` can make a completed run exit 1 for. */
+const FAIL_ON = ["failures", "link-check"] as const;
+type FailOn = (typeof FAIL_ON)[number];
+
+function parseFailOn(text: string): FailOn[] {
+  const items = text.split(",").map((x) => x.trim());
+  for (const x of items)
+    if (!(FAIL_ON as readonly string[]).includes(x))
+      throw new InvalidArgumentError(`"${x}" is not one of ${FAIL_ON.join(", ")}`);
+  return items as FailOn[];
+}
+
+/** The --fail-on conditions a finished run meets, in words; empty when it passes. */
+export function failOnReasons(result: RunResult, failOn: readonly FailOn[]): string[] {
+  const reasons: string[] = [];
+  if (failOn.includes("failures") && result.failed > 0) reasons.push(`${result.failed} failed rows`);
+  const badLinks = result.linkChecks.filter((l) => !l.startsWith("ok"));
+  if (failOn.includes("link-check") && badLinks.length > 0)
+    reasons.push(`${badLinks.length} link checks not ok`);
+  return reasons;
+}
+
 interface RunFlags {
   preset?: string;
   config?: string;
@@ -52,6 +81,7 @@ interface RunFlags {
   quiet?: boolean;
   report?: string | false;
   shard?: string;
+  failOn?: FailOn[];
   [key: string]: unknown;
 }
 
@@ -84,6 +114,8 @@ export async function runCommand(flags: RunFlags, argv: string[]): Promise<void>
   if (flags.dryRun) {
     if (shardLine) process.stdout.write(`${shardLine}\n`);
     process.stdout.write(`${describePlan(plan, config.lanes)}\n`);
+    const warning = missingBaselineWarning(plan);
+    if (warning) process.stderr.write(`pqtls: warning: ${warning}\n`);
     return;
   }
   if (flags.resume && !flags.out)
@@ -133,7 +165,7 @@ export async function runCommand(flags: RunFlags, argv: string[]): Promise<void>
   process.stderr.write(`${summary}\n`);
   if (!quiet || result.linkChecks.some((l) => !l.startsWith("ok")))
     for (const line of result.linkChecks) process.stderr.write(`link check ${line}\n`);
-  if (flags.report === false) return;
+  if (flags.report === false) return failIf(result, flags.failOn);
   const reportOut = typeof flags.report === "string" ? flags.report : `${out.replace(/\.jsonl$/, "")}.md`;
   const { writeReport } = await import("@pqtls/report");
   let written: Awaited<ReturnType<typeof writeReport>>;
@@ -148,6 +180,13 @@ export async function runCommand(flags: RunFlags, argv: string[]): Promise<void>
   }
   for (const w of written.warnings) process.stderr.write(`report: ${w}\n`);
   process.stderr.write(`report: ${written.files[0]}\n`);
+  failIf(result, flags.failOn);
+}
+
+/** After the rows and the report are safe: exit 1 when a --fail-on condition holds. */
+function failIf(result: RunResult, failOn: readonly FailOn[] = []): void {
+  const reasons = failOnReasons(result, failOn);
+  if (reasons.length > 0) throw new UserError(`--fail-on ${failOn.join(",")}: ${reasons.join("; ")}`, 1);
 }
 
 export function register(program: Command): void {
@@ -173,7 +212,12 @@ export function register(program: Command): void {
     .option("--dry-run", "print the plan, the number of connections and an estimated duration, then stop")
     .option("--quiet", "no progress output (for CI)")
     .option("--report <file>", "markdown report path (default: the results file with .md)")
-    .option("--no-report", "do not write the report");
+    .option("--no-report", "do not write the report")
+    .option(
+      "--fail-on <list>",
+      `exit 1 after writing rows and report if any holds: ${FAIL_ON.join(", ")} (failed rows; a link check not ok)`,
+      parseFailOn,
+    );
   for (const key of FLAG_KEYS) {
     const value = key === "variants" ? "<kex:chain,...>" : SCALAR_KEYS.includes(key) ? "<value>" : "<list>";
     cmd.option(`${flagName(key)} ${value}`, CONFIG_KEYS[key]);

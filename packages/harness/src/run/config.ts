@@ -95,15 +95,34 @@ function editDistance(a: string, b: string): number {
   return prev[b.length];
 }
 
+/**
+ * The known key closest to a mistyped one (within 2 edits), or undefined. Ties go to the longer
+ * shared start: "rat" is one edit from both rtt and rate, and meant rate.
+ */
+export function closestKey(typed: string, known: readonly string[]): string | undefined {
+  const t = typed.replace(/-/g, "_").toLowerCase();
+  const prefix = (k: string) => {
+    let i = 0;
+    while (i < k.length && i < t.length && k[i] === t[i]) i++;
+    return i;
+  };
+  let best: { key: string; d: number; p: number } | undefined;
+  for (const key of known) {
+    const d = editDistance(key, t);
+    if (d > 2) continue;
+    const p = prefix(key);
+    if (!best || d < best.d || (d === best.d && p > best.p)) best = { key, d, p };
+  }
+  return best?.key;
+}
+
 /** Checks a layer's keys (not values) so an unknown key is named with its source. */
 export function checkKeys(layer: ConfigLayer): void {
   if (typeof layer.values !== "object" || layer.values === null || Array.isArray(layer.values))
     throw new UserError(`${layer.source}: expected a mapping of config keys`);
   for (const key of Object.keys(layer.values)) {
     if (!(key in CONFIG_KEYS)) {
-      const near = Object.keys(CONFIG_KEYS).find(
-        (k) => editDistance(k, key.replace(/-/g, "_").toLowerCase()) <= 2,
-      );
+      const near = closestKey(key, Object.keys(CONFIG_KEYS));
       throw new UserError(
         `${layer.source}: unknown config key "${key}"${near ? ` (did you mean "${near}"?)` : ""}; known keys: ${Object.keys(CONFIG_KEYS).join(", ")}`,
       );

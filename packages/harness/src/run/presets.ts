@@ -23,12 +23,25 @@ export function listPresets(): string[] {
     .sort();
 }
 
+/**
+ * A YAML error as one line that keeps its code frame's point: "FILE:LINE:COL: not valid YAML/JSON:
+ * <reason> (at: <the line's text>)".
+ */
+function yamlProblem(err: unknown, text: string, source: string): string {
+  const e = err as Error & { linePos?: { line: number; col: number }[] };
+  const reason = e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+  const pos = e.linePos?.[0];
+  if (!pos) return `${source}: not valid YAML/JSON: ${reason}`;
+  const line = text.split(/\r?\n/)[pos.line - 1]?.trim() ?? "";
+  return `${source}:${pos.line}:${pos.col}: not valid YAML/JSON: ${reason}${line ? ` (at: ${line})` : ""}`;
+}
+
 function parseLayer(text: string, source: string): ConfigLayer {
   let values: unknown;
   try {
     values = parseYaml(text);
   } catch (err) {
-    throw new UserError(`${source}: not valid YAML/JSON: ${(err as Error).message.split("\n")[0]}`);
+    throw new UserError(yamlProblem(err, text, source));
   }
   if (values === null || values === undefined) values = {};
   const layer = { source, values: values as Record<string, unknown> };

@@ -2,8 +2,29 @@
 // finished link group otherwise, nothing with --quiet.
 
 import cliProgress from "cli-progress";
+import { formatDuration } from "../units.js";
 
 const LINE_INTERVAL_MS = 30_000;
+
+export interface Status {
+  samples: number;
+  total: number;
+  cells: number;
+  cellsTotal: number;
+  failed: number;
+  elapsedMs: number;
+}
+
+/**
+ * A non-terminal progress line (nohup, CI logs): counts, rate, elapsed time and an ETA from the
+ * rate so far ("ETA –" before the first sample).
+ */
+export function statusLine(s: Status): string {
+  const secs = s.elapsedMs / 1000;
+  const rate = secs > 0 ? s.samples / secs : 0;
+  const eta = rate > 0 ? formatDuration((s.total - s.samples) / rate) : "–";
+  return `samples ${s.samples}/${s.total}, cells ${s.cells}/${s.cellsTotal}, ${rate.toFixed(1)} conn/s, failed ${s.failed}, elapsed ${formatDuration(secs)}, ETA ${eta}`;
+}
 
 export class Progress {
   private readonly bar: cliProgress.SingleBar | null;
@@ -55,9 +76,15 @@ export class Progress {
     // Without a terminal, a status line now and then shows a long run is alive.
     if (this.mode === "lines" && Date.now() - this.lastLine >= LINE_INTERVAL_MS) {
       this.lastLine = Date.now();
-      const p = this.payload();
       process.stderr.write(
-        `samples ${this.samples}/${this.total}, cells ${p.cells}/${p.cellsTotal}, ${p.rate} conn/s, failed ${p.failed}\n`,
+        `${statusLine({
+          samples: this.samples,
+          total: this.total,
+          cells: this.cells,
+          cellsTotal: this.cellsTotal,
+          failed: this.failed,
+          elapsedMs: Date.now() - this.started,
+        })}\n`,
       );
     }
   }

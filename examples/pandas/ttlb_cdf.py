@@ -1,0 +1,46 @@
+"""Redraw the report's TTLB CDF from the raw rows, in pandas.
+
+    pqtls report results/ttlb.jsonl --format rows -o results/ttlb.csv
+    python3 examples/pandas/ttlb_cdf.py results/ttlb.csv ttlb-cdf.png
+
+One line per connection, one column per field (see packages/report/schema/row.schema.json); nested
+counters are flattened with dots (tcp.client.retrans, link.up.delivered). Failed connections have
+ok == False and empty timers: they are counted, never averaged in, as in the report. Needs pandas
+and matplotlib (pip install pandas matplotlib).
+"""
+
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display needed
+import matplotlib.pyplot as plt
+import pandas as pd
+
+
+def main(csv_path: str, out_path: str) -> None:
+    rows = pd.read_csv(csv_path)
+    ok = rows[rows["ok"]]
+    # Handshake-only rows (bytes == 0) have no TTLB: the report uses their handshake time.
+    ok = ok.assign(ttlb=ok["ttlb_ms"].fillna(ok["handshake_ms"]))
+    ok = ok.assign(variant=ok["kex"] + " + " + ok["chain"])
+    conditions = ok.groupby(["rtt_ms", "rate_mbps", "loss_pct", "bytes"])
+    fig, axes = plt.subplots(len(conditions), 1, figsize=(7, 3.2 * len(conditions)), squeeze=False)
+    for ax, ((rtt, rate, loss, size), cond) in zip(axes[:, 0], conditions):
+        for variant, cell in cond.groupby("variant"):
+            x = cell["ttlb"].sort_values().to_numpy()
+            y = [(i + 1) / len(x) for i in range(len(x))]
+            ax.step(x, y, where="post", label=f"{variant} (n={len(x)})")
+        ax.set_title(f"RTT {rtt} ms, {rate or 'unshaped'} Mbit/s, loss {loss} %, {size} B")
+        ax.set_xlabel("TTLB (ms)")
+        ax.set_ylabel("share of connections")
+        ax.legend(loc="lower right", fontsize="small")
+    fig.tight_layout()
+    fig.savefig(out_path, dpi=120)
+    print(f"wrote {out_path}; {len(rows) - len(ok)} failed connections left out")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit("usage: ttlb_cdf.py ROWS.csv OUT.png")
+    main(sys.argv[1], sys.argv[2])

@@ -1,0 +1,36 @@
+// An example at the end of each command's --help (`pqtls run --help` ends with "Example:" lines).
+// Kept in one table so every command, subcommands included, has one and a test can check they all do.
+
+import type { Command } from "commander";
+
+export const EXAMPLES: Record<string, string[]> = {
+  run: [
+    "pqtls run --preset quick --dry-run",
+    "sudo pqtls run --preset ttlb-increase --samples 50 --fail-on failures,link-check --out results/ttlb.jsonl",
+  ],
+  presets: ["pqtls presets", "pqtls run --preset quick --dry-run   # one preset's full plan"],
+  report: [
+    "pqtls report results/ttlb.jsonl                       # results/ttlb.md and its charts",
+    "pqtls report results/ttlb.jsonl --baseline engine=openssl --format json -o -",
+  ],
+  compare: ["pqtls compare results/before.jsonl results/after.jsonl -o before-after.md"],
+  doctor: ["pqtls doctor"],
+  link: ["sudo pqtls link check --rtt 200ms --rate 1mbit"],
+  "link check": ["sudo pqtls link check --rtt 200ms --rate 1mbit --loss 1%"],
+  "link up": ["sudo pqtls link up --rtt 35ms --rate 1gbit --lanes 2"],
+  cleanup: ["sudo pqtls cleanup --dry-run"],
+  bench: ["pqtls bench --json > bench.json"],
+  serve: ["pqtls serve --port 4433 --cert chain.pem --key key.pem --http"],
+  connect: ["pqtls connect 127.0.0.1:4433 --ca root.pem --get 100KiB --timeout 5s"],
+  certs: ["pqtls certs --sig mldsa65 --depth 2"],
+};
+
+/** Adds its example to every command and subcommand of `program` that has one in EXAMPLES. */
+export function addExamples(program: Command, prefix = ""): void {
+  for (const cmd of program.commands) {
+    const name = `${prefix}${cmd.name()}`;
+    const lines = EXAMPLES[name];
+    if (lines) cmd.addHelpText("after", `\nExample:\n${lines.map((l) => `  ${l}`).join("\n")}\n`);
+    addExamples(cmd, `${name} `);
+  }
+}

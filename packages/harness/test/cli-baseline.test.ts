@@ -1,0 +1,74 @@
+// The CLI ends of "any dimension as a baseline": a selector value the results do not have is one
+// line and exit 2 (not a note per condition and exit 0), and `run --dry-run` warns when the plan has
+// no cell of the default baseline (an override dropped the classical variant).
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const bin = join(here, "..", "dist", "cli", "main.js");
+const dir = mkdtempSync(join(tmpdir(), "pqtls-cli-baseline-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function pqtls(...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("--baseline at the CLI", () => {
+  const results = join(dir, "old.jsonl");
+  copyFileSync(join(here, "fixtures", "results-before-registry.jsonl"), results);
+
+  it("refuses a value no cell has with one line listing the values present, exit 2", () => {
+    const r = pqtls(
+      "report",
+      results,
+      "--baseline",
+      "kex=foo",
+      "--format",
+      "json",
+      "-o",
+      join(dir, "x.json"),
+    );
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^pqtls: --baseline kex=foo matches no kex in these results \(present: .*x25519/,
+    );
+  });
+
+  it("takes any dimension of the registry as the baseline", () => {
+    const r = pqtls(
+      "report",
+      results,
+      "--baseline",
+      "engine=pqtls,kex=x25519,chain=rsa2048",
+      "--format",
+      "json",
+      "-o",
+      "-",
+    );
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.comparisons.length).toBeGreaterThan(0);
+    for (const c of summary.comparisons) {
+      expect(c.baseline.variant).toMatchObject({ engine: "pqtls", kex: "x25519", chain: "rsa2048" });
+      expect(c.variant.variant).toMatchObject({ kex: "X25519MLKEM768", chain: "mldsa65" });
+    }
+  });
+
+  it("run --dry-run warns when an override drops the baseline variant", () => {
+    const dropped = pqtls("run", "--kex", "X25519MLKEM768", "--dry-run");
+    expect(dropped.code).toBe(0);
+    expect(dropped.stderr).toMatch(
+      /^pqtls: warning: the plan has no baseline cell \(kex=classical,chain=classical/,
+    );
+    const kept = pqtls("run", "--dry-run");
+    expect(kept.code).toBe(0);
+    expect(kept.stderr).toBe("");
+  });
+});

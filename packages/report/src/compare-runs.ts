@@ -1,0 +1,229 @@
+// `pqtls compare A.jsonl B.jsonl`: the same cells measured in two runs (before/after a change, two
+// machines, two engines' builds), each cell of A set against the cell of B with equal dimension
+// values (variant, condition and size; the cell id may differ). Per timer and percentile: both
+// values, the difference in ms and in % with bootstrap intervals. Runs that do not measure the same
+// cells are refused, naming what differs, unless the caller asks for the shared cells only.
+
+import {
+  type BootstrapOptions,
+  DEFAULT_BOOTSTRAP,
+  type Interval,
+  intervalOf,
+  percentIncrease,
+  ResampleQuantiles,
+} from "./bootstrap.js";
+import { type LoadedResults, ReportInputError } from "./load.js";
+import { escapeCell, fmtMs, fmtPct } from "./markdown.js";
+import {
+  type Condition,
+  conditionKey,
+  conditionLabel,
+  formatBytes,
+  type Variant,
+  variantKey,
+  variantLabel,
+  varyingFields,
+} from "./params.js";
+import { quantileSorted } from "./quantile.js";
+import { createRng } from "./random.js";
+import { type CellData, groupCells, METRIC_TITLES, METRICS, type Metric } from "./stats.js";
+
+/** The percentiles `compare` reports: the median and the tail the study looks at. */
+export const COMPARE_PERCENTILES = [
+  { name: "p50", p: 0.5 },
+  { name: "p90", p: 0.9 },
+] as const;
+
+export interface RunDelta {
+  metric: Metric;
+  percentile: string;
+  a_ms: number;
+  b_ms: number;
+  /** b − a, ms, with its interval. */
+  delta_ms: number;
+  delta_ci: Interval;
+  /** 100 × (b / a − 1), with its interval. */
+  delta_pct: number;
+  pct_ci: Interval;
+  n_a: number;
+  n_b: number;
+}
+
+export interface RunCellComparison {
+  variant: Variant;
+  condition: Condition;
+  bytes: number;
+  cell_a: string;
+  cell_b: string;
+  deltas: RunDelta[];
+}
+
+export interface CompareRunsOptions {
+  /** Compare the cells both runs measured and list the others, instead of refusing. */
+  matchingOnly?: boolean;
+  bootstrap?: BootstrapOptions;
+}
+
+export interface CompareRunsResult {
+  a: string;
+  b: string;
+  cells: RunCellComparison[];
+  /** Cells only one run measured (only with matchingOnly). */
+  only_a: string[];
+  only_b: string[];
+}
+
+const cellKey = (c: CellData) => `${variantKey(c.variant)}|${conditionKey(c.condition)}|${c.bytes}`;
+function describeCellData(c: CellData): string {
+  const fields = Object.entries(c.condition).filter(([, v]) => v !== null);
+  return `${variantLabel(c.variant)}, ${fields.map(([f, v]) => `${f}=${v}`).join(" ")}, ${formatBytes(c.bytes)}`;
+}
+
+/** Bootstrap intervals of b − a (ms) and of the % increase, each side resampled on its own. */
+function deltaIntervals(
+  a: Float64Array,
+  b: Float64Array,
+  p: number,
+  key: string,
+  options: BootstrapOptions,
+): { delta: Interval; pct: Interval } {
+  const rng = createRng(options.seed, `runs:${key}`);
+  const delta = new Float64Array(options.resamples);
+  const pct = new Float64Array(options.resamples);
+  const ra = new ResampleQuantiles(a, [p]);
+  const rb = new ResampleQuantiles(b, [p]);
+  const qa = new Float64Array(1);
+  const qb = new Float64Array(1);
+  for (let r = 0; r < options.resamples; r++) {
+    ra.draw(rng, qa);
+    rb.draw(rng, qb);
+    delta[r] = qb[0] - qa[0];
+    pct[r] = percentIncrease(qa[0], qb[0]);
+  }
+  return { delta: intervalOf(delta, options.level), pct: intervalOf(pct, options.level) };
+}
+
+function compareCells(a: CellData, b: CellData, options: BootstrapOptions): RunCellComparison {
+  const deltas: RunDelta[] = [];
+  for (const metric of METRICS) {
+    const sa = a.samples[metric];
+    const sb = b.samples[metric];
+    if (sa.length === 0 || sb.length === 0) continue;
+    for (const { name, p } of COMPARE_PERCENTILES) {
+      const qa = quantileSorted(sa, p);
+      const qb = quantileSorted(sb, p);
+      const ci = deltaIntervals(sa, sb, p, `${cellKey(a)}|${metric}|${name}`, options);
+      deltas.push({
+        metric,
+        percentile: name,
+        a_ms: qa,
+        b_ms: qb,
+        delta_ms: qb - qa,
+        delta_ci: ci.delta,
+        delta_pct: percentIncrease(qa, qb),
+        pct_ci: ci.pct,
+        n_a: sa.length,
+        n_b: sb.length,
+      });
+    }
+  }
+  return {
+    variant: a.variant,
+    condition: a.condition,
+    bytes: a.bytes,
+    cell_a: a.cell,
+    cell_b: b.cell,
+    deltas,
+  };
+}
+
+/** Set the cells of run `b` against the equal cells of run `a` (see the file comment). */
+export function compareRuns(
+  a: LoadedResults,
+  b: LoadedResults,
+  names: { a: string; b: string },
+  options: CompareRunsOptions = {},
+): CompareRunsResult {
+  const bootstrap = { ...DEFAULT_BOOTSTRAP, seed: a.files[0]?.meta.seed ?? 1, ...options.bootstrap };
+  const cellsA = groupCells(a.rows);
+  const byKeyB = new Map(groupCells(b.rows).map((c) => [cellKey(c), c]));
+  const keysA = new Set(cellsA.map(cellKey));
+  const onlyA = cellsA.filter((c) => !byKeyB.has(cellKey(c))).map(describeCellData);
+  const onlyB = [...byKeyB.values()].filter((c) => !keysA.has(cellKey(c))).map(describeCellData);
+  const shared = cellsA.filter((c) => byKeyB.has(cellKey(c)));
+  if (shared.length === 0) {
+    throw new ReportInputError(
+      `${names.a} and ${names.b} share no cell (same variant, conditions and size): ${onlyA.length > 0 ? `e.g. ${names.a} has ${onlyA[0]}` : `${names.a} has no cells`}; ${onlyB.length > 0 ? `${names.b} has ${onlyB[0]}` : `${names.b} has no cells`}`,
+    );
+  }
+  if (!options.matchingOnly && (onlyA.length > 0 || onlyB.length > 0)) {
+    const parts = [
+      ...(onlyA.length > 0 ? [`${onlyA.length} cells only in ${names.a} (e.g. ${onlyA[0]})`] : []),
+      ...(onlyB.length > 0 ? [`${onlyB.length} cells only in ${names.b} (e.g. ${onlyB[0]})`] : []),
+    ];
+    throw new ReportInputError(
+      `the runs do not measure the same conditions: ${parts.join("; ")}; --matching-only compares the ${shared.length} cells they share`,
+    );
+  }
+  return {
+    a: names.a,
+    b: names.b,
+    cells: shared.map((c) => compareCells(c, byKeyB.get(cellKey(c)) as CellData, bootstrap)),
+    only_a: onlyA,
+    only_b: onlyB,
+  };
+}
+
+const fmtInterval = (ci: Interval, fmt: (x: number) => string) =>
+  Number.isFinite(ci.low) ? `[${fmt(ci.low)}, ${fmt(ci.high)}]` : "[–]";
+const signedMs = (x: number) => `${x >= 0 ? "+" : ""}${fmtMs(x)}`;
+
+/** The comparison as markdown: one table, a row per cell, timer and percentile. */
+export function renderCompareMarkdown(r: CompareRunsResult): string {
+  const fields = varyingFields(r.cells.map((c) => c.condition));
+  const variants = new Set(r.cells.map((c) => variantKey(c.variant))).size > 1;
+  const header = [
+    ...(variants ? ["variant"] : []),
+    ...(fields.length > 0 ? ["condition"] : []),
+    "size",
+    "timer",
+    "pct.",
+    "A (ms)",
+    "B (ms)",
+    "Δ ms [95 % CI]",
+    "Δ % [95 % CI]",
+    "n A / B",
+  ];
+  const rows = r.cells.flatMap((c) =>
+    c.deltas.map((d) => [
+      ...(variants ? [variantLabel(c.variant)] : []),
+      ...(fields.length > 0 ? [conditionLabel(c.condition, fields)] : []),
+      formatBytes(c.bytes),
+      METRIC_TITLES[d.metric],
+      d.percentile,
+      fmtMs(d.a_ms),
+      fmtMs(d.b_ms),
+      `${signedMs(d.delta_ms)} ${fmtInterval(d.delta_ci, signedMs)}`,
+      `${fmtPct(d.delta_pct)} ${fmtInterval(d.pct_ci, fmtPct)}`,
+      `${d.n_a} / ${d.n_b}`,
+    ]),
+  );
+  const out = [
+    `# pqtls compare: B over A\n`,
+    `- **A**: ${r.a}`,
+    `- **B**: ${r.b}`,
+    `- Cells are paired when every dimension (variant, conditions, size) is equal. Δ = B − A of the same percentile; 95 % percentile-bootstrap intervals, each run resampled on its own.`,
+    "",
+    `| ${header.map(escapeCell).join(" | ")} |`,
+    `|${header.map(() => "---").join("|")}|`,
+    ...rows.map((row) => `| ${row.map(escapeCell).join(" | ")} |`),
+    "",
+  ];
+  if (r.only_a.length > 0 || r.only_b.length > 0) {
+    out.push("## Cells only one run measured (not compared)\n");
+    for (const c of r.only_a) out.push(`- only in A: ${c}`);
+    for (const c of r.only_b) out.push(`- only in B: ${c}`);
+    out.push("");
+  }
+  return out.join("\n");
+}

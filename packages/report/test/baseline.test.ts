@@ -1,0 +1,101 @@
+// --baseline on any dimension of the registry: engine, certificate compression, resumption, several
+// at once; a selector value no cell has is one error listing the values present; a report that
+// compares nothing says why at its top.
+
+import { describe, expect, it } from "vitest";
+import { renderMarkdown } from "../src/markdown.js";
+import type { Row } from "../src/row.js";
+import { summarizeRows } from "../src/summary.js";
+import { SelectorError } from "../src/variant.js";
+import { exponential, meta, mulberry32, rowsFor } from "./synth.js";
+
+const rand = mulberry32(7);
+const CLASSIC = { kex: "x25519", chain: "rsa2048" };
+const PQ = { kex: "X25519MLKEM768", chain: "mldsa65" };
+
+/** Rows of one cell with extra dimension fields set (engine, cert_compression, resume ...). */
+function cell(v: { kex: string; chain: string }, extra: Partial<Row>, offset: number, n = 200): Row[] {
+  const id = `${v.kex}/${v.chain}/${JSON.stringify(extra)}`;
+  return rowsFor({ ...v, cell: id, handshake: exponential(n, 4, offset, rand) }).map((r) => ({
+    ...r,
+    ...extra,
+  }));
+}
+
+describe("--baseline on any dimension", () => {
+  it("engine=openssl pairs each pqtls cell with the openssl cell of the same kex and chain", () => {
+    const rows = [
+      ...cell(CLASSIC, { engine: "openssl" }, 50),
+      ...cell(CLASSIC, { engine: "pqtls" }, 100),
+      ...cell(PQ, { engine: "openssl" }, 60),
+      ...cell(PQ, { engine: "pqtls" }, 120),
+    ];
+    const s = summarizeRows(rows, [meta()], { baseline: "engine=openssl", resamples: 200 });
+    expect(s.no_comparison).toBeNull();
+    expect(s.comparisons).toHaveLength(2);
+    for (const c of s.comparisons) {
+      expect(c.baseline.variant).toMatchObject({
+        kex: c.variant.variant.kex,
+        chain: c.variant.variant.chain,
+      });
+      expect(c.baseline.variant).toMatchObject({ engine: "openssl" });
+      expect(c.variant.variant).toMatchObject({ engine: "pqtls" });
+      // pqtls cells sit at twice the openssl offset: a large, positive increase.
+      expect(c.metrics.handshake_ms?.p50.increase_pct).toBeGreaterThan(50);
+    }
+    const md = renderMarkdown(s);
+    expect(md).toContain("engine openssl");
+    expect(md).not.toContain("No comparison in this report");
+  });
+
+  it("compression=brotli compares with the none cells (rows leave cert_compression out at none)", () => {
+    const rows = [
+      ...cell(PQ, {}, 100),
+      ...cell(PQ, { cert_compression: "brotli" }, 90),
+      ...cell(PQ, { cert_compression: "zlib" }, 95),
+    ];
+    const s = summarizeRows(rows, [meta()], { baseline: "cert_compression=none", resamples: 200 });
+    expect(s.comparisons.map((c) => c.variant.variant.cert_compression).sort()).toEqual(["brotli", "zlib"]);
+    const narrowed = summarizeRows(rows, [meta()], {
+      baseline: "compression=none",
+      variant: "compression=brotli",
+      resamples: 200,
+    });
+    expect(narrowed.comparisons).toHaveLength(1);
+    expect(narrowed.comparisons[0].metrics.handshake_ms?.p50.increase_pct).toBeLessThan(0);
+  });
+
+  it("several dimensions at once: resumption=full,engine=openssl", () => {
+    const rows = [
+      ...cell(CLASSIC, { engine: "openssl", resume: "full" }, 100),
+      ...cell(CLASSIC, { engine: "openssl", resume: "resumed" }, 60),
+      ...cell(CLASSIC, { engine: "pqtls", resume: "full" }, 110),
+      ...cell(CLASSIC, { engine: "pqtls", resume: "resumed" }, 70),
+    ];
+    const s = summarizeRows(rows, [meta()], { baseline: "resumption=full,engine=openssl", resamples: 200 });
+    expect(s.comparisons).toHaveLength(3);
+    expect(new Set(s.comparisons.map((c) => c.baseline.cell)).size).toBe(1);
+  });
+
+  it("a value no cell has is one error naming the values present", () => {
+    const rows = [...cell(CLASSIC, {}, 50), ...cell(PQ, {}, 60)];
+    expect(() => summarizeRows(rows, [meta()], { baseline: "kex=foo" })).toThrow(SelectorError);
+    expect(() => summarizeRows(rows, [meta()], { baseline: "kex=foo" })).toThrow(
+      /--baseline kex=foo matches no kex .*present: x25519, X25519MLKEM768/,
+    );
+    expect(() => summarizeRows(rows, [meta()], { baseline: "colour=red" })).toThrow(/unknown key "colour"/);
+  });
+
+  it("a report without any comparison says why at the top", () => {
+    // Only PQ cells (an override dropped the classical variant): nothing to compare with.
+    const rows = [...cell(PQ, {}, 60), ...cell({ kex: "X25519MLKEM768", chain: "mldsa44" }, {}, 55)];
+    const s = summarizeRows(rows, [meta()], { baseline: "kex=pq,chain=mldsa44", variant: "chain=mldsa65" });
+    expect(s.comparisons).toHaveLength(1);
+    const none = summarizeRows([...cell(PQ, {}, 60)], [meta()], { resamples: 200 });
+    expect(none.comparisons).toHaveLength(0);
+    expect(none.no_comparison).toMatch(/baseline/);
+    const md = renderMarkdown(none);
+    const top = md.split("\n").slice(0, 6).join("\n");
+    expect(top).toContain(`No comparison in this report**: ${none.no_comparison}`);
+  });
+});
