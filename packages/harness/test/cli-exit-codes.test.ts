@@ -58,11 +58,12 @@ describe("connect reads units as run does", () => {
 });
 
 describe("--fail-on", () => {
-  const result = (failed: number, linkChecks: string[]): RunResult => ({
+  const result = (failed: number, linkChecks: string[], disturbed = 0): RunResult => ({
     runId: "r",
     out: "x.jsonl",
     written: 10,
     failed,
+    disturbed,
     skipped: 0,
     interrupted: false,
     linkChecks,
@@ -73,5 +74,9 @@ describe("--fail-on", () => {
     expect(failOnReasons(result(3, ["ok RTT 35 ms"]), ["failures"])).toEqual(["3 failed rows"]);
     expect(failOnReasons(result(3, ["off RTT 35 ms"]), ["link-check"])).toEqual(["1 link checks not ok"]);
     expect(failOnReasons(result(3, ["off RTT 35 ms"]), [])).toEqual([]);
+    expect(failOnReasons(result(0, ["ok RTT 35 ms"], 2), ["failures", "link-check"])).toEqual([]);
+    expect(failOnReasons(result(0, ["ok RTT 35 ms"], 2), ["disturbed"])).toEqual([
+      "2 rows on a disturbed lane (packets dropped outside the configured loss)",
+    ]);
   });
 });

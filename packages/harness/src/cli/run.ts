@@ -51,7 +51,7 @@ function defaultOut(name: string): string {
 }
 
 /** What `--fail-on` can make a completed run exit 1 for. */
-const FAIL_ON = ["failures", "link-check"] as const;
+const FAIL_ON = ["failures", "link-check", "disturbed"] as const;
 type FailOn = (typeof FAIL_ON)[number];
 
 function parseFailOn(text: string): FailOn[] {
@@ -69,6 +69,10 @@ export function failOnReasons(result: RunResult, failOn: readonly FailOn[]): str
   const badLinks = result.linkChecks.filter((l) => !l.startsWith("ok"));
   if (failOn.includes("link-check") && badLinks.length > 0)
     reasons.push(`${badLinks.length} link checks not ok`);
+  if (failOn.includes("disturbed") && result.disturbed > 0)
+    reasons.push(
+      `${result.disturbed} rows on a disturbed lane (packets dropped outside the configured loss)`,
+    );
   return reasons;
 }
 
@@ -215,7 +219,7 @@ export function register(program: Command): void {
     .option("--no-report", "do not write the report")
     .option(
       "--fail-on <list>",
-      `exit 1 after writing rows and report if any holds: ${FAIL_ON.join(", ")} (failed rows; a link check not ok)`,
+      `exit 1 after writing rows and report if any holds: ${FAIL_ON.join(", ")} (failed rows; a link check not ok; rows whose lane dropped packets outside the configured loss)`,
       parseFailOn,
     );
   for (const key of FLAG_KEYS) {

@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import {
   activeValue,
+  isDisturbed,
   judgeConnectTimes,
   type Row,
   recordedValue,
@@ -53,6 +54,8 @@ export interface RunResult {
   /** Rows written by this invocation. */
   written: number;
   failed: number;
+  /** Rows whose lane dropped packets outside the configured loss (report's DISTURBANCE_COUNTERS). */
+  disturbed: number;
   /** Samples already in the file (resume). */
   skipped: number;
   interrupted: boolean;
@@ -148,7 +151,7 @@ interface LaneContext {
   writer: ResultsWriter;
   progress: Progress;
   signal: AbortSignal;
-  stats: { written: number; failed: number };
+  stats: { written: number; failed: number; disturbed: number };
   laneCount: number;
   /** TCP connect times of successful samples, per link group key. */
   connectTimes: Map<string, number[]>;
@@ -345,7 +348,8 @@ class LaneWorker {
           if (signal.aborted) throw new AbortedError();
           const { m, delta } = await this.connect(cell);
           if (signal.aborted) throw new AbortedError(); // a connection cut short by the interrupt is not a sample
-          this.ctx.writer.write(this.row(cell, r, m, delta));
+          const row = this.row(cell, r, m, delta);
+          this.ctx.writer.write(row);
           if (m.ok && m.tcp_connect_ms !== null) {
             const times = this.ctx.connectTimes.get(group.key) ?? [];
             times.push(m.tcp_connect_ms);
@@ -354,6 +358,7 @@ class LaneWorker {
           done.add(sampleKey(cell.id, r));
           this.ctx.stats.written++;
           if (!m.ok) this.ctx.stats.failed++;
+          if (isDisturbed(row)) this.ctx.stats.disturbed++;
           const rest = (this.ctx.remaining.get(cell.id) ?? 1) - 1;
           this.ctx.remaining.set(cell.id, rest);
           this.ctx.progress.sample(m.ok, rest === 0);
@@ -454,6 +459,7 @@ export async function runExperiment(o: RunOptions): Promise<RunResult> {
     out: o.out,
     written: 0,
     failed: 0,
+    disturbed: 0,
     skipped,
     interrupted: false,
     linkChecks: [],
@@ -470,7 +476,7 @@ export async function runExperiment(o: RunOptions): Promise<RunResult> {
   let progress: Progress | null = null;
   let failure: unknown = null;
   try {
-    const stats = { written: 0, failed: 0 };
+    const stats = { written: 0, failed: 0, disturbed: 0 };
     // The meta line holds the link state read back, so lane 0 comes up first.
     const groupsToRun = [...new Set(pendingUnits.map((u) => u.group))];
     const { lane, states } = await readLinkStates(runId, groupsToRun, config);
@@ -533,6 +539,7 @@ export async function runExperiment(o: RunOptions): Promise<RunResult> {
     );
     result.written = stats.written;
     result.failed = stats.failed;
+    result.disturbed = stats.disturbed;
     result.interrupted = o.signal.aborted;
     if (lane.backend !== "none") result.linkChecks = checkRtt(plan.groups, connectTimes);
   } catch (err) {
