@@ -14,6 +14,14 @@ export const EXAMPLES: Record<string, string[]> = {
     "pqtls report results/ttlb.jsonl --baseline engine=openssl --format json -o -",
   ],
   compare: ["pqtls compare results/before.jsonl results/after.jsonl -o before-after.md"],
+  merge: ["pqtls merge -o results/ttlb.jsonl results/shard-*.jsonl"],
+  cluster: ["pqtls cluster slurm --preset ttlb-increase --tasks 32 --dir runs/ttlb --submit --wait"],
+  "cluster slurm": [
+    "pqtls cluster slurm --preset ttlb-increase --samples 1000 --tasks 32 --dir runs/ttlb --submit --wait",
+  ],
+  "cluster k8s": [
+    "pqtls cluster k8s --preset ttlb-increase --tasks 32 --image registry.example/pqtls:0.1 > job.yaml",
+  ],
   doctor: ["pqtls doctor"],
   link: ["sudo pqtls link check --rtt 200ms --rate 1mbit"],
   "link check": ["sudo pqtls link check --rtt 200ms --rate 1mbit --loss 1%"],
