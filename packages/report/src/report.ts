@@ -93,6 +93,8 @@ export function resolveOutput(
     );
   }
   const fromExt = formatFromPath(out);
+  // The raw rows are a CSV file too: `--format rows -o rows.csv` picks them over the summary tables.
+  if (format === "rows" && fromExt === "csv") return { out, format };
   if (format !== undefined && format !== fromExt)
     throw new ReportInputError(`-o ${out} is a ${fromExt} file but --format is ${format}; give one of them`);
   return { out, format: fromExt };
