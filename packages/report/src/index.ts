@@ -60,6 +60,7 @@ export * from "./report.js";
 export type * from "./row.js";
 export { REQUIRED_ROW_FIELDS } from "./row.js";
 export * from "./rows-csv.js";
+export * from "./rows-parquet.js";
 export * from "./runs.js";
 export * from "./schema.js";
 export * from "./shards.js";
