@@ -96,6 +96,7 @@ export async function renderCompareCdfs(
     const what = figure.series[0].metric === "handshake_ms" ? "Handshake time" : "TTLB";
     const spec = cdfSpec(figure.series, {
       title: `${what} CDF, A vs B: ${figure.label}`,
+      greyIs: "run A, the reference",
       log: options.log,
     });
     const file = `${stem}-cdf-${i + 1}.svg`;

@@ -86,6 +86,7 @@ describe("compare CDFs", () => {
       expect(svg).toContain("A: a.jsonl");
       expect(svg).toContain("B: b.jsonl");
       expect(svg).toContain(BASELINE_COLOUR); // A, the reference, in the neutral grey
+      expect(svg).toContain("grey: run A, the reference");
     }
     const pq = charts.find((c) => c.svg.includes("X25519MLKEM768"))!;
     expect(readFileSync(join(dir, pq.file), "utf8")).toContain("n = 60 / 70"); // n on the plot
