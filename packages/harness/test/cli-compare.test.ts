@@ -1,7 +1,7 @@
 // `pqtls compare A B`: a markdown table of Δ ms with intervals on stdout, and one line + exit 2 for
 // runs that measure different conditions.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,13 +17,19 @@ function pqtls(...args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** The fixture run with every handshake `shift` ms slower and rows kept by `keep`. */
-function variantOf(name: string, shift: number, keep: (row: Record<string, unknown>) => boolean): string {
+/** The fixture run with every handshake (and TTLB) `shift` ms slower and rows kept by `keep`. */
+function variantOf(
+  name: string,
+  shift: number,
+  keep: (row: Record<string, unknown>) => boolean,
+  ttlbShift = 0,
+): string {
   const lines = readFileSync(join(here, "fixtures", "results-before-registry.jsonl"), "utf8")
     .trim()
     .split("\n");
   const out = lines.map((l) => JSON.parse(l)).filter((o) => o.type === "meta" || keep(o));
   for (const o of out) if (o.type === "row" && typeof o.handshake_ms === "number") o.handshake_ms += shift;
+  for (const o of out) if (o.type === "row" && typeof o.ttlb_ms === "number") o.ttlb_ms += ttlbShift;
   const file = join(dir, name);
   writeFileSync(file, `${out.map((o) => JSON.stringify(o)).join("\n")}\n`);
   return file;
@@ -51,5 +57,41 @@ describe("pqtls compare", () => {
       /^pqtls: the runs do not measure the same conditions: \d+ cells only in .*a\.jsonl/,
     );
     expect(pqtls("compare", a, fewer, "--matching-only").code).toBe(0);
+  });
+
+  it("writes the CDFs of both runs next to an -o markdown file, linked, with their samples as CSV", () => {
+    const slower = variantOf("b-ttlb.jsonl", 5, () => true, 7);
+    const md = join(dir, "out", "ab.md");
+    const r = pqtls("compare", a, slower, "-o", md, "--resamples", "100");
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`wrote ${md} and 4 CDF charts (SVG, Vega-Lite spec, data) next to it\n`);
+    const text = readFileSync(md, "utf8");
+    const svgs = [...text.matchAll(/!\[CDF, A vs B: ([^\]]+)\]\((ab-cdf-\d\.svg)\)/g)];
+    expect(svgs).toHaveLength(4);
+    for (const [, , file] of svgs) {
+      expect(readFileSync(join(dir, "out", file), "utf8")).toMatch(/^<svg/);
+      expect(existsSync(join(dir, "out", file.replace(/\.svg$/, ".vl.json")))).toBe(true);
+    }
+    // The PQ 1 KiB cell has two connections in each run: the CSV holds exactly those, B's 7 ms later.
+    const fixture = readFileSync(join(here, "fixtures", "results-before-registry.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
+      .filter((o) => o.type === "row" && o.kex === "X25519MLKEM768" && o.bytes === 1024);
+    const ttlbA = fixture.map((o) => o.ttlb_ms as number).sort((x, y) => x - y);
+    expect(ttlbA).toHaveLength(2);
+    const [, , pqFile] = svgs.find(([, label]) => label === "X25519MLKEM768 + mldsa65, 1 KiB")!;
+    const [header, ...lines] = readFileSync(join(dir, "out", pqFile.replace(/\.svg$/, ".csv")), "utf8")
+      .trim()
+      .split("\n");
+    const col = (name: string) => header.split(",").indexOf(name);
+    const samples = (run: string) =>
+      lines
+        .map((l) => l.split(","))
+        .filter((f) => f[col("variant")] === run && Number(f[col("fraction")]) > 0)
+        .map((f) => Number(f[col("ms")]));
+    expect(samples("A: a.jsonl")).toEqual(ttlbA);
+    expect(samples("B: b-ttlb.jsonl")).toEqual(ttlbA.map((x) => x + 7));
   });
 });

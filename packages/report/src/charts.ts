@@ -302,6 +302,8 @@ export function ttlbIncreaseSpec(
 export interface CdfChartOptions extends ChartText {
   /** A log time axis, for lossy links' retransmission tails. */
   log?: boolean;
+  /** What the grey line is, for the subtitle (default "baseline"). */
+  greyIs?: string;
 }
 
 /**
@@ -379,7 +381,7 @@ export function cdfSpec(series: readonly CdfSeries[], options: CdfChartOptions =
     ],
   };
   const mark = { type: "line", interpolate: "step-after", strokeWidth: 1.6 };
-  const key = baselineCount > 0 ? "grey: baseline" : "";
+  const key = baselineCount > 0 ? `grey: ${options.greyIs ?? "baseline"}` : "";
   const head = {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: titleOf(title, [options.subtitle, key].filter(Boolean).join(" · ")),

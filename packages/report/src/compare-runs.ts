@@ -178,8 +178,14 @@ const fmtInterval = (ci: Interval, fmt: (x: number) => string) =>
   Number.isFinite(ci.low) ? `[${fmt(ci.low)}, ${fmt(ci.high)}]` : "[–]";
 const signedMs = (x: number) => `${x >= 0 ? "+" : ""}${fmtMs(x)}`;
 
-/** The comparison as markdown: one table, a row per cell, timer and percentile. */
-export function renderCompareMarkdown(r: CompareRunsResult): string {
+/**
+ * The comparison as markdown: one table, a row per cell, timer and percentile; then the CDFs of both
+ * runs (see compare-cdfs.ts), when `cdfs` links them (their files are relative to the markdown's).
+ */
+export function renderCompareMarkdown(
+  r: CompareRunsResult,
+  cdfs: readonly { label: string; file: string }[] = [],
+): string {
   const fields = varyingFields(r.cells.map((c) => c.condition));
   const variants = new Set(r.cells.map((c) => variantKey(c.variant))).size > 1;
   const header = [
@@ -219,6 +225,13 @@ export function renderCompareMarkdown(r: CompareRunsResult): string {
     ...rows.map((row) => `| ${row.map(escapeCell).join(" | ")} |`),
     "",
   ];
+  if (cdfs.length > 0) {
+    out.push("## CDFs of both runs\n");
+    out.push(
+      "A in grey, B in colour; one figure per variant and size, a panel per link condition, n on each.\n",
+    );
+    for (const c of cdfs) out.push(`![CDF, A vs B: ${c.label}](${c.file})\n`);
+  }
   if (r.only_a.length > 0 || r.only_b.length > 0) {
     out.push("## Cells only one run measured (not compared)\n");
     for (const c of r.only_a) out.push(`- only in A: ${c}`);

@@ -4,6 +4,7 @@
 export * from "./bootstrap.js";
 export * from "./charts.js";
 export * from "./compare.js";
+export * from "./compare-cdfs.js";
 export * from "./compare-runs.js";
 export * from "./configs.js";
 export * from "./csv.js";
@@ -59,6 +60,7 @@ export * from "./report.js";
 export type * from "./row.js";
 export { REQUIRED_ROW_FIELDS } from "./row.js";
 export * from "./rows-csv.js";
+export * from "./rows-parquet.js";
 export * from "./runs.js";
 export * from "./schema.js";
 export * from "./shards.js";

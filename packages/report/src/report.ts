@@ -21,12 +21,16 @@ import { type LoadOptions, loadResults, ReportInputError } from "./load.js";
 import { type ChartLinks, renderMarkdown } from "./markdown.js";
 import { formatBytes } from "./params.js";
 import { renderRowsCsv } from "./rows-csv.js";
+import { renderRowsParquet } from "./rows-parquet.js";
 import { type RunPart, splitRuns } from "./runs.js";
 import { type ReportSummary, type SummaryOptions, summarize } from "./summary.js";
 
-/** md/html: the report; json: its summary; csv: the summary's tables, long form; rows: the raw rows as CSV. */
-export type ReportFormat = "md" | "html" | "json" | "csv" | "rows";
-export const REPORT_FORMATS: readonly ReportFormat[] = ["md", "html", "json", "csv", "rows"];
+/**
+ * md/html: the report; json: its summary; csv: the summary's tables, long form; rows: the raw rows
+ * as CSV; parquet: the raw rows as Parquet (a file, never stdout).
+ */
+export type ReportFormat = "md" | "html" | "json" | "csv" | "rows" | "parquet";
+export const REPORT_FORMATS: readonly ReportFormat[] = ["md", "html", "json", "csv", "rows", "parquet"];
 
 /** Output file extensions and the format each one means. */
 export const REPORT_EXTENSIONS: Readonly<Record<string, ReportFormat>> = {
@@ -36,12 +40,13 @@ export const REPORT_EXTENSIONS: Readonly<Record<string, ReportFormat>> = {
   ".htm": "html",
   ".json": "json",
   ".csv": "csv",
+  ".parquet": "parquet",
 };
 
 export interface WriteReportOptions extends SummaryOptions, LoadOptions, ChartOptions {
   /**
-   * Output file; its extension chooses the format (.md, .html, .json, .csv). "-" is standard output
-   * (json/csv only). Default: named after the first input (`run.jsonl` → `run.md`).
+   * Output file; its extension chooses the format (.md, .html, .json, .csv, .parquet). "-" is
+   * standard output (json/csv/rows only). Default: named after the first input (`run.jsonl` → `run.md`).
    */
   out?: string;
   /** Must agree with the extension of `out` when both are given; needed for "-". */
@@ -88,12 +93,14 @@ export function resolveOutput(
   if (out === undefined) return { format: format ?? "md", out: defaultReportPath(inputs, format ?? "md") };
   if (out === "-") {
     if (format === "json" || format === "csv" || format === "rows") return { out, format };
+    if (format === "parquet")
+      throw new ReportInputError("a parquet file is binary: give it a file name (-o rows.parquet)");
     throw new ReportInputError(
       `a ${format ?? "md"} report needs a file for -o (its charts go next to it); use --format json, csv or rows for stdout`,
     );
   }
   const fromExt = formatFromPath(out);
-  // Raw rows are CSV too: `--format rows -o rows.csv`.
+  // The raw rows are a CSV file too: `--format rows -o rows.csv` picks them over the summary tables.
   if (format === "rows" && fromExt === "csv") return { out, format };
   if (format !== undefined && format !== fromExt)
     throw new ReportInputError(`-o ${out} is a ${fromExt} file but --format is ${format}; give one of them`);
@@ -203,7 +210,7 @@ export async function writeReport(
   const summaries = parts.map((p) => summarize(p.loaded, options));
   const several = summaries.length > 1;
 
-  let text: string;
+  let text: string | Uint8Array;
   const files: string[] = [];
   const dir = dirname(out);
   if (format === "md" || format === "html") {
@@ -229,6 +236,8 @@ export async function writeReport(
   } else if (format === "json") {
     const value = several ? { generator: "@pqtls/report", runs: summaries } : summaries[0];
     text = `${JSON.stringify(value, null, 2)}\n`;
+  } else if (format === "parquet") {
+    text = renderRowsParquet(loaded.rows);
   } else {
     text =
       format === "rows"
@@ -239,7 +248,7 @@ export async function writeReport(
   else {
     await mkdir(dir, { recursive: true });
     await writeFile(out, text);
-    if (format === "json" || format === "csv" || format === "rows") files.push(out);
+    if (format === "json" || format === "csv" || format === "rows" || format === "parquet") files.push(out);
   }
   return { format, files, summary: summaries[0], summaries, warnings: loaded.warnings };
 }

@@ -24,7 +24,7 @@ export const ROW_COLUMNS: readonly string[] = [
   "ts",
 ];
 
-type Flat = Record<string, string | number | boolean | null>;
+export type Flat = Record<string, string | number | boolean | null>;
 
 function flatten(value: unknown, prefix: string, out: Flat): void {
   if (value !== null && typeof value === "object" && !Array.isArray(value)) {
@@ -33,8 +33,8 @@ function flatten(value: unknown, prefix: string, out: Flat): void {
   else out[prefix] = value as string | number | boolean | null;
 }
 
-/** The rows as CSV text with a header line. */
-export function renderRowsCsv(rows: readonly Row[]): string {
+/** The rows flattened (one record per row, dotted keys for nested counters) and their columns in order. */
+export function flattenRows(rows: readonly Row[]): { columns: string[]; records: Flat[] } {
   const flat = rows.map((r) => {
     const { type: _type, ...rest } = r;
     const f: Flat = {};
@@ -49,7 +49,13 @@ export function renderRowsCsv(rows: readonly Row[]): string {
         known.add(k);
         columns.push(k);
       }
-  return stringify(flat, {
+  return { columns, records: flat };
+}
+
+/** The rows as CSV text with a header line. */
+export function renderRowsCsv(rows: readonly Row[]): string {
+  const { columns, records } = flattenRows(rows);
+  return stringify(records, {
     header: true,
     columns,
     cast: { boolean: (b) => (b ? "true" : "false") },

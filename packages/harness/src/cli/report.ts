@@ -43,12 +43,12 @@ export function register(program: Command): void {
     .argument("<results...>", "results files (JSONL); several merge, e.g. shards of one run")
     .option(
       "-o, --out <file>",
-      "output file, its extension chooses the format (.md, .html, .json, .csv); default: named after the first input (run.jsonl → run.md), or stdout for --format json/csv",
+      "output file, its extension chooses the format (.md, .html, .json, .csv, .parquet); default: named after the first input (run.jsonl → run.md), or stdout for --format json/csv",
     )
     .addOption(
       new Option(
         "--format <format>",
-        "md or html (the report); json (summary); csv (summary tables, long form); rows (raw rows as CSV, one column per field). Default: from the -o extension, else md",
+        "md or html (the report); json (summary); csv (summary tables, long form); rows (raw rows as CSV, one column per field); parquet (raw rows as Parquet, to a file). Default: from the -o extension, else md",
       ).choices(REPORT_FORMATS),
     )
     .option(
