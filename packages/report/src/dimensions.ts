@@ -89,6 +89,12 @@ export const FIELDS = {
   hooks: rowOptional<string>("string", { title: "hooks" }),
   /** RFC 8879 certificate compression both pqtls endpoints used; absent = none. */
   cert_compression: rowOptional<CertCompression>("string", { title: "cert. compression", absent: "none" }),
+  /** The chain the client authenticated with (mTLS: the server requested and verified it); absent = none. */
+  client_auth: rowOptional<string>("string", {
+    title: "client auth",
+    absent: "none",
+    describe: (v) => `client chain ${v}`,
+  }),
   rtt_ms: field<number>("number", {
     title: "RTT (ms)",
     describe: (v) => `RTT ${v} ms`,
@@ -162,7 +168,7 @@ export type ValueKind =
   | { kind: "enum"; values: readonly string[] }
   | { kind: "group" }
   | { kind: "suite" }
-  | { kind: "chain" }
+  | { kind: "chain"; none?: string }
   | { kind: "module"; none: string }
   | { kind: "duration"; max: number }
   | { kind: "rate"; max: number }
@@ -427,6 +433,20 @@ export const DIMENSIONS = [
       v === "zstd" && typeof (zlib as { zstdCompressSync?: unknown }).zstdCompressSync !== "function"
         ? `zstd needs node:zlib zstd (Node >= 22.15); this is Node ${process.versions.node}`
         : null,
+  },
+  {
+    key: "client_auth",
+    help: "mTLS: none, or the test-PKI chain the client presents (the server requests it and verifies it against that chain's root), e.g. none,mldsa44,mldsa65",
+    value: { kind: "chain", none: "none" },
+    default: ["none"],
+    none: "none",
+    rowOmitsNone: true,
+    fields: ["client_auth"],
+    role: "condition",
+    link: false,
+    id: { section: "tail", part: (c) => `client_auth=${c.client_auth}` },
+    // The server's requestCert and trusted client root are set when it starts.
+    keysServer: true,
   },
 ] as const satisfies readonly Dimension[];
 type Dimensions = (typeof DIMENSIONS)[number];

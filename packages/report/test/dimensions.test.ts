@@ -104,6 +104,7 @@ describe("registry", () => {
       "resume",
       "hooks",
       "cert_compression",
+      "client_auth",
       ...LINK_FIELDS,
     ]);
     expect(LINK_FIELDS).toEqual([

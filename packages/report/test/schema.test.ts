@@ -21,7 +21,17 @@ describe("published JSON Schemas", () => {
 
   it("name every dimension field of the registry", () => {
     const props = Object.keys((rowSchema().properties as object) ?? {});
-    for (const f of ["engine", "kex", "chain", "cert_compression", "resume", "hooks", "loss_model", "bytes"])
+    for (const f of [
+      "engine",
+      "kex",
+      "chain",
+      "cert_compression",
+      "client_auth",
+      "resume",
+      "hooks",
+      "loss_model",
+      "bytes",
+    ])
       expect(props).toContain(f);
   });
 });

@@ -269,6 +269,15 @@ export function resolveConfig(layers: ConfigLayer[], preset: string | null = nul
     const values = d.role === "variant" ? variants.map((p) => p[d.fields[0] as keyof Variant]) : axes[d.key];
     if (values.some((x) => typeof x === "string" && only.when(x))) fail(src(d.key), d.key, only.why);
   }
+  // A server that requests client certificates issues no session tickets (@pqtls/tls13's mTLS), so
+  // resumed cells could only fail: refused together, in one line.
+  const resumed = (axes.resumption as string[]).filter((x) => x !== "full");
+  if ((axes.client_auth as string[]).some((x) => x !== "none") && resumed.length > 0)
+    fail(
+      src("client_auth"),
+      "client_auth",
+      `mTLS cells are full handshakes only (resumption ${resumed.join(", ")} asked for): a server requesting client certificates issues no tickets`,
+    );
 
   return {
     preset,

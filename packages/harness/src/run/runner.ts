@@ -182,6 +182,7 @@ class LaneWorker {
       const c = cells[0];
       const hooks = activeValue(c, "hooks");
       const certCompression = activeValue(c, "cert_compression");
+      const clientAuth = activeValue(c, "client_auth");
       const chain = this.ctx.chains.get(c.chain)!;
       this.servers.set(
         key,
@@ -199,6 +200,7 @@ class LaneWorker {
             ...(cells.some((x) => activeValue(x, "resume")) ? { resumption: true } : {}),
             ...(hooks ? { hooks } : {}),
             ...(certCompression ? { certCompression } : {}),
+            ...(clientAuth ? { clientCaFile: this.ctx.chains.get(clientAuth)!.caFile } : {}),
           },
           this.abort.signal,
         ),
@@ -247,6 +249,8 @@ class LaneWorker {
     await driver.ensureStarted(this.abort.signal);
     const hooks = activeValue(cell, "hooks");
     const certCompression = activeValue(cell, "cert_compression");
+    const clientAuth = activeValue(cell, "client_auth");
+    const clientChain = clientAuth ? this.ctx.chains.get(clientAuth)! : null;
     const resume = activeValue(cell, "resume");
     const target = {
       host: lane.server.addr,
@@ -259,6 +263,7 @@ class LaneWorker {
       timeoutMs: this.ctx.config.timeout_ms,
       ...(hooks ? { hooks } : {}),
       ...(certCompression ? { certCompression } : {}),
+      ...(clientChain ? { clientCertFile: clientChain.certFile, clientKeyFile: clientChain.keyFile } : {}),
     };
     // Every connection starts on an idle link, so its SYN never queues behind earlier packets.
     await waitLinkIdle(lane, cell);
@@ -424,7 +429,12 @@ export async function runExperiment(o: RunOptions): Promise<RunResult> {
   const { config, plan } = o;
   preflight(config, plan);
   const engines = await resolveEngines(config.engine);
-  const chains = await prepareChains([...new Set(plan.cells.map((c) => c.chain))]);
+  // Server chains and mTLS client chains (client_auth) come from the same test PKI.
+  const chains = await prepareChains([
+    ...new Set(
+      plan.cells.flatMap((c) => [c.chain, activeValue(c, "client_auth")].filter((x) => x !== undefined)),
+    ),
+  ]);
 
   let existing: ExistingResults | null = null;
   if (o.resume) {

@@ -66,7 +66,8 @@ function readKind(key: string, kind: ValueKind, value: unknown): DimensionValue 
     case "suite":
       return named(key, () => suiteName(value));
     case "chain":
-      // A chain of the test PKI, optionally "@SIZE" padded (pki.ts).
+      // A chain of the test PKI, optionally "@SIZE" padded (pki.ts); or the dimension's none.
+      if (kind.none !== undefined && value === kind.none) return kind.none;
       if (typeof value !== "string")
         throw new UserError(`${key}: ${JSON.stringify(value)} is not a chain name`);
       named(key, () => parseChainSpec(value));

@@ -42,6 +42,16 @@ function describeError(err: unknown): string {
 }
 
 const caCache = new Map<string, Buffer>();
+/** PEM files of client chains and keys (mTLS), read once per driver. */
+const clientCertFiles = new Map<string, Buffer>();
+function clientCertFile(path: string): Buffer {
+  let b = clientCertFiles.get(path);
+  if (!b) {
+    b = readFileSync(path);
+    clientCertFiles.set(path, b);
+  }
+  return b;
+}
 /** Sessions from priming connections, by server address, each used once. */
 const primed = new Map<string, Buffer>();
 const PRIME_WAIT_MS = 10_000;
@@ -66,6 +76,9 @@ function connectOptions(cmd: ConnectCommand, ca: Buffer, hooks: unknown): Client
     suite: cmd.suite,
     ...(hooks ? { hooks } : {}),
     ...(cmd.certCompression ? { certCompression: cmd.certCompression } : {}),
+    ...(cmd.clientCertFile && cmd.clientKeyFile
+      ? { clientCert: { cert: clientCertFile(cmd.clientCertFile), key: clientCertFile(cmd.clientKeyFile) } }
+      : {}),
   };
 }
 
@@ -220,6 +233,9 @@ export function measure(engine: ClientEngine, cmd: ConnectCommand, hooks?: unkno
           return fail(
             `certificate compression ${m.cert_compression ?? "none"}, asked for ${cmd.certCompression}`,
           );
+        // mTLS: a full handshake must have answered the server's CertificateRequest with the chain.
+        if (cmd.clientCertFile && !n.resumed && n.clientCertSent !== true)
+          return fail("client_auth: the client sent no certificate (did the server request one?)");
         if (m.group !== cmd.kex) return fail(`negotiated group ${m.group}, asked for ${cmd.kex}`);
         if (m.suite !== cmd.suite) return fail(`negotiated cipher suite ${m.suite}, asked for ${cmd.suite}`);
         if (cmd.bytes === 0) {

@@ -20,6 +20,8 @@ export interface ClientConnectOptions {
   hooks?: unknown;
   /** RFC 8879: offer this one certificate compression algorithm (pqtls engine only). */
   certCompression?: string;
+  /** mTLS: the chain (PEM, leaf first) and key to answer a CertificateRequest with. */
+  clientCert?: { cert: Buffer; key: Buffer };
 }
 
 /** What the handshake settled, in IANA spelling. */
@@ -33,6 +35,8 @@ export interface Negotiated {
   certCompression?: string | null;
   /** Bytes of the certificate message received (header included); null when unknown or none was sent. */
   certMsgBytes?: number | null;
+  /** Whether the client sent a certificate (answered a CertificateRequest with a non-empty chain). */
+  clientCertSent?: boolean;
 }
 
 export interface ClientEngine {
@@ -54,7 +58,7 @@ export interface ServerEngine {
   /** Resolves with the bound port. TCP_NODELAY must be set on every accepted socket. */
   listen(
     o: ServerOptions,
-    material: { cert: Buffer; key: Buffer },
+    material: { cert: Buffer; key: Buffer; clientCa?: Buffer },
     handlers: ServerHandlers,
   ): Promise<number>;
 }

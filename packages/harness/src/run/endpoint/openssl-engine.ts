@@ -44,6 +44,7 @@ export const opensslClient: ClientEngine = {
       minVersion: "TLSv1.3" as const,
       maxVersion: "TLSv1.3" as const,
       ...(o.session ? { session: o.session } : {}),
+      ...(o.clientCert ? { cert: o.clientCert.cert, key: o.clientCert.key } : {}),
     });
     return {
       socket,
@@ -52,6 +53,8 @@ export const opensslClient: ClientEngine = {
         suite: socket.getCipher()?.standardName ?? null,
         resumed: socket.isSessionReused(),
         earlyDataAccepted: null, // node:tls has no 0-RTT
+        // Our own certificate as OpenSSL used it; an empty object when none was sent.
+        clientCertSent: Object.keys(socket.getCertificate() ?? {}).length > 0,
       }),
     };
   },
@@ -69,6 +72,8 @@ export const opensslServer: ServerEngine = {
       // Tickets are sent after the handshake and are never used: resumption is not measured here.
       // Tickets that resume only for resumption cells (otherwise as before: sessions expire at once).
       sessionTimeout: o.resumption ? 7200 : 0,
+      // mTLS: every full handshake asks for the client's chain; one that does not verify is refused.
+      ...(material.clientCa ? { requestCert: true, rejectUnauthorized: true, ca: material.clientCa } : {}),
     });
     // A failed socket has forgotten its peer by the time tlsClientError fires: remember the client's
     // port on the TCP socket (node:tls keeps it as the TLS socket's _parent).

@@ -53,6 +53,9 @@ export const pqtlsClient: ClientEngine = {
       ...(o.earlyData ? { earlyData: o.earlyData } : {}),
       ...(hooks ? { hooks } : {}),
       ...(o.certCompression ? { certificateCompression: [certCompressionName(o.certCompression)] } : {}),
+      ...(o.clientCert
+        ? { cert: o.clientCert.cert.toString("latin1"), key: o.clientCert.key.toString("latin1") }
+        : {}),
     });
     return {
       socket,
@@ -63,6 +66,7 @@ export const pqtlsClient: ClientEngine = {
         earlyDataAccepted: socket.earlyDataAccepted ?? null,
         certCompression: socket.certificateCompression?.algorithm ?? null,
         certMsgBytes: certMsgBytes(socket),
+        clientCertSent: socket.clientSignatureScheme !== undefined,
       }),
     };
   },
@@ -85,6 +89,10 @@ export const pqtlsServer: ServerEngine = {
       // 0-RTT on for servers of resumption cells only, so other cells' tickets stay byte-identical.
       ...(o.resumption ? { maxEarlyData: 16384 } : {}),
       ...(hooks ? { hooks } : {}),
+      // mTLS: every full handshake asks for the client's chain; one that does not verify is refused.
+      ...(material.clientCa
+        ? { requestCert: true, rejectUnauthorized: true, ca: material.clientCa.toString("latin1") }
+        : {}),
       // Compressed once per server and reused, so no connection's handshake time pays for brotli.
       ...(o.certCompression ? { certificateCompression: [certCompressionName(o.certCompression)] } : {}),
     });

@@ -27,6 +27,8 @@ export interface ServerOptions {
   hooks?: string;
   /** RFC 8879 algorithm the server compresses its certificate with, when the client offers it (pqtls engine). */
   certCompression?: string;
+  /** mTLS: request a client certificate and verify it against this PEM root (refusing a client without one). */
+  clientCaFile?: string;
 }
 
 /** How a measured connection starts (the runner's `resumption` dimension). */
@@ -62,6 +64,9 @@ export interface ConnectCommand {
   hooks?: string;
   /** RFC 8879 algorithm the client offers (alone); the connection fails unless the server used it. */
   certCompression?: string;
+  /** mTLS: PEM files of the chain (leaf first) and key the client authenticates with; it must send them. */
+  clientCertFile?: string;
+  clientKeyFile?: string;
 }
 
 /** One connection's result. Times are ms from t0 (just before the TCP connect), null when not reached. */

@@ -50,7 +50,11 @@ function serve(socket: Duplex, remotePort: number | null): void {
 async function main(): Promise<void> {
   const o = JSON.parse(process.argv[2] ?? "{}") as ServerOptions;
   const engine = await loadServerEngine(o.engine);
-  const material = { cert: readFileSync(o.certFile), key: readFileSync(o.keyFile) };
+  const material = {
+    cert: readFileSync(o.certFile),
+    key: readFileSync(o.keyFile),
+    ...(o.clientCaFile ? { clientCa: readFileSync(o.clientCaFile) } : {}),
+  };
   const port = await engine.listen(o, material, {
     onSecure: serve,
     onError: (err, remotePort) => send({ type: "conn-error", port: remotePort, message: describeError(err) }),
