@@ -17,6 +17,10 @@ import {
   type CcName,
   CERT_COMPRESSIONS,
   type CertCompression,
+  CHAIN_REDUCTIONS,
+  type ChainReduction,
+  CLIENT_KNOWLEDGE,
+  type ClientKnowledge,
   CONGESTION_CONTROLS,
   ENGINES,
   type EngineName,
@@ -89,6 +93,10 @@ export const FIELDS = {
   hooks: rowOptional<string>("string", { title: "hooks" }),
   /** RFC 8879 certificate compression both pqtls endpoints used; absent = none. */
   cert_compression: rowOptional<CertCompression>("string", { title: "cert. compression", absent: "none" }),
+  /** Chain-size trimming mechanism both pqtls endpoints used (issue 20); absent = none. */
+  chain_reduction: rowOptional<ChainReduction>("string", { title: "chain reduction", absent: "none" }),
+  /** CA certificates the client held before the measured connection; absent = none. */
+  client_knowledge: rowOptional<ClientKnowledge>("string", { title: "client knowledge", absent: "none" }),
   rtt_ms: field<number>("number", {
     title: "RTT (ms)",
     describe: (v) => `RTT ${v} ms`,
@@ -427,6 +435,47 @@ export const DIMENSIONS = [
       v === "zstd" && typeof (zlib as { zstdCompressSync?: unknown }).zstdCompressSync !== "function"
         ? `zstd needs node:zlib zstd (Node >= 22.15); this is Node ${process.versions.node}`
         : null,
+  },
+  {
+    key: "chain_reduction",
+    help: "chain-size trimming (pqtls engine): none, suppress-ca (Suppress CA certificates), trust-anchor-ids, abridged (list and dictionary built from the run's PKI), zlib, brotli, zstd (RFC 8879)",
+    value: { kind: "enum", values: CHAIN_REDUCTIONS },
+    default: ["none"],
+    none: "none",
+    rowOmitsNone: true,
+    fields: ["chain_reduction"],
+    role: "condition",
+    link: false,
+    id: { section: "tail", part: (c) => `chain_reduction=${c.chain_reduction}` },
+    keysServer: true,
+    engines: {
+      only: ["pqtls"],
+      when: (v) => v !== "none",
+      why: "needs engine pqtls only (node:tls, the openssl engine, has none of these mechanisms nor certificate compression)",
+    },
+    unavailable: (v) =>
+      v === "zstd" && typeof (zlib as { zstdCompressSync?: unknown }).zstdCompressSync !== "function"
+        ? `zstd needs node:zlib zstd (Node >= 22.15); this is Node ${process.versions.node}`
+        : null,
+  },
+  {
+    key: "client_knowledge",
+    help: "CA certificates the client holds before a measured connection (pqtls engine): none, cached (by an unmeasured warm-up connection), preloaded",
+    value: { kind: "enum", values: CLIENT_KNOWLEDGE },
+    default: ["none"],
+    none: "none",
+    rowOmitsNone: true,
+    fields: ["client_knowledge"],
+    role: "condition",
+    link: false,
+    id: { section: "tail", part: (c) => `client_knowledge=${c.client_knowledge}` },
+    // The server is the same whatever the client holds.
+    keysServer: false,
+    engines: {
+      only: ["pqtls"],
+      when: (v) => v !== "none",
+      why: "needs engine pqtls only (the openssl engine has no chain reduction for it to matter to)",
+    },
   },
 ] as const satisfies readonly Dimension[];
 type Dimensions = (typeof DIMENSIONS)[number];

@@ -240,6 +240,9 @@ function parseVariants(source: string, value: unknown): Variant[] {
   });
 }
 
+/** chain_reduction values that are a certificate compression algorithm (abridged is one too). */
+const COMPRESSING_REDUCTIONS: readonly string[] = ["abridged", "zlib", "brotli", "zstd"];
+
 /** Resolves and validates merged layers into the matrix. Throws UserError naming the key and its source. */
 export function resolveConfig(layers: ConfigLayer[], preset: string | null = null): RunConfig {
   const { values: v, sources } = mergeLayers(layers);
@@ -269,6 +272,15 @@ export function resolveConfig(layers: ConfigLayer[], preset: string | null = nul
     const values = d.role === "variant" ? variants.map((p) => p[d.fields[0] as keyof Variant]) : axes[d.key];
     if (values.some((x) => typeof x === "string" && only.when(x))) fail(src(d.key), d.key, only.why);
   }
+  // Both pick the one certificate compression algorithm a cell's server uses: a cell may set only one.
+  const compressing = (axes.chain_reduction as string[]).filter((r) => COMPRESSING_REDUCTIONS.includes(r));
+  const compressed = (axes.cert_compression as string[]).filter((c) => c !== "none");
+  if (compressing.length > 0 && compressed.length > 0)
+    fail(
+      src("chain_reduction"),
+      "chain_reduction",
+      `${compressing[0]} compresses the certificate, and so does cert_compression ${compressed[0]}: set one of them per run (cert_compression none, or chain_reduction none/suppress-ca/trust-anchor-ids)`,
+    );
 
   return {
     preset,

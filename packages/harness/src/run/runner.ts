@@ -182,6 +182,7 @@ class LaneWorker {
       const c = cells[0];
       const hooks = activeValue(c, "hooks");
       const certCompression = activeValue(c, "cert_compression");
+      const chainReduction = activeValue(c, "chain_reduction");
       const chain = this.ctx.chains.get(c.chain)!;
       this.servers.set(
         key,
@@ -199,6 +200,7 @@ class LaneWorker {
             ...(cells.some((x) => activeValue(x, "resume")) ? { resumption: true } : {}),
             ...(hooks ? { hooks } : {}),
             ...(certCompression ? { certCompression } : {}),
+            ...(chainReduction ? { chainReduction, rootFile: chain.caFile } : {}),
           },
           this.abort.signal,
         ),
@@ -247,6 +249,8 @@ class LaneWorker {
     await driver.ensureStarted(this.abort.signal);
     const hooks = activeValue(cell, "hooks");
     const certCompression = activeValue(cell, "cert_compression");
+    const chainReduction = activeValue(cell, "chain_reduction");
+    const clientKnowledge = activeValue(cell, "client_knowledge");
     const resume = activeValue(cell, "resume");
     const target = {
       host: lane.server.addr,
@@ -259,9 +263,17 @@ class LaneWorker {
       timeoutMs: this.ctx.config.timeout_ms,
       ...(hooks ? { hooks } : {}),
       ...(certCompression ? { certCompression } : {}),
+      ...(chainReduction ? { chainReduction, chainFile: chain.certFile } : {}),
+      ...(clientKnowledge ? { clientKnowledge } : {}),
     };
     // Every connection starts on an idle link, so its SYN never queues behind earlier packets.
     await waitLinkIdle(lane, cell);
+    if (clientKnowledge === "cached") {
+      // What the client caches comes from an unmeasured connection to the same server, before the counters are read.
+      const warm = await driver.connect({ ...target, bytes: 0, warmup: true }, this.abort.signal);
+      if (!warm.ok) return { m: { ...warm, error: `warm-up connection: ${warm.error}` }, delta: null };
+      await waitLinkIdle(lane, cell);
+    }
     if (resume) {
       // The ticket comes from an unmeasured connection to the same server, before the counters are read.
       const primed = await driver.connect({ ...target, bytes: 0, prime: true }, this.abort.signal);

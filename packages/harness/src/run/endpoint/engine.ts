@@ -20,6 +20,8 @@ export interface ClientConnectOptions {
   hooks?: unknown;
   /** RFC 8879: offer this one certificate compression algorithm (pqtls engine only). */
   certCompression?: string;
+  /** chain_reduction × client_knowledge (pqtls engine only), with the server's chain as PEM text. */
+  chainReduction?: { reduction: string; knowledge: string; chainPem: string; warmup: boolean };
 }
 
 /** What the handshake settled, in IANA spelling. */

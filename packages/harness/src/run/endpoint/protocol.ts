@@ -27,6 +27,10 @@ export interface ServerOptions {
   hooks?: string;
   /** RFC 8879 algorithm the server compresses its certificate with, when the client offers it (pqtls engine). */
   certCompression?: string;
+  /** chain_reduction (pqtls engine; absent = none): the mechanism the server offers, set up from its chain and `rootFile`. */
+  chainReduction?: string;
+  /** PEM file with the root of the chain (abridged builds its list from it). */
+  rootFile?: string;
 }
 
 /** How a measured connection starts (the runner's `resumption` dimension). */
@@ -62,6 +66,17 @@ export interface ConnectCommand {
   hooks?: string;
   /** RFC 8879 algorithm the client offers (alone); the connection fails unless the server used it. */
   certCompression?: string;
+  /** chain_reduction (pqtls engine; absent = none): the mechanism the client uses. */
+  chainReduction?: string;
+  /** client_knowledge (absent = none): which of the chain's CA certificates the client holds. */
+  clientKnowledge?: string;
+  /** PEM file of the chain the server sends (leaf, then CA certificates): what the client may know. */
+  chainFile?: string;
+  /**
+   * client_knowledge cached: an unmeasured connection before the measured one, which fills the
+   * driver's store of CA certificates for this chain (its result is only ok or not).
+   */
+  warmup?: boolean;
 }
 
 /** One connection's result. Times are ms from t0 (just before the TCP connect), null when not reached. */
