@@ -28,6 +28,8 @@ export const CHAIN_REDUCTIONS = [
   "zstd",
 ] as const;
 export type ChainReduction = (typeof CHAIN_REDUCTIONS)[number];
+/** The chain_reduction values that are a certificate compression algorithm (the name the handshake reports). */
+export const COMPRESSING_CHAIN_REDUCTIONS: readonly ChainReduction[] = ["abridged", "zlib", "brotli", "zstd"];
 /** Which CA certificates the client holds before a measured connection: none, cached by a warm-up connection, preloaded. */
 export const CLIENT_KNOWLEDGE = ["none", "cached", "preloaded"] as const;
 export type ClientKnowledge = (typeof CLIENT_KNOWLEDGE)[number];

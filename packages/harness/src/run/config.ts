@@ -7,6 +7,7 @@
 import {
   type CcName,
   type CertCompression,
+  COMPRESSING_CHAIN_REDUCTIONS,
   type ConfigAxes,
   DIMENSIONS,
   type Dimension,
@@ -240,9 +241,6 @@ function parseVariants(source: string, value: unknown): Variant[] {
   });
 }
 
-/** chain_reduction values that are a certificate compression algorithm (abridged is one too). */
-const COMPRESSING_REDUCTIONS: readonly string[] = ["abridged", "zlib", "brotli", "zstd"];
-
 /** Resolves and validates merged layers into the matrix. Throws UserError naming the key and its source. */
 export function resolveConfig(layers: ConfigLayer[], preset: string | null = null): RunConfig {
   const { values: v, sources } = mergeLayers(layers);
@@ -273,7 +271,9 @@ export function resolveConfig(layers: ConfigLayer[], preset: string | null = nul
     if (values.some((x) => typeof x === "string" && only.when(x))) fail(src(d.key), d.key, only.why);
   }
   // Both pick the one certificate compression algorithm a cell's server uses: a cell may set only one.
-  const compressing = (axes.chain_reduction as string[]).filter((r) => COMPRESSING_REDUCTIONS.includes(r));
+  const compressing = (axes.chain_reduction as string[]).filter((r) =>
+    (COMPRESSING_CHAIN_REDUCTIONS as readonly string[]).includes(r),
+  );
   const compressed = (axes.cert_compression as string[]).filter((c) => c !== "none");
   if (compressing.length > 0 && compressed.length > 0)
     fail(

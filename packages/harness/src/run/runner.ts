@@ -14,6 +14,7 @@ import {
   serverKey as registryServerKey,
   rowFields,
 } from "@pqtls/report";
+import { COMPRESSING_CHAIN_REDUCTIONS } from "@pqtls/report/dimensions";
 import { UserError } from "../errors.js";
 import {
   type Lane,
@@ -287,6 +288,17 @@ class LaneWorker {
     // packets and none of them spill into the next connection's window (delivered > packets).
     await waitLinkIdle(lane, cell);
     const after = await this.snapshot(driver.pid, server.pid);
+    // A compressing mechanism the server did not use would record the plain chain under its name.
+    if (
+      m.ok &&
+      chainReduction &&
+      COMPRESSING_CHAIN_REDUCTIONS.includes(chainReduction) &&
+      !m.resumed &&
+      m.cert_compression !== chainReduction
+    ) {
+      m.ok = false;
+      m.error = `chain_reduction ${chainReduction}: the certificate came with compression ${m.cert_compression ?? "none"}`;
+    }
     if (!m.ok) {
       const why = await server.errorFor(m.local_port);
       if (why && m.error && !m.error.includes(why)) m.error = `${m.error} (server: ${why})`;
