@@ -17,6 +17,10 @@ import {
   type CcName,
   CERT_COMPRESSIONS,
   type CertCompression,
+  CHAIN_REDUCTIONS,
+  type ChainReduction,
+  CLIENT_KNOWLEDGE,
+  type ClientKnowledge,
   CONGESTION_CONTROLS,
   ENGINES,
   type EngineName,
@@ -95,6 +99,10 @@ export const FIELDS = {
     absent: "none",
     describe: (v) => `client chain ${v}`,
   }),
+  /** Chain-size trimming mechanism both pqtls endpoints used (issue 20); absent = none. */
+  chain_reduction: rowOptional<ChainReduction>("string", { title: "chain reduction", absent: "none" }),
+  /** CA certificates the client held before the measured connection; absent = none. */
+  client_knowledge: rowOptional<ClientKnowledge>("string", { title: "client knowledge", absent: "none" }),
   rtt_ms: field<number>("number", {
     title: "RTT (ms)",
     describe: (v) => `RTT ${v} ms`,
@@ -447,6 +455,47 @@ export const DIMENSIONS = [
     id: { section: "tail", part: (c) => `client_auth=${c.client_auth}` },
     // The server's requestCert and trusted client root are set when it starts.
     keysServer: true,
+  },
+  {
+    key: "chain_reduction",
+    help: "chain-size trimming (pqtls engine): none, suppress-ca (Suppress CA certificates), trust-anchor-ids, abridged (list and dictionary built from the run's PKI), zlib, brotli, zstd (RFC 8879)",
+    value: { kind: "enum", values: CHAIN_REDUCTIONS },
+    default: ["none"],
+    none: "none",
+    rowOmitsNone: true,
+    fields: ["chain_reduction"],
+    role: "condition",
+    link: false,
+    id: { section: "tail", part: (c) => `chain_reduction=${c.chain_reduction}` },
+    keysServer: true,
+    engines: {
+      only: ["pqtls"],
+      when: (v) => v !== "none",
+      why: "needs engine pqtls only (node:tls, the openssl engine, has none of these mechanisms nor certificate compression)",
+    },
+    unavailable: (v) =>
+      v === "zstd" && typeof (zlib as { zstdCompressSync?: unknown }).zstdCompressSync !== "function"
+        ? `zstd needs node:zlib zstd (Node >= 22.15); this is Node ${process.versions.node}`
+        : null,
+  },
+  {
+    key: "client_knowledge",
+    help: "CA certificates the client holds before a measured connection (pqtls engine): none, cached (by an unmeasured warm-up connection), preloaded",
+    value: { kind: "enum", values: CLIENT_KNOWLEDGE },
+    default: ["none"],
+    none: "none",
+    rowOmitsNone: true,
+    fields: ["client_knowledge"],
+    role: "condition",
+    link: false,
+    id: { section: "tail", part: (c) => `client_knowledge=${c.client_knowledge}` },
+    // The server is the same whatever the client holds.
+    keysServer: false,
+    engines: {
+      only: ["pqtls"],
+      when: (v) => v !== "none",
+      why: "needs engine pqtls only (the openssl engine has no chain reduction for it to matter to)",
+    },
   },
 ] as const satisfies readonly Dimension[];
 type Dimensions = (typeof DIMENSIONS)[number];

@@ -14,3 +14,22 @@ export const JITTER_DISTS = ["uniform", "normal", "pareto", "paretonormal"] as c
 export type JitterDistName = (typeof JITTER_DISTS)[number];
 export const CONGESTION_CONTROLS = ["cubic", "bbr", "reno"] as const;
 export type CcName = (typeof CONGESTION_CONTROLS)[number];
+/**
+ * Chain-size trimming per cell (issue 20): none, Suppress CA certificates, Trust Anchor IDs, abridged
+ * certificate compression, or RFC 8879 compression with one algorithm.
+ */
+export const CHAIN_REDUCTIONS = [
+  "none",
+  "suppress-ca",
+  "trust-anchor-ids",
+  "abridged",
+  "zlib",
+  "brotli",
+  "zstd",
+] as const;
+export type ChainReduction = (typeof CHAIN_REDUCTIONS)[number];
+/** The chain_reduction values that are a certificate compression algorithm (the name the handshake reports). */
+export const COMPRESSING_CHAIN_REDUCTIONS: readonly ChainReduction[] = ["abridged", "zlib", "brotli", "zstd"];
+/** Which CA certificates the client holds before a measured connection: none, cached by a warm-up connection, preloaded. */
+export const CLIENT_KNOWLEDGE = ["none", "cached", "preloaded"] as const;
+export type ClientKnowledge = (typeof CLIENT_KNOWLEDGE)[number];

@@ -26,6 +26,8 @@ const cell: CellParams = {
   resume: "full",
   hooks: "none",
   cert_compression: "none",
+  chain_reduction: "none",
+  client_knowledge: "none",
   rtt_ms: 200,
   jitter_ms: 0,
   jitter_dist: "uniform",
@@ -105,6 +107,8 @@ describe("registry", () => {
       "hooks",
       "cert_compression",
       "client_auth",
+      "chain_reduction",
+      "client_knowledge",
       ...LINK_FIELDS,
     ]);
     expect(LINK_FIELDS).toEqual([

@@ -7,6 +7,7 @@
 import {
   type CcName,
   type CertCompression,
+  COMPRESSING_CHAIN_REDUCTIONS,
   type ConfigAxes,
   DIMENSIONS,
   type Dimension,
@@ -277,6 +278,17 @@ export function resolveConfig(layers: ConfigLayer[], preset: string | null = nul
       src("client_auth"),
       "client_auth",
       `mTLS cells are full handshakes only (resumption ${resumed.join(", ")} asked for): a server requesting client certificates issues no tickets`,
+    );
+  // Both pick the one certificate compression algorithm a cell's server uses: a cell may set only one.
+  const compressing = (axes.chain_reduction as string[]).filter((r) =>
+    (COMPRESSING_CHAIN_REDUCTIONS as readonly string[]).includes(r),
+  );
+  const compressed = (axes.cert_compression as string[]).filter((c) => c !== "none");
+  if (compressing.length > 0 && compressed.length > 0)
+    fail(
+      src("chain_reduction"),
+      "chain_reduction",
+      `${compressing[0]} compresses the certificate, and so does cert_compression ${compressed[0]}: set one of them per run (cert_compression none, or chain_reduction none/suppress-ca/trust-anchor-ids)`,
     );
 
   return {

@@ -14,6 +14,7 @@ import {
   serverKey as registryServerKey,
   rowFields,
 } from "@pqtls/report";
+import { COMPRESSING_CHAIN_REDUCTIONS } from "@pqtls/report/dimensions";
 import { UserError } from "../errors.js";
 import {
   type Lane,
@@ -183,6 +184,7 @@ class LaneWorker {
       const hooks = activeValue(c, "hooks");
       const certCompression = activeValue(c, "cert_compression");
       const clientAuth = activeValue(c, "client_auth");
+      const chainReduction = activeValue(c, "chain_reduction");
       const chain = this.ctx.chains.get(c.chain)!;
       this.servers.set(
         key,
@@ -201,6 +203,7 @@ class LaneWorker {
             ...(hooks ? { hooks } : {}),
             ...(certCompression ? { certCompression } : {}),
             ...(clientAuth ? { clientCaFile: this.ctx.chains.get(clientAuth)!.caFile } : {}),
+            ...(chainReduction ? { chainReduction, rootFile: chain.caFile } : {}),
           },
           this.abort.signal,
         ),
@@ -251,6 +254,8 @@ class LaneWorker {
     const certCompression = activeValue(cell, "cert_compression");
     const clientAuth = activeValue(cell, "client_auth");
     const clientChain = clientAuth ? this.ctx.chains.get(clientAuth)! : null;
+    const chainReduction = activeValue(cell, "chain_reduction");
+    const clientKnowledge = activeValue(cell, "client_knowledge");
     const resume = activeValue(cell, "resume");
     const target = {
       host: lane.server.addr,
@@ -264,9 +269,17 @@ class LaneWorker {
       ...(hooks ? { hooks } : {}),
       ...(certCompression ? { certCompression } : {}),
       ...(clientChain ? { clientCertFile: clientChain.certFile, clientKeyFile: clientChain.keyFile } : {}),
+      ...(chainReduction ? { chainReduction, chainFile: chain.certFile } : {}),
+      ...(clientKnowledge ? { clientKnowledge } : {}),
     };
     // Every connection starts on an idle link, so its SYN never queues behind earlier packets.
     await waitLinkIdle(lane, cell);
+    if (clientKnowledge === "cached") {
+      // What the client caches comes from an unmeasured connection to the same server, before the counters are read.
+      const warm = await driver.connect({ ...target, bytes: 0, warmup: true }, this.abort.signal);
+      if (!warm.ok) return { m: { ...warm, error: `warm-up connection: ${warm.error}` }, delta: null };
+      await waitLinkIdle(lane, cell);
+    }
     if (resume) {
       // The ticket comes from an unmeasured connection to the same server, before the counters are read.
       const primed = await driver.connect({ ...target, bytes: 0, prime: true }, this.abort.signal);
@@ -280,6 +293,17 @@ class LaneWorker {
     // packets and none of them spill into the next connection's window (delivered > packets).
     await waitLinkIdle(lane, cell);
     const after = await this.snapshot(driver.pid, server.pid);
+    // A compressing mechanism the server did not use would record the plain chain under its name.
+    if (
+      m.ok &&
+      chainReduction &&
+      COMPRESSING_CHAIN_REDUCTIONS.includes(chainReduction) &&
+      !m.resumed &&
+      m.cert_compression !== chainReduction
+    ) {
+      m.ok = false;
+      m.error = `chain_reduction ${chainReduction}: the certificate came with compression ${m.cert_compression ?? "none"}`;
+    }
     if (!m.ok) {
       const why = await server.errorFor(m.local_port);
       if (why && m.error && !m.error.includes(why)) m.error = `${m.error} (server: ${why})`;

@@ -7,6 +7,7 @@
 // none; preloaded (as browsers preload intermediates: every CA certificate of the chain); cached
 // (what a warm-up connection to the same server left in the client's store, see the runner).
 
+import type { ChainReduction, ClientKnowledge } from "@pqtls/report/dimensions";
 import {
   type AbridgedScheme,
   buildAbridgedScheme,
@@ -17,19 +18,8 @@ import {
   type ServerOptions,
 } from "@pqtls/tls13";
 
-/** Every value of chain_reduction (the registry's list). */
-export const CHAIN_REDUCTIONS = [
-  "none",
-  "suppress-ca",
-  "trust-anchor-ids",
-  "abridged",
-  "zlib",
-  "brotli",
-  "zstd",
-] as const;
-export type ChainReduction = (typeof CHAIN_REDUCTIONS)[number];
-export const CLIENT_KNOWLEDGE = ["none", "cached", "preloaded"] as const;
-export type ClientKnowledge = (typeof CLIENT_KNOWLEDGE)[number];
+// The value lists are the registry's (vocabularies.ts).
+export type { ChainReduction, ClientKnowledge };
 
 /**
  * Trust anchor IDs of the experiment's PKI: the root's, and the issuing intermediate's for a client

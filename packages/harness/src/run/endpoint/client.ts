@@ -79,7 +79,29 @@ function connectOptions(cmd: ConnectCommand, ca: Buffer, hooks: unknown): Client
     ...(cmd.clientCertFile && cmd.clientKeyFile
       ? { clientCert: { cert: clientCertFile(cmd.clientCertFile), key: clientCertFile(cmd.clientKeyFile) } }
       : {}),
+    ...(cmd.chainReduction
+      ? {
+          chainReduction: {
+            reduction: cmd.chainReduction,
+            knowledge: cmd.clientKnowledge ?? "none",
+            chainPem: chainPem(cmd.chainFile),
+            warmup: cmd.warmup === true,
+          },
+        }
+      : {}),
   };
+}
+
+const chainCache = new Map<string, string>();
+/** The server's chain as PEM text (what the client may hold of it), read once per file. */
+function chainPem(file: string | undefined): string {
+  if (!file) throw new Error("chain_reduction needs the server's chain file");
+  let pem = chainCache.get(file);
+  if (pem === undefined) {
+    pem = readFileSync(file, "latin1");
+    chainCache.set(file, pem);
+  }
+  return pem;
 }
 
 /** An unmeasured connection that waits for the server's first session ticket and keeps it. */

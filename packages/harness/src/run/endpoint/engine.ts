@@ -22,6 +22,8 @@ export interface ClientConnectOptions {
   certCompression?: string;
   /** mTLS: the chain (PEM, leaf first) and key to answer a CertificateRequest with. */
   clientCert?: { cert: Buffer; key: Buffer };
+  /** chain_reduction × client_knowledge (pqtls engine only), with the server's chain as PEM text. */
+  chainReduction?: { reduction: string; knowledge: string; chainPem: string; warmup: boolean };
 }
 
 /** What the handshake settled, in IANA spelling. */

@@ -2,10 +2,17 @@
 // (connect / createServer). The client offers exactly the cell's group, with a key share for it,
 // so no HelloRetryRequest is ever part of a measurement.
 
+import { readFileSync } from "node:fs";
 import { Socket } from "node:net";
 import { pathToFileURL } from "node:url";
 import { connect, createServer, type HandshakeHooks, loadProvider, type TlsSocket } from "@pqtls/tls13";
 import { certCompressionName, groupName, suiteName } from "../../tls-names.js";
+import {
+  type ChainReduction,
+  type ClientKnowledge,
+  clientReductionOptions,
+  serverReductionOptions,
+} from "./chain-reduction.js";
 import type { ClientEngine, ServerEngine } from "./engine.js";
 
 // This module is loaded only for the pqtls engine (engine.ts loads engines lazily), so importing the
@@ -56,6 +63,16 @@ export const pqtlsClient: ClientEngine = {
       ...(o.clientCert
         ? { cert: o.clientCert.cert.toString("latin1"), key: o.clientCert.key.toString("latin1") }
         : {}),
+      // Last: trust-anchor-ids may replace `ca` by an intermediate held as a trust anchor.
+      ...(o.chainReduction
+        ? clientReductionOptions(
+            o.chainReduction.reduction as ChainReduction,
+            o.chainReduction.knowledge as ClientKnowledge,
+            o.chainReduction.chainPem,
+            o.ca.toString("latin1"),
+            o.chainReduction.warmup,
+          )
+        : {}),
     });
     return {
       socket,
@@ -95,6 +112,13 @@ export const pqtlsServer: ServerEngine = {
         : {}),
       // Compressed once per server and reused, so no connection's handshake time pays for brotli.
       ...(o.certCompression ? { certificateCompression: [certCompressionName(o.certCompression)] } : {}),
+      ...(o.chainReduction
+        ? serverReductionOptions(
+            o.chainReduction as ChainReduction,
+            material.cert.toString("latin1"),
+            readFileSync(o.rootFile ?? "", "latin1"),
+          )
+        : {}),
     });
     server.on("connection", (raw: Socket) => raw.setNoDelay(true));
     // Resumption servers take each connection as its handshake starts, so a 0-RTT request is read

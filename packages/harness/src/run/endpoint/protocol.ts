@@ -29,6 +29,10 @@ export interface ServerOptions {
   certCompression?: string;
   /** mTLS: request a client certificate and verify it against this PEM root (refusing a client without one). */
   clientCaFile?: string;
+  /** chain_reduction (pqtls engine; absent = none): the mechanism the server offers, set up from its chain and `rootFile`. */
+  chainReduction?: string;
+  /** PEM file with the root of the chain (abridged builds its list from it). */
+  rootFile?: string;
 }
 
 /** How a measured connection starts (the runner's `resumption` dimension). */
@@ -67,6 +71,17 @@ export interface ConnectCommand {
   /** mTLS: PEM files of the chain (leaf first) and key the client authenticates with; it must send them. */
   clientCertFile?: string;
   clientKeyFile?: string;
+  /** chain_reduction (pqtls engine; absent = none): the mechanism the client uses. */
+  chainReduction?: string;
+  /** client_knowledge (absent = none): which of the chain's CA certificates the client holds. */
+  clientKnowledge?: string;
+  /** PEM file of the chain the server sends (leaf, then CA certificates): what the client may know. */
+  chainFile?: string;
+  /**
+   * client_knowledge cached: an unmeasured connection before the measured one, which fills the
+   * driver's store of CA certificates for this chain (its result is only ok or not).
+   */
+  warmup?: boolean;
 }
 
 /** One connection's result. Times are ms from t0 (just before the TCP connect), null when not reached. */
