@@ -1,5 +1,5 @@
 // End to end: `pqtls run --link tun --resumption full,resumed,0rtt` through the built CLI, and what
-// the rows must show given the link. The model (R = RTT = 20 ms, 20 Mbit/s, initcwnd 4 segments
+// the rows must show given the link. The model (R = RTT = 40 ms, 20 Mbit/s, initcwnd 4 segments
 // = 5792 B of payload before the first ACK):
 //   full     the server flight (ServerHello with the 1088 B hybrid ciphertext, the ML-DSA-65 chain,
 //            a 3309 B signature: ~10.3 KB) exceeds initcwnd, so it needs a second window:
@@ -26,7 +26,10 @@ const median = (xs: number[]) => {
 
 describe.skipIf(skipWhy !== null)("pqtls run --resumption on the tun link", () => {
   it("resumed PQ handshakes send a fraction of the bytes and save a round trip; 0-RTT saves another", async () => {
-    const R = 20;
+    // Each handshake here also costs ~8–10 ms beyond its round trips (measured on this machine before
+    // and after the stack's hardening, e.g. resumed 46–53 ms at R = 20): with R = 40 the time bounds
+    // below still tell 2 round trips from 3 (half a round trip apart) without riding on that constant.
+    const R = 40;
     const out = join(dir, "resume.jsonl");
     const r = await pqtls([
       "run",
@@ -77,7 +80,8 @@ describe.skipIf(skipWhy !== null)("pqtls run --resumption on the tun link", () =
     expect(saved).toBeGreaterThan(R - 3);
     expect(saved).toBeLessThan(R + 10);
     expect(med("resumed", "handshake_ms")).toBeGreaterThan(2 * R - 1);
-    expect(med("resumed", "handshake_ms")).toBeLessThan(2 * R + 10);
+    // Closer to 2 round trips (TCP + TLS) than to 3.
+    expect(med("resumed", "handshake_ms")).toBeLessThan(2 * R + R / 2);
     // 0-RTT: the response arrives one round trip before the resumed connection's.
     const early = med("resumed", "ttfb_ms") - med("0rtt", "ttfb_ms");
     expect(early).toBeGreaterThan(R - 3);
