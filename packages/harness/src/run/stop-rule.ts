@@ -13,6 +13,9 @@ import { bootstrapDifferences, DEFAULT_BOOTSTRAP, type StopRuleSettings } from "
 
 export type { StopRuleSettings };
 
+/** Samples per cell before the first look, unless `--min-samples` says otherwise. */
+export const DEFAULT_MIN_SAMPLES = 30;
+
 /** Pairs (rounds) between two looks at the interval once the minimum is reached. */
 export const CHECKPOINT_EVERY = 10;
 
