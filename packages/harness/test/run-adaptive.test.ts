@@ -88,6 +88,7 @@ const raw = {
   bytes: "0,1000",
   ci_width: 2,
   min_samples: 10,
+  seed: 7,
 };
 const config = resolveConfig([flags(raw)]);
 
@@ -137,9 +138,13 @@ function checkRecordedWidths(rows: Row[]) {
         .get(cell)!
         .filter((x) => x.sample < rule.checkpoint!)
         .map((x) => x.ttlb_ms!);
-    const again = decide(rule, rule.checkpoint, [
-      { baselineCell: baseCell, variantCell: r.cell, baseline: upTo(baseCell), variant: upTo(r.cell) },
-    ]);
+    // The run's seed (7), as the report takes it from the meta line.
+    const again = decide(
+      rule,
+      rule.checkpoint,
+      [{ baselineCell: baseCell, variantCell: r.cell, baseline: upTo(baseCell), variant: upTo(r.cell) }],
+      7,
+    );
     expect(again.width).toBe(rule.width);
     expect(again.decision).toBe(rule.decision);
     checked++;

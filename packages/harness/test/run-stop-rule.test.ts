@@ -55,7 +55,7 @@ function sampleUntilStop(r: StopRuleSettings, pair: (i: number) => [number, numb
       baseline.push(b);
       variant.push(v);
     }
-    const d = decide(r, n, [{ baselineCell: "base", variantCell: "pq", baseline, variant }]);
+    const d = decide(r, n, [{ baselineCell: "base", variantCell: "pq", baseline, variant }], 1);
     looks.push(d);
     if (d.decision !== "continue") return { n, looks, baseline, variant };
   }
@@ -129,7 +129,7 @@ describe("stop rule decisions", () => {
         ["p90", Math.max(p50, p90)],
       ] as const) {
         const W = 4;
-        const d = decide(rule({ ci_on: on, ci_width: W }), n, [c]);
+        const d = decide(rule({ ci_on: on, ci_width: W }), n, [c], 1);
         expect(d.width!).toBeCloseTo(widest, 9);
         if (d.decision !== (widest <= W ? "stop" : "continue")) disagreements++;
       }
@@ -150,10 +150,10 @@ describe("stop rule decisions", () => {
       baseline: [100, 100, 100],
       variant: [100, 150, 300],
     };
-    expect(decide(rule(), 30, [narrow]).decision).toBe("stop");
-    expect(decide(rule(), 30, [narrow, wide]).decision).toBe("continue");
+    expect(decide(rule(), 30, [narrow], 1).decision).toBe("stop");
+    expect(decide(rule(), 30, [narrow, wide], 1).decision).toBe("continue");
     const failed = { baselineCell: "b", variantCell: "v3", baseline: [100, 100], variant: [] };
-    expect(decide(rule(), 30, [narrow, failed])).toMatchObject({ decision: "continue", width: 0 });
-    expect(decide(rule(), 200, [failed])).toMatchObject({ decision: "cap", width: null });
+    expect(decide(rule(), 30, [narrow, failed], 1)).toMatchObject({ decision: "continue", width: 0 });
+    expect(decide(rule(), 200, [failed], 1)).toMatchObject({ decision: "cap", width: null });
   });
 });

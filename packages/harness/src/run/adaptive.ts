@@ -11,6 +11,7 @@
 
 import {
   DEFAULT_BASELINE,
+  metricValue,
   parseSelector,
   type Row,
   type StopRuleRecord,
@@ -83,6 +84,7 @@ export interface Look {
 
 export class AdaptiveSchedule {
   readonly rule: StopRuleSettings;
+  private readonly seed: number;
   private readonly points: number[];
   private readonly groups: GroupState[];
   private readonly byCell = new Map<string, FamilyState>();
@@ -102,6 +104,7 @@ export class AdaptiveSchedule {
   ) {
     if (!config.stop_rule) throw new Error("AdaptiveSchedule needs a stop rule");
     this.rule = { ...config.stop_rule, cap: plan.samples };
+    this.seed = config.seed;
     this.points = checkpoints(this.rule);
     for (const row of existing) this.record(row);
     this.groups = plan.groups.map((group) => {
@@ -118,8 +121,9 @@ export class AdaptiveSchedule {
 
   /** Keeps the watched metric of a row (recorded or read back) for the looks. */
   record(row: Row): void {
-    const value = row[STOP_METRIC];
-    if (!row.ok || typeof value !== "number") return;
+    // As the report reads it: successful rows only, a handshake-only row's TTLB its handshake time.
+    const value = metricValue(row, STOP_METRIC);
+    if (value === null) return;
     const samples = this.values.get(row.cell) ?? new Map<number, number>();
     samples.set(row.sample, value);
     this.values.set(row.cell, samples);
@@ -215,7 +219,7 @@ export class AdaptiveSchedule {
   private look(g: GroupState, live: boolean): void {
     const n = this.points[g.block];
     for (const f of this.active(g)) {
-      const decision = decide(this.rule, n, this.comparisons(f.family, n));
+      const decision = decide(this.rule, n, this.comparisons(f.family, n), this.seed);
       f.decisions.push(decision);
       if (decision.decision !== "continue") f.stopped = true;
       if (live) this.onLook({ family: f.family, decision });

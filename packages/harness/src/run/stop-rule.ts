@@ -6,7 +6,8 @@
 // It is evaluated only at fixed checkpoints, never after every sample: every CHECKPOINT_EVERY pairs
 // from the minimum on, and at the cap. Fewer looks keep the run reproducible and keep the optional
 // stopping's effect on coverage small (the report says what it is). The interval is the report's own
-// (bootstrapDifferences, same resamples, seed and stream key as the report's comparison), so a
+// (bootstrapDifferences with the report's default resamples, the run's seed, which the report takes
+// from the meta line, and the comparison's stream key; samples as metricValue reads them), so a
 // comparison that stopped shows in the report the very interval the rule stopped on.
 
 import { bootstrapDifferences, DEFAULT_BOOTSTRAP, type StopRuleSettings } from "@pqtls/report";
@@ -64,11 +65,12 @@ export interface CheckpointDecision {
  * Widths of the intervals of one comparison's % increase at the watched percentiles (NaN when a side
  * has no sample). The stream key is the report's (`compareCell`), so the report reproduces them.
  */
-export function intervalWidths(c: ComparisonSamples, rule: StopRuleSettings): number[] {
+export function intervalWidths(c: ComparisonSamples, rule: StopRuleSettings, seed: number): number[] {
   const sorted = (xs: readonly number[]) => Float64Array.from(xs).sort();
   const ps = watchedPercentiles(rule);
   const key = `${c.baselineCell}|${c.variantCell}|${STOP_METRIC}`;
-  const { pct } = bootstrapDifferences(sorted(c.baseline), sorted(c.variant), ps, key, DEFAULT_BOOTSTRAP);
+  const options = { ...DEFAULT_BOOTSTRAP, seed };
+  const { pct } = bootstrapDifferences(sorted(c.baseline), sorted(c.variant), ps, key, options);
   return pct.map((ci) => ci.high - ci.low);
 }
 
@@ -82,8 +84,10 @@ export function decide(
   rule: StopRuleSettings,
   checkpoint: number,
   comparisons: readonly ComparisonSamples[],
+  /** The bootstrap's seed: the run's, as the report uses it. */
+  seed: number,
 ): CheckpointDecision {
-  const widths = comparisons.flatMap((c) => intervalWidths(c, rule));
+  const widths = comparisons.flatMap((c) => intervalWidths(c, rule, seed));
   const finite = widths.filter((w) => Number.isFinite(w));
   const width = finite.length > 0 ? Math.max(...finite) : null;
   const narrow = widths.length > 0 && finite.length === widths.length && width! <= rule.ci_width;
