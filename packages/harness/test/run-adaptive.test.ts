@@ -10,9 +10,11 @@ import { join } from "node:path";
 import type { Row } from "@pqtls/report";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { describePlan } from "../src/cli/run.js";
+import { AdaptiveSchedule } from "../src/run/adaptive.js";
 import { resolveConfig } from "../src/run/config.js";
 import { failedMeasurement, type Measurement } from "../src/run/endpoint/protocol.js";
-import { buildPlan } from "../src/run/plan.js";
+import { sampleKey } from "../src/run/jsonl.js";
+import { buildPlan, type Unit } from "../src/run/plan.js";
 import { runExperiment } from "../src/run/runner.js";
 import { decide } from "../src/run/stop-rule.js";
 import { errorOf, flags } from "./config-helpers.js";
@@ -232,5 +234,62 @@ describe("adaptive plan and config", () => {
     );
     const { ci_width: _, ...fixed } = raw;
     expect(errorOf([flags({ ...fixed, ci_on: "p90" })])).toMatch(/ci_on: applies to adaptive sampling only/);
+  });
+});
+
+describe("adaptive schedule", () => {
+  it("gives the lanes of a group that stopped a share of the groups still sampling", async () => {
+    // Two link groups: at 35 ms the comparison is deterministic (stops at 10), at 200 ms noisy (cap 40).
+    const cfg = resolveConfig([flags({ ...raw, bytes: "0", rtt: "35ms,200ms" })]);
+    const plan = buildPlan(cfg);
+    expect(plan.groups).toHaveLength(2);
+    const done = new Set<string>();
+    const schedule = new AdaptiveSchedule(cfg, plan, done, [], 2);
+    let i = 0;
+    const taken: { lane: number; rtt: number; from: number; to: number }[] = [];
+    const lane = async (index: number) => {
+      let held: Unit["group"] | null = null;
+      for (let u = await schedule.next(held); u; u = await schedule.next(held)) {
+        taken.push({ lane: index, rtt: u.group.link.rtt_ms, from: u.fromRound, to: u.toRound });
+        for (let r = u.fromRound; r < u.toRound; r++)
+          for (const c of u.cells ?? u.group.cells) {
+            await new Promise((resolve) => setTimeout(resolve, 0));
+            const pq = /MLKEM/.test(c.kex);
+            const noise = c.rtt_ms === 200 ? ((i++ * 7919) % 13) * 40 : 0;
+            const row = {
+              ok: true,
+              cell: c.id,
+              sample: r,
+              bytes: 0,
+              handshake_ms: 1,
+              ttlb_ms: (pq ? 12 : 10) + noise,
+            };
+            schedule.record(row as unknown as Row);
+            done.add(sampleKey(c.id, r));
+          }
+        held = u.group;
+        schedule.finished(u);
+      }
+    };
+    await Promise.all([lane(0), lane(1)]);
+    const looks = schedule
+      .decisions()
+      .map((d) => [d.family.baseline.rtt_ms, d.decisions.map((x) => x.decision)]);
+    expect(looks).toEqual([
+      [35, ["stop"]],
+      [200, ["continue", "continue", "continue", "cap"]],
+    ]);
+    // Before the first look each group has a lane of its own; after the 35 ms group stopped, the
+    // 200 ms group's blocks are split between both lanes.
+    expect(taken.filter((t) => t.from === 0).map((t) => [t.rtt, t.to])).toEqual([
+      [35, 10],
+      [200, 10],
+    ]);
+    for (const from of [10, 20, 30]) {
+      const block = taken.filter((t) => t.rtt === 200 && t.from >= from && t.to <= from + 10);
+      expect(block.map((t) => t.to - t.from)).toEqual([5, 5]);
+      expect(new Set(block.map((t) => t.lane)).size).toBe(2);
+    }
+    expect(taken.filter((t) => t.rtt === 35)).toHaveLength(1);
   });
 });

@@ -4,7 +4,8 @@
 // blocks ending at the stop rule's checkpoints: the block before the first look is split across
 // lanes, and when every unit of a group's block is done, each family still sampling is judged at
 // that checkpoint (run/stop-rule.ts) and the next block holds only the families that continue.
-// Lanes whose group waits for its look take other groups' blocks; stopped families free them.
+// Lanes whose group waits for its look take other groups' blocks, and each block is split among as
+// many lanes as there are per group still sampling, so the lanes of groups that stopped share the rest.
 //
 // Decisions are a function of the rows before each checkpoint, so a resumed run replays them from
 // the file, reaching the same decisions, and continues where the interrupted one stopped.
@@ -245,11 +246,13 @@ export class AdaptiveSchedule {
     const from = this.blockStart(g);
     const to = this.points[g.block];
     const cells = active.flatMap((f) => f.family.cells);
+    // Split among the groups still sampling, so lanes whose groups stopped take a share of the rest.
+    const sampling = this.groups.filter((x) => x.block < this.points.length && this.active(x).length > 0);
     const units = splitRounds(
       g.group,
       from,
       to,
-      chunksPerGroup(this.lanes, this.groups.length, to - from),
+      chunksPerGroup(this.lanes, Math.max(1, sampling.length), to - from),
       cells.length === g.group.cells.length ? undefined : cells,
     );
     g.pending += units.length;
