@@ -13,6 +13,7 @@ import {
 import { CONDITION_FIELDS, type ConditionField, FIELD_ORDER, VARIANT_FIELDS } from "./dimensions.js";
 import { type Condition, describeField, type Variant, variantLabel } from "./params.js";
 import { quantileSorted } from "./quantile.js";
+import type { StopRuleSettings } from "./row.js";
 import {
   type CellData,
   DEFAULT_TRUST,
@@ -123,7 +124,28 @@ function increaseFlags(
   const width = ci.high - ci.low;
   if (!Number.isFinite(width)) flags.push("no confidence interval");
   else if (width > rules.maxCiWidthPct) flags.push(`wide CI: ${width.toFixed(1)} percentage points`);
+  const cap = capFlag(p, base, variant, metric, width);
+  if (cap) flags.push(cap);
   return flags;
+}
+
+/**
+ * An adaptive run's comparison that reached its cap before its interval was as narrow as asked: the
+ * interval the stop rule watches (TTLB p50, and p90 with ci_on p90) is wider than ci_width.
+ */
+function capFlag(p: number, base: CellData, variant: CellData, metric: Metric, width: number): string | null {
+  const rule = base.stopRule ?? variant.stopRule;
+  if (!rule || metric !== STOP_RULE_METRIC || !stopRuleWatches(rule, p)) return null;
+  if (Math.min(base.attempts, variant.attempts) < rule.cap || !(width > rule.ci_width)) return null;
+  return `sampled to the cap (${rule.cap}) with the interval ${width.toFixed(1)} points wide, above --ci-width ${rule.ci_width}`;
+}
+
+/** The timer an adaptive run's stop rule watches. */
+export const STOP_RULE_METRIC: Metric = "ttlb_ms";
+
+/** Whether the stop rule watches percentile p: the p50 always, the p90 with ci_on p90. */
+export function stopRuleWatches(rule: StopRuleSettings, p: number): boolean {
+  return p === 0.5 || (p === 0.9 && rule.ci_on === "p90");
 }
 
 /** Does the interval exclude 0? null when there is no interval. */

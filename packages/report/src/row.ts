@@ -43,6 +43,29 @@ export interface ShardInfo {
   host: string;
 }
 
+/**
+ * The stop rule of an adaptive run (`pqtls run --ci-width W`): sample each comparison until the 95 %
+ * bootstrap interval of its TTLB p50 % increase (and of the p90 when `ci_on` is "p90") is at most
+ * `ci_width` percentage points wide, looking every `every` pairs from `min` on, never beyond `cap`.
+ */
+export interface StopRuleSettings {
+  ci_width: number;
+  ci_on: "p50" | "p90";
+  every: number;
+  min: number;
+  cap: number;
+}
+
+/** The stop rule as a row records it: the settings and the last look at the interval before the row was taken. */
+export interface StopRuleRecord extends StopRuleSettings {
+  /** Samples per cell at the last checkpoint before this sample; null before the first. */
+  checkpoint: number | null;
+  /** The widest watched interval of the row's comparisons at that checkpoint, percentage points. */
+  width: number | null;
+  /** What was decided there (always "continue": a stopped comparison takes no more rows). */
+  decision: "continue" | null;
+}
+
 /** What one connection measured, beside the parameters of its cell. */
 export interface RowMeasurement {
   ok: boolean;
@@ -82,6 +105,8 @@ export type Row = {
   RowMeasurement & {
     lane: number;
     ts: string; // ISO 8601 wall-clock at the end of the connection
+    /** Present in adaptive runs only (`--ci-width`). */
+    stop_rule?: StopRuleRecord;
   };
 
 export type ResultLine = MetaLine | Row;

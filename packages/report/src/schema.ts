@@ -46,6 +46,22 @@ export function rowSchema(): Schema {
       link: { type: "object", additionalProperties: { type: "number" }, description: "link drop counters" },
       lane: { type: "number" },
       ts: { type: "string", description: "ISO 8601 wall clock at the end of the connection" },
+      stop_rule: {
+        type: "object",
+        description:
+          "adaptive runs (--ci-width): the stop rule and the decision at the last checkpoint before this sample",
+        required: ["ci_width", "ci_on", "every", "min", "cap", "checkpoint", "width", "decision"],
+        properties: {
+          ci_width: { type: "number", exclusiveMinimum: 0 },
+          ci_on: { enum: ["p50", "p90"] },
+          every: { type: "integer", minimum: 1 },
+          min: { type: "integer", minimum: 1 },
+          cap: { type: "integer", minimum: 1 },
+          checkpoint: { type: ["integer", "null"] },
+          width: { type: ["number", "null"] },
+          decision: { enum: ["continue", null] },
+        },
+      },
     },
     // A successful connection has a handshake time.
     if: { properties: { ok: { const: true } } },

@@ -5,7 +5,7 @@
 import { type BootstrapOptions, bootstrapQuantiles, DEFAULT_BOOTSTRAP, type Interval } from "./bootstrap.js";
 import { type Condition, conditionOf, type Variant, variantOf } from "./params.js";
 import { mean, quantileSorted, sortedCopy, stdev } from "./quantile.js";
-import type { Row } from "./row.js";
+import type { Row, StopRuleSettings } from "./row.js";
 
 export const METRICS = ["handshake_ms", "ttfb_ms", "ttlb_ms"] as const;
 export type Metric = (typeof METRICS)[number];
@@ -44,6 +44,8 @@ export interface CellData {
   /** Connections whose link lost packets it was not configured to lose (see DISTURBANCE_COUNTERS). */
   disturbed: number;
   samples: Record<Metric, Float64Array>;
+  /** The stop rule the cell was sampled under (`pqtls run --ci-width`); null for a fixed number of samples. */
+  stopRule: StopRuleSettings | null;
 }
 
 /**
@@ -152,9 +154,16 @@ export function groupCells(rows: readonly Row[]): CellData[] {
       errors,
       disturbed,
       samples,
+      stopRule: stopRuleOf(g.rows),
     });
   }
   return cells;
+}
+
+/** The stop rule a cell's rows record (its settings, not the per-row look), or null. */
+function stopRuleOf(rows: readonly Row[]): StopRuleSettings | null {
+  const r = rows.find((x) => x.stop_rule)?.stop_rule;
+  return r ? { ci_width: r.ci_width, ci_on: r.ci_on, every: r.every, min: r.min, cap: r.cap } : null;
 }
 
 /** The smallest n at which percentile p has `k` samples above it. */

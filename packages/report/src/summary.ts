@@ -2,7 +2,7 @@
 // tables and the notes on numbers not to trust. The markdown, JSON and CSV outputs all read this.
 
 import { type BootstrapOptions, DEFAULT_BOOTSTRAP } from "./bootstrap.js";
-import { type Comparison, compareAll } from "./compare.js";
+import { type Comparison, compareAll, STOP_RULE_METRIC, stopRuleWatches } from "./compare.js";
 import {
   type CdfSeries,
   cdfFigure,
@@ -25,9 +25,18 @@ import {
   varyingFields,
 } from "./params.js";
 import { PERCENTILE_METHOD } from "./quantile.js";
-import type { MetaLine, Row } from "./row.js";
+import type { MetaLine, Row, StopRuleSettings } from "./row.js";
 import { shardNotes, shardOrigins } from "./shards.js";
-import { type CellSummary, DEFAULT_TRUST, groupCells, summarizeCell, type TrustRules } from "./stats.js";
+import {
+  type CellData,
+  type CellSummary,
+  DEFAULT_TRUST,
+  groupCells,
+  PERCENTILE_NAMES,
+  PERCENTILES,
+  summarizeCell,
+  type TrustRules,
+} from "./stats.js";
 import { ANY_VARIANT, DEFAULT_BASELINE, DEFAULT_VARIANT, parseSelector } from "./variant.js";
 
 export interface SummaryOptions {
@@ -60,6 +69,8 @@ export interface ReportSummary {
     pq_definition: string;
     ttlb_at_zero_bytes: string;
     link_check: string;
+    /** How an adaptive run (`--ci-width`) chose its sample sizes and what that does to the intervals; null for fixed samples. */
+    sequential_stopping: SequentialStopping | null;
   };
   inputs: InputFile[];
   /** The meta line of each input file, in input order. */
@@ -89,6 +100,69 @@ export interface ReportSummary {
   notes: string[];
   /** Lines skipped under skipBad. */
   warnings: string[];
+}
+
+/** An adaptive run's stop rule, its outcome over the report's comparisons, and the caveat in words. */
+export interface SequentialStopping {
+  rules: StopRuleSettings[];
+  /** Comparisons under a stop rule whose watched intervals are at most ci_width wide. */
+  narrow: number;
+  /** Comparisons that reached the cap wider (flagged under Notes). */
+  at_cap_wide: number;
+  statement: string;
+}
+
+/**
+ * The caveat of stopping when an interval is narrow: the sample size depends on the data, so the
+ * stated level is not exact. A rule on the interval's width (not on the effect) is the fixed-width
+ * sequential interval of Chow & Robbins, whose coverage reaches the nominal level only as the width
+ * goes to 0; at a finite width the runs that stop early are those whose samples looked less variable.
+ */
+export const SEQUENTIAL_STOPPING_CAVEAT =
+  "Because the number of samples depends on the samples, these intervals are not exactly 95 % intervals: " +
+  "a comparison stops when its interval happens to be narrow, more often when its samples looked less variable than the link is, " +
+  "so its interval covers the true increase somewhat less often than 95 % (fixed-width sequential intervals reach their nominal coverage only as the width goes to 0: " +
+  "Y. S. Chow and H. Robbins, On the asymptotic theory of fixed-width sequential confidence intervals for the mean, Ann. Math. Statist. 36 (1965) 457–462). " +
+  "The rule watches the interval's width, not the effect, so it does not favour large or small increases as stopping on significance would; " +
+  "looking only at fixed checkpoints and never before the minimum keeps the shortfall small, and a deterministic (lossless) cell, which stops at the minimum, loses nothing. " +
+  "Where exact coverage matters, rerun with a fixed --samples at the size the adaptive run reached";
+
+function stoppingRuleWords(r: StopRuleSettings): string {
+  const on = r.ci_on === "p90" ? "TTLB p50 and p90 % increases were" : "TTLB p50 % increase was";
+  return `sampled each comparison, its variants interleaved round by round, until the ${on} at most ${r.ci_width} percentage points wide, looking every ${r.every} pairs from ${r.min} samples on and stopping at ${r.cap} samples whatever the width`;
+}
+
+function sequentialStopping(
+  cells: readonly CellData[],
+  comparisons: readonly Comparison[],
+): SequentialStopping | null {
+  const rules = [
+    ...new Map(
+      cells.filter((c) => c.stopRule).map((c) => [JSON.stringify(c.stopRule), c.stopRule!]),
+    ).values(),
+  ];
+  if (rules.length === 0) return null;
+  const byCell = new Map(cells.map((c) => [c.cell, c]));
+  let narrow = 0;
+  let atCapWide = 0;
+  for (const c of comparisons) {
+    const rule = byCell.get(c.baseline.cell)?.stopRule ?? byCell.get(c.variant.cell)?.stopRule;
+    const stats = c.metrics[STOP_RULE_METRIC];
+    if (!rule || !stats) continue;
+    const watched = PERCENTILES.flatMap((p, i) =>
+      stopRuleWatches(rule, p) ? [stats[PERCENTILE_NAMES[i]]] : [],
+    );
+    if (watched.every((x) => x.ci.high - x.ci.low <= rule.ci_width)) narrow++;
+    else if (Math.min(c.baseline.attempts, c.variant.attempts) >= rule.cap) atCapWide++;
+  }
+  const how = rules.map(stoppingRuleWords).join("; another file ");
+  const outcome = `${narrow} comparison${narrow === 1 ? "" : "s"} reached the width${atCapWide > 0 ? `, ${atCapWide} stopped at the cap wider (flagged under Notes)` : ""}`;
+  return {
+    rules,
+    narrow,
+    at_cap_wide: atCapWide,
+    statement: `The run ${how} (\`pqtls run --ci-width\`): ${outcome}. ${SEQUENTIAL_STOPPING_CAVEAT}.`,
+  };
 }
 
 export const PQ_DEFINITION =
@@ -158,6 +232,7 @@ export function summarize(loaded: LoadedResults, options: SummaryOptions = {}): 
       ttlb_at_zero_bytes:
         "with 0 bytes no request is sent; where a row has no ttlb_ms, its TTLB is its handshake time",
       link_check: LINK_CHECK_RULE,
+      sequential_stopping: sequentialStopping(cells, comparisons),
     },
     inputs: loaded.files.map((f) => ({ file: f.file, run: f.meta.run, rows: f.rows, skipped: f.skipped })),
     meta: loaded.files.map((f) => f.meta),

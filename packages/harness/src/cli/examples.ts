@@ -7,6 +7,7 @@ export const EXAMPLES: Record<string, string[]> = {
   run: [
     "pqtls run --preset quick --dry-run",
     "sudo pqtls run --preset ttlb-increase --samples 50 --fail-on failures,link-check --out results/ttlb.jsonl",
+    "sudo pqtls run --preset ttlb-increase --ci-width 2 --samples 1000 --out results/ttlb.jsonl   # each comparison until its p50 interval is 2 points wide (30..1000 samples)",
   ],
   presets: ["pqtls presets", "pqtls run --preset quick --dry-run   # one preset's full plan"],
   report: [

@@ -32,11 +32,20 @@ export function missingBaselineWarning(plan: Plan): string | null {
 }
 
 export function describePlan(plan: Plan, lanes: number): string {
-  const lines = [
-    `plan: ${plan.cells.length} cells in ${plan.groups.length} link settings, ${plan.samples} samples + ${plan.warmups} warm-ups each`,
-    `connections: ${plan.connections} recorded, ${plan.totalConnections} with warm-ups, on ${Math.min(lanes, plan.units.length)} lane(s)`,
-    `estimated duration: ${formatDuration(plan.estimatedSeconds)}`,
-  ];
+  const onLanes = `on ${Math.min(lanes, plan.units.length)} lane(s)`;
+  const a = plan.adaptive;
+  // Adaptive: from every comparison stopping at its first look to every one sampled to the cap.
+  const lines = a
+    ? [
+        `plan: ${plan.cells.length} cells in ${plan.groups.length} link settings, ${a.samples}..${plan.samples} samples (until each comparison's interval is narrow enough) + ${plan.warmups} warm-ups each`,
+        `connections: ${a.connections}..${plan.connections} recorded, ${onLanes}`,
+        `estimated duration: ${formatDuration(a.estimatedSeconds)}..${formatDuration(plan.estimatedSeconds)}`,
+      ]
+    : [
+        `plan: ${plan.cells.length} cells in ${plan.groups.length} link settings, ${plan.samples} samples + ${plan.warmups} warm-ups each`,
+        `connections: ${plan.connections} recorded, ${plan.totalConnections} with warm-ups, ${onLanes}`,
+        `estimated duration: ${formatDuration(plan.estimatedSeconds)}`,
+      ];
   for (const g of plan.groups) {
     lines.push(`link ${g.key}`);
     // The registry's words for a cell; dimensions at "none" stay out of the line.
@@ -107,6 +116,10 @@ export async function runCommand(flags: RunFlags, argv: string[]): Promise<void>
   layers.push({ source: "flags", values: fromFlags });
   const config = resolveConfig(layers, presetName);
   const fullPlan = buildPlan(config);
+  if (flags.shard !== undefined && config.stop_rule)
+    throw new UserError(
+      "--shard and --ci-width do not combine: a shard cannot see the rows the other shards' comparisons need to stop; run adaptive sampling unsharded",
+    );
   const sharding = flags.shard === undefined ? null : await import("../run/shard.js");
   const shardSpec = sharding?.parseShard(flags.shard!);
   const shard = shardSpec ? sharding!.shardMeta(fullPlan, config.seed, shardSpec) : undefined;

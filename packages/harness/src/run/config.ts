@@ -23,6 +23,7 @@ import { UserError } from "../errors.js";
 import { BACKENDS, type Backend } from "../net/spec.js";
 import { readDurationMs } from "../units.js";
 import { CONFIG_KEYS } from "./keys.js";
+import { CHECKPOINT_EVERY, DEFAULT_MIN_SAMPLES, type StopRuleSettings } from "./stop-rule.js";
 import {
   type DimensionValue,
   fieldsOf,
@@ -56,7 +57,15 @@ export type RunConfig = {
   lanes: number;
   link: BackendName;
   timeout_ms: number;
+  /**
+   * Adaptive sampling (`--ci-width`): each comparison samples until its interval is narrow enough,
+   * `samples` being the cap (run/stop-rule.ts). Absent in a fixed-sample run.
+   */
+  stop_rule?: StopRuleConfig;
 } & ConfigAxes;
+
+/** The stop rule's settings as the config holds them; its cap is the config's `samples`. */
+export type StopRuleConfig = Omit<StopRuleSettings, "cap">;
 
 /** The run's own settings (not dimensions: they are in no cell id and no row). */
 const SETTINGS_DEFAULTS: RawConfig = {
@@ -190,7 +199,16 @@ function unique<T>(source: string, key: string, list: T[]): T[] {
   return list;
 }
 
+/** A number above 0; numeric strings (as flags give them) are read. */
+function readPositiveNumber(key: string, value: unknown): number {
+  const n = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
+  if (typeof n !== "number" || !Number.isFinite(n) || n <= 0)
+    throw new UserError(`${key}: ${JSON.stringify(value)} is not a number above 0`);
+  return n;
+}
+
 /** Runs a reader, putting the layer's source in front of its one-line message. */
+
 function from<T>(source: string, read: () => T): T {
   try {
     return read();
@@ -305,7 +323,29 @@ export function resolveConfig(layers: ConfigLayer[], preset: string | null = nul
     timeout_ms: readSetting("timeout", (x) =>
       readMeasured("timeout", x, readDurationMs, 1, 3_600_000, " ms"),
     ),
+    ...readStopRule(),
   };
+
+  /** ci_width turns adaptive sampling on; ci_on and min_samples mean nothing without it. */
+  function readStopRule(): { stop_rule?: StopRuleConfig } {
+    if (v.ci_width === undefined) {
+      const orphan = ["ci_on", "min_samples"].find((k) => v[k] !== undefined);
+      if (orphan) fail(src(orphan), orphan, "applies to adaptive sampling only: set ci_width too");
+      return {};
+    }
+    return {
+      stop_rule: {
+        ci_width: readSetting("ci_width", (x) => readPositiveNumber("ci_width", x)),
+        ci_on:
+          v.ci_on === undefined ? "p50" : readSetting("ci_on", (x) => readName("ci_on", x, ["p50", "p90"])),
+        every: CHECKPOINT_EVERY,
+        min:
+          v.min_samples === undefined
+            ? DEFAULT_MIN_SAMPLES
+            : readSetting("min_samples", (x) => readInteger("min_samples", x, 1, 1_000_000)),
+      },
+    };
+  }
 
   function readSetting<T>(key: string, read: (x: unknown) => T): T {
     return from(src(key), () => read(v[key]));

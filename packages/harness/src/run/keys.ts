@@ -16,6 +16,10 @@ const SETTING_KEYS = {
   lanes: "parallel lanes, each its own link",
   link: "link backend: auto, netem, tun, none (loopback, unshaped)",
   timeout: "limit per connection, e.g. 30s",
+  ci_width:
+    "adaptive sampling: sample each comparison until its 95% interval of the TTLB p50 % increase is at most this many percentage points wide (samples is then the cap)",
+  ci_on: "with ci_width: p50 (default), or p90 to require the p90's interval narrow too",
+  min_samples: "with ci_width: samples per cell before the first look at the interval (default 30)",
 };
 
 /** Every key a config layer may carry, with what it means (shown by `pqtls run --help` and errors). */

@@ -16,6 +16,7 @@ import {
   cellId as registryCellId,
 } from "@pqtls/report/dimensions";
 import type { RunConfig } from "./config.js";
+import { checkpoints } from "./stop-rule.js";
 
 /**
  * One parameter combination: a value of every dimension (its row fields, "none" spelled out), and
@@ -35,6 +36,8 @@ export interface Unit {
   group: Group;
   fromRound: number;
   toRound: number;
+  /** The cells it samples when not all of the group's (adaptive runs: those still sampling). */
+  cells?: Cell[];
 }
 
 export interface Plan {
@@ -48,6 +51,12 @@ export interface Plan {
   /** Including warm-ups. */
   totalConnections: number;
   estimatedSeconds: number;
+  /**
+   * Adaptive runs (`--ci-width`): the fewest samples per cell (every comparison stopping at its first
+   * look), with their connections and duration; `samples`, `connections` and `estimatedSeconds`
+   * are then the cap's, every comparison sampled to the cap in blocks of one checkpoint each.
+   */
+  adaptive?: { samples: number; connections: number; estimatedSeconds: number };
 }
 
 /** The stable id of a cell: its parameters, readable (the registry's cellId). */
@@ -201,31 +210,62 @@ export function estimateUnitSeconds(unit: Unit, warmups: number): number {
  * unit as soon as it is free, so the estimate replays that and takes the slowest lane — a lane
  * holding a whole slow group ends last however many other lanes there are.
  */
-export function estimateRunSeconds(units: Unit[], lanes: number, warmups: number): number {
+export function estimateRunSeconds(
+  units: Unit[],
+  lanes: number,
+  warmups: number,
+  seconds: (unit: Unit) => number = (u) => estimateUnitSeconds(u, warmups),
+): number {
   const busyUntil = new Array<number>(Math.max(1, Math.min(lanes, units.length))).fill(0);
   for (const unit of units) {
     const free = busyUntil.indexOf(Math.min(...busyUntil));
-    busyUntil[free] += estimateUnitSeconds(unit, warmups);
+    busyUntil[free] += seconds(unit);
   }
   return Math.max(...busyUntil) + 2;
+}
+
+/** The rounds [from, to) of a group as up to `chunks` units, so several lanes can share them. */
+export function splitRounds(group: Group, from: number, to: number, chunks: number, cells?: Cell[]): Unit[] {
+  const n = Math.max(1, Math.min(chunks, to - from));
+  const units: Unit[] = [];
+  for (let c = 0; c < n; c++) {
+    const fromRound = from + Math.floor((c * (to - from)) / n);
+    const toRound = from + Math.floor(((c + 1) * (to - from)) / n);
+    if (toRound > fromRound) units.push({ group, fromRound, toRound, ...(cells ? { cells } : {}) });
+  }
+  return units;
+}
+
+/** How many units a block of rounds is split into: enough for every lane to have work. */
+export function chunksPerGroup(lanes: number, groups: number, rounds: number): number {
+  return Math.min(rounds, Math.max(1, Math.ceil(lanes / groups)));
 }
 
 /** Builds the plan: cells, groups, lane units and the connection count and duration estimate. */
 export function buildPlan(config: RunConfig): Plan {
   const cells = planCells(config);
   const groups = groupCells(cells);
-  // Enough units for every lane to have work: split a group's rounds when there are fewer groups than lanes.
-  const chunks = Math.min(config.samples, Math.max(1, Math.ceil(config.lanes / groups.length)));
-  const units: Unit[] = [];
-  for (const group of groups) {
-    for (let c = 0; c < chunks; c++) {
-      const fromRound = Math.floor((c * config.samples) / chunks);
-      const toRound = Math.floor(((c + 1) * config.samples) / chunks);
-      if (toRound > fromRound) units.push({ group, fromRound, toRound });
-    }
-  }
+  const rule = config.stop_rule;
+  // Fixed: each group's rounds split so that every lane has work. Adaptive: the same for the rounds
+  // before the first look, then one block per checkpoint (sampled only after the look before it).
+  const blocks = rule ? [0, ...checkpoints({ ...rule, cap: config.samples })] : [0, config.samples];
+  const unitsUpTo = (last: number) =>
+    groups.flatMap((group) =>
+      blocks
+        .slice(0, last)
+        .flatMap((from, i) =>
+          splitRounds(
+            group,
+            from,
+            blocks[i + 1],
+            chunksPerGroup(config.lanes, groups.length, blocks[i + 1] - from),
+          ),
+        ),
+    );
+  const units = unitsUpTo(blocks.length - 1);
   const connections = cells.length * config.samples;
-  const warmupConnections = units.reduce((s, u) => s + u.group.cells.length * config.warmups, 0);
+  const warmupConnections = (us: Unit[]) => us.reduce((s, u) => s + u.group.cells.length * config.warmups, 0);
+  const first = unitsUpTo(1);
   return {
     cells,
     groups,
@@ -233,7 +273,22 @@ export function buildPlan(config: RunConfig): Plan {
     samples: config.samples,
     warmups: config.warmups,
     connections,
-    totalConnections: connections + warmupConnections,
-    estimatedSeconds: estimateRunSeconds(units, config.lanes, config.warmups),
+    totalConnections: connections + warmupConnections(units),
+    // An adaptive run's lane keeps its link, servers and warm-ups from one block of a group to the next.
+    estimatedSeconds: estimateRunSeconds(units, config.lanes, config.warmups, (u) =>
+      u.fromRound >= blocks[1]
+        ? estimateUnitSeconds(u, config.warmups) -
+          estimateUnitSeconds({ ...u, toRound: u.fromRound }, config.warmups)
+        : estimateUnitSeconds(u, config.warmups),
+    ),
+    ...(rule
+      ? {
+          adaptive: {
+            samples: blocks[1],
+            connections: cells.length * blocks[1],
+            estimatedSeconds: estimateRunSeconds(first, config.lanes, config.warmups),
+          },
+        }
+      : {}),
   };
 }

@@ -35,7 +35,7 @@ export class Progress {
   private lastLine = Date.now();
 
   constructor(
-    private readonly total: number,
+    private total: number,
     private readonly cellsTotal: number,
     cellsAlreadyDone: number,
     private readonly mode: "bar" | "lines" | "quiet",
@@ -87,6 +87,14 @@ export class Progress {
         })}\n`,
       );
     }
+  }
+
+  /** Samples that will not be taken after all (an adaptive run's comparison stopped), and the cells that completes. */
+  skip(samples: number, cells: number): void {
+    this.total -= samples;
+    this.cells += cells;
+    this.bar?.setTotal(this.total);
+    this.bar?.update(this.samples, this.payload());
   }
 
   /** A line in lines mode (e.g. a finished group); above the bar in bar mode. */

@@ -24,6 +24,7 @@ import {
   symmetricLink,
   validateLinkSpec,
 } from "../net/index.js";
+import { AdaptiveSchedule, type Look } from "./adaptive.js";
 import type { EngineName, LinkParams, RunConfig } from "./config.js";
 import type { Measurement } from "./endpoint/protocol.js";
 import { AbortedError, ClientDriver, EndpointStartError, ServerProcess } from "./endpoints.js";
@@ -113,11 +114,23 @@ function checkResumable(
 ): void {
   const before = existing.meta.config;
   for (const [k, v] of Object.entries(config)) {
-    if (OPERATIONAL_KEYS.has(k)) continue;
+    if (OPERATIONAL_KEYS.has(k) || k === "stop_rule") continue; // the stop rule: below, with its cap
     // A dimension added since the run was recorded reads as its none (the run had it off).
     if (JSON.stringify(recordedValue(before, k)) !== JSON.stringify(v))
       throw new UserError(
         `--resume: ${k} differs from the run recorded in ${out}; resume with the same config or choose another --out`,
+      );
+  }
+  // An adaptive run continues exactly only under the same stop rule and cap.
+  const beforeRule = (before as { stop_rule?: unknown }).stop_rule;
+  if (beforeRule !== undefined || config.stop_rule !== undefined) {
+    const rule = (r: unknown, samples: unknown) =>
+      r === undefined ? "fixed samples" : JSON.stringify({ ...r, cap: samples });
+    const was = rule(beforeRule, (before as { samples?: unknown }).samples);
+    const is = rule(config.stop_rule, config.samples);
+    if (was !== is)
+      throw new UserError(
+        `--resume: ${out} was sampled with ${was}, not ${is}; resume with the same --ci-width, --ci-on, --min-samples and --samples`,
       );
   }
   const was = existing.meta.shard;
@@ -156,6 +169,8 @@ interface LaneContext {
   laneCount: number;
   /** TCP connect times of successful samples, per link group key. */
   connectTimes: Map<string, number[]>;
+  /** Adaptive runs (`--ci-width`): which rounds run next, and the stop rule each row records. */
+  schedule: AdaptiveSchedule | null;
 }
 
 class LaneWorker {
@@ -167,6 +182,8 @@ class LaneWorker {
    * on it crossed Node's limit of 10 listeners and printed MaxListenersExceededWarning).
    */
   private readonly abort = new AbortController();
+  /** The group whose link, servers and warm-ups this lane still holds (adaptive runs only). */
+  private warmGroup: Group | null = null;
 
   constructor(
     private readonly index: number,
@@ -349,6 +366,7 @@ class LaneWorker {
       link,
       lane: this.index,
       ts: new Date().toISOString(),
+      ...(this.ctx.schedule ? { stop_rule: this.ctx.schedule.rowRecord(cell, sample) } : {}),
     };
   }
 
@@ -356,23 +374,36 @@ class LaneWorker {
   async runUnit(unit: Unit): Promise<void> {
     const { config, done, signal } = this.ctx;
     const { group } = unit;
-    const todo = (r: number) => group.cells.filter((c) => !done.has(sampleKey(c.id, r)));
+    // An adaptive run's block samples only the cells still sampling, in the group's round order.
+    const sampled = new Set((unit.cells ?? group.cells).map((c) => c.id));
+    const order = (r: number) => roundOrder(group, r, config.seed).filter((c) => sampled.has(c.id));
+    const todo = (r: number) => order(r).filter((c) => !done.has(sampleKey(c.id, r)));
     let left = 0;
     for (let r = unit.fromRound; r < unit.toRound; r++) left += todo(r).length;
     if (left === 0) return;
 
-    const spec = linkSpecFor(group.link, config);
-    if (!this.lane) this.lane = await openLane(spec, { runId: this.ctx.runId, lane: this.index });
-    else await this.lane.reconfigure(spec);
+    // An adaptive run's lane that takes the next block of the group it just sampled keeps its link,
+    // servers and warm-ups: a block is only 10 rounds, and set-up each time would cost as much again.
+    const warm = this.warmGroup === group;
+    this.warmGroup = null;
+    if (!warm) {
+      await this.stopServers(); // another group's, kept from its last block
+      const spec = linkSpecFor(group.link, config);
+      if (!this.lane) this.lane = await openLane(spec, { runId: this.ctx.runId, lane: this.index });
+      else await this.lane.reconfigure(spec);
+    }
+    let keep = false;
     try {
-      await this.startServers(group);
-      for (let w = 0; w < config.warmups; w++)
-        for (const cell of roundOrder(group, -1 - w, config.seed)) {
-          if (signal.aborted) throw new AbortedError();
-          await this.connect(cell);
-        }
+      if (!warm) {
+        await this.startServers(group);
+        for (let w = 0; w < config.warmups; w++)
+          for (const cell of order(-1 - w)) {
+            if (signal.aborted) throw new AbortedError();
+            await this.connect(cell);
+          }
+      }
       for (let r = unit.fromRound; r < unit.toRound; r++) {
-        for (const cell of roundOrder(group, r, config.seed)) {
+        for (const cell of order(r)) {
           if (done.has(sampleKey(cell.id, r))) continue;
           if (signal.aborted) throw new AbortedError();
           const { m, delta } = await this.connect(cell);
@@ -385,6 +416,7 @@ class LaneWorker {
             this.ctx.connectTimes.set(group.key, times);
           }
           done.add(sampleKey(cell.id, r));
+          this.ctx.schedule?.record(row);
           this.ctx.stats.written++;
           if (!m.ok) this.ctx.stats.failed++;
           if (isDisturbed(row)) this.ctx.stats.disturbed++;
@@ -393,9 +425,16 @@ class LaneWorker {
           this.ctx.progress.sample(m.ok, rest === 0);
         }
       }
+      keep = this.ctx.schedule !== null;
     } finally {
-      await this.stopServers();
+      if (keep) this.warmGroup = group;
+      else await this.stopServers();
     }
+  }
+
+  /** The group whose servers this lane holds between units (adaptive runs), if any. */
+  get holding(): Group | null {
+    return this.warmGroup;
   }
 
   /** Kills everything at once (interrupt); close() still tears the lane down. */
@@ -410,6 +449,20 @@ class LaneWorker {
     await this.stopServers();
     await this.lane?.close();
   }
+}
+
+/** A look of the stop rule in the progress output; a family that stopped takes its cells off what is left. */
+function noteLook(look: Look, progress: Progress | null, remaining: Map<string, number>): void {
+  const { family, decision } = look;
+  const width = decision.width === null ? "no interval" : `${decision.width.toFixed(2)} points`;
+  progress?.note(`look at ${decision.checkpoint} samples: ${decision.decision} (${width}): ${family.label}`);
+  if (decision.decision === "continue") return;
+  let left = 0;
+  for (const c of family.cells) {
+    left += remaining.get(c.id) ?? 0;
+    remaining.set(c.id, 0);
+  }
+  progress?.skip(left, family.cells.length);
 }
 
 /**
@@ -499,7 +552,14 @@ export async function runExperiment(o: RunOptions): Promise<RunResult> {
     linkChecks: [],
   };
   const connectTimes = new Map<string, number[]>();
-  if (todoTotal === 0) return result;
+  let progress: Progress | null = null;
+  // Adaptive runs: the schedule replays the looks the file's rows already decided.
+  const schedule = config.stop_rule
+    ? new AdaptiveSchedule(config, plan, done, existing?.rows ?? [], config.lanes, (look) =>
+        noteLook(look, progress, remaining),
+      )
+    : null;
+  if (todoTotal === 0 || schedule?.idle()) return result;
 
   const laneCount = Math.min(config.lanes, pendingUnits.length);
   const abort = new AbortController();
@@ -507,12 +567,11 @@ export async function runExperiment(o: RunOptions): Promise<RunResult> {
   o.signal.addEventListener("abort", onOuterAbort, { once: true });
   const workers: LaneWorker[] = [];
   let writer: ResultsWriter | null = null;
-  let progress: Progress | null = null;
   let failure: unknown = null;
   try {
     const stats = { written: 0, failed: 0, disturbed: 0 };
     // The meta line holds the link state read back, so lane 0 comes up first.
-    const groupsToRun = [...new Set(pendingUnits.map((u) => u.group))];
+    const groupsToRun = schedule ? schedule.groupsToRun() : [...new Set(pendingUnits.map((u) => u.group))];
     const { lane, states } = await readLinkStates(runId, groupsToRun, config);
     try {
       if (existing) writer = ResultsWriter.append(o.out);
@@ -547,19 +606,25 @@ export async function runExperiment(o: RunOptions): Promise<RunResult> {
       stats,
       laneCount,
       connectTimes,
+      schedule,
     };
     for (let i = 0; i < laneCount; i++) workers.push(new LaneWorker(i, ctx, i === 0 ? lane : null));
 
     const queue = [...pendingUnits];
+    // An adaptive lane asks for the next block of the group it holds first.
+    const nextUnit = (w: LaneWorker) =>
+      schedule ? schedule.next(w.holding) : Promise.resolve(queue.shift() ?? null);
     const killAll = () => {
+      schedule?.close();
       for (const w of workers) w.kill();
     };
     abort.signal.addEventListener("abort", killAll, { once: true });
     await Promise.all(
       workers.map(async (w) => {
         try {
-          for (let unit = queue.shift(); unit && !abort.signal.aborted; unit = queue.shift()) {
+          for (let unit = await nextUnit(w); unit && !abort.signal.aborted; unit = await nextUnit(w)) {
             await w.runUnit(unit);
+            schedule?.finished(unit);
             progress!.note(`done: ${unit.group.key} rounds ${unit.fromRound}-${unit.toRound - 1}`);
           }
         } catch (err) {
