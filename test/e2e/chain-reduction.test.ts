@@ -129,6 +129,15 @@ describe.skipIf(skipWhy !== null)("pqtls run --chain-reduction on the tun link",
     }
     // Abridged replaces the intermediate by a 3-byte identifier: it saves at least its DER.
     expect(plain - cert("abridged", "none")).toBeGreaterThan(fixture.certificates[1].bytes);
+
+    // The run's report has a section per mechanism against none, with the same byte accounting.
+    const report = readFileSync(join(dir, "bytes.md"), "utf8");
+    const section = report.slice(report.indexOf("## Chain-size trimming"));
+    expect(section).toMatch(/^## Chain-size trimming\n/);
+    const saved = INTERMEDIATE_ENTRY.toLocaleString("en-US");
+    const none = s2c("none", "none").toLocaleString("en-US");
+    const sca = s2c("suppress-ca", "preloaded").toLocaleString("en-US");
+    expect(section).toContain(`| suppress-ca | preloaded | ${none} → ${sca} | ${saved} |`);
   });
 
   it("at initcwnd 10 the suppressed flight fits the first window and saves a round trip", async () => {
@@ -154,5 +163,12 @@ describe.skipIf(skipWhy !== null)("pqtls run --chain-reduction on the tun link",
     };
     // The second round trip is one RTT; half of it is a margin for a busy host.
     expect(median("none") - median("suppress-ca")).toBeGreaterThan(rttMs / 2);
+    // The report says which flight crossed the first window (10 × 1448 B at MTU 1500) and that
+    // suppression brought it under.
+    const report = readFileSync(join(dir, "cwnd.md"), "utf8");
+    expect(report).toContain("## Chain-size trimming");
+    expect(report).toMatch(
+      /is over 14,480 B \(initcwnd 10 × MSS 1448\); suppress-ca \(client knowledge preloaded\) brings it under/,
+    );
   });
 });
