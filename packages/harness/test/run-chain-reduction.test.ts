@@ -2,6 +2,8 @@
 // (cell ids as before), one cell per value with the value in its id, one server per mechanism but
 // one for every client knowledge, one-line refusals (unknown value, the openssl engine, a cell
 // that would compress the certificate twice), and the chain-reduction preset's matrix.
+
+import { describeField, dimension } from "@pqtls/report/dimensions";
 import { describe, expect, it } from "vitest";
 import { resolveConfig } from "../src/run/config.js";
 import { buildPlan } from "../src/run/plan.js";
@@ -43,7 +45,7 @@ describe("chain_reduction and client_knowledge dimensions", () => {
 
   it("refuse unknown values, the openssl engine, and compressing the certificate twice in one line", () => {
     expect(errorOf([flags({ chain_reduction: "merkle" })])).toMatch(
-      /^flags: chain_reduction: unknown value "merkle" \(known: none, suppress-ca, trust-anchor-ids, abridged, zlib, brotli, zstd\)$/,
+      /^flags: chain_reduction: unknown value "merkle" \(known: none, suppress-ca, trust-anchor-ids, abridged, zlib, brotli, zstd, mtc-model, authkem-model\)$/,
     );
     expect(errorOf([flags({ client_knowledge: "all" })])).toMatch(
       /^flags: client_knowledge: unknown value "all"/,
@@ -72,6 +74,33 @@ describe("chain_reduction and client_knowledge dimensions", () => {
       flags({ chain_reduction: "suppress-ca,trust-anchor-ids", cert_compression: "brotli" }),
     ]);
     expect(buildPlan(c).cells).toHaveLength(2);
+  });
+
+  it("plan the size models as values labelled model, each with its own server, refused where they cannot apply", () => {
+    const c = resolveConfig([
+      flags({ variants: "X25519MLKEM768:mldsa65-depth3", chain_reduction: "none,mtc-model,authkem-model" }),
+    ]);
+    const cells = buildPlan(c).cells;
+    expect(cells.map((x) => x.chain_reduction)).toEqual(["none", "mtc-model", "authkem-model"]);
+    expect(cells[1].id).toBe(`${cells[0].id}/chain_reduction=mtc-model`);
+    // Each model is its own server (its own chain).
+    expect(new Set(cells.map(serverKey)).size).toBe(3);
+    // The dimension's description and the row field's words say "model" and what is not modelled.
+    expect(dimension("chain_reduction")?.help).toMatch(
+      /size models, labelled model: mtc-model .*authkem-model .*flow changes not modelled/,
+    );
+    expect(describeField("chain_reduction", "mtc-model")).toBe(
+      "chain reduction mtc-model (size model; flow changes not modelled)",
+    );
+    expect(describeField("chain_reduction", "suppress-ca")).toBe("chain reduction suppress-ca");
+    expect(errorOf([flags({ engine: "openssl", chain_reduction: "mtc-model" })])).toMatch(
+      /^flags: chain_reduction: needs engine pqtls only/,
+    );
+    expect(
+      errorOf([flags({ variants: "x25519:rsa2048@16KiB", chain_reduction: "none,authkem-model" })]),
+    ).toBe(
+      "flags: chain_reduction: authkem-model is a size model that replaces the chain, and chain rsa2048@16KiB is padded: measure models on unpadded chains",
+    );
   });
 
   it("the chain-reduction preset crosses five mechanisms with three client knowledges on two links", () => {
