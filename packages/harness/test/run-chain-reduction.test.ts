@@ -32,11 +32,12 @@ describe("chain_reduction and client_knowledge dimensions", () => {
     expect(c.chain_reduction).toEqual(["none", "suppress-ca", "trust-anchor-ids"]);
     expect(c.client_knowledge).toEqual(["none", "cached", "preloaded"]);
     const cells = buildPlan(c).cells;
-    expect(cells).toHaveLength(9);
+    // none is not crossed with client knowledge (it reads none): 1 + 2 mechanisms x 3 knowledges.
+    expect(cells).toHaveLength(7);
     const plain = cells.find((x) => x.chain_reduction === "none" && x.client_knowledge === "none")!;
     const both = cells.find((x) => x.chain_reduction === "suppress-ca" && x.client_knowledge === "cached")!;
     expect(both.id).toBe(`${plain.id}/chain_reduction=suppress-ca/client_knowledge=cached`);
-    expect(new Set(cells.map((x) => x.id)).size).toBe(9);
+    expect(new Set(cells.map((x) => x.id)).size).toBe(7);
     // The server is the same whatever the client holds; each mechanism needs its own.
     expect(new Set(cells.map(serverKey)).size).toBe(3);
     const suppress = cells.filter((x) => x.chain_reduction === "suppress-ca");
@@ -112,7 +113,45 @@ describe("chain_reduction and client_knowledge dimensions", () => {
       [1, 200, 10],
       [1, 200, 20],
     ]);
-    // 2 variants x 5 mechanisms x 3 knowledges x 4 sizes per link.
-    for (const g of plan.groups) expect(g.cells).toHaveLength(2 * 5 * 3 * 4);
+    // 2 variants x (suppress-ca and trust-anchor-ids x 3 knowledges + none, abridged, brotli once) x 4 sizes per link.
+    for (const g of plan.groups) expect(g.cells).toHaveLength(2 * (2 * 3 + 3) * 4);
+    // No cell of a mechanism that ignores client knowledge pays for a warm-up connection.
+    const cached = plan.cells.filter((x) => x.client_knowledge === "cached");
+    expect(new Set(cached.map((x) => x.chain_reduction))).toEqual(
+      new Set(["suppress-ca", "trust-anchor-ids"]),
+    );
+  });
+
+  it("client_knowledge applies only with the mechanisms that read it (the registry's appliesWhen rule)", () => {
+    expect(dimension("client_knowledge")?.appliesWhen).toEqual({
+      key: "chain_reduction",
+      values: ["suppress-ca", "trust-anchor-ids"],
+    });
+    const c = resolveConfig([
+      flags({
+        variants: "X25519MLKEM768:mldsa65-depth3",
+        chain_reduction: "none,suppress-ca,trust-anchor-ids,abridged,zlib,brotli,mtc-model",
+        client_knowledge: "cached,preloaded",
+      }),
+    ]);
+    const cells = buildPlan(c).cells;
+    const pairs = cells.map((x) => `${x.chain_reduction}/${x.client_knowledge}`);
+    // Mechanisms that do not read it get one cell each, at none, whatever knowledge values were asked for.
+    expect(pairs).toEqual([
+      "none/none",
+      "suppress-ca/cached",
+      "suppress-ca/preloaded",
+      "trust-anchor-ids/cached",
+      "trust-anchor-ids/preloaded",
+      "abridged/none",
+      "zlib/none",
+      "brotli/none",
+      "mtc-model/none",
+    ]);
+    // Their ids are the ones a run with client_knowledge none gives, so results pair and resume.
+    const alone = buildPlan(
+      resolveConfig([flags({ variants: "X25519MLKEM768:mldsa65-depth3", chain_reduction: "none,zlib" })]),
+    ).cells.map((x) => x.id);
+    expect(alone.every((id) => cells.some((x) => x.id === id))).toBe(true);
   });
 });

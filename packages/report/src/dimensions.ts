@@ -225,6 +225,12 @@ export interface Dimension {
   unavailable?: (value: string) => string | null;
   /** The value a link setting takes given its other values (zero jitter has no distribution). */
   normalize?: (values: Partial<CellParams>) => string | number | undefined;
+  /**
+   * The dimension matters only where another one (by config key) has one of `values`: elsewhere a
+   * plan does not cross it, and its cells take its none (e.g. what a client holds changes nothing
+   * without a mechanism that uses it). Needs `none`.
+   */
+  appliesWhen?: { key: string; values: readonly string[] };
 }
 
 /**
@@ -499,6 +505,9 @@ export const DIMENSIONS = [
     id: { section: "tail", part: (c) => `client_knowledge=${c.client_knowledge}` },
     // The server is the same whatever the client holds.
     keysServer: false,
+    // Only suppression and trust anchor IDs read it (run/endpoint/chain-reduction.ts); crossing it
+    // with the others would only add warm-up connections and identical cells.
+    appliesWhen: { key: "chain_reduction", values: ["suppress-ca", "trust-anchor-ids"] },
     engines: {
       only: ["pqtls"],
       when: (v) => v !== "none",
