@@ -10,11 +10,16 @@
 //     the same entry elided, plus the 4-byte empty trust_anchors extension that marks the matched
 //     path and the server's list of its anchor IDs in EncryptedExtensions;
 //   - abridged and brotli: server→client falls by exactly what the compressed message saved;
+//   - the size models (mtc-model, authkem-model): the server sends the model's chain, so the
+//     server→client bytes are the plain cell's with its certificate message swapped for the model's
+//     (computed here from the model chain's certificates) and, for AuthKEM, the CertificateVerify
+//     cut from an ML-DSA-65 signature to an Ed25519 one;
 //   - at initcwnd 10 and 100 ms RTT the plain PQ flight (~16 KB) needs a second round trip and the
 //     suppressed one (~10.4 KB) does not: the handshake is shorter by most of an RTT.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { loadCertificates } from "@pqtls/tls13";
 import { afterAll, describe, expect, it } from "vitest";
 import { pqtls, readRows, repoRoot, tunLinkSkipReason } from "../cli.js";
 
@@ -88,7 +93,8 @@ describe.skipIf(skipWhy !== null)("pqtls run --chain-reduction on the tun link",
       "--samples",
       "2",
     ]);
-    expect(rows).toHaveLength(5 * 3 * 2);
+    // Client knowledge is crossed only with the mechanisms that read it (suppress-ca, trust-anchor-ids).
+    expect(rows).toHaveLength((2 * 3 + 3) * 2);
     const cert = (r: string, k: string) => only(rows, r, k, "cert_msg_bytes");
     const s2c = (r: string, k: string) => only(rows, r, k, "hs_bytes_s2c");
 
@@ -129,6 +135,74 @@ describe.skipIf(skipWhy !== null)("pqtls run --chain-reduction on the tun link",
     }
     // Abridged replaces the intermediate by a 3-byte identifier: it saves at least its DER.
     expect(plain - cert("abridged", "none")).toBeGreaterThan(fixture.certificates[1].bytes);
+
+    // The run's report has a section per mechanism against none, with the same byte accounting.
+    const report = readFileSync(join(dir, "bytes.md"), "utf8");
+    const section = report.slice(report.indexOf("## Chain-size trimming"));
+    expect(section).toMatch(/^## Chain-size trimming\n/);
+    const saved = INTERMEDIATE_ENTRY.toLocaleString("en-US");
+    const none = s2c("none", "none").toLocaleString("en-US");
+    const sca = s2c("suppress-ca", "preloaded").toLocaleString("en-US");
+    // None is measured once, for a client holding nothing (client knowledge does not apply to it).
+    expect(section).toContain(
+      `| suppress-ca | preloaded (vs none with knowledge none) | ${none} → ${sca} | ${saved} |`,
+    );
+  });
+
+  it("a size model's server flight is the plain one with the model's certificate message", async () => {
+    // The model chains are made into this folder, where the test reads what the server sent.
+    const cache = join(dir, "chains");
+    process.env.PQTLS_CHAIN_CACHE = cache;
+    let rows: Row[];
+    try {
+      rows = await run("models", [
+        "--chain-reduction",
+        "none,mtc-model,authkem-model",
+        "--rtt",
+        "10ms",
+        "--samples",
+        "2",
+      ]);
+    } finally {
+      delete process.env.PQTLS_CHAIN_CACHE;
+    }
+    /** A Certificate message for `ders`: header 4, context 1, list length 3, per entry 3 + DER + 2. */
+    const certificateMessage = (ders: number[]) => 4 + 1 + 3 + ders.reduce((n, d) => n + 3 + d + 2, 0);
+    const modelMessage = (model: string) => {
+      const folder = readdirSync(cache).find((f) => f.startsWith(`${CHAIN}+${model}-`));
+      expect(folder, model).toBeDefined();
+      const pem = readFileSync(join(cache, folder!, "chain.pem"), "utf8");
+      return {
+        ders: loadCertificates(pem).map((c) => c.der.length),
+        text: readFileSync(join(cache, folder!, "model.txt"), "utf8"),
+      };
+    };
+    const plainCert = only(rows, "none", "none", "cert_msg_bytes");
+    const plainS2c = only(rows, "none", "none", "hs_bytes_s2c");
+
+    // MTC: the landmark-relative leaf alone (no intermediate, no CA signature), with the chain's
+    // ML-DSA-65 key, so CertificateVerify is unchanged.
+    const mtc = modelMessage("mtc-model");
+    expect(mtc.ders).toHaveLength(1);
+    expect(mtc.text).toMatch(/^MTC model: .*not modelled/);
+    expect(only(rows, "mtc-model", "none", "cert_msg_bytes")).toBe(certificateMessage(mtc.ders));
+    expect(only(rows, "mtc-model", "none", "hs_bytes_s2c")).toBe(
+      plainS2c - plainCert + certificateMessage(mtc.ders),
+    );
+
+    // AuthKEM: leaf (ML-KEM-768-sized key) + the ML-DSA-65 intermediate; CertificateVerify carries
+    // an Ed25519 signature (64 bytes) instead of ML-DSA-65's (3309 bytes, FIPS 204).
+    const authkem = modelMessage("authkem-model");
+    expect(authkem.ders).toHaveLength(2);
+    expect(authkem.text).toMatch(/^AuthKEM model: mlkem768 .*not modelled/);
+    expect(only(rows, "authkem-model", "none", "cert_msg_bytes")).toBe(certificateMessage(authkem.ders));
+    expect(only(rows, "authkem-model", "none", "hs_bytes_s2c")).toBe(
+      plainS2c - plainCert + certificateMessage(authkem.ders) + (64 - 3309),
+    );
+    // The report names them as models whose flow is not modelled.
+    const report = readFileSync(join(dir, "models.md"), "utf8");
+    expect(report).toMatch(/(authkem-model, mtc-model|mtc-model, authkem-model) are size models/);
+    expect(report).toContain("flow changes are not modelled");
   });
 
   it("at initcwnd 10 the suppressed flight fits the first window and saves a round trip", async () => {
@@ -154,5 +228,12 @@ describe.skipIf(skipWhy !== null)("pqtls run --chain-reduction on the tun link",
     };
     // The second round trip is one RTT; half of it is a margin for a busy host.
     expect(median("none") - median("suppress-ca")).toBeGreaterThan(rttMs / 2);
+    // The report says which flight crossed the first window (10 × 1448 B at MTU 1500) and that
+    // suppression brought it under.
+    const report = readFileSync(join(dir, "cwnd.md"), "utf8");
+    expect(report).toContain("## Chain-size trimming");
+    expect(report).toMatch(
+      /is over 14,480 B \(initcwnd 10 × MSS 1448\); suppress-ca \(client knowledge preloaded\) brings it under/,
+    );
   });
 });

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chainWireSize, loadCertificates } from "@pqtls/tls13";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseChainSpec, pkiDir, prepareChains } from "../src/run/pki.js";
+import { parseChainSpec, pkiDir, prepareChains, prepareModelChains } from "../src/run/pki.js";
 
 let cache: string;
 beforeAll(() => {
@@ -49,5 +49,36 @@ describe("chain specs", () => {
     expect(() => parseChainSpec("rsa4096")).toThrow(/unknown chain "rsa4096" \(known: rsa2048,/);
     expect(() => parseChainSpec("mldsa65@4KiB")).toThrow(/already has a 5713 B Certificate message/);
     expect(() => parseChainSpec("rsa2048@16KiB@2")).toThrow(/unknown chain/);
+  });
+
+  it("makes size-model chains once, for the chain's algorithm, in the test-PKI layout", async () => {
+    const pairs = [
+      { spec: "mldsa65-depth3", model: "mtc-model" as const },
+      { spec: "mldsa65-depth3", model: "authkem-model" as const },
+    ];
+    const m = await prepareModelChains(pairs);
+    const mtc = m.get("mldsa65-depth3+mtc-model")!;
+    const authkem = m.get("mldsa65-depth3+authkem-model")!;
+    expect(mtc.certFile.startsWith(cache)).toBe(true);
+    expect(mtc.servername).toBe(readFileSync(join(pkiDir(), "mldsa65-depth3", "servername"), "utf8").trim());
+    const mtcChain = loadCertificates(readFileSync(mtc.certFile, "utf8"));
+    const authkemChain = loadCertificates(readFileSync(authkem.certFile, "utf8"));
+    // MTC: the leaf alone, with the chain's ML-DSA-65 key; AuthKEM: leaf + ML-DSA-65 intermediate.
+    expect(mtcChain).toHaveLength(1);
+    expect(mtcChain[0].publicKey.algorithm).toBe("mldsa65");
+    expect(authkemChain).toHaveLength(2);
+    expect(authkemChain[1].publicKey.algorithm).toBe("mldsa65");
+    // The leaf key served is the one the certificate carries (a handshake would fail otherwise).
+    const x509 = await import("@pqtls/tls13");
+    const key = x509.loadPrivateKey(readFileSync(mtc.keyFile, "utf8"));
+    expect(Buffer.from(key.publicKey.spki).equals(Buffer.from(mtcChain[0].publicKey.spki))).toBe(true);
+    expect(readFileSync(join(mtc.certFile, "..", "model.txt"), "utf8")).toMatch(/^MTC model: .*not modelled/);
+    // The AuthKEM leaf (an Ed25519 key padded to an ML-KEM-768 key's size) outweighs a plain
+    // Ed25519 leaf by at least the key difference, 1184 − 32 bytes.
+    expect(authkemChain[0].der.length).toBeGreaterThan(1184 - 32);
+    // Made once: a second call finds the cached files.
+    const again = await prepareModelChains(pairs);
+    expect(again.get("mldsa65-depth3+mtc-model")).toEqual(mtc);
+    expect(size(again.get("mldsa65-depth3+mtc-model")!.certFile)).toBe(size(mtc.certFile));
   });
 });

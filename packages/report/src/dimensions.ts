@@ -100,7 +100,15 @@ export const FIELDS = {
     describe: (v) => `client chain ${v}`,
   }),
   /** Chain-size trimming mechanism both pqtls endpoints used (issue 20); absent = none. */
-  chain_reduction: rowOptional<ChainReduction>("string", { title: "chain reduction", absent: "none" }),
+  chain_reduction: rowOptional<ChainReduction>("string", {
+    title: "chain reduction",
+    absent: "none",
+    // A size model says so wherever it is named: its flow is today's handshake, not the draft's.
+    describe: (v) =>
+      typeof v === "string" && v.endsWith("-model")
+        ? `chain reduction ${v} (size model; flow changes not modelled)`
+        : `chain reduction ${v}`,
+  }),
   /** CA certificates the client held before the measured connection; absent = none. */
   client_knowledge: rowOptional<ClientKnowledge>("string", { title: "client knowledge", absent: "none" }),
   rtt_ms: field<number>("number", {
@@ -217,6 +225,12 @@ export interface Dimension {
   unavailable?: (value: string) => string | null;
   /** The value a link setting takes given its other values (zero jitter has no distribution). */
   normalize?: (values: Partial<CellParams>) => string | number | undefined;
+  /**
+   * The dimension matters only where another one (by config key) has one of `values`: elsewhere a
+   * plan does not cross it, and its cells take its none (e.g. what a client holds changes nothing
+   * without a mechanism that uses it). Needs `none`.
+   */
+  appliesWhen?: { key: string; values: readonly string[] };
 }
 
 /**
@@ -458,7 +472,7 @@ export const DIMENSIONS = [
   },
   {
     key: "chain_reduction",
-    help: "chain-size trimming (pqtls engine): none, suppress-ca (Suppress CA certificates), trust-anchor-ids, abridged (list and dictionary built from the run's PKI), zlib, brotli, zstd (RFC 8879)",
+    help: "chain-size trimming (pqtls engine): none, suppress-ca (Suppress CA certificates), trust-anchor-ids, abridged (list and dictionary built from the run's PKI), zlib, brotli, zstd (RFC 8879); size models, labelled model: mtc-model (a landmark-relative Merkle Tree Certificate), authkem-model (an ML-KEM leaf key, KEM-based authentication) — the model's certificate message carried by today's handshake, flow changes not modelled",
     value: { kind: "enum", values: CHAIN_REDUCTIONS },
     default: ["none"],
     none: "none",
@@ -491,6 +505,9 @@ export const DIMENSIONS = [
     id: { section: "tail", part: (c) => `client_knowledge=${c.client_knowledge}` },
     // The server is the same whatever the client holds.
     keysServer: false,
+    // Only suppression and trust anchor IDs read it (run/endpoint/chain-reduction.ts); crossing it
+    // with the others would only add warm-up connections and identical cells.
+    appliesWhen: { key: "chain_reduction", values: ["suppress-ca", "trust-anchor-ids"] },
     engines: {
       only: ["pqtls"],
       when: (v) => v !== "none",

@@ -2,6 +2,7 @@
 // writeReport is the one-call entry point; the rest lets a script or notebook work on rows directly.
 
 export * from "./bootstrap.js";
+export * from "./chain-reduction.js";
 export * from "./charts.js";
 export * from "./compare.js";
 export * from "./compare-cdfs.js";

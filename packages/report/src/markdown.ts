@@ -2,6 +2,7 @@
 // a summary table, one section per figure (chart + the table behind it), the notes on numbers not to
 // trust, and per-cell statistics.
 
+import { type ChainReductionRow, windowVerdict } from "./chain-reduction.js";
 import type { Comparison, IncreaseStat } from "./compare.js";
 import type { IncreaseByPercentile } from "./figures.js";
 import { LINK_CHECK_FIELDS, type LinkCheckField, type LinkCheckRow } from "./link-check.js";
@@ -358,6 +359,90 @@ function handshakeBytesSection(s: ReportSummary): string {
   return out.join("\n");
 }
 
+/** "14,480 B (initcwnd 10 × MSS 1448)". */
+function fmtBudget(r: ChainReductionRow): string {
+  const w = r.window;
+  if (!w) return "–";
+  return `${w.budget_bytes.toLocaleString("en-US")} B (initcwnd ${w.initcwnd} × MSS ${w.mss})`;
+}
+
+function chainReductionSection(s: ReportSummary): string {
+  if (s.chain_reduction.length === 0) return "";
+  const own = new Set<string>(["chain_reduction", "client_knowledge"]);
+  const fields = s.dimensions.varying.filter((f) => !own.has(f));
+  const rows = s.chain_reduction;
+  const variants = new Set(rows.map((r) => variantLabel(r.variant))).size > 1;
+  const knowledge =
+    new Set(rows.map((r) => r.client_knowledge)).size > 1 || rows[0].client_knowledge !== "none";
+  const ttlb = !s.handshake_only;
+  const sources = new Set(rows.flatMap((r) => (r.window ? [r.window.mss_source] : [])));
+  const mssWords = [
+    ...(sources.has("mtu") ? ["MSS = the rows' MTU − 52 (IPv4 and TCP headers with timestamps)"] : []),
+    ...(sources.has("default") ? ["MSS = 1448 (the default: these rows carry no MTU)"] : []),
+  ].join("; ");
+  const models = [...new Set(rows.map((r) => r.mechanism).filter((m) => m.endsWith("-model")))].join(", ");
+  const out = [
+    "## Chain-size trimming\n",
+    `Each chain-size trimming mechanism against no reduction under otherwise equal conditions and response size: with the same client knowledge where the run measured no reduction with it, else with a client that holds nothing (marked; what a client holds does not change a connection without reduction). Server → client: median TCP payload bytes up to handshake completion (all sizes pooled, as in Handshake bytes); saved = without − with. Handshake and TTLB: p50 change and Δ ms with 95 % bootstrap intervals, computed as in the Summary. The server's flight is set against initcwnd × MSS, what it may send before the client's first ACK returns${mssWords ? ` (${mssWords})` : ""}; a flight over it waits a round trip.${models ? ` ${models} ${models.includes(",") ? "are size models" : "is a size model"}: the server's certificate message has the size the draft defines, carried by today's handshake; flow changes are not modelled.` : ""}\n`,
+  ];
+  const header = [
+    ...(variants ? ["variant"] : []),
+    ...fields.map((f) => FIELD_TITLES[f]),
+    "size",
+    "mechanism",
+    ...(knowledge ? ["client knowledge"] : []),
+    "server → client (B) none → with",
+    "saved (B)",
+    "handshake p50 change [95 % CI]",
+    "handshake p50 Δ (ms) [95 % CI]",
+    ...(ttlb ? ["TTLB p50 change [95 % CI]", "TTLB p50 Δ (ms) [95 % CI]"] : []),
+    "initcwnd × MSS",
+    "flight vs initcwnd × MSS",
+    "n none / with",
+  ];
+  const bytesText = (x: number | null) => (x === null ? "–" : x.toLocaleString("en-US"));
+  const body = rows.map((r) => [
+    ...(variants ? [variantLabel(r.variant)] : []),
+    ...conditionCells(r.condition, fields),
+    formatBytes(r.bytes),
+    r.mechanism,
+    ...(knowledge
+      ? [
+          r.client_knowledge === r.baseline_client_knowledge
+            ? r.client_knowledge
+            : `${r.client_knowledge} (vs none with knowledge ${r.baseline_client_knowledge})`,
+        ]
+      : []),
+    `${bytesText(r.s2c_none)} → ${bytesText(r.s2c_mechanism)}`,
+    r.saved_bytes === null ? "–" : r.saved_bytes.toLocaleString("en-US"),
+    fmtIncrease(r.handshake_p50 ?? undefined),
+    fmtDelta(r.handshake_p50 ?? undefined),
+    ...(ttlb ? [fmtIncrease(r.ttlb_p50 ?? undefined), fmtDelta(r.ttlb_p50 ?? undefined)] : []),
+    fmtBudget(r),
+    r.window ? windowVerdict(r.window) : "–",
+    `${r.n_none} / ${r.n_mechanism}`,
+  ]);
+  out.push(table(header, body));
+  // One line per condition and mechanism where the flight crosses the window (bytes do not depend on size).
+  const crossings = new Map<string, string>();
+  for (const r of rows) {
+    const w = r.window;
+    if (!w || (!w.baseline_over && !w.mechanism_over)) continue;
+    const where = [
+      ...(variants ? [variantLabel(r.variant)] : []),
+      ...fields.map((f) => describeField(f, r.condition[f])),
+    ].join(", ");
+    const mech = `${r.mechanism}${knowledge ? ` (client knowledge ${r.client_knowledge})` : ""}`;
+    const line = w.baseline_over
+      ? `- ${where ? `${where}: ` : ""}without reduction the server's flight (${bytesText(r.s2c_none)} B) is over ${fmtBudget(r)}; ${mech} ${w.mechanism_over ? `does not bring it under (${bytesText(r.s2c_mechanism)} B)` : `brings it under (${bytesText(r.s2c_mechanism)} B)`}.`
+      : `- ${where ? `${where}: ` : ""}${mech} pushes the server's flight over ${fmtBudget(r)} (${bytesText(r.s2c_none)} → ${bytesText(r.s2c_mechanism)} B).`;
+    crossings.set(line, line);
+  }
+  if (crossings.size > 0)
+    out.push(`Where the server's flight crosses initcwnd × MSS:\n\n${[...crossings.values()].join("\n")}\n`);
+  return out.join("\n");
+}
+
 function describePairs(s: ReportSummary): string {
   const pairs = [
     ...new Set(
@@ -611,6 +696,7 @@ export function renderMarkdown(s: ReportSummary, charts: ChartLinks = {}): strin
     methodSection(s),
     summarySection(s),
     handshakeBytesSection(s),
+    chainReductionSection(s),
     figureSections(s, charts),
     notesSection(s),
     cellSection(s),

@@ -2,6 +2,7 @@
 // tables and the notes on numbers not to trust. The markdown, JSON and CSV outputs all read this.
 
 import { type BootstrapOptions, DEFAULT_BOOTSTRAP } from "./bootstrap.js";
+import { type ChainReductionRow, chainReductionTable } from "./chain-reduction.js";
 import { type Comparison, compareAll, STOP_RULE_METRIC, stopRuleWatches } from "./compare.js";
 import {
   type CdfSeries,
@@ -85,6 +86,12 @@ export interface ReportSummary {
   link_check: LinkCheckRow[];
   /** Median handshake bytes each way per condition and variant, and the difference from the baseline. */
   handshake_bytes: HandshakeBytesRow[];
+  /**
+   * Per chain-size trimming mechanism, condition and size: the mechanism against no reduction (bytes
+   * saved, handshake and TTLB change, the flight against initcwnd × MSS); empty unless the run varies
+   * chain_reduction.
+   */
+  chain_reduction: ChainReductionRow[];
   /** Every response size is 0 B: the run measured handshakes only (its TTLB is the handshake time). */
   handshake_only: boolean;
   figures: {
@@ -211,6 +218,7 @@ export function summarize(loaded: LoadedResults, options: SummaryOptions = {}): 
   const metas = loaded.files.map((f) => f.meta);
   notes.push(...shardNotes(shardOrigins(metas)));
   const labels = shortConditionLabels(conditions, varying, metas);
+  const handshakeBytes = handshakeBytesTable(loaded.rows, baselineSel);
   let noComparison: string | null = null;
   if (cells.length > 0 && comparisons.length === 0) {
     noComparison = whyNoComparison(notes, baselineText, variantText);
@@ -247,7 +255,8 @@ export function summarize(loaded: LoadedResults, options: SummaryOptions = {}): 
       loaded.rows,
       loaded.files.map((f) => f.meta),
     ),
-    handshake_bytes: handshakeBytesTable(loaded.rows, baselineSel),
+    handshake_bytes: handshakeBytes,
+    chain_reduction: chainReductionTable(cells, handshakeBytes, bootstrap, trust),
     handshake_only: handshakeOnly(cells),
     figures: {
       handshake_increase: handshakeFigure(comparisons, varying, labels),

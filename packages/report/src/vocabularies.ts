@@ -16,7 +16,8 @@ export const CONGESTION_CONTROLS = ["cubic", "bbr", "reno"] as const;
 export type CcName = (typeof CONGESTION_CONTROLS)[number];
 /**
  * Chain-size trimming per cell (issue 20): none, Suppress CA certificates, Trust Anchor IDs, abridged
- * certificate compression, or RFC 8879 compression with one algorithm.
+ * certificate compression, RFC 8879 compression with one algorithm, or a size model (`*-model`: a
+ * chain whose certificate message has the size a draft defines, carried by today's handshake).
  */
 export const CHAIN_REDUCTIONS = [
   "none",
@@ -26,10 +27,17 @@ export const CHAIN_REDUCTIONS = [
   "zlib",
   "brotli",
   "zstd",
+  "mtc-model",
+  "authkem-model",
 ] as const;
 export type ChainReduction = (typeof CHAIN_REDUCTIONS)[number];
 /** The chain_reduction values that are a certificate compression algorithm (the name the handshake reports). */
 export const COMPRESSING_CHAIN_REDUCTIONS: readonly ChainReduction[] = ["abridged", "zlib", "brotli", "zstd"];
+/**
+ * The chain_reduction values that are size models, not mechanisms: the server sends a chain of the
+ * model's size (Merkle Tree Certificate, KEM-based authentication); the draft's flow changes are not modelled.
+ */
+export const MODEL_CHAIN_REDUCTIONS: readonly ChainReduction[] = ["mtc-model", "authkem-model"];
 /** Which CA certificates the client holds before a measured connection: none, cached by a warm-up connection, preloaded. */
 export const CLIENT_KNOWLEDGE = ["none", "cached", "preloaded"] as const;
 export type ClientKnowledge = (typeof CLIENT_KNOWLEDGE)[number];

@@ -10,6 +10,7 @@ import {
   CONDITION_FIELDS,
   cellId,
   DIMENSIONS,
+  type Dimension,
   describeCell,
   FIELDS,
   LINK_FIELDS,
@@ -45,6 +46,19 @@ describe("registry", () => {
     const filled = DIMENSIONS.flatMap((d) => d.fields);
     expect([...filled].sort()).toEqual(Object.keys(FIELDS).sort());
     expect(new Set(DIMENSIONS.map((d) => d.key)).size).toBe(DIMENSIONS.length);
+  });
+
+  it("has appliesWhen rules that name another dimension's real values, on dimensions with a none", () => {
+    const rules = (DIMENSIONS as readonly Dimension[]).filter((d) => d.appliesWhen);
+    expect(rules.map((d) => d.key)).toEqual(["client_knowledge"]);
+    for (const d of rules) {
+      const on = (DIMENSIONS as readonly Dimension[]).find((x) => x.key === d.appliesWhen!.key);
+      expect(on, d.key).toBeDefined();
+      expect(on!.key).not.toBe(d.key);
+      expect(d.none, d.key).toBeDefined();
+      if (on!.value.kind === "enum")
+        for (const v of d.appliesWhen!.values) expect(on!.value.values, `${d.key}: ${v}`).toContain(v);
+    }
   });
 
   it("names a cell as ids always did; dimensions at none stay out of id and plan line", () => {

@@ -213,6 +213,14 @@ export interface ServerOptions extends CommonOptions {
   /** mTLS: send a CertificateRequest in every full handshake (default false, as node:tls). */
   requestCert?: boolean;
   /**
+   * mTLS with suppressed CA certificates (draft-kampanakis-tls-scas): the intermediates of the
+   * client chains we accept (PEM, DER, parsed, or an IntermediateStore). Given with requestCert,
+   * the CertificateRequest carries the suppress_ca_certificates flag, the client sends its
+   * end-entity certificate alone, and we complete its chain from these before verifying it; one we
+   * cannot complete fails as a chain without its issuer does (unknown_ca). Default: no flag.
+   */
+  suppressClientCaCertificates?: IntermediateStore | CertificatesInput;
+  /**
    * With requestCert: a client without a certificate that verifies against `ca` fails the handshake
    * (certificate_required when it sent none; the verifier's alert otherwise). Default true, as
    * node:tls; false lets it through with `authorized: false` and `authorizationError`.

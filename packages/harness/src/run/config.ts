@@ -15,6 +15,7 @@ import {
   type JitterDistName,
   LINK_KEYS,
   type LinkParams,
+  MODEL_CHAIN_REDUCTIONS,
   type ResumeMode,
   VARIANT_KEYS,
   type VariantParams,
@@ -307,6 +308,18 @@ export function resolveConfig(layers: ConfigLayer[], preset: string | null = nul
       src("chain_reduction"),
       "chain_reduction",
       `${compressing[0]} compresses the certificate, and so does cert_compression ${compressed[0]}: set one of them per run (cert_compression none, or chain_reduction none/suppress-ca/trust-anchor-ids)`,
+    );
+
+  // A size model replaces the chain by the model's for the same algorithm: a padded chain has no model.
+  const models = (axes.chain_reduction as string[]).filter((r) =>
+    (MODEL_CHAIN_REDUCTIONS as readonly string[]).includes(r),
+  );
+  const padded = variants.map((p) => p.chain).filter((c) => c.includes("@"));
+  if (models.length > 0 && padded.length > 0)
+    fail(
+      src("chain_reduction"),
+      "chain_reduction",
+      `${models[0]} is a size model that replaces the chain, and chain ${padded[0]} is padded: measure models on unpadded chains`,
     );
 
   return {

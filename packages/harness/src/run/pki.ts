@@ -4,6 +4,10 @@
 // ("rsa2048@16KiB" = 16384 B, which is the rsa2048-16k fixture; "@16KB" is 16000 B). A padded
 // chain the fixtures lack is made once (re-signed with the issuers' keys) into a cache folder.
 // Everything is resolved before any set-up, so a bad chain is one line of error.
+//
+// A size model (chain_reduction mtc-model / authkem-model) replaces a cell's chain by the library's
+// model chain for the same algorithm (x509/size_models.ts): a real chain whose certificate message
+// has the size the draft defines, made once into the cache folder like a padded chain.
 
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
@@ -12,6 +16,9 @@ import { join } from "node:path";
 import { UserError } from "../errors.js";
 import { repoRoot } from "../repo.js";
 import { readBytes } from "../units.js";
+
+/** The chain_reduction values that are size models (the registry's MODEL_CHAIN_REDUCTIONS). */
+export type SizeModel = "mtc-model" | "authkem-model";
 
 export interface ChainMaterial {
   /** Leaf first, then intermediates (what the server sends). */
@@ -138,6 +145,77 @@ export async function prepareChains(specs: string[]): Promise<Map<string, ChainM
     if (b.padTo === padTo) out.set(spec, fixture(base));
     else if (same) out.set(spec, fixture(same[0]));
     else out.set(spec, await padded(base, padTo));
+  }
+  return out;
+}
+
+/** The key of a cell's model chain in prepareChains' map: its chain spec and the model. */
+export function modelChainKey(spec: string, model: SizeModel): string {
+  return `${spec}+${model}`;
+}
+
+/**
+ * ML-KEM of the security level of an ML-DSA signature (FIPS 203/204 categories 2→1, 3→3, 5→5);
+ * ML-KEM-768 for classical chains, the parameter set the AuthKEM draft's measurements use.
+ */
+function kemFor(sig: string): "mlkem512" | "mlkem768" | "mlkem1024" {
+  return sig === "mldsa44" ? "mlkem512" : sig === "mldsa87" ? "mlkem1024" : "mlkem768";
+}
+
+/**
+ * The size model of `spec`'s chain: an MTC (landmark-relative, leaf key of the chain's algorithm,
+ * no CA signature) or AuthKEM chain (an ML-KEM leaf key of the same level under the chain's
+ * algorithm), made once per (fixture, model) into the cache folder, in the test-PKI layout.
+ */
+async function modelChain(spec: string, model: SizeModel): Promise<ChainMaterial> {
+  const { base, padTo } = parseChainSpec(spec);
+  if (padTo !== null)
+    throw new UserError(
+      `chain "${spec}" with chain_reduction ${model}: a size model replaces the chain, so it cannot be padded (use ${base})`,
+    );
+  const src = fixture(base);
+  const sig = manifest()[base].sig;
+  const kem = kemFor(sig);
+  const seed = `pqtls ${model} of ${base}`;
+  const tag = createHash("sha256")
+    .update(readFileSync(src.certFile))
+    .update(`${model} ${kem} ${seed}`)
+    .digest("hex")
+    .slice(0, 16);
+  const dir = join(
+    process.env.PQTLS_CHAIN_CACHE ?? join(tmpdir(), "pqtls-chains"),
+    `${base}+${model}-${tag}`,
+  );
+  const m: ChainMaterial = {
+    certFile: join(dir, "chain.pem"),
+    keyFile: join(dir, "leaf.key"),
+    caFile: join(dir, "root.pem"),
+    servername: src.servername,
+  };
+  if (!existsSync(m.certFile)) {
+    const x509 = await import("@pqtls/tls13");
+    const o = { hostnames: [src.servername], seed, sig: sig as import("@pqtls/tls13").ChainAlgorithm };
+    const chain =
+      model === "mtc-model" ? x509.generateMtcModelChain(o) : x509.generateAuthKemModelChain({ ...o, kem });
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(m.keyFile, x509.encodePrivateKey(chain.leafKey));
+    writeFileSync(m.caFile, x509.pemEncode("CERTIFICATE", chain.root.der));
+    writeFileSync(join(dir, "model.txt"), `${chain.model}\n`);
+    writeFileSync(`${m.certFile}.tmp`, chain.chain.map((c) => x509.pemEncode("CERTIFICATE", c.der)).join(""));
+    // Rename last, so a half-written cache entry is never used.
+    renameSync(`${m.certFile}.tmp`, m.certFile);
+  }
+  return m;
+}
+
+/** Resolves the model chains cells need, keyed by modelChainKey. */
+export async function prepareModelChains(
+  pairs: readonly { spec: string; model: SizeModel }[],
+): Promise<Map<string, ChainMaterial>> {
+  const out = new Map<string, ChainMaterial>();
+  for (const { spec, model } of pairs) {
+    const key = modelChainKey(spec, model);
+    if (!out.has(key)) out.set(key, await modelChain(spec, model));
   }
   return out;
 }

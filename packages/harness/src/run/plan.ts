@@ -10,6 +10,7 @@ import {
   type CellParams,
   DIMENSIONS,
   type Dimension,
+  dimension,
   LINK_FIELDS,
   type LinkParams,
   linkKey,
@@ -93,12 +94,28 @@ export function planCells(config: RunConfig): Cell[] {
   const cells: Cell[] = [];
   const ids = new Set<string>();
   for (const p of partial) {
-    const params = p as CellParams;
+    const params = withoutInapplicable(p) as CellParams;
     const id = cellId(params);
     if (!ids.has(id)) cells.push({ id, ...params });
     ids.add(id);
   }
   return cells;
+}
+
+/**
+ * A dimension whose `appliesWhen` does not hold for the cell takes its none: the crossing's copies
+ * then share one cell id and are planned once (planCells keeps the first of equal ids).
+ */
+function withoutInapplicable(p: Partial<CellParams>): Partial<CellParams> {
+  const out: Record<string, unknown> = { ...p };
+  for (const d of DIMENSIONS as readonly Dimension[]) {
+    const rule = d.appliesWhen;
+    if (!rule || d.none === undefined) continue;
+    const on = dimension(rule.key);
+    if (!on) throw new Error(`dimension ${d.key}: appliesWhen names no dimension "${rule.key}"`);
+    if (!rule.values.includes(String(out[on.fields[0]]))) out[d.fields[0]] = d.none;
+  }
+  return out as Partial<CellParams>;
 }
 
 /** Groups cells by link settings, in first-appearance order. */

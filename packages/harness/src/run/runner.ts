@@ -14,7 +14,7 @@ import {
   serverKey as registryServerKey,
   rowFields,
 } from "@pqtls/report";
-import { COMPRESSING_CHAIN_REDUCTIONS } from "@pqtls/report/dimensions";
+import { COMPRESSING_CHAIN_REDUCTIONS, MODEL_CHAIN_REDUCTIONS } from "@pqtls/report/dimensions";
 import { UserError } from "../errors.js";
 import {
   type Lane,
@@ -32,7 +32,13 @@ import { type EngineRuntime, resolveEngines } from "./engines.js";
 import { waitLinkIdle } from "./idle.js";
 import { type ExistingResults, ResultsWriter, readResults, sampleKey } from "./jsonl.js";
 import { buildMeta } from "./meta.js";
-import { type ChainMaterial, prepareChains } from "./pki.js";
+import {
+  type ChainMaterial,
+  modelChainKey,
+  prepareChains,
+  prepareModelChains,
+  type SizeModel,
+} from "./pki.js";
 import { type Cell, type Group, type Plan, roundOrder, type Unit } from "./plan.js";
 import { Progress } from "./progress.js";
 import type { ShardMeta } from "./shard.js";
@@ -155,6 +161,18 @@ export function serverKey(c: Cell): string {
   return registryServerKey(c);
 }
 
+/** A cell's size model (chain_reduction mtc-model / authkem-model), or null. */
+function sizeModelOf(c: Cell): SizeModel | null {
+  const r = activeValue(c, "chain_reduction");
+  return r && MODEL_CHAIN_REDUCTIONS.includes(r) ? (r as SizeModel) : null;
+}
+
+/** The chain the cell's server sends: its chain spec's, or the size model's chain for that spec. */
+function serverChain(chains: Map<string, ChainMaterial>, c: Cell): ChainMaterial {
+  const model = sizeModelOf(c);
+  return chains.get(model ? modelChainKey(c.chain, model) : c.chain)!;
+}
+
 interface LaneContext {
   config: RunConfig;
   runId: string;
@@ -202,7 +220,7 @@ class LaneWorker {
       const certCompression = activeValue(c, "cert_compression");
       const clientAuth = activeValue(c, "client_auth");
       const chainReduction = activeValue(c, "chain_reduction");
-      const chain = this.ctx.chains.get(c.chain)!;
+      const chain = serverChain(this.ctx.chains, c);
       this.servers.set(
         key,
         await ServerProcess.start(
@@ -264,7 +282,7 @@ class LaneWorker {
   private async connect(cell: Cell): Promise<{ m: Measurement; delta: Record<string, number> | null }> {
     const lane = this.lane!;
     const server = this.servers.get(serverKey(cell))!;
-    const chain = this.ctx.chains.get(cell.chain)!;
+    const chain = serverChain(this.ctx.chains, cell);
     const driver = this.driver(cell.engine);
     await driver.ensureStarted(this.abort.signal);
     const hooks = activeValue(cell, "hooks");
@@ -512,6 +530,12 @@ export async function runExperiment(o: RunOptions): Promise<RunResult> {
       plan.cells.flatMap((c) => [c.chain, activeValue(c, "client_auth")].filter((x) => x !== undefined)),
     ),
   ]);
+  // Size-model cells send the model's chain for their chain spec instead.
+  const models = plan.cells.flatMap((c) => {
+    const model = sizeModelOf(c);
+    return model ? [{ spec: c.chain, model }] : [];
+  });
+  for (const [key, m] of await prepareModelChains(models)) chains.set(key, m);
 
   let existing: ExistingResults | null = null;
   if (o.resume) {

@@ -685,7 +685,11 @@ export class ClientHandshake implements RoleHandshake {
   private sendClientCertificate(request: CertificateRequest): void {
     const { credentials, signatureSchemes, provider } = this.config;
     const choice = chooseClientCredential(credentials, request, signatureSchemes, provider);
-    const entries = (choice?.credential.chain ?? []).map((c) => ({ certData: c.der, extensions: [] }));
+    const chain = choice?.credential.chain ?? [];
+    // draft-kampanakis-tls-scas: the server holds our intermediates and asked for the leaf alone.
+    const suppress = request.tlsFlags?.includes(TlsFlag.suppress_ca_certificates) === true;
+    const sent = suppress ? chain.slice(0, 1) : chain;
+    const entries = sent.map((c) => ({ certData: c.der, extensions: [] }));
     this.io.send(serializeCertificate({ requestContext: request.requestContext, entries }));
     if (!choice) return;
     const signed = certificateVerifyInput("client", this.io.transcript.digest());

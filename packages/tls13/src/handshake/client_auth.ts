@@ -66,6 +66,8 @@ export function onClientCertificate(
       trustAnchors: config.trustAnchors,
       provider: io.provider,
       rejectUnauthorized: config.rejectUnauthorized,
+      // We asked for the leaf alone: complete the chain from the intermediates we hold.
+      completeWith: config.clientIntermediates,
     },
   );
   io.info.peerCertificates = verdict.chain;

@@ -35,7 +35,7 @@ import type { ClientCredential } from "./client_certificate.js";
 import { loadCertificateList, loadKey } from "./credentials.js";
 import { groupsFromEcdhCurve, schemesFromSigalgs, suitesFromCiphers } from "./openssl_names.js";
 import { DEFAULT_MAX_CERTIFICATE_BYTES } from "./reassembly.js";
-import { type IntermediateStore, resolveIntermediateStore } from "./suppress_ca.js";
+import { type IntermediateStore, intermediateStoreOf, resolveIntermediateStore } from "./suppress_ca.js";
 import {
   resolveRequestedTrustAnchors,
   resolveTrustAnchorChains,
@@ -99,6 +99,8 @@ export interface ClientAuthConfig {
   authorities?: Uint8Array[];
   /** signature_algorithms of the CertificateRequest: CertificateVerify schemes, then certificate-only ones. */
   advertisedSignatureSchemes: SignatureSchemeName[];
+  /** Client-chain intermediates we hold: the CertificateRequest asks the client to suppress its CAs. */
+  clientIntermediates?: IntermediateStore;
 }
 
 /** What a server authenticates with: its chain (leaf first) and the leaf's key. */
@@ -338,6 +340,9 @@ function clientAuthOf(o: ServerOptions, c: CommonConfig): ClientAuthConfig | und
             ).values(),
           ],
     advertisedSignatureSchemes: [...c.signatureSchemes, ...certOnly],
+    ...(o.suppressClientCaCertificates !== undefined
+      ? { clientIntermediates: intermediateStoreOf(o.suppressClientCaCertificates) }
+      : {}),
   };
 }
 

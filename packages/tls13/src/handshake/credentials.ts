@@ -98,17 +98,25 @@ export function checkServerChain(
  */
 export function checkClientChain(
   ders: Uint8Array[],
-  o: { trustAnchors: Certificate[]; provider: CryptoProvider; rejectUnauthorized: boolean },
+  o: {
+    trustAnchors: Certificate[];
+    provider: CryptoProvider;
+    rejectUnauthorized: boolean;
+    /** Where the CA certificates a client left out come from (draft-kampanakis-tls-scas, our CertificateRequest's flag). */
+    completeWith?: { issuersFor(presented: readonly Certificate[]): Certificate[] };
+  },
 ): ChainVerdict {
   checkPresentedCount(ders.length);
   // Parsed once per distinct certificate, as the server chain is (every rule is still checked).
   const chain = ders.map((d) => sharedCertificateCache.parse(d));
+  const added = o.completeWith?.issuersFor(chain) ?? [];
+  chain.push(...added);
   try {
     verifyChain(chain, { trustAnchors: o.trustAnchors, provider: o.provider, purpose: "client" });
-    return { chain, authorized: true, added: 0 };
+    return { chain, authorized: true, added: added.length };
   } catch (e) {
     if (!(e instanceof TlsAlert)) throw e;
     if (o.rejectUnauthorized) throw e;
-    return { chain, authorized: false, error: e, added: 0 };
+    return { chain, authorized: false, error: e, added: added.length };
   }
 }

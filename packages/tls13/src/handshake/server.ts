@@ -39,6 +39,7 @@ import {
   PskKeyExchangeMode,
   SignatureScheme,
   type SignatureSchemeName,
+  TlsFlag,
 } from "../wire/codepoints.js";
 import { type EncryptedExtensions, serializeEncryptedExtensions } from "../wire/encrypted_extensions.js";
 import { parseFinished, serializeFinished } from "../wire/finished.js";
@@ -708,15 +709,18 @@ export class ServerHandshake implements RoleHandshake {
 
   /** mTLS: the CertificateRequest (empty context in the main handshake, §4.3.2); returns its extension types. */
   private sendCertificateRequest(): ReadonlySet<number> {
-    const { advertisedSignatureSchemes, authorities } = this.config.clientAuth!;
+    const { advertisedSignatureSchemes, authorities, clientIntermediates } = this.config.clientAuth!;
     const msg = serializeCertificateRequest({
       requestContext: new Uint8Array(0),
       signatureSchemes: advertisedSignatureSchemes.map((s) => SignatureScheme[s]),
       certificateAuthorities: authorities,
+      // draft-kampanakis-tls-scas: we hold the client chains' intermediates; the leaf is enough.
+      ...(clientIntermediates ? { tlsFlags: [TlsFlag.suppress_ca_certificates] } : {}),
     });
     this.io.send(msg);
     const types = new Set([ExtensionType.signature_algorithms as number]);
     if (authorities) types.add(ExtensionType.certificate_authorities);
+    if (clientIntermediates) types.add(ExtensionType.tls_flags);
     return types;
   }
 

@@ -109,6 +109,11 @@ export function resolveIntermediateStore(
   throw new TypeError("suppressCaCertificates must be a boolean or an IntermediateStore");
 }
 
+/** A server's client-chain intermediates option as a store (certificates are loaded once, here). */
+export function intermediateStoreOf(option: IntermediateStore | CertificatesInput): IntermediateStore {
+  return option instanceof IntermediateStore ? option : new IntermediateStore(option);
+}
+
 /** Whether a ClientHello's tls_flags ask the server to suppress its CA certificates. */
 export function clientAsksSuppression(tlsFlags: readonly number[] | undefined): boolean {
   return tlsFlags?.includes(TlsFlag.suppress_ca_certificates) === true;

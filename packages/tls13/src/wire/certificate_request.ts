@@ -1,6 +1,8 @@
 // CertificateRequest (RFC 8446 §4.3.2): the server asks for a client certificate. The server sends
 // signature_algorithms (mandatory) and, optionally, certificate_authorities (§4.2.4: the
-// DistinguishedNames of the trust anchors it accepts, as a hint for the client's choice).
+// DistinguishedNames of the trust anchors it accepts, as a hint for the client's choice) and
+// tls_flags (draft-ietf-tls-tlsflags; draft-kampanakis-tls-scas: suppress_ca_certificates asks the
+// client for its end-entity certificate alone, the server holding the intermediates).
 // Unrecognised extensions are ignored (§4.3.2); a recognised one RFC 8446 §4.2 does not allow here
 // is illegal_parameter (extension_rules.ts).
 
@@ -17,6 +19,7 @@ import {
   writeExtensions,
 } from "./extensions.js";
 import { buildHandshake, type HandshakeMessage } from "./handshake.js";
+import { decodeTlsFlags, encodeTlsFlags } from "./tls_flags.js";
 
 export interface CertificateRequest {
   requestContext: Bytes;
@@ -24,6 +27,8 @@ export interface CertificateRequest {
   signatureSchemes: number[];
   /** certificate_authorities: DER DistinguishedNames; absent when the server sent none. */
   certificateAuthorities?: Bytes[];
+  /** tls_flags: the flag numbers set (unknown ones kept, and ignored); absent when not sent. */
+  tlsFlags?: number[];
   /** The extension types present: what the client's CertificateEntry extensions may answer. */
   extensionTypes: Set<number>;
 }
@@ -43,6 +48,7 @@ export function serializeCertificateRequest(
         w.end();
       }),
     );
+  if (req.tlsFlags?.length) exts.push({ type: ExtensionType.tls_flags, data: encodeTlsFlags(req.tlsFlags) });
   return buildHandshake(HandshakeType.certificate_request, (w) => {
     w.vec8(req.requestContext);
     writeExtensions(w, exts);
@@ -66,6 +72,7 @@ export function parseCertificateRequest(body: Bytes): CertificateRequest {
   r.expectEnd();
   let signatureSchemes: number[] | undefined;
   let certificateAuthorities: Bytes[] | undefined;
+  let tlsFlags: number[] | undefined;
   const extensionTypes = new Set<number>();
   for (const e of extensions) {
     if (!checkExtension("CR", e.type)) continue;
@@ -74,9 +81,16 @@ export function parseCertificateRequest(body: Bytes): CertificateRequest {
       signatureSchemes = decodeU16List(e.data, "signature_algorithms");
     else if (e.type === ExtensionType.certificate_authorities)
       certificateAuthorities = decodeCertificateAuthorities(e.data);
+    else if (e.type === ExtensionType.tls_flags) tlsFlags = [...decodeTlsFlags(e.data)];
   }
   // signature_algorithms is mandatory here (RFC 8446 §4.3.2).
   if (!signatureSchemes)
     throw new TlsAlert(AlertDescription.missing_extension, "CertificateRequest: no signature_algorithms");
-  return { requestContext, signatureSchemes, certificateAuthorities, extensionTypes };
+  return {
+    requestContext,
+    signatureSchemes,
+    certificateAuthorities,
+    ...(tlsFlags ? { tlsFlags } : {}),
+    extensionTypes,
+  };
 }

@@ -88,6 +88,10 @@ export function serverReductionOptions(
     }
     case "abridged":
       return { certificateCompression: ["abridged"], abridgedScheme: abridgedSchemeFor(chainPem, rootPem) };
+    case "mtc-model":
+    case "authkem-model":
+      // A size model is its chain (the runner gives the server the model's): today's handshake carries it.
+      return {};
     default:
       return { certificateCompression: [reduction] };
   }
@@ -144,6 +148,10 @@ export function clientReductionOptions(
     }
     case "abridged":
       return { certificateCompression: ["abridged"], abridgedScheme: abridgedSchemeFor(chainPem, rootPem) };
+    case "mtc-model":
+    case "authkem-model":
+      // The client trusts the model's root (the runner's caFile) and does nothing else.
+      return {};
     default:
       return { certificateCompression: [reduction] };
   }
