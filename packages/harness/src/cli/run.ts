@@ -73,6 +73,10 @@ export function failOnReasons(result: RunResult, failOn: readonly FailOn[]): str
     reasons.push(
       `${result.disturbed} rows on a disturbed lane (packets dropped outside the configured loss)`,
     );
+  if (failOn.includes("disturbed") && result.marked > 0)
+    reasons.push(
+      `${result.marked} rows marked by the fidelity guard (relay releases late or endpoints waiting for a CPU)`,
+    );
   return reasons;
 }
 
@@ -219,7 +223,7 @@ export function register(program: Command): void {
     .option("--no-report", "do not write the report")
     .option(
       "--fail-on <list>",
-      `exit 1 after writing rows and report if any holds: ${FAIL_ON.join(", ")} (failed rows; a link check not ok; rows whose lane dropped packets outside the configured loss)`,
+      `exit 1 after writing rows and report if any holds: ${FAIL_ON.join(", ")} (failed rows; a link check not ok; disturbed: rows whose lane dropped packets outside the configured loss, and rows the fidelity guard marked: relay releases or endpoints' CPU waits above their thresholds)`,
       parseFailOn,
     );
   for (const key of FLAG_KEYS) {
