@@ -58,8 +58,8 @@ export const LATE_FLOOR_MS = 2;
 
 /**
  * Endpoint wait: floor (ms) and share of the connection's own time. Each endpoint wakes a few times
- * per round trip; on a quiet 2-core machine a wake-up waits tens of µs, so a whole connection's
- * wait stays well under a millisecond (measured: README "Fidelity guard"). Above the floor, a wait
+ * per round trip; on a quiet machine a wake-up waits tens of µs, so a whole connection's wait
+ * should stay under a millisecond, and 5 ms leaves room for a few scheduler slices. Above the floor, a wait
  * longer than WAIT_SHARE of the row's time can move that row by more than the 1 % by which the
  * study's 1 Mbit/s cells are compared; below 1 % it cannot.
  */
