@@ -21,6 +21,7 @@ import {
 } from "@pqtls/report";
 
 export interface ProcessSched {
+  pid: number;
   /** CPU time of all the process's threads, ns. */
   cpuNs: number;
   /** Run-queue wait of the main thread (where the endpoint's JavaScript runs), ns. */
@@ -50,7 +51,7 @@ export async function readProcessSched(pid: number): Promise<ProcessSched | null
         if (tid === String(pid)) waitNs = wait;
       }),
     );
-    return Number.isFinite(waitNs) ? { cpuNs, waitNs } : null;
+    return Number.isFinite(waitNs) ? { pid, cpuNs, waitNs } : null;
   } catch {
     return null;
   }
@@ -136,8 +137,17 @@ export function rowFidelity(
       after.up.maxUs >= after.down.maxUs ? [after.up.maxUs, grewUp] : [after.down.maxUs, grewDown];
     late = latenessFromHistogram(delta, maxUs, grew);
   }
-  const cpu = (b: ProcessSched | null, a: ProcessSched | null) => (b && a ? ms(a.cpuNs - b.cpuNs) : null);
-  const wait = (b: ProcessSched | null, a: ProcessSched | null) => (b && a ? ms(a.waitNs - b.waitNs) : null);
+  // A driver restarted between the two readings is another process: its figures do not compare.
+  const same = (b: ProcessSched | null, a: ProcessSched | null): [ProcessSched, ProcessSched] | null =>
+    b && a && b.pid === a.pid ? [b, a] : null;
+  const cpu = (b: ProcessSched | null, a: ProcessSched | null) => {
+    const p = same(b, a);
+    return p ? ms(p[1].cpuNs - p[0].cpuNs) : null;
+  };
+  const wait = (b: ProcessSched | null, a: ProcessSched | null) => {
+    const p = same(b, a);
+    return p ? ms(p[1].waitNs - p[0].waitNs) : null;
+  };
   let pressure: CpuPressure | null = null;
   const spanUs = (after.atMs - before.atMs) * 1000;
   if (before.psiUs !== null && after.psiUs !== null && spanUs > 0)
