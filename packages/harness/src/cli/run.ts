@@ -156,6 +156,10 @@ export async function runCommand(flags: RunFlags, argv: string[]): Promise<void>
     return;
   }
   process.stderr.write(`${summary}\n`);
+  if (result.marked > 0)
+    process.stderr.write(
+      `${result.marked} rows marked by the fidelity guard (relay late or endpoints waiting for a CPU: fidelity.marked; kept, and counted per cell in the report)\n`,
+    );
   if (!quiet || result.linkChecks.some((l) => !l.startsWith("ok")))
     for (const line of result.linkChecks) process.stderr.write(`link check ${line}\n`);
   if (flags.report === false) return failIf(result, flags.failOn);

@@ -151,7 +151,12 @@ export function rowFidelity(
   let pressure: CpuPressure | null = null;
   const spanUs = (after.atMs - before.atMs) * 1000;
   if (before.psiUs !== null && after.psiUs !== null && spanUs > 0)
-    pressure = { source: "psi_some", pct: Math.round((1000 * (after.psiUs - before.psiUs)) / spanUs) / 10 };
+    // Clamped: the kernel folds stall time into the total on scheduler events, so over a window of
+    // tens of ms the total can run a little ahead of the wall clock.
+    pressure = {
+      source: "psi_some",
+      pct: Math.min(100, Math.round((1000 * (after.psiUs - before.psiUs)) / spanUs) / 10),
+    };
   else
     pressure = {
       source: "loadavg_per_cpu",
