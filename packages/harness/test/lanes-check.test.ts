@@ -48,6 +48,7 @@ function rows(cell: string, rate: number, ttlb: number[], marked = 0): Row[] {
                 late_max_ms: 50,
                 late_p99_ms: 0.05,
                 late_packets: 30,
+                window_ms: 500,
                 client_cpu_ms: 5,
                 server_cpu_ms: 5,
                 client_wait_ms: 0,

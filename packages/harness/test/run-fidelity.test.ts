@@ -50,6 +50,7 @@ describe("row fidelity from two readings", () => {
     );
     const f = rowFidelity(before, after, { rate_mbps: 1, mtu: 1500 }, 1000);
     expect(f.late_packets).toBe(60);
+    expect(f.window_ms).toBe(500);
     expect(f.late_max_ms).toBe(31);
     expect(f.late_p99_ms).toBe(31);
     expect(f.client_cpu_ms).toBe(7.5);

@@ -27,7 +27,13 @@ export interface RowFidelity {
   late_p99_ms: number | null;
   /** Packets the relay released during the connection (the histogram's count). */
   late_packets: number | null;
-  /** CPU time of the client and server endpoint processes (all threads) over the connection, ms. */
+  /**
+   * Wall time between the two readings the CPU, wait and pressure figures are deltas over, ms: the
+   * connection, the driver's handling of its command before t0 and the idle wait after the last
+   * packet (run/idle.ts), so a little longer than the connection itself.
+   */
+  window_ms: number | null;
+  /** CPU time of the client and server endpoint processes (all threads) over the window, ms. */
   client_cpu_ms: number | null;
   server_cpu_ms: number | null;
   /** Time the endpoints' main (JavaScript) threads were runnable but waited for a CPU, ms. */

@@ -23,6 +23,7 @@ function fidelitySchema(): Schema {
       late_max_ms: ms("relay release lateness, latest packet (bucket upper bound), both directions"),
       late_p99_ms: ms("relay release lateness, 99th percentile (bucket upper bound)"),
       late_packets: ms("packets the relay released during the connection"),
+      window_ms: ms("wall time between the readings the CPU, wait and pressure figures are deltas over"),
       client_cpu_ms: ms("client endpoint process CPU time"),
       server_cpu_ms: ms("server endpoint process CPU time"),
       client_wait_ms: ms("client endpoint main thread: runnable, waiting for a CPU"),

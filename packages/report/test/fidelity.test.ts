@@ -26,6 +26,7 @@ function fidelity(marked: RowFidelity["marked"]): RowFidelity {
     late_max_ms: marked.includes("relay_late") ? 50 : 0.05,
     late_p99_ms: 0.05,
     late_packets: 40,
+    window_ms: 120,
     client_cpu_ms: 6,
     server_cpu_ms: 7,
     client_wait_ms: marked.includes("endpoint_wait") ? 30 : 0.4,

@@ -166,6 +166,7 @@ export function rowFidelity(
     late_max_ms: late ? late.max_ms : null,
     late_p99_ms: late ? late.p99_ms : null,
     late_packets: late ? late.packets : null,
+    window_ms: Math.round(after.atMs - before.atMs),
     client_cpu_ms: cpu(before.client, after.client),
     server_cpu_ms: cpu(before.server, after.server),
     client_wait_ms: wait(before.client, after.client),
