@@ -51,9 +51,11 @@
 #define NETEM_DIST_SCALE 8192
 #define MAX_PACKET 65536
 #define READ_BATCH 64
-#define LATE_BUCKETS 8
-/* Upper bounds (µs) of the lateness histogram buckets; the last bucket is everything above. */
-static const int64_t late_bounds_us[LATE_BUCKETS - 1] = {20, 50, 100, 250, 500, 1000, 5000};
+#define LATE_BUCKETS 13
+/* Upper bounds (µs) of the lateness histogram buckets; the last bucket is everything above. The buckets
+   above 1 ms resolve a host stall's length, which the runner's per-row fidelity guard reads from the
+   histogram's change over one connection (net/relay.ts LATE_BOUNDS_US mirrors this table). */
+static const int64_t late_bounds_us[LATE_BUCKETS - 1] = {20, 50, 100, 250, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000};
 
 enum loss_kind { LOSS_NONE, LOSS_BERNOULLI, LOSS_GE };
 

@@ -58,12 +58,13 @@ describe("connect reads units as run does", () => {
 });
 
 describe("--fail-on", () => {
-  const result = (failed: number, linkChecks: string[], disturbed = 0): RunResult => ({
+  const result = (failed: number, linkChecks: string[], disturbed = 0, marked = 0): RunResult => ({
     runId: "r",
     out: "x.jsonl",
     written: 10,
     failed,
     disturbed,
+    marked,
     skipped: 0,
     interrupted: false,
     linkChecks,
@@ -77,6 +78,13 @@ describe("--fail-on", () => {
     expect(failOnReasons(result(0, ["ok RTT 35 ms"], 2), ["failures", "link-check"])).toEqual([]);
     expect(failOnReasons(result(0, ["ok RTT 35 ms"], 2), ["disturbed"])).toEqual([
       "2 rows on a disturbed lane (packets dropped outside the configured loss)",
+    ]);
+  });
+
+  it("counts rows the fidelity guard marked under disturbed", () => {
+    expect(failOnReasons(result(0, ["ok RTT 35 ms"], 0, 4), ["failures", "link-check"])).toEqual([]);
+    expect(failOnReasons(result(0, ["ok RTT 35 ms"], 0, 4), ["disturbed"])).toEqual([
+      "4 rows marked by the fidelity guard (relay releases late or endpoints waiting for a CPU)",
     ]);
   });
 });

@@ -11,6 +11,7 @@ import {
   percentIncrease,
 } from "./bootstrap.js";
 import { CONDITION_FIELDS, type ConditionField, FIELD_ORDER, VARIANT_FIELDS } from "./dimensions.js";
+import { markedFlags } from "./fidelity.js";
 import { type Condition, describeField, type Variant, variantLabel } from "./params.js";
 import { quantileSorted } from "./quantile.js";
 import type { StopRuleSettings } from "./row.js";
@@ -120,6 +121,8 @@ function increaseFlags(
     ),
     ...disturbanceFlags(base.disturbed, base.attempts).map((f) => `baseline: ${f}`),
     ...disturbanceFlags(variant.disturbed, variant.attempts).map((f) => `variant: ${f}`),
+    ...markedFlags(base.marked, base.attempts).map((f) => `baseline: ${f}`),
+    ...markedFlags(variant.marked, variant.attempts).map((f) => `variant: ${f}`),
   ];
   const width = ci.high - ci.low;
   if (!Number.isFinite(width)) flags.push("no confidence interval");

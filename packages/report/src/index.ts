@@ -9,6 +9,7 @@ export * from "./compare-cdfs.js";
 export * from "./compare-runs.js";
 export * from "./configs.js";
 export * from "./csv.js";
+export * from "./fidelity.js";
 export * from "./figures.js";
 export * from "./handshake-bytes.js";
 export * from "./html.js";

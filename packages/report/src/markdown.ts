@@ -4,6 +4,7 @@
 
 import { type ChainReductionRow, windowVerdict } from "./chain-reduction.js";
 import type { Comparison, IncreaseStat } from "./compare.js";
+import { MAX_MARKED_SHARE } from "./fidelity.js";
 import type { IncreaseByPercentile } from "./figures.js";
 import { LINK_CHECK_FIELDS, type LinkCheckField, type LinkCheckRow } from "./link-check.js";
 import {
@@ -263,7 +264,7 @@ function methodSection(s: ReportSummary): string {
     `- **${NOT_SIGNIFICANT}** (not significant) marks a difference whose interval includes 0: no difference was detected at that percentile. That is a result (e.g. a PQ handshake costing ≈ 0 on a fast link), not a reason to distrust the number.`,
     `- **TTLB at 0 B**: ${m.ttlb_at_zero_bytes}.`,
     ...(m.sequential_stopping ? [`- **Sequential stopping**: ${m.sequential_stopping.statement}`] : []),
-    `- **${WARN} marks a number not to trust** (data quality; reasons under *Notes*): a percentile p needs n ≥ ${t.minTailSamples} / (1 − p) samples (p90: 30, p99: 300); failures reaching into the percentile's tail (failure share ≥ 1 − p) or above ${Math.round(t.maxFailureShare * 100)} % of attempts; a % increase whose CI is wider than ${t.maxCiWidthPct} percentage points; connections whose link emulator dropped packets outside the configured loss (a disturbed lane: TUN ring overflow, refused write, stalled relay). A link whose check failed is marked ⚠ in the Link check and named under Notes.`,
+    `- **${WARN} marks a number not to trust** (data quality; reasons under *Notes*): a percentile p needs n ≥ ${t.minTailSamples} / (1 − p) samples (p90: 30, p99: 300); failures reaching into the percentile's tail (failure share ≥ 1 − p) or above ${Math.round(t.maxFailureShare * 100)} % of attempts; a % increase whose CI is wider than ${t.maxCiWidthPct} percentage points; connections whose link emulator dropped packets outside the configured loss (a disturbed lane: TUN ring overflow, refused write, stalled relay); more than ${MAX_MARKED_SHARE * 100} % of a cell's connections marked by the fidelity guard (relay releases or endpoints' CPU waits above their thresholds). A link whose check failed is marked ⚠ in the Link check and named under Notes.`,
     "",
   ].join("\n");
 }

@@ -7,6 +7,7 @@
 // client's network namespace, so handshake_ms and ttlb_ms include the TCP handshake (as in the study).
 
 import { type DimensionField, type DimensionRow, FIELDS } from "./dimensions.js";
+import type { RowFidelity } from "./fidelity.js";
 
 export interface MetaLine {
   type: "meta";
@@ -88,6 +89,11 @@ export interface RowMeasurement {
   close_ms?: number | null;
   /** The link's drop counters over this connection (emulated loss, queue overflow, TUN ring drops). */
   link?: Record<string, number>;
+  /**
+   * The fidelity guard (fidelity.ts): relay lateness, endpoint CPU and wait, machine pressure over
+   * this connection, and why the row is marked as taken on a disturbed lane. Absent in older files.
+   */
+  fidelity?: RowFidelity;
 }
 
 /**

@@ -11,6 +11,47 @@ type Schema = Record<string, unknown>;
 
 const NULLABLE_COUNT = { type: ["number", "null"], minimum: 0 };
 
+/** The row's fidelity guard (fidelity.ts RowFidelity). */
+function fidelitySchema(): Schema {
+  const ms = (description: string) => ({ ...NULLABLE_COUNT, description });
+  return {
+    type: "object",
+    description:
+      "what the machine did during this connection, and whether the row was taken on a disturbed lane",
+    required: ["marked", "thresholds"],
+    properties: {
+      late_max_ms: ms("relay release lateness, latest packet (bucket upper bound), both directions"),
+      late_p99_ms: ms("relay release lateness, 99th percentile (bucket upper bound)"),
+      late_packets: ms("packets the relay released during the connection"),
+      window_ms: ms("wall time between the readings the CPU, wait and pressure figures are deltas over"),
+      client_cpu_ms: ms("client endpoint process CPU time"),
+      server_cpu_ms: ms("server endpoint process CPU time"),
+      client_wait_ms: ms("client endpoint main thread: runnable, waiting for a CPU"),
+      server_wait_ms: ms("server endpoint main thread: runnable, waiting for a CPU"),
+      pressure: {
+        type: ["object", "null"],
+        description: "machine CPU pressure: PSI some share of the wall time, else loadavg per CPU",
+        properties: {
+          source: { enum: ["psi_some", "loadavg_per_cpu"] },
+          pct: { type: "number" },
+          value: { type: "number" },
+        },
+        required: ["source"],
+      },
+      thresholds: {
+        type: "object",
+        required: ["late_ms", "wait_ms"],
+        properties: { late_ms: { type: "number" }, wait_ms: { type: "number" } },
+      },
+      marked: {
+        type: "array",
+        items: { enum: ["relay_late", "endpoint_wait"] },
+        description: "why the row was taken on a disturbed lane; empty when it was not",
+      },
+    },
+  };
+}
+
 /** The JSON Schema of a result row (format 1). */
 export function rowSchema(): Schema {
   const dimensions = Object.fromEntries(
@@ -44,6 +85,7 @@ export function rowSchema(): Schema {
       close_ms: { type: ["number", "null"] },
       tcp: { type: "object", additionalProperties: { type: "number" }, description: "TCP counters, deltas" },
       link: { type: "object", additionalProperties: { type: "number" }, description: "link drop counters" },
+      fidelity: fidelitySchema(),
       lane: { type: "number" },
       ts: { type: "string", description: "ISO 8601 wall clock at the end of the connection" },
       stop_rule: {

@@ -3,6 +3,7 @@
 // reasons a percentile should not be trusted. Failed connections are counted, never averaged in.
 
 import { type BootstrapOptions, bootstrapQuantiles, DEFAULT_BOOTSTRAP, type Interval } from "./bootstrap.js";
+import { isMarked, markedFlags } from "./fidelity.js";
 import { type Condition, conditionOf, type Variant, variantOf } from "./params.js";
 import { mean, quantileSorted, sortedCopy, stdev } from "./quantile.js";
 import type { Row, StopRuleSettings } from "./row.js";
@@ -43,6 +44,8 @@ export interface CellData {
   errors: Record<string, number>;
   /** Connections whose link lost packets it was not configured to lose (see DISTURBANCE_COUNTERS). */
   disturbed: number;
+  /** Connections the fidelity guard marked (fidelity.ts): taken while their lane was disturbed. */
+  marked: number;
   samples: Record<Metric, Float64Array>;
   /** The stop rule the cell was sampled under (`pqtls run --ci-width`); null for a fixed number of samples. */
   stopRule: StopRuleSettings | null;
@@ -102,6 +105,8 @@ export interface CellSummary {
   errors: Record<string, number>;
   /** Connections whose link dropped packets outside the configured loss (flagged on every percentile). */
   disturbed: number;
+  /** Connections the fidelity guard marked; above MAX_MARKED_SHARE of attempts every percentile is flagged. */
+  marked: number;
   /** Timers with at least one sample. */
   metrics: Partial<Record<Metric, MetricStats>>;
 }
@@ -129,6 +134,7 @@ export function groupCells(rows: readonly Row[]): CellData[] {
     const errors: Record<string, number> = {};
     let failures = 0;
     const disturbed = g.rows.filter(isDisturbed).length;
+    const marked = g.rows.filter(isMarked).length;
     for (const r of g.rows) {
       if (r.ok) continue;
       failures++;
@@ -153,6 +159,7 @@ export function groupCells(rows: readonly Row[]): CellData[] {
       failures,
       errors,
       disturbed,
+      marked,
       samples,
       stopRule: stopRuleOf(g.rows),
     });
@@ -232,7 +239,11 @@ export function summarizeCell(
     const s = cell.samples[m];
     if (s.length === 0) continue;
     const st = metricStats(s, `${cell.cell}/${m}`, cell.failures, cell.attempts, bootstrap, rules);
-    for (const p of PERCENTILE_NAMES) st.flags[p].push(...disturbanceFlags(cell.disturbed, cell.attempts));
+    for (const p of PERCENTILE_NAMES)
+      st.flags[p].push(
+        ...disturbanceFlags(cell.disturbed, cell.attempts),
+        ...markedFlags(cell.marked, cell.attempts),
+      );
     metrics[m] = st;
   }
   return {
@@ -245,6 +256,7 @@ export function summarizeCell(
     failure_share: cell.attempts > 0 ? cell.failures / cell.attempts : 0,
     errors: cell.errors,
     disturbed: cell.disturbed,
+    marked: cell.marked,
     metrics,
   };
 }

@@ -7,6 +7,7 @@ import { register as registerCluster } from "./cluster.js";
 import { register as registerCompare } from "./compare.js";
 import { register as registerConnect } from "./connect.js";
 import { register as registerDoctor } from "./doctor.js";
+import { register as registerLanes } from "./lanes.js";
 import { register as registerLink } from "./link.js";
 import { register as registerMerge } from "./merge.js";
 import { register as registerPresets } from "./presets.js";
@@ -25,6 +26,7 @@ export const commands: RegisterCommand[] = [
   registerCompare,
   registerDoctor,
   registerLink,
+  registerLanes,
   registerCleanup,
   registerBench,
   registerServe,

@@ -27,6 +27,11 @@ export const EXAMPLES: Record<string, string[]> = {
   link: ["sudo pqtls link check --rtt 200ms --rate 1mbit"],
   "link check": ["sudo pqtls link check --rtt 200ms --rate 1mbit --loss 1%"],
   "link up": ["sudo pqtls link up --rtt 35ms --rate 1gbit --lanes 2"],
+  lanes: ["sudo pqtls lanes check --preset quick --samples 40 --lanes 8"],
+  "lanes check": [
+    "sudo pqtls lanes check --preset quick --samples 40 --lanes 8",
+    "sudo pqtls run --preset ttlb-increase --samples 60 --lanes 16 --calibrate   # the same, with run's flags",
+  ],
   cleanup: ["sudo pqtls cleanup --dry-run"],
   bench: ["pqtls bench --json > bench.json"],
   serve: ["pqtls serve --port 4433 --cert chain.pem --key key.pem --http"],

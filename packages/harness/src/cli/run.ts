@@ -6,18 +6,10 @@ import { basename, dirname, extname, join } from "node:path";
 import { DEFAULT_BASELINE, describeCell, parseSelector, selectorMatches } from "@pqtls/report/dimensions";
 import { type Command, InvalidArgumentError } from "commander";
 import { UserError } from "../errors.js";
-import type { ConfigLayer } from "../run/config.js";
-import { CONFIG_KEYS, SCALAR_KEYS } from "../run/keys.js";
 import type { Plan } from "../run/plan.js";
 import type { RunResult } from "../run/runner.js";
 import { formatDuration } from "../units.js";
-
-/** Flags that are config keys (comma-separated lists where the key is an axis). */
-const FLAG_KEYS = Object.keys(CONFIG_KEYS).filter((k) => k !== "links" && k !== "description");
-
-function flagName(key: string): string {
-  return `--${key.replace(/_/g, "-")}`;
-}
+import { addConfigOptions, type ConfigFlags, configFromFlags } from "./run-flags.js";
 
 /**
  * Why the report's default comparison would find nothing: the plan has no cell of the default
@@ -82,12 +74,14 @@ export function failOnReasons(result: RunResult, failOn: readonly FailOn[]): str
     reasons.push(
       `${result.disturbed} rows on a disturbed lane (packets dropped outside the configured loss)`,
     );
+  if (failOn.includes("disturbed") && result.marked > 0)
+    reasons.push(
+      `${result.marked} rows marked by the fidelity guard (relay releases late or endpoints waiting for a CPU)`,
+    );
   return reasons;
 }
 
-interface RunFlags {
-  preset?: string;
-  config?: string;
+interface RunFlags extends ConfigFlags {
   out?: string;
   resume?: boolean;
   dryRun?: boolean;
@@ -95,26 +89,21 @@ interface RunFlags {
   report?: string | false;
   shard?: string;
   failOn?: FailOn[];
+  calibrate?: boolean;
   [key: string]: unknown;
 }
 
 export async function runCommand(flags: RunFlags, argv: string[]): Promise<void> {
   // Loaded here, not at the top: `pqtls --help` and the other commands never load the TLS stack.
-  const { resolveConfig } = await import("../run/config.js");
-  const { loadConfigFile, loadPreset } = await import("../run/presets.js");
   const { buildPlan } = await import("../run/plan.js");
   const { preflight, runExperiment } = await import("../run/runner.js");
-  const layers: ConfigLayer[] = [];
-  const presetName = flags.preset ?? (flags.config ? null : "quick");
-  if (presetName) layers.push(loadPreset(presetName));
-  if (flags.config) layers.push(loadConfigFile(flags.config));
-  const fromFlags: Record<string, unknown> = {};
-  for (const key of FLAG_KEYS) {
-    const camel = key.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase());
-    if (flags[camel] !== undefined) fromFlags[key] = flags[camel];
+  if (flags.calibrate) {
+    const { lanesCheckCommand } = await import("./lanes.js");
+    // The check's results go beside where the run's would have: --out results/x.jsonl → results/x-calibrate/.
+    const outDir = flags.out ? `${flags.out.replace(/\.jsonl$/, "")}-calibrate` : undefined;
+    return lanesCheckCommand({ ...flags, outDir }, argv);
   }
-  layers.push({ source: "flags", values: fromFlags });
-  const config = resolveConfig(layers, presetName);
+  const { config, presetName } = await configFromFlags(flags);
   const fullPlan = buildPlan(config);
   if (flags.shard !== undefined && config.stop_rule)
     throw new UserError(
@@ -180,6 +169,10 @@ export async function runCommand(flags: RunFlags, argv: string[]): Promise<void>
     return;
   }
   process.stderr.write(`${summary}\n`);
+  if (result.marked > 0)
+    process.stderr.write(
+      `${result.marked} rows marked by the fidelity guard (relay late or endpoints waiting for a CPU: fidelity.marked; kept, and counted per cell in the report)\n`,
+    );
   if (!quiet || result.linkChecks.some((l) => !l.startsWith("ok")))
     for (const line of result.linkChecks) process.stderr.write(`link check ${line}\n`);
   if (flags.report === false) return failIf(result, flags.failOn);
@@ -212,14 +205,6 @@ export function register(program: Command): void {
     .description(
       "run an experiment matrix (a preset, a config file and/or flags) and write JSONL rows and a report",
     )
-    .option(
-      "--preset <name>",
-      "start from fixtures/presets/NAME.yaml (default: quick, unless --config is given)",
-    )
-    .option(
-      "--config <file>",
-      "YAML or JSON config with the same keys as these flags (applied over the preset)",
-    )
     .option("--out <file>", "results file (JSONL; default results/<preset>-<time>.jsonl)")
     .option("--resume", "complete an interrupted run in --out: skip samples already recorded")
     .option(
@@ -232,13 +217,14 @@ export function register(program: Command): void {
     .option("--no-report", "do not write the report")
     .option(
       "--fail-on <list>",
-      `exit 1 after writing rows and report if any holds: ${FAIL_ON.join(", ")} (failed rows; a link check not ok; rows whose lane dropped packets outside the configured loss)`,
+      `exit 1 after writing rows and report if any holds: ${FAIL_ON.join(", ")} (failed rows; a link check not ok; disturbed: rows whose lane dropped packets outside the configured loss, and rows the fidelity guard marked: relay releases or endpoints' CPU waits above their thresholds)`,
       parseFailOn,
+    )
+    .option(
+      "--calibrate",
+      "instead of the run, check that its lane packing does not move the timings: `pqtls lanes check` with these flags (results in <--out without .jsonl>-calibrate/)",
     );
-  for (const key of FLAG_KEYS) {
-    const value = key === "variants" ? "<kex:chain,...>" : SCALAR_KEYS.includes(key) ? "<value>" : "<list>";
-    cmd.option(`${flagName(key)} ${value}`, CONFIG_KEYS[key]);
-  }
+  addConfigOptions(cmd);
   cmd.action(async (opts: RunFlags) => {
     await runCommand(opts, process.argv);
   });

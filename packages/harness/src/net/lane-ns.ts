@@ -5,6 +5,7 @@
 // routes carrying initcwnd/initrwnd are applied after the relay is up.
 import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { LATE_BOUNDS_US } from "@pqtls/report";
 import { UserError } from "../errors.js";
 import { netemTakesSeed } from "./detect.js";
 import {
@@ -66,7 +67,14 @@ function relayCounters(stats: RelayStats): Record<string, number> {
       [`${which}.lateMaxUs`]: d.late_max_us,
       // Packets released more than 5 ms after their due time: the relay thread was not scheduled
       // (a host stall), so a window containing any measured the host, not the configured link.
-      [`${which}.lateOver5ms`]: d.late_hist[d.late_hist.length - 1] ?? 0,
+      [`${which}.lateOver5ms`]: d.late_hist
+        .slice(LATE_BOUNDS_US.indexOf(5000) + 1)
+        .reduce((a, b) => a + b, 0),
+    });
+    // The histogram itself (lateHist<i>: packets released at most LATE_BOUNDS_US[i] late, the last
+    // bucket above): the runner's fidelity guard reads its change over one connection.
+    d.late_hist.forEach((n, i) => {
+      out[`${which}.lateHist${i}`] = n;
     });
   }
   return out;

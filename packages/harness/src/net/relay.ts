@@ -38,7 +38,7 @@ export interface RelayDirectionStats {
   late_count: number;
   late_mean_us: number;
   late_max_us: number;
-  /** Release lateness histogram, buckets ≤20, ≤50, ≤100, ≤250, ≤500, ≤1000, ≤5000 µs, above. */
+  /** Release lateness histogram: one bucket per bound of @pqtls/report's LATE_BOUNDS_US (relay.c late_bounds_us) (≤ bound), then one above the last. */
   late_hist: number[];
   rt: boolean;
   params: Record<string, unknown>;

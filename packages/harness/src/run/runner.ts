@@ -8,8 +8,10 @@ import { randomBytes } from "node:crypto";
 import {
   activeValue,
   isDisturbed,
+  isMarked,
   judgeConnectTimes,
   type Row,
+  type RowFidelity,
   recordedValue,
   serverKey as registryServerKey,
   rowFields,
@@ -29,6 +31,7 @@ import type { EngineName, LinkParams, RunConfig } from "./config.js";
 import type { Measurement } from "./endpoint/protocol.js";
 import { AbortedError, ClientDriver, EndpointStartError, ServerProcess } from "./endpoints.js";
 import { type EngineRuntime, resolveEngines } from "./engines.js";
+import { type FidelitySnapshot, fidelitySnapshot, rowFidelity } from "./fidelity.js";
 import { waitLinkIdle } from "./idle.js";
 import { type ExistingResults, ResultsWriter, readResults, sampleKey } from "./jsonl.js";
 import { buildMeta } from "./meta.js";
@@ -64,6 +67,8 @@ export interface RunResult {
   failed: number;
   /** Rows whose lane dropped packets outside the configured loss (report's DISTURBANCE_COUNTERS). */
   disturbed: number;
+  /** Rows the fidelity guard marked (relay late or endpoints waiting for a CPU; report's fidelity.ts). */
+  marked: number;
   /** Samples already in the file (resume). */
   skipped: number;
   interrupted: boolean;
@@ -183,7 +188,7 @@ interface LaneContext {
   writer: ResultsWriter;
   progress: Progress;
   signal: AbortSignal;
-  stats: { written: number; failed: number; disturbed: number };
+  stats: { written: number; failed: number; disturbed: number; marked: number };
   laneCount: number;
   /** TCP connect times of successful samples, per link group key. */
   connectTimes: Map<string, number[]>;
@@ -260,8 +265,14 @@ class LaneWorker {
     return d;
   }
 
-  /** Counters of both namespaces and the link; one read when both sides share a namespace. */
-  private async snapshot(driverPid: number, serverPid: number): Promise<Record<string, number>> {
+  /**
+   * Counters of both namespaces and the link (one read when both sides share a namespace), and the
+   * fidelity guard's readings (run/fidelity.ts).
+   */
+  private async snapshot(
+    driverPid: number,
+    serverPid: number,
+  ): Promise<{ counters: Record<string, number>; fidelity: FidelitySnapshot }> {
     const lane = this.lane!;
     const shared = lane.client.ns === lane.server.ns;
     const none = (): Record<string, number> => ({});
@@ -275,11 +286,13 @@ class LaneWorker {
     for (const [k, v] of Object.entries(server)) out[`server.${k}`] = v;
     // Only counters make sense as deltas; gauges (queue length, lateness means and maxima) do not.
     for (const [k, v] of Object.entries(link)) if (!LINK_GAUGE.test(k)) out[`link.${k}`] = v;
-    return out;
+    return { counters: out, fidelity: await fidelitySnapshot(driverPid, serverPid, link) };
   }
 
-  /** One connection of `cell`; returns the measurement and counter deltas. */
-  private async connect(cell: Cell): Promise<{ m: Measurement; delta: Record<string, number> | null }> {
+  /** One connection of `cell`; returns the measurement, counter deltas and the fidelity guard's figures. */
+  private async connect(
+    cell: Cell,
+  ): Promise<{ m: Measurement; delta: Record<string, number> | null; fidelity?: RowFidelity }> {
     const lane = this.lane!;
     const server = this.servers.get(serverKey(cell))!;
     const chain = serverChain(this.ctx.chains, cell);
@@ -347,10 +360,21 @@ class LaneWorker {
     // A driver restarted between the two reads has a new pid: its counters do not compare.
     // Lanes without namespaces share the host's counters: with several of them, no delta is one connection's.
     const shared = lane.client.ns === null && this.ctx.laneCount > 1;
-    return { m, delta: driver.pid && !shared ? counterDelta(before, after) : null };
+    const rowMs = m.ttlb_ms ?? m.handshake_ms;
+    return {
+      m,
+      delta: driver.pid && !shared ? counterDelta(before.counters, after.counters) : null,
+      fidelity: rowFidelity(before.fidelity, after.fidelity, cell, rowMs),
+    };
   }
 
-  private row(cell: Cell, sample: number, m: Measurement, delta: Record<string, number> | null): Row {
+  private row(
+    cell: Cell,
+    sample: number,
+    m: Measurement,
+    delta: Record<string, number> | null,
+    fidelity: RowFidelity | undefined,
+  ): Row {
     const tcp: Record<string, number> = {};
     const link: Record<string, number> = {};
     for (const [k, v] of Object.entries(delta ?? {})) {
@@ -382,6 +406,7 @@ class LaneWorker {
       retrans_segs: retrans,
       tcp,
       link,
+      ...(fidelity ? { fidelity } : {}),
       lane: this.index,
       ts: new Date().toISOString(),
       ...(this.ctx.schedule ? { stop_rule: this.ctx.schedule.rowRecord(cell, sample) } : {}),
@@ -424,9 +449,9 @@ class LaneWorker {
         for (const cell of order(r)) {
           if (done.has(sampleKey(cell.id, r))) continue;
           if (signal.aborted) throw new AbortedError();
-          const { m, delta } = await this.connect(cell);
+          const { m, delta, fidelity } = await this.connect(cell);
           if (signal.aborted) throw new AbortedError(); // a connection cut short by the interrupt is not a sample
-          const row = this.row(cell, r, m, delta);
+          const row = this.row(cell, r, m, delta, fidelity);
           this.ctx.writer.write(row);
           if (m.ok && m.tcp_connect_ms !== null) {
             const times = this.ctx.connectTimes.get(group.key) ?? [];
@@ -438,6 +463,7 @@ class LaneWorker {
           this.ctx.stats.written++;
           if (!m.ok) this.ctx.stats.failed++;
           if (isDisturbed(row)) this.ctx.stats.disturbed++;
+          if (isMarked(row)) this.ctx.stats.marked++;
           const rest = (this.ctx.remaining.get(cell.id) ?? 1) - 1;
           this.ctx.remaining.set(cell.id, rest);
           this.ctx.progress.sample(m.ok, rest === 0);
@@ -571,6 +597,7 @@ export async function runExperiment(o: RunOptions): Promise<RunResult> {
     written: 0,
     failed: 0,
     disturbed: 0,
+    marked: 0,
     skipped,
     interrupted: false,
     linkChecks: [],
@@ -593,7 +620,7 @@ export async function runExperiment(o: RunOptions): Promise<RunResult> {
   let writer: ResultsWriter | null = null;
   let failure: unknown = null;
   try {
-    const stats = { written: 0, failed: 0, disturbed: 0 };
+    const stats = { written: 0, failed: 0, disturbed: 0, marked: 0 };
     // The meta line holds the link state read back, so lane 0 comes up first.
     const groupsToRun = schedule ? schedule.groupsToRun() : [...new Set(pendingUnits.map((u) => u.group))];
     const { lane, states } = await readLinkStates(runId, groupsToRun, config);
@@ -663,6 +690,7 @@ export async function runExperiment(o: RunOptions): Promise<RunResult> {
     result.written = stats.written;
     result.failed = stats.failed;
     result.disturbed = stats.disturbed;
+    result.marked = stats.marked;
     result.interrupted = o.signal.aborted;
     if (lane.backend !== "none") result.linkChecks = checkRtt(plan.groups, connectTimes);
   } catch (err) {

@@ -1,0 +1,177 @@
+// The fidelity guard's readings around one connection: the relay's lateness histogram (from the
+// lane's counters), the endpoints' scheduler statistics and the machine's CPU pressure, read before
+// and after the connection (outside its timed span, like the TCP counters), and the row's
+// `fidelity` computed from the two. The thresholds and the marking rule are @pqtls/report's
+// (fidelity.ts), which the report counts by.
+//
+// Endpoint CPU and wait come from /proc/<pid>/task/<tid>/schedstat (ns on the CPU, ns runnable but
+// waiting on a run queue): exact, unlike /proc/<pid>/stat's clock ticks. A lane's endpoints carry
+// one connection at a time, so the change over the connection is that connection's (plus the
+// endpoints' idle housekeeping, which is small).
+
+import { readdir, readFile } from "node:fs/promises";
+import { availableParallelism, loadavg } from "node:os";
+import {
+  type CpuPressure,
+  fidelityMarks,
+  fidelityThresholds,
+  LATE_BOUNDS_US,
+  latenessFromHistogram,
+  type RowFidelity,
+} from "@pqtls/report";
+
+export interface ProcessSched {
+  pid: number;
+  /** CPU time of all the process's threads, ns. */
+  cpuNs: number;
+  /** Run-queue wait of the main thread (where the endpoint's JavaScript runs), ns. */
+  waitNs: number;
+}
+
+/** The first two fields of a schedstat line: ns on the CPU, ns waiting on a run queue. */
+function parseSchedstat(text: string): [number, number] {
+  const [cpu, wait] = text.trim().split(/\s+/).map(Number);
+  return [cpu, wait];
+}
+
+/** Scheduler statistics of process `pid`, or null when it is gone or procfs does not have them. */
+export async function readProcessSched(pid: number): Promise<ProcessSched | null> {
+  if (!(pid > 0)) return null;
+  try {
+    const tids = await readdir(`/proc/${pid}/task`);
+    let cpuNs = 0;
+    let waitNs = Number.NaN;
+    await Promise.all(
+      tids.map(async (tid) => {
+        // A thread may exit between readdir and the read: it then contributes nothing.
+        const text = await readFile(`/proc/${pid}/task/${tid}/schedstat`, "utf8").catch(() => null);
+        if (text === null) return;
+        const [cpu, wait] = parseSchedstat(text);
+        cpuNs += cpu;
+        if (tid === String(pid)) waitNs = wait;
+      }),
+    );
+    return Number.isFinite(waitNs) ? { pid, cpuNs, waitNs } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** /proc/pressure/cpu "some" total (µs a runnable task waited for a CPU since boot), or null without PSI. */
+export async function readPsiSomeUs(): Promise<number | null> {
+  try {
+    const text = await readFile("/proc/pressure/cpu", "utf8");
+    const m = /^some .*total=(\d+)/m.exec(text);
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** One direction of the relay's lateness: histogram and all-time maximum. */
+interface LatenessReading {
+  hist: number[];
+  maxUs: number;
+}
+
+/** The relay's lateness histogram from a lane's counters (lateHist<i>, lateMaxUs), or null (no relay). */
+export function latenessOf(link: Record<string, number>, which: "up" | "down"): LatenessReading | null {
+  const hist: number[] = [];
+  for (let i = 0; i <= LATE_BOUNDS_US.length; i++) {
+    const v = link[`${which}.lateHist${i}`];
+    if (typeof v !== "number") return null;
+    hist.push(v);
+  }
+  return { hist, maxUs: link[`${which}.lateMaxUs`] ?? 0 };
+}
+
+export interface FidelitySnapshot {
+  atMs: number;
+  client: ProcessSched | null;
+  server: ProcessSched | null;
+  psiUs: number | null;
+  up: LatenessReading | null;
+  down: LatenessReading | null;
+}
+
+/** Reads everything but the link (whose counters the runner already reads for the row's `link`). */
+export async function fidelitySnapshot(
+  clientPid: number,
+  serverPid: number,
+  link: Record<string, number>,
+): Promise<FidelitySnapshot> {
+  const [client, server, psiUs] = await Promise.all([
+    readProcessSched(clientPid),
+    readProcessSched(serverPid),
+    readPsiSomeUs(),
+  ]);
+  return {
+    atMs: performance.now(),
+    client,
+    server,
+    psiUs,
+    up: latenessOf(link, "up"),
+    down: latenessOf(link, "down"),
+  };
+}
+
+const ms = (ns: number) => Math.round(ns / 1e3) / 1e3;
+
+/** The row's fidelity from the readings before and after its connection. */
+export function rowFidelity(
+  before: FidelitySnapshot,
+  after: FidelitySnapshot,
+  link: { rate_mbps: number; mtu: number },
+  rowMs: number | null,
+): RowFidelity {
+  // Lateness of both directions together: the histograms add, the maximum is the larger.
+  let late: ReturnType<typeof latenessFromHistogram> | null = null;
+  if (before.up && before.down && after.up && after.down) {
+    const delta = after.up.hist.map(
+      (n, i) => n - before.up!.hist[i] + after.down!.hist[i] - before.down!.hist[i],
+    );
+    const grewUp = after.up.maxUs > before.up.maxUs;
+    const grewDown = after.down.maxUs > before.down.maxUs;
+    // The larger all-time maximum bounds the window's; it is exact only if it is one that grew.
+    const [maxUs, grew] =
+      after.up.maxUs >= after.down.maxUs ? [after.up.maxUs, grewUp] : [after.down.maxUs, grewDown];
+    late = latenessFromHistogram(delta, maxUs, grew);
+  }
+  // A driver restarted between the two readings is another process: its figures do not compare.
+  const same = (b: ProcessSched | null, a: ProcessSched | null): [ProcessSched, ProcessSched] | null =>
+    b && a && b.pid === a.pid ? [b, a] : null;
+  const cpu = (b: ProcessSched | null, a: ProcessSched | null) => {
+    const p = same(b, a);
+    return p ? ms(p[1].cpuNs - p[0].cpuNs) : null;
+  };
+  const wait = (b: ProcessSched | null, a: ProcessSched | null) => {
+    const p = same(b, a);
+    return p ? ms(p[1].waitNs - p[0].waitNs) : null;
+  };
+  let pressure: CpuPressure | null = null;
+  const spanUs = (after.atMs - before.atMs) * 1000;
+  if (before.psiUs !== null && after.psiUs !== null && spanUs > 0)
+    // Clamped: the kernel folds stall time into the total on scheduler events, so over a window of
+    // tens of ms the total can run a little ahead of the wall clock.
+    pressure = {
+      source: "psi_some",
+      pct: Math.min(100, Math.round((1000 * (after.psiUs - before.psiUs)) / spanUs) / 10),
+    };
+  else
+    pressure = {
+      source: "loadavg_per_cpu",
+      value: Math.round((100 * loadavg()[0]) / availableParallelism()) / 100,
+    };
+  const measured = {
+    late_max_ms: late ? late.max_ms : null,
+    late_p99_ms: late ? late.p99_ms : null,
+    late_packets: late ? late.packets : null,
+    window_ms: Math.round(after.atMs - before.atMs),
+    client_cpu_ms: cpu(before.client, after.client),
+    server_cpu_ms: cpu(before.server, after.server),
+    client_wait_ms: wait(before.client, after.client),
+    server_wait_ms: wait(before.server, after.server),
+  };
+  const thresholds = fidelityThresholds(link.rate_mbps, link.mtu, rowMs);
+  return { ...measured, pressure, thresholds, marked: fidelityMarks(measured, thresholds) };
+}
