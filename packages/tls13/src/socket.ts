@@ -300,7 +300,7 @@ export class TlsSocket extends Duplex {
     const anchors =
       this.role === "client"
         ? (this.config as ClientConfig).trustAnchors
-        : ((this.config as ServerConfig).clientAuth?.trustAnchors ?? []);
+        : (this.config as ServerConfig).postHandshakeClientAuth.trustAnchors; // requestCert's too
     return peerCertificateObject(this.info.peerCertificates, anchors, detailed);
   }
   /** node:tls: this side's own certificate object ({} for a client without one). */

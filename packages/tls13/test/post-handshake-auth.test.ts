@@ -8,7 +8,7 @@ import {
   MAX_CERTIFICATE_REQUESTS_WITHOUT_DATA,
   MAX_PENDING_CERTIFICATE_REQUESTS,
 } from "../src/handshake/post_handshake_auth.js";
-import { nobleProvider, type TlsSocket } from "../src/index.js";
+import { nobleProvider, TicketKeys, type TlsSocket } from "../src/index.js";
 import type { ClientOptions, ServerOptions } from "../src/options.js";
 import { serializeCertificateRequest } from "../src/wire/certificate_request.js";
 import {
@@ -122,6 +122,34 @@ describe("post-handshake authentication: our client ↔ our server", () => {
     await got;
     await requestCertificate(s);
     expect(s.authorized).toBe(true);
+    c.destroy();
+    s.destroy();
+  });
+
+  it("after in-handshake mTLS, and after a resumed handshake (RFC 8446 §4.3.2 allows it there)", async () => {
+    {
+      // Authenticated in the handshake with one chain, then again after it with the same.
+      const { c, s } = await pair(client("ecdsa-p256"), server("ecdsa-p256", { requestCert: true }));
+      expect(s.authorized).toBe(true);
+      await requestCertificate(s);
+      expect(s.authorized).toBe(true);
+      expect(s.getPeerCertificate(true)).toMatchObject({
+        issuerCertificate: { subject: { CN: expect.stringMatching(/intermediate|root/) } },
+      });
+      c.destroy();
+      s.destroy();
+    }
+    const ticketKeys = new TicketKeys(nobleProvider);
+    const first = await pair(client("ed25519"), server("ed25519", { ticketKeys }));
+    const session = await once<Buffer>(first.c, "session");
+    first.c.destroy();
+    first.s.destroy();
+    const { c, s } = await pair(client("ed25519", { session }), server("ed25519", { ticketKeys }));
+    expect(s.resumed).toBe(true);
+    expect(s.getPeerCertificate()).toEqual({});
+    await requestCertificate(s);
+    expect(s.authorized).toBe(true);
+    expect(Buffer.from(s.peerCertificates[0].der)).toEqual(Buffer.from(testChain("ed25519").leaf.der));
     c.destroy();
     s.destroy();
   });
