@@ -103,6 +103,12 @@ describe("post-handshake authentication: our client ↔ our server", () => {
     expect(Buffer.from(s.peerCertificates[0].der)).toEqual(Buffer.from(testChain(sig).leaf.der));
     expect(s.clientSignatureScheme).toBe(scheme);
     expect(c.clientSignatureScheme).toBe(scheme);
+    // node:tls's detailed form links the chain up to the `ca` anchor (no requestCert here).
+    const root = testChain(sig).root;
+    const detailed = s.getPeerCertificate(true) as {
+      issuerCertificate: { issuerCertificate: { raw: Buffer } };
+    };
+    expect(detailed.issuerCertificate.issuerCertificate.raw).toEqual(Buffer.from(root.der));
     // The connection goes on both ways.
     const back = once<Buffer>(c, "data");
     s.write("after");
