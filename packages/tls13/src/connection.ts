@@ -429,7 +429,8 @@ export class Connection implements HandshakeIO, PostHandshakeIO {
   /** Post-handshake messages (already hooked, outside the handshake's transcript): one record, now. */
   sendPostHandshake(msgs: HandshakeMessage[]): void {
     if (!this.canWriteAppData) throw new Error("TLS connection is not open for writing");
-    this.answerKeyUpdate();
+    // A KeyUpdate we owe goes after (answerKeyUpdate, at the end of the read): the Finished in
+    // `msgs` was computed under the current write secret, and must be sealed under it too.
     const at = this.now();
     for (const m of msgs) {
       if (m.type === HandshakeType.finished) this.finished.sent = m.body;

@@ -3,12 +3,13 @@
 // transcript and the client_application_traffic_secret_N Finished key), how the answer is judged,
 // and the bounds on a peer that asks or never answers.
 
+import { Duplex } from "node:stream";
 import { describe, expect, it } from "vitest";
 import {
   MAX_CERTIFICATE_REQUESTS_WITHOUT_DATA,
   MAX_PENDING_CERTIFICATE_REQUESTS,
 } from "../src/handshake/post_handshake_auth.js";
-import { nobleProvider, TicketKeys, type TlsSocket } from "../src/index.js";
+import { accept, connect, nobleProvider, TicketKeys, type TlsSocket } from "../src/index.js";
 import type { ClientOptions, ServerOptions } from "../src/options.js";
 import { serializeCertificateRequest } from "../src/wire/certificate_request.js";
 import {
@@ -37,6 +38,36 @@ function client(sig: ChainAlgorithm | undefined, extra: Partial<ClientOptions> =
     ...own,
     ...extra,
   };
+}
+
+/** An in-memory transport pair that delivers everything written in one tick as one chunk. */
+function coalescingPair(): [Duplex, Duplex] {
+  const make = (peer: () => Duplex) => {
+    let queued: Buffer[] = [];
+    return new Duplex({
+      allowHalfOpen: true,
+      read() {},
+      write(chunk: Buffer, _encoding, cb) {
+        if (queued.length === 0)
+          setImmediate(() => {
+            const all = Buffer.concat(queued);
+            queued = [];
+            if (!peer().destroyed) peer().push(all);
+          });
+        queued.push(chunk);
+        cb();
+      },
+      final(cb) {
+        setImmediate(() => {
+          if (!peer().destroyed) peer().push(null);
+          cb();
+        });
+      },
+    });
+  };
+  const a: Duplex = make(() => b);
+  const b: Duplex = make(() => a);
+  return [a, b];
 }
 
 /** requestCertificate() as a promise of what its callback gets. */
@@ -156,6 +187,23 @@ describe("post-handshake authentication: our client ↔ our server", () => {
     await requestCertificate(s);
     expect(s.authorized).toBe(true);
     expect(Buffer.from(s.peerCertificates[0].der)).toEqual(Buffer.from(testChain("ed25519").leaf.der));
+    c.destroy();
+    s.destroy();
+  });
+
+  it("a request that comes with a KeyUpdate asking for ours: the Finished key and its record agree", async () => {
+    // Both reach the client in one chunk, so it reads them in one pass: its KeyUpdate answer must not
+    // go between computing the Finished (under secret N) and sealing it.
+    const [a, b] = coalescingPair();
+    const s = accept(b, server("ecdsa-p256"));
+    const c = connect({ ...client("ecdsa-p256"), socket: a });
+    await Promise.all([once(c, "secureConnect"), once(s, "secure")]);
+    s.keyUpdate(true);
+    await requestCertificate(s);
+    expect(s.authorized).toBe(true);
+    const got = once<Buffer>(s, "data");
+    c.write("still in step");
+    expect((await got).toString()).toBe("still in step");
     c.destroy();
     s.destroy();
   });
