@@ -11,6 +11,7 @@ import { TlsAlert } from "./errors.js";
 import type { HandshakeInfo, HandshakeIO, NegotiatedSuite, RoleHandshake } from "./handshake/io.js";
 import { nextTrafficSecret, trafficKeys } from "./handshake/key_schedule.js";
 import { defaultRecordsPerKey, ReceivedKeyUpdates } from "./handshake/key_updates.js";
+import type { PostHandshakeAuth, PostHandshakeIO } from "./handshake/post_handshake_auth.js";
 import { DEFAULT_MAX_CERTIFICATE_BYTES, HandshakeReassembler } from "./handshake/reassembly.js";
 import { Transcript } from "./handshake/transcript.js";
 import type { HandshakeHooks, HookContext } from "./hooks.js";
@@ -86,7 +87,7 @@ const MAX_EMPTY_RECORDS = 32;
 type KeyPhase = "handshake" | "application" | "early";
 type Phase = "handshake" | "open" | "closed";
 
-export class Connection implements HandshakeIO {
+export class Connection implements HandshakeIO, PostHandshakeIO {
   readonly provider: CryptoProvider;
   readonly role: "client" | "server";
   readonly transcript = new Transcript();
@@ -121,6 +122,8 @@ export class Connection implements HandshakeIO {
   private readonly maxRecordsPerKeyOverride?: number;
   /** Records one write key may seal (set with the suite). */
   private recordsPerKey = Number.POSITIVE_INFINITY;
+  /** Post-handshake client authentication, when both sides agreed to it (post_handshake_auth.ts). */
+  private pha?: PostHandshakeAuth;
   /** Handshake messages of the current flight not yet in a record (coalesced per key epoch). */
   private hsOut: Bytes[] = [];
   private ccsOk = false;
@@ -284,6 +287,7 @@ export class Connection implements HandshakeIO {
           );
         if (data.length === 0) return;
         this.keyUpdates.applicationData();
+        this.pha?.applicationData();
         {
           const t = this.now();
           this.timings.firstAppDataReceived ??= t;
@@ -393,11 +397,53 @@ export class Connection implements HandshakeIO {
         return; // a request is answered once the records at hand are read (answerKeyUpdate)
       }
       default:
+        // CertificateRequest (client) or the client's answer (server), when post_handshake_auth is on.
+        if (this.pha) {
+          this.pha.handle(msg);
+          return;
+        }
         throw new TlsAlert(
           AlertDescription.unexpected_message,
           `unexpected post-handshake ${handshakeName(msg.type)}`,
         );
     }
+  }
+
+  /** Both sides agreed to post-handshake authentication; `create` builds this role's side of it. */
+  setPostHandshakeAuth(create: (io: PostHandshakeIO) => PostHandshakeAuth): void {
+    this.pha = create(this);
+  }
+
+  /** This role's post-handshake authentication, when on (the server's socket asks through it). */
+  get postHandshakeAuth(): PostHandshakeAuth | undefined {
+    return this.pha;
+  }
+
+  clientApplicationSecret(): Bytes {
+    const secret = this.role === "client" ? this.writeSecret : this.readSecret;
+    if (!secret || !this.handshakeDone)
+      throw new TlsAlert(AlertDescription.internal_error, "no client application traffic secret");
+    return secret;
+  }
+
+  /** Post-handshake messages (already hooked, outside the handshake's transcript): one record, now. */
+  sendPostHandshake(msgs: HandshakeMessage[]): void {
+    if (!this.canWriteAppData) throw new Error("TLS connection is not open for writing");
+    // A KeyUpdate we owe goes after (answerKeyUpdate, at the end of the read): the Finished in
+    // `msgs` was computed under the current write secret, and must be sealed under it too.
+    const at = this.now();
+    for (const m of msgs) {
+      if (m.type === HandshakeType.finished) this.finished.sent = m.body;
+      this.timings.messages.push({
+        direction: "sent",
+        type: handshakeName(m.type),
+        length: m.raw.length,
+        at,
+      });
+    }
+    this.hsOut = msgs.map((m) => m.raw);
+    this.sealHandshake();
+    this.flush();
   }
 
   // ---- output -----------------------------------------------------------------------------------

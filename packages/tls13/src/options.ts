@@ -168,6 +168,13 @@ export interface ClientOptions extends CommonOptions {
    * Certificate.
    */
   certificates?: ReadonlyArray<{ cert: CertificatesInput; key: string | Uint8Array | PrivateKey }>;
+  /**
+   * Post-handshake client authentication (RFC 8446 §4.6.2; OpenSSL's `-enable_pha`, node:tls has
+   * none): offer the post_handshake_auth extension and answer each CertificateRequest the server
+   * sends after the handshake with the `cert`/`key` or `certificates` pair that fits it (an empty
+   * Certificate when none does). Default false: such a request is then unexpected_message.
+   */
+  postHandshakeAuth?: boolean;
 }
 
 export interface ServerOptions extends CommonOptions {

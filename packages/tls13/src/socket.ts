@@ -15,6 +15,7 @@ import { ClientHandshake } from "./handshake/client.js";
 import type { ClientConfig, ServerConfig } from "./handshake/config.js";
 import type { HandshakeInfo } from "./handshake/io.js";
 import { opensslSigalgName } from "./handshake/openssl_names.js";
+import { ServerPostHandshakeAuth } from "./handshake/post_handshake_auth.js";
 import { ServerHandshake } from "./handshake/server.js";
 import { type KeylogLabel, keylogLine } from "./keylog.js";
 import {
@@ -92,7 +93,10 @@ export class TlsSocket extends Duplex {
         appData: (data) => this.onAppData(data),
         keylog: (label, clientRandom, secret) => this.onKeylog(label, clientRandom, secret),
         handshakeComplete: () => this.onHandshakeComplete(),
-        peerClosed: () => this.push(null),
+        peerClosed: () => {
+          this.abandonCertificateRequests(new Error("the client closed its side before answering"));
+          this.push(null);
+        },
         failed: (err) => this.onFailed(err),
         sessionTicket: (t) => this.onSessionTicket(t, config),
       },
@@ -296,7 +300,7 @@ export class TlsSocket extends Duplex {
     const anchors =
       this.role === "client"
         ? (this.config as ClientConfig).trustAnchors
-        : ((this.config as ServerConfig).clientAuth?.trustAnchors ?? []);
+        : (this.config as ServerConfig).postHandshakeClientAuth.trustAnchors; // requestCert's too
     return peerCertificateObject(this.info.peerCertificates, anchors, detailed);
   }
   /** node:tls: this side's own certificate object ({} for a client without one). */
@@ -316,6 +320,42 @@ export class TlsSocket extends Duplex {
   getPeerX509Certificate(): X509Certificate | undefined {
     const leaf = this.info.peerCertificates[0];
     return leaf ? new X509Certificate(Buffer.from(leaf.der)) : undefined;
+  }
+  /**
+   * Server: asks the client for a certificate after the handshake (RFC 8446 §4.6.2 post-handshake
+   * authentication). The client must have offered post_handshake_auth (ours: the `postHandshakeAuth`
+   * option; OpenSSL: `-enable_pha`). Its answer is judged as an in-handshake one (`ca`,
+   * `rejectUnauthorized`, the clientAuth purpose); once it verifies, `getPeerCertificate()`,
+   * `authorized` and `authorizationError` describe it, 'clientCertificate' is emitted with the
+   * certificate object and `callback(null, certificate)` runs. A refused answer fails the connection
+   * (certificate_required, the verifier's alert, decrypt_error) and `callback(err)` gets the error.
+   * Throws (nothing sent) on a client socket, before the handshake completes, when the client did not
+   * offer post_handshake_auth, after our end(), or with MAX_PENDING_CERTIFICATE_REQUESTS unanswered.
+   */
+  requestCertificate(
+    callback?: (err: Error | null, certificate?: PeerCertificateObject | Record<string, never>) => void,
+  ): void {
+    if (this.role !== "server") throw new Error("requestCertificate() is for server sockets");
+    if (!this.secure || this.destroyed)
+      throw new Error("requestCertificate(): the handshake has not completed or the socket is destroyed");
+    const pha = this.connection.postHandshakeAuth;
+    if (!(pha instanceof ServerPostHandshakeAuth))
+      throw Object.assign(
+        new Error("requestCertificate(): the client did not offer post_handshake_auth (RFC 8446 §4.6.2)"),
+        { code: "ERR_TLS_PHA_NOT_OFFERED" },
+      );
+    pha.request((err) => {
+      if (err) {
+        if (callback) process.nextTick(callback, err);
+        return;
+      }
+      // Outside the record handling: a listener's exception must not become our alert.
+      const certificate = this.getPeerCertificate() ?? {};
+      process.nextTick(() => {
+        this.emit("clientCertificate", certificate);
+        callback?.(null, certificate);
+      });
+    });
   }
   /** @internal The tickets this server sent, once each (for the server's 'newSession' event). */
   takeIssuedTickets(): Uint8Array[] {
@@ -550,6 +590,7 @@ export class TlsSocket extends Duplex {
 
   private onFailed(err: TlsAlert): void {
     this.failure = err;
+    this.abandonCertificateRequests(err);
     // Let our alert reach the wire, then drop the transport.
     this.uncorkTransport();
     this.transport.end();
@@ -610,7 +651,14 @@ export class TlsSocket extends Duplex {
     callback();
   }
 
+  /** Requests for a client certificate that can no longer be answered get `err`. */
+  private abandonCertificateRequests(err: Error): void {
+    const pha = this.connection.postHandshakeAuth;
+    if (pha instanceof ServerPostHandshakeAuth) pha.abandon(err);
+  }
+
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
+    this.abandonCertificateRequests(err ?? new Error("socket destroyed before the client answered"));
     if (!this.failure) {
       if (err && !this.connection.isClosed)
         this.connection.abort(new TlsAlert(AlertDescription.internal_error, err.message));

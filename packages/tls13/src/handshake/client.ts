@@ -66,6 +66,7 @@ import { chooseClientCredential } from "./client_certificate.js";
 import type { ClientConfig } from "./config.js";
 import type { HandshakeIO, NegotiatedSuite, RoleHandshake } from "./io.js";
 import { EarlySecret, finishedVerifyData, type HandshakeSecret } from "./key_schedule.js";
+import { ClientPostHandshakeAuth } from "./post_handshake_auth.js";
 import { checkServerChainFromStore } from "./suppress_ca.js";
 import { certificateMatchedTrustAnchor } from "./trust_anchors.js";
 
@@ -281,6 +282,7 @@ export class ClientHandshake implements RoleHandshake {
       recordSizeLimit: c.recordSizeLimit,
       certificateCompression: c.certificateCompression.length ? c.certificateCompression : undefined,
       tlsFlags: this.asksSuppression ? [TlsFlag.suppress_ca_certificates] : undefined,
+      postHandshakeAuth: c.postHandshakeAuth || undefined,
       trustAnchors: c.trustAnchorIds,
       versions: [ProtocolVersion.TLS13],
       cookie,
@@ -671,6 +673,11 @@ export class ClientHandshake implements RoleHandshake {
     if (this.config.middleboxCompat && !this.retried && !this.sentEarlyCcs) this.io.sendChangeCipherSpec();
     if (state.certificateRequest) this.sendClientCertificate(state.certificateRequest);
     this.io.send(this.makeFinished());
+    if (this.config.postHandshakeAuth) {
+      // RFC 8446 §4.4.1: each post-handshake exchange hashes onto the handshake through this Finished.
+      const handshake = this.io.transcript.fork();
+      this.io.setPostHandshakeAuth((io) => new ClientPostHandshakeAuth(io, handshake, this.config));
+    }
     this.io.info.resumptionMasterSecret = master.resumptionSecret(this.io.transcript.digest());
     this.io.setWriteSecret(clientApp, "application");
     this.io.flush();

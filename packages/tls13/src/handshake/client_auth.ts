@@ -7,6 +7,7 @@
 
 import type { PublicKey } from "../crypto/provider.js";
 import { TlsAlert } from "../errors.js";
+import { equalBytes } from "../wire/bytes.js";
 import { checkCertificateEntryExtensions, parseCertificate } from "../wire/certificate.js";
 import { certificateVerifyInput, parseCertificateVerify } from "../wire/certificate_verify.js";
 import {
@@ -22,6 +23,12 @@ import type { ClientAuthConfig } from "./config.js";
 import { checkClientChain } from "./credentials.js";
 import type { HandshakeIO } from "./io.js";
 
+/**
+ * What judging the client's answer touches: the handshake's io, or for post-handshake
+ * authentication the connection with that exchange's own transcript (post_handshake_auth.ts).
+ */
+export type ClientAuthIO = Pick<HandshakeIO, "provider" | "transcript" | "info">;
+
 /** What the client's CertificateVerify is checked against. */
 export interface ClientAuthState {
   leafKey: PublicKey;
@@ -35,18 +42,20 @@ export const NO_CLIENT_CERTIFICATE = "the client sent no certificate";
 /**
  * The client's Certificate. Returns what its CertificateVerify needs, or undefined when it sent an
  * empty one (allowed only without rejectUnauthorized; then no CertificateVerify follows).
+ * `requestContext`: our CertificateRequest's (empty in the handshake), which the answer echoes.
  */
 export function onClientCertificate(
-  io: HandshakeIO,
+  io: ClientAuthIO,
   config: ClientAuthConfig,
   msg: HandshakeMessage,
   requestExtensions: ReadonlySet<number>,
+  requestContext: Uint8Array = new Uint8Array(0),
 ): ClientAuthState | undefined {
   // We offer no certificate compression in the CertificateRequest, so only a plain Certificate fits.
   if (msg.type !== HandshakeType.certificate)
     throw alert(AlertDescription.unexpected_message, `expected certificate, got ${handshakeName(msg.type)}`);
   const cert = parseCertificate(msg.body);
-  if (cert.requestContext.length !== 0)
+  if (!equalBytes(cert.requestContext, requestContext))
     throw alert(AlertDescription.illegal_parameter, "client Certificate: request context differs from ours");
   checkCertificateEntryExtensions(cert, requestExtensions);
   if (cert.entries.length === 0) {
@@ -55,6 +64,7 @@ export function onClientCertificate(
         AlertDescription.certificate_required,
         "a client certificate is required and none was sent",
       );
+    io.info.peerCertificates = []; // a post-handshake answer replaces an earlier certificate
     io.info.authorized = false;
     io.info.authorizationError = NO_CLIENT_CERTIFICATE;
     io.transcript.add(msg.raw);
@@ -84,7 +94,7 @@ export function onClientCertificate(
  * nothing about who is on the other end.
  */
 export function onClientCertificateVerify(
-  io: HandshakeIO,
+  io: ClientAuthIO,
   accepted: readonly SignatureSchemeName[],
   msg: HandshakeMessage,
   state: ClientAuthState,

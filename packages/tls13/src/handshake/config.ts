@@ -89,6 +89,8 @@ export interface ClientConfig extends CommonConfig {
   intermediateStore?: IntermediateStore;
   /** mTLS: our chains, `cert`/`key` first, then `certificates`; empty = none. */
   credentials: ClientCredential[];
+  /** Offer post_handshake_auth and answer CertificateRequests after the handshake (RFC 8446 §4.6.2). */
+  postHandshakeAuth: boolean;
 }
 
 /** mTLS on the server: what the CertificateRequest asks and how the answer is judged. */
@@ -148,6 +150,8 @@ export interface ServerConfig extends CommonConfig, ServerCredentials {
   leafOnlyChain: Certificate[];
   /** Present with requestCert. */
   clientAuth?: ClientAuthConfig;
+  /** How requestCertificate() after the handshake asks and judges (`ca`, rejectUnauthorized), requestCert or not. */
+  postHandshakeClientAuth: ClientAuthConfig;
 }
 
 function checkNames<T extends string>(kind: string, names: readonly T[], table: Record<string, number>): T[] {
@@ -293,6 +297,7 @@ export function resolveClientConfig(o: ClientOptions, provider: CryptoProvider):
     intermediateStore: resolveIntermediateStore(o.suppressCaCertificates),
     trustAnchorIds: resolveRequestedTrustAnchors(o.trustAnchorIds),
     credentials: clientCredentialsOf(o),
+    postHandshakeAuth: o.postHandshakeAuth === true,
   };
 }
 
@@ -322,8 +327,8 @@ function clientCredentialsOf(o: ClientOptions): ClientCredential[] {
   return out;
 }
 
-function clientAuthOf(o: ServerOptions, c: CommonConfig): ClientAuthConfig | undefined {
-  if (!o.requestCert) return undefined;
+/** How a client certificate is asked for and judged: in every handshake with requestCert, and after one on request. */
+function clientAuthOf(o: ServerOptions, c: CommonConfig): ClientAuthConfig {
   // A secureContext option (ours: node:tls servers ignore it) brings its CA store; `ca` is then unused.
   const ca = o.secureContext ? o.secureContext.context.ca : o.ca;
   const trustAnchors = ca === undefined ? [] : trustAnchorsOf(ca);
@@ -376,7 +381,8 @@ export function resolveServerConfig(o: ServerOptions, provider: CryptoProvider):
     throw new RangeError(
       "ticketLifetime must be 1..604800 s and no longer than the ticket key rotation period",
     );
-  const clientAuth = clientAuthOf(o, c);
+  const postHandshakeClientAuth = clientAuthOf(o, c);
+  const clientAuth = o.requestCert ? postHandshakeClientAuth : undefined;
   const maxEarlyData = o.maxEarlyData ?? 0;
   if (!Number.isInteger(maxEarlyData) || maxEarlyData < 0 || maxEarlyData > 0xffffffff)
     throw new RangeError("maxEarlyData must be a whole number of bytes");
@@ -400,6 +406,7 @@ export function resolveServerConfig(o: ServerOptions, provider: CryptoProvider):
     leafOnlyChain: chain.slice(0, 1),
     trustAnchorChains: resolveTrustAnchorChains(o.trustAnchorChains),
     clientAuth,
+    postHandshakeClientAuth,
   };
 }
 

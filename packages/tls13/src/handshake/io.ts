@@ -8,6 +8,7 @@ import type { SignatureSchemeName } from "../wire/codepoints.js";
 import type { HandshakeMessage } from "../wire/handshake.js";
 import type { Certificate } from "../x509/index.js";
 import type { CertificateCompressionInfo } from "./certificate_compression.js";
+import type { PostHandshakeAuth, PostHandshakeIO } from "./post_handshake_auth.js";
 import type { Transcript } from "./transcript.js";
 
 export interface NegotiatedSuite {
@@ -102,6 +103,11 @@ export interface HandshakeIO {
    * step that continues it; input arriving meanwhile waits (at most inputLimit bytes).
    */
   suspend(inputLimit: number): (step: () => void) => void;
+  /**
+   * Both sides agreed to post-handshake authentication (RFC 8446 §4.6.2): after the handshake the
+   * connection hands CertificateRequest (client) or the client's answer (server) to what `create` builds.
+   */
+  setPostHandshakeAuth(create: (io: PostHandshakeIO) => PostHandshakeAuth): void;
   /** The handshake is complete for this side. */
   complete(): void;
 }

@@ -61,6 +61,7 @@ import { type ClientAuthState, onClientCertificate, onClientCertificateVerify } 
 import type { CredentialsSelector, ServerConfig, ServerCredentials, SessionLookup } from "./config.js";
 import type { HandshakeIO, NegotiatedSuite, RoleHandshake } from "./io.js";
 import { EarlySecret, finishedVerifyData, type HandshakeSecret, ticketPsk } from "./key_schedule.js";
+import { ServerPostHandshakeAuth } from "./post_handshake_auth.js";
 import { checkSecondClientHello } from "./second_hello.js";
 import { clientAsksSuppression } from "./suppress_ca.js";
 import { chooseTrustAnchorChain, type TrustAnchorChain } from "./trust_anchors.js";
@@ -110,6 +111,8 @@ interface Negotiated {
   suppressCa: boolean;
   /** draft-ietf-tls-trust-anchor-ids: the matching candidate path, and the IDs to advertise. */
   trustAnchor: { matched?: TrustAnchorChain; available?: string[] };
+  /** The client offered post_handshake_auth (RFC 8446 §4.2.6). */
+  postHandshakeAuth: boolean;
 }
 
 /** After our Finished: what the client's [EndOfEarlyData] and Finished, and our tickets, need. */
@@ -123,6 +126,8 @@ interface ServerKeys {
   servername?: string;
   /** We sent a CertificateRequest: its extension types (what CertificateEntry extensions may answer). */
   certificateRequest?: ReadonlySet<number>;
+  /** The client offered post_handshake_auth. */
+  postHandshakeAuth: boolean;
 }
 
 type State =
@@ -386,6 +391,7 @@ export class ServerHandshake implements RoleHandshake {
         this.config.suppressCaCertificates &&
         clientAsksSuppression(offered.tlsFlags) &&
         this.credentials.chain.length > 1,
+      postHandshakeAuth: offered.postHandshakeAuth === true,
     });
   }
 
@@ -695,6 +701,7 @@ export class ServerHandshake implements RoleHandshake {
       alpn: negotiated.alpn,
       servername: negotiated.servername,
       certificateRequest,
+      postHandshakeAuth: negotiated.postHandshakeAuth,
     };
     this.io.flush();
     this.state = earlyAccepted ? { name: "wait_end_of_early_data", keys } : this.afterServerFinished(keys);
@@ -805,6 +812,14 @@ export class ServerHandshake implements RoleHandshake {
     const resumptionSecret = master.resumptionSecret(this.io.transcript.digest());
     this.io.info.resumptionMasterSecret = resumptionSecret;
     this.io.setReadSecret(keys.clientAppSecret, "application");
+    // Forked before the tickets: post-handshake authentication hashes onto the handshake as of here.
+    if (keys.postHandshakeAuth) {
+      const handshake = this.io.transcript.fork();
+      const { postHandshakeClientAuth, signatureSchemes } = this.config;
+      this.io.setPostHandshakeAuth(
+        (io) => new ServerPostHandshakeAuth(io, handshake, postHandshakeClientAuth, signatureSchemes),
+      );
+    }
     this.state = { name: "done" };
     // Tickets go before anything the application writes, as OpenSSL does.
     this.sendTickets(keys, resumptionSecret);

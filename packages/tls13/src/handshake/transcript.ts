@@ -49,6 +49,18 @@ export class Transcript {
     return this.state.clone().update(extra).digest();
   }
 
+  /**
+   * An independent copy of the transcript so far: post-handshake authentication (RFC 8446 §4.4.1)
+   * hashes each exchange onto the handshake's transcript through client Finished, not onto the last.
+   */
+  fork(): Transcript {
+    if (!this.state || !this.hashAlg) throw new Error("transcript hash not chosen yet");
+    const copy = new Transcript();
+    copy.hashAlg = this.hashAlg;
+    copy.state = this.state.clone();
+    return copy;
+  }
+
   /** On HelloRetryRequest: replaces the transcript with message_hash(Hash(ClientHello1)) (§4.4.1). */
   replaceWithMessageHash(): void {
     const d = this.digest();

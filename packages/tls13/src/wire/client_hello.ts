@@ -2,7 +2,7 @@
 // binder and the second-ClientHello check need them byte for byte), and the typed view of those
 // extensions (Go's clientHelloMsg fields) with one encode/decode pair.
 
-import { illegalParameter } from "../errors.js";
+import { decodeError, illegalParameter } from "../errors.js";
 import { type Bytes, Reader } from "./bytes.js";
 import {
   type CertificateCompressionName,
@@ -107,6 +107,8 @@ export interface ClientHelloExtensions {
   trustAnchors?: string[];
   /** tls_flags (draft-ietf-tls-tlsflags): the flag numbers set; unknown ones are kept, and ignored. */
   tlsFlags?: number[];
+  /** post_handshake_auth (RFC 8446 §4.2.6, empty): the client answers a CertificateRequest later. */
+  postHandshakeAuth?: boolean;
   /** supported_versions. */
   versions?: number[];
   cookie?: Bytes;
@@ -151,6 +153,7 @@ export function encodeClientHelloExtensions(e: ClientHelloExtensions): Extension
       data: encodeRequestedTrustAnchors(e.trustAnchors.map(trustAnchorIdFromText)),
     });
   if (e.tlsFlags) out.push({ type: ExtensionType.tls_flags, data: encodeTlsFlags(e.tlsFlags) });
+  if (e.postHandshakeAuth) out.push({ type: ExtensionType.post_handshake_auth, data: new Uint8Array(0) });
   if (e.versions)
     out.push(
       extension(ExtensionType.supported_versions, (w) => encodeSupportedVersionsClient(e.versions!, w)),
@@ -211,6 +214,10 @@ export function decodeClientHelloExtensions(exts: readonly Extension[]): ClientH
         break;
       case ExtensionType.tls_flags:
         p.tlsFlags = [...decodeTlsFlags(e.data)];
+        break;
+      case ExtensionType.post_handshake_auth:
+        if (e.data.length !== 0) throw decodeError("post_handshake_auth is not empty");
+        p.postHandshakeAuth = true;
         break;
       case ExtensionType.compress_certificate:
         p.certificateCompression = parseCompressCertificateExtension(e.data);
