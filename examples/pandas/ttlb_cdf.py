@@ -1,6 +1,6 @@
 """Redraw the report's TTLB CDF from the raw rows, in pandas.
 
-    pqtls report results/ttlb.jsonl --format rows -o results/ttlb.csv
+    pqtls report results/ttlb.jsonl -o results/ttlb.csv
     python3 examples/pandas/ttlb_cdf.py results/ttlb.csv ttlb-cdf.png
 
 One line per connection, one column per field (see packages/report/schema/row.schema.json); nested

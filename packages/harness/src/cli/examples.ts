@@ -12,6 +12,7 @@ export const EXAMPLES: Record<string, string[]> = {
   report: [
     "pqtls report results/ttlb.jsonl                       # results/ttlb.md and its charts",
     "pqtls report results/ttlb.jsonl --baseline engine=openssl --format json -o -",
+    "pqtls report results/ttlb.jsonl -o results/ttlb.csv       # raw rows for pandas/R (--format tables-csv: the summary tables)",
   ],
   compare: ["pqtls compare results/before.jsonl results/after.jsonl -o before-after.md"],
   merge: ["pqtls merge -o results/ttlb.jsonl results/shard-*.jsonl"],
