@@ -5,8 +5,9 @@
 
 One line per connection, one column per field (see packages/report/schema/row.schema.json); nested
 counters are flattened with dots (tcp.client.retrans, link.up.delivered). Failed connections have
-ok == False and empty timers: they are counted, never averaged in, as in the report. Needs pandas
-and matplotlib (pip install pandas matplotlib).
+ok == False and empty timers: they are counted, never averaged in, as in the report. Prints, per
+panel and variant, n and the median TTLB (tab-separated, to compare with the report's tables).
+Needs pandas and matplotlib (Debian: apt-get install python3-pandas python3-matplotlib).
 """
 
 import sys
@@ -17,27 +18,36 @@ matplotlib.use("Agg")  # files only, no display needed
 import matplotlib.pyplot as plt
 import pandas as pd
 
+PANEL = ["rtt_ms", "rate_mbps", "loss_pct", "bytes"]
+
 
 def main(csv_path: str, out_path: str) -> None:
     rows = pd.read_csv(csv_path)
     ok = rows[rows["ok"]]
     # Handshake-only rows (bytes == 0) have no TTLB: the report uses their handshake time.
     ok = ok.assign(ttlb=ok["ttlb_ms"].fillna(ok["handshake_ms"]))
-    ok = ok.assign(variant=ok["kex"] + " + " + ok["chain"])
-    conditions = ok.groupby(["rtt_ms", "rate_mbps", "loss_pct", "bytes"])
+    variant = ok["kex"] + " + " + ok["chain"]
+    # Runs of several engines (pqtls vs OpenSSL) get one curve per engine, not one pooled curve.
+    if ok["engine"].nunique() > 1:
+        variant = variant + ", " + ok["engine"]
+    ok = ok.assign(variant=variant)
+    conditions = ok.groupby(PANEL)
     fig, axes = plt.subplots(len(conditions), 1, figsize=(7, 3.2 * len(conditions)), squeeze=False)
+    print("\t".join([*PANEL, "variant", "n", "p50_ms"]))
     for ax, ((rtt, rate, loss, size), cond) in zip(axes[:, 0], conditions):
         for variant, cell in cond.groupby("variant"):
             x = cell["ttlb"].sort_values().to_numpy()
             y = [(i + 1) / len(x) for i in range(len(x))]
             ax.step(x, y, where="post", label=f"{variant} (n={len(x)})")
+            # pandas' median is the type-7 p50 the report uses.
+            print("\t".join(str(v) for v in [rtt, rate, loss, size, variant, len(x), cell["ttlb"].median()]))
         ax.set_title(f"RTT {rtt} ms, {rate or 'unshaped'} Mbit/s, loss {loss} %, {size} B")
         ax.set_xlabel("TTLB (ms)")
         ax.set_ylabel("share of connections")
         ax.legend(loc="lower right", fontsize="small")
     fig.tight_layout()
     fig.savefig(out_path, dpi=120)
-    print(f"wrote {out_path}; {len(rows) - len(ok)} failed connections left out")
+    print(f"wrote {out_path}; {len(rows) - len(ok)} failed connections left out", file=sys.stderr)
 
 
 if __name__ == "__main__":
