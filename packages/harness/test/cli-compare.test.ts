@@ -90,6 +90,28 @@ describe("pqtls compare", () => {
     expect(existsSync(join(dir, "out", "ab.txt"))).toBe(false);
   });
 
+  it("compares another engine's run with --across engine, and says so when it is missing", () => {
+    const lines = readFileSync(b, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    for (const o of lines) if (o.type === "row") o.engine = "openssl";
+    const openssl = join(dir, "openssl.jsonl");
+    writeFileSync(openssl, `${lines.map((o) => JSON.stringify(o)).join("\n")}\n`);
+    const refused = pqtls("compare", a, openssl);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim().split("\n")).toHaveLength(1);
+    expect(refused.stderr).toMatch(/--across engine compares them across it\n$/);
+    const r = pqtls("compare", a, openssl, "--across", "engine", "--resamples", "100");
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Compared across **engine** (A: pqtls; B: openssl)");
+    expect(r.stdout).toMatch(/\| handshake time \| p50 \| [\d.]+ \| [\d.]+ \| \+5\.00 \[/);
+    const bad = pqtls("compare", a, openssl, "--across", "colour");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^pqtls: --across: unknown key "colour" \(keys: /);
+  });
+
   it("writes the CDFs of both runs next to an -o markdown file, linked, with their samples as CSV", () => {
     const slower = variantOf("b-ttlb.jsonl", 5, () => true, 7);
     const md = join(dir, "out", "ab.md");

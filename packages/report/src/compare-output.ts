@@ -11,6 +11,7 @@ import { type CompareRunsResult, compareRuns, renderCompareMarkdown } from "./co
 import { renderHtml } from "./html.js";
 import { loadResults, ReportInputError } from "./load.js";
 import { chartFiles, REPORT_EXTENSIONS, type RenderedChart } from "./report.js";
+import { parseFieldList } from "./variant.js";
 
 export type CompareFormat = "md" | "html" | "json";
 export const COMPARE_FORMATS: readonly CompareFormat[] = ["md", "html", "json"];
@@ -51,6 +52,8 @@ export interface WriteCompareOptions {
   format?: CompareFormat;
   /** Compare the cells both runs measured and list the rest, instead of refusing. */
   matchingOnly?: boolean;
+  /** Dimensions to compare across, as selector keys (`engine`, `kex,chain`); see compareRuns. */
+  across?: string;
   /** Bootstrap seed; default: A's run seed. */
   seed?: number;
   resamples?: number;
@@ -74,6 +77,7 @@ export async function writeCompare(
   options: WriteCompareOptions = {},
 ): Promise<WriteCompareResult> {
   const format = resolveCompareOutput(options.out, options.format);
+  const across = options.across === undefined ? [] : parseFieldList(options.across, "--across");
   const out = options.out === "-" ? undefined : options.out;
   const [ra, rb] = [await loadResults([a]), await loadResults([b])];
   const result = compareRuns(
@@ -82,6 +86,7 @@ export async function writeCompare(
     { a, b },
     {
       matchingOnly: options.matchingOnly,
+      across,
       bootstrap: {
         ...DEFAULT_BOOTSTRAP,
         seed: options.seed ?? ra.files[0]?.meta.seed ?? DEFAULT_BOOTSTRAP.seed,

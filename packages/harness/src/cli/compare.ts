@@ -13,6 +13,7 @@ interface CompareFlags {
   out?: string;
   format?: CompareFormat;
   matchingOnly?: boolean;
+  across?: string;
   seed?: number;
   resamples: number;
   cdfLog?: boolean;
@@ -37,16 +38,21 @@ export function register(program: Command): void {
       ).choices(["md", "html", "json"]),
     )
     .option("--matching-only", "compare the cells both runs measured and list the rest, instead of refusing")
+    .option(
+      "--across <keys>",
+      "compare across these dimensions (e.g. engine: A ran pqtls, B openssl): cells pair when every other dimension is equal",
+    )
     .option("--seed <n>", "bootstrap seed (default: A's run seed)", integer(0))
     .option("--resamples <n>", "bootstrap resamples", integer(100), 1000)
     .option("--cdf-log", "CDFs on a log time axis (to see lossy links' retransmission tails)")
     .action(async (a: string, b: string, flags: CompareFlags) => {
-      const { ReportInputError, writeCompare } = await import("@pqtls/report");
+      const { ReportInputError, SelectorError, writeCompare } = await import("@pqtls/report");
       try {
         const written = await writeCompare(a, b, {
           out: flags.out,
           format: flags.format,
           matchingOnly: flags.matchingOnly,
+          across: flags.across,
           seed: flags.seed,
           resamples: flags.resamples,
           cdfLog: flags.cdfLog,
@@ -57,7 +63,7 @@ export function register(program: Command): void {
           `wrote ${written.files[0]}${n > 0 ? ` and ${n} CDF charts (SVG, Vega-Lite spec, data) next to it` : ""}\n`,
         );
       } catch (err) {
-        if (err instanceof ReportInputError) throw new UserError(err.message);
+        if (err instanceof ReportInputError || err instanceof SelectorError) throw new UserError(err.message);
         throw err;
       }
     });
