@@ -94,7 +94,10 @@ describe("compareRuns", () => {
     expect(p50.delta_ci.high).toBeGreaterThan(4);
     expect(renderCompareMarkdown(r)).toContain("Compared across **engine** (A: pqtls; B: openssl)");
     // A run holding both engines cannot be paired across engine: refused, naming the two cells.
-    const both = run("both", [...a.rows, ...openssl.rows].map((x) => ({ ...x, run: "both" })));
+    const both = run(
+      "both",
+      [...a.rows, ...openssl.rows].map((x) => ({ ...x, run: "both" })),
+    );
     expect(() =>
       compareRuns(both, openssl, { a: "both.jsonl", b: "o.jsonl" }, { across: ["engine"] }),
     ).toThrow(
