@@ -18,7 +18,14 @@ matplotlib.use("Agg")  # files only, no display needed
 import matplotlib.pyplot as plt
 import pandas as pd
 
-PANEL = ["rtt_ms", "rate_mbps", "loss_pct", "bytes"]
+# The condition columns of the row format (packages/report/src/dimensions.ts): a panel per
+# combination of those that vary in the file, so that e.g. a jittered and an unjittered link at the
+# same RTT are not pooled into one curve.
+CONDITIONS = [
+    "suite", "resume", "hooks", "cert_compression", "client_auth", "chain_reduction",
+    "client_knowledge", "rtt_ms", "jitter_ms", "jitter_dist", "rate_mbps", "loss_pct", "loss_model",
+    "queue_limit", "initcwnd", "mtu", "cc",
+]
 
 
 def main(csv_path: str, out_path: str) -> None:
@@ -31,17 +38,21 @@ def main(csv_path: str, out_path: str) -> None:
     if ok["engine"].nunique() > 1:
         variant = variant + ", " + ok["engine"]
     ok = ok.assign(variant=variant)
-    conditions = ok.groupby(PANEL)
+    panel = [c for c in CONDITIONS if c in ok and ok[c].nunique(dropna=False) > 1] + ["bytes"]
+    # Absent values (a dimension at its none) are NaN, which groupby would drop: name them.
+    ok = ok.assign(**{c: ok[c].fillna("none") for c in panel if ok[c].isna().any()})
+    conditions = ok.groupby(panel if len(panel) > 1 else panel[0])
     fig, axes = plt.subplots(len(conditions), 1, figsize=(7, 3.2 * len(conditions)), squeeze=False)
-    print("\t".join([*PANEL, "variant", "n", "p50_ms"]))
-    for ax, ((rtt, rate, loss, size), cond) in zip(axes[:, 0], conditions):
+    print("\t".join([*panel, "variant", "n", "p50_ms"]))
+    for ax, (values, cond) in zip(axes[:, 0], conditions):
+        values = values if isinstance(values, tuple) else (values,)
         for variant, cell in cond.groupby("variant"):
             x = cell["ttlb"].sort_values().to_numpy()
             y = [(i + 1) / len(x) for i in range(len(x))]
             ax.step(x, y, where="post", label=f"{variant} (n={len(x)})")
             # pandas' median is the type-7 p50 the report uses.
-            print("\t".join(str(v) for v in [rtt, rate, loss, size, variant, len(x), cell["ttlb"].median()]))
-        ax.set_title(f"RTT {rtt} ms, {rate or 'unshaped'} Mbit/s, loss {loss} %, {size} B")
+            print("\t".join(str(v) for v in [*values, variant, len(x), cell["ttlb"].median()]))
+        ax.set_title(", ".join(f"{c} {v}" for c, v in zip(panel, values)))
         ax.set_xlabel("TTLB (ms)")
         ax.set_ylabel("share of connections")
         ax.legend(loc="lower right", fontsize="small")

@@ -68,56 +68,79 @@ function median(values: number[]): number {
   return s[Math.floor(h)] + (h - Math.floor(h)) * (s[Math.ceil(h)] - s[Math.floor(h)]);
 }
 
+/**
+ * Export `lines` as the rows CSV, run the pandas example on it, and check what it prints against
+ * the JSONL: a header naming the panel columns (`panel`, then variant, n, p50_ms), one line per
+ * panel and variant with its n and type-7 median TTLB. Returns the printed lines and the PNG.
+ */
+async function runExample(name: string, data: Json[], panel: string[]) {
+  const file = join(dir, `${name}.jsonl`);
+  writeFileSync(file, `${data.map((l) => JSON.stringify(l)).join("\n")}\n`);
+  const csv = join(dir, `${name}.csv`);
+  await writeReport([file], { out: csv });
+  const png = join(dir, `${name}.png`);
+  const r = spawnSync(
+    (py as { python: string }).python,
+    [join(root, "examples", "pandas", "ttlb_cdf.py"), csv, png],
+    {
+      encoding: "utf8",
+      timeout: 120_000,
+    },
+  );
+  expect(r.status, r.stderr).toBe(0);
+  const [header, ...printed] = r.stdout.trimEnd().split("\n");
+  expect(header).toBe([...panel, "variant", "n", "p50_ms"].join("\t"));
+
+  // What the JSONL says, computed here: successful rows per panel and variant.
+  const expected = new Map<string, number[]>();
+  for (const row of data) {
+    if (row.type !== "row" || !row.ok) continue;
+    const key = JSON.stringify([...panel.map((f) => row[f]), `${row.kex} + ${row.chain}`]);
+    expected.set(key, [...(expected.get(key) ?? []), (row.ttlb_ms ?? row.handshake_ms) as number]);
+  }
+  expect(printed).toHaveLength(expected.size);
+  for (const line of printed) {
+    const f = line.split("\t");
+    // pandas prints a float column's 0 as 0.0: numbers compare as numbers.
+    const key = JSON.stringify([
+      ...f.slice(0, panel.length).map((v) => (v === "" || Number.isNaN(Number(v)) ? v : Number(v))),
+      f[panel.length],
+    ]);
+    const values = expected.get(key);
+    expect(values, line).toBeDefined();
+    expect(Number(f[panel.length + 1]), line).toBe(values!.length);
+    expect(Number(f[panel.length + 2]), line).toBeCloseTo(median(values!), 9);
+  }
+  // The figure: a PNG 7 in wide and 3.2 in per panel at 120 dpi.
+  const image = readFileSync(png);
+  expect(image.subarray(1, 4).toString("latin1")).toBe("PNG");
+  const panels = new Set(printed.map((l) => l.split("\t").slice(0, panel.length).join())).size;
+  expect([image.readUInt32BE(16), image.readUInt32BE(20)]).toEqual([7 * 120, Math.round(3.2 * panels * 120)]);
+  return { printed, panels, stderr: r.stderr, png };
+}
+
 describe.skipIf("why" in py)("the rows CSV in pandas (examples/pandas/ttlb_cdf.py)", () => {
-  it("prints the rows' n and median TTLB per condition and variant, and draws a panel per condition", async () => {
-    const csv = join(dir, "rows.csv");
-    await writeReport([input], { out: csv });
-    const png = join(dir, "cdf.png");
-    const r = spawnSync(
-      (py as { python: string }).python,
-      [join(root, "examples", "pandas", "ttlb_cdf.py"), csv, png],
-      {
-        encoding: "utf8",
-        timeout: 120_000,
-      },
-    );
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toContain(`wrote ${png}; 1 failed connections left out`);
-
-    // What the JSONL says, computed here: successful rows per (condition, size, variant).
-    const expected = new Map<string, number[]>();
-    for (const row of rows) {
-      if (!row.ok) continue;
-      const key = [row.rtt_ms, row.rate_mbps, row.loss_pct, row.bytes, `${row.kex} + ${row.chain}`].join(
-        "\t",
-      );
-      const ttlb = (row.ttlb_ms ?? row.handshake_ms) as number;
-      expected.set(key, [...(expected.get(key) ?? []), ttlb]);
-    }
-    const [header, ...printed] = r.stdout.trimEnd().split("\n");
-    expect(header).toBe("rtt_ms\trate_mbps\tloss_pct\tbytes\tvariant\tn\tp50_ms");
-    expect(printed).toHaveLength(expected.size); // 7 sizes × 2 variants
-    for (const line of printed) {
-      const f = line.split("\t");
-      const values = expected.get(f.slice(0, 5).join("\t"));
-      expect(values, line).toBeDefined();
-      expect(Number(f[5]), line).toBe(values!.length);
-      expect(Number(f[6]), line).toBeCloseTo(median(values!), 9);
-    }
+  it("prints the rows' n and median TTLB per size and variant, failures left out, a panel per size", async () => {
+    // The OpenSSL run varies only the size.
+    const r = await runExample("openssl", lines, ["bytes"]);
+    expect(r.panels).toBe(7);
+    expect(r.stderr).toContain(`wrote ${r.png}; 1 failed connections left out`);
     // The failed connection is left out of its cell: 24 of its 25.
-    expect(printed.filter((l) => l.split("\t")[5] === "24")).toEqual([
-      expect.stringMatching(/^200\t1\t0\t1024\tX25519MLKEM768 \+ mldsa65\t24\t/),
+    expect(r.printed.filter((l) => l.split("\t")[2] === "24")).toEqual([
+      expect.stringMatching(/^1024\tX25519MLKEM768 \+ mldsa65\t24\t/),
     ]);
+  }, 180_000);
 
-    // The figure: a PNG 7 in wide and 3.2 in per panel at 120 dpi, one panel per condition and size.
-    const image = readFileSync(png);
-    expect(image.subarray(1, 4).toString("latin1")).toBe("PNG");
-    const panels = new Set(printed.map((l) => l.split("\t").slice(0, 4).join())).size;
-    expect(panels).toBe(7);
-    expect([image.readUInt32BE(16), image.readUInt32BE(20)]).toEqual([
-      7 * 120,
-      Math.round(3.2 * panels * 120),
-    ]);
+  it("keeps a jittered and an unjittered link at the same RTT apart", async () => {
+    // docs/results/ttlb-increase.jsonl at 35 ms, 0 B and 1 KiB: jitter 0 and 8.75 ms paretonormal.
+    const ttlb: Json[] = readFileSync(join(root, "docs", "results", "ttlb-increase.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.type === "meta" || (l.rtt_ms === 35 && (l.bytes as number) <= 1024));
+    const r = await runExample("jitter", ttlb, ["jitter_ms", "jitter_dist", "bytes"]);
+    expect(r.panels).toBe(4);
+    expect(r.printed.every((l) => l.split("\t")[4] === "25")).toBe(true);
   }, 180_000);
 });
 
