@@ -1,7 +1,7 @@
 // `pqtls report`: the CLI around @pqtls/report's writeReport — output formats, one-line errors that
 // name the bad line, --skip-bad warnings, mixed runs side by side, output names. Runs the built CLI (dist/).
 
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -150,6 +150,22 @@ describe("pqtls report", () => {
     const help = pqtls("report", "--help").stdout.replace(/\s+/g, " ");
     expect(help).toContain("csv (the raw rows");
     expect(help).toContain("tables-csv (the summary tables, long form; what csv meant before)");
+  });
+
+  it("exits quietly when the reader of its output goes away (`| head`), --help included", async () => {
+    for (const args of [
+      ["report", "--help"],
+      ["compare", "--help"],
+      ["report", good, "--format", "csv"],
+    ]) {
+      const child = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+      child.stdout.destroy(); // as `head` does once it has its lines: the next write gets EPIPE
+      let stderr = "";
+      child.stderr.on("data", (d) => (stderr += d));
+      const code = await new Promise<number | null>((done) => child.on("close", done));
+      expect(stderr, args.join(" ")).toBe("");
+      expect(code, args.join(" ")).toBe(0);
+    }
   });
 
   it("reports mixed runs side by side (the README's `pqtls report results/*.jsonl`), or pools them with --allow-mixed", () => {

@@ -39,7 +39,9 @@ export function integer(min: number) {
 export function register(program: Command): void {
   program
     .command("report")
-    .description("turn results files into a markdown or HTML report with charts (or JSON / CSV)")
+    .description(
+      "turn results files into a markdown or HTML report with charts (or the JSON summary, or the raw rows as CSV / Parquet)",
+    )
     .argument("<results...>", "results files (JSONL); several merge, e.g. shards of one run")
     .option(
       "-o, --out <file>",
@@ -75,10 +77,6 @@ export function register(program: Command): void {
         ["json", "csv", "rows", "tables-csv"].includes(flags.format);
       const out = toStdout ? "-" : flags.out;
       const format = flags.format;
-      // `pqtls report ... --format csv | head` closes the pipe early; that is not an error.
-      process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-        if (err.code !== "EPIPE") throw err;
-      });
       try {
         const result = await writeReport(files, {
           out,
