@@ -1,5 +1,6 @@
 // `pqtls compare A B`: a markdown table of Δ ms with intervals on stdout, and one line + exit 2 for
-// runs that measure different conditions.
+// runs that measure different conditions; -o's extension chooses md, html or json (the HTML itself is
+// checked in a browser by the report package's test/compare-html.test.ts).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -57,6 +58,58 @@ describe("pqtls compare", () => {
       /^pqtls: the runs do not measure the same conditions: \d+ cells only in .*a\.jsonl/,
     );
     expect(pqtls("compare", a, fewer, "--matching-only").code).toBe(0);
+  });
+
+  it("takes the format from -o's extension: html with its charts, json; refuses others in one line", () => {
+    const html = join(dir, "out", "ab.html");
+    const r = pqtls("compare", a, b, "-o", html, "--resamples", "100");
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`wrote ${html} and 4 CDF charts (SVG, Vega-Lite spec, data) next to it\n`);
+    const page = readFileSync(html, "utf8");
+    expect(page).toMatch(/^<!DOCTYPE html>/);
+    expect(page).toContain("<h1>pqtls compare: B over A</h1>");
+    expect(page.match(/<div class="vega-chart"/g)).toHaveLength(4);
+    expect(existsSync(join(dir, "out", "ab-cdf-1.vl.json"))).toBe(true);
+    // .json means JSON, not markdown in a .json file.
+    const json = join(dir, "out", "ab.json");
+    expect(pqtls("compare", a, b, "-o", json, "--resamples", "100").code).toBe(0);
+    expect(JSON.parse(readFileSync(json, "utf8")).cells.length).toBeGreaterThan(0);
+    for (const args of [
+      ["-o", join(dir, "out", "ab.txt")],
+      ["-o", html, "--format", "md"],
+      ["--format", "html"],
+    ]) {
+      const bad = pqtls("compare", a, b, ...args);
+      expect(bad.code, args.join(" ")).toBe(2);
+      expect(bad.stderr.trim().split("\n"), args.join(" ")).toHaveLength(1);
+    }
+    expect(pqtls("compare", a, b, "-o", join(dir, "out", "ab.txt")).stderr).toMatch(
+      /^pqtls: .*ab\.txt: unknown compare extension "\.txt"; use \.md, \.markdown, \.html, \.htm, \.json\n$/,
+    );
+    expect(existsSync(join(dir, "out", "ab.txt"))).toBe(false);
+  });
+
+  it("compares another engine's run with --across engine, and says so when it is missing", () => {
+    const lines = readFileSync(b, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    for (const o of lines) if (o.type === "row") o.engine = "openssl";
+    const openssl = join(dir, "openssl.jsonl");
+    writeFileSync(openssl, `${lines.map((o) => JSON.stringify(o)).join("\n")}\n`);
+    const refused = pqtls("compare", a, openssl);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim().split("\n")).toHaveLength(1);
+    expect(refused.stderr).toMatch(/--across engine compares them across it\n$/);
+    const r = pqtls("compare", a, openssl, "--across", "engine", "--resamples", "100");
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Compared across **engine** (A: pqtls; B: openssl)");
+    expect(r.stdout).toMatch(/\| handshake time \| p50 \| [\d.]+ \| [\d.]+ \| \+5\.00 \[/);
+    const bad = pqtls("compare", a, openssl, "--across", "colour");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^pqtls: --across: unknown key "colour" \(keys: /);
   });
 
   it("writes the CDFs of both runs next to an -o markdown file, linked, with their samples as CSV", () => {

@@ -1,7 +1,7 @@
 // `pqtls report`: the CLI around @pqtls/report's writeReport — output formats, one-line errors that
 // name the bad line, --skip-bad warnings, mixed runs side by side, output names. Runs the built CLI (dist/).
 
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -115,10 +115,57 @@ describe("pqtls report", () => {
 
   it("with --skip-bad, warns about the line and reports the rest", () => {
     const bad = results("bad2.jsonl", [metaLine(), ...rows("x25519", "rsa2048", 5, 2)], '{"type":"row"}\n');
-    const r = pqtls("report", bad, "--format", "csv", "--skip-bad");
+    const r = pqtls("report", bad, "--format", "tables-csv", "--skip-bad");
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/pqtls: warning: .*bad2\.jsonl:4: missing field "run" \(skipped\)/);
     expect(r.stdout.split("\n")[0]).toMatch(/^table,kex,chain,/);
+  });
+
+  it("--format csv and -o x.csv are the raw rows (alias rows); tables-csv the summary tables", () => {
+    // To stdout: a line per connection with the row's fields as columns.
+    const csv = pqtls("report", good, "--format", "csv");
+    expect(csv.code).toBe(0);
+    const [header, ...lines] = csv.stdout.trimEnd().split("\n");
+    expect(header).toMatch(/^run,cell,sample,/);
+    expect(lines).toHaveLength(80);
+    const col = header.split(",").indexOf("handshake_ms");
+    expect(lines.map((l) => Number(l.split(",")[col])).slice(0, 3)).toEqual([5, 5.1, 5.2]);
+    expect(pqtls("report", good, "--format", "rows").stdout).toBe(csv.stdout);
+    // To a file: the extension alone means the rows.
+    const out = join(dir, "csv", "good.csv");
+    const file = pqtls("report", good, "-o", out);
+    expect(file.code).toBe(0);
+    expect(file.stdout).toBe(`wrote ${out}\n`);
+    expect(readFileSync(out, "utf8")).toBe(csv.stdout);
+    // The summary tables by their own name, to stdout or a .csv file.
+    const tables = pqtls("report", good, "--format", "tables-csv", "--resamples", "100");
+    expect(tables.code).toBe(0);
+    expect(tables.stdout.split("\n")[0]).toMatch(/^table,kex,chain,/);
+    const tablesOut = join(dir, "csv", "tables.csv");
+    expect(pqtls("report", good, "--format", "tables-csv", "-o", tablesOut, "--resamples", "100").code).toBe(
+      0,
+    );
+    expect(readFileSync(tablesOut, "utf8").split("\n")[0]).toMatch(/^table,kex,chain,/);
+    // --help tells a user of the old meaning where the tables went.
+    const help = pqtls("report", "--help").stdout.replace(/\s+/g, " ");
+    expect(help).toContain("csv (the raw rows");
+    expect(help).toContain("tables-csv (the summary tables, long form; what csv meant before)");
+  });
+
+  it("exits quietly when the reader of its output goes away (`| head`), --help included", async () => {
+    for (const args of [
+      ["report", "--help"],
+      ["compare", "--help"],
+      ["report", good, "--format", "csv"],
+    ]) {
+      const child = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+      child.stdout.destroy(); // as `head` does once it has its lines: the next write gets EPIPE
+      let stderr = "";
+      child.stderr.on("data", (d) => (stderr += d));
+      const code = await new Promise<number | null>((done) => child.on("close", done));
+      expect(stderr, args.join(" ")).toBe("");
+      expect(code, args.join(" ")).toBe(0);
+    }
   });
 
   it("reports mixed runs side by side (the README's `pqtls report results/*.jsonl`), or pools them with --allow-mixed", () => {

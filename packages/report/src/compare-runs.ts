@@ -2,7 +2,9 @@
 // machines, two engines' builds), each cell of A set against the cell of B with equal dimension
 // values (variant, condition and size; the cell id may differ). Per timer and percentile: both
 // values, the difference in ms and in % with bootstrap intervals. Runs that do not measure the same
-// cells are refused, naming what differs, unless the caller asks for the shared cells only.
+// cells are refused, naming what differs, unless the caller asks for the shared cells only. Two runs
+// of different engines (or any other dimension each run holds at one value) are compared "across"
+// that dimension: cells pair when every other dimension is equal.
 
 import {
   type BootstrapOptions,
@@ -12,6 +14,7 @@ import {
   percentIncrease,
   ResampleQuantiles,
 } from "./bootstrap.js";
+import { CONDITION_FIELDS, type DimensionField, VARIANT_FIELDS } from "./dimensions.js";
 import { type LoadedResults, ReportInputError } from "./load.js";
 import { escapeCell, fmtMs, fmtPct } from "./markdown.js";
 import {
@@ -62,18 +65,78 @@ export interface CompareRunsOptions {
   /** Compare the cells both runs measured and list the others, instead of refusing. */
   matchingOnly?: boolean;
   bootstrap?: BootstrapOptions;
+  /**
+   * Dimension fields the runs are compared across (e.g. `engine`: A ran pqtls, B OpenSSL): left out
+   * when pairing cells, so each run must hold one value of them per remaining cell.
+   */
+  across?: readonly DimensionField[];
+}
+
+/** A field the runs were compared across, and the values each run has of it. */
+export interface AcrossField {
+  field: DimensionField;
+  a: (string | number | null)[];
+  b: (string | number | null)[];
 }
 
 export interface CompareRunsResult {
   a: string;
   b: string;
   cells: RunCellComparison[];
+  /** The fields compared across (empty when cells pair on every dimension). */
+  across: AcrossField[];
   /** Cells only one run measured (only with matchingOnly). */
   only_a: string[];
   only_b: string[];
 }
 
 const cellKey = (c: CellData) => `${variantKey(c.variant)}|${conditionKey(c.condition)}|${c.bytes}`;
+
+/** A cell's value of a dimension field (variant or condition). */
+function fieldValue(c: CellData, field: DimensionField): string | number | null {
+  const v = (c.variant as Record<string, unknown>)[field] ?? (c.condition as Record<string, unknown>)[field];
+  return typeof v === "string" || typeof v === "number" ? v : null;
+}
+
+/** The pairing key: every dimension but the `across` fields, and the size. */
+function pairKey(c: CellData, across: readonly DimensionField[]): string {
+  if (across.length === 0) return cellKey(c);
+  const blank = (o: object) =>
+    Object.fromEntries(
+      Object.entries(o).map(([k, v]) => [k, across.includes(k as DimensionField) ? null : v]),
+    );
+  return `${variantKey(blank(c.variant) as Variant)}|${conditionKey(blank(c.condition) as Condition)}|${c.bytes}`;
+}
+
+/**
+ * A hint for runs that share no cell: the fields each run holds at one value, different in the two
+ * (A all pqtls, B all openssl), which `across` would compare.
+ */
+function acrossHint(a: readonly CellData[], b: readonly CellData[]): string {
+  const fields = [...VARIANT_FIELDS, ...CONDITION_FIELDS].filter((f) => {
+    const va = new Set(a.map((c) => fieldValue(c, f)));
+    const vb = new Set(b.map((c) => fieldValue(c, f)));
+    return va.size === 1 && vb.size === 1 && [...va][0] !== [...vb][0];
+  });
+  if (fields.length === 0) return "";
+  const values = fields.map((f) => `${f} ${fieldValue(a[0], f)} vs ${fieldValue(b[0], f)}`).join(", ");
+  return `; the runs differ throughout in ${values}: --across ${fields.join(",")} compares them across it`;
+}
+
+/** The cells of one run by pairing key; two cells on one key (differing only across) are refused. */
+function cellsByPairKey(cells: readonly CellData[], across: readonly DimensionField[], name: string) {
+  const byKey = new Map<string, CellData>();
+  for (const c of cells) {
+    const key = pairKey(c, across);
+    const other = byKey.get(key);
+    if (other)
+      throw new ReportInputError(
+        `${name} has cells that differ only in ${across.join(", ")} (${describeCellData(other)} and ${describeCellData(c)}); comparing across ${across.join(", ")} needs one value of it per cell in each run`,
+      );
+    byKey.set(key, c);
+  }
+  return byKey;
+}
 function describeCellData(c: CellData): string {
   const fields = Object.entries(c.condition).filter(([, v]) => v !== null);
   return `${variantLabel(c.variant)}, ${fields.map(([f, v]) => `${f}=${v}`).join(" ")}, ${formatBytes(c.bytes)}`;
@@ -145,15 +208,16 @@ export function compareRuns(
   options: CompareRunsOptions = {},
 ): CompareRunsResult {
   const bootstrap = { ...DEFAULT_BOOTSTRAP, seed: a.files[0]?.meta.seed ?? 1, ...options.bootstrap };
-  const cellsA = groupCells(a.rows);
-  const byKeyB = new Map(groupCells(b.rows).map((c) => [cellKey(c), c]));
-  const keysA = new Set(cellsA.map(cellKey));
-  const onlyA = cellsA.filter((c) => !byKeyB.has(cellKey(c))).map(describeCellData);
-  const onlyB = [...byKeyB.values()].filter((c) => !keysA.has(cellKey(c))).map(describeCellData);
-  const shared = cellsA.filter((c) => byKeyB.has(cellKey(c)));
+  const across = options.across ?? [];
+  const byKeyA = cellsByPairKey(groupCells(a.rows), across, names.a);
+  const byKeyB = cellsByPairKey(groupCells(b.rows), across, names.b);
+  const cellsA = [...byKeyA.values()];
+  const onlyA = cellsA.filter((c) => !byKeyB.has(pairKey(c, across))).map(describeCellData);
+  const onlyB = [...byKeyB.entries()].filter(([k]) => !byKeyA.has(k)).map(([, c]) => describeCellData(c));
+  const shared = cellsA.filter((c) => byKeyB.has(pairKey(c, across)));
   if (shared.length === 0) {
     throw new ReportInputError(
-      `${names.a} and ${names.b} share no cell (same variant, conditions and size): ${onlyA.length > 0 ? `e.g. ${names.a} has ${onlyA[0]}` : `${names.a} has no cells`}; ${onlyB.length > 0 ? `${names.b} has ${onlyB[0]}` : `${names.b} has no cells`}`,
+      `${names.a} and ${names.b} share no cell (same variant, conditions and size): ${onlyA.length > 0 ? `e.g. ${names.a} has ${onlyA[0]}` : `${names.a} has no cells`}; ${onlyB.length > 0 ? `${names.b} has ${onlyB[0]}` : `${names.b} has no cells`}${across.length === 0 ? acrossHint(cellsA, [...byKeyB.values()]) : ""}`,
     );
   }
   if (!options.matchingOnly && (onlyA.length > 0 || onlyB.length > 0)) {
@@ -168,7 +232,12 @@ export function compareRuns(
   return {
     a: names.a,
     b: names.b,
-    cells: shared.map((c) => compareCells(c, byKeyB.get(cellKey(c)) as CellData, bootstrap)),
+    cells: shared.map((c) => compareCells(c, byKeyB.get(pairKey(c, across)) as CellData, bootstrap)),
+    across: across.map((field) => ({
+      field,
+      a: [...new Set(cellsA.map((c) => fieldValue(c, field)))],
+      b: [...new Set([...byKeyB.values()].map((c) => fieldValue(c, field)))],
+    })),
     only_a: onlyA,
     only_b: onlyB,
   };
@@ -218,7 +287,9 @@ export function renderCompareMarkdown(
     `# pqtls compare: B over A\n`,
     `- **A**: ${r.a}`,
     `- **B**: ${r.b}`,
-    `- Cells are paired when every dimension (variant, conditions, size) is equal. Δ = B − A of the same percentile; 95 % percentile-bootstrap intervals, each run resampled on its own.`,
+    r.across.length === 0
+      ? `- Cells are paired when every dimension (variant, conditions, size) is equal. Δ = B − A of the same percentile; 95 % percentile-bootstrap intervals, each run resampled on its own.`
+      : `- Compared across ${r.across.map((f) => `**${f.field}** (A: ${f.a.join(", ")}; B: ${f.b.join(", ")})`).join(", ")}: cells are paired when every other dimension (variant, conditions, size) is equal; the rows name A's values. Δ = B − A of the same percentile; 95 % percentile-bootstrap intervals, each run resampled on its own.`,
     "",
     `| ${header.map(escapeCell).join(" | ")} |`,
     `|${header.map(() => "---").join("|")}|`,

@@ -6,6 +6,7 @@ export * from "./chain-reduction.js";
 export * from "./charts.js";
 export * from "./compare.js";
 export * from "./compare-cdfs.js";
+export * from "./compare-output.js";
 export * from "./compare-runs.js";
 export * from "./configs.js";
 export * from "./csv.js";

@@ -277,8 +277,18 @@ function pairColumn(s: ReportSummary): boolean {
   );
 }
 
+/**
+ * The condition columns of a table of comparisons: the varying fields less the compared ones
+ * (`engine` under --baseline engine=openssl), which each side's label names; as a column they would
+ * show the baseline's value on a row that compares two values.
+ */
+function comparisonFields(s: ReportSummary): ConditionField[] {
+  const compared = new Set(s.comparisons.flatMap((c) => Object.keys(c.variant.variant)));
+  return s.dimensions.varying.filter((f) => !compared.has(f));
+}
+
 function summarySection(s: ReportSummary): string {
-  const fields = s.dimensions.varying;
+  const fields = comparisonFields(s);
   const pairs = pairColumn(s);
   // A handshake-only run's TTLB is its handshake time: no columns repeating it.
   const ttlb = !s.handshake_only;
@@ -459,7 +469,7 @@ function increaseTable(
   s: ReportSummary,
   rows: { pair: string; condition: Condition; bytes: number; increase: IncreaseByPercentile }[],
 ): string {
-  const fields = s.dimensions.varying;
+  const fields = comparisonFields(s);
   const pairs = pairColumn(s);
   const header = [
     ...(pairs ? ["comparison"] : []),

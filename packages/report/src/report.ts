@@ -1,6 +1,6 @@
 // The one call the runner (and `pqtls report`) makes: load result files, summarise, and write the
 // report as markdown or self-contained HTML with charts (SVG + Vega-Lite spec + data) next to it, as
-// JSON, or as CSV. Inputs that are different experiments are reported side by side, one section
+// JSON, the summary tables as CSV, or the raw rows as CSV or Parquet. Inputs that are different experiments are reported side by side, one section
 // each (see runs.ts); the output format follows the output file's extension.
 
 import { mkdir, writeFile } from "node:fs/promises";
@@ -26,13 +26,28 @@ import { type RunPart, splitRuns } from "./runs.js";
 import { type ReportSummary, type SummaryOptions, summarize } from "./summary.js";
 
 /**
- * md/html: the report; json: its summary; csv: the summary's tables, long form; rows: the raw rows
- * as CSV; parquet: the raw rows as Parquet (a file, never stdout).
+ * md/html: the report; json: its summary; csv: the raw rows as CSV, one line per connection (what a
+ * notebook loads); tables-csv: the summary's tables, long form; parquet: the raw rows as Parquet (a
+ * file, never stdout).
  */
-export type ReportFormat = "md" | "html" | "json" | "csv" | "rows" | "parquet";
-export const REPORT_FORMATS: readonly ReportFormat[] = ["md", "html", "json", "csv", "rows", "parquet"];
+export type ReportFormat = "md" | "html" | "json" | "csv" | "tables-csv" | "parquet";
 
-/** Output file extensions and the format each one means. */
+/**
+ * The format names a user may give: the formats, plus `rows`, the name the raw-rows CSV had before
+ * `csv` meant it (kept so existing scripts work).
+ */
+export type ReportFormatName = ReportFormat | "rows";
+export const REPORT_FORMATS: readonly ReportFormatName[] = [
+  "md",
+  "html",
+  "json",
+  "csv",
+  "tables-csv",
+  "parquet",
+  "rows",
+];
+
+/** Output file extensions and the format each one means (`.csv`: the raw rows). */
 export const REPORT_EXTENSIONS: Readonly<Record<string, ReportFormat>> = {
   ".md": "md",
   ".markdown": "md",
@@ -43,14 +58,26 @@ export const REPORT_EXTENSIONS: Readonly<Record<string, ReportFormat>> = {
   ".parquet": "parquet",
 };
 
+/** The formats that can go to standard output (text without chart files beside it). */
+const STDOUT_FORMATS: readonly ReportFormat[] = ["json", "csv", "tables-csv"];
+
+/** A format name as given (`rows` included) → the format it names. */
+export function canonicalFormat(name: ReportFormatName): ReportFormat {
+  return name === "rows" ? "csv" : name;
+}
+
 export interface WriteReportOptions extends SummaryOptions, LoadOptions, ChartOptions {
   /**
-   * Output file; its extension chooses the format (.md, .html, .json, .csv, .parquet). "-" is
-   * standard output (json/csv/rows only). Default: named after the first input (`run.jsonl` → `run.md`).
+   * Output file; its extension chooses the format (.md, .html, .json, .csv = raw rows, .parquet).
+   * "-" is standard output (json, csv, tables-csv only). Default: named after the first input
+   * (`run.jsonl` → `run.md`).
    */
   out?: string;
-  /** Must agree with the extension of `out` when both are given; needed for "-". */
-  format?: ReportFormat;
+  /**
+   * Must agree with the extension of `out` when both are given (tables-csv goes to a `.csv` file);
+   * needed for "-". `rows` is accepted as csv.
+   */
+  format?: ReportFormatName;
 }
 
 export interface WriteReportResult {
@@ -76,34 +103,41 @@ export function formatFromPath(out: string): ReportFormat {
   return format;
 }
 
-/** The default output of a report on `inputs`: next to the first input, named after it. */
-export function defaultReportPath(inputs: readonly string[], format: ReportFormat): string {
+/**
+ * The default output of a report on `inputs`: next to the first input, named after it
+ * (`run.jsonl` → `run.md`, the raw rows `run.csv`, the summary tables `run-tables.csv`).
+ */
+export function defaultReportPath(inputs: readonly string[], format: ReportFormatName): string {
   const first = inputs[0] ?? "report.jsonl";
   const stem = basename(first).replace(/\.jsonl?$/i, "");
   const name = inputs.length > 1 ? `${stem}-and-${inputs.length - 1}-more` : stem;
-  return join(dirname(first), `${name}.${format}`);
+  const f = canonicalFormat(format);
+  return join(dirname(first), f === "tables-csv" ? `${name}-tables.csv` : `${name}.${f}`);
 }
 
 /** The format and file a report goes to, from `out` and `format` (either may be missing). */
 export function resolveOutput(
   inputs: readonly string[],
   out: string | undefined,
-  format: ReportFormat | undefined,
+  formatName: ReportFormatName | undefined,
 ): { out: string; format: ReportFormat } {
+  const format = formatName === undefined ? undefined : canonicalFormat(formatName);
   if (out === undefined) return { format: format ?? "md", out: defaultReportPath(inputs, format ?? "md") };
   if (out === "-") {
-    if (format === "json" || format === "csv" || format === "rows") return { out, format };
+    if (format !== undefined && STDOUT_FORMATS.includes(format)) return { out, format };
     if (format === "parquet")
       throw new ReportInputError("a parquet file is binary: give it a file name (-o rows.parquet)");
     throw new ReportInputError(
-      `a ${format ?? "md"} report needs a file for -o (its charts go next to it); use --format json, csv or rows for stdout`,
+      `a ${format ?? "md"} report needs a file for -o (its charts go next to it); use --format json, csv or tables-csv for stdout`,
     );
   }
   const fromExt = formatFromPath(out);
-  // The raw rows are a CSV file too: `--format rows -o rows.csv` picks them over the summary tables.
-  if (format === "rows" && fromExt === "csv") return { out, format };
+  // The summary tables are a CSV file too: `--format tables-csv -o t.csv` picks them over the rows.
+  if (format === "tables-csv" && fromExt === "csv") return { out, format };
   if (format !== undefined && format !== fromExt)
-    throw new ReportInputError(`-o ${out} is a ${fromExt} file but --format is ${format}; give one of them`);
+    throw new ReportInputError(
+      `-o ${out} is a ${fromExt} file but --format is ${formatName}; give one of them`,
+    );
   return { out, format: fromExt };
 }
 
@@ -240,7 +274,7 @@ export async function writeReport(
     text = renderRowsParquet(loaded.rows);
   } else {
     text =
-      format === "rows"
+      format === "csv"
         ? renderRowsCsv(loaded.rows)
         : summaries.map((s, i) => (i === 0 ? renderCsv(s) : renderCsv(s).replace(/^[^\n]*\n/, ""))).join("");
   }
@@ -248,7 +282,7 @@ export async function writeReport(
   else {
     await mkdir(dir, { recursive: true });
     await writeFile(out, text);
-    if (format === "json" || format === "csv" || format === "rows" || format === "parquet") files.push(out);
+    if (format !== "md" && format !== "html") files.push(out);
   }
   return { format, files, summary: summaries[0], summaries, warnings: loaded.warnings };
 }

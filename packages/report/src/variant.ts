@@ -82,6 +82,16 @@ function resolveKey(key: string, what: string): DimensionField {
   throw new SelectorError(`${what}: unknown key "${key}" (keys: ${selectorKeys().join(", ")})`);
 }
 
+/** The dimension fields a comma list of selector keys names (`engine`, `compression=`'s key, ...). */
+export function parseFieldList(text: string, what: string): DimensionField[] {
+  const keys = text
+    .split(",")
+    .map((k) => k.trim())
+    .filter((k) => k !== "");
+  if (keys.length === 0) throw new SelectorError(`${what}: no key given`);
+  return [...new Set(keys.map((k) => resolveKey(k, what)))];
+}
+
 function parseMatcher(value: string, what: string, field: DimensionField): Matcher {
   const v = value.trim();
   if (v === "") throw new SelectorError(`${what}: empty value`);

@@ -46,6 +46,17 @@ describe("--baseline on any dimension", () => {
     const md = renderMarkdown(s);
     expect(md).toContain("engine openssl");
     expect(md).not.toContain("No comparison in this report");
+    // The comparison tables have no engine column: it would show the baseline's engine on a row
+    // comparing two engines. Each side's label names its engine instead.
+    const summary = md.slice(md.indexOf("## Summary"));
+    const header = summary.split("\n").find((l) => l.startsWith("| variant"))!;
+    expect(header).not.toContain("| engine |");
+    expect(summary).toContain(
+      "| X25519MLKEM768 + mldsa65, engine pqtls | X25519MLKEM768 + mldsa65, engine openssl |",
+    );
+    // The per-cell statistics keep it: there a cell is one engine's.
+    const cells = md.slice(md.indexOf("## Per-cell statistics"));
+    expect(cells.split("\n").find((l) => l.startsWith("| "))).toContain("| engine |");
   });
 
   it("compression=brotli compares with the none cells (rows leave cert_compression out at none)", () => {

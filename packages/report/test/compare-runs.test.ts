@@ -65,4 +65,43 @@ describe("compareRuns", () => {
       /share no cell/,
     );
   });
+
+  it("compares two engines' runs across engine: pairs on every other dimension, refuses without it", () => {
+    // B: the same cells run by OpenSSL, 4 ms slower at 35 ms.
+    const openssl = run(
+      "o",
+      [
+        ...rowsFor({ ...PQ, rtt_ms: 35, handshake: exponential(400, 5, 104, rand) }, "o"),
+        ...rowsFor({ ...PQ, rtt_ms: 200, handshake: exponential(400, 5, 300, rand) }, "o"),
+      ].map((r) => ({ ...r, engine: "openssl" as const, cell: `openssl/${r.cell}` })),
+    );
+    // Without --across nothing pairs, and the refusal names the way out.
+    expect(() => compareRuns(a, openssl, { a: "a.jsonl", b: "o.jsonl" })).toThrow(
+      /share no cell .*; the runs differ throughout in engine pqtls vs openssl: --across engine compares them across it$/,
+    );
+    const r = compareRuns(
+      a,
+      openssl,
+      { a: "a.jsonl", b: "o.jsonl" },
+      { across: ["engine"], bootstrap: { resamples: 500, level: 0.95, seed: 3 } },
+    );
+    expect(r.cells).toHaveLength(2);
+    expect(r.across).toEqual([{ field: "engine", a: ["pqtls"], b: ["openssl"] }]);
+    const at35 = r.cells.find((c) => c.condition.rtt_ms === 35)!;
+    expect(at35.cell_b).toBe(`openssl/${at35.cell_a}`);
+    const p50 = at35.deltas.find((d) => d.metric === "handshake_ms" && d.percentile === "p50")!;
+    expect(p50.delta_ci.low).toBeLessThan(4);
+    expect(p50.delta_ci.high).toBeGreaterThan(4);
+    expect(renderCompareMarkdown(r)).toContain("Compared across **engine** (A: pqtls; B: openssl)");
+    // A run holding both engines cannot be paired across engine: refused, naming the two cells.
+    const both = run(
+      "both",
+      [...a.rows, ...openssl.rows].map((x) => ({ ...x, run: "both" })),
+    );
+    expect(() =>
+      compareRuns(both, openssl, { a: "both.jsonl", b: "o.jsonl" }, { across: ["engine"] }),
+    ).toThrow(
+      /^both\.jsonl has cells that differ only in engine \(.*engine=pqtls.* and .*engine=openssl.*\); comparing across engine needs one value of it per cell in each run$/,
+    );
+  });
 });

@@ -3,65 +3,21 @@
 // the tables carry the summary's numbers, nothing failed to render, and nothing was fetched from
 // elsewhere (the file is self-contained). Skipped, with the reason printed, where Chromium is missing.
 
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { fmtDeltaMs, fmtMs, fmtPct } from "../src/markdown.js";
 import { writeReport } from "../src/report.js";
 import type { Row } from "../src/row.js";
+import { chromiumMissing, renderedDom, tableAfter } from "./chromium.js";
 import { exponential, jsonl, meta, mulberry32, rowsFor } from "./synth.js";
-
-const CHROMIUM = process.env.PQTLS_CHROMIUM ?? "/usr/bin/chromium";
-const skipWhy = existsSync(CHROMIUM)
-  ? null
-  : `${CHROMIUM} not found (install chromium or set PQTLS_CHROMIUM)`;
-if (skipWhy) console.warn(`html.test.ts skipped: ${skipWhy}`);
 
 const dir = mkdtempSync(join(tmpdir(), "pqtls-report-html-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The DOM after the page's scripts ran, as headless Chromium serialises it. */
-function renderedDom(file: string): string {
-  const profile = mkdtempSync(join(dir, "profile-"));
-  const r = spawnSync(
-    CHROMIUM,
-    [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      `--user-data-dir=${profile}`,
-      // Scripts and Vega's async dataflow get up to 20 s of page time before the DOM is dumped.
-      "--virtual-time-budget=20000",
-      "--dump-dom",
-      `file://${file}`,
-    ],
-    { encoding: "utf8", timeout: 120_000, maxBuffer: 64 * 1024 * 1024 },
-  );
-  if (r.status !== 0) throw new Error(`chromium exited ${r.status}: ${r.stderr.slice(-500)}`);
-  return r.stdout;
-}
-
-/** Text of the cells of each <tr> of the table that follows `heading`. */
-function tableAfter(dom: string, heading: string): string[][] {
-  const at = dom.indexOf(heading);
-  expect(at, heading).toBeGreaterThan(0);
-  const table = dom.slice(at, dom.indexOf("</table>", at));
-  return [...table.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((m) =>
-    [...m[1].matchAll(/<t[hd][^>]*>([\s\S]*?)<\/t[hd]>/g)].map((c) =>
-      c[1]
-        .replace(/<br>/g, " | ")
-        .replace(/<[^>]+>/g, "")
-        .replace(/&amp;/g, "&")
-        .trim(),
-    ),
-  );
-}
+const skipWhy = chromiumMissing();
+if (skipWhy) console.warn(`html.test.ts skipped: ${skipWhy}`);
 
 const rand = mulberry32(31);
 const rows: Row[] = [];
@@ -97,7 +53,7 @@ describe.skipIf(skipWhy !== null)("HTML report in headless Chromium", () => {
     // Self-contained: no script, stylesheet or image is loaded from anywhere else.
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+stylesheet|<img[^>]+src="(?!data:)/);
 
-    const dom = renderedDom(out);
+    const dom = renderedDom(out, dir);
     const charts = [...dom.matchAll(/<div class="vega-chart" id="(chart-\d+)"([^>]*)>/g)];
     const svgs = r.files.filter((f) => f.endsWith(".svg"));
     expect(charts).toHaveLength(svgs.length);

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { CSV_COLUMNS } from "../src/csv.js";
 import { defaultReportPath, writeReport } from "../src/report.js";
 import type { Row } from "../src/row.js";
+import { ROW_COLUMNS } from "../src/rows-csv.js";
 import type { ReportSummary } from "../src/summary.js";
 import { assertWellFormedSvg } from "./svg.js";
 import { exponential, jsonl, meta, mulberry32, rowsFor } from "./synth.js";
@@ -197,6 +198,33 @@ describe("output names and formats", () => {
     expect(existsSync(join(dir, "fmt", "x.pdf"))).toBe(false);
   });
 
+  it("writes the raw rows for a .csv output, and the summary tables only with --format tables-csv", async () => {
+    // .csv alone: one line per connection (what pandas loads), not the summary tables.
+    const rowsOut = join(dir, "fmt", "rows.csv");
+    const r = await writeReport([input], { out: rowsOut, resamples: 100 });
+    expect(r.format).toBe("csv");
+    const [header, ...lines] = parseCsv(readFileSync(rowsOut, "utf8"));
+    expect(header.slice(0, ROW_COLUMNS.length)).toEqual([...ROW_COLUMNS]);
+    expect(lines).toHaveLength(rows.length);
+    // `rows`, its old name, is the same format.
+    const alias = join(dir, "fmt", "alias.csv");
+    expect((await writeReport([input], { out: alias, format: "rows" })).format).toBe("csv");
+    expect(readFileSync(alias, "utf8")).toBe(readFileSync(rowsOut, "utf8"));
+    // The summary tables keep a name of their own and still go to a .csv file.
+    const tables = join(dir, "fmt", "tables.csv");
+    expect((await writeReport([input], { out: tables, format: "tables-csv", resamples: 100 })).format).toBe(
+      "tables-csv",
+    );
+    expect(parseCsv(readFileSync(tables, "utf8"))[0]).toEqual([...CSV_COLUMNS]);
+    await expect(
+      writeReport([input], { out: join(dir, "fmt", "t.json"), format: "tables-csv" }),
+    ).rejects.toThrow(/is a json file but --format is tables-csv/);
+    // Named after the input without -o, the two CSVs apart.
+    expect(defaultReportPath([input], "csv")).toBe(join(dir, "run.csv"));
+    expect(defaultReportPath([input], "rows")).toBe(join(dir, "run.csv"));
+    expect(defaultReportPath([input], "tables-csv")).toBe(join(dir, "run-tables.csv"));
+  });
+
   it("reports different experiments side by side, each in its own section, instead of refusing them", async () => {
     const slow = join(dir, "slow.jsonl");
     const slowRows = rows.filter((r) => r.rtt_ms === 200).map((r) => ({ ...r, run: "run-slow" }));
@@ -220,9 +248,9 @@ describe("output names and formats", () => {
     expect(JSON.parse(readFileSync(json, "utf8")).runs).toHaveLength(2);
     const pooled = await writeReport([input, slow], { out: json, resamples: 100, allowMixed: true });
     expect(pooled.summaries).toHaveLength(1);
-    // CSV: one header, every line tagged with its run.
-    const csv = join(dir, "mixed", "both.csv");
-    await writeReport([input, slow], { out: csv, resamples: 100 });
+    // The summary tables' CSV: one header, every line tagged with its run.
+    const csv = join(dir, "mixed", "both-tables.csv");
+    await writeReport([input, slow], { out: csv, format: "tables-csv", resamples: 100 });
     const [header, ...lines] = parseCsv(readFileSync(csv, "utf8"));
     expect(lines.some((l) => l[0] === "table")).toBe(false);
     expect(new Set(lines.map((l) => l[header.indexOf("run")]))).toEqual(new Set(["run-1", "run-slow"]));
@@ -234,8 +262,8 @@ describe("CSV export", () => {
     const jsonOut = join(dir, "s.json");
     const csvOut = join(dir, "s.csv");
     await writeReport([input], { out: jsonOut, resamples: 200 });
-    const r = await writeReport([input], { out: csvOut, resamples: 200 });
-    expect(r.format).toBe("csv");
+    const r = await writeReport([input], { out: csvOut, format: "tables-csv", resamples: 200 });
+    expect(r.format).toBe("tables-csv");
     const summary: ReportSummary = JSON.parse(readFileSync(jsonOut, "utf8"));
     const [header, ...lines] = parseCsv(readFileSync(csvOut, "utf8"));
     expect(header).toEqual([...CSV_COLUMNS]);

@@ -51,12 +51,15 @@ describe("raw rows as CSV", () => {
     expect(lines[2]).toContain(",brotli,");
   });
 
-  it("is pqtls report --format rows, to a file or stdout", async () => {
+  it("is what writeReport writes for a .csv output (pqtls report --format csv, alias rows)", async () => {
     const input = join(dir, "r.jsonl");
     writeFileSync(input, jsonl(meta(), rows()));
-    const out = join(dir, "rows.csv");
-    const r = await writeReport([input], { out, format: "rows" });
-    expect(r.files).toEqual([out]);
-    expect(readFileSync(out, "utf8")).toBe(renderRowsCsv(rows()));
+    for (const format of [undefined, "csv", "rows"] as const) {
+      const out = join(dir, `rows-${format}.csv`);
+      const r = await writeReport([input], { out, format });
+      expect(r.format).toBe("csv");
+      expect(r.files).toEqual([out]);
+      expect(readFileSync(out, "utf8")).toBe(renderRowsCsv(rows()));
+    }
   });
 });

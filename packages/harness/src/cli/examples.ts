@@ -13,8 +13,12 @@ export const EXAMPLES: Record<string, string[]> = {
   report: [
     "pqtls report results/ttlb.jsonl                       # results/ttlb.md and its charts",
     "pqtls report results/ttlb.jsonl --baseline engine=openssl --format json -o -",
+    "pqtls report results/ttlb.jsonl -o results/ttlb.csv       # raw rows for pandas/R (--format tables-csv: the summary tables)",
   ],
-  compare: ["pqtls compare results/before.jsonl results/after.jsonl -o before-after.md"],
+  compare: [
+    "pqtls compare results/before.jsonl results/after.jsonl -o before-after.html",
+    "pqtls compare results/ttlb.jsonl results/ttlb-openssl.jsonl --across engine   # pqtls vs OpenSSL",
+  ],
   merge: ["pqtls merge -o results/ttlb.jsonl results/shard-*.jsonl"],
   cluster: ["pqtls cluster slurm --preset ttlb-increase --tasks 32 --dir runs/ttlb --submit --wait"],
   "cluster slurm": [

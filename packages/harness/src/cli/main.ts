@@ -31,6 +31,11 @@ function oneLine(text: string): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // `pqtls ... | head` closes the pipe once it has its lines: that is no error, and no crash. Later
+  // writes to stdout are dropped; the command itself (a run's cleanup included) goes on to its end.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE") throw err;
+  });
   const program = new Command("pqtls")
     .description("Measure post-quantum TLS 1.3 over emulated links: handshake time to last byte.")
     .version(packageVersion(), "-V, --version", "print the pqtls version")

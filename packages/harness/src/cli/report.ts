@@ -1,11 +1,11 @@
-// `pqtls report RESULTS.jsonl [more.jsonl ...]`: results → markdown report with SVG charts, or JSON /
-// CSV. All the work is @pqtls/report's writeReport; this file maps flags to its options and its
+// `pqtls report RESULTS.jsonl [more.jsonl ...]`: results → markdown or HTML report with SVG charts,
+// the JSON summary, the summary tables as CSV, or the raw rows as CSV / Parquet. All the work is @pqtls/report's writeReport; this file maps flags to its options and its
 // input errors to one-line CLI errors.
 
 import {
   DEFAULT_BASELINE,
   REPORT_FORMATS,
-  type ReportFormat,
+  type ReportFormatName,
   ReportInputError,
   SelectorError,
   writeReport,
@@ -15,7 +15,7 @@ import { UserError } from "../errors.js";
 
 interface ReportFlags {
   out?: string;
-  format?: ReportFormat;
+  format?: ReportFormatName;
   baseline?: string;
   variant?: string;
   seed?: number;
@@ -39,16 +39,18 @@ export function integer(min: number) {
 export function register(program: Command): void {
   program
     .command("report")
-    .description("turn results files into a markdown or HTML report with charts (or JSON / CSV)")
+    .description(
+      "turn results files into a markdown or HTML report with charts (or the JSON summary, or the raw rows as CSV / Parquet)",
+    )
     .argument("<results...>", "results files (JSONL); several merge, e.g. shards of one run")
     .option(
       "-o, --out <file>",
-      "output file, its extension chooses the format (.md, .html, .json, .csv, .parquet); default: named after the first input (run.jsonl → run.md), or stdout for --format json/csv",
+      "output file, its extension chooses the format (.md, .html, .json, .csv = the raw rows, .parquet); default: named after the first input (run.jsonl → run.md), or stdout for --format json, csv, tables-csv",
     )
     .addOption(
       new Option(
         "--format <format>",
-        "md or html (the report); json (summary); csv (summary tables, long form); rows (raw rows as CSV, one column per field); parquet (raw rows as Parquet, to a file). Default: from the -o extension, else md",
+        "md or html (the report); json (summary); csv (the raw rows, one line per connection, a column per field; alias: rows); tables-csv (the summary tables, long form; what csv meant before); parquet (the raw rows as Parquet, to a file). Default: from the -o extension, else md",
       ).choices(REPORT_FORMATS),
     )
     .option(
@@ -68,16 +70,13 @@ export function register(program: Command): void {
       "pool files whose runs have different configs (default: each run reported in its own section)",
     )
     .action(async (files: string[], flags: ReportFlags) => {
-      // JSON, CSV and rows without -o go to stdout (for pipes); md and html are named after the input.
+      // JSON and CSV without -o go to stdout (for pipes); md, html and parquet are named after the input.
       const toStdout =
         flags.out === undefined &&
-        (flags.format === "json" || flags.format === "csv" || flags.format === "rows");
+        flags.format !== undefined &&
+        ["json", "csv", "rows", "tables-csv"].includes(flags.format);
       const out = toStdout ? "-" : flags.out;
       const format = flags.format;
-      // `pqtls report ... --format csv | head` closes the pipe early; that is not an error.
-      process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-        if (err.code !== "EPIPE") throw err;
-      });
       try {
         const result = await writeReport(files, {
           out,
