@@ -1,10 +1,13 @@
 // Chain specs: fixtures as they are, "@SIZE" padding that lands exactly on the Certificate message
 // size, the fixture reused when it is that padding, and one-line refusals.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { chainWireSize, loadCertificates } from "@pqtls/tls13";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { UserError } from "../src/errors.js";
 import { parseChainSpec, pkiDir, prepareChains, prepareModelChains } from "../src/run/pki.js";
 
 let cache: string;
@@ -18,6 +21,49 @@ afterAll(() => {
 });
 
 const size = (file: string) => chainWireSize(loadCertificates(readFileSync(file, "utf8")));
+
+describe("chain folders", () => {
+  const bin = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
+
+  it("takes a folder written by pqtls certs --out: its files, its servername, its exact size", async () => {
+    const dir = join(cache, "certs-out", "mldsa44");
+    const r = spawnSync(
+      process.execPath,
+      [bin, "certs", "--sig", "mldsa44", "--depth", "3", "--hostname", "chain.example", "--out", dir],
+      { encoding: "utf8", timeout: 60_000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(parseChainSpec(dir)).toEqual({ base: dir, padTo: null });
+    const m = (await prepareChains([dir, "rsa2048"])).get(dir)!;
+    expect(m).toEqual({
+      certFile: join(dir, "chain.pem"),
+      keyFile: join(dir, "leaf.key"),
+      caFile: join(dir, "root.pem"),
+      servername: "chain.example",
+    });
+    // Leaf + intermediate of ML-DSA-44, as `pqtls certs` printed it.
+    const sent = loadCertificates(readFileSync(m.certFile, "utf8"));
+    expect(sent.map((c) => c.publicKey.algorithm)).toEqual(["mldsa44", "mldsa44"]);
+    expect(r.stdout).toContain(`${size(m.certFile)}`);
+  });
+
+  it("names the leaf's first DNS name when a folder has no servername file", async () => {
+    const dir = join(cache, "plain-pem");
+    const src = join(pkiDir(), "ecdsa-p256-depth3");
+    mkdirSync(dir, { recursive: true });
+    for (const f of ["chain.pem", "leaf.key", "root.pem"])
+      writeFileSync(join(dir, f), readFileSync(join(src, f)));
+    const m = (await prepareChains([dir])).get(dir)!;
+    expect(m.servername).toBe(loadCertificates(readFileSync(join(src, "chain.pem"), "utf8"))[0].dnsNames[0]);
+  });
+
+  it("refuses a folder without its files, or padded, in one line", () => {
+    const empty = join(cache, "empty-folder");
+    expect(() => parseChainSpec(`${empty}/`)).toThrow(UserError);
+    expect(() => parseChainSpec(`${empty}/`)).toThrow(/lacks chain\.pem, leaf\.key, root\.pem .*pqtls certs/);
+    expect(() => parseChainSpec(`${join(pkiDir(), "mldsa65")}@16KiB`)).toThrow(/cannot be padded/);
+  });
+});
 
 describe("chain specs", () => {
   it("uses a fixture as it is, and the padded fixture for its exact size", async () => {

@@ -3,6 +3,9 @@
 // "@SIZE": the same chain with the sent Certificate message padded to exactly SIZE bytes
 // ("rsa2048@16KiB" = 16384 B, which is the rsa2048-16k fixture; "@16KB" is 16000 B). A padded
 // chain the fixtures lack is made once (re-signed with the issuers' keys) into a cache folder.
+// A spec with a "/" is a folder instead (`./mychain`, `/data/chains/x`): one written by
+// `pqtls certs --out DIR`, or any folder holding chain.pem (leaf first), leaf.key and root.pem, with
+// an optional servername file (else the leaf's first DNS name).
 // Everything is resolved before any set-up, so a bad chain is one line of error.
 //
 // A size model (chain_reduction mtc-model / authkem-model) replaces a cell's chain by the library's
@@ -12,7 +15,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { UserError } from "../errors.js";
 import { repoRoot } from "../repo.js";
 import { readBytes } from "../units.js";
@@ -56,8 +59,32 @@ export function knownChains(): string[] {
   return Object.keys(manifest());
 }
 
+/** Whether a chain spec names a folder (it has a path separator) rather than a test-PKI chain. */
+export function isChainFolder(spec: string): boolean {
+  return spec.includes("/");
+}
+
+/** The files a chain folder must hold (chain.pem leaf first, the leaf's key, the root the client trusts). */
+const FOLDER_FILES = ["chain.pem", "leaf.key", "root.pem"] as const;
+
+function checkFolder(spec: string): void {
+  if (spec.includes("@"))
+    throw new UserError(
+      `chain "${spec}": a chain folder cannot be padded with @SIZE (make a padded one with pqtls certs --pad-to BYTES --out DIR)`,
+    );
+  const missing = FOLDER_FILES.filter((f) => !existsSync(join(spec, f)));
+  if (missing.length)
+    throw new UserError(
+      `chain folder "${spec}" lacks ${missing.join(", ")} (write one with pqtls certs --sig mldsa65 --depth 3 --out DIR)`,
+    );
+}
+
 /** Splits and checks a spec: the fixture name and the padded size in bytes (null = as is). */
 export function parseChainSpec(spec: string): { base: string; padTo: number | null } {
+  if (isChainFolder(spec)) {
+    checkFolder(spec);
+    return { base: spec, padTo: null };
+  }
   const [base, size, extra] = spec.split("@");
   const chains = manifest();
   if (!(base in chains) || extra !== undefined)
@@ -122,10 +149,34 @@ async function padded(base: string, padTo: number): Promise<ChainMaterial> {
   return { ...src, certFile };
 }
 
+/** A chain folder's files; its servername from the folder's file, else the leaf's first DNS name. */
+async function folder(spec: string): Promise<ChainMaterial> {
+  checkFolder(spec);
+  const dir = resolve(spec);
+  const named = join(dir, "servername");
+  let servername = existsSync(named) ? readFileSync(named, "utf8").trim() : "";
+  if (!servername) {
+    const x509 = await import("@pqtls/tls13");
+    const [leaf] = x509.loadCertificates(readFileSync(join(dir, "chain.pem"), "utf8"));
+    servername = leaf?.dnsNames[0] ?? "";
+    if (!servername)
+      throw new UserError(`chain folder "${spec}": its leaf has no DNS name; write the name to ${named}`);
+  }
+  return {
+    certFile: join(dir, "chain.pem"),
+    keyFile: join(dir, "leaf.key"),
+    caFile: join(dir, "root.pem"),
+    servername,
+  };
+}
+
 /** Resolves every spec to files, generating padded chains as needed. */
 export async function prepareChains(specs: string[]): Promise<Map<string, ChainMaterial>> {
-  const chains = manifest();
   const out = new Map<string, ChainMaterial>();
+  for (const spec of specs.filter(isChainFolder)) out.set(spec, await folder(spec));
+  specs = specs.filter((spec) => !isChainFolder(spec));
+  if (specs.length === 0) return out;
+  const chains = manifest();
   for (const spec of specs) {
     const { base, padTo } = parseChainSpec(spec);
     if (padTo === null) {
@@ -168,6 +219,10 @@ function kemFor(sig: string): "mlkem512" | "mlkem768" | "mlkem1024" {
  * algorithm), made once per (fixture, model) into the cache folder, in the test-PKI layout.
  */
 async function modelChain(spec: string, model: SizeModel): Promise<ChainMaterial> {
+  if (isChainFolder(spec))
+    throw new UserError(
+      `chain "${spec}" with chain_reduction ${model}: size models are made from test-PKI chains (e.g. mldsa65-depth3), not from a folder`,
+    );
   const { base, padTo } = parseChainSpec(spec);
   if (padTo !== null)
     throw new UserError(
