@@ -3,6 +3,7 @@
 // replaced, and the connection it was making becomes a failed row.
 
 import type { ChildProcess } from "node:child_process";
+import { availableParallelism } from "node:os";
 import { createInterface } from "node:readline";
 import type { Lane } from "../net/index.js";
 import {
@@ -18,6 +19,47 @@ const READY_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 3_000;
 /** Extra time the driver gets beyond the connection's own timeout before it counts as hung. */
 const DRIVER_GRACE_MS = 5_000;
+
+/**
+ * At most this many endpoint programs start at once, run-wide. A Node start-up (loading and compiling
+ * the TLS stack) costs ~0.3-0.5 s of CPU; 16 lanes starting 48 programs together on 2 cores took more
+ * than READY_TIMEOUT_MS each and the run failed ("client driver did not start"). Queued starts wait
+ * for a slot before their ready timeout begins.
+ */
+export class StartGate {
+  private active = 0;
+  private readonly queue: Array<() => void> = [];
+
+  constructor(private readonly slots: number) {}
+
+  async run<T>(start: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (this.active >= this.slots) {
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = () => {
+          const i = this.queue.indexOf(go);
+          if (i >= 0) this.queue.splice(i, 1);
+          reject(new AbortedError());
+        };
+        const go = () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        };
+        if (signal?.aborted) return onAbort();
+        signal?.addEventListener("abort", onAbort, { once: true });
+        this.queue.push(go);
+      });
+    }
+    this.active++;
+    try {
+      return await start();
+    } finally {
+      this.active--;
+      this.queue.shift()?.();
+    }
+  }
+}
+
+const startGate = new StartGate(Math.max(1, availableParallelism()));
 
 export class AbortedError extends Error {
   constructor() {
@@ -198,13 +240,15 @@ export class ServerProcess {
 
   static async start(lane: Lane, runtime: EngineRuntime, options: ServerOptions, signal?: AbortSignal) {
     const errors = new Map<number, string>();
-    const proc = new EndpointProcess(lane, "server", runtime, runtime.serverScript, options, (m) => {
-      if (m.type === "conn-error" && m.port !== null) {
-        errors.set(m.port, m.message);
-        if (errors.size > 256) errors.delete(errors.keys().next().value!);
-      }
-    });
-    const ready = await proc.awaitReady(`${options.engine} server`, signal);
+    const { proc, ready } = await startGate.run(async () => {
+      const proc = new EndpointProcess(lane, "server", runtime, runtime.serverScript, options, (m) => {
+        if (m.type === "conn-error" && m.port !== null) {
+          errors.set(m.port, m.message);
+          if (errors.size > 256) errors.delete(errors.keys().next().value!);
+        }
+      });
+      return { proc, ready: await proc.awaitReady(`${options.engine} server`, signal) };
+    }, signal);
     return new ServerProcess(proc, ready.port ?? options.port, ready.pid, ready.versions, errors);
   }
 
@@ -246,14 +290,16 @@ export class ClientDriver {
 
   async ensureStarted(signal?: AbortSignal): Promise<void> {
     if (this.proc && !this.proc.exited) return;
-    const proc = new EndpointProcess(this.lane, "client", this.runtime, this.runtime.clientScript, {
-      engine: this.runtime.engine,
-    });
-    this.proc = proc;
-    const ready = await proc.awaitReady(`${this.runtime.engine} client driver`, signal).catch((err) => {
-      this.proc = null; // stopped already: the next connection starts a new driver
-      throw err;
-    });
+    const ready = await startGate.run(async () => {
+      const proc = new EndpointProcess(this.lane, "client", this.runtime, this.runtime.clientScript, {
+        engine: this.runtime.engine,
+      });
+      this.proc = proc;
+      return proc.awaitReady(`${this.runtime.engine} client driver`, signal).catch((err) => {
+        this.proc = null; // stopped already: the next connection starts a new driver
+        throw err;
+      });
+    }, signal);
     this.pid = ready.pid;
     this.versions = ready.versions;
   }
