@@ -8,7 +8,8 @@ import { type Command, InvalidArgumentError } from "commander";
 import { UserError } from "../errors.js";
 import type { ConfigLayer } from "../run/config.js";
 import { CONFIG_KEYS, SCALAR_KEYS } from "../run/keys.js";
-import type { Plan } from "../run/plan.js";
+import { describePacking } from "../run/lane-packing.js";
+import { type Plan, planLanes } from "../run/plan.js";
 import type { RunResult } from "../run/runner.js";
 import { formatDuration } from "../units.js";
 
@@ -31,12 +32,13 @@ export function missingBaselineWarning(plan: Plan): string | null {
   return `the plan has no baseline cell (${DEFAULT_BASELINE}; it plans ${variants}): \`pqtls report\` will compare nothing unless --baseline picks one of these; add a classical variant (e.g. --kex x25519,...) to compare with`;
 }
 
-export function describePlan(plan: Plan, lanes: number): string {
+export function describePlan(plan: Plan, lanes: number | "auto"): string {
   const lines = [
     `plan: ${plan.cells.length} cells in ${plan.groups.length} link settings, ${plan.samples} samples + ${plan.warmups} warm-ups each`,
-    `connections: ${plan.connections} recorded, ${plan.totalConnections} with warm-ups, on ${Math.min(lanes, plan.units.length)} lane(s)`,
+    `connections: ${plan.connections} recorded, ${plan.totalConnections} with warm-ups, on ${Math.min(planLanes(plan, lanes), plan.units.length)} lane(s)`,
     `estimated duration: ${formatDuration(plan.estimatedSeconds)}`,
   ];
+  if (plan.packing) lines.push(...describePacking(plan.packing));
   for (const g of plan.groups) {
     lines.push(`link ${g.key}`);
     // The registry's words for a cell; dimensions at "none" stay out of the line.
@@ -110,7 +112,9 @@ export async function runCommand(flags: RunFlags, argv: string[]): Promise<void>
   const sharding = flags.shard === undefined ? null : await import("../run/shard.js");
   const shardSpec = sharding?.parseShard(flags.shard!);
   const shard = shardSpec ? sharding!.shardMeta(fullPlan, config.seed, shardSpec) : undefined;
-  const plan = shardSpec ? sharding!.shardPlan(fullPlan, shardSpec, config.lanes) : fullPlan;
+  const plan = shardSpec
+    ? sharding!.shardPlan(fullPlan, shardSpec, planLanes(fullPlan, config.lanes))
+    : fullPlan;
   const shardLine = shard
     ? `shard ${shard.index}/${shard.count} of plan ${shard.plan_hash}: ${plan.connections} of ${fullPlan.connections} recorded connections`
     : null;

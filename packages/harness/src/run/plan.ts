@@ -16,6 +16,7 @@ import {
   cellId as registryCellId,
 } from "@pqtls/report/dimensions";
 import type { RunConfig } from "./config.js";
+import { type Packing, packLanes, thisMachine, UnitAdmission } from "./lane-packing.js";
 
 /**
  * One parameter combination: a value of every dimension (its row fields, "none" spelled out), and
@@ -48,6 +49,13 @@ export interface Plan {
   /** Including warm-ups. */
   totalConnections: number;
   estimatedSeconds: number;
+  /** With `lanes: auto`: the lanes and which units may run side by side; null when `lanes` is forced. */
+  packing: Packing | null;
+}
+
+/** The lanes a plan runs on: its packing's, or the forced count. */
+export function planLanes(plan: Plan, lanes: number | "auto"): number {
+  return plan.packing?.lanes ?? (lanes === "auto" ? 1 : lanes);
 }
 
 /** The stable id of a cell: its parameters, readable (the registry's cellId). */
@@ -201,7 +209,13 @@ export function estimateUnitSeconds(unit: Unit, warmups: number): number {
  * unit as soon as it is free, so the estimate replays that and takes the slowest lane — a lane
  * holding a whole slow group ends last however many other lanes there are.
  */
-export function estimateRunSeconds(units: Unit[], lanes: number, warmups: number): number {
+export function estimateRunSeconds(
+  units: Unit[],
+  lanes: number,
+  warmups: number,
+  packing: Packing | null = null,
+): number {
+  if (packing) return estimatePackedSeconds(units, lanes, warmups, packing);
   const busyUntil = new Array<number>(Math.max(1, Math.min(lanes, units.length))).fill(0);
   for (const unit of units) {
     const free = busyUntil.indexOf(Math.min(...busyUntil));
@@ -210,14 +224,44 @@ export function estimateRunSeconds(units: Unit[], lanes: number, warmups: number
   return Math.max(...busyUntil) + 2;
 }
 
+/**
+ * The same replay under a packing: a free lane takes the first unit the packing admits beside
+ * those running (run/lane-packing.ts UnitAdmission, as the runner does); when none is admitted,
+ * time moves to the next unit's end.
+ */
+function estimatePackedSeconds(units: Unit[], lanes: number, warmups: number, packing: Packing): number {
+  const admission = new UnitAdmission(units, packing);
+  const running: Array<{ unit: Unit; end: number }> = [];
+  let now = 0;
+  while (!admission.empty || running.length > 0) {
+    while (running.length < lanes) {
+      const unit = admission.take();
+      if (!unit) break;
+      running.push({ unit, end: now + estimateUnitSeconds(unit, warmups) });
+    }
+    running.sort((a, b) => a.end - b.end);
+    const first = running.shift()!;
+    now = first.end;
+    admission.finish(first.unit);
+  }
+  return now + 2;
+}
+
 /** Builds the plan: cells, groups, lane units and the connection count and duration estimate. */
 export function buildPlan(config: RunConfig): Plan {
   const cells = planCells(config);
   const groups = groupCells(cells);
-  // Enough units for every lane to have work: split a group's rounds when there are fewer groups than lanes.
-  const chunks = Math.min(config.samples, Math.max(1, Math.ceil(config.lanes / groups.length)));
+  const packing =
+    config.lanes === "auto"
+      ? packLanes(groups, config.samples, config.machine ?? thisMachine(), estimateConnectionSeconds)
+      : null;
+  const lanes = packing?.lanes ?? (config.lanes as number);
   const units: Unit[] = [];
-  for (const group of groups) {
+  for (const [g, group] of groups.entries()) {
+    // Enough units for every lane to have work: split a group's rounds when there are fewer groups
+    // than lanes; under a packing, into as many as the lanes it may occupy at once.
+    const share = packing ? packing.groups[g].lanes : Math.ceil(lanes / groups.length);
+    const chunks = Math.min(config.samples, Math.max(1, share));
     for (let c = 0; c < chunks; c++) {
       const fromRound = Math.floor((c * config.samples) / chunks);
       const toRound = Math.floor(((c + 1) * config.samples) / chunks);
@@ -234,6 +278,7 @@ export function buildPlan(config: RunConfig): Plan {
     warmups: config.warmups,
     connections,
     totalConnections: connections + warmupConnections,
-    estimatedSeconds: estimateRunSeconds(units, config.lanes, config.warmups),
+    estimatedSeconds: estimateRunSeconds(units, lanes, config.warmups, packing),
+    packing,
   };
 }

@@ -30,9 +30,10 @@ import { AbortedError, ClientDriver, EndpointStartError, ServerProcess } from ".
 import { type EngineRuntime, resolveEngines } from "./engines.js";
 import { waitLinkIdle } from "./idle.js";
 import { type ExistingResults, ResultsWriter, readResults, sampleKey } from "./jsonl.js";
+import { UnitAdmission } from "./lane-packing.js";
 import { buildMeta } from "./meta.js";
 import { type ChainMaterial, prepareChains } from "./pki.js";
-import { type Cell, type Group, type Plan, roundOrder, type Unit } from "./plan.js";
+import { type Cell, type Group, type Plan, planLanes, roundOrder, type Unit } from "./plan.js";
 import { Progress } from "./progress.js";
 import type { ShardMeta } from "./shard.js";
 import { counterDelta, readTcpCounters } from "./tcpstats.js";
@@ -103,7 +104,7 @@ function newRunId(): string {
 }
 
 /** Keys of the resolved config that may change between a run and its resume. */
-const OPERATIONAL_KEYS = new Set(["samples", "lanes", "timeout_ms", "description", "preset"]);
+const OPERATIONAL_KEYS = new Set(["samples", "lanes", "machine", "timeout_ms", "description", "preset"]);
 
 function checkResumable(
   existing: ExistingResults,
@@ -501,7 +502,7 @@ export async function runExperiment(o: RunOptions): Promise<RunResult> {
   const connectTimes = new Map<string, number[]>();
   if (todoTotal === 0) return result;
 
-  const laneCount = Math.min(config.lanes, pendingUnits.length);
+  const laneCount = Math.min(planLanes(plan, config.lanes), pendingUnits.length);
   const abort = new AbortController();
   const onOuterAbort = () => abort.abort();
   o.signal.addEventListener("abort", onOuterAbort, { once: true });
@@ -550,7 +551,23 @@ export async function runExperiment(o: RunOptions): Promise<RunResult> {
     };
     for (let i = 0; i < laneCount; i++) workers.push(new LaneWorker(i, ctx, i === 0 ? lane : null));
 
-    const queue = [...pendingUnits];
+    const queue = new UnitAdmission(pendingUnits, plan.packing);
+    // Lanes waiting for the packing to admit a unit: woken whenever a unit ends.
+    let wakeWaiting: Array<() => void> = [];
+    const nextUnit = async (): Promise<Unit | null> => {
+      for (;;) {
+        if (abort.signal.aborted || queue.empty) return null;
+        const unit = queue.take();
+        if (unit) return unit;
+        await new Promise<void>((r) => wakeWaiting.push(r));
+      }
+    };
+    const wakeAll = () => {
+      const waiting = wakeWaiting;
+      wakeWaiting = [];
+      for (const w of waiting) w();
+    };
+    abort.signal.addEventListener("abort", wakeAll, { once: true });
     const killAll = () => {
       for (const w of workers) w.kill();
     };
@@ -558,8 +575,13 @@ export async function runExperiment(o: RunOptions): Promise<RunResult> {
     await Promise.all(
       workers.map(async (w) => {
         try {
-          for (let unit = queue.shift(); unit && !abort.signal.aborted; unit = queue.shift()) {
-            await w.runUnit(unit);
+          for (let unit = await nextUnit(); unit; unit = await nextUnit()) {
+            try {
+              await w.runUnit(unit);
+            } finally {
+              queue.finish(unit);
+              wakeAll();
+            }
             progress!.note(`done: ${unit.group.key} rounds ${unit.fromRound}-${unit.toRound - 1}`);
           }
         } catch (err) {
