@@ -1,6 +1,7 @@
 // Endpoint start-ups are gated run-wide: with 16 lanes, 48 Node programs starting at once on 2 cores
 // each missed the 20 s ready timeout. The gate lets `slots` starts run at once, queues the rest in
-// order, and an aborted run does not wait for a slot.
+// order, and an aborted run does not wait for a slot. Lanes measure only when no start runs or waits
+// (quiet): a start takes a core for about a second and slowed other lanes' handshakes by 10-16 %.
 import { describe, expect, it } from "vitest";
 import { AbortedError, StartGate } from "../src/run/endpoints.js";
 
@@ -46,5 +47,35 @@ describe("StartGate", () => {
     await first;
     await tick(10);
     expect(started).toBe(false);
+  });
+
+  it("is quiet only when no start runs or waits", async () => {
+    const gate = new StartGate(1);
+    await gate.quiet(); // idle: at once
+    let quietAt = 0;
+    const ends: number[] = [];
+    const starts = [30, 30].map((ms) =>
+      gate.run(async () => {
+        await tick(ms);
+        ends.push(performance.now());
+      }),
+    );
+    const quiet = gate.quiet().then(() => {
+      quietAt = performance.now();
+    });
+    await Promise.all([...starts, quiet]);
+    expect(ends.length).toBe(2);
+    // Not after the first start (the second was queued), only after the last one.
+    expect(quietAt).toBeGreaterThanOrEqual(ends[1]);
+  });
+
+  it("an abort while waiting for quiet rejects", async () => {
+    const gate = new StartGate(1);
+    const abort = new AbortController();
+    const running = gate.run(() => tick(50));
+    const waiting = gate.quiet(abort.signal);
+    abort.abort();
+    await expect(waiting).rejects.toBeInstanceOf(AbortedError);
+    await running;
   });
 });

@@ -29,11 +29,37 @@ const DRIVER_GRACE_MS = 5_000;
 export class StartGate {
   private active = 0;
   private readonly queue: Array<() => void> = [];
+  private quietWaiters: Array<() => void> = [];
 
   constructor(private readonly slots: number) {}
 
+  /**
+   * Resolves when no start is running or queued. A Node start-up takes a core for about a second;
+   * a connection measured meanwhile on another lane is slowed by it (16 lanes of 16 samples
+   * measured +10-16 % on 1 Mbit/s handshakes, nearly all start-up time), so lanes wait for quiet
+   * before each recorded connection.
+   */
+  quiet(signal?: AbortSignal): Promise<void> {
+    if (this.active === 0 && this.queue.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        this.quietWaiters = this.quietWaiters.filter((w) => w !== done);
+        reject(new AbortedError());
+      };
+      const done = () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      };
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.quietWaiters.push(done);
+    });
+  }
+
   async run<T>(start: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    if (this.active >= this.slots) {
+    if (this.active < this.slots) this.active++;
+    // Wait for a finishing start to hand its slot over (active stays counted, so never looks quiet).
+    else
       await new Promise<void>((resolve, reject) => {
         const onAbort = () => {
           const i = this.queue.indexOf(go);
@@ -48,18 +74,26 @@ export class StartGate {
         signal?.addEventListener("abort", onAbort, { once: true });
         this.queue.push(go);
       });
-    }
-    this.active++;
     try {
       return await start();
     } finally {
-      this.active--;
-      this.queue.shift()?.();
+      const next = this.queue.shift();
+      if (next) next();
+      else if (--this.active === 0) {
+        const waiting = this.quietWaiters;
+        this.quietWaiters = [];
+        for (const w of waiting) w();
+      }
     }
   }
 }
 
 const startGate = new StartGate(Math.max(1, availableParallelism()));
+
+/** Resolves when no endpoint program is starting anywhere in the run (see StartGate.quiet). */
+export function endpointStartsQuiet(signal?: AbortSignal): Promise<void> {
+  return startGate.quiet(signal);
+}
 
 export class AbortedError extends Error {
   constructor() {

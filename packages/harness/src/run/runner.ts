@@ -26,7 +26,13 @@ import {
 } from "../net/index.js";
 import type { EngineName, LinkParams, RunConfig } from "./config.js";
 import type { Measurement } from "./endpoint/protocol.js";
-import { AbortedError, ClientDriver, EndpointStartError, ServerProcess } from "./endpoints.js";
+import {
+  AbortedError,
+  ClientDriver,
+  EndpointStartError,
+  endpointStartsQuiet,
+  ServerProcess,
+} from "./endpoints.js";
 import { type EngineRuntime, resolveEngines } from "./engines.js";
 import { waitLinkIdle } from "./idle.js";
 import { type ExistingResults, ResultsWriter, readResults, sampleKey } from "./jsonl.js";
@@ -376,6 +382,8 @@ class LaneWorker {
         for (const cell of roundOrder(group, r, config.seed)) {
           if (done.has(sampleKey(cell.id, r))) continue;
           if (signal.aborted) throw new AbortedError();
+          // Not while another lane's endpoint program starts: that takes a core for about a second.
+          await endpointStartsQuiet(this.abort.signal);
           const { m, delta } = await this.connect(cell);
           if (signal.aborted) throw new AbortedError(); // a connection cut short by the interrupt is not a sample
           const row = this.row(cell, r, m, delta);
