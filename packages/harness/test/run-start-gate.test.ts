@@ -51,7 +51,7 @@ describe("StartGate", () => {
 
   it("is quiet only when no start runs or waits", async () => {
     const gate = new StartGate(1);
-    await gate.quiet(); // idle: at once
+    expect(await gate.quiet()).toBe(false); // idle: at once, and says it did not wait
     let quietAt = 0;
     const ends: number[] = [];
     const starts = [30, 30].map((ms) =>
@@ -60,7 +60,8 @@ describe("StartGate", () => {
         ends.push(performance.now());
       }),
     );
-    const quiet = gate.quiet().then(() => {
+    const quiet = gate.quiet().then((waited) => {
+      expect(waited).toBe(true);
       quietAt = performance.now();
     });
     await Promise.all([...starts, quiet]);

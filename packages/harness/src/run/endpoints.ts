@@ -39,16 +39,17 @@ export class StartGate {
    * measured +10-16 % on 1 Mbit/s handshakes, nearly all start-up time), so lanes wait for quiet
    * before each recorded connection.
    */
-  quiet(signal?: AbortSignal): Promise<void> {
-    if (this.active === 0 && this.queue.length === 0) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
+  /** Resolves true when it had to wait for starts, false when it was quiet already. */
+  quiet(signal?: AbortSignal): Promise<boolean> {
+    if (this.active === 0 && this.queue.length === 0) return Promise.resolve(false);
+    return new Promise<boolean>((resolve, reject) => {
       const onAbort = () => {
         this.quietWaiters = this.quietWaiters.filter((w) => w !== done);
         reject(new AbortedError());
       };
       const done = () => {
         signal?.removeEventListener("abort", onAbort);
-        resolve();
+        resolve(true);
       };
       if (signal?.aborted) return onAbort();
       signal?.addEventListener("abort", onAbort, { once: true });
@@ -91,7 +92,7 @@ export class StartGate {
 const startGate = new StartGate(Math.max(1, availableParallelism()));
 
 /** Resolves when no endpoint program is starting anywhere in the run (see StartGate.quiet). */
-export function endpointStartsQuiet(signal?: AbortSignal): Promise<void> {
+export function endpointStartsQuiet(signal?: AbortSignal): Promise<boolean> {
   return startGate.quiet(signal);
 }
 
