@@ -57,7 +57,8 @@ function flagLayer(args: string[]): Record<string, unknown> {
 
 /** What the snapshot holds for one plan: the CLI's dry-run text, then each cell's id and server. */
 function snapshotOf(name: string, args: string[]): string {
-  const r = spawnSync(process.execPath, [bin, "run", ...args, "--dry-run"], {
+  // One forced lane, as the copies were stored: `--lanes auto` (the default) depends on the machine.
+  const r = spawnSync(process.execPath, [bin, "run", ...args, "--lanes=1", "--dry-run"], {
     cwd: root,
     encoding: "utf8",
     timeout: 60_000,

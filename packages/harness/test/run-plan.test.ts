@@ -15,7 +15,12 @@ describe("plan", () => {
   it("has links x bytes x engines x variants x suites cells, grouped by link", () => {
     const c = resolveConfig([
       loadPreset("quick"),
-      flags({ engine: "pqtls,openssl", suite: "TLS_AES_128_GCM_SHA256,TLS_CHACHA20_POLY1305_SHA256" }),
+      // One lane: warm-ups are per unit, and lanes auto splits groups into more units.
+      flags({
+        engine: "pqtls,openssl",
+        suite: "TLS_AES_128_GCM_SHA256,TLS_CHACHA20_POLY1305_SHA256",
+        lanes: 1,
+      }),
     ]);
     const plan = buildPlan(c);
     expect(plan.cells.length).toBe(2 * 2 * 2 * 2 * 2);
@@ -50,8 +55,10 @@ describe("plan", () => {
   });
 
   it("the dry-run estimate follows the link: slow lossy cells take longer than fast ones", () => {
-    const fast = buildPlan(resolveConfig([flags({ rtt: "35ms", rate: "1gbit", bytes: "200KiB" })]));
-    const slow = buildPlan(resolveConfig([flags({ rtt: "200ms", rate: "1mbit", bytes: "200KiB" })]));
+    const fast = buildPlan(resolveConfig([flags({ rtt: "35ms", rate: "1gbit", bytes: "200KiB", lanes: 1 })]));
+    const slow = buildPlan(
+      resolveConfig([flags({ rtt: "200ms", rate: "1mbit", bytes: "200KiB", lanes: 1 })]),
+    );
     expect(slow.estimatedSeconds).toBeGreaterThan(fast.estimatedSeconds * 5);
   });
 

@@ -33,14 +33,15 @@ function defaultDir(): string {
 
 export async function lanesCheckCommand(flags: LanesCheckFlags, argv: string[]): Promise<void> {
   const { config } = await configFromFlags(flags);
-  const { buildPlan } = await import("../run/plan.js");
+  const { buildPlan, planLanes } = await import("../run/plan.js");
   const { preflight } = await import("../run/runner.js");
   const { formatShifts, runLanesCheck } = await import("../run/lanes-check.js");
-  if (config.lanes < 2)
+  const plan = buildPlan(config);
+  if (planLanes(plan, config.lanes) < 2)
     throw new UserError(
-      "lanes check compares 1 lane with a packing: pass --lanes K with K >= 2 (or a config that sets lanes)",
+      `lanes check compares 1 lane with a packing, and ${config.lanes === "auto" ? "lanes auto chose 1 lane for this plan" : "--lanes is 1"}: pass --lanes K with K >= 2`,
     );
-  preflight(config, buildPlan(config));
+  preflight(config, plan);
   const dir = flags.outDir ?? defaultDir();
   mkdirSync(dir, { recursive: true });
   const abort = new AbortController();

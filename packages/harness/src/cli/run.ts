@@ -6,7 +6,8 @@ import { basename, dirname, extname, join } from "node:path";
 import { DEFAULT_BASELINE, describeCell, parseSelector, selectorMatches } from "@pqtls/report/dimensions";
 import { type Command, InvalidArgumentError } from "commander";
 import { UserError } from "../errors.js";
-import type { Plan } from "../run/plan.js";
+import { describePacking } from "../run/lane-packing.js";
+import { type Plan, planLanes } from "../run/plan.js";
 import type { RunResult } from "../run/runner.js";
 import { formatDuration } from "../units.js";
 import { addConfigOptions, type ConfigFlags, configFromFlags } from "./run-flags.js";
@@ -23,8 +24,8 @@ export function missingBaselineWarning(plan: Plan): string | null {
   return `the plan has no baseline cell (${DEFAULT_BASELINE}; it plans ${variants}): \`pqtls report\` will compare nothing unless --baseline picks one of these; add a classical variant (e.g. --kex x25519,...) to compare with`;
 }
 
-export function describePlan(plan: Plan, lanes: number): string {
-  const onLanes = `on ${Math.min(lanes, plan.units.length)} lane(s)`;
+export function describePlan(plan: Plan, lanes: number | "auto"): string {
+  const onLanes = `on ${Math.min(planLanes(plan, lanes), plan.units.length)} lane(s)`;
   const a = plan.adaptive;
   // Adaptive: from every comparison stopping at its first look to every one sampled to the cap.
   const lines = a
@@ -38,6 +39,7 @@ export function describePlan(plan: Plan, lanes: number): string {
         `connections: ${plan.connections} recorded, ${plan.totalConnections} with warm-ups, ${onLanes}`,
         `estimated duration: ${formatDuration(plan.estimatedSeconds)}`,
       ];
+  if (plan.packing) lines.push(...describePacking(plan.packing));
   for (const g of plan.groups) {
     lines.push(`link ${g.key}`);
     // The registry's words for a cell; dimensions at "none" stay out of the line.
@@ -112,7 +114,9 @@ export async function runCommand(flags: RunFlags, argv: string[]): Promise<void>
   const sharding = flags.shard === undefined ? null : await import("../run/shard.js");
   const shardSpec = sharding?.parseShard(flags.shard!);
   const shard = shardSpec ? sharding!.shardMeta(fullPlan, config.seed, shardSpec) : undefined;
-  const plan = shardSpec ? sharding!.shardPlan(fullPlan, shardSpec, config.lanes) : fullPlan;
+  const plan = shardSpec
+    ? sharding!.shardPlan(fullPlan, shardSpec, planLanes(fullPlan, config.lanes))
+    : fullPlan;
   const shardLine = shard
     ? `shard ${shard.index}/${shard.count} of plan ${shard.plan_hash}: ${plan.connections} of ${fullPlan.connections} recorded connections`
     : null;

@@ -24,6 +24,7 @@ import { UserError } from "../errors.js";
 import { BACKENDS, type Backend } from "../net/spec.js";
 import { readDurationMs } from "../units.js";
 import { CONFIG_KEYS } from "./keys.js";
+import { type Machine, parseMachine } from "./lane-packing.js";
 import { CHECKPOINT_EVERY, DEFAULT_MIN_SAMPLES, type StopRuleSettings } from "./stop-rule.js";
 import {
   type DimensionValue,
@@ -55,7 +56,10 @@ export type RunConfig = {
   samples: number;
   warmups: number;
   seed: number;
-  lanes: number;
+  /** Parallel lanes: a number forces it; "auto" packs the plan by its cost model (run/lane-packing.ts). */
+  lanes: number | "auto";
+  /** What `lanes: auto` may use: null is this machine; "cores=N,memory=SIZE" describes another. */
+  machine: Machine | null;
   link: BackendName;
   timeout_ms: number;
   /**
@@ -74,7 +78,8 @@ const SETTINGS_DEFAULTS: RawConfig = {
   samples: 10,
   warmups: 1,
   seed: 1,
-  lanes: 1,
+  lanes: "auto",
+  machine: "auto",
   link: "auto",
   timeout: "30s",
 };
@@ -331,7 +336,8 @@ export function resolveConfig(layers: ConfigLayer[], preset: string | null = nul
     samples: readSetting("samples", (x) => readInteger("samples", x, 1, 1_000_000)),
     warmups: readSetting("warmups", (x) => readInteger("warmups", x, 0, 1000)),
     seed: readSetting("seed", (x) => readInteger("seed", x, 0, 2 ** 32 - 1)),
-    lanes: readSetting("lanes", (x) => readInteger("lanes", x, 1, 64)),
+    lanes: readSetting("lanes", (x) => (x === "auto" ? "auto" : readInteger("lanes", x, 1, 64))),
+    machine: readSetting("machine", (x) => parseMachine(String(x))),
     link: readSetting("link", (x) => readName("link", x, BACKENDS)),
     timeout_ms: readSetting("timeout", (x) =>
       readMeasured("timeout", x, readDurationMs, 1, 3_600_000, " ms"),

@@ -3,6 +3,7 @@
 // replaced, and the connection it was making becomes a failed row.
 
 import type { ChildProcess } from "node:child_process";
+import { availableParallelism } from "node:os";
 import { createInterface } from "node:readline";
 import type { Lane } from "../net/index.js";
 import {
@@ -18,6 +19,82 @@ const READY_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 3_000;
 /** Extra time the driver gets beyond the connection's own timeout before it counts as hung. */
 const DRIVER_GRACE_MS = 5_000;
+
+/**
+ * At most this many endpoint programs start at once, run-wide. A Node start-up (loading and compiling
+ * the TLS stack) costs ~0.3-0.5 s of CPU; 16 lanes starting 48 programs together on 2 cores took more
+ * than READY_TIMEOUT_MS each and the run failed ("client driver did not start"). Queued starts wait
+ * for a slot before their ready timeout begins.
+ */
+export class StartGate {
+  private active = 0;
+  private readonly queue: Array<() => void> = [];
+  private quietWaiters: Array<() => void> = [];
+
+  constructor(private readonly slots: number) {}
+
+  /**
+   * Resolves when no start is running or queued. A Node start-up takes a core for about a second;
+   * a connection measured meanwhile on another lane is slowed by it (16 lanes of 16 samples
+   * measured +10-16 % on 1 Mbit/s handshakes, nearly all start-up time), so lanes wait for quiet
+   * before each recorded connection.
+   */
+  /** Resolves true when it had to wait for starts, false when it was quiet already. */
+  quiet(signal?: AbortSignal): Promise<boolean> {
+    if (this.active === 0 && this.queue.length === 0) return Promise.resolve(false);
+    return new Promise<boolean>((resolve, reject) => {
+      const onAbort = () => {
+        this.quietWaiters = this.quietWaiters.filter((w) => w !== done);
+        reject(new AbortedError());
+      };
+      const done = () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve(true);
+      };
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.quietWaiters.push(done);
+    });
+  }
+
+  async run<T>(start: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (this.active < this.slots) this.active++;
+    // Wait for a finishing start to hand its slot over (active stays counted, so never looks quiet).
+    else
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = () => {
+          const i = this.queue.indexOf(go);
+          if (i >= 0) this.queue.splice(i, 1);
+          reject(new AbortedError());
+        };
+        const go = () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        };
+        if (signal?.aborted) return onAbort();
+        signal?.addEventListener("abort", onAbort, { once: true });
+        this.queue.push(go);
+      });
+    try {
+      return await start();
+    } finally {
+      const next = this.queue.shift();
+      if (next) next();
+      else if (--this.active === 0) {
+        const waiting = this.quietWaiters;
+        this.quietWaiters = [];
+        for (const w of waiting) w();
+      }
+    }
+  }
+}
+
+const startGate = new StartGate(Math.max(1, availableParallelism()));
+
+/** Resolves when no endpoint program is starting anywhere in the run (see StartGate.quiet). */
+export function endpointStartsQuiet(signal?: AbortSignal): Promise<boolean> {
+  return startGate.quiet(signal);
+}
 
 export class AbortedError extends Error {
   constructor() {
@@ -198,13 +275,15 @@ export class ServerProcess {
 
   static async start(lane: Lane, runtime: EngineRuntime, options: ServerOptions, signal?: AbortSignal) {
     const errors = new Map<number, string>();
-    const proc = new EndpointProcess(lane, "server", runtime, runtime.serverScript, options, (m) => {
-      if (m.type === "conn-error" && m.port !== null) {
-        errors.set(m.port, m.message);
-        if (errors.size > 256) errors.delete(errors.keys().next().value!);
-      }
-    });
-    const ready = await proc.awaitReady(`${options.engine} server`, signal);
+    const { proc, ready } = await startGate.run(async () => {
+      const proc = new EndpointProcess(lane, "server", runtime, runtime.serverScript, options, (m) => {
+        if (m.type === "conn-error" && m.port !== null) {
+          errors.set(m.port, m.message);
+          if (errors.size > 256) errors.delete(errors.keys().next().value!);
+        }
+      });
+      return { proc, ready: await proc.awaitReady(`${options.engine} server`, signal) };
+    }, signal);
     return new ServerProcess(proc, ready.port ?? options.port, ready.pid, ready.versions, errors);
   }
 
@@ -246,14 +325,16 @@ export class ClientDriver {
 
   async ensureStarted(signal?: AbortSignal): Promise<void> {
     if (this.proc && !this.proc.exited) return;
-    const proc = new EndpointProcess(this.lane, "client", this.runtime, this.runtime.clientScript, {
-      engine: this.runtime.engine,
-    });
-    this.proc = proc;
-    const ready = await proc.awaitReady(`${this.runtime.engine} client driver`, signal).catch((err) => {
-      this.proc = null; // stopped already: the next connection starts a new driver
-      throw err;
-    });
+    const ready = await startGate.run(async () => {
+      const proc = new EndpointProcess(this.lane, "client", this.runtime, this.runtime.clientScript, {
+        engine: this.runtime.engine,
+      });
+      this.proc = proc;
+      return proc.awaitReady(`${this.runtime.engine} client driver`, signal).catch((err) => {
+        this.proc = null; // stopped already: the next connection starts a new driver
+        throw err;
+      });
+    }, signal);
     this.pid = ready.pid;
     this.versions = ready.versions;
   }

@@ -13,7 +13,8 @@ const SETTING_KEYS = {
   samples: "recorded connections per cell",
   warmups: "unrecorded connections per cell before the samples",
   seed: "seed for the link's loss/jitter and the sample order",
-  lanes: "parallel lanes, each its own link",
+  lanes: "parallel lanes, each its own link: auto (packed by a cost model; the default) or a number to force",
+  machine: "what lanes auto may use: auto (this machine) or cores=N,memory=SIZE, e.g. cores=2,memory=24GiB",
   link: "link backend: auto, netem, tun, none (loopback, unshaped)",
   timeout: "limit per connection, e.g. 30s",
   ci_width:

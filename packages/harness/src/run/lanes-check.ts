@@ -22,7 +22,7 @@ import {
   sortedCopy,
 } from "@pqtls/report";
 import type { RunConfig } from "./config.js";
-import { buildPlan } from "./plan.js";
+import { buildPlan, planLanes } from "./plan.js";
 import { runExperiment } from "./runner.js";
 
 /**
@@ -148,7 +148,9 @@ export function chunkSizes(samples: number, chunks: number, lanes: number, group
 }
 
 export async function runLanesCheck(o: LanesCheckOptions): Promise<LanesCheckResult> {
-  const lanes = o.config.lanes;
+  // With lanes auto, the packed side runs the packing itself (its admission included), and the lane
+  // count is what the packing chooses for the whole run.
+  const lanes = planLanes(buildPlan(o.config), o.config.lanes);
   const groups = buildPlan({ ...o.config, lanes: 1 }).groups.length;
   const sizes = chunkSizes(o.config.samples, o.chunks, lanes, groups);
   const files = { one: [] as string[], packed: [] as string[] };
@@ -161,11 +163,11 @@ export async function runLanesCheck(o: LanesCheckOptions): Promise<LanesCheckRes
         ...o.config,
         samples,
         seed: o.config.seed + i,
-        lanes: side === "one" ? 1 : lanes,
+        lanes: side === "one" ? 1 : o.config.lanes,
       };
       const out = join(o.dir, `${side === "one" ? "1-lane" : `${lanes}-lanes`}-chunk${i}.jsonl`);
       o.log(
-        `chunk ${i + 1}/${sizes.length}: ${samples} samples per cell on ${config.lanes} lane(s) → ${out}`,
+        `chunk ${i + 1}/${sizes.length}: ${samples} samples per cell on ${side === "one" ? 1 : lanes} lane(s)${config.lanes === "auto" ? " (auto)" : ""} → ${out}`,
       );
       const r = await runExperiment({
         config,

@@ -17,6 +17,7 @@ import {
   cellId as registryCellId,
 } from "@pqtls/report/dimensions";
 import type { RunConfig } from "./config.js";
+import { type Packing, packLanes, thisMachine, UnitAdmission } from "./lane-packing.js";
 import { checkpoints } from "./stop-rule.js";
 
 /**
@@ -58,6 +59,13 @@ export interface Plan {
    * are then the cap's, every comparison sampled to the cap in blocks of one checkpoint each.
    */
   adaptive?: { samples: number; connections: number; estimatedSeconds: number };
+  /** With `lanes: auto`: the lanes and which units may run side by side; null when `lanes` is forced. */
+  packing: Packing | null;
+}
+
+/** The lanes a plan runs on: its packing's, or the forced count. */
+export function planLanes(plan: Plan, lanes: number | "auto"): number {
+  return plan.packing?.lanes ?? (lanes === "auto" ? 1 : lanes);
 }
 
 /** The stable id of a cell: its parameters, readable (the registry's cellId). */
@@ -232,7 +240,9 @@ export function estimateRunSeconds(
   lanes: number,
   warmups: number,
   seconds: (unit: Unit) => number = (u) => estimateUnitSeconds(u, warmups),
+  packing: Packing | null = null,
 ): number {
+  if (packing) return estimatePackedSeconds(units, lanes, packing, seconds);
   const busyUntil = new Array<number>(Math.max(1, Math.min(lanes, units.length))).fill(0);
   for (const unit of units) {
     const free = busyUntil.indexOf(Math.min(...busyUntil));
@@ -258,26 +268,58 @@ export function chunksPerGroup(lanes: number, groups: number, rounds: number): n
   return Math.min(rounds, Math.max(1, Math.ceil(lanes / groups)));
 }
 
+/**
+ * The same replay under a packing: a free lane takes the first unit the packing admits beside
+ * those running (run/lane-packing.ts UnitAdmission, as the runner does); when none is admitted,
+ * time moves to the next unit's end.
+ */
+function estimatePackedSeconds(
+  units: Unit[],
+  lanes: number,
+  packing: Packing,
+  seconds: (unit: Unit) => number,
+): number {
+  const admission = new UnitAdmission(units, packing);
+  const running: Array<{ unit: Unit; end: number }> = [];
+  let now = 0;
+  while (!admission.empty || running.length > 0) {
+    while (running.length < lanes) {
+      const unit = admission.take();
+      if (!unit) break;
+      running.push({ unit, end: now + seconds(unit) });
+    }
+    running.sort((a, b) => a.end - b.end);
+    const first = running.shift()!;
+    now = first.end;
+    admission.finish(first.unit);
+  }
+  return now + 2;
+}
+
 /** Builds the plan: cells, groups, lane units and the connection count and duration estimate. */
 export function buildPlan(config: RunConfig): Plan {
   const cells = planCells(config);
   const groups = groupCells(cells);
   const rule = config.stop_rule;
-  // Fixed: each group's rounds split so that every lane has work. Adaptive: the same for the rounds
-  // before the first look, then one block per checkpoint (sampled only after the look before it).
+  const packing =
+    config.lanes === "auto"
+      ? packLanes(groups, config.samples, config.machine ?? thisMachine(), estimateConnectionSeconds)
+      : null;
+  const lanes = packing?.lanes ?? (config.lanes as number);
+  // Enough units for every lane to have work: a group's rounds are split when there are fewer groups
+  // than lanes; under a packing, into as many as the lanes the group may occupy at once.
+  const chunksFor = (g: number, rounds: number) =>
+    packing
+      ? Math.min(rounds, Math.max(1, packing.groups[g].lanes))
+      : chunksPerGroup(lanes, groups.length, rounds);
+  // Fixed: each group's rounds split that way. Adaptive: the same for the rounds before the first
+  // look, then one block per checkpoint (sampled only after the look before it).
   const blocks = rule ? [0, ...checkpoints({ ...rule, cap: config.samples })] : [0, config.samples];
   const unitsUpTo = (last: number) =>
-    groups.flatMap((group) =>
+    groups.flatMap((group, g) =>
       blocks
         .slice(0, last)
-        .flatMap((from, i) =>
-          splitRounds(
-            group,
-            from,
-            blocks[i + 1],
-            chunksPerGroup(config.lanes, groups.length, blocks[i + 1] - from),
-          ),
-        ),
+        .flatMap((from, i) => splitRounds(group, from, blocks[i + 1], chunksFor(g, blocks[i + 1] - from))),
     );
   const units = unitsUpTo(blocks.length - 1);
   const connections = cells.length * config.samples;
@@ -292,18 +334,30 @@ export function buildPlan(config: RunConfig): Plan {
     connections,
     totalConnections: connections + warmupConnections(units),
     // An adaptive run's lane keeps its link, servers and warm-ups from one block of a group to the next.
-    estimatedSeconds: estimateRunSeconds(units, config.lanes, config.warmups, (u) =>
-      u.fromRound >= blocks[1]
-        ? estimateUnitSeconds(u, config.warmups) -
-          estimateUnitSeconds({ ...u, toRound: u.fromRound }, config.warmups)
-        : estimateUnitSeconds(u, config.warmups),
+    estimatedSeconds: estimateRunSeconds(
+      units,
+      lanes,
+      config.warmups,
+      (u) =>
+        u.fromRound >= blocks[1]
+          ? estimateUnitSeconds(u, config.warmups) -
+            estimateUnitSeconds({ ...u, toRound: u.fromRound }, config.warmups)
+          : estimateUnitSeconds(u, config.warmups),
+      packing,
     ),
+    packing,
     ...(rule
       ? {
           adaptive: {
             samples: blocks[1],
             connections: cells.length * blocks[1],
-            estimatedSeconds: estimateRunSeconds(first, config.lanes, config.warmups),
+            estimatedSeconds: estimateRunSeconds(
+              first,
+              lanes,
+              config.warmups,
+              (u) => estimateUnitSeconds(u, config.warmups),
+              packing,
+            ),
           },
         }
       : {}),

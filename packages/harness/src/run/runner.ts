@@ -5,6 +5,7 @@
 // in-flight connection is discarded (resume redoes it), endpoints are killed and lanes torn down.
 
 import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   activeValue,
   isDisturbed,
@@ -29,11 +30,18 @@ import {
 import { AdaptiveSchedule, type Look } from "./adaptive.js";
 import type { EngineName, LinkParams, RunConfig } from "./config.js";
 import type { Measurement } from "./endpoint/protocol.js";
-import { AbortedError, ClientDriver, EndpointStartError, ServerProcess } from "./endpoints.js";
+import {
+  AbortedError,
+  ClientDriver,
+  EndpointStartError,
+  endpointStartsQuiet,
+  ServerProcess,
+} from "./endpoints.js";
 import { type EngineRuntime, resolveEngines } from "./engines.js";
 import { type FidelitySnapshot, fidelitySnapshot, rowFidelity } from "./fidelity.js";
 import { waitLinkIdle } from "./idle.js";
 import { type ExistingResults, ResultsWriter, readResults, sampleKey } from "./jsonl.js";
+import { UnitAdmission } from "./lane-packing.js";
 import { buildMeta } from "./meta.js";
 import {
   type ChainMaterial,
@@ -42,7 +50,7 @@ import {
   prepareModelChains,
   type SizeModel,
 } from "./pki.js";
-import { type Cell, type Group, type Plan, roundOrder, type Unit } from "./plan.js";
+import { type Cell, type Group, type Plan, planLanes, roundOrder, type Unit } from "./plan.js";
 import { Progress } from "./progress.js";
 import type { ShardMeta } from "./shard.js";
 import { counterDelta, readTcpCounters } from "./tcpstats.js";
@@ -115,7 +123,7 @@ function newRunId(): string {
 }
 
 /** Keys of the resolved config that may change between a run and its resume. */
-const OPERATIONAL_KEYS = new Set(["samples", "lanes", "timeout_ms", "description", "preset"]);
+const OPERATIONAL_KEYS = new Set(["samples", "lanes", "machine", "timeout_ms", "description", "preset"]);
 
 function checkResumable(
   existing: ExistingResults,
@@ -195,6 +203,9 @@ interface LaneContext {
   /** Adaptive runs (`--ci-width`): which rounds run next, and the stop rule each row records. */
   schedule: AdaptiveSchedule | null;
 }
+
+/** Spacing of lanes' first connections after a quiet wait: about one handshake's CPU on a core. */
+const STAGGER_MS = 40;
 
 class LaneWorker {
   private readonly drivers = new Map<EngineName, ClientDriver>();
@@ -439,6 +450,11 @@ class LaneWorker {
     try {
       if (!warm) {
         await this.startServers(group);
+        // The client drivers too, before measuring: started inside the first connection, every lane
+        // released from a quiet wait started its driver at once while the others measured (64 lanes:
+        // handshakes +80 %).
+        for (const engine of new Set(group.cells.map((c) => c.engine)))
+          await this.driver(engine).ensureStarted(this.abort.signal);
         for (let w = 0; w < config.warmups; w++)
           for (const cell of order(-1 - w)) {
             if (signal.aborted) throw new AbortedError();
@@ -449,6 +465,10 @@ class LaneWorker {
         for (const cell of order(r)) {
           if (done.has(sampleKey(cell.id, r))) continue;
           if (signal.aborted) throw new AbortedError();
+          // Not while another lane's endpoint program starts: that takes a core for about a second.
+          // Lanes released together from that wait would all handshake in the same instant (64
+          // lanes x ~40 ms of CPU on 2 cores): each waits its own offset first.
+          if (await endpointStartsQuiet(this.abort.signal)) await this.stagger();
           const { m, delta, fidelity } = await this.connect(cell);
           if (signal.aborted) throw new AbortedError(); // a connection cut short by the interrupt is not a sample
           const row = this.row(cell, r, m, delta, fidelity);
@@ -479,6 +499,15 @@ class LaneWorker {
   /** The group whose servers this lane holds between units (adaptive runs), if any. */
   get holding(): Group | null {
     return this.warmGroup;
+  }
+
+  /** Lane i waits i x STAGGER_MS, so lanes released at once start their connections apart. */
+  private async stagger(): Promise<void> {
+    try {
+      await sleep(this.index * STAGGER_MS, undefined, { signal: this.abort.signal });
+    } catch {
+      throw new AbortedError();
+    }
   }
 
   /** Kills everything at once (interrupt); close() still tears the lane down. */
@@ -606,13 +635,13 @@ export async function runExperiment(o: RunOptions): Promise<RunResult> {
   let progress: Progress | null = null;
   // Adaptive runs: the schedule replays the looks the file's rows already decided.
   const schedule = config.stop_rule
-    ? new AdaptiveSchedule(config, plan, done, existing?.rows ?? [], config.lanes, (look) =>
+    ? new AdaptiveSchedule(config, plan, done, existing?.rows ?? [], planLanes(plan, config.lanes), (look) =>
         noteLook(look, progress, remaining),
       )
     : null;
   if (todoTotal === 0 || schedule?.idle()) return result;
 
-  const laneCount = Math.min(config.lanes, pendingUnits.length);
+  const laneCount = Math.min(planLanes(plan, config.lanes), pendingUnits.length);
   const abort = new AbortController();
   const onOuterAbort = () => abort.abort();
   o.signal.addEventListener("abort", onOuterAbort, { once: true });
@@ -661,10 +690,36 @@ export async function runExperiment(o: RunOptions): Promise<RunResult> {
     };
     for (let i = 0; i < laneCount; i++) workers.push(new LaneWorker(i, ctx, i === 0 ? lane : null));
 
-    const queue = [...pendingUnits];
-    // An adaptive lane asks for the next block of the group it holds first.
-    const nextUnit = (w: LaneWorker) =>
-      schedule ? schedule.next(w.holding) : Promise.resolve(queue.shift() ?? null);
+    // Fixed runs take units from the plan's queue as the packing admits them. An adaptive lane asks
+    // the schedule for the next block of the group it holds first, and the packing still decides
+    // when that unit may start beside the others.
+    const queue = new UnitAdmission(schedule ? [] : pendingUnits, plan.packing);
+    // Lanes waiting for the packing to admit a unit: woken whenever a unit ends.
+    let wakeWaiting: Array<() => void> = [];
+    const waitForAUnitToEnd = () => new Promise<void>((r) => wakeWaiting.push(r));
+    const nextUnit = async (w: LaneWorker): Promise<Unit | null> => {
+      if (schedule) {
+        const unit = await schedule.next(w.holding);
+        if (!unit) return null;
+        for (;;) {
+          if (abort.signal.aborted) return null;
+          if (queue.tryStart(unit)) return unit;
+          await waitForAUnitToEnd();
+        }
+      }
+      for (;;) {
+        if (abort.signal.aborted || queue.empty) return null;
+        const unit = queue.take();
+        if (unit) return unit;
+        await waitForAUnitToEnd();
+      }
+    };
+    const wakeAll = () => {
+      const waiting = wakeWaiting;
+      wakeWaiting = [];
+      for (const w of waiting) w();
+    };
+    abort.signal.addEventListener("abort", wakeAll, { once: true });
     const killAll = () => {
       schedule?.close();
       for (const w of workers) w.kill();
@@ -674,7 +729,12 @@ export async function runExperiment(o: RunOptions): Promise<RunResult> {
       workers.map(async (w) => {
         try {
           for (let unit = await nextUnit(w); unit && !abort.signal.aborted; unit = await nextUnit(w)) {
-            await w.runUnit(unit);
+            try {
+              await w.runUnit(unit);
+            } finally {
+              queue.finish(unit);
+              wakeAll();
+            }
             schedule?.finished(unit);
             progress!.note(`done: ${unit.group.key} rounds ${unit.fromRound}-${unit.toRound - 1}`);
           }

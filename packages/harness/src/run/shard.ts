@@ -190,7 +190,8 @@ export function shardPlan(plan: Plan, shard: ShardSpec, lanes: number): Plan {
     units,
     connections,
     totalConnections: connections + warmupConnections,
-    estimatedSeconds: units.length > 0 ? estimateRunSeconds(units, lanes, plan.warmups) : 0,
+    estimatedSeconds:
+      units.length > 0 ? estimateRunSeconds(units, lanes, plan.warmups, undefined, plan.packing) : 0,
   };
 }
 
