@@ -9,7 +9,7 @@ import { defaultProvider, loadProvider } from "./crypto/index.js";
 import { resolveClientConfig } from "./handshake/config.js";
 import { normalizeConnectArgs } from "./node-compat.js";
 import type { ClientOptions } from "./options.js";
-import { ClientReadBuffers } from "./read-buffers.js";
+import { returnReadBuffer, takeReadBuffer } from "./read-buffers.js";
 import { TlsSocket } from "./socket.js";
 
 export type { MessageTiming, TlsTimings } from "./connection.js";
@@ -91,27 +91,25 @@ export function connect(...args: unknown[]): TlsSocket {
   if (options.port === undefined) throw new TypeError("connect() needs port (and host) or socket");
   // Reads land in one buffer reused for the whole connection (net's onread) rather than a new
   // 64 KiB Buffer per read: on Node 24 that halves the full GCs of a bulk download. The record
-  // layer copies out whatever it keeps past the callback (TlsSocket.receiveReused). Once a read
-  // fills that buffer, reads go to arenas whose records are opened in place (ClientReadBuffers).
-  // The pooled buffer goes back to a small pool when the socket closes (read-buffers.ts).
+  // layer copies out whatever it keeps past the callback (TlsSocket.receiveReused). The buffer
+  // goes back to a small pool when the socket closes (read-buffers.ts).
   let tls: TlsSocket | undefined;
-  const reads = new ClientReadBuffers();
+  const readBuffer = takeReadBuffer();
   const tcp = netConnect({
     host: options.host ?? "localhost",
     port: options.port,
     allowHalfOpen: true,
     noDelay: true,
     onread: {
-      buffer: () => reads.next(),
+      buffer: readBuffer,
       callback: (n: number, buf: Uint8Array) => {
-        const read = reads.delivered(buf as Buffer, n);
-        tls?.receiveRead(read.chunk, read.ownership);
+        tls?.receiveReused(buf.subarray(0, n));
         return true; // flow control is the TlsSocket's: it pauses the transport itself
       },
     },
   });
   tcp.setNoDelay(true);
-  tcp.once("close", () => reads.release());
+  tcp.once("close", () => returnReadBuffer(readBuffer));
   const socket = new TlsSocket(tcp, "client", config, { origin, startNow: false });
   tls = socket;
   tcp.once("connect", () => {

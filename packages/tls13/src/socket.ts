@@ -434,14 +434,6 @@ export class TlsSocket extends Duplex {
     this.connection.feed(chunk, "reused");
   }
 
-  /**
-   * Feeds one read of the client's own transport (index.ts connect): "reused" as receiveReused,
-   * or "owned" for a read arena's memory that nothing else writes (records opened in place).
-   */
-  receiveRead(chunk: Uint8Array, ownership: "reused" | "owned"): void {
-    this.connection.feed(chunk, ownership);
-  }
-
   setNoDelay(noDelay = true): this {
     (this.transport as Socket).setNoDelay?.(noDelay);
     return this;

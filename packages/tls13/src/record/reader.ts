@@ -13,11 +13,6 @@ import {
   MAX_PLAINTEXT,
   RECORD_HEADER_LENGTH,
 } from "./limits.js";
-import { Slab } from "./slab.js";
-
-/** Plaintext slab (see RecordReader.plaintexts): a handshake flight fits the first buffer. */
-const PLAINTEXT_SLAB_MIN = 16 * 1024;
-const PLAINTEXT_SLAB_MAX = 64 * 1024;
 
 /**
  * Who may write to a pushed chunk's memory. "owned": only the record layer (a net.Socket's fresh read
@@ -26,11 +21,6 @@ const PLAINTEXT_SLAB_MAX = 64 * 1024;
  * (net's `onread`), so whatever is kept is copied (retainReused).
  */
 export type ChunkOwnership = "owned" | "shared" | "reused";
-
-/** Whether `b` starts in the same memory right where `a` ends. */
-function adjacent(a: Bytes, b: Bytes): boolean {
-  return a.buffer === b.buffer && a.byteOffset + a.length === b.byteOffset;
-}
 
 export interface InboundRecord {
   /** The real content type (the inner one for protected records). */
@@ -53,17 +43,6 @@ export class RecordReader {
   private decrypted = false;
   /** 0-RTT rejected: bytes of unreadable records still to drop (RFC 8446 §4.2.10); 0 = off. */
   private skipBudget = 0;
-  /**
-   * Where records opened out of memory we may not overwrite are decrypted: pieces of 64 KiB buffers
-   * that are not zero-filled (the AEAD writes every byte of a piece before it is read; a piece whose
-   * record fails authentication is never handed out). The plaintext goes to the user, who may keep
-   * it and with it its buffer: at most 64 KiB, what a net.Socket's own 'data' chunk holds. One
-   * backing store per four full records instead of one zeroed one each: fewer of the full GCs that
-   * new ArrayBuffer memory triggers on Node 24 (README, "Bulk and the GC").
-   */
-  private readonly plaintexts = new Slab(PLAINTEXT_SLAB_MIN, PLAINTEXT_SLAB_MAX, (size) =>
-    Buffer.allocUnsafeSlow(size),
-  );
   /** Where protected records spanning chunks are joined (see take). */
   private reassembly = new Uint8Array(0);
 
@@ -73,14 +52,6 @@ export class RecordReader {
    */
   push(chunk: Bytes, ownership: ChunkOwnership = "shared"): void {
     if (chunk.length === 0) return;
-    const last = this.chunks.length - 1;
-    if (ownership === "owned" && last >= 0 && this.owned[last] && adjacent(this.chunks[last], chunk)) {
-      // The next read in the same arena: one chunk, so a record the read cut in two is not copied.
-      const prev = this.chunks[last];
-      this.chunks[last] = new Uint8Array(prev.buffer, prev.byteOffset, prev.length + chunk.length);
-      this.buffered += chunk.length;
-      return;
-    }
     this.chunks.push(chunk);
     this.owned.push(ownership === "owned");
     this.buffered += chunk.length;
@@ -206,13 +177,14 @@ export class RecordReader {
   /**
    * TLSInnerPlaintext of a protected record, null when authentication fails. With an in-place AEAD
    * the plaintext replaces the ciphertext when the record is a view into a chunk we own (no
-   * allocation at all), and otherwise goes to a piece of the plaintext slab.
+   * allocation at all), and otherwise goes to a new buffer of its own (it is handed to the user, who
+   * may keep it: a shared slab would keep every neighbour alive with it).
    */
   private open(fragment: Bytes, header: Bytes, skipping: boolean): Bytes | null {
     const cipher = this.cipher!;
     if (!cipher.inPlace) return skipping ? cipher.tryOpen(fragment, header) : cipher.open(fragment, header);
     const length = fragment.length - AEAD_TAG_LENGTH;
-    const output = this.tookOwned ? fragment : this.plaintexts.take(length);
+    const output = this.tookOwned ? fragment : new Uint8Array(length);
     return cipher.openInto(fragment, header, output, skipping) ? output.subarray(0, length) : null;
   }
 

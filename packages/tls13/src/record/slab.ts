@@ -23,14 +23,9 @@ export class Slab {
   private readonly free: Uint8Array[] = [];
   private recycling = false;
 
-  /**
-   * `allocate` makes each new buffer: zero-filled Uint8Arrays by default; a caller that writes every
-   * byte of each piece before anyone reads it may pass an allocator that skips the zero fill.
-   */
   constructor(
     private readonly min: number,
     private readonly max: number,
-    private readonly allocate: (size: number) => Uint8Array = (size) => new Uint8Array(size),
   ) {}
 
   /**
@@ -47,16 +42,15 @@ export class Slab {
   }
 
   /**
-   * A view of n bytes that no other live take() overlaps. Zero-filled unless recycling is on (it may
-   * then hold an earlier piece's bytes) or the allocator does not fill: callers write every byte they
-   * hand out.
+   * A view of n bytes that no other live take() overlaps. Zero-filled unless recycling is on, when
+   * it may hold an earlier piece's bytes: callers write every byte they hand out.
    */
   take(n: number): Uint8Array {
     if (this.at + n > this.buf.length) {
       if (this.recycling && this.buf.length === this.max)
         this.retired.push({ buf: this.buf, end: this.taken });
       const size = Math.max(n, Math.min(this.max, Math.max(this.min, 2 * this.buf.length)));
-      this.buf = (size === this.max && this.free.pop()) || this.allocate(size);
+      this.buf = (size === this.max && this.free.pop()) || new Uint8Array(size);
       this.at = 0;
     }
     const out = this.buf.subarray(this.at, this.at + n);

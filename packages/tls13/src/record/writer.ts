@@ -12,7 +12,7 @@ import { Slab } from "./slab.js";
 const HEADER_SLAB_BYTES = 4000;
 /** Record slabs: a handshake flight fits the first; bulk gets ~32 full records per buffer. */
 const RECORD_SLAB_MIN = 8192;
-export const RECORD_SLAB_MAX = 512 * 1024;
+const RECORD_SLAB_MAX = 512 * 1024;
 
 /** The outer header of a protected record: opaque_type application_data, legacy version 0x0303. */
 function writeHeader(header: Bytes, length: number): void {
