@@ -54,7 +54,8 @@ describe("lanes auto", () => {
         expect(f.lanes).toBeLessThan(s.lanes);
       }
     for (const g of p.groups) {
-      if (g.bound === "cpu") expect(g.lanes * g.load).toBeLessThanOrEqual(p.cpuBudget);
+      // A group whose one lane alone is above the budget still gets that lane (and runs alone).
+      if (g.bound === "cpu" && g.lanes > 1) expect(g.lanes * g.load).toBeLessThanOrEqual(p.cpuBudget);
       expect(g.lanes).toBeLessThanOrEqual(p.lanes);
     }
     expect(p.cpuBudget).toBe(2 * CPU_SHARE);
@@ -119,9 +120,11 @@ describe("lanes auto", () => {
   it("estimates a packed run below one lane's sum and above the work spread over the cores' budget", () => {
     const plan = buildPlan(ttlb({ machine: "cores=2,memory=24GiB" }));
     const serial = plan.units.reduce((s, u) => s + estimateUnitSeconds(u, plan.warmups), 0);
-    expect(plan.estimatedSeconds).toBeLessThan(serial / 10);
+    // With an eighth of the cores as budget the 1 Gbit/s groups run one lane at a time: the speed-up
+    // comes from the 1 Mbit/s groups' lanes side by side.
+    expect(plan.estimatedSeconds).toBeLessThan(serial / 5);
     const oneLane = buildPlan(resolveConfig([loadPreset("ttlb-increase"), flags({ lanes: 1 })]));
-    expect(oneLane.estimatedSeconds).toBeGreaterThan(plan.estimatedSeconds * 10);
+    expect(oneLane.estimatedSeconds).toBeGreaterThan(plan.estimatedSeconds * 5);
   });
 
   it("reads a machine description, and refuses a bad one in one line", () => {

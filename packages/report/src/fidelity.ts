@@ -63,14 +63,17 @@ export const LATE_BOUNDS_US = [20, 50, 100, 250, 500, 1000, 2000, 5000, 10000, 2
 export const LATE_FLOOR_MS = 2;
 
 /**
- * Endpoint wait: floor (ms) and share of the connection's own time. Each endpoint wakes a few times
- * per round trip; on a quiet machine a wake-up waits tens of µs, so a whole connection's wait
- * should stay under a millisecond, and 5 ms leaves room for a few scheduler slices. Above the floor, a wait
- * longer than WAIT_SHARE of the row's time can move that row by more than the 1 % by which the
- * study's 1 Mbit/s cells are compared; below 1 % it cannot.
+ * Endpoint wait: floor (ms) and share of the connection's own time. The wait is read over the
+ * driver's whole window around the connection (window_ms, longer than the timed span), so even a
+ * lane alone on a quiet machine shows some: measured 2026-12-07 on the 2-core machine, quick preset,
+ * one lane, 80 rows: p50 1.5 ms, p90 4.5 ms (1.8 % of the window), a few outliers to 36 ms; with six
+ * lanes p50 3.1 ms, p90 15.7 ms, while every cell's p50 stayed within 1 % of the one-lane run's. A
+ * floor of 10 ms and 2 % of the row's time therefore mark the rows that waited well beyond a quiet
+ * lane's own noise — a lane starved beside CPU hogs waits hundreds of ms (test/e2e/fidelity.test.ts) —
+ * and not the ordinary scheduling of a packed machine.
  */
-export const WAIT_FLOOR_MS = 5;
-export const WAIT_SHARE = 0.01;
+export const WAIT_FLOOR_MS = 10;
+export const WAIT_SHARE = 0.02;
 
 /**
  * The thresholds for a row on a link of `rateMbps` (0: unshaped) and `mtu`:

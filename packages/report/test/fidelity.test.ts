@@ -53,10 +53,10 @@ describe("fidelity thresholds", () => {
     expect(fidelityThresholds(0.1, 1500, 80).late_ms).toBeCloseTo(120, 6);
   });
 
-  it("endpoint wait: 1 % of the row's own time, at least 5 ms", () => {
-    expect(fidelityThresholds(1, 1500, 2400).wait_ms).toBeCloseTo(24, 9);
-    expect(fidelityThresholds(1000, 1500, 80).wait_ms).toBe(5);
-    expect(fidelityThresholds(1000, 1500, null).wait_ms).toBe(5);
+  it("endpoint wait: 2 % of the row's own time, at least 10 ms", () => {
+    expect(fidelityThresholds(1, 1500, 2400).wait_ms).toBeCloseTo(48, 9);
+    expect(fidelityThresholds(1000, 1500, 80).wait_ms).toBe(10);
+    expect(fidelityThresholds(1000, 1500, null).wait_ms).toBe(10);
   });
 });
 
