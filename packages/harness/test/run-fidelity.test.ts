@@ -58,7 +58,8 @@ describe("row fidelity from two readings", () => {
     expect(f.server_cpu_ms).toBe(50);
     // 250 ms of the 500 ms some task waited for a CPU.
     expect(f.pressure).toEqual({ source: "psi_some", pct: 50 });
-    expect(f.thresholds).toEqual({ late_ms: 20, wait_ms: 10 });
+    // 2 % of the row's 1,000 ms, above the 10 ms floor.
+    expect(f.thresholds).toEqual({ late_ms: 20, wait_ms: 20 });
     expect(f.marked).toEqual(["relay_late"]);
   });
 
@@ -73,7 +74,7 @@ describe("row fidelity from two readings", () => {
     expect(quiet.marked).toEqual([]);
     const none = rowFidelity(
       snapshot(0, {}, { pid: 1, cpuNs: 0, waitNs: 0 }, 0),
-      snapshot(100, {}, { pid: 1, cpuNs: 5e6, waitNs: 9e6 }, 1000),
+      snapshot(100, {}, { pid: 1, cpuNs: 5e6, waitNs: 12e6 }, 1000), // 12 ms > the 10 ms floor
       { rate_mbps: 1000, mtu: 1500 },
       80,
     );
