@@ -15,6 +15,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { availableParallelism, loadavg, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { bootstrapDifferences, percentIncrease, quantileSorted } from "@pqtls/report";
 import { relayBuilt } from "../net/relay.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -113,33 +114,15 @@ function runOnce(link: (typeof LINKS)[number], lanes: number | "auto", dir: stri
   });
 }
 
-/** A seeded PRNG (mulberry32), so the intervals are the same for the same rows. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+  return quantileSorted(Float64Array.from(xs).sort(), 0.5);
 }
 
-/** The shift of b's median against a's in %, with a 95 % percentile-bootstrap interval. */
-function shift(a: number[], b: number[]): { pct: number; lo: number; hi: number } {
-  const rnd = prng(1);
-  const pick = (xs: number[]) => Array.from(xs, () => xs[Math.floor(rnd() * xs.length)]);
-  const pct = (median(b) / median(a) - 1) * 100;
-  const boots: number[] = [];
-  for (let i = 0; i < 2000; i++) boots.push((median(pick(b)) / median(pick(a)) - 1) * 100);
-  boots.sort((x, y) => x - y);
-  return { pct, lo: boots[Math.floor(0.025 * boots.length)], hi: boots[Math.floor(0.975 * boots.length)] };
+/** The shift of b's median against a's in %, with the report's seeded bootstrap 95 % interval. */
+function shift(a: number[], b: number[], key: string): { pct: number; lo: number; hi: number } {
+  const ci = bootstrapDifferences(Float64Array.from(a), Float64Array.from(b), [0.5], `lanes-bench:${key}`)
+    .pct[0];
+  return { pct: percentIncrease(median(a), median(b)), lo: ci.low, hi: ci.high };
 }
 
 const DROP_KEYS = /(tunTxDropped|rxDropped|overflow|stalls|writeErrors)$/;
@@ -209,7 +192,7 @@ async function main(): Promise<void> {
           .map(([name, xs]) => {
             const b = base!.get(name);
             if (!b || base === cells) return `${name} ${median(xs).toFixed(1)}`;
-            const s = shift(b, xs);
+            const s = shift(b, xs, `${link.name}:${lanes}:${name}`);
             return `${name} ${median(xs).toFixed(1)} (${s.pct >= 0 ? "+" : ""}${s.pct.toFixed(2)} % [${s.lo.toFixed(2)}, ${s.hi.toFixed(2)}])`;
           });
         const label = lanes === "auto" ? `auto=${f.lanesUsed}` : String(f.lanesUsed);
