@@ -39,7 +39,7 @@ export async function lanesCheckCommand(flags: LanesCheckFlags, argv: string[]):
   const plan = buildPlan(config);
   if (planLanes(plan, config.lanes) < 2)
     throw new UserError(
-      `lanes check compares 1 lane with a packing, and ${config.lanes === "auto" ? "lanes auto chose 1 lane for this plan" : "--lanes is 1"}: pass --lanes K with K >= 2`,
+      `lanes check compares 1 lane with a packing: pass --lanes K with K >= 2 (${config.lanes === "auto" ? "lanes auto chose 1 lane for this plan" : "--lanes is 1"})`,
     );
   preflight(config, plan);
   const dir = flags.outDir ?? defaultDir();
