@@ -79,27 +79,28 @@ describe.skipIf(!!skipReason)("TUN link fidelity", () => {
     it(`goodput at ${rateMbps} Mbit/s: within 2 % of rate x 1448/1500 and 1 % of the model`, async () => {
       await lane.reconfigure(tun({ rttMs: 20, rateMbps }));
       // A window in which the host stalled the relay thread (packets released > 5 ms late) measured
-      // the host, not the link: it is re-measured (at most 3 windows), and each one is reported.
+      // the host, not the link: it is re-measured (at most 5 windows; CI runs this file beside
+      // another package's tests on 2 cores), and each one is reported. A handful of late packets
+      // (at most 1 in 1000 released in the window) cannot move the goodput by the 1 % checked below
+      // (at 100 Mbit/s a window releases ~12,000 packets), so such a window still counts.
       let g!: Awaited<ReturnType<typeof measureGoodput>>;
       const stalls: string[] = [];
-      for (let attempt = 0; attempt < 3; attempt++) {
+      for (let attempt = 0; attempt < 5; attempt++) {
         const before = await lane.counters();
         g = await measureGoodput(lane, { warmupMs, measureMs });
         const after = await lane.counters();
-        const late =
-          after["up.lateOver5ms"] +
-          after["down.lateOver5ms"] -
-          before["up.lateOver5ms"] -
-          before["down.lateOver5ms"];
-        if (late === 0) break;
+        const delta = (key: string) => after[key] - before[key];
+        const late = delta("up.lateOver5ms") + delta("down.lateOver5ms");
+        const released = delta("up.delivered") + delta("down.delivered");
+        if (late <= Math.floor(released / 1000)) break;
         stalls.push(
-          `window ${attempt + 1}: ${late} packets released > 5 ms late, ${g.mbps.toFixed(4)} Mbit/s`,
+          `window ${attempt + 1}: ${late} of ${released} packets released > 5 ms late, ${g.mbps.toFixed(4)} Mbit/s`,
         );
         console.warn(
           `goodput at ${rateMbps} Mbit/s: host stalled the relay, re-measuring (${stalls.at(-1)})`,
         );
       }
-      expect(stalls.length, `every window was disturbed by the host: ${stalls.join("; ")}`).toBeLessThan(3);
+      expect(stalls.length, `every window was disturbed by the host: ${stalls.join("; ")}`).toBeLessThan(5);
       const why = `measured ${g.mbps.toFixed(4)} Mbit/s over ${g.windowMs.toFixed(0)} ms; ${await lateness()}`;
       const study = (rateMbps * 1448) / 1500;
       expect(Math.abs(g.mbps - study) / study, why).toBeLessThanOrEqual(0.02);
