@@ -35,9 +35,15 @@ export class ResampleQuantiles {
   private readonly rankValues: Float64Array;
   private readonly fracs: Float64Array;
 
+  /**
+   * `strata` (optional): the positions in `sorted` of each stratum's values. Given, a resample draws
+   * each stratum's own count from that stratum alone (a stratified bootstrap: the mix of strata in
+   * every resample is the design's, not chance's); without it, n draws from the whole sample.
+   */
   constructor(
     private readonly sorted: Float64Array,
     ps: readonly number[],
+    private readonly strata?: readonly Int32Array[],
   ) {
     const n = sorted.length;
     this.counts = new Uint32Array(n);
@@ -57,10 +63,15 @@ export class ResampleQuantiles {
 
   /** Draw one resample with `rng` and write its quantiles into `out` (one per p). */
   draw(rng: Rng, out: Float64Array): void {
-    const { sorted, counts, ranks, slots, rankValues, fracs } = this;
+    const { sorted, counts, ranks, slots, rankValues, fracs, strata } = this;
     const n = sorted.length;
     counts.fill(0);
-    for (let i = 0; i < n; i++) counts[rng.index(n)]++;
+    if (strata) {
+      for (const positions of strata)
+        for (let i = 0; i < positions.length; i++) counts[positions[rng.index(positions.length)]]++;
+    } else {
+      for (let i = 0; i < n; i++) counts[rng.index(n)]++;
+    }
     let k = 0;
     let seen = 0;
     for (let idx = 0; idx < n && k < ranks.length; idx++) {
@@ -164,4 +175,68 @@ export function bootstrapIncreases(
   options: BootstrapOptions = DEFAULT_BOOTSTRAP,
 ): Interval[] {
   return bootstrapDifferences(baseline, variant, ps, key, options).pct;
+}
+
+/** Several samples pooled into one, sorted, with the positions each sample's values took in it. */
+export interface PooledSample {
+  sorted: Float64Array;
+  strata: Int32Array[];
+}
+
+export function poolSamples(samples: readonly Float64Array[]): PooledSample {
+  const total = samples.reduce((n, s) => n + s.length, 0);
+  const values = new Float64Array(total);
+  const owner = new Int32Array(total);
+  let k = 0;
+  samples.forEach((s, i) => {
+    values.set(s, k);
+    owner.fill(i, k, k + s.length);
+    k += s.length;
+  });
+  const order = Array.from({ length: total }, (_, i) => i).sort((a, b) => values[a] - values[b]);
+  const sorted = Float64Array.from(order, (i) => values[i]);
+  const strata = samples.map((s) => new Int32Array(s.length));
+  const filled = new Int32Array(samples.length);
+  order.forEach((from, pos) => {
+    const st = owner[from];
+    strata[st][filled[st]++] = pos;
+  });
+  return { sorted, strata };
+}
+
+/**
+ * As bootstrapDifferences, for pooled samples: each side is several samples (e.g. one per link
+ * condition) pooled into one before its quantiles are taken. A resample redraws each sample within
+ * itself, keeping its size, so every resample pools the conditions in the proportions that were
+ * measured: the interval reflects the variability inside each condition, not a chance re-weighting of
+ * conditions whose times differ many-fold (35 ms and 200 ms links).
+ */
+export function bootstrapPooledDifferences(
+  baseline: PooledSample,
+  variant: PooledSample,
+  ps: readonly number[],
+  key: string,
+  options: BootstrapOptions = DEFAULT_BOOTSTRAP,
+): DifferenceIntervals {
+  if (baseline.sorted.length === 0 || variant.sorted.length === 0)
+    return { pct: ps.map(() => NO_INTERVAL), delta: ps.map(() => NO_INTERVAL) };
+  const rng = createRng(options.seed, `pooled:${key}`);
+  const pct = ps.map(() => new Float64Array(options.resamples));
+  const delta = ps.map(() => new Float64Array(options.resamples));
+  const bResampler = new ResampleQuantiles(baseline.sorted, ps, baseline.strata);
+  const vResampler = new ResampleQuantiles(variant.sorted, ps, variant.strata);
+  const bq = new Float64Array(ps.length);
+  const vq = new Float64Array(ps.length);
+  for (let r = 0; r < options.resamples; r++) {
+    bResampler.draw(rng, bq);
+    vResampler.draw(rng, vq);
+    for (let j = 0; j < ps.length; j++) {
+      pct[j][r] = percentIncrease(bq[j], vq[j]);
+      delta[j][r] = vq[j] - bq[j];
+    }
+  }
+  return {
+    pct: pct.map((s) => intervalOf(s, options.level)),
+    delta: delta.map((s) => intervalOf(s, options.level)),
+  };
 }

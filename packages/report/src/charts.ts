@@ -7,6 +7,7 @@ import { parse, View } from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 import type { CdfSeries, HandshakeFigureRow, TtlbIncreaseSeries } from "./figures.js";
 import { formatBytes } from "./params.js";
+import type { PooledHandshakeRow } from "./pooled-handshake.js";
 import type { PercentileName } from "./stats.js";
 
 /** Percentiles drawn in the increase charts (the study's three). */
@@ -176,6 +177,97 @@ export function handshakeIncreaseSpec(
       },
     },
     spec: { width, height: 200, encoding, layer },
+  } as TopLevelSpec;
+}
+
+/**
+ * The study's figure 1: the handshake-time % increase pooled over one group of conditions (one
+ * rate, RTT and loss varying), percentiles on the x axis and one bar per compared variant side by
+ * side at each, with 95 % CI whiskers. `rows` are one group's (one row per pair).
+ */
+export function pooledHandshakeSpec(
+  rows: readonly PooledHandshakeRow[],
+  percentiles: readonly PercentileName[] = CHART_PERCENTILES,
+  text: ChartText = {},
+): TopLevelSpec {
+  const variants = [...new Set(rows.map((r) => r.pair))];
+  const values = rows.flatMap((r) =>
+    percentiles.map((p) => ({
+      variant: r.pair,
+      percentile: p,
+      increase: finiteOrNull(r.increase[p].increase_pct),
+      low: finiteOrNull(r.increase[p].ci.low),
+      high: finiteOrNull(r.increase[p].ci.high),
+      delta_ms: finiteOrNull(r.increase[p].delta_ms),
+      n_baseline: r.increase[p].n_baseline,
+      n_variant: r.increase[p].n_variant,
+      conditions: r.conditions,
+    })),
+  );
+  const ns = rows.flatMap((r) => [r.increase.p50.n_baseline, r.increase.p50.n_variant]);
+  const groups = [...new Set(rows.map((r) => r.label))];
+  const subtitle = [
+    text.subtitle,
+    ns.length > 0
+      ? `${rows[0]?.conditions ?? 0} conditions pooled, n = ${nRange(ns)} per side; whiskers: 95 % CI (bootstrap within each condition)`
+      : "",
+  ]
+    .filter(Boolean)
+    .join(" · ");
+  const y = { scale: { domain: yDomain(values), nice: false } };
+  const tooltip = [
+    { field: "variant", title: "Comparison" },
+    { field: "percentile" },
+    { field: "increase", title: "increase (%)", format: ".1f" },
+    { field: "low", title: "CI low (%)", format: ".1f" },
+    { field: "high", title: "CI high (%)", format: ".1f" },
+    { field: "delta_ms", title: "Δ (ms)", format: ".2f" },
+    { field: "n_baseline", title: "n baseline" },
+    { field: "n_variant", title: "n variant" },
+  ];
+  const colour = {
+    field: "variant",
+    type: "nominal",
+    sort: variants,
+    title: "Variant",
+    scale: { range: VARIANT_COLOURS },
+    legend: { orient: "bottom", direction: "vertical", labelLimit: 520 },
+  };
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: titleOf(text.title ?? `Handshake time increase over ${groups.join("; ")}`, subtitle),
+    config: CONFIG,
+    width: Math.max(300, percentiles.length * variants.length * 40),
+    height: 260,
+    data: { values },
+    encoding: {
+      x: {
+        field: "percentile",
+        type: "nominal",
+        title: "Percentile",
+        sort: [...percentiles],
+        axis: { labelAngle: 0 },
+      },
+      xOffset: { field: "variant", type: "nominal", sort: variants },
+      color: colour,
+      tooltip,
+    },
+    layer: [
+      {
+        mark: "bar",
+        encoding: {
+          y: { field: "increase", type: "quantitative", title: "Handshake time increase (%)", ...y },
+        },
+      },
+      {
+        mark: "rule",
+        encoding: {
+          y: { field: "low", type: "quantitative", ...y },
+          y2: { field: "high" },
+          color: { value: "black" },
+        },
+      },
+    ],
   } as TopLevelSpec;
 }
 

@@ -24,6 +24,8 @@ import type { ReportSummary } from "./summary.js";
 /** Chart files (relative to the report) per figure, as written next to it. */
 export interface ChartLinks {
   handshake?: string;
+  /** The study's figure 1, pooled over one rate's conditions: one chart per group, keyed by its label. */
+  pooled?: { label: string; file: string }[];
   /** One TTLB-vs-size chart per link condition (and pair), keyed by the condition label. */
   ttlb?: { label: string; file: string }[];
   /** One CDF chart per response size (link conditions side by side), keyed by the size. */
@@ -263,6 +265,11 @@ function methodSection(s: ReportSummary): string {
     `- **% increase** = 100 × (variant / baseline − 1) of the same percentile, between cells whose link condition and response size are equal; **Δ** = variant − baseline in ms (the absolute cost), with its ${Math.round(m.bootstrap.level * 100)} % interval from the same resamples. Variant: \`${m.variant}\`; baseline: \`${m.baseline}\`. ${m.pq_definition}.`,
     `- **${NOT_SIGNIFICANT}** (not significant) marks a difference whose interval includes 0: no difference was detected at that percentile. That is a result (e.g. a PQ handshake costing ≈ 0 on a fast link), not a reason to distrust the number.`,
     `- **TTLB at 0 B**: ${m.ttlb_at_zero_bytes}.`,
+    ...(s.figures.handshake_pooled.length > 0
+      ? [
+          `- **Handshake increase pooled over a rate's conditions** (the study's figure 1, "over the 1 Mbit/s datasets"): ${m.pooling}. Pooling then taking percentiles is how the study's sentence reads (a percentile of every connection made at that rate); the stratified resampling keeps each condition's share fixed, as the design fixed it, so the interval does not include variability from re-weighting links whose handshake times differ several-fold.`,
+        ]
+      : []),
     ...(m.sequential_stopping ? [`- **Sequential stopping**: ${m.sequential_stopping.statement}`] : []),
     `- **${WARN} marks a number not to trust** (data quality; reasons under *Notes*): a percentile p needs n ≥ ${t.minTailSamples} / (1 − p) samples (p90: 30, p99: 300); failures reaching into the percentile's tail (failure share ≥ 1 − p) or above ${Math.round(t.maxFailureShare * 100)} % of attempts; a % increase whose CI is wider than ${t.maxCiWidthPct} percentage points; connections whose link emulator dropped packets outside the configured loss (a disturbed lane: TUN ring overflow, refused write, stalled relay); more than ${MAX_MARKED_SHARE * 100} % of a cell's connections marked by the fidelity guard (relay releases or endpoints' CPU waits above their thresholds). A link whose check failed is marked ⚠ in the Link check and named under Notes.`,
     "",
@@ -492,6 +499,33 @@ function increaseTable(
 
 function figureSections(s: ReportSummary, charts: ChartLinks): string {
   const out: string[] = [];
+  const pooled = s.figures.handshake_pooled;
+  if (pooled.length > 0) {
+    out.push("## Handshake time increase pooled over each rate (the study's figure 1)\n");
+    out.push(
+      "Each side's handshake times of every condition at one rate pooled (RTT and loss varying; each condition's smallest response size), one bar per variant at each percentile; whiskers: 95 % CI from a bootstrap that resamples within each condition (see Method).\n",
+    );
+    for (const c of charts.pooled ?? []) out.push(`![Handshake time increase, ${c.label}](${c.file})\n`);
+    out.push(
+      table(
+        [
+          "pooled over",
+          "comparison",
+          "conditions",
+          ...PERCENTILE_NAMES.map((p) => `${p} increase, Δ [95 % CI]`),
+          "n base / var",
+        ],
+        pooled.map((r) => [
+          r.label,
+          r.pair,
+          String(r.conditions),
+          ...PERCENTILE_NAMES.map((p) => fmtBoth(r.increase[p])),
+          `${r.increase.p50.n_baseline} / ${r.increase.p50.n_variant}`,
+        ]),
+      ),
+    );
+    out.push("");
+  }
   const hs = s.figures.handshake_increase;
   out.push("## Handshake time increase per link condition\n");
   if (hs.length === 0) out.push("No handshake comparisons.\n");

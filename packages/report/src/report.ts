@@ -11,6 +11,7 @@ import {
   cdfSpec,
   chartDataCsv,
   handshakeIncreaseSpec,
+  pooledHandshakeSpec,
   renderSvg,
   ttlbIncreaseSpec,
 } from "./charts.js";
@@ -182,7 +183,20 @@ export async function renderCharts(
   };
   const fixed = fixedWords(summary.dimensions.fixed);
   const subtitle = fixed ? `all cells: ${fixed}` : undefined;
-  const { handshake_increase, ttlb_increase, cdf } = summary.figures;
+  const { handshake_increase, handshake_pooled, ttlb_increase, cdf } = summary.figures;
+  const pooledGroups = [...new Set(handshake_pooled.map((r) => r.label))];
+  links.pooled = [];
+  for (const [i, label] of pooledGroups.entries()) {
+    const file = await add(
+      `${stem}-handshake-pooled-${i + 1}.svg`,
+      pooledHandshakeSpec(
+        handshake_pooled.filter((r) => r.label === label),
+        CHART_PERCENTILES,
+        { subtitle },
+      ),
+    );
+    links.pooled.push({ label, file });
+  }
   if (handshake_increase.length > 0)
     links.handshake = await add(
       `${stem}-handshake-increase.svg`,

@@ -25,6 +25,7 @@ import {
   variantKey,
   varyingFields,
 } from "./params.js";
+import { POOLING_METHOD, type PooledHandshakeRow, pooledHandshakeFigure } from "./pooled-handshake.js";
 import { PERCENTILE_METHOD } from "./quantile.js";
 import type { MetaLine, Row, StopRuleSettings } from "./row.js";
 import { shardNotes, shardOrigins } from "./shards.js";
@@ -70,6 +71,8 @@ export interface ReportSummary {
     pq_definition: string;
     ttlb_at_zero_bytes: string;
     link_check: string;
+    /** How figure 1's pooled handshake increase aggregates the conditions of one rate. */
+    pooling: string;
     /** How an adaptive run (`--ci-width`) chose its sample sizes and what that does to the intervals; null for fixed samples. */
     sequential_stopping: SequentialStopping | null;
   };
@@ -96,6 +99,11 @@ export interface ReportSummary {
   handshake_only: boolean;
   figures: {
     handshake_increase: HandshakeFigureRow[];
+    /**
+     * The study's figure 1: the handshake increase pooled over the conditions of one rate (RTT and
+     * loss varying), one row per pair and group; empty unless a group has two conditions or more.
+     */
+    handshake_pooled: PooledHandshakeRow[];
     /** Empty in a handshake-only run, and for conditions measured at one size only. */
     ttlb_increase: TtlbIncreaseSeries[];
     /** CDFs of TTLB, or of the handshake time in a handshake-only run (each series' `metric`). */
@@ -240,6 +248,7 @@ export function summarize(loaded: LoadedResults, options: SummaryOptions = {}): 
       ttlb_at_zero_bytes:
         "with 0 bytes no request is sent; where a row has no ttlb_ms, its TTLB is its handshake time",
       link_check: LINK_CHECK_RULE,
+      pooling: POOLING_METHOD,
       sequential_stopping: sequentialStopping(cells, comparisons),
     },
     inputs: loaded.files.map((f) => ({ file: f.file, run: f.meta.run, rows: f.rows, skipped: f.skipped })),
@@ -260,6 +269,7 @@ export function summarize(loaded: LoadedResults, options: SummaryOptions = {}): 
     handshake_only: handshakeOnly(cells),
     figures: {
       handshake_increase: handshakeFigure(comparisons, varying, labels),
+      handshake_pooled: pooledHandshakeFigure(cells, comparisons, bootstrap, trust),
       ttlb_increase: ttlbIncreaseFigure(comparisons, varying, labels),
       cdf: cdfFigure(cells, comparisons, varying, labels),
     },

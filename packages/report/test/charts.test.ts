@@ -310,8 +310,13 @@ describe("a handshake-only run", () => {
     expect(only.figures.cdf.every((s) => s.metric === "handshake_ms")).toBe(true);
     const { links, charts } = await renderCharts(only, "hs");
     expect(links.ttlb).toEqual([]);
-    expect(charts.map((c) => c.file)).toEqual(["hs-handshake-increase.svg", "hs-handshake-cdf-1.svg"]);
-    const texts = textsOf(charts[1].svg);
+    // Figure 1 pooled over both RTTs, the per-condition bars, the handshake CDF.
+    expect(charts.map((c) => c.file)).toEqual([
+      "hs-handshake-pooled-1.svg",
+      "hs-handshake-increase.svg",
+      "hs-handshake-cdf-1.svg",
+    ]);
+    const texts = textsOf(charts[2].svg);
     expect(texts).toContain("Handshake time CDF");
     expect(texts).toContain("Handshake time (ms)");
     expect(texts.join(" ")).not.toMatch(/TTLB|last byte/);

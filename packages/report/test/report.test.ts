@@ -83,6 +83,8 @@ describe("markdown report", () => {
     const md = readFileSync(out, "utf8");
     const links = [...md.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map((m) => m[1]);
     expect(links).toEqual([
+      // The study's figure 1: RTT 35 and 200 ms at one rate, pooled.
+      "report-handshake-pooled-1.svg",
       "report-handshake-increase.svg",
       // One TTLB-vs-size figure per link condition, one CDF figure per response size.
       "report-ttlb-increase-1.svg",
