@@ -135,7 +135,7 @@ export function handshakeIncreaseSpec(
       type: "nominal",
       title: "Link condition",
       sort: conditions,
-      axis: { labelAngle: conditions.length > 4 ? -30 : 0, labelLimit: 200 },
+      axis: { labelAngle: conditions.length > 3 ? -30 : 0, labelLimit: 200 },
     },
     xOffset: { field: "percentile", type: "nominal", sort: [...percentiles] },
     color: { field: "percentile", type: "nominal", sort: [...percentiles], title: "Percentile" },
@@ -275,7 +275,10 @@ export function pooledHandshakeSpec(
  * TTLB % increase versus response size for one link condition (one figure per link): the sizes
  * evenly spaced and labelled (so 0, 1 and 10 KiB stay apart), each percentile its own colour, line
  * style and marker shape, its markers and whiskers (95 % CI, in the legend) set slightly apart so p90
- * cannot hide p50/p75 where they coincide.
+ * cannot hide p50/p75 where they coincide. Series of several compared pairs (e.g. an 8 KB, a 16 KB
+ * and a real ML-DSA chain over one baseline) go in one panel each, two per row, on one shared y
+ * scale: nine lines in one plot could not be told apart, and a shared scale keeps the variants'
+ * curves comparable at a glance, as separate figures would not.
  */
 export function ttlbIncreaseSpec(
   series: readonly TtlbIncreaseSeries[],
@@ -289,7 +292,8 @@ export function ttlbIncreaseSpec(
   const values = series.flatMap((s) =>
     s.points.flatMap((pt) =>
       percentiles.map((p, i) => ({
-        series: several ? `${s.chart_label}, ${p}` : p,
+        series: several ? `${s.pair}, ${s.chart_label}, ${p}` : p,
+        pair: s.pair,
         condition: s.chart_label,
         size: formatBytes(pt.bytes),
         bytes: pt.bytes,
@@ -310,7 +314,8 @@ export function ttlbIncreaseSpec(
   const title =
     text.title ?? `TTLB increase vs response size${conditions.length === 1 ? `: ${conditions[0]}` : ""}`;
   const subtitle = [
-    [...pairs].join("; "),
+    // Several pairs are named over their panels.
+    pairs.size === 1 ? [...pairs][0] : "",
     text.subtitle,
     ns.length > 0 ? `n = ${nRange(ns)} per side and size` : "",
   ]
@@ -337,13 +342,10 @@ export function ttlbIncreaseSpec(
     { field: "n_baseline", title: "n baseline" },
     { field: "n_variant", title: "n variant" },
   ];
-  return {
-    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: titleOf(title, subtitle),
-    config: CONFIG,
-    width: Math.max(420, sizes.length * 70),
-    height: 260,
-    data: { values },
+  const faceted = pairs.size > 1;
+  const inner = {
+    width: faceted ? Math.max(320, sizes.length * 50) : Math.max(420, sizes.length * 70),
+    height: faceted ? 220 : 260,
     encoding: { x },
     layer: [
       {
@@ -388,6 +390,20 @@ export function ttlbIncreaseSpec(
         },
       },
     ],
+  };
+  const common = {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: titleOf(title, subtitle),
+    config: CONFIG,
+    data: { values },
+  };
+  if (!faceted) return { ...common, ...inner } as TopLevelSpec;
+  return {
+    ...common,
+    facet: { field: "pair", type: "nominal", title: null, sort: [...pairs], header: { labelFontSize: 12 } },
+    columns: 2,
+    spec: inner,
+    resolve: { scale: { y: "shared" } },
   } as TopLevelSpec;
 }
 

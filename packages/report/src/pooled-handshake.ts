@@ -165,6 +165,7 @@ export function pooledHandshakeFigure(
     (a, b) =>
       (a.rate_mbps ?? 0) - (b.rate_mbps ?? 0) ||
       a.label.localeCompare(b.label) ||
-      a.pair.localeCompare(b.pair),
+      // numeric: mldsa44@8KB before mldsa44@16KB.
+      a.pair.localeCompare(b.pair, "en", { numeric: true }),
   );
 }

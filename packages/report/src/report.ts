@@ -20,7 +20,7 @@ import { renderHtml } from "./html.js";
 import { fixedWords } from "./labels.js";
 import { type LoadOptions, loadResults, ReportInputError } from "./load.js";
 import { type ChartLinks, renderMarkdown } from "./markdown.js";
-import { formatBytes } from "./params.js";
+import { conditionKey, formatBytes } from "./params.js";
 import { renderRowsCsv } from "./rows-csv.js";
 import { renderRowsParquet } from "./rows-parquet.js";
 import { type RunPart, splitRuns } from "./runs.js";
@@ -202,13 +202,18 @@ export async function renderCharts(
       `${stem}-handshake-increase.svg`,
       handshakeIncreaseSpec(handshake_increase, CHART_PERCENTILES, { subtitle }),
     );
-  const pairs = new Set(ttlb_increase.map((s) => s.pair)).size;
-  for (const [i, series] of ttlb_increase.entries()) {
+  // One figure per link condition; several compared variants are panels of it (see ttlbIncreaseSpec).
+  const byLink = new Map<string, typeof ttlb_increase>();
+  for (const series of ttlb_increase) {
+    const k = conditionKey(series.condition);
+    byLink.set(k, [...(byLink.get(k) ?? []), series]);
+  }
+  for (const [i, group] of [...byLink.values()].entries()) {
     const file = await add(
       `${stem}-ttlb-increase-${i + 1}.svg`,
-      ttlbIncreaseSpec([series], CHART_PERCENTILES, { subtitle }),
+      ttlbIncreaseSpec(group, CHART_PERCENTILES, { subtitle }),
     );
-    links.ttlb!.push({ label: pairs > 1 ? `${series.pair}, ${series.label}` : series.label, file });
+    links.ttlb!.push({ label: group[0].label, file });
   }
   const sizes = [...new Set(cdf.map((s) => s.bytes))].sort((a, b) => a - b);
   const kind = cdf[0]?.metric === "handshake_ms" ? "handshake" : "ttlb";

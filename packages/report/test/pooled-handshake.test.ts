@@ -129,8 +129,8 @@ describe("pooled handshake figure (figure 1)", () => {
         );
     const s = summarizeRows(rows, [meta()], { resamples: 100 });
     expect(s.figures.handshake_pooled.map((r) => r.variant_label)).toEqual([
-      "X25519MLKEM768 + mldsa44@16KB",
       "X25519MLKEM768 + mldsa44@8KB",
+      "X25519MLKEM768 + mldsa44@16KB",
     ]);
     const dir = await mkdtemp(join(tmpdir(), "pooled-"));
     const { links, charts } = await renderCharts(s, join(dir, "r"));
