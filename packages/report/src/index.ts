@@ -1,6 +1,7 @@
 // @pqtls/report: raw result rows → statistics, comparisons, charts and a report.
 // writeReport is the one-call entry point; the rest lets a script or notebook work on rows directly.
 
+export * from "./beside-study.js";
 export * from "./bootstrap.js";
 export * from "./chain-reduction.js";
 export * from "./charts.js";
@@ -19,6 +20,7 @@ export * from "./link-check.js";
 export * from "./load.js";
 export * from "./markdown.js";
 export * from "./params.js";
+export * from "./pooled-handshake.js";
 export * from "./quantile.js";
 export * from "./random.js";
 // The registry of dimensions (its condition/link field lists and words come through params.js).
@@ -68,5 +70,6 @@ export * from "./runs.js";
 export * from "./schema.js";
 export * from "./shards.js";
 export * from "./stats.js";
+export * from "./study.js";
 export * from "./summary.js";
 export * from "./variant.js";

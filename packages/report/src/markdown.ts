@@ -2,6 +2,7 @@
 // a summary table, one section per figure (chart + the table behind it), the notes on numbers not to
 // trust, and per-cell statistics.
 
+import type { BesideStudyRow } from "./beside-study.js";
 import { type ChainReductionRow, windowVerdict } from "./chain-reduction.js";
 import type { Comparison, IncreaseStat } from "./compare.js";
 import { MAX_MARKED_SHARE } from "./fidelity.js";
@@ -614,6 +615,70 @@ function figureSections(s: ReportSummary, charts: ChartLinks): string {
   return out.join("\n");
 }
 
+function fmtStudyNumber(x: number, unit: "%" | "ms"): string {
+  if (!Number.isFinite(x)) return "–";
+  return unit === "%" ? x.toFixed(1) : Math.round(x).toLocaleString("en-US");
+}
+
+function fmtOurs(r: BesideStudyRow): string {
+  const ci = Number.isFinite(r.ci.low)
+    ? ` [${fmtStudyNumber(r.ci.low, r.unit)}, ${fmtStudyNumber(r.ci.high, r.unit)}]`
+    : "";
+  const value = r.unit === "%" ? fmtPct(r.ours) : `${fmtStudyNumber(r.ours, "ms")} ms`;
+  return `${value}${ci}${r.flagged ? ` ${WARN}` : ""}`;
+}
+
+function fmtDifference(r: BesideStudyRow): string {
+  if (!Number.isFinite(r.difference)) return "–";
+  const sign = r.difference > 0 ? "+" : r.difference < 0 ? "−" : "±";
+  const abs = fmtStudyNumber(Math.abs(r.difference), r.unit);
+  return `${sign}${abs} ${r.unit === "%" ? "points" : "ms"}`;
+}
+
+/** The study's published numbers beside ours, the claims the run lacks in one line. */
+function besideStudySection(s: ReportSummary): string {
+  const b = s.beside_study;
+  const out = ["## Beside the study\n"];
+  if (b.study_variant === null) {
+    out.push(`No compared variant to set beside the study's numbers (${b.study_variant_reason}).\n`);
+    return out.join("\n");
+  }
+  out.push(
+    `The study's published numbers whose condition this run measured, beside ours. The study's PQ is **${b.study_variant}** here (${b.study_variant_reason}; \`pqtls report --study-variant\` picks another); its classical side is the baseline (\`${b.baseline}\`). Ours: the report's own numbers with their 95 % interval (increases: as in the Summary; figure 1: the pooled figure above; absolute times: the cell's percentile with a bootstrap interval). Difference: ours − the study's value (for a bound or band: − its nearest end). Verdict: a value (\`~\`: read off the study's figure) is *inside* or *outside* our interval; a bound \`< B\` is *met* when our whole interval is below B, *not met* when it is wholly at or above, *undecided* when it straddles B; a band is *inside* when our interval overlaps it.\n`,
+  );
+  if (b.rows.length > 0)
+    out.push(
+      table(
+        [
+          "study",
+          "claim",
+          "ours at",
+          "percentile",
+          "study's value",
+          "ours [95 % CI]",
+          "difference",
+          "verdict",
+        ],
+        b.rows.map((r) => [
+          r.source,
+          r.words,
+          r.where,
+          r.percentile,
+          r.study_text,
+          fmtOurs(r),
+          fmtDifference(r),
+          r.verdict,
+        ]),
+      ),
+    );
+  else out.push("None of the study's conditions was measured in this run.\n");
+  if (b.not_measured.length > 0)
+    out.push(
+      `\nNot measured in this run: ${b.not_measured.map((m) => `${m.source} (${m.words})`).join("; ")}.\n`,
+    );
+  return out.join("\n");
+}
+
 function where(c: Condition, bytes: number, fields: readonly ConditionField[]): string {
   const parts = fields.map((f) => describeField(f, c[f]));
   parts.push(formatBytes(bytes));
@@ -743,6 +808,7 @@ export function renderMarkdown(s: ReportSummary, charts: ChartLinks = {}): strin
     handshakeBytesSection(s),
     chainReductionSection(s),
     figureSections(s, charts),
+    besideStudySection(s),
     notesSection(s),
     cellSection(s),
   ].join("\n");

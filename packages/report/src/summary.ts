@@ -1,6 +1,7 @@
 // Everything a report shows, computed once from rows: per-cell statistics, comparisons, the figure
 // tables and the notes on numbers not to trust. The markdown, JSON and CSV outputs all read this.
 
+import { type BesideStudy, besideStudy } from "./beside-study.js";
 import { type BootstrapOptions, DEFAULT_BOOTSTRAP } from "./bootstrap.js";
 import { type ChainReductionRow, chainReductionTable } from "./chain-reduction.js";
 import { type Comparison, compareAll, STOP_RULE_METRIC, stopRuleWatches } from "./compare.js";
@@ -50,6 +51,11 @@ export interface SummaryOptions {
   seed?: number;
   /** Bootstrap resamples (default 1000). */
   resamples?: number;
+  /**
+   * Which compared variant stands for the study's "PQ" in "Beside the study" (a selector, e.g.
+   * "chain=mldsa44@16KB"); default: the PQ key exchange whose chain is closest to 16 KB.
+   */
+  studyVariant?: string;
   trust?: Partial<TrustRules>;
 }
 
@@ -109,6 +115,8 @@ export interface ReportSummary {
     /** CDFs of TTLB, or of the handshake time in a handshake-only run (each series' `metric`). */
     cdf: CdfSeries[];
   };
+  /** The study's published numbers beside ours (see beside-study.ts). */
+  beside_study: BesideStudy;
   /** Why the report has no comparison at all (null when it has some): said at the top of the report. */
   no_comparison: string | null;
   /** Why some comparisons could not be made. */
@@ -227,6 +235,7 @@ export function summarize(loaded: LoadedResults, options: SummaryOptions = {}): 
   notes.push(...shardNotes(shardOrigins(metas)));
   const labels = shortConditionLabels(conditions, varying, metas);
   const handshakeBytes = handshakeBytesTable(loaded.rows, baselineSel);
+  const pooled = pooledHandshakeFigure(cells, comparisons, bootstrap, trust);
   let noComparison: string | null = null;
   if (cells.length > 0 && comparisons.length === 0) {
     noComparison = whyNoComparison(notes, baselineText, variantText);
@@ -269,10 +278,19 @@ export function summarize(loaded: LoadedResults, options: SummaryOptions = {}): 
     handshake_only: handshakeOnly(cells),
     figures: {
       handshake_increase: handshakeFigure(comparisons, varying, labels),
-      handshake_pooled: pooledHandshakeFigure(cells, comparisons, bootstrap, trust),
+      handshake_pooled: pooled,
       ttlb_increase: ttlbIncreaseFigure(comparisons, varying, labels),
       cdf: cdfFigure(cells, comparisons, varying, labels),
     },
+    beside_study: besideStudy({
+      comparisons,
+      pooled,
+      cells,
+      handshakeBytes,
+      baseline: baselineText,
+      selector: options.studyVariant,
+      bootstrap,
+    }),
     no_comparison: noComparison,
     notes,
     warnings: loaded.warnings,
