@@ -202,6 +202,18 @@ describe("pqtls report", () => {
     expect(existsSync(join(dir, "out", "x.txt"))).toBe(false);
   });
 
+  it("--study-variant names the study's PQ in 'Beside the study'; one naming no compared variant is one line", () => {
+    const r = pqtls("report", good, "--format", "json", "--study-variant", "chain=mldsa65");
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.beside_study.study_variant).toBe("X25519MLKEM768 + mldsa65");
+    expect(summary.beside_study.study_variant_reason).toContain("--study-variant chain=mldsa65");
+    const bad = pqtls("report", good, "--format", "json", "--study-variant", "chain=rsa2048");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split("\n")).toHaveLength(1);
+    expect(bad.stderr).toMatch(/--study-variant chain=rsa2048 matches no compared variant/);
+  });
+
   it("rejects a bad selector, format or number with one line", () => {
     for (const args of [
       ["--baseline", "kex"],

@@ -18,6 +18,7 @@ interface ReportFlags {
   format?: ReportFormatName;
   baseline?: string;
   variant?: string;
+  studyVariant?: string;
   seed?: number;
   resamples: number;
   skipBad?: boolean;
@@ -61,6 +62,10 @@ export function register(program: Command): void {
       "--variant <selector>",
       "cells compared with the baseline, same syntax (default kex=pq,chain=pq with the default baseline, else every other cell)",
     )
+    .option(
+      "--study-variant <selector>",
+      "which compared variant stands for the study's PQ in 'Beside the study' (e.g. chain=mldsa44@16KB; default: the PQ key exchange whose chain is closest to 16 KB)",
+    )
     .option("--seed <n>", "bootstrap seed (default: the run's seed)", integer(0))
     .option("--resamples <n>", "bootstrap resamples", integer(100), 1000)
     .option("--cdf-log", "CDFs on a log time axis (to see lossy links' retransmission tails)")
@@ -83,6 +88,7 @@ export function register(program: Command): void {
           format,
           baseline: flags.baseline,
           variant: flags.variant,
+          studyVariant: flags.studyVariant,
           seed: flags.seed,
           resamples: flags.resamples,
           skipBad: flags.skipBad,
