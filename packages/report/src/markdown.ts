@@ -716,6 +716,12 @@ function notesSection(s: ReportSummary): string {
       }
     }
   }
+  for (const r of s.figures.handshake_pooled)
+    for (const p of PERCENTILE_NAMES as PercentileName[])
+      if (r.increase[p].flags.length > 0)
+        notes.push(
+          `${r.pair}, handshake ${p} increase pooled over ${r.label}: ${r.increase[p].flags.join("; ")}`,
+        );
   const out = ["## Notes: numbers not to trust\n"];
   if (notes.length === 0)
     out.push("None: every cell has enough samples and no failures above the thresholds.\n");

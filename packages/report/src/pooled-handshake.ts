@@ -20,7 +20,14 @@ import {
 import { type Comparison, excludesZero, type IncreaseStat } from "./compare.js";
 import type { ConditionField } from "./dimensions.js";
 import { type IncreaseByPercentile, pairLabel } from "./figures.js";
-import { type Condition, conditionKey, type Variant, variantLabel } from "./params.js";
+import {
+  type Condition,
+  conditionKey,
+  describeField,
+  type Variant,
+  variantLabel,
+  varyingFields,
+} from "./params.js";
 import { quantileSorted } from "./quantile.js";
 import {
   type CellData,
@@ -161,6 +168,11 @@ export function pooledHandshakeFigure(
       increase,
     });
   }
+  // Groups at one rate that differ in another field (engine, jitter, ...) are told apart by it.
+  const others = varyingFields(rows.map((r) => r.shared)).filter((f) => f !== "rate_mbps");
+  for (const r of rows)
+    if (others.length > 0)
+      r.label = [r.label, ...others.map((f) => describeField(f, r.shared[f]))].join(", ");
   return rows.sort(
     (a, b) =>
       (a.rate_mbps ?? 0) - (b.rate_mbps ?? 0) ||

@@ -109,6 +109,33 @@ describe("pooled handshake figure (figure 1)", () => {
     expect(s.figures.handshake_pooled).toEqual([]);
   });
 
+  it("keeps groups of one rate that differ in another field apart, each labelled by it", () => {
+    const rows: Row[] = [];
+    for (const jitter of [0, 5])
+      for (const rtt of [35, 200])
+        for (const [kex, chain, extra] of [
+          ["x25519", "rsa2048", 0],
+          ["X25519MLKEM768", "mldsa65", 30],
+        ] as const)
+          rows.push(
+            ...rowsFor({
+              kex,
+              chain,
+              rtt_ms: rtt,
+              rate_mbps: 1,
+              jitter_ms: jitter,
+              cell: `${kex}/${rtt}/${jitter}`,
+              handshake: [1, 2, 3, 4, 5, 6].map((i) => 2 * rtt + extra + i),
+            }),
+          );
+    const pooled = summarizeRows(rows, [meta()], { resamples: 50 }).figures.handshake_pooled;
+    expect(pooled.map((r) => r.label).sort()).toEqual([
+      "1 Mbit/s, RTT 35/200 ms, loss 0 %, jitter 0 ms",
+      "1 Mbit/s, RTT 35/200 ms, loss 0 %, jitter 5 ms",
+    ]);
+    expect(pooled.every((r) => r.increase.p50.n_baseline === 12)).toBe(true);
+  });
+
   it("draws one bar per variant at each percentile, the spec's data the summary's numbers", async () => {
     const rows: Row[] = [];
     const rand = mulberry32(3);
