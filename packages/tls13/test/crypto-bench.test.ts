@@ -189,6 +189,42 @@ describe("bench: bulk alone in a process", () => {
   });
 });
 
+describe("bench: bulk rows under V8 flags", () => {
+  it("marks each flag set apart in the runtime column and explains each below the table", () => {
+    const row = (v8Flags: string | undefined, mbPerCpuSec: number) => ({
+      stack: "pqtls" as const,
+      provider: "auto",
+      runtime: "node24",
+      suite: "TLS_AES_128_GCM_SHA256",
+      bytes: 1 << 20,
+      mbPerSec: mbPerCpuSec,
+      cpuMs: 10,
+      mbPerCpuSec,
+      setting: "alone" as const,
+      ...(v8Flags ? { v8Flags } : {}),
+    });
+    const text = renderText({
+      runtime: { node: "24", openssl: "3.5" },
+      primitives: [],
+      handshakes: [],
+      bulk: [
+        row(undefined, 300),
+        row("--external-memory-accounted-in-global-limit", 400),
+        row("--max-semi-space-size=4", 450),
+      ],
+      firstHandshake: [],
+      notes: [],
+    });
+    expect(text).toMatch(/node24\s+alone\s+1\s+1\s+300\s+10\s+300/);
+    expect(text).toMatch(/node24\*\s+alone\s+1\s+1\s+400\s+10\s+400/);
+    expect(text).toMatch(/node24\*\*\s+alone\s+1\s+1\s+450\s+10\s+450/);
+    expect(text).toMatch(
+      /^\* with --external-memory-accounted-in-global-limit: V8 counts ArrayBuffer memory/m,
+    );
+    expect(text).toMatch(/^\*\* with --max-semi-space-size=4: semi-spaces of at most that many MB/m);
+  });
+});
+
 describe("bench: several processes' handshakes as one row", () => {
   it("takes the median CPU and wall time per scenario and stack, and sums the handshakes", async () => {
     const { medianOfRuns } = await import("../src/bench/bench.js");

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { median } from "./measure.js";
 import type { BenchReport, BulkRow, HandshakeRow } from "./report.js";
-import { BULK_GC_FLAG, type RunOptions, type RunResult, runPqtls, runtimeLabel } from "./runs.js";
+import { BULK_V8_FLAGS, type RunOptions, type RunResult, runPqtls, runtimeLabel } from "./runs.js";
 
 const run = promisify(execFile);
 const CHILD = fileURLToPath(new URL("./child.js", import.meta.url));
@@ -115,7 +115,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   if (node24 && bulkBytes > 0) {
     // Each stack in a fresh process of its own, warmed, the median of several transfers: the
     // reference is node:tls alone; node:tls beside our stack shows what the heap alone costs it.
-    const flagSets = [[], ...((await knowsV8Flag(node24, BULK_GC_FLAG)) ? [[BULK_GC_FLAG]] : [])];
+    const flagSets: string[][] = [[]];
+    for (const flag of BULK_V8_FLAGS) if (await knowsV8Flag(node24, flag)) flagSets.push([flag]);
     const spec = JSON.stringify({ bytes: bulkBytes, runs: quick ? 1 : 3 });
     for (const flags of flagSets) {
       log(`bulk on node24, each stack in its own process${flags.length ? ` with ${flags.join(" ")}` : ""}`);
@@ -177,7 +178,7 @@ export function medianOfRuns(runs: RunResult[]): RunResult {
 async function knowsV8Flag(node: string, flag: string): Promise<boolean> {
   try {
     const { stdout } = await run(node, ["--v8-options"], { maxBuffer: 16 << 20, timeout: 30_000 });
-    return stdout.includes(`  ${flag} `);
+    return stdout.includes(`  ${flag.split("=")[0]} `);
   } catch {
     return false;
   }

@@ -49,7 +49,7 @@ export interface BulkRow {
   ratio?: number;
   /** mbPerCpuSec / that of node:tls beside our stack (same process heap), same suite and flags. */
   ratioSameHeap?: number;
-  /** V8 flags the measuring process ran with (see BULK_GC_FLAG in runs.ts); absent = the runtime's defaults. */
+  /** V8 flags the measuring process ran with (see BULK_V8_FLAGS in runs.ts); absent = the runtime's defaults. */
   v8Flags?: string;
   /**
    * Absent: measured in the bench's process for that runtime, after its handshake rounds. "alone":
@@ -90,6 +90,14 @@ function table(header: string[], rows: string[][]): string {
 }
 
 const fixed = (n: number | undefined, digits: number): string => (n === undefined ? "-" : n.toFixed(digits));
+
+/** What each bulk V8 flag changes (runs.ts, BULK_V8_FLAGS), for the table's footnotes. */
+const V8_FLAG_NOTES: Record<string, string> = {
+  "--external-memory-accounted-in-global-limit":
+    "V8 counts ArrayBuffer memory towards its ordinary heap limits instead of starting a full GC per ~64 MB of it",
+  "--max-semi-space-size":
+    "semi-spaces of at most that many MB (an application's choice: the 8-16 MB that importing our library leaves bring back-to-back full GCs)",
+};
 
 export function renderText(report: BenchReport): string {
   const out: string[] = [];
@@ -137,6 +145,9 @@ export function renderText(report: BenchReport): string {
     );
   }
   if (report.bulk.length) {
+    // Rows measured under V8 flags are marked *, **, ... in the runtime column, one mark per flag set.
+    const flagSets = [...new Set(report.bulk.flatMap((b) => (b.v8Flags ? [b.v8Flags] : [])))];
+    const mark = (flags: string | undefined) => (flags ? "*".repeat(flagSets.indexOf(flags) + 1) : "");
     out.push(
       "",
       "Bulk transfer one way over loopback (ratio = MB per CPU-second / node:tls on Node 24; higher is better)",
@@ -161,7 +172,7 @@ export function renderText(report: BenchReport): string {
           b.suite,
           b.stack,
           b.provider,
-          b.v8Flags ? `${b.runtime}*` : b.runtime,
+          `${b.runtime}${mark(b.v8Flags)}`,
           b.setting ?? "bench",
           String(b.bytes / 1048576),
           String(b.runs ?? 1),
@@ -179,11 +190,9 @@ export function renderText(report: BenchReport): string {
       "process after its handshake rounds. ratio: against node:tls alone; same heap: against node:tls beside",
       "pqtls (Node 24's default GC starts far more full GCs during fast I/O in a larger heap, whatever the stack).",
     );
-    const flags = report.bulk.find((b) => b.v8Flags)?.v8Flags;
-    if (flags)
+    for (const flags of flagSets)
       out.push(
-        `* with ${flags}: V8 counts ArrayBuffer memory towards its ordinary heap limits instead of starting`,
-        "  a full GC per ~64 MB of it; * rows are compared with node:tls run the same way.",
+        `${mark(flags)} with ${flags}: ${V8_FLAG_NOTES[flags.split("=")[0]] ?? "a V8 flag"}; compared with node:tls run the same way.`,
       );
   }
   if (report.firstHandshake.length) {

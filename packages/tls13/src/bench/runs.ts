@@ -21,6 +21,17 @@ export const BULK_SUITES = ["TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA
  */
 export const BULK_GC_FLAG = "--external-memory-accounted-in-global-limit";
 
+/**
+ * The third bulk measurement's V8 flag: semi-spaces of at most 4 MB. V8 grows its young generation
+ * with what survives at start-up, and importing this library (like any few MB of modules) leaves
+ * 8–16 MB semi-spaces; from 8 MB on, fast I/O sends V8 into back-to-back full GCs whichever TLS stack
+ * runs (README, "Bulk and the GC"). An application can set this flag; a library cannot.
+ */
+export const BULK_NURSERY_FLAG = "--max-semi-space-size=4";
+
+/** The flag sets of the bench's extra bulk measurements, one set of processes each. */
+export const BULK_V8_FLAGS = [BULK_GC_FLAG, BULK_NURSERY_FLAG] as const;
+
 const withV8Flags = (): { v8Flags?: string } => {
   const v8Flags = v8FlagsOfProcess();
   return v8Flags ? { v8Flags } : {};
@@ -28,7 +39,7 @@ const withV8Flags = (): { v8Flags?: string } => {
 
 /** The V8 flags among this process's exec arguments, for the row (undefined when none). */
 function v8FlagsOfProcess(): string | undefined {
-  const flags = process.execArgv.filter((a) => a === BULK_GC_FLAG);
+  const flags = process.execArgv.filter((a) => (BULK_V8_FLAGS as readonly string[]).includes(a));
   return flags.length ? flags.join(" ") : undefined;
 }
 
