@@ -13,11 +13,11 @@ import type { StackOptions, TlsLike } from "./tls-like.js";
 export const BULK_SUITES = ["TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256"] as const;
 
 /**
- * The V8 flag the bench's second bulk measurement runs with on Node 24. By default V8 (13.x) starts a
- * full GC for every ~64 MB of new ArrayBuffer memory, and node:crypto returns a new buffer per record
- * sealed or opened (the socket one per read): in a process holding our library's heap that was ~40 %
- * of bulk CPU, for node:tls in the same process ~35 %. With the flag, that memory counts towards
- * the ordinary heap limits instead. Node 20's V8 does not have (or need) it.
+ * The V8 flag the bench's second bulk measurement runs with on Node 24: new ArrayBuffer memory (a
+ * buffer per record sealed or opened, one per socket read) counts towards the ordinary heap limits
+ * instead of V8's separate external-memory limit, which is the likely trigger of the first full GC
+ * of a fast transfer. The back-to-back full GCs that follow come from the young generation's size
+ * (README, "Bulk and the GC"; BULK_NURSERY_FLAG). Node 20's V8 does not have (or need) it.
  */
 export const BULK_GC_FLAG = "--external-memory-accounted-in-global-limit";
 
