@@ -114,11 +114,23 @@ describe.skipIf(skipWhy !== null)("pqtls run on the tun link", () => {
       expect((pq.hs_bytes_c2s as number) - (c.hs_bytes_c2s as number)).toBeLessThanOrEqual(1184 + 16);
       expect((pq.hs_bytes_s2c as number) - (c.hs_bytes_s2c as number)).toBeGreaterThanOrEqual(1088 - 8);
       expect((pq.hs_bytes_s2c as number) - (c.hs_bytes_s2c as number)).toBeLessThanOrEqual(1088 + 8);
-      // mldsa65 vs rsa2048 chain: Certificate message 5713 vs 984 B (fixtures/pki/manifest.json) and a
-      // CertificateVerify signature of 3309 vs 256 B: 7782 B more from the server.
+      // mldsa65 vs rsa2048 chain, both leaf + intermediate: Certificate message 8 B of headers + 5 B
+      // per certificate + DER (fixtures/pki/manifest.json: 5710 + 5603 vs 981 + 874 B), 11331 vs
+      // 1873 B, and a CertificateVerify signature of 3309 vs 256 B: 9458 + 3053 = 12511 B more.
       const mldsa = one("X25519MLKEM768", "mldsa65");
-      expect((mldsa.hs_bytes_s2c as number) - (pq.hs_bytes_s2c as number)).toBeGreaterThanOrEqual(7782 - 32);
-      expect((mldsa.hs_bytes_s2c as number) - (pq.hs_bytes_s2c as number)).toBeLessThanOrEqual(7782 + 64);
+      const certMsg = { rsa2048: 8 + (5 + 981) + (5 + 874), mldsa65: 8 + (5 + 5710) + (5 + 5603) };
+      expect(certMsg).toEqual({ rsa2048: 1873, mldsa65: 11331 });
+      const more = certMsg.mldsa65 - certMsg.rsa2048 + (3309 - 256);
+      expect((mldsa.hs_bytes_s2c as number) - (pq.hs_bytes_s2c as number)).toBeGreaterThanOrEqual(more - 32);
+      expect((mldsa.hs_bytes_s2c as number) - (pq.hs_bytes_s2c as number)).toBeLessThanOrEqual(more + 64);
+      // Every row says what its chain sent, for either engine; the pqtls client measures the same.
+      for (const [row, chain] of [
+        [pq, "rsa2048"],
+        [mldsa, "mldsa65"],
+      ] as const) {
+        expect([row.chain_certs, row.chain_msg_bytes]).toEqual([2, certMsg[chain]]);
+        if (engine === "pqtls") expect(row.cert_msg_bytes).toBe(certMsg[chain]);
+      }
       // TTLB grows with the response: 64 KiB at 20 Mbit/s is >= 26 ms of serialisation plus a round trip.
       for (const [kex, chain] of [
         ["x25519", "rsa2048"],
