@@ -22,7 +22,7 @@ import {
   loadCertificates,
 } from "@pqtls/tls13";
 
-const pki = new URL("../fixtures/pki/mldsa65-depth3/", import.meta.url);
+const pki = new URL("../fixtures/pki/mldsa65/", import.meta.url);
 const read = (f) => readFileSync(new URL(f, pki), "utf8");
 const [leaf, intermediate] = loadCertificates(read("chain.pem"));
 const [root] = loadCertificates(read("root.pem"));

@@ -44,7 +44,7 @@ pqtls([
   "pqtls",
   // The classical pair is the report's baseline: the PQ increase with and without trimming.
   "--variants",
-  "x25519:rsa2048,X25519MLKEM768:mldsa65-depth3",
+  "x25519:rsa2048,X25519MLKEM768:mldsa65",
   "--hooks",
   `none,${join(here, "chain-trimming.hooks.mjs")}`,
   "--rtt",
@@ -73,10 +73,10 @@ const rows = readFileSync(out, "utf8")
   .filter((r) => r.type === "row");
 const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(
-  "\nX25519MLKEM768 + mldsa65-depth3\nhooks              server→client handshake bytes   handshake p50 (ms)",
+  "\nX25519MLKEM768 + mldsa65\nhooks              server→client handshake bytes   handshake p50 (ms)",
 );
 for (const hooks of [undefined, ...new Set(rows.map((r) => r.hooks).filter(Boolean))]) {
-  const of = rows.filter((r) => r.ok && r.hooks === hooks && r.chain === "mldsa65-depth3");
+  const of = rows.filter((r) => r.ok && r.hooks === hooks && r.chain === "mldsa65");
   const label = hooks ? "chain-trimming" : "none";
   console.log(
     `${label.padEnd(18)} ${String(median(of.map((r) => r.hs_bytes_s2c))).padStart(10)}` +

@@ -28,7 +28,7 @@ const skipWhy = tunLinkSkipReason("chain reduction end-to-end test");
 const dir = mkdtempSync(join(tmpdir(), "pqtls-e2e-reduction-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const CHAIN = "mldsa65-depth3";
+const CHAIN = "mldsa65";
 const manifest = JSON.parse(readFileSync(join(repoRoot, "fixtures", "pki", "manifest.json"), "utf8")) as {
   chains: Record<string, { certificateMessageBytes: number; certificates: { bytes: number }[] }>;
 };

@@ -91,7 +91,7 @@ describe.skipIf(skipWhy !== null)("pqtls run --client-auth on the tun link", () 
             certificateMessageBytes(chain) + certificateVerifyBytes(chain),
           );
         } else {
-          // A 4-5 KiB chain and a 2-3 KiB signature take more segments than a Finished alone.
+          // An 8-11 KiB chain and a 2-3 KiB signature take more segments than a Finished alone.
           const segs = (x: (typeof rows)[number]) => x.tcp["client.Tcp.OutSegs"];
           expect(segs(mtls[0]), `${engine} ${chain} segments`).toBeGreaterThan(segs(none[0]) + 3);
         }

@@ -3,6 +3,7 @@
 // mid-run leaves a valid file and no namespaces, and --resume completes it exactly; bad configs stop
 // with one line before anything is set up.
 import { execFileSync, spawn } from "node:child_process";
+import { X509Certificate } from "node:crypto";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
@@ -114,11 +115,23 @@ describe.skipIf(skipWhy !== null)("pqtls run on the tun link", () => {
       expect((pq.hs_bytes_c2s as number) - (c.hs_bytes_c2s as number)).toBeLessThanOrEqual(1184 + 16);
       expect((pq.hs_bytes_s2c as number) - (c.hs_bytes_s2c as number)).toBeGreaterThanOrEqual(1088 - 8);
       expect((pq.hs_bytes_s2c as number) - (c.hs_bytes_s2c as number)).toBeLessThanOrEqual(1088 + 8);
-      // mldsa65 vs rsa2048 chain: Certificate message 5713 vs 984 B (fixtures/pki/manifest.json) and a
-      // CertificateVerify signature of 3309 vs 256 B: 7782 B more from the server.
+      // mldsa65 vs rsa2048 chain, both leaf + intermediate: Certificate message 8 B of headers + 5 B
+      // per certificate + DER (fixtures/pki/manifest.json: 5710 + 5603 vs 981 + 874 B), 11331 vs
+      // 1873 B, and a CertificateVerify signature of 3309 vs 256 B: 9458 + 3053 = 12511 B more.
       const mldsa = one("X25519MLKEM768", "mldsa65");
-      expect((mldsa.hs_bytes_s2c as number) - (pq.hs_bytes_s2c as number)).toBeGreaterThanOrEqual(7782 - 32);
-      expect((mldsa.hs_bytes_s2c as number) - (pq.hs_bytes_s2c as number)).toBeLessThanOrEqual(7782 + 64);
+      const certMsg = { rsa2048: 8 + (5 + 981) + (5 + 874), mldsa65: 8 + (5 + 5710) + (5 + 5603) };
+      expect(certMsg).toEqual({ rsa2048: 1873, mldsa65: 11331 });
+      const more = certMsg.mldsa65 - certMsg.rsa2048 + (3309 - 256);
+      expect((mldsa.hs_bytes_s2c as number) - (pq.hs_bytes_s2c as number)).toBeGreaterThanOrEqual(more - 32);
+      expect((mldsa.hs_bytes_s2c as number) - (pq.hs_bytes_s2c as number)).toBeLessThanOrEqual(more + 64);
+      // Every row says what its chain sent, for either engine; the pqtls client measures the same.
+      for (const [row, chain] of [
+        [pq, "rsa2048"],
+        [mldsa, "mldsa65"],
+      ] as const) {
+        expect([row.chain_certs, row.chain_msg_bytes]).toEqual([2, certMsg[chain]]);
+        if (engine === "pqtls") expect(row.cert_msg_bytes).toBe(certMsg[chain]);
+      }
       // TTLB grows with the response: 64 KiB at 20 Mbit/s is >= 26 ms of serialisation plus a round trip.
       for (const [kex, chain] of [
         ["x25519", "rsa2048"],
@@ -136,6 +149,61 @@ describe.skipIf(skipWhy !== null)("pqtls run on the tun link", () => {
     expect(existsSync(join(dir, "small.md"))).toBe(true);
     expect(meta.run).toMatch(/^[a-z0-9]{6}$/);
     expect(namespacesOf(meta.run as string)).toEqual([]);
+  });
+
+  it("--chain DIR serves a folder written by pqtls certs --out, on both engines, and rows say what it sent", async () => {
+    const dir = tmp();
+    const chainDir = join(dir, "pq65");
+    const made = await pqtls(
+      ["certs", "--sig", "mldsa65", "--depth", "3", "--hostname", "pq.example", "--out", chainDir],
+      { timeoutMs: 60_000 },
+    );
+    expect(made.code, made.stderr).toBe(0);
+    // The Certificate message the folder's chain.pem makes, counted here from its DER (RFC 8446
+    // §4.4.2: 8 B of headers, then per certificate a 3-byte length, the DER and 2 B of extensions).
+    const pems =
+      readFileSync(join(chainDir, "chain.pem"), "utf8").match(
+        /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g,
+      ) ?? [];
+    const certs = pems.map((p) => new X509Certificate(p));
+    // Leaf + intermediate: only the leaf is issued for the folder's name.
+    expect(certs.map((c) => c.checkHost("pq.example") !== undefined)).toEqual([true, false]);
+    const msgBytes = 8 + certs.reduce((n, c) => n + 3 + c.raw.length + 2, 0);
+    const out = join(dir, "folder.jsonl");
+    const engs = await engines();
+    const r = await pqtls([
+      "run",
+      "--config",
+      "/dev/null",
+      "--engine",
+      engs.join(","),
+      "--variants",
+      `x25519:rsa2048,X25519MLKEM768:${chainDir}`,
+      "--rtt",
+      "10ms",
+      "--bytes",
+      "0",
+      "--samples",
+      "2",
+      "--warmups",
+      "0",
+      "--out",
+      out,
+      "--quiet",
+      "--no-report",
+    ]);
+    expect(r.stderr).not.toMatch(/pqtls: /);
+    expect(r.code).toBe(0);
+    const [, ...rows] = readLines(out);
+    expect(rows).toHaveLength(engs.length * 2 * 2);
+    for (const row of rows) expect([row.ok, row.error]).toEqual([true, null]);
+    const folder = rows.filter((x) => x.chain === chainDir);
+    expect(folder).toHaveLength(engs.length * 2);
+    for (const row of folder) {
+      // Served with the folder's servername (the client checks the leaf against it) and sent whole.
+      expect([row.chain_certs, row.chain_msg_bytes]).toEqual([2, msgBytes]);
+      if (row.engine === "pqtls") expect(row.cert_msg_bytes).toBe(msgBytes);
+    }
   });
 
   it("records failed connections as rows with the error (a link that drops everything times out)", async () => {

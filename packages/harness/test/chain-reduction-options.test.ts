@@ -14,12 +14,12 @@ import {
 } from "../src/run/endpoint/chain-reduction.js";
 import { pkiDir } from "../src/run/pki.js";
 
-const dir = join(pkiDir(), "mldsa65-depth3");
+const dir = join(pkiDir(), "mldsa65");
 const chainPem = readFileSync(join(dir, "chain.pem"), "latin1");
 const rootPem = readFileSync(join(dir, "root.pem"), "latin1");
 const keyPem = readFileSync(join(dir, "leaf.key"), "latin1");
 const servername = readFileSync(join(dir, "servername"), "utf8").trim();
-const manifest = JSON.parse(readFileSync(join(pkiDir(), "manifest.json"), "utf8")).chains["mldsa65-depth3"];
+const manifest = JSON.parse(readFileSync(join(pkiDir(), "manifest.json"), "utf8")).chains["mldsa65"];
 const PLAIN: number = manifest.certificateMessageBytes;
 const INTERMEDIATE_ENTRY: number = manifest.certificates[1].bytes + 3 + 2;
 

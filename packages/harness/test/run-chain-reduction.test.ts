@@ -24,7 +24,7 @@ describe("chain_reduction and client_knowledge dimensions", () => {
   it("plan one cell per pair, named in the id; servers differ by mechanism only", () => {
     const c = resolveConfig([
       flags({
-        variants: "X25519MLKEM768:mldsa65-depth3",
+        variants: "X25519MLKEM768:mldsa65",
         chain_reduction: "none,suppress-ca,trust-anchor-ids",
         client_knowledge: "none,cached,preloaded",
       }),
@@ -79,7 +79,7 @@ describe("chain_reduction and client_knowledge dimensions", () => {
 
   it("plan the size models as values labelled model, each with its own server, refused where they cannot apply", () => {
     const c = resolveConfig([
-      flags({ variants: "X25519MLKEM768:mldsa65-depth3", chain_reduction: "none,mtc-model,authkem-model" }),
+      flags({ variants: "X25519MLKEM768:mldsa65", chain_reduction: "none,mtc-model,authkem-model" }),
     ]);
     const cells = buildPlan(c).cells;
     expect(cells.map((x) => x.chain_reduction)).toEqual(["none", "mtc-model", "authkem-model"]);
@@ -129,7 +129,7 @@ describe("chain_reduction and client_knowledge dimensions", () => {
     });
     const c = resolveConfig([
       flags({
-        variants: "X25519MLKEM768:mldsa65-depth3",
+        variants: "X25519MLKEM768:mldsa65",
         chain_reduction: "none,suppress-ca,trust-anchor-ids,abridged,zlib,brotli,mtc-model",
         client_knowledge: "cached,preloaded",
       }),
@@ -150,7 +150,7 @@ describe("chain_reduction and client_knowledge dimensions", () => {
     ]);
     // Their ids are the ones a run with client_knowledge none gives, so results pair and resume.
     const alone = buildPlan(
-      resolveConfig([flags({ variants: "X25519MLKEM768:mldsa65-depth3", chain_reduction: "none,zlib" })]),
+      resolveConfig([flags({ variants: "X25519MLKEM768:mldsa65", chain_reduction: "none,zlib" })]),
     ).cells.map((x) => x.id);
     expect(alone.every((id) => cells.some((x) => x.id === id))).toBe(true);
   });

@@ -20,11 +20,11 @@ describe("client_auth dimension", () => {
 
   it("adds one cell per client chain, named in the cell id, each with its own server", () => {
     const c = resolveConfig([
-      flags({ variants: "x25519:ed25519", client_auth: "none,mldsa44,mldsa65@8KiB" }),
+      flags({ variants: "x25519:ed25519", client_auth: "none,mldsa44,mldsa65@16KiB" }),
     ]);
-    expect(c.client_auth).toEqual(["none", "mldsa44", "mldsa65@8KiB"]);
+    expect(c.client_auth).toEqual(["none", "mldsa44", "mldsa65@16KiB"]);
     const cells = buildPlan(c).cells;
-    expect(cells.map((x) => x.client_auth)).toEqual(["none", "mldsa44", "mldsa65@8KiB"]);
+    expect(cells.map((x) => x.client_auth)).toEqual(["none", "mldsa44", "mldsa65@16KiB"]);
     expect(cells[1].id).toBe(`${cells[0].id}/client_auth=mldsa44`);
     expect(new Set(cells.map((x) => serverKey(x))).size).toBe(3);
   });

@@ -38,6 +38,53 @@ describe("presets", () => {
     expect(c.bytes).toEqual([0]);
   });
 
+  it("the study presets compare classical as deployed with both size-only chains and the real ML-DSA-65 chain", () => {
+    for (const name of ["handshake-loss", "ttlb-increase", "ttlb-increase-35ms", "ttlb-cdf"]) {
+      const c = resolveConfig([loadPreset(name)], name);
+      expect(c.variants, name).toEqual(
+        expect.arrayContaining([
+          { kex: "x25519", chain: "rsa2048" },
+          { kex: "X25519MLKEM768", chain: "rsa2048@8KiB" },
+          { kex: "X25519MLKEM768", chain: "rsa2048@16KiB" },
+          { kex: "X25519MLKEM768", chain: "mldsa65" },
+        ]),
+      );
+      expect(c.variants[0], `${name}: the baseline comes first`).toEqual({ kex: "x25519", chain: "rsa2048" });
+    }
+    // ttlb-cdf's one size carries the wider set: the ECDSA baseline and every ML-DSA level.
+    const cdf = resolveConfig([loadPreset("ttlb-cdf")], "ttlb-cdf");
+    expect(cdf.variants.map((v) => v.chain)).toEqual(
+      expect.arrayContaining(["ecdsa-p256", "mldsa44", "mldsa65", "mldsa87"]),
+    );
+  });
+
+  it("ttlb-cdf is figure 6: 200 KiB on 1 Gbit/s 0 and 5 %, 1 Mbit/s 0 and 10 %, and the volatile link", () => {
+    const c = resolveConfig([loadPreset("ttlb-cdf")], "ttlb-cdf");
+    expect(c.bytes).toEqual([200 * 1024]);
+    expect(c.links.map((l) => [l.rate_mbps, l.rtt_ms, l.loss_pct, l.jitter_dist])).toEqual([
+      [1000, 35, 0, "uniform"],
+      [1000, 35, 5, "uniform"],
+      [1, 200, 0, "uniform"],
+      [1, 200, 10, "uniform"],
+      [1000, 35, 0, "paretonormal"],
+    ]);
+  });
+
+  it("ttlb-increase-35ms is figures 3 and 4 at 35 ms; loss-sweep steps loss 0-10 % by 1 at 1 Mbit/s and 1 Gbit/s", () => {
+    const short = resolveConfig([loadPreset("ttlb-increase-35ms")], "ttlb-increase-35ms");
+    expect(short.links.map((l) => [l.rate_mbps, l.rtt_ms, l.loss_pct])).toEqual([
+      [1, 35, 0],
+      [1, 35, 10],
+    ]);
+    expect(short.bytes).toEqual(resolveConfig([loadPreset("ttlb-increase")]).bytes);
+    const sweep = resolveConfig([loadPreset("loss-sweep")], "loss-sweep");
+    expect(sweep.links).toHaveLength(22);
+    for (const rate of [1, 1000])
+      expect(sweep.links.filter((l) => l.rate_mbps === rate).map((l) => l.loss_pct)).toEqual([
+        0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+      ]);
+  });
+
   it("ttlb-increase has the volatile paretonormal link (mean 35 ms RTT, jitter 35/4 ms)", () => {
     const c = resolveConfig([loadPreset("ttlb-increase")]);
     expect(c.links).toContainEqual(

@@ -64,7 +64,7 @@ for (const engine of ["pqtls", "openssl"] as const) {
       expect(hs.ttfb_ms).toBeNull();
       expect(hs.handshake_ms as number).toBeGreaterThan(hs.tcp_connect_ms as number);
       expect(hs.hs_bytes_c2s as number).toBeGreaterThan(1184); // carries the ML-KEM-768 key
-      expect(hs.hs_bytes_s2c as number).toBeGreaterThan(5713 + 3309); // ML-DSA-65 chain + signature
+      expect(hs.hs_bytes_s2c as number).toBeGreaterThan(11331 + 3309); // ML-DSA-65 leaf + intermediate + signature
       const n = 123_457;
       const data = await connect({ bytes: n });
       expect(data).toMatchObject({ ok: true, body_bytes: n });

@@ -40,6 +40,7 @@ describe("chain folders", () => {
       keyFile: join(dir, "leaf.key"),
       caFile: join(dir, "root.pem"),
       servername: "chain.example",
+      sent: { certs: 2, messageBytes: size(join(dir, "chain.pem")) },
     });
     // Leaf + intermediate of ML-DSA-44, as `pqtls certs` printed it.
     const sent = loadCertificates(readFileSync(m.certFile, "utf8"));
@@ -49,7 +50,7 @@ describe("chain folders", () => {
 
   it("names the leaf's first DNS name when a folder has no servername file", async () => {
     const dir = join(cache, "plain-pem");
-    const src = join(pkiDir(), "ecdsa-p256-depth3");
+    const src = join(pkiDir(), "ecdsa-p256");
     mkdirSync(dir, { recursive: true });
     for (const f of ["chain.pem", "leaf.key", "root.pem"])
       writeFileSync(join(dir, f), readFileSync(join(src, f)));
@@ -77,6 +78,28 @@ describe("chain specs", () => {
     expect(size(m.get("rsa2048@16KiB")!.certFile)).toBe(16384);
   });
 
+  it("means leaf + intermediate by an algorithm's name, the leaf alone by NAME-leaf, and records what is sent", async () => {
+    const m = await prepareChains(["mldsa65", "mldsa65-leaf", "rsa2048", "rsa2048@8KiB", "mldsa65-depth3"]);
+    const der = (spec: string) =>
+      loadCertificates(readFileSync(m.get(spec)!.certFile, "utf8")).map((c) => c.der.length);
+    // Leaf + intermediate: ML-DSA-65 leaf 5,710 B and intermediate 5,603 B (manifest), each framed
+    // with a 3-byte length and 2 bytes of empty extensions, after the 8-byte message and list headers.
+    expect(der("mldsa65")).toEqual([5710, 5603]);
+    expect(m.get("mldsa65")!.sent).toEqual({ certs: 2, messageBytes: 8 + (3 + 5710 + 2) + (3 + 5603 + 2) });
+    expect(m.get("mldsa65")!.sent.messageBytes).toBe(11331);
+    expect(der("mldsa65-leaf")).toEqual([5700]);
+    expect(m.get("mldsa65-leaf")!.sent).toEqual({ certs: 1, messageBytes: 8 + 3 + 5700 + 2 });
+    expect(m.get("rsa2048")!.sent).toEqual({ certs: 2, messageBytes: 8 + (3 + 981 + 2) + (3 + 874 + 2) });
+    // The size-only chain keeps the deployed shape: two certificates, 8 KiB of Certificate message.
+    expect(m.get("rsa2048@8KiB")!.certFile).toBe(join(pkiDir(), "rsa2048-8k", "chain.pem"));
+    expect(m.get("rsa2048@8KiB")!.sent).toEqual({ certs: 2, messageBytes: 8192 });
+    for (const spec of m.keys())
+      expect(m.get(spec)!.sent.messageBytes, spec).toBe(size(m.get(spec)!.certFile));
+    // The old name of leaf + intermediate is an alias of the chain it names now.
+    expect(m.get("mldsa65-depth3")).toEqual(m.get("mldsa65"));
+    expect(parseChainSpec("mldsa65-depth3-sct2@20KiB")).toEqual({ base: "mldsa65-sct2", padTo: 20480 });
+  });
+
   it("pads other sizes exactly, once, keeping the leaf key and the root", async () => {
     const m = (await prepareChains(["rsa2048@12000", "mldsa65-depth3@20KiB"]))!;
     const rsa = m.get("rsa2048@12000")!;
@@ -93,20 +116,21 @@ describe("chain specs", () => {
 
   it("refuses unknown chains and sizes below the chain's own", () => {
     expect(() => parseChainSpec("rsa4096")).toThrow(/unknown chain "rsa4096" \(known: rsa2048,/);
-    expect(() => parseChainSpec("mldsa65@4KiB")).toThrow(/already has a 5713 B Certificate message/);
+    expect(() => parseChainSpec("mldsa65@4KiB")).toThrow(/already has a 11331 B Certificate message/);
+    expect(() => parseChainSpec("mldsa65-leaf@4KiB")).toThrow(/already has a 5713 B Certificate message/);
     expect(() => parseChainSpec("rsa2048@16KiB@2")).toThrow(/unknown chain/);
   });
 
   it("makes size-model chains once, for the chain's algorithm, in the test-PKI layout", async () => {
     const pairs = [
-      { spec: "mldsa65-depth3", model: "mtc-model" as const },
-      { spec: "mldsa65-depth3", model: "authkem-model" as const },
+      { spec: "mldsa65", model: "mtc-model" as const },
+      { spec: "mldsa65", model: "authkem-model" as const },
     ];
     const m = await prepareModelChains(pairs);
-    const mtc = m.get("mldsa65-depth3+mtc-model")!;
-    const authkem = m.get("mldsa65-depth3+authkem-model")!;
+    const mtc = m.get("mldsa65+mtc-model")!;
+    const authkem = m.get("mldsa65+authkem-model")!;
     expect(mtc.certFile.startsWith(cache)).toBe(true);
-    expect(mtc.servername).toBe(readFileSync(join(pkiDir(), "mldsa65-depth3", "servername"), "utf8").trim());
+    expect(mtc.servername).toBe(readFileSync(join(pkiDir(), "mldsa65", "servername"), "utf8").trim());
     const mtcChain = loadCertificates(readFileSync(mtc.certFile, "utf8"));
     const authkemChain = loadCertificates(readFileSync(authkem.certFile, "utf8"));
     // MTC: the leaf alone, with the chain's ML-DSA-65 key; AuthKEM: leaf + ML-DSA-65 intermediate.
@@ -124,7 +148,7 @@ describe("chain specs", () => {
     expect(authkemChain[0].der.length).toBeGreaterThan(1184 - 32);
     // Made once: a second call finds the cached files.
     const again = await prepareModelChains(pairs);
-    expect(again.get("mldsa65-depth3+mtc-model")).toEqual(mtc);
-    expect(size(again.get("mldsa65-depth3+mtc-model")!.certFile)).toBe(size(mtc.certFile));
+    expect(again.get("mldsa65+mtc-model")).toEqual(mtc);
+    expect(size(again.get("mldsa65+mtc-model")!.certFile)).toBe(size(mtc.certFile));
   });
 });

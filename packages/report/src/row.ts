@@ -82,6 +82,13 @@ export interface RowMeasurement {
    * compressed, else Certificate; 4-byte header included). null: none sent (resumed) or not measurable (openssl).
    */
   cert_msg_bytes?: number | null;
+  /**
+   * The chain the server was given (from its file, so for every engine): certificates it sends
+   * (leaf + intermediates) and the Certificate message they make uncompressed. Chain names changed
+   * meaning once (`mldsa65` was the leaf alone); these say what a row's chain was. Absent in older files.
+   */
+  chain_certs?: number;
+  chain_msg_bytes?: number;
   retrans_segs: number | null;
   /** Other TCP counters from the lane namespace (deltas over this connection). */
   tcp?: Record<string, number>;

@@ -81,6 +81,12 @@ export function rowSchema(): Schema {
       hs_bytes_c2s: NULLABLE_COUNT,
       hs_bytes_s2c: NULLABLE_COUNT,
       cert_msg_bytes: NULLABLE_COUNT,
+      chain_certs: { type: "integer", minimum: 1, description: "certificates the server's chain sends" },
+      chain_msg_bytes: {
+        type: "integer",
+        minimum: 0,
+        description: "bytes of the Certificate message the server's chain makes, uncompressed",
+      },
       retrans_segs: NULLABLE_COUNT,
       close_ms: { type: ["number", "null"] },
       tcp: { type: "object", additionalProperties: { type: "number" }, description: "TCP counters, deltas" },

@@ -8,8 +8,8 @@ import { resolveClientConfig } from "../src/handshake/config.js";
 import { pemDecode } from "../src/x509/index.js";
 import { pkiFile } from "./x509-helpers.js";
 
-const mldsaRoot = readFileSync(pkiFile("mldsa65", "root.pem"), "utf8");
-const edRoot = readFileSync(pkiFile("ed25519", "root.pem"), "utf8");
+const mldsaRoot = readFileSync(pkiFile("mldsa65-leaf", "root.pem"), "utf8");
+const edRoot = readFileSync(pkiFile("ed25519-leaf", "root.pem"), "utf8");
 const anchors = (ca: Parameters<typeof resolveClientConfig>[0]["ca"]) =>
   resolveClientConfig({ ca, servername: "localhost" }, nobleProvider).trustAnchors;
 

@@ -21,10 +21,10 @@ import { pkiFile } from "./x509-helpers.js";
 type Stack = typeof nodeTls;
 const pqtls = ours as unknown as Stack;
 const pki = {
-  cert: readFileSync(pkiFile("rsa2048", "chain.pem")),
-  key: readFileSync(pkiFile("rsa2048", "leaf.key")),
-  ca: readFileSync(pkiFile("rsa2048", "root.pem")),
-  servername: readFileSync(pkiFile("rsa2048", "servername"), "utf8").trim(),
+  cert: readFileSync(pkiFile("rsa2048-leaf", "chain.pem")),
+  key: readFileSync(pkiFile("rsa2048-leaf", "leaf.key")),
+  ca: readFileSync(pkiFile("rsa2048-leaf", "root.pem")),
+  servername: readFileSync(pkiFile("rsa2048-leaf", "servername"), "utf8").trim(),
 };
 // node:tls's own option spellings, understood by both stacks. The defaults differ on purpose: node
 // prefers AES-256-GCM and x25519, pqtls AES-128-GCM and X25519MLKEM768.
@@ -412,9 +412,9 @@ describe("node:tls conformance: verification failures", () => {
 // ---- SNICallback, secure contexts ----------------------------------------------------------------------
 
 const ecdsa = {
-  cert: readFileSync(pkiFile("ecdsa-p256", "chain.pem")),
-  key: readFileSync(pkiFile("ecdsa-p256", "leaf.key")),
-  ca: readFileSync(pkiFile("ecdsa-p256", "root.pem")),
+  cert: readFileSync(pkiFile("ecdsa-p256-leaf", "chain.pem")),
+  key: readFileSync(pkiFile("ecdsa-p256-leaf", "leaf.key")),
+  ca: readFileSync(pkiFile("ecdsa-p256-leaf", "root.pem")),
 };
 
 type SniMode =

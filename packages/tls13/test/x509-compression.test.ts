@@ -53,7 +53,7 @@ describe("compress/decompress a Certificate message", () => {
   });
 
   it("round-trips every fixture chain with every available algorithm; sizes match the wire size", () => {
-    for (const name of ["rsa2048", "ecdsa-p256", "mldsa65", "mldsa65-depth3"]) {
+    for (const name of ["rsa2048-leaf", "ecdsa-p256-leaf", "mldsa65-leaf", "mldsa65"]) {
       const { sent, root } = loadFixture(name);
       const body = certificateMessageBody([...sent, root]);
       expect(body.length + 4).toBe(chainWireSize([...sent, root]));
@@ -69,7 +69,7 @@ describe("compress/decompress a Certificate message", () => {
   });
 
   it("decompresses data made by node:zlib with default settings", () => {
-    const body = certificateMessageBody(loadFixture("ed25519").sent);
+    const body = certificateMessageBody(loadFixture("ed25519-leaf").sent);
     expect(decompressCertificateMessage("zlib", zlib.deflateSync(body), body.length)).toEqual(body);
     expect(decompressCertificateMessage("brotli", zlib.brotliCompressSync(body), body.length)).toEqual(body);
   });
@@ -77,7 +77,7 @@ describe("compress/decompress a Certificate message", () => {
   it.runIf(!UNDER_NODE24)(
     "decompresses what Node 24 compresses (zlib, brotli, zstd), where this runtime has the algorithm",
     () => {
-      const body = certificateMessageBody(loadFixture("ecdsa-p256").sent);
+      const body = certificateMessageBody(loadFixture("ecdsa-p256-leaf").sent);
       const made = runNode24<Record<string, string>>(
         `import * as z from "node:zlib";
        let input = ""; for await (const c of process.stdin) input += c;
@@ -95,7 +95,7 @@ describe("compress/decompress a Certificate message", () => {
 });
 
 describe("a bad CompressedCertificate → bad_certificate", () => {
-  const body = certificateMessageBody(loadFixture("rsa2048").sent);
+  const body = certificateMessageBody(loadFixture("rsa2048-leaf").sent);
 
   it("uncompressed_length that does not match", () => {
     for (const alg of algorithms()) {
@@ -173,7 +173,7 @@ describe("compress_certificate extension and CompressedCertificate message", () 
   });
 
   it("round-trips a Certificate body through the message, and maps each failure to its alert", () => {
-    const body = certificateMessageBody(loadFixture("mldsa44").sent);
+    const body = certificateMessageBody(loadFixture("mldsa44-leaf").sent);
     for (const alg of algorithms()) {
       const message = encodeCompressedCertificate(alg, body);
       // algorithm(2) ‖ uncompressed_length(3) ‖ compressed<3-byte length>

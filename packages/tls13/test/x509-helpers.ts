@@ -12,6 +12,7 @@ import { type AlertDescription, alertName } from "../src/wire/codepoints.js";
 import { type Certificate, loadCertificates, loadPrivateKey, pemEncode } from "../src/x509/index.js";
 
 export const PKI_DIR = fileURLToPath(new URL("../../../fixtures/pki/", import.meta.url));
+/** The test PKI's signature algorithms: fixture `${alg}-leaf` sends the leaf alone, `${alg}` leaf + intermediate. */
 export const BASE_CHAINS = ["rsa2048", "ecdsa-p256", "ed25519", "mldsa44", "mldsa65", "mldsa87"] as const;
 
 export function pkiFile(chain: string, file: string): string {

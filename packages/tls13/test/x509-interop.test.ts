@@ -19,18 +19,18 @@ import {
 import { expectAlert, flipByte, pemOf, pkiFile, runNode24 } from "./x509-helpers.js";
 
 const FIXTURE_CHAINS = [
-  "rsa2048",
-  "ecdsa-p256",
-  "ed25519",
-  "mldsa44",
-  "mldsa65",
-  "mldsa87",
+  "rsa2048-leaf",
+  "ecdsa-p256-leaf",
+  "ed25519-leaf",
+  "mldsa44-leaf",
+  "mldsa65-leaf",
+  "mldsa87-leaf",
   "rsa2048-8k",
   "rsa2048-16k",
-  "mldsa65-depth3",
+  "mldsa65",
   "mldsa65-rsa-root",
 ];
-const CLASSICAL_FIXTURES = ["rsa2048", "ecdsa-p256", "ed25519", "rsa2048-8k", "rsa2048-16k"];
+const CLASSICAL_FIXTURES = ["rsa2048-leaf", "ecdsa-p256-leaf", "ed25519-leaf", "rsa2048-8k", "rsa2048-16k"];
 
 interface ChainUnderTest {
   name: string;
@@ -97,7 +97,7 @@ describe("Node 24 (OpenSSL 3.5) X509Certificate verifies our chains", () => {
   it("every fixture and generated chain: signatures, issuance, CA flags, host and IP", () => {
     const chains = [...FIXTURE_CHAINS.map(fixtureChain), ...generatedChains()];
     // A negative control: the same check must fail on a tampered leaf signature.
-    const tampered = fixtureChain("mldsa65");
+    const tampered = fixtureChain("mldsa65-leaf");
     const tamperedLeaf = { ...tampered.certificates[0], der: flipByte(tampered.certificates[0].der, -1) };
     chains.push({ name: "tampered", certificates: [tamperedLeaf, ...tampered.certificates.slice(1)] });
 
@@ -155,7 +155,7 @@ describe("Debian openssl verify (3.0) accepts the classical chains", () => {
       const good = opensslVerify(c, ["-verify_hostname", "server.pqtls.test", "-verify_ip", "127.0.0.1"]);
       expect(good.ok, `${c.name}: ${good.out}`).toBe(true);
     }
-    const rsa = fixtureChain("rsa2048");
+    const rsa = fixtureChain("rsa2048-leaf");
     expect(opensslVerify(rsa, ["-verify_hostname", "evil.test"]).out).toMatch(/hostname mismatch/);
     expect(opensslVerify(rsa, ["-attime", String(Date.UTC(2050, 0, 1) / 1000)]).out).toMatch(/expired/);
     const tampered = {

@@ -8,10 +8,10 @@ import { AlertDescription } from "../src/wire/codepoints.js";
 import { CertificateCache, sharedCertificateCache } from "../src/x509/index.js";
 import { BASE_CHAINS, expectAlert, loadFixture } from "./x509-helpers.js";
 
-const rsa = loadFixture("rsa2048");
-const depth3 = loadFixture("mldsa65-depth3"); // leaf + intermediate sent, root as anchor
+const rsa = loadFixture("rsa2048-leaf");
+const depth3 = loadFixture("mldsa65"); // leaf + intermediate sent, root as anchor
 const distinct = BASE_CHAINS.flatMap((name) => {
-  const f = loadFixture(name);
+  const f = loadFixture(`${name}-leaf`);
   return [...f.sent, f.root].map((c) => c.der);
 });
 

@@ -48,7 +48,7 @@ const RAW_PUBLIC = { mldsa44: 1312, mldsa65: 1952, mldsa87: 2592, ed25519: 32, p
 describe("parseCertificate on the test PKI", () => {
   for (const name of BASE_CHAINS) {
     it(`${name}: the fields the handshake needs`, () => {
-      const { sent, root, leafKey } = loadFixture(name);
+      const { sent, root, leafKey } = loadFixture(`${name}-leaf`);
       const [leaf] = sent;
       const want = EXPECTED[name];
       expect(leaf.version).toBe(3);
@@ -76,7 +76,7 @@ describe("parseCertificate on the test PKI", () => {
 });
 
 describe("malformed certificates → bad_certificate", () => {
-  const der = loadFixture("mldsa44").sent[0].der;
+  const der = loadFixture("mldsa44-leaf").sent[0].der;
 
   it("truncated DER", () => {
     expectAlert(
@@ -110,7 +110,7 @@ describe("malformed certificates → bad_certificate", () => {
   });
 
   it("random corruption never escapes as anything but a TlsAlert", () => {
-    const small = loadFixture("ed25519").sent[0].der;
+    const small = loadFixture("ed25519-leaf").sent[0].der;
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: small.length - 1 }),
@@ -134,7 +134,7 @@ describe("malformed certificates → bad_certificate", () => {
 });
 
 describe("unsupported algorithms → unsupported_certificate", () => {
-  const der = loadFixture("mldsa65").sent[0].der;
+  const der = loadFixture("mldsa65-leaf").sent[0].der;
   const MLDSA65_OID = Buffer.from("0609608648016503040312", "hex");
   const occurrences = () => {
     const at: number[] = [];
@@ -194,7 +194,7 @@ describe("unsupported algorithms → unsupported_certificate", () => {
 
 describe("PEM", () => {
   it("round-trips certificates and reads several blocks in order", () => {
-    const text = readFileSync(pkiFile("mldsa65-depth3", "chain.pem"), "utf8");
+    const text = readFileSync(pkiFile("mldsa65", "chain.pem"), "utf8");
     const blocks = pemDecode(text);
     expect(blocks.map((b) => b.label)).toEqual(["CERTIFICATE", "CERTIFICATE"]);
     expect(blocks.map((b) => pemEncode(b.label, b.der)).join("")).toBe(text);
@@ -217,7 +217,7 @@ describe("PEM", () => {
 describe("private keys", () => {
   it("every fixture key loads, matches its certificate and re-encodes byte for byte", () => {
     for (const name of BASE_CHAINS) {
-      const text = readFileSync(pkiFile(name, "leaf.key"), "utf8");
+      const text = readFileSync(pkiFile(`${name}-leaf`, "leaf.key"), "utf8");
       const key = loadPrivateKey(text);
       expect(key.algorithm).toBe(EXPECTED[name].key);
       expect(encodePrivateKey(key)).toBe(text);

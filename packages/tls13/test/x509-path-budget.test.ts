@@ -36,7 +36,7 @@ function refusal(f: () => unknown): void {
 }
 
 describe("RSA public exponents", () => {
-  const { root } = loadFixture("rsa2048");
+  const { root } = loadFixture("rsa2048-leaf");
   const modulus = (root.publicKey.spki as Uint8Array).slice(); // any 2048-bit key's SPKI
   it("65537 and 3 are accepted; even, 1, and 2^32 or more are refused", () => {
     expect(parseSpki(rsaSpki(modulus, 65537n)).algorithm).toBe("rsa");
@@ -53,7 +53,7 @@ describe("RSA public exponents", () => {
 });
 
 describe("a chain of same-named issuers with huge RSA exponents", () => {
-  const normal = loadFixture("rsa2048");
+  const normal = loadFixture("rsa2048-leaf");
   const normalDers = normal.sent.map((c) => c.der);
   const check = (ders: Uint8Array[]) =>
     checkServerChain(ders, {
@@ -106,7 +106,7 @@ describe("the signature-check budget", () => {
   it("stops path building once spent, with unknown_ca", () => {
     // Nine same-named, same-key-id issuers with a small valid exponent: each costs one failed check.
     const chain = hostileIssuerChain(9, 3n).map((d) => parseCertificate(d));
-    const anchors = [loadFixture("rsa2048").root];
+    const anchors = [loadFixture("rsa2048-leaf").root];
     const verify = (maxSignatureChecks?: number) =>
       verifyChain(chain, { trustAnchors: anchors, provider, now: NOW, maxSignatureChecks });
     expectAlert(() => verify(5), AlertDescription.unknown_ca, /within 5 signature checks/);

@@ -32,7 +32,7 @@ function counting(): { provider: CryptoProvider; calls: () => number } {
   return { provider: { ...nobleProvider, signatures } as CryptoProvider, calls: () => n };
 }
 
-const depth3 = loadFixture("mldsa65-depth3"); // leaf + intermediate sent, root as anchor
+const depth3 = loadFixture("mldsa65"); // leaf + intermediate sent, root as anchor
 const verify = (chain: Certificate[], provider: CryptoProvider, signatureCache?: SignatureCache) =>
   verifyChain(chain, {
     trustAnchors: [depth3.root],
@@ -60,7 +60,7 @@ describe("verified-signature cache", () => {
     verify(depth3.sent, provider, cache);
     expect(calls()).toBe(2);
     // The same leaf presented under another issuer key must be checked (and fail).
-    const other = loadFixture("mldsa65");
+    const other = loadFixture("mldsa65-leaf");
     expectAlert(
       () => verifyChain([depth3.sent[0]], { trustAnchors: [other.root], provider, signatureCache: cache }),
       AlertDescription.unknown_ca,

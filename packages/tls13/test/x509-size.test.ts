@@ -13,6 +13,7 @@ import {
   generateChain,
   generateKeyPair,
   issueCertificate,
+  loadPrivateKey,
   PADDING_EXTENSION_OID,
   padCertificate,
   padChain,
@@ -69,7 +70,7 @@ describe("padding a certificate to an exact DER size", () => {
   });
 
   it("keeps the certificate valid for our verifier and says why a size is impossible", () => {
-    const { root, rootKey, sent } = loadFixture("mldsa65");
+    const { root, rootKey, sent } = loadFixture("mldsa65-leaf");
     const padded = padCertificate(sent[0], rootKey, 9000, provider);
     expect(padded.der.length).toBe(9000);
     expect(padded.subject).toBe(sent[0].subject);
@@ -135,10 +136,15 @@ describe("chain size knobs", () => {
     );
   });
 
-  it("re-padding the rsa2048 fixture with its root key reproduces the rsa2048-16k fixture exactly", () => {
+  it("re-padding the rsa2048 fixture (leaf + intermediate) with its issuers' keys reproduces rsa2048-16k exactly", () => {
     const base = loadFixture("rsa2048");
-    const padded = padChain(base.sent, [base.rootKey], 16384, provider);
-    expect(Buffer.from(padded[0].der).equals(Buffer.from(loadFixture("rsa2048-16k").sent[0].der))).toBe(true);
+    const intermediateKey = loadPrivateKey(readFileSync(`${PKI_DIR}rsa2048/intermediate-1.key`, "utf8"));
+    const padded = padChain(base.sent, [intermediateKey, base.rootKey], 16384, provider);
+    const fixture = loadFixture("rsa2048-16k").sent;
+    expect(padded.length).toBe(2);
+    expect(chainWireSize(padded)).toBe(16384);
+    for (const [i, cert] of padded.entries())
+      expect(Buffer.from(cert.der).equals(Buffer.from(fixture[i].der))).toBe(true);
   });
 });
 

@@ -58,7 +58,7 @@ describe("RSA key size", () => {
 });
 
 describe("a CA certificate as the leaf", () => {
-  const { root, rootKey } = loadFixture("ed25519");
+  const { root, rootKey } = loadFixture("ed25519-leaf");
   const key = generateKeyPair("ed25519", { seed: "ca leaf" });
   it("is refused under a root", () => {
     const caLeaf = issueCertificate({

@@ -85,8 +85,8 @@ function buildChain(opts: {
 
 describe("valid chains", () => {
   for (const name of BASE_CHAINS) {
-    it(`${name} fixture verifies for its names and IPs, root omitted or sent`, () => {
-      const { sent, root } = loadFixture(name);
+    it(`${name}-leaf fixture verifies for its names and IPs, root omitted or sent`, () => {
+      const { sent, root } = loadFixture(`${name}-leaf`);
       for (const hostname of ["localhost", "server.pqtls.test", "LOCALHOST.", "127.0.0.1", "::1", "10.3.0.2"])
         expect(verify(sent, [root], { hostname }).length).toBe(2);
       expect(verify([...sent, root], [root]).at(-1)).toBe(root);
@@ -125,34 +125,34 @@ describe("valid chains", () => {
     const rsaPss = issueCertificate({
       subject: [["CN", "pss-signed"]],
       publicKey: generateKeyPair("ed25519", { seed: "z" }).publicKey,
-      issuer: loadFixture("rsa2048").root,
-      signingKey: loadFixture("rsa2048").rootKey,
+      issuer: loadFixture("rsa2048-leaf").root,
+      signingKey: loadFixture("rsa2048-leaf").rootKey,
       signatureScheme: "rsa_pss_rsae_sha384",
       provider,
       notBefore,
       notAfter,
     });
     expect(rsaPss.signatureScheme).toBe("rsa_pss_rsae_sha384");
-    expect(verify([rsaPss], [loadFixture("rsa2048").root]).length).toBe(2);
+    expect(verify([rsaPss], [loadFixture("rsa2048-leaf").root]).length).toBe(2);
   });
 });
 
 describe("rejections", () => {
   it("wrong signature → decrypt_error", () => {
     for (const name of BASE_CHAINS) {
-      const { sent, root } = loadFixture(name);
+      const { sent, root } = loadFixture(`${name}-leaf`);
       const tampered = parseCertificate(flipByte(sent[0].der, -1));
       expectAlert(() => verify([tampered], [root]), AlertDescription.decrypt_error, /does not verify/);
     }
     // A changed TBS byte (the leaf's notAfter year digit) with the original signature.
-    const { sent, root } = loadFixture("mldsa65");
+    const { sent, root } = loadFixture("mldsa65-leaf");
     const at = Buffer.from(sent[0].der).indexOf(Buffer.from("491231235959Z"));
     const tbsTampered = parseCertificate(flipByte(sent[0].der, at));
     expectAlert(() => verify([tbsTampered], [root]), AlertDescription.decrypt_error);
   });
 
   it("expired and not yet valid → certificate_expired", () => {
-    const { sent, root } = loadFixture("ecdsa-p256");
+    const { sent, root } = loadFixture("ecdsa-p256-leaf");
     expectAlert(
       () => verify(sent, [root], { now: new Date("2050-01-01T00:00:00Z") }),
       AlertDescription.certificate_expired,
@@ -181,7 +181,7 @@ describe("rejections", () => {
   });
 
   it("wrong host → bad_certificate", () => {
-    const { sent, root } = loadFixture("ed25519");
+    const { sent, root } = loadFixture("ed25519-leaf");
     expectAlert(
       () => verify(sent, [root], { hostname: "evil.test" }),
       AlertDescription.bad_certificate,
@@ -216,8 +216,8 @@ describe("rejections", () => {
   });
 
   it("unknown root → unknown_ca", () => {
-    const { sent, root } = loadFixture("mldsa44");
-    const other = loadFixture("mldsa65").root;
+    const { sent, root } = loadFixture("mldsa44-leaf");
+    const other = loadFixture("mldsa65-leaf").root;
     expectAlert(
       () => verify(sent, [other]),
       AlertDescription.unknown_ca,
@@ -252,7 +252,7 @@ describe("rejections", () => {
 
   it("a leaf whose extKeyUsage excludes the purpose → bad_certificate", () => {
     const k = generateKeyPair("ed25519", { seed: "eku" });
-    const { root, rootKey } = loadFixture("ed25519");
+    const { root, rootKey } = loadFixture("ed25519-leaf");
     const clientOnly = issueCertificate({
       subject: [["CN", "client"]],
       publicKey: k.publicKey,
@@ -270,7 +270,7 @@ describe("rejections", () => {
   });
 
   it("an issuer algorithm the provider lacks → unsupported_certificate", () => {
-    const { sent, root } = loadFixture("mldsa87");
+    const { sent, root } = loadFixture("mldsa87-leaf");
     const { mldsa87: _, ...signatures } = provider.signatures;
     expectAlert(
       () => verifyChain(sent, { trustAnchors: [root], now: NOW, provider: { ...provider, signatures } }),
@@ -282,7 +282,7 @@ describe("rejections", () => {
 
 describe("any single-byte change to a certificate", () => {
   it("is refused with a TlsAlert, whether it breaks parsing or only the signature", () => {
-    const { sent, root } = loadFixture("ed25519");
+    const { sent, root } = loadFixture("ed25519-leaf");
     const der = sent[0].der;
     fc.assert(
       fc.property(

@@ -1,7 +1,9 @@
 // Certificate material per chain spec: the PEM files a server sends and a client trusts.
 // A spec is a chain of the test PKI (fixtures/pki/<name>/, listed in its manifest.json), optionally
 // "@SIZE": the same chain with the sent Certificate message padded to exactly SIZE bytes
-// ("rsa2048@16KiB" = 16384 B, which is the rsa2048-16k fixture; "@16KB" is 16000 B). A padded
+// ("rsa2048@16KiB" = 16384 B, which is the rsa2048-16k fixture; "@16KB" is 16000 B). A plain
+// algorithm name (mldsa65, rsa2048) sends leaf + intermediate, NAME-leaf the leaf alone; the
+// manifest's aliases (the old NAME-depth3 names) resolve to the chain they name now. A padded
 // chain the fixtures lack is made once (re-signed with the issuers' keys) into a cache folder.
 // A spec with a "/" is a folder instead (`./mychain`, `/data/chains/x`): one written by
 // `pqtls certs --out DIR`, or any folder holding chain.pem (leaf first), leaf.key and root.pem, with
@@ -31,6 +33,29 @@ export interface ChainMaterial {
   caFile: string;
   /** The name the leaf is issued for (SNI and hostname check). */
   servername: string;
+  /** What certFile sends, recorded in every row so a chain name's meaning never has to be guessed. */
+  sent: ChainComposition;
+}
+
+export interface ChainComposition {
+  /** Certificates sent: the leaf and its intermediates (the root stays with the client). */
+  certs: number;
+  /** Bytes of the Certificate message they make, uncompressed, without extensions, 4-byte header included. */
+  messageBytes: number;
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----([^-]*)-----END CERTIFICATE-----/g;
+
+/**
+ * The composition of a PEM chain file, counted without the TLS stack: each certificate is
+ * 3 (length) + DER + 2 (empty extensions) bytes in the list, after a 4-byte handshake header, the
+ * 1-byte empty request context and the 3-byte list length (RFC 8446 §4.4.2).
+ */
+export function sentComposition(certFile: string): ChainComposition {
+  const ders = [...readFileSync(certFile, "utf8").matchAll(PEM_CERTIFICATE)].map(
+    (m) => Buffer.from(m[1].replace(/\s+/g, ""), "base64").length,
+  );
+  return { certs: ders.length, messageBytes: 4 + 1 + 3 + ders.reduce((n, der) => n + 3 + der + 2, 0) };
 }
 
 interface ManifestChain {
@@ -47,11 +72,26 @@ export function pkiDir(): string {
   return process.env.PQTLS_PKI ?? join(repoRoot(), "fixtures", "pki");
 }
 
-function manifest(): Record<string, ManifestChain> {
+interface Manifest {
+  chains: Record<string, ManifestChain>;
+  /** Old name → chain name (fixtures/scripts/gen-pki.mjs ALIASES). */
+  aliases?: Record<string, string>;
+}
+
+function readManifest(): Manifest {
   const file = join(pkiDir(), "manifest.json");
   if (!existsSync(file))
     throw new UserError(`no test PKI: ${file} is missing (node fixtures/scripts/gen-pki.mjs)`);
-  return (JSON.parse(readFileSync(file, "utf8")) as { chains: Record<string, ManifestChain> }).chains;
+  return JSON.parse(readFileSync(file, "utf8")) as Manifest;
+}
+
+function manifest(): Record<string, ManifestChain> {
+  return readManifest().chains;
+}
+
+/** The chain a test-PKI name means: itself, or the chain an old name (alias) stands for. */
+function canonicalName(name: string): string {
+  return readManifest().aliases?.[name] ?? name;
 }
 
 /** Chain names the test PKI provides (for config validation and messages). */
@@ -85,7 +125,8 @@ export function parseChainSpec(spec: string): { base: string; padTo: number | nu
     checkFolder(spec);
     return { base: spec, padTo: null };
   }
-  const [base, size, extra] = spec.split("@");
+  const [name, size, extra] = spec.split("@");
+  const base = canonicalName(name);
   const chains = manifest();
   if (!(base in chains) || extra !== undefined)
     throw new UserError(
@@ -109,7 +150,7 @@ export function parseChainSpec(spec: string): { base: string; padTo: number | nu
 
 function fixture(name: string): ChainMaterial {
   const dir = join(pkiDir(), name);
-  const m: ChainMaterial = {
+  const m = {
     certFile: join(dir, "chain.pem"),
     keyFile: join(dir, "leaf.key"),
     caFile: join(dir, "root.pem"),
@@ -117,7 +158,7 @@ function fixture(name: string): ChainMaterial {
   };
   for (const f of [m.certFile, m.keyFile, m.caFile])
     if (!existsSync(f)) throw new UserError(`chain ${name}: ${f} is missing (test PKI incomplete?)`);
-  return m;
+  return { ...m, sent: sentComposition(m.certFile) };
 }
 
 /** Pads `base`'s sent chain to `padTo` bytes, once per (fixture content, size), into a cache folder. */
@@ -146,7 +187,7 @@ async function padded(base: string, padTo: number): Promise<ChainMaterial> {
     // Rename last, so a half-written cache entry is never used.
     renameSync(`${certFile}.tmp`, certFile);
   }
-  return { ...src, certFile };
+  return { ...src, certFile, sent: sentComposition(certFile) };
 }
 
 /** A chain folder's files; its servername from the folder's file, else the leaf's first DNS name. */
@@ -162,11 +203,13 @@ async function folder(spec: string): Promise<ChainMaterial> {
     if (!servername)
       throw new UserError(`chain folder "${spec}": its leaf has no DNS name; write the name to ${named}`);
   }
+  const certFile = join(dir, "chain.pem");
   return {
-    certFile: join(dir, "chain.pem"),
+    certFile,
     keyFile: join(dir, "leaf.key"),
     caFile: join(dir, "root.pem"),
     servername,
+    sent: sentComposition(certFile),
   };
 }
 
@@ -221,7 +264,7 @@ function kemFor(sig: string): "mlkem512" | "mlkem768" | "mlkem1024" {
 async function modelChain(spec: string, model: SizeModel): Promise<ChainMaterial> {
   if (isChainFolder(spec))
     throw new UserError(
-      `chain "${spec}" with chain_reduction ${model}: size models are made from test-PKI chains (e.g. mldsa65-depth3), not from a folder`,
+      `chain "${spec}" with chain_reduction ${model}: size models are made from test-PKI chains (e.g. mldsa65), not from a folder`,
     );
   const { base, padTo } = parseChainSpec(spec);
   if (padTo !== null)
@@ -241,7 +284,7 @@ async function modelChain(spec: string, model: SizeModel): Promise<ChainMaterial
     process.env.PQTLS_CHAIN_CACHE ?? join(tmpdir(), "pqtls-chains"),
     `${base}+${model}-${tag}`,
   );
-  const m: ChainMaterial = {
+  const m = {
     certFile: join(dir, "chain.pem"),
     keyFile: join(dir, "leaf.key"),
     caFile: join(dir, "root.pem"),
@@ -260,7 +303,7 @@ async function modelChain(spec: string, model: SizeModel): Promise<ChainMaterial
     // Rename last, so a half-written cache entry is never used.
     renameSync(`${m.certFile}.tmp`, m.certFile);
   }
-  return m;
+  return { ...m, sent: sentComposition(m.certFile) };
 }
 
 /** Resolves the model chains cells need, keyed by modelChainKey. */

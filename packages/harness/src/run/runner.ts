@@ -392,6 +392,7 @@ class LaneWorker {
       if (k.startsWith("link.")) link[k.slice(5)] = v;
       else tcp[k] = v;
     }
+    const chain = serverChain(this.ctx.chains, cell);
     const retrans =
       delta === null
         ? null
@@ -414,6 +415,8 @@ class LaneWorker {
       hs_bytes_c2s: m.hs_bytes_c2s,
       hs_bytes_s2c: m.hs_bytes_s2c,
       ...(m.cert_msg_bytes !== undefined ? { cert_msg_bytes: m.cert_msg_bytes } : {}),
+      chain_certs: chain.sent.certs,
+      chain_msg_bytes: chain.sent.messageBytes,
       retrans_segs: retrans,
       tcp,
       link,
