@@ -116,10 +116,16 @@ describe("pqtls certs", () => {
     expect(v.status).toBe(0);
   });
 
+  it("by default makes what a WebPKI server sends: leaf + intermediate, the root kept back", () => {
+    const s = JSON.parse(pqtls("--sig", "ed25519", "--json").stdout);
+    expect(s.sentCertificates).toBe(2);
+    expect(s.certificateMessageBytesWithRoot).toBeGreaterThan(s.certificateMessageBytes);
+  });
+
   it("--include-root counts the root; bad input is one line and a non-zero exit", () => {
     const r = pqtls("--sig", "ed25519", "--include-root", "--json");
     const s = JSON.parse(r.stdout);
-    expect(s.sentCertificates).toBe(2);
+    expect(s.sentCertificates).toBe(3);
     expect(s.certificateMessageBytes).toBe(s.certificateMessageBytesWithRoot);
     const refusals = [
       ["--sig", "nope"],

@@ -264,7 +264,7 @@ export const DIMENSIONS = [
   },
   {
     key: "chain",
-    help: "certificate chains (crossed with kex): test-PKI names (rsa2048, mldsa65-depth3), NAME@SIZE padded (rsa2048@16KiB), or a folder from pqtls certs --out (./mychain)",
+    help: "certificate chains (crossed with kex): test-PKI names (mldsa65 = leaf + intermediate, mldsa65-leaf = the leaf alone), NAME@SIZE padded (rsa2048@16KiB), or a folder from pqtls certs --out (./mychain)",
     value: { kind: "chain" },
     default: ["rsa2048"],
     fields: ["chain"],

@@ -136,7 +136,12 @@ export function register(program: Command): void {
         .choices(ALGORITHMS)
         .makeOptionMandatory(),
     )
-    .option("--depth <n>", "certificates on the path, root included: 1 self-signed .. 4", depth, 2)
+    .option(
+      "--depth <n>",
+      "certificates on the path, root included: 1 self-signed .. 4 (default 3: leaf + intermediate sent, as a WebPKI server does)",
+      depth,
+      3,
+    )
     .addOption(new Option("--root-sig <alg>", "root's algorithm (mixed chains)").choices(ALGORITHMS))
     .addOption(new Option("--intermediate-sig <alg>", "intermediates' algorithm").choices(ALGORITHMS))
     .option(
