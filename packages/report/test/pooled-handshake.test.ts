@@ -97,6 +97,28 @@ describe("pooled handshake figure (figure 1)", () => {
     expect(r.increase.p50.delta_ci).toEqual({ low: 40, high: 40 });
   });
 
+  it("flags a pooled percentile that falls between the conditions, and conditions pooled unequally", () => {
+    // p50 of 100 ×20 and 300 ×20 is 200: inside neither condition's p10–p90 (100..100, 300..300);
+    // p90 is 300, inside the 200 ms one. With 30 against 20 samples the pool weighs them unequally.
+    const even = [
+      ...cond("x25519", "rsa2048", 35, 0, Array(20).fill(100)),
+      ...cond("x25519", "rsa2048", 200, 0, Array(20).fill(300)),
+      ...cond("X25519MLKEM768", "mldsa65", 35, 0, Array(20).fill(120)),
+      ...cond("X25519MLKEM768", "mldsa65", 200, 0, Array(20).fill(360)),
+    ];
+    const r = summarizeRows(even, [meta()], { resamples: 50 }).figures.handshake_pooled[0];
+    const between = (f: string[]) => f.filter((x) => x.includes("falls between the pooled conditions"));
+    expect(between(r.increase.p50.flags)).toEqual([
+      "baseline: falls between the pooled conditions (outside each one's p10–p90)",
+      "variant: falls between the pooled conditions (outside each one's p10–p90)",
+    ]);
+    expect(between(r.increase.p90.flags)).toEqual([]);
+    expect(r.increase.p50.flags.some((f) => f.includes("unequal"))).toBe(false);
+    const uneven = [...even, ...cond("x25519", "rsa2048", 200, 0, Array(10).fill(300))];
+    const u = summarizeRows(uneven, [meta()], { resamples: 50 }).figures.handshake_pooled[0];
+    expect(u.increase.p90.flags).toContain("baseline: conditions pooled with unequal sample counts (20–30)");
+  });
+
   it("pools only conditions of one rate, and needs two of them", () => {
     const rows = [
       ...cond("x25519", "rsa2048", 35, 0, [100, 101, 102], 1),
