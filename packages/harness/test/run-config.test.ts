@@ -36,6 +36,19 @@ describe("presets", () => {
     expect(new Set(c.links.map((l) => l.rtt_ms))).toEqual(new Set([35, 200]));
     expect(c.links.every((l) => l.rate_mbps === 1)).toBe(true);
     expect(c.bytes).toEqual([0]);
+    // Its size-only chains are RSA by name: the preset makes the report compare every PQ-kex variant.
+    expect(c.report_variant).toBe("kex=pq");
+  });
+
+  it("report_baseline / report_variant are the report's selectors, checked before the run in one line", () => {
+    const c = resolveConfig([flags({ report_baseline: "engine=openssl", report_variant: "kex=pq" })]);
+    expect([c.report_baseline, c.report_variant]).toEqual(["engine=openssl", "kex=pq"]);
+    expect(errorOf([flags({ report_variant: "kex" })])).toMatch(
+      /^flags: report_variant: "kex" is not key=value/,
+    );
+    expect(errorOf([flags({ report_baseline: "colour=blue" })])).toMatch(
+      /^flags: report_baseline: unknown key "colour" \(keys: /,
+    );
   });
 
   it("the study presets compare classical as deployed with both size-only chains and the real ML-DSA-65 chain", () => {

@@ -208,10 +208,27 @@ export function summarizeRows(
   );
 }
 
+/** The selectors the run's config carries (`report_baseline`, `report_variant`), from its first file. */
+function runSelectors(loaded: LoadedResults): { baseline?: string; variant?: string } {
+  const config = loaded.files[0]?.meta.config as {
+    report_baseline?: unknown;
+    report_variant?: unknown;
+  } | null;
+  const text = (x: unknown) => (typeof x === "string" && x.trim() !== "" ? x : undefined);
+  return { baseline: text(config?.report_baseline), variant: text(config?.report_variant) };
+}
+
 export function summarize(loaded: LoadedResults, options: SummaryOptions = {}): ReportSummary {
-  const baselineText = options.baseline ?? DEFAULT_BASELINE;
+  // The run's own comparison (config report_baseline / report_variant, e.g. a preset whose variants
+  // are padded classical chains) applies unless the caller names one.
+  const fromRun = runSelectors(loaded);
+  const baselineOption = options.baseline ?? fromRun.baseline;
+  const baselineText = baselineOption ?? DEFAULT_BASELINE;
   // A --baseline of its own (engine=openssl) compares every other cell with it unless --variant narrows.
-  const variantText = options.variant ?? (options.baseline === undefined ? DEFAULT_VARIANT : ANY_VARIANT);
+  const variantText =
+    options.variant ??
+    (options.baseline === undefined ? fromRun.variant : undefined) ??
+    (baselineOption === undefined ? DEFAULT_VARIANT : ANY_VARIANT);
   const baselineSel = parseSelector(baselineText, "--baseline");
   const variantSel = parseSelector(variantText, "--variant");
   const seed = options.seed ?? loaded.files[0]?.meta.seed ?? 1;

@@ -110,3 +110,32 @@ describe("--baseline on any dimension", () => {
     expect(top).toContain(`No comparison in this report**: ${none.no_comparison}`);
   });
 });
+
+describe("the run's own comparison (config report_baseline / report_variant)", () => {
+  // A study preset's size-only chains are RSA padded to ML-DSA sizes: classical by name, so the
+  // default variant (kex=pq,chain=pq) leaves them out; the preset says report_variant: kex=pq.
+  const PADDED = { kex: "X25519MLKEM768", chain: "rsa2048@16KiB" };
+  const rows = [...cell(CLASSIC, {}, 100), ...cell(PADDED, {}, 240), ...cell(PQ, {}, 220)];
+  const chains = (s: ReturnType<typeof summarizeRows>) =>
+    s.comparisons.map((c) => c.variant.variant.chain).sort();
+
+  it("by default compares PQ kex + PQ chain only", () => {
+    expect(chains(summarizeRows(rows, [meta()], { resamples: 50 }))).toEqual(["mldsa65"]);
+  });
+
+  it("takes the run's report_variant from its meta line, and an explicit --variant over it", () => {
+    const m = meta({ config: { preset: "handshake-loss", samples: 200, report_variant: "kex=pq" } });
+    expect(chains(summarizeRows(rows, [m], { resamples: 50 }))).toEqual(["mldsa65", "rsa2048@16KiB"]);
+    expect(chains(summarizeRows(rows, [m], { resamples: 50, variant: "chain=pq" }))).toEqual(["mldsa65"]);
+  });
+
+  it("takes report_baseline too; an explicit --baseline replaces the run's whole comparison", () => {
+    const m = meta({ config: { samples: 200, report_baseline: "chain=mldsa65", report_variant: "kex=pq" } });
+    const s = summarizeRows(rows, [m], { resamples: 50 });
+    expect(s.comparisons.map((c) => [c.baseline.variant.chain, c.variant.variant.chain])).toEqual([
+      ["mldsa65", "rsa2048@16KiB"],
+    ]);
+    const own = summarizeRows(rows, [m], { resamples: 50, baseline: "kex=classical,chain=classical" });
+    expect(chains(own)).toEqual(["mldsa65", "rsa2048@16KiB"]);
+  });
+});

@@ -16,7 +16,9 @@ import {
   LINK_KEYS,
   type LinkParams,
   MODEL_CHAIN_REDUCTIONS,
+  parseSelector,
   type ResumeMode,
+  SelectorError,
   VARIANT_KEYS,
   type VariantParams,
 } from "@pqtls/report/dimensions";
@@ -67,6 +69,9 @@ export type RunConfig = {
    * `samples` being the cap (run/stop-rule.ts). Absent in a fixed-sample run.
    */
   stop_rule?: StopRuleConfig;
+  /** The comparison the run's report (and a later `pqtls report`) makes, as the report's selectors. */
+  report_baseline?: string;
+  report_variant?: string;
 } & ConfigAxes;
 
 /** The stop rule's settings as the config holds them; its cap is the config's `samples`. */
@@ -343,7 +348,26 @@ export function resolveConfig(layers: ConfigLayer[], preset: string | null = nul
       readMeasured("timeout", x, readDurationMs, 1, 3_600_000, " ms"),
     ),
     ...readStopRule(),
+    ...readReportSelectors(),
   };
+
+  /** The report's selectors, checked now so a typo is one line before the run, not after it. */
+  function readReportSelectors(): { report_baseline?: string; report_variant?: string } {
+    const out: { report_baseline?: string; report_variant?: string } = {};
+    for (const key of ["report_baseline", "report_variant"] as const) {
+      if (v[key] === undefined) continue;
+      const text = v[key];
+      if (typeof text !== "string") fail(src(key), key, "must be a selector such as kex=pq");
+      try {
+        parseSelector(text, key);
+      } catch (err) {
+        if (err instanceof SelectorError) fail(src(key), key, err.message.replace(`${key}: `, ""));
+        throw err;
+      }
+      out[key] = text;
+    }
+    return out;
+  }
 
   /** ci_width turns adaptive sampling on; ci_on and min_samples mean nothing without it. */
   function readStopRule(): { stop_rule?: StopRuleConfig } {

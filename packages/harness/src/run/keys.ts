@@ -21,6 +21,10 @@ const SETTING_KEYS = {
     "adaptive sampling: sample each comparison until its 95% interval of the TTLB p50 % increase is at most this many percentage points wide (samples is then the cap)",
   ci_on: "with ci_width: p50 (default), or p90 to require the p90's interval narrow too",
   min_samples: "with ci_width: samples per cell before the first look at the interval (default 30)",
+  report_baseline:
+    "the report's baseline selector, as pqtls report --baseline (default kex=classical,chain=classical); the run's report and later pqtls report calls use it unless they say otherwise",
+  report_variant:
+    "the report's variant selector, as pqtls report --variant (default kex=pq,chain=pq), e.g. kex=pq to compare size-only (padded classical) chains too",
 };
 
 /** Every key a config layer may carry, with what it means (shown by `pqtls run --help` and errors). */

@@ -123,7 +123,16 @@ function newRunId(): string {
 }
 
 /** Keys of the resolved config that may change between a run and its resume. */
-const OPERATIONAL_KEYS = new Set(["samples", "lanes", "machine", "timeout_ms", "description", "preset"]);
+const OPERATIONAL_KEYS = new Set([
+  "samples",
+  "lanes",
+  "machine",
+  "timeout_ms",
+  "description",
+  "preset",
+  "report_baseline",
+  "report_variant",
+]);
 
 function checkResumable(
   existing: ExistingResults,
