@@ -5,6 +5,7 @@
 
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
+import { createGunzip } from "node:zlib";
 import { differingKeys } from "./configs.js";
 import { conditionKey, conditionOf, variantKey, variantOf } from "./params.js";
 import type { MetaLine, Row } from "./row.js";
@@ -192,15 +193,20 @@ export async function loadResults(
   const reader = new ResultsReader(options);
   for (const file of files) {
     reader.beginFile(file);
-    const stream = createReadStream(file, { encoding: "utf8" });
+    const stream = createReadStream(file);
     const opened = new Promise<void>((resolve, reject) => {
       stream.once("open", () => resolve());
       stream.once("error", reject);
     });
+    // Committed results are gzipped (docs/results/*.jsonl.gz: rows compress ~20x): read them as is.
+    const gunzip = file.endsWith(".gz") ? createGunzip() : undefined;
+    const input = gunzip ? stream.pipe(gunzip) : stream;
+    input.setEncoding("utf8");
+    if (gunzip) stream.once("error", (err) => gunzip.destroy(err));
     try {
       await opened;
       let lineNo = 0;
-      for await (const line of createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })) {
+      for await (const line of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
         reader.line(line, ++lineNo);
       }
     } catch (err) {
@@ -208,6 +214,7 @@ export async function loadResults(
       throw new ReportInputError(`${file}: cannot read (${readProblem(err)})`);
     } finally {
       stream.destroy();
+      gunzip?.destroy();
     }
     reader.endFile();
   }

@@ -106,11 +106,11 @@ export function formatFromPath(out: string): ReportFormat {
 
 /**
  * The default output of a report on `inputs`: next to the first input, named after it
- * (`run.jsonl` → `run.md`, the raw rows `run.csv`, the summary tables `run-tables.csv`).
+ * (`run.jsonl` or `run.jsonl.gz` → `run.md`, the raw rows `run.csv`, the summary tables `run-tables.csv`).
  */
 export function defaultReportPath(inputs: readonly string[], format: ReportFormatName): string {
   const first = inputs[0] ?? "report.jsonl";
-  const stem = basename(first).replace(/\.jsonl?$/i, "");
+  const stem = basename(first).replace(/\.jsonl?(\.gz)?$/i, "");
   const name = inputs.length > 1 ? `${stem}-and-${inputs.length - 1}-more` : stem;
   const f = canonicalFormat(format);
   return join(dirname(first), f === "tables-csv" ? `${name}-tables.csv` : `${name}.${f}`);

@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadResults, parseResults, ReportInputError } from "../src/load.js";
 import { splitRuns } from "../src/runs.js";
@@ -125,6 +126,17 @@ describe("loadResults", () => {
     const r = await loadResults([a, b]);
     expect(r.rows).toHaveLength(4);
     expect(r.files.map((f) => f.rows)).toEqual([2, 2]);
+  });
+
+  it("reads a gzipped results file (.jsonl.gz) as the plain one; a corrupt one is one clear error", async () => {
+    const plain = file("z1.jsonl", jsonl(meta(), shard1));
+    const zipped = join(dir, "z1.jsonl.gz");
+    writeFileSync(zipped, gzipSync(jsonl(meta(), shard1)));
+    const [a, b] = [await loadResults([plain]), await loadResults([zipped])];
+    expect(b.rows).toEqual(a.rows);
+    expect(b.rows).toHaveLength(2);
+    const bad = file("z2.jsonl.gz", "not gzip at all\n");
+    await expect(loadResults([bad])).rejects.toThrow(/z2\.jsonl\.gz: cannot read \(/);
   });
 
   it("refuses files with different configs, naming both and the differing keys, unless allowed", async () => {

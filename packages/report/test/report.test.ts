@@ -179,6 +179,7 @@ describe("output names and formats", () => {
     expect(readFileSync(a.files[0], "utf8")).toContain("# pqtls report: run-1");
     expect(existsSync(join(dir, "run-handshake-increase.svg"))).toBe(true);
     expect(defaultReportPath([input, other], "html")).toBe(join(dir, "run-and-1-more.html"));
+    expect(defaultReportPath([join(dir, "run.jsonl.gz")], "md")).toBe(join(dir, "run.md"));
   });
 
   it("takes the format from the extension, and refuses an unknown one or a contradicting --format", async () => {
