@@ -142,17 +142,31 @@ export function bootstrapDifferences(
 ): DifferenceIntervals {
   if (baseline.length === 0 || variant.length === 0)
     return { pct: ps.map(() => NO_INTERVAL), delta: ps.map(() => NO_INTERVAL) };
-  const rng = createRng(options.seed, `increase:${key}`);
-  const pct = ps.map(() => new Float64Array(options.resamples));
-  const delta = ps.map(() => new Float64Array(options.resamples));
-  const bResampler = new ResampleQuantiles(baseline, ps);
-  const vResampler = new ResampleQuantiles(variant, ps);
-  const bq = new Float64Array(ps.length);
-  const vq = new Float64Array(ps.length);
+  return resampleDifferences(
+    new ResampleQuantiles(baseline, ps),
+    new ResampleQuantiles(variant, ps),
+    ps.length,
+    createRng(options.seed, `increase:${key}`),
+    options,
+  );
+}
+
+/** The bootstrap loop both kinds of sample share: redraw both sides, take % and Δ per quantile. */
+function resampleDifferences(
+  bResampler: ResampleQuantiles,
+  vResampler: ResampleQuantiles,
+  quantiles: number,
+  rng: Rng,
+  options: BootstrapOptions,
+): DifferenceIntervals {
+  const pct = Array.from({ length: quantiles }, () => new Float64Array(options.resamples));
+  const delta = Array.from({ length: quantiles }, () => new Float64Array(options.resamples));
+  const bq = new Float64Array(quantiles);
+  const vq = new Float64Array(quantiles);
   for (let r = 0; r < options.resamples; r++) {
     bResampler.draw(rng, bq);
     vResampler.draw(rng, vq);
-    for (let j = 0; j < ps.length; j++) {
+    for (let j = 0; j < quantiles; j++) {
       pct[j][r] = percentIncrease(bq[j], vq[j]);
       delta[j][r] = vq[j] - bq[j];
     }
@@ -220,23 +234,11 @@ export function bootstrapPooledDifferences(
 ): DifferenceIntervals {
   if (baseline.sorted.length === 0 || variant.sorted.length === 0)
     return { pct: ps.map(() => NO_INTERVAL), delta: ps.map(() => NO_INTERVAL) };
-  const rng = createRng(options.seed, `pooled:${key}`);
-  const pct = ps.map(() => new Float64Array(options.resamples));
-  const delta = ps.map(() => new Float64Array(options.resamples));
-  const bResampler = new ResampleQuantiles(baseline.sorted, ps, baseline.strata);
-  const vResampler = new ResampleQuantiles(variant.sorted, ps, variant.strata);
-  const bq = new Float64Array(ps.length);
-  const vq = new Float64Array(ps.length);
-  for (let r = 0; r < options.resamples; r++) {
-    bResampler.draw(rng, bq);
-    vResampler.draw(rng, vq);
-    for (let j = 0; j < ps.length; j++) {
-      pct[j][r] = percentIncrease(bq[j], vq[j]);
-      delta[j][r] = vq[j] - bq[j];
-    }
-  }
-  return {
-    pct: pct.map((s) => intervalOf(s, options.level)),
-    delta: delta.map((s) => intervalOf(s, options.level)),
-  };
+  return resampleDifferences(
+    new ResampleQuantiles(baseline.sorted, ps, baseline.strata),
+    new ResampleQuantiles(variant.sorted, ps, variant.strata),
+    ps.length,
+    createRng(options.seed, `pooled:${key}`),
+    options,
+  );
 }
