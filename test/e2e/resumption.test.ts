@@ -1,11 +1,14 @@
 // End to end: `pqtls run --link tun --resumption full,resumed,0rtt` through the built CLI, and what
 // the rows must show given the link. The model (R = RTT = 40 ms, 20 Mbit/s, initcwnd 4 segments
 // = 5792 B of payload before the first ACK):
-//   full     the server flight (ServerHello with the 1088 B hybrid ciphertext, the ML-DSA-65 chain,
-//            a 3309 B signature: ~10.3 KB) exceeds initcwnd, so it needs a second window:
-//            handshake ≈ R (TCP) + 2R (TLS, one extra for the window) + serialisation (~4 ms)
+//   full     the server flight (ServerHello with the 1088 B hybrid ciphertext, the ML-DSA-65 leaf +
+//            intermediate chain, a 3309 B signature: ~16 KB) exceeds initcwnd, so it needs a second
+//            window: handshake ≈ R (TCP) + 2R (TLS, one extra for the window) + the second window's
+//            serialisation (~10 KB at 20 Mbit/s ≈ 4 ms) + signing and verifying three ML-DSA-65
+//            signatures
 //   resumed  no Certificate/CertificateVerify: ~1.3 KB fits the first window: handshake ≈ R + R
-//            → full − resumed ≈ R (one round trip), and hs_bytes_s2c shrinks by the chain and signature
+//            → full − resumed ≈ R (one round trip) + serialisation + signature work, and
+//            hs_bytes_s2c shrinks by the chain and signature
 //   0rtt     the request rides with the ClientHello and is answered right after the server flight
 //            (0.5-RTT): ttfb ≈ handshake ≈ 2R, one round trip before resumed's (R + R + R)
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -76,9 +79,15 @@ describe.skipIf(skipWhy !== null)("pqtls run --resumption on the tun link", () =
     expect(med("resumed", "hs_bytes_c2s")).toBeGreaterThan(med("full", "hs_bytes_c2s"));
 
     // Time: one round trip less for the resumed handshake (the full flight needs a second window).
+    // On top of it the full handshake serialises the bytes resumption drops and does the signature
+    // work (CI measured 50.6 ms saved at R = 40 under load: R + 5.9 ms serialisation + ~5 ms CPU):
+    // the bound allows both and still tells one round trip saved from two.
     const saved = med("full", "handshake_ms") - med("resumed", "handshake_ms");
+    const droppedBytes = med("full", "hs_bytes_s2c") - med("resumed", "hs_bytes_s2c");
+    const serialiseMs = (droppedBytes * 8) / 20e3; // 20 Mbit/s = 20e3 bits per ms
     expect(saved).toBeGreaterThan(R - 3);
-    expect(saved).toBeLessThan(R + 10);
+    expect(saved).toBeLessThan(R + serialiseMs + 12);
+    expect(saved).toBeLessThan(2 * R - 10);
     expect(med("resumed", "handshake_ms")).toBeGreaterThan(2 * R - 1);
     // Closer to 2 round trips (TCP + TLS) than to 3.
     expect(med("resumed", "handshake_ms")).toBeLessThan(2 * R + R / 2);
