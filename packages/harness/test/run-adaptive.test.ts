@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { Row } from "@pqtls/report";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { describePlan } from "../src/cli/run.js";
-import { AdaptiveSchedule } from "../src/run/adaptive.js";
+import { AdaptiveSchedule, familiesOf } from "../src/run/adaptive.js";
 import { resolveConfig } from "../src/run/config.js";
 import { failedMeasurement, type Measurement } from "../src/run/endpoint/protocol.js";
 import { sampleKey } from "../src/run/jsonl.js";
@@ -238,6 +238,37 @@ describe("adaptive plan and config", () => {
 });
 
 describe("adaptive schedule", () => {
+  it("compares each variant with the run's report_baseline, as its report will", async () => {
+    // Two classical cells: the default selector (classical kex and chain) matches both, so without
+    // report_baseline the first in config order is the baseline; with it, the one it names.
+    const three = { ...raw, variants: "x25519:rsa2048,x25519:ecdsa-p256,X25519MLKEM768:mldsa65", bytes: "0" };
+    const [byDefault] = familiesOf(buildPlan(resolveConfig([flags(three)])).groups[0]);
+    expect([byDefault.baseline.kex, byDefault.baseline.chain]).toEqual(["x25519", "rsa2048"]);
+    const cfg = resolveConfig([flags({ ...three, report_baseline: "chain=ecdsa-p256" })]);
+    const [chosen] = familiesOf(buildPlan(cfg).groups[0], cfg.report_baseline);
+    expect([chosen.baseline.kex, chosen.baseline.chain]).toEqual(["x25519", "ecdsa-p256"]);
+    expect(chosen.cells).toHaveLength(3);
+    // The schedule judges that family: sampled to its first look, the look names that baseline.
+    const plan = buildPlan(cfg);
+    const done = new Set<string>();
+    const looks: string[] = [];
+    const schedule = new AdaptiveSchedule(cfg, plan, done, [], 1, (look) =>
+      looks.push(look.family.baseline.chain),
+    );
+    let held: Unit["group"] | null = null;
+    for (let u = await schedule.next(held); u && looks.length === 0; u = await schedule.next(held)) {
+      for (let r = u.fromRound; r < u.toRound; r++)
+        for (const c of u.cells ?? u.group.cells) {
+          const row = { ok: true, cell: c.id, sample: r, bytes: 0, handshake_ms: 1, ttlb_ms: 10 };
+          schedule.record(row as unknown as Row);
+          done.add(sampleKey(c.id, r));
+        }
+      held = u.group;
+      schedule.finished(u);
+    }
+    expect(looks).toEqual(["ecdsa-p256"]);
+  });
+
   it("gives the lanes of a group that stopped a share of the groups still sampling", async () => {
     // Two link groups: at 35 ms the comparison is deterministic (stops at 10), at 200 ms noisy (cap 40).
     const cfg = resolveConfig([flags({ ...raw, bytes: "0", rtt: "35ms,200ms" })]);

@@ -41,10 +41,11 @@ export interface Family {
 
 /**
  * A group's families: cells equal in every field but the variant ones. The baseline is the one cell
- * the report's default baseline selector picks (classical kex and chain); without exactly one, the
- * first in config order (`pqtls report --baseline` can still pick another afterwards).
+ * the run's `report_baseline` selector picks, by default the report's (classical kex and chain), so
+ * the comparisons the run samples to its stop are the ones its report draws; without exactly one
+ * match, the first in config order (`pqtls report --baseline` can still pick another afterwards).
  */
-export function familiesOf(group: Group): Family[] {
+export function familiesOf(group: Group, baselineSelector: string = DEFAULT_BASELINE): Family[] {
   const byCondition = new Map<string, Cell[]>();
   for (const cell of group.cells) {
     const rest = Object.entries(cell).filter(
@@ -53,9 +54,9 @@ export function familiesOf(group: Group): Family[] {
     const key = JSON.stringify(rest);
     byCondition.set(key, [...(byCondition.get(key) ?? []), cell]);
   }
-  const classical = parseSelector(DEFAULT_BASELINE);
+  const selector = parseSelector(baselineSelector);
   return [...byCondition.values()].map((cells) => {
-    const matches = cells.filter((c) => selectorMatches(classical, c));
+    const matches = cells.filter((c) => selectorMatches(selector, c));
     const baseline = matches.length === 1 ? matches[0] : cells[0];
     return { label: `${baseline.id} (baseline ${baseline.kex}, ${baseline.chain})`, cells, baseline };
   });
@@ -109,7 +110,11 @@ export class AdaptiveSchedule {
     this.points = checkpoints(this.rule);
     for (const row of existing) this.record(row);
     this.groups = plan.groups.map((group) => {
-      const families = familiesOf(group).map((family) => ({ family, decisions: [], stopped: false }));
+      const families = familiesOf(group, config.report_baseline).map((family) => ({
+        family,
+        decisions: [],
+        stopped: false,
+      }));
       for (const f of families) for (const c of f.family.cells) this.byCell.set(c.id, f);
       return { group, families, block: 0, pending: 0 };
     });
