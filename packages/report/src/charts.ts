@@ -5,7 +5,7 @@
 
 import { parse, View } from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
-import type { CdfSeries, HandshakeFigureRow, TtlbIncreaseSeries } from "./figures.js";
+import type { CdfSeries, HandshakeFigureRow, IncreaseByPercentile, TtlbIncreaseSeries } from "./figures.js";
 import { formatBytes } from "./params.js";
 import type { PooledHandshakeRow } from "./pooled-handshake.js";
 import type { PercentileName } from "./stats.js";
@@ -73,6 +73,49 @@ function nRange(ns: readonly number[]): string {
   return lo === hi ? String(lo) : `${lo}–${hi}`;
 }
 
+/** A percentile's increase as chart data: the bar, its whisker ends, Δ and each side's n. */
+function increaseFields(stat: IncreaseByPercentile[PercentileName]) {
+  return {
+    increase: finiteOrNull(stat.increase_pct),
+    low: finiteOrNull(stat.ci.low),
+    high: finiteOrNull(stat.ci.high),
+    delta_ms: finiteOrNull(stat.delta_ms),
+    n_baseline: stat.n_baseline,
+    n_variant: stat.n_variant,
+  };
+}
+
+/** The tooltip fields of increaseFields, after the chart's own. */
+const INCREASE_TOOLTIP = [
+  { field: "increase", title: "increase (%)", format: ".1f" },
+  { field: "low", title: "CI low (%)", format: ".1f" },
+  { field: "high", title: "CI high (%)", format: ".1f" },
+  { field: "delta_ms", title: "Δ (ms)", format: ".2f" },
+  { field: "n_baseline", title: "n baseline" },
+  { field: "n_variant", title: "n variant" },
+];
+
+/** A handshake-time increase bar with its 95 % CI whisker, on one y scale fitted to all of `values`. */
+function barWithWhisker(values: Parameters<typeof yDomain>[0]) {
+  const y = { scale: { domain: yDomain(values), nice: false } };
+  return [
+    {
+      mark: "bar",
+      encoding: {
+        y: { field: "increase", type: "quantitative", title: "Handshake time increase (%)", ...y },
+      },
+    },
+    {
+      mark: "rule",
+      encoding: {
+        y: { field: "low", type: "quantitative", ...y },
+        y2: { field: "high" },
+        color: { value: "black" },
+      },
+    },
+  ];
+}
+
 /** Shapes that stay distinguishable when markers overlap, one per percentile. */
 const SHAPES = ["circle", "square", "triangle-up", "diamond", "cross"];
 /** The neutral colour of the baseline in CDFs, and the colours of the variants after it. */
@@ -102,12 +145,7 @@ export function handshakeIncreaseSpec(
       pair: r.pair,
       condition: r.chart_label,
       percentile: p,
-      increase: finiteOrNull(r.increase[p].increase_pct),
-      low: finiteOrNull(r.increase[p].ci.low),
-      high: finiteOrNull(r.increase[p].ci.high),
-      delta_ms: finiteOrNull(r.increase[p].delta_ms),
-      n_baseline: r.increase[p].n_baseline,
-      n_variant: r.increase[p].n_variant,
+      ...increaseFields(r.increase[p]),
     })),
   );
   const conditions = [...new Set(values.map((v) => v.condition))];
@@ -121,14 +159,8 @@ export function handshakeIncreaseSpec(
   const tooltip = [
     { field: "condition", title: "Link condition" },
     { field: "percentile" },
-    { field: "increase", title: "increase (%)", format: ".1f" },
-    { field: "low", title: "CI low (%)", format: ".1f" },
-    { field: "high", title: "CI high (%)", format: ".1f" },
-    { field: "delta_ms", title: "Δ (ms)", format: ".2f" },
-    { field: "n_baseline", title: "n baseline" },
-    { field: "n_variant", title: "n variant" },
+    ...INCREASE_TOOLTIP,
   ];
-  const y = { scale: { domain: yDomain(values), nice: false } };
   const encoding = {
     x: {
       field: "condition",
@@ -141,22 +173,7 @@ export function handshakeIncreaseSpec(
     color: { field: "percentile", type: "nominal", sort: [...percentiles], title: "Percentile" },
     tooltip,
   };
-  const layer = [
-    {
-      mark: "bar",
-      encoding: {
-        y: { field: "increase", type: "quantitative", title: "Handshake time increase (%)", ...y },
-      },
-    },
-    {
-      mark: "rule",
-      encoding: {
-        y: { field: "low", type: "quantitative", ...y },
-        y2: { field: "high" },
-        color: { value: "black" },
-      },
-    },
-  ];
+  const layer = barWithWhisker(values);
   const width = Math.max(360, conditions.length * percentiles.length * 22);
   const common = {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
@@ -195,12 +212,7 @@ export function pooledHandshakeSpec(
     percentiles.map((p) => ({
       variant: r.pair,
       percentile: p,
-      increase: finiteOrNull(r.increase[p].increase_pct),
-      low: finiteOrNull(r.increase[p].ci.low),
-      high: finiteOrNull(r.increase[p].ci.high),
-      delta_ms: finiteOrNull(r.increase[p].delta_ms),
-      n_baseline: r.increase[p].n_baseline,
-      n_variant: r.increase[p].n_variant,
+      ...increaseFields(r.increase[p]),
       conditions: r.conditions,
     })),
   );
@@ -214,17 +226,7 @@ export function pooledHandshakeSpec(
   ]
     .filter(Boolean)
     .join(" · ");
-  const y = { scale: { domain: yDomain(values), nice: false } };
-  const tooltip = [
-    { field: "variant", title: "Comparison" },
-    { field: "percentile" },
-    { field: "increase", title: "increase (%)", format: ".1f" },
-    { field: "low", title: "CI low (%)", format: ".1f" },
-    { field: "high", title: "CI high (%)", format: ".1f" },
-    { field: "delta_ms", title: "Δ (ms)", format: ".2f" },
-    { field: "n_baseline", title: "n baseline" },
-    { field: "n_variant", title: "n variant" },
-  ];
+  const tooltip = [{ field: "variant", title: "Comparison" }, { field: "percentile" }, ...INCREASE_TOOLTIP];
   const colour = {
     field: "variant",
     type: "nominal",
@@ -252,22 +254,7 @@ export function pooledHandshakeSpec(
       color: colour,
       tooltip,
     },
-    layer: [
-      {
-        mark: "bar",
-        encoding: {
-          y: { field: "increase", type: "quantitative", title: "Handshake time increase (%)", ...y },
-        },
-      },
-      {
-        mark: "rule",
-        encoding: {
-          y: { field: "low", type: "quantitative", ...y },
-          y2: { field: "high" },
-          color: { value: "black" },
-        },
-      },
-    ],
+    layer: barWithWhisker(values),
   } as TopLevelSpec;
 }
 
@@ -299,12 +286,7 @@ export function ttlbIncreaseSpec(
         bytes: pt.bytes,
         x: sizes.indexOf(pt.bytes) + dodge(i),
         percentile: p,
-        increase: finiteOrNull(pt.increase[p].increase_pct),
-        low: finiteOrNull(pt.increase[p].ci.low),
-        high: finiteOrNull(pt.increase[p].ci.high),
-        delta_ms: finiteOrNull(pt.increase[p].delta_ms),
-        n_baseline: pt.increase[p].n_baseline,
-        n_variant: pt.increase[p].n_variant,
+        ...increaseFields(pt.increase[p]),
         interval: "95 % CI",
       })),
     ),
@@ -335,12 +317,7 @@ export function ttlbIncreaseSpec(
     { field: "condition", title: "Link condition" },
     { field: "size", title: "size" },
     { field: "percentile" },
-    { field: "increase", title: "increase (%)", format: ".1f" },
-    { field: "low", title: "CI low (%)", format: ".1f" },
-    { field: "high", title: "CI high (%)", format: ".1f" },
-    { field: "delta_ms", title: "Δ (ms)", format: ".2f" },
-    { field: "n_baseline", title: "n baseline" },
-    { field: "n_variant", title: "n variant" },
+    ...INCREASE_TOOLTIP,
   ];
   const faceted = pairs.size > 1;
   const inner = {
