@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { Row } from "@pqtls/report";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { describePlan } from "../src/cli/run.js";
-import { AdaptiveSchedule, familiesOf } from "../src/run/adaptive.js";
+import { AdaptiveSchedule, BALANCE_ROUNDS, familiesOf } from "../src/run/adaptive.js";
 import { resolveConfig } from "../src/run/config.js";
 import { failedMeasurement, type Measurement } from "../src/run/endpoint/protocol.js";
 import { sampleKey } from "../src/run/jsonl.js";
@@ -267,6 +267,48 @@ describe("adaptive schedule", () => {
       schedule.finished(u);
     }
     expect(looks).toEqual(["ecdsa-p256"]);
+  });
+
+  it("moves a lane to a group left more than BALANCE_ROUNDS behind, so no condition lags", async () => {
+    // One lane, two link groups, both comparisons noisy (they sample to the cap). Before, the lane
+    // kept its group's blocks to the cap and the other group waited at 0.
+    const cfg = resolveConfig([
+      flags({ ...raw, bytes: "0", rtt: "35ms,200ms", samples: 200, ci_width: 0.01, lanes: 1 }),
+    ]);
+    const plan = buildPlan(cfg);
+    const done = new Set<string>();
+    const schedule = new AdaptiveSchedule(cfg, plan, done, [], 1);
+    const reached = new Map<number, number>(plan.groups.map((g) => [g.link.rtt_ms, 0]));
+    let worstLag = 0;
+    let switches = 0;
+    let i = 0;
+    let held: Unit["group"] | null = null;
+    for (let u = await schedule.next(held); u; u = await schedule.next(held)) {
+      if (held && u.group !== held) switches++;
+      for (let r = u.fromRound; r < u.toRound; r++)
+        for (const c of u.cells ?? u.group.cells) {
+          const row = {
+            ok: true,
+            cell: c.id,
+            sample: r,
+            bytes: 0,
+            handshake_ms: 1,
+            ttlb_ms: 10 + ((i++ * 7919) % 13),
+          };
+          schedule.record(row as unknown as Row);
+          done.add(sampleKey(c.id, r));
+        }
+      reached.set(u.group.link.rtt_ms, u.toRound);
+      const [a, b] = [...reached.values()];
+      worstLag = Math.max(worstLag, Math.abs(a - b));
+      held = u.group;
+      schedule.finished(u);
+    }
+    expect([...reached.values()]).toEqual([200, 200]);
+    // A lane switches only when its group is over BALANCE_ROUNDS ahead, then by one block at most.
+    expect(worstLag).toBeLessThanOrEqual(BALANCE_ROUNDS + 10);
+    expect(worstLag).toBeGreaterThanOrEqual(BALANCE_ROUNDS);
+    expect(switches).toBeLessThanOrEqual(Math.ceil(200 / BALANCE_ROUNDS) + 1);
   });
 
   it("gives the lanes of a group that stopped a share of the groups still sampling", async () => {

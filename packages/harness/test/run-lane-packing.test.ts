@@ -8,6 +8,7 @@ import {
   CPU_SHARE,
   laneMemoryMiB,
   MEMORY_SHARE,
+  type Packing,
   parseMachine,
   UnitAdmission,
 } from "../src/run/lane-packing.js";
@@ -115,6 +116,41 @@ describe("lanes auto", () => {
     gate.finish(started[0]);
     expect(gate.tryStart(mine[mine.length - 1])).toBe(true);
     expect(gate.empty).toBe(true); // nothing was queued: the schedule keeps its own units
+  });
+
+  it("keeps a unit refused for CPU budget first in line, so light groups do not starve a heavy one", () => {
+    // The fig-1 shape: a 35 ms group needing 0.23 of a core, 200 ms groups 0.1, a 0.3-core budget.
+    const p: Packing = {
+      machine: { cores: 2, memoryMiB: 24 * 1024 },
+      lanes: 4,
+      cpuBudget: 0.3,
+      memoryBudgetMiB: 1024,
+      peakMemoryMiB: 1024,
+      groups: [
+        { key: "heavy", lanes: 1, load: 0.23, memoryMiB: 200, bound: "cpu" },
+        { key: "light", lanes: 3, load: 0.1, memoryMiB: 200, bound: "cpu" },
+      ],
+    };
+    const unit = (key: string, from: number) => ({ group: { key }, fromRound: from, toRound: from + 10 });
+    const gate = new UnitAdmission<ReturnType<typeof unit>>([], p);
+    const [l1, l2, l3, h] = [unit("light", 0), unit("light", 10), unit("light", 20), unit("heavy", 0)];
+    expect(gate.tryStart(l1)).toBe(true);
+    expect(gate.tryStart(h)).toBe(false); // 0.1 + 0.23 > 0.3: it waits, first in line
+    expect(gate.tryStart(l2)).toBe(false); // would fit (0.2), but may not overtake it
+    gate.finish(l1);
+    expect(gate.tryStart(l2)).toBe(false); // still behind it
+    expect(gate.tryStart(h)).toBe(true); // alone now
+    expect(gate.tryStart(l2)).toBe(false); // 0.23 + 0.1 > 0.3, and now l2 is first in line
+    expect(gate.tryStart(l3)).toBe(false);
+    gate.finish(h);
+    expect(gate.tryStart(l3)).toBe(false); // l2 keeps its place
+    expect(gate.tryStart(l2)).toBe(true);
+    expect(gate.tryStart(l3)).toBe(true);
+    // A unit refused only because its group runs on all its lanes keeps no place.
+    const gate2 = new UnitAdmission<ReturnType<typeof unit>>([], { ...p, cpuBudget: 10 });
+    expect(gate2.tryStart(unit("heavy", 0))).toBe(true);
+    expect(gate2.tryStart(unit("heavy", 10))).toBe(false);
+    expect(gate2.tryStart(unit("light", 0))).toBe(true);
   });
 
   it("estimates a packed run below one lane's sum and above the work spread over the cores' budget", () => {

@@ -62,6 +62,13 @@ export function familiesOf(group: Group, baselineSelector: string = DEFAULT_BASE
   });
 }
 
+/**
+ * How many rounds a lane's own group may be ahead of the least advanced unit queued before the lane
+ * switches to that one (AdaptiveSchedule.next): a switch costs a link and server set-up, five
+ * checkpoints' worth of imbalance is what an interrupted run may show.
+ */
+export const BALANCE_ROUNDS = 50;
+
 interface FamilyState {
   family: Family;
   /** Decisions at the checkpoints looked at so far, in order. */
@@ -93,7 +100,7 @@ export class AdaptiveSchedule {
   /** The watched metric of every successful row, by cell and sample. */
   private readonly values = new Map<string, Map<number, number>>();
   private readonly queue: Unit[] = [];
-  private readonly waiting: ((u: Unit | null) => void)[] = [];
+  private readonly waiting: { prefer: Group | null; resolve: (u: Unit | null) => void }[] = [];
   private closed = false;
 
   constructor(
@@ -165,15 +172,27 @@ export class AdaptiveSchedule {
   }
 
   /**
-   * The next unit to sample, one of group `prefer` first (the lane holds its link and servers); waits
-   * while every group is between its block and its look; null when all are done.
+   * The next unit to sample; waits while every group is between its block and its look; null when
+   * all are done. One of group `prefer` (the lane holds its link and servers) unless it is more than
+   * BALANCE_ROUNDS ahead of the least advanced unit queued, which is taken instead: a group the
+   * packing admits less often (a heavier link) does not fall behind the others, so an interrupted
+   * run holds about as many samples of every condition.
    */
   next(prefer: Group | null = null): Promise<Unit | null> {
-    const i = this.queue.findIndex((u) => u.group === prefer);
-    const unit = i >= 0 ? this.queue.splice(i, 1)[0] : this.queue.shift();
+    const unit = this.take(prefer);
     if (unit) return Promise.resolve(unit);
     if (this.closed || this.groups.every((g) => g.pending === 0)) return Promise.resolve(null);
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((resolve) => this.waiting.push({ prefer, resolve }));
+  }
+
+  private take(prefer: Group | null): Unit | undefined {
+    if (this.queue.length === 0) return undefined;
+    let least = 0;
+    for (let i = 1; i < this.queue.length; i++)
+      if (this.queue[i].fromRound < this.queue[least].fromRound) least = i;
+    const own = prefer ? this.queue.findIndex((u) => u.group === prefer) : -1;
+    const ahead = own >= 0 ? this.queue[own].fromRound - this.queue[least].fromRound : 0;
+    return this.queue.splice(own >= 0 && ahead <= BALANCE_ROUNDS ? own : least, 1)[0];
   }
 
   /** A unit's rounds are recorded: when it was its block's last, look and hand out the next block. */
@@ -198,9 +217,9 @@ export class AdaptiveSchedule {
 
   private wake(): void {
     while (this.waiting.length > 0) {
-      const unit = this.closed ? undefined : this.queue.shift();
-      if (unit) this.waiting.shift()!(unit);
-      else if (this.closed || this.groups.every((g) => g.pending === 0)) this.waiting.shift()!(null);
+      const unit = this.closed ? undefined : this.take(this.waiting[0].prefer);
+      if (unit) this.waiting.shift()!.resolve(unit);
+      else if (this.closed || this.groups.every((g) => g.pending === 0)) this.waiting.shift()!.resolve(null);
       else break;
     }
   }

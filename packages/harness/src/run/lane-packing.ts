@@ -195,6 +195,8 @@ export class UnitAdmission<U extends { group: { key: string } }> {
   private activeLoad = 0;
   private running = 0;
   private readonly byKey: Map<string, GroupPacking>;
+  /** tryStart's units refused for CPU budget, oldest first (see tryStart). */
+  private readonly budgetWaiting: U[] = [];
 
   constructor(
     units: U[],
@@ -220,9 +222,21 @@ export class UnitAdmission<U extends { group: { key: string } }> {
   /**
    * For a unit another schedule hands out (adaptive runs sample blocks the stop rule decides on):
    * starts it and returns true when the packing admits it beside those running, else false.
+   * A unit refused for want of CPU budget keeps its place: no later unit starts until it has (units
+   * of a light group would otherwise keep the budget taken, and a heavy group, e.g. a 35 ms link
+   * beside 200 ms ones, would wait for its lane while the others sampled on). A unit refused because
+   * its own group already runs on all the lanes it may have keeps no place.
    */
   tryStart(unit: U): boolean {
-    if (!this.admits(unit)) return false;
+    const first = this.budgetWaiting[0];
+    if (first !== undefined && first !== unit) {
+      if (this.refusal(unit) === "budget" && !this.budgetWaiting.includes(unit)) this.budgetWaiting.push(unit);
+      return false;
+    }
+    const refused = this.refusal(unit);
+    if (refused === "budget" && first === undefined) this.budgetWaiting.push(unit);
+    if (refused !== null) return false;
+    if (first === unit) this.budgetWaiting.shift();
     this.start(unit);
     return true;
   }
@@ -242,11 +256,16 @@ export class UnitAdmission<U extends { group: { key: string } }> {
   }
 
   private admits(unit: U): boolean {
+    return this.refusal(unit) === null;
+  }
+
+  /** Why the packing would not start `unit` beside those running now; null when it would. */
+  private refusal(unit: U): "lanes" | "budget" | null {
     const g = this.byKey.get(unit.group.key);
-    if (!this.packing || !g) return true;
-    if (this.running === 0) return true;
-    if ((this.active.get(unit.group.key) ?? 0) >= g.lanes) return false;
-    return this.activeLoad + g.load <= this.packing.cpuBudget + 1e-9;
+    if (!this.packing || !g) return null;
+    if (this.running === 0) return null;
+    if ((this.active.get(unit.group.key) ?? 0) >= g.lanes) return "lanes";
+    return this.activeLoad + g.load <= this.packing.cpuBudget + 1e-9 ? null : "budget";
   }
 }
 

@@ -715,7 +715,11 @@ export async function runExperiment(o: RunOptions): Promise<RunResult> {
         if (!unit) return null;
         for (;;) {
           if (abort.signal.aborted) return null;
-          if (queue.tryStart(unit)) return unit;
+          if (queue.tryStart(unit)) {
+            // A unit that waited for the budget started: the lanes it held back may fit beside it.
+            wakeAll();
+            return unit;
+          }
           await waitForAUnitToEnd();
         }
       }
