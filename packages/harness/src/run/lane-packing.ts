@@ -230,7 +230,8 @@ export class UnitAdmission<U extends { group: { key: string } }> {
   tryStart(unit: U): boolean {
     const first = this.budgetWaiting[0];
     if (first !== undefined && first !== unit) {
-      if (this.refusal(unit) === "budget" && !this.budgetWaiting.includes(unit)) this.budgetWaiting.push(unit);
+      if (this.refusal(unit) === "budget" && !this.budgetWaiting.includes(unit))
+        this.budgetWaiting.push(unit);
       return false;
     }
     const refused = this.refusal(unit);
