@@ -14,7 +14,7 @@ import { AdaptiveSchedule, BALANCE_ROUNDS, familiesOf } from "../src/run/adaptiv
 import { resolveConfig } from "../src/run/config.js";
 import { failedMeasurement, type Measurement } from "../src/run/endpoint/protocol.js";
 import { sampleKey } from "../src/run/jsonl.js";
-import { buildPlan, type Unit } from "../src/run/plan.js";
+import { buildPlan, type Cell, type Unit } from "../src/run/plan.js";
 import { runExperiment } from "../src/run/runner.js";
 import { decide } from "../src/run/stop-rule.js";
 import { errorOf, flags } from "./config-helpers.js";
@@ -93,6 +93,23 @@ const raw = {
   seed: 7,
 };
 const config = resolveConfig([flags(raw)]);
+
+/** Records a handshake-only row of TTLB `ttlb(cell)` for every cell and round of `u`, as a lane would. */
+async function sampleUnit(
+  schedule: AdaptiveSchedule,
+  done: Set<string>,
+  u: Unit,
+  ttlb: (cell: Cell) => number,
+  yieldEach = false,
+): Promise<void> {
+  for (let r = u.fromRound; r < u.toRound; r++)
+    for (const c of u.cells ?? u.group.cells) {
+      if (yieldEach) await new Promise((resolve) => setTimeout(resolve, 0));
+      const row = { ok: true, cell: c.id, sample: r, bytes: 0, handshake_ms: 1, ttlb_ms: ttlb(c) };
+      schedule.record(row as unknown as Row);
+      done.add(sampleKey(c.id, r));
+    }
+}
 
 async function run(out: string, resume: boolean, abortAfter = Number.POSITIVE_INFINITY) {
   calls.n = 0;
@@ -257,12 +274,7 @@ describe("adaptive schedule", () => {
     );
     let held: Unit["group"] | null = null;
     for (let u = await schedule.next(held); u && looks.length === 0; u = await schedule.next(held)) {
-      for (let r = u.fromRound; r < u.toRound; r++)
-        for (const c of u.cells ?? u.group.cells) {
-          const row = { ok: true, cell: c.id, sample: r, bytes: 0, handshake_ms: 1, ttlb_ms: 10 };
-          schedule.record(row as unknown as Row);
-          done.add(sampleKey(c.id, r));
-        }
+      await sampleUnit(schedule, done, u, () => 10);
       held = u.group;
       schedule.finished(u);
     }
@@ -285,19 +297,7 @@ describe("adaptive schedule", () => {
     let held: Unit["group"] | null = null;
     for (let u = await schedule.next(held); u; u = await schedule.next(held)) {
       if (held && u.group !== held) switches++;
-      for (let r = u.fromRound; r < u.toRound; r++)
-        for (const c of u.cells ?? u.group.cells) {
-          const row = {
-            ok: true,
-            cell: c.id,
-            sample: r,
-            bytes: 0,
-            handshake_ms: 1,
-            ttlb_ms: 10 + ((i++ * 7919) % 13),
-          };
-          schedule.record(row as unknown as Row);
-          done.add(sampleKey(c.id, r));
-        }
+      await sampleUnit(schedule, done, u, () => 10 + ((i++ * 7919) % 13));
       reached.set(u.group.link.rtt_ms, u.toRound);
       const [a, b] = [...reached.values()];
       worstLag = Math.max(worstLag, Math.abs(a - b));
@@ -324,22 +324,14 @@ describe("adaptive schedule", () => {
       let held: Unit["group"] | null = null;
       for (let u = await schedule.next(held); u; u = await schedule.next(held)) {
         taken.push({ lane: index, rtt: u.group.link.rtt_ms, from: u.fromRound, to: u.toRound });
-        for (let r = u.fromRound; r < u.toRound; r++)
-          for (const c of u.cells ?? u.group.cells) {
-            await new Promise((resolve) => setTimeout(resolve, 0));
-            const pq = /MLKEM/.test(c.kex);
-            const noise = c.rtt_ms === 200 ? ((i++ * 7919) % 13) * 40 : 0;
-            const row = {
-              ok: true,
-              cell: c.id,
-              sample: r,
-              bytes: 0,
-              handshake_ms: 1,
-              ttlb_ms: (pq ? 12 : 10) + noise,
-            };
-            schedule.record(row as unknown as Row);
-            done.add(sampleKey(c.id, r));
-          }
+        // At 35 ms the comparison is deterministic, at 200 ms noisy.
+        await sampleUnit(
+          schedule,
+          done,
+          u,
+          (c) => (/MLKEM/.test(c.kex) ? 12 : 10) + (c.rtt_ms === 200 ? ((i++ * 7919) % 13) * 40 : 0),
+          true,
+        );
         held = u.group;
         schedule.finished(u);
       }
