@@ -228,16 +228,13 @@ export class UnitAdmission<U extends { group: { key: string } }> {
    * its own group already runs on all the lanes it may have keeps no place.
    */
   tryStart(unit: U): boolean {
-    const first = this.budgetWaiting[0];
-    if (first !== undefined && first !== unit) {
-      if (this.refusal(unit) === "budget" && !this.budgetWaiting.includes(unit))
-        this.budgetWaiting.push(unit);
+    const refused = this.refusal(unit);
+    const overtakes = this.budgetWaiting.length > 0 && this.budgetWaiting[0] !== unit;
+    if (refused !== null || overtakes) {
+      if (refused === "budget" && !this.budgetWaiting.includes(unit)) this.budgetWaiting.push(unit);
       return false;
     }
-    const refused = this.refusal(unit);
-    if (refused === "budget" && first === undefined) this.budgetWaiting.push(unit);
-    if (refused !== null) return false;
-    if (first === unit) this.budgetWaiting.shift();
+    if (this.budgetWaiting[0] === unit) this.budgetWaiting.shift();
     this.start(unit);
     return true;
   }
