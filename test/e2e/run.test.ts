@@ -7,7 +7,7 @@ import { X509Certificate } from "node:crypto";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
-import { REQUIRED_ROW_FIELDS } from "@pqtls/report";
+import { loadResults, REQUIRED_ROW_FIELDS, summarize } from "@pqtls/report";
 import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { cliPath as cli, expectRunRefused, pqtls, repoRoot as repo, tunLinkSkipReason } from "../cli.js";
 
@@ -204,6 +204,13 @@ describe.skipIf(skipWhy !== null)("pqtls run on the tun link", () => {
       expect([row.chain_certs, row.chain_msg_bytes]).toEqual([2, msgBytes]);
       if (row.engine === "pqtls") expect(row.cert_msg_bytes).toBe(msgBytes);
     }
+    // The leaf's key algorithm, read from the folder's leaf ("pq65" says nothing): the report's
+    // default comparison (PQ kex and PQ chain vs classical) takes the folder as the PQ side by it.
+    expect(new Set(rows.map((x) => `${x.chain === chainDir ? "folder" : x.chain}:${x.chain_key}`))).toEqual(
+      new Set(["rsa2048:rsa", "folder:mldsa65"]),
+    );
+    const summary = summarize(await loadResults([out]), { resamples: 50 });
+    expect(summary.comparisons.map((c) => c.variant.variant.chain)).toEqual(engs.map(() => chainDir));
   });
 
   it("records failed connections as rows with the error (a link that drops everything times out)", async () => {

@@ -4,7 +4,7 @@
 // The endpoints are doubles (no processes): handshake-only cells answer in a constant time, 1000-byte
 // cells half the time 200-600 ms later, so each comparison's fate is fixed; the lanes are real
 // (`link: none`, two of them, so blocks are split and judged only when both halves are in).
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Row } from "@pqtls/report";
@@ -255,6 +255,27 @@ describe("adaptive plan and config", () => {
 });
 
 describe("adaptive schedule", () => {
+  it("picks the baseline by the chains' leaf keys, so a folder chain is what it holds", async () => {
+    // Two folder chains with a classical kex: by name both are classical (neither says ML-DSA), so
+    // the first in config order would be the baseline; by their leaf keys only the RSA one is.
+    const { pkiDir, prepareChains } = await import("../src/run/pki.js");
+    const dir = mkdtempSync(join(tmpdir(), "pqtls-folder-chains-"));
+    const copy = (fixture: string, name: string) => {
+      const to = join(dir, name);
+      cpSync(join(pkiDir(), fixture), to, { recursive: true });
+      return to;
+    };
+    const pq = copy("mldsa44", "first");
+    const rsa = copy("rsa2048", "second");
+    const cfg = resolveConfig([flags({ ...raw, variants: `x25519:${pq},x25519:${rsa}`, bytes: "0" })]);
+    const group = buildPlan(cfg).groups[0];
+    expect(familiesOf(group)[0].baseline.chain).toBe(pq);
+    const chains = await prepareChains([pq, rsa]);
+    const keys = new Map([...chains].map(([spec, m]) => [spec, m.leafKey]));
+    expect(familiesOf(group, undefined, keys)[0].baseline.chain).toBe(rsa);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it("compares each variant with the run's report_baseline, as its report will", async () => {
     // Two classical cells: the default selector (classical kex and chain) matches both, so without
     // report_baseline the first in config order is the baseline; with it, the one it names.

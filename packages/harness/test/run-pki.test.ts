@@ -41,6 +41,8 @@ describe("chain folders", () => {
       caFile: join(dir, "root.pem"),
       servername: "chain.example",
       sent: { certs: 2, messageBytes: size(join(dir, "chain.pem")) },
+      // Read from the leaf: a folder's name says nothing about what it holds.
+      leafKey: "mldsa44",
     });
     // Leaf + intermediate of ML-DSA-44, as `pqtls certs` printed it.
     const sent = loadCertificates(readFileSync(m.certFile, "utf8"));
@@ -56,13 +58,23 @@ describe("chain folders", () => {
       writeFileSync(join(dir, f), readFileSync(join(src, f)));
     const m = (await prepareChains([dir])).get(dir)!;
     expect(m.servername).toBe(loadCertificates(readFileSync(join(src, "chain.pem"), "utf8"))[0].dnsNames[0]);
+    expect(m.leafKey).toBe("p256");
   });
 
-  it("refuses a folder without its files, or padded, in one line", () => {
+  it("refuses a folder without its files, padded, or with no certificate in chain.pem, in one line", async () => {
     const empty = join(cache, "empty-folder");
     expect(() => parseChainSpec(`${empty}/`)).toThrow(UserError);
     expect(() => parseChainSpec(`${empty}/`)).toThrow(/lacks chain\.pem, leaf\.key, root\.pem .*pqtls certs/);
     expect(() => parseChainSpec(`${join(pkiDir(), "mldsa65")}@16KiB`)).toThrow(/cannot be padded/);
+    const garbled = join(cache, "garbled-folder");
+    mkdirSync(garbled, { recursive: true });
+    for (const f of ["leaf.key", "root.pem"])
+      writeFileSync(join(garbled, f), readFileSync(join(pkiDir(), "rsa2048", f)));
+    writeFileSync(join(garbled, "chain.pem"), "not a certificate\n");
+    await expect(prepareChains([garbled])).rejects.toThrow(UserError);
+    await expect(prepareChains([garbled])).rejects.toThrow(
+      /chain folder ".*garbled-folder": chain\.pem: no PEM CERTIFICATE/,
+    );
   });
 });
 
@@ -95,6 +107,14 @@ describe("chain specs", () => {
     expect(m.get("rsa2048@8KiB")!.sent).toEqual({ certs: 2, messageBytes: 8192 });
     for (const spec of m.keys())
       expect(m.get(spec)!.sent.messageBytes, spec).toBe(size(m.get(spec)!.certFile));
+    // The leaf's key algorithm, recorded in rows as chain_key: an RSA chain padded to ML-DSA size is RSA.
+    expect(Object.fromEntries([...m].map(([spec, c]) => [spec, c.leafKey]))).toEqual({
+      mldsa65: "mldsa65",
+      "mldsa65-leaf": "mldsa65",
+      rsa2048: "rsa",
+      "rsa2048@8KiB": "rsa",
+      "mldsa65-depth3": "mldsa65",
+    });
     // The old name of leaf + intermediate is an alias of the chain it names now.
     expect(m.get("mldsa65-depth3")).toEqual(m.get("mldsa65"));
     expect(parseChainSpec("mldsa65-depth3-sct2@20KiB")).toEqual({ base: "mldsa65-sct2", padTo: 20480 });
@@ -107,6 +127,7 @@ describe("chain specs", () => {
     expect(size(rsa.certFile)).toBe(12000);
     expect(rsa.keyFile).toBe(join(pkiDir(), "rsa2048", "leaf.key"));
     expect(rsa.caFile).toBe(join(pkiDir(), "rsa2048", "root.pem"));
+    expect(rsa.leafKey).toBe("rsa");
     const deep = m.get("mldsa65-depth3@20KiB")!;
     expect(loadCertificates(readFileSync(deep.certFile, "utf8"))).toHaveLength(2);
     expect(size(deep.certFile)).toBe(20480);
@@ -138,6 +159,8 @@ describe("chain specs", () => {
     expect(mtcChain[0].publicKey.algorithm).toBe("mldsa65");
     expect(authkemChain).toHaveLength(2);
     expect(authkemChain[1].publicKey.algorithm).toBe("mldsa65");
+    // Rows record what each model stands for: the chain's ML-DSA-65, and ML-KEM-768 of the same level.
+    expect([mtc.leafKey, authkem.leafKey]).toEqual(["mldsa65", "mlkem768"]);
     // The leaf key served is the one the certificate carries (a handshake would fail otherwise).
     const x509 = await import("@pqtls/tls13");
     const key = x509.loadPrivateKey(readFileSync(mtc.keyFile, "utf8"));

@@ -122,7 +122,9 @@ export function chooseStudyVariant(
     const sel = parseSelector(selector, "--study-variant");
     const matching = cs.filter((c) =>
       comparisons.some(
-        (x) => variantLabel(x.variant.variant) === c.label && selectorMatches(sel, x.variant.variant),
+        (x) =>
+          variantLabel(x.variant.variant) === c.label &&
+          selectorMatches(sel, { ...x.variant.variant, chain_key: x.variant.chain_key }),
       ),
     );
     if (matching.length === 0)

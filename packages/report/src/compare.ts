@@ -63,6 +63,8 @@ export interface ComparisonSide {
   cell: string;
   attempts: number;
   failures: number;
+  /** The server leaf's key algorithm as the rows recorded it (`chain_key`); null in older files. */
+  chain_key: string | null;
 }
 
 export interface Comparison {
@@ -86,11 +88,17 @@ export interface CompareResult {
  */
 function side(c: CellData, compared: readonly ConditionField[]): ComparisonSide {
   const extra = Object.fromEntries(compared.map((f) => [f, c.condition[f]]));
-  return { variant: { ...c.variant, ...extra }, cell: c.cell, attempts: c.attempts, failures: c.failures };
+  return {
+    variant: { ...c.variant, ...extra },
+    cell: c.cell,
+    attempts: c.attempts,
+    failures: c.failures,
+    chain_key: c.chainKey,
+  };
 }
 
 function cellValues(c: CellData): CellValues {
-  return { ...c.condition, ...c.variant };
+  return { ...c.condition, ...c.variant, chain_key: c.chainKey };
 }
 
 function conditionWords(c: Condition, bytes: number): string {

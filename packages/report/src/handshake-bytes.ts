@@ -44,6 +44,8 @@ export interface HandshakeBytesRow {
 interface Group {
   condition: Condition;
   variant: Variant;
+  /** The server leaf's key algorithm (rows' `chain_key`), for `chain=pq` selectors; null in older files. */
+  chainKey: string | null;
   c2s: number[];
   s2c: number[];
   cert: number[];
@@ -72,7 +74,7 @@ export function handshakeBytesTable(rows: readonly Row[], baseline: VariantSelec
     const key = `${conditionKey(condition)}|${variantKey(variant)}`;
     let g = groups.get(key);
     if (!g) {
-      g = { condition, variant, c2s: [], s2c: [], cert: [] };
+      g = { condition, variant, chainKey: row.chain_key ?? null, c2s: [], s2c: [], cert: [] };
       groups.set(key, g);
     }
     g.c2s.push(row.hs_bytes_c2s);
@@ -91,7 +93,7 @@ export function handshakeBytesTable(rows: readonly Row[], baseline: VariantSelec
     while (j < sorted.length && conditionKey(sorted[j].condition) === key) j++;
     const same = sorted.slice(i, j);
     // Several matching variants: no baseline rather than a guess (as the comparisons do).
-    const matching = same.filter((g) => selectorMatches(baseline, g.variant));
+    const matching = same.filter((g) => selectorMatches(baseline, { ...g.variant, chain_key: g.chainKey }));
     const base = matching.length === 1 ? matching[0] : undefined;
     const baseC2s = base ? quantile(base.c2s, 0.5) : undefined;
     const baseS2c = base ? quantile(base.s2c, 0.5) : undefined;

@@ -89,6 +89,12 @@ export interface RowMeasurement {
    */
   chain_certs?: number;
   chain_msg_bytes?: number;
+  /**
+   * The key algorithm of the chain's leaf (rsa, p256, ed25519, mldsa65, ...): what the report's
+   * `chain=pq` / `chain=classical` read when present, so a folder chain (`./mychain`) is classified
+   * by what it holds rather than by its name. Absent in older files (then the name decides).
+   */
+  chain_key?: string;
   retrans_segs: number | null;
   /** Other TCP counters from the lane namespace (deltas over this connection). */
   tcp?: Record<string, number>;

@@ -87,6 +87,12 @@ export function rowSchema(): Schema {
         minimum: 0,
         description: "bytes of the Certificate message the server's chain makes, uncompressed",
       },
+      chain_key: {
+        type: "string",
+        minLength: 1,
+        description:
+          "key algorithm of the server's leaf (rsa, p256, ed25519, mldsa65, ...): decides chain=pq",
+      },
       retrans_segs: NULLABLE_COUNT,
       close_ms: { type: ["number", "null"] },
       tcp: { type: "object", additionalProperties: { type: "number" }, description: "TCP counters, deltas" },

@@ -49,6 +49,8 @@ export interface CellData {
   samples: Record<Metric, Float64Array>;
   /** The stop rule the cell was sampled under (`pqtls run --ci-width`); null for a fixed number of samples. */
   stopRule: StopRuleSettings | null;
+  /** The key algorithm of the server's leaf, as the rows recorded it (`chain_key`); null in older files. */
+  chainKey: string | null;
 }
 
 /**
@@ -162,6 +164,7 @@ export function groupCells(rows: readonly Row[]): CellData[] {
       marked,
       samples,
       stopRule: stopRuleOf(g.rows),
+      chainKey: g.first.chain_key ?? null,
     });
   }
   return cells;

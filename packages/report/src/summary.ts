@@ -189,7 +189,7 @@ function sequentialStopping(
 }
 
 export const PQ_DEFINITION =
-  "PQ key exchange: group name contains ML-KEM (hybrids included); PQ chain: chain algorithm (before any @size padding) is ML-DSA";
+  "PQ key exchange: group name contains ML-KEM (hybrids included); PQ chain: its leaf key is ML-DSA (or an AuthKEM model's ML-KEM) as the rows record it (chain_key), else by name: chain algorithm (before any @size padding) is ML-DSA";
 
 /** Summarise rows a notebook already has (no files involved). */
 export function summarizeRows(

@@ -1,7 +1,10 @@
 // Which variants are "post-quantum" and which "classical", and the --baseline / --variant selectors
 // that pick the two sides of a comparison. A key exchange is PQ when its group name mentions ML-KEM
-// (hybrids such as X25519MLKEM768 included); a chain is PQ when its algorithm part (before any
-// "@size" padding suffix) mentions ML-DSA, so an RSA chain padded to ML-DSA size stays classical.
+// (hybrids such as X25519MLKEM768 included). A chain is PQ when its leaf's key is (ML-DSA, or an
+// AuthKEM model's ML-KEM key), as the rows record it (`chain_key`); rows from before that field
+// fall back to the chain's name: its algorithm part (before any "@size" padding suffix) mentioning
+// ML-DSA. Either way an RSA chain padded to ML-DSA size stays classical, and by the recorded key a
+// folder chain (`./mychain`) is what it holds whatever it is called.
 
 import {
   DIMENSIONS,
@@ -16,8 +19,14 @@ export function isPqKex(kex: string): boolean {
   return /ml-?kem/i.test(kex);
 }
 
+/** A chain by its name alone (rows without `chain_key`). */
 export function isPqChain(chain: string): boolean {
   return /ml-?dsa/i.test(chain.split("@")[0]);
+}
+
+/** A chain by its leaf's key algorithm (`chain_key`: rsa, p256, ed25519, mldsa65, mlkem768, ...). */
+export function isPqChainKey(key: string): boolean {
+  return /ml-?dsa|ml-?kem|slh-?dsa/i.test(key);
 }
 
 type Matcher = { kind: "pq" } | { kind: "classical" } | { kind: "any" } | { kind: "pattern"; re: RegExp };
@@ -140,30 +149,42 @@ export function selectorFields(sel: VariantSelector): DimensionField[] {
   return sel.terms.map((t) => t.field);
 }
 
-/** A cell's dimension values by row field (absent = the dimension's none, e.g. cert_compression). */
-export type CellValues = Partial<Record<DimensionField, string | number | null>>;
+/**
+ * A cell's dimension values by row field (absent = the dimension's none, e.g. cert_compression), and
+ * its chain's leaf key algorithm when the rows recorded it (then `chain=pq` reads that, not the name).
+ */
+export type CellValues = Partial<Record<DimensionField, string | number | null>> & {
+  chain_key?: string | null;
+};
 
 function valueText(field: DimensionField, v: string | number | null | undefined): string {
   if (v === null || v === undefined) return dimensionOf(field).none ?? "";
   return String(v);
 }
 
-function termMatches(t: SelectorTerm, value: string): boolean {
+/** Whether a cell is post-quantum in `field` (null: the field has no such notion). */
+function isPq(field: DimensionField, values: CellValues): boolean | null {
+  if (field === "chain" && values.chain_key) return isPqChainKey(values.chain_key);
+  const test = PQ_TESTS[field];
+  return test ? test(valueText(field, values[field])) : null;
+}
+
+function termMatches(t: SelectorTerm, values: CellValues): boolean {
   const m = t.matcher;
   switch (m.kind) {
     case "any":
       return true;
     case "pq":
-      return PQ_TESTS[t.field]?.(value) ?? false;
+      return isPq(t.field, values) ?? false;
     case "classical":
-      return !(PQ_TESTS[t.field]?.(value) ?? true);
+      return !(isPq(t.field, values) ?? true);
     case "pattern":
-      return m.re.test(value);
+      return m.re.test(valueText(t.field, values[t.field]));
   }
 }
 
 export function selectorMatches(sel: VariantSelector, values: CellValues): boolean {
-  return sel.terms.every((t) => termMatches(t, valueText(t.field, values[t.field])));
+  return sel.terms.every((t) => termMatches(t, values));
 }
 
 /**
@@ -175,7 +196,7 @@ export function checkSelectorValues(sel: VariantSelector, cells: readonly CellVa
   // Named values only: `pq`/`classical` with no such cell is a run without that side, said in the report.
   for (const t of sel.terms.filter((x) => x.matcher.kind === "pattern")) {
     const present = [...new Set(cells.map((c) => valueText(t.field, c[t.field])))];
-    if (!present.some((v) => termMatches(t, v))) {
+    if (!cells.some((c) => termMatches(t, c))) {
       throw new SelectorError(
         `${what} ${t.key}=${t.value} matches no ${t.key} in these results (present: ${present.join(", ")})`,
       );

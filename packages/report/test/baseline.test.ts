@@ -111,6 +111,38 @@ describe("--baseline on any dimension", () => {
   });
 });
 
+describe("chain=pq / chain=classical by the leaf key the rows record (chain_key)", () => {
+  // Folder chains (`--chain ./mine`): their names say nothing, so the rows' chain_key decides.
+  const FOLDER_PQ = { kex: "X25519MLKEM768", chain: "./chains/mine" };
+  const FOLDER_RSA = { kex: "x25519", chain: "/data/chains/deployed" };
+  const keyed = (rows: Row[], key: string) => rows.map((r) => ({ ...r, chain_key: key }));
+
+  it("compares a folder chain with an ML-DSA leaf as PQ against a folder chain with an RSA leaf", () => {
+    const rows = [...keyed(cell(FOLDER_RSA, {}, 100), "rsa"), ...keyed(cell(FOLDER_PQ, {}, 230), "mldsa65")];
+    const s = summarizeRows(rows, [meta()], { resamples: 50 });
+    expect(s.comparisons.map((c) => [c.baseline.variant.chain, c.variant.variant.chain])).toEqual([
+      ["/data/chains/deployed", "./chains/mine"],
+    ]);
+    expect(s.comparisons[0].variant.chain_key).toBe("mldsa65");
+  });
+
+  it("without chain_key (older files) the name decides, so the same folders compare nothing", () => {
+    const rows = [...cell(FOLDER_RSA, {}, 100), ...cell(FOLDER_PQ, {}, 230)];
+    const s = summarizeRows(rows, [meta()], { resamples: 50 });
+    expect(s.comparisons).toHaveLength(0);
+    expect(s.no_comparison).not.toBeNull();
+  });
+
+  it("a recorded key wins over a misleading name: an RSA chain called mldsa-like is classical", () => {
+    const MISNAMED = { kex: "x25519", chain: "./mldsa65-lookalike" };
+    const rows = [...keyed(cell(MISNAMED, {}, 100), "rsa"), ...keyed(cell(PQ, {}, 230), "mldsa65")];
+    const s = summarizeRows(rows, [meta()], { resamples: 50 });
+    expect(s.comparisons.map((c) => [c.baseline.variant.chain, c.variant.variant.chain])).toEqual([
+      ["./mldsa65-lookalike", "mldsa65"],
+    ]);
+  });
+});
+
 describe("the run's own comparison (config report_baseline / report_variant)", () => {
   // A study preset's size-only chains are RSA padded to ML-DSA sizes: classical by name, so the
   // default variant (kex=pq,chain=pq) leaves them out; the preset says report_variant: kex=pq.

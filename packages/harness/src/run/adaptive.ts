@@ -45,7 +45,11 @@ export interface Family {
  * the comparisons the run samples to its stop are the ones its report draws; without exactly one
  * match, the first in config order (`pqtls report --baseline` can still pick another afterwards).
  */
-export function familiesOf(group: Group, baselineSelector: string = DEFAULT_BASELINE): Family[] {
+export function familiesOf(
+  group: Group,
+  baselineSelector: string = DEFAULT_BASELINE,
+  chainKeys: ReadonlyMap<string, string> = new Map(),
+): Family[] {
   const byCondition = new Map<string, Cell[]>();
   for (const cell of group.cells) {
     const rest = Object.entries(cell).filter(
@@ -56,7 +60,10 @@ export function familiesOf(group: Group, baselineSelector: string = DEFAULT_BASE
   }
   const selector = parseSelector(baselineSelector);
   return [...byCondition.values()].map((cells) => {
-    const matches = cells.filter((c) => selectorMatches(selector, c));
+    // By the chains' leaf keys where known (a folder chain's name says nothing), as the report does.
+    const matches = cells.filter((c) =>
+      selectorMatches(selector, { ...c, chain_key: chainKeys.get(c.chain) }),
+    );
     const baseline = matches.length === 1 ? matches[0] : cells[0];
     return { label: `${baseline.id} (baseline ${baseline.kex}, ${baseline.chain})`, cells, baseline };
   });
@@ -110,6 +117,8 @@ export class AdaptiveSchedule {
     existing: readonly Row[],
     private readonly lanes: number,
     private readonly onLook: (look: Look) => void = () => {},
+    /** The leaf key algorithm of each chain spec (ChainMaterial.leafKey), for the baseline selector. */
+    chainKeys: ReadonlyMap<string, string> = new Map(),
   ) {
     if (!config.stop_rule) throw new Error("AdaptiveSchedule needs a stop rule");
     this.rule = { ...config.stop_rule, cap: plan.samples };
@@ -117,7 +126,7 @@ export class AdaptiveSchedule {
     this.points = checkpoints(this.rule);
     for (const row of existing) this.record(row);
     this.groups = plan.groups.map((group) => {
-      const families = familiesOf(group, config.report_baseline).map((family) => ({
+      const families = familiesOf(group, config.report_baseline, chainKeys).map((family) => ({
         family,
         decisions: [],
         stopped: false,

@@ -35,6 +35,18 @@ export interface ChainMaterial {
   servername: string;
   /** What certFile sends, recorded in every row so a chain name's meaning never has to be guessed. */
   sent: ChainComposition;
+  /**
+   * The leaf's key algorithm (rsa, p256, ed25519, mldsa44/65/87; an AuthKEM model's mlkem512/768/1024),
+   * recorded in every row as `chain_key`: whether a chain is post-quantum is read from it, not from
+   * the spec, which for a folder (`./mychain`) says nothing.
+   */
+  leafKey: string;
+}
+
+/** A test-PKI algorithm name as a key algorithm: rsa2048 → rsa, ecdsa-p256 → p256, the rest as is. */
+export function keyAlgorithmOfSig(sig: string): string {
+  if (/^rsa\d*$/.test(sig)) return "rsa";
+  return sig.replace(/^ecdsa-/, "");
 }
 
 export interface ChainComposition {
@@ -158,7 +170,7 @@ function fixture(name: string): ChainMaterial {
   };
   for (const f of [m.certFile, m.keyFile, m.caFile])
     if (!existsSync(f)) throw new UserError(`chain ${name}: ${f} is missing (test PKI incomplete?)`);
-  return { ...m, sent: sentComposition(m.certFile) };
+  return { ...m, sent: sentComposition(m.certFile), leafKey: keyAlgorithmOfSig(manifest()[name].sig) };
 }
 
 /** Pads `base`'s sent chain to `padTo` bytes, once per (fixture content, size), into a cache folder. */
@@ -190,26 +202,34 @@ async function padded(base: string, padTo: number): Promise<ChainMaterial> {
   return { ...src, certFile, sent: sentComposition(certFile) };
 }
 
-/** A chain folder's files; its servername from the folder's file, else the leaf's first DNS name. */
+/**
+ * A chain folder's files; its servername from the folder's file, else the leaf's first DNS name; its
+ * leaf key algorithm read from the leaf.
+ */
 async function folder(spec: string): Promise<ChainMaterial> {
   checkFolder(spec);
   const dir = resolve(spec);
-  const named = join(dir, "servername");
-  let servername = existsSync(named) ? readFileSync(named, "utf8").trim() : "";
-  if (!servername) {
-    const x509 = await import("@pqtls/tls13");
-    const [leaf] = x509.loadCertificates(readFileSync(join(dir, "chain.pem"), "utf8"));
-    servername = leaf?.dnsNames[0] ?? "";
-    if (!servername)
-      throw new UserError(`chain folder "${spec}": its leaf has no DNS name; write the name to ${named}`);
-  }
   const certFile = join(dir, "chain.pem");
+  const x509 = await import("@pqtls/tls13");
+  let leaf: import("@pqtls/tls13").Certificate | undefined;
+  try {
+    [leaf] = x509.loadCertificates(readFileSync(certFile, "utf8"));
+  } catch (err) {
+    throw new UserError(`chain folder "${spec}": chain.pem: ${(err as Error).message}`);
+  }
+  if (!leaf) throw new UserError(`chain folder "${spec}": chain.pem holds no certificate`);
+  const named = join(dir, "servername");
+  const servername =
+    (existsSync(named) ? readFileSync(named, "utf8").trim() : "") || (leaf.dnsNames[0] ?? "");
+  if (!servername)
+    throw new UserError(`chain folder "${spec}": its leaf has no DNS name; write the name to ${named}`);
   return {
     certFile,
     keyFile: join(dir, "leaf.key"),
     caFile: join(dir, "root.pem"),
     servername,
     sent: sentComposition(certFile),
+    leafKey: leaf.publicKey.algorithm,
   };
 }
 
@@ -303,7 +323,10 @@ async function modelChain(spec: string, model: SizeModel): Promise<ChainMaterial
     // Rename last, so a half-written cache entry is never used.
     renameSync(`${m.certFile}.tmp`, m.certFile);
   }
-  return { ...m, sent: sentComposition(m.certFile) };
+  // An MTC model keeps the chain's algorithm in its leaf; an AuthKEM model stands for an ML-KEM leaf
+  // key (its certificate carries a stand-in key of that size), so it is recorded as that ML-KEM.
+  const leafKey = model === "authkem-model" ? kem : keyAlgorithmOfSig(sig);
+  return { ...m, sent: sentComposition(m.certFile), leafKey };
 }
 
 /** Resolves the model chains cells need, keyed by modelChainKey. */

@@ -426,6 +426,7 @@ class LaneWorker {
       ...(m.cert_msg_bytes !== undefined ? { cert_msg_bytes: m.cert_msg_bytes } : {}),
       chain_certs: chain.sent.certs,
       chain_msg_bytes: chain.sent.messageBytes,
+      chain_key: chain.leafKey,
       retrans_segs: retrans,
       tcp,
       link,
@@ -647,8 +648,14 @@ export async function runExperiment(o: RunOptions): Promise<RunResult> {
   let progress: Progress | null = null;
   // Adaptive runs: the schedule replays the looks the file's rows already decided.
   const schedule = config.stop_rule
-    ? new AdaptiveSchedule(config, plan, done, existing?.rows ?? [], planLanes(plan, config.lanes), (look) =>
-        noteLook(look, progress, remaining),
+    ? new AdaptiveSchedule(
+        config,
+        plan,
+        done,
+        existing?.rows ?? [],
+        planLanes(plan, config.lanes),
+        (look) => noteLook(look, progress, remaining),
+        new Map([...chains].map(([spec, m]) => [spec, m.leafKey])),
       )
     : null;
   if (todoTotal === 0 || schedule?.idle()) return result;
