@@ -494,6 +494,115 @@ export function cdfSpec(series: readonly CdfSeries[], options: CdfChartOptions =
   } as TopLevelSpec;
 }
 
+/** Colours of the link conditions on the one-plot CDF (Vega's category10 without its grey). */
+const CONDITION_COLOURS = [
+  "#1f77b4",
+  "#d62728",
+  "#2ca02c",
+  "#ff7f0e",
+  "#9467bd",
+  "#8c564b",
+  "#e377c2",
+  "#bcbd22",
+  "#17becf",
+];
+/** Line styles of the variants on it: the baseline solid, then dashes a reader can tell apart. */
+const VARIANT_DASHES = [
+  [1, 0],
+  [6, 3],
+  [2, 2],
+  [8, 3, 2, 3],
+  [12, 4],
+  [1, 4],
+  [4, 2, 1, 2, 1, 2],
+];
+
+/**
+ * The study's figure 6 as it draws it: every link condition's CDF on one plot for one response size,
+ * colour = link condition, line style = variant (the baseline solid), on a log time axis because the
+ * links span two orders of magnitude (a 1 Gbit/s link's ~0.2 s to a lossy 1 Mbit/s link's ~10 s).
+ */
+export function cdfOverlaySpec(series: readonly CdfSeries[], options: ChartText = {}): TopLevelSpec {
+  const metric = series[0]?.metric ?? "ttlb_ms";
+  const what = metric === "handshake_ms" ? "Handshake time" : "Time to last byte";
+  const sizes = [...new Set(series.map((s) => s.bytes))];
+  const conditions = [...new Set(series.map((s) => s.chart_label))];
+  const variants = [
+    ...new Set([
+      ...series.filter((s) => s.role === "baseline").map((s) => s.variant_label),
+      ...series.filter((s) => s.role !== "baseline").map((s) => s.variant_label),
+    ]),
+  ];
+  const values = series.flatMap((s) =>
+    s.points
+      .filter((pt) => pt.ms > 0)
+      .map((pt) => ({
+        condition: s.chart_label,
+        size: formatBytes(s.bytes),
+        variant: s.variant_label,
+        role: s.role,
+        n: s.n,
+        series: `${s.chart_label}|${s.bytes}|${s.variant_label}`,
+        ms: pt.ms,
+        fraction: pt.fraction,
+      })),
+  );
+  const sizeWords = sizes.length === 1 && metric !== "handshake_ms" ? ` at ${formatBytes(sizes[0])}` : "";
+  const title =
+    options.title ??
+    `${metric === "handshake_ms" ? "Handshake time" : "TTLB"} CDF${sizeWords}, all link conditions`;
+  const key = "colour: link condition · line style: variant (solid: baseline) · log time axis";
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: titleOf(title, [options.subtitle, key].filter(Boolean).join(" · ")),
+    config: CONFIG,
+    data: { values },
+    width: 560,
+    height: 320,
+    mark: { type: "line", interpolate: "step-after", strokeWidth: 1.6 },
+    encoding: {
+      x: {
+        field: "ms",
+        type: "quantitative",
+        title: `${what} (ms, log scale)`,
+        // Rounded out to powers of ten, so no link's curve sits on the plot's edge.
+        scale: { type: "log", nice: true },
+      },
+      y: {
+        field: "fraction",
+        type: "quantitative",
+        title: "Fraction of connections",
+        scale: { domain: [0, 1] },
+      },
+      color: {
+        field: "condition",
+        type: "nominal",
+        title: "Link condition",
+        sort: conditions,
+        scale: {
+          domain: conditions,
+          range: conditions.map((_, i) => CONDITION_COLOURS[i % CONDITION_COLOURS.length]),
+        },
+      },
+      strokeDash: {
+        field: "variant",
+        type: "nominal",
+        title: "Variant",
+        sort: variants,
+        scale: { domain: variants, range: variants.map((_, i) => VARIANT_DASHES[i % VARIANT_DASHES.length]) },
+      },
+      detail: { field: "series", type: "nominal" },
+      tooltip: [
+        { field: "condition", title: "Link condition" },
+        { field: "variant" },
+        { field: "n" },
+        { field: "ms", title: `${what} (ms)`, format: ".2f" },
+        { field: "fraction", format: ".3f" },
+      ],
+    },
+  } as TopLevelSpec;
+}
+
 function finiteOrNull(x: number): number | null {
   return Number.isFinite(x) ? x : null;
 }

@@ -31,6 +31,8 @@ export interface ChartLinks {
   ttlb?: { label: string; file: string }[];
   /** One CDF chart per response size (link conditions side by side), keyed by the size. */
   cdf?: { label: string; file: string }[];
+  /** The largest size's CDFs of every link condition on one plot (the study's figure 6), if several. */
+  cdfOverlay?: { label: string; file: string };
 }
 
 const WARN = "⚠";
@@ -578,6 +580,11 @@ function figureSections(s: ReportSummary, charts: ChartLinks): string {
       "One figure per response size, the link conditions side by side; the baseline in grey, n per variant over each panel.\n",
     );
     for (const c of charts.cdf ?? []) out.push(`![${what} CDF, ${c.label}](${c.file})\n`);
+    if (charts.cdfOverlay)
+      out.push(
+        `Every link condition on one plot at ${charts.cdfOverlay.label}, as the study's figure 6 draws it (colour: link condition; line style: variant, the baseline solid; log time axis):\n`,
+        `![${what} CDF, ${charts.cdfOverlay.label}, all link conditions](${charts.cdfOverlay.file})\n`,
+      );
     const byCell = new Map(s.cells.map((c) => [c.cell, c]));
     const fields = s.dimensions.varying;
     const rows: string[][] = [];

@@ -8,6 +8,7 @@ import { basename, dirname, extname, join } from "node:path";
 import type { TopLevelSpec } from "vega-lite";
 import {
   CHART_PERCENTILES,
+  cdfOverlaySpec,
   cdfSpec,
   chartDataCsv,
   handshakeIncreaseSpec,
@@ -227,6 +228,14 @@ export async function renderCharts(
     );
     links.cdf!.push({ label: formatBytes(bytes), file });
   }
+  // The study's figure 6: the largest response size, every link condition on one plot.
+  const largest = sizes.at(-1);
+  const atLargest = cdf.filter((s) => s.bytes === largest);
+  if (largest !== undefined && new Set(atLargest.map((s) => s.chart_label)).size > 1)
+    links.cdfOverlay = {
+      label: formatBytes(largest),
+      file: await add(`${stem}-${kind}-cdf-links.svg`, cdfOverlaySpec(atLargest, { subtitle })),
+    };
   return { links, charts };
 }
 

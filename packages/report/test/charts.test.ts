@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   BASELINE_COLOUR,
+  cdfOverlaySpec,
   cdfSpec,
   handshakeIncreaseSpec,
   renderSvg,
@@ -293,6 +294,58 @@ describe("CDF chart", () => {
   });
 });
 
+describe("CDF of every link condition on one plot (the study's figure 6)", () => {
+  it("colours by link condition, styles lines by variant (baseline solid), on a log time axis", async () => {
+    const series = summary.figures.cdf.filter((s) => s.bytes === 102400);
+    const spec = cdfOverlaySpec(series) as unknown as {
+      facet?: unknown;
+      encoding: {
+        x: { scale: { type: string } };
+        color: { field: string; scale: { domain: string[]; range: string[] } };
+        strokeDash: { field: string; scale: { domain: string[]; range: number[][] } };
+      };
+    };
+    expect(spec.facet).toBeUndefined();
+    expect(spec.encoding.x.scale.type).toBe("log");
+    expect(spec.encoding.color.field).toBe("condition");
+    expect(spec.encoding.color.scale.domain).toEqual(["0 % loss", "3 % loss"]);
+    expect(new Set(spec.encoding.color.scale.range).size).toBe(2);
+    expect(spec.encoding.strokeDash.scale.domain).toEqual(["x25519 + rsa2048", "X25519MLKEM768 + mldsa65"]);
+    expect(spec.encoding.strokeDash.scale.range[0]).toEqual([1, 0]);
+    const svg = await renderSvg(cdfOverlaySpec(series));
+    assertWellFormedSvg(svg);
+    expect(textsOf(svg)).toEqual(
+      expect.arrayContaining([
+        "TTLB CDF at 100 KiB, all link conditions",
+        "Time to last byte (ms, log scale)",
+      ]),
+    );
+    // One line per condition and variant, each ending at fraction 1 at its cell's largest sample.
+    expect(ariaLabels(svg, "line mark")).toHaveLength(2 * 2);
+    for (const s of series) expect(s.points.at(-1)!.fraction).toBe(1);
+  });
+
+  it("is in the report for the largest size when there are several link conditions, and only then", async () => {
+    const { links, charts } = await renderCharts(summary, "r");
+    expect(links.cdfOverlay).toEqual({ label: "100 KiB", file: "r-ttlb-cdf-links.svg" });
+    expect(charts.map((c) => c.file)).toContain("r-ttlb-cdf-links.svg");
+    expect(renderMarkdown(summary, links)).toContain(
+      "![TTLB CDF, 100 KiB, all link conditions](r-ttlb-cdf-links.svg)",
+    );
+    const oneLink = summarize(
+      parseResults(
+        jsonl(
+          meta(),
+          summaryRows.filter((r) => r.loss_pct === 0),
+        ),
+        "one.jsonl",
+      ),
+      { resamples: 50 },
+    );
+    expect((await renderCharts(oneLink, "one")).links.cdfOverlay).toBeUndefined();
+  });
+});
+
 describe("a handshake-only run", () => {
   it("gets no TTLB figures: its CDFs are of the handshake time, and the report says why", async () => {
     const only = summarize(
@@ -310,16 +363,21 @@ describe("a handshake-only run", () => {
     expect(only.figures.cdf.every((s) => s.metric === "handshake_ms")).toBe(true);
     const { links, charts } = await renderCharts(only, "hs");
     expect(links.ttlb).toEqual([]);
-    // Figure 1 pooled over both RTTs, the per-condition bars, the handshake CDF.
+    // Figure 1 pooled over both RTTs, the per-condition bars, the handshake CDF, and both
+    // conditions' handshake CDFs on one plot.
     expect(charts.map((c) => c.file)).toEqual([
       "hs-handshake-pooled-1.svg",
       "hs-handshake-increase.svg",
       "hs-handshake-cdf-1.svg",
+      "hs-handshake-cdf-links.svg",
     ]);
     const texts = textsOf(charts[2].svg);
     expect(texts).toContain("Handshake time CDF");
     expect(texts).toContain("Handshake time (ms)");
     expect(texts.join(" ")).not.toMatch(/TTLB|last byte/);
+    const overlay = textsOf(charts[3].svg);
+    expect(overlay).toContain("Handshake time CDF, all link conditions");
+    expect(overlay.join(" ")).not.toMatch(/TTLB|last byte/);
     const md = renderMarkdown(only, links);
     expect(md).not.toContain("## TTLB");
     expect(md).toContain("## Handshake time distributions (CDFs)");

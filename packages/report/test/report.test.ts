@@ -91,6 +91,8 @@ describe("markdown report", () => {
       "report-ttlb-increase-2.svg",
       "report-ttlb-cdf-1.svg",
       "report-ttlb-cdf-2.svg",
+      // The study's figure 6: the largest size's CDFs of both link conditions on one plot.
+      "report-ttlb-cdf-links.svg",
     ]);
     for (const l of links) {
       const path = join(dir, "md", l);
