@@ -2,8 +2,13 @@
 // at a time, so the change of its /proc/net/snmp and /proc/net/netstat counters across a connection
 // is that connection's. The runner reads /proc/<pid>/net/* of a process inside each namespace
 // (procfs shows the network namespace of that pid), outside the measured interval.
+//
+// Read synchronously: these reads happen for every connection, and a procfs file is generated in
+// the read call itself, never blocking on a disk. Through fs/promises each one costs four
+// thread-pool round trips (open, fstat, read, close) and their promises, which made the runner's own
+// CPU per connection larger than the endpoints' (see fidelity.ts for the figures).
 
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 
 /** The counters recorded per connection (the row's `tcp` field), by their kernel names. */
 export const TCP_COUNTERS = [
@@ -42,10 +47,8 @@ export function parseProcNet(text: string): Record<string, number> {
 
 /** Reads the counters of the namespace `pid` lives in (its own when pid is "self"). */
 export async function readTcpCounters(pid: number | "self"): Promise<Record<string, number>> {
-  const [snmp, netstat] = await Promise.all([
-    readFile(`/proc/${pid}/net/snmp`, "utf8"),
-    readFile(`/proc/${pid}/net/netstat`, "utf8"),
-  ]);
+  const snmp = readFileSync(`/proc/${pid}/net/snmp`, "utf8");
+  const netstat = readFileSync(`/proc/${pid}/net/netstat`, "utf8");
   const all = { ...parseProcNet(snmp), ...parseProcNet(netstat) };
   const picked: Record<string, number> = {};
   for (const k of TCP_COUNTERS) if (typeof all[k] === "number" && !Number.isNaN(all[k])) picked[k] = all[k];
