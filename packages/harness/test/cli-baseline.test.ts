@@ -71,4 +71,42 @@ describe("--baseline at the CLI", () => {
     expect(kept.code).toBe(0);
     expect(kept.stderr).toBe("");
   });
+
+  it("warns before the run when the preset's report_baseline / report_variant match no planned cell", () => {
+    // ttlb-cdf's report_baseline names chain=rsa2048; the old name rsa2048-depth3 is the same chain
+    // but not the same name, so the run's report would fail after the whole run.
+    const renamed = pqtls(
+      "run",
+      "--preset",
+      "ttlb-cdf",
+      "--variants",
+      "x25519:rsa2048-depth3,X25519MLKEM768:mldsa65",
+      "--dry-run",
+    );
+    expect(renamed.code).toBe(0);
+    expect(renamed.stderr).toMatch(
+      /^pqtls: warning: the run's report_baseline kex=x25519,chain=rsa2048 matches no planned cell \(it plans x25519:rsa2048-depth3, X25519MLKEM768:mldsa65\): its report will fail/,
+    );
+    const named = pqtls(
+      "run",
+      "--preset",
+      "ttlb-cdf",
+      "--variants",
+      "x25519:rsa2048,X25519MLKEM768:mldsa65",
+      "--dry-run",
+    );
+    expect(named.code).toBe(0);
+    expect(named.stderr).toBe("");
+    // ttlb-increase's report_variant (kex=pq) with only classical variants left: nothing to compare.
+    const classical = pqtls(
+      "run",
+      "--preset",
+      "ttlb-increase",
+      "--variants",
+      "x25519:rsa2048,x25519:ecdsa-p256",
+      "--dry-run",
+    );
+    expect(classical.code).toBe(0);
+    expect(classical.stderr).toMatch(/report_variant kex=pq matches no planned cell .*will compare nothing/);
+  });
 });

@@ -13,15 +13,34 @@ import { formatDuration } from "../units.js";
 import { addConfigOptions, type ConfigFlags, configFromFlags } from "./run-flags.js";
 
 /**
- * Why the report's default comparison would find nothing: the plan has no cell of the default
- * baseline (an override such as --kex X25519MLKEM768 dropped the classical variant). Null when it has.
+ * Why the run's own report would compare nothing or fail, said before the run rather than after it:
+ * the plan has no cell of the default baseline (an override such as --kex X25519MLKEM768 dropped the
+ * classical variant), or the config's report_baseline / report_variant (a preset's) names cells the
+ * overrides left out (e.g. a preset's chain=rsa2048 after --variants chose rsa2048-depth3, its old
+ * name). Empty when every selector matches a planned cell.
  */
-export function missingBaselineWarning(plan: Plan): string | null {
-  if (plan.cells.length === 0) return null;
-  const baseline = parseSelector(DEFAULT_BASELINE);
-  if (plan.cells.some((c) => selectorMatches(baseline, c))) return null;
+export function reportSelectorWarnings(
+  plan: Plan,
+  selectors: { report_baseline?: string; report_variant?: string } = {},
+): string[] {
+  if (plan.cells.length === 0) return [];
   const variants = [...new Set(plan.cells.map((c) => `${c.kex}:${c.chain}`))].join(", ");
-  return `the plan has no baseline cell (${DEFAULT_BASELINE}; it plans ${variants}): \`pqtls report\` will compare nothing unless --baseline picks one of these; add a classical variant (e.g. --kex x25519,...) to compare with`;
+  const matchesNone = (text: string) => !plan.cells.some((c) => selectorMatches(parseSelector(text), c));
+  const out: string[] = [];
+  if (selectors.report_baseline === undefined) {
+    if (matchesNone(DEFAULT_BASELINE))
+      out.push(
+        `the plan has no baseline cell (${DEFAULT_BASELINE}; it plans ${variants}): \`pqtls report\` will compare nothing unless --baseline picks one of these; add a classical variant (e.g. --kex x25519,...) to compare with`,
+      );
+  } else if (matchesNone(selectors.report_baseline))
+    out.push(
+      `the run's report_baseline ${selectors.report_baseline} matches no planned cell (it plans ${variants}): its report will fail; set report_baseline in a --config file, or run \`pqtls report FILE --baseline ...\` afterwards`,
+    );
+  if (selectors.report_variant !== undefined && matchesNone(selectors.report_variant))
+    out.push(
+      `the run's report_variant ${selectors.report_variant} matches no planned cell (it plans ${variants}): its report will compare nothing; set report_variant in a --config file, or run \`pqtls report FILE --variant ...\` afterwards`,
+    );
+  return out;
 }
 
 export function describePlan(plan: Plan, lanes: number | "auto"): string {
@@ -124,8 +143,7 @@ export async function runCommand(flags: RunFlags, argv: string[]): Promise<void>
   if (flags.dryRun) {
     if (shardLine) process.stdout.write(`${shardLine}\n`);
     process.stdout.write(`${describePlan(plan, config.lanes)}\n`);
-    const warning = missingBaselineWarning(plan);
-    if (warning) process.stderr.write(`pqtls: warning: ${warning}\n`);
+    for (const w of reportSelectorWarnings(plan, config)) process.stderr.write(`pqtls: warning: ${w}\n`);
     return;
   }
   if (flags.resume && !flags.out)
@@ -139,6 +157,8 @@ export async function runCommand(flags: RunFlags, argv: string[]): Promise<void>
     return;
   }
   if (shardLine && !quiet) process.stderr.write(`${shardLine}\n`);
+  // Before the run, not after it: a report that cannot compare is known from the plan.
+  for (const w of reportSelectorWarnings(plan, config)) process.stderr.write(`pqtls: warning: ${w}\n`);
   if (!quiet)
     process.stderr.write(`${describePlan(plan, config.lanes).split("\n").slice(0, 3).join("\n")}\n`);
   mkdirSync(dirname(out) || ".", { recursive: true });
