@@ -24,6 +24,7 @@ export const TIMING_DEFINITION =
   "/proc/net/netstat of the client and server namespaces across the connection (one connection at a time " +
   "per lane); with link backend none both sides share the host namespace, whose counters include other traffic " +
   "(and with several lanes there they are not recorded: retrans_segs null). " +
+  "Warm-up connections (never recorded) run on the lane's endpoints with the link unshaped, before the link is set. " +
   IDLE_POLICY;
 
 function gitCommit(): string | undefined {

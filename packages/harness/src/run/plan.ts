@@ -224,7 +224,13 @@ export function estimateConnectionSeconds(cell: Cell): number {
   return trips * rtt + wire + lossPenalty + priming + idle + 0.02;
 }
 
-/** Seconds one unit takes on its lane: link and server set-up, warm-ups, then its rounds. */
+/**
+ * Seconds one unit takes on its lane: link and server set-up, warm-ups, then its rounds. Warm-ups
+ * run on the unshaped link (runner.ts warmUpLinkSpec) and take far less than a round, but they are
+ * still counted at a round's cost: shards are balanced by this estimate (shard.ts), and a shard's
+ * partition must not change between versions, or its --resume and the merge of a run in progress
+ * would refuse it. On a slow lossy link the estimate is high by the warm-ups' share.
+ */
 export function estimateUnitSeconds(unit: Unit, warmups: number): number {
   const perRound = unit.group.cells.reduce((s, c) => s + estimateConnectionSeconds(c), 0);
   return 1.5 + perRound * (warmups + unit.toRound - unit.fromRound);
