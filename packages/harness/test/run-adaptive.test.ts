@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import { describePlan } from "../src/cli/run.js";
 import { AdaptiveSchedule, BALANCE_ROUNDS, familiesOf } from "../src/run/adaptive.js";
 import { resolveConfig } from "../src/run/config.js";
-import { failedMeasurement, type Measurement } from "../src/run/endpoint/protocol.js";
+import type { Measurement } from "../src/run/endpoint/protocol.js";
 import { sampleKey } from "../src/run/jsonl.js";
 import { buildPlan, type Cell, type Unit } from "../src/run/plan.js";
 import { runExperiment } from "../src/run/runner.js";
@@ -24,19 +24,7 @@ const calls = { n: 0, abortAfter: Number.POSITIVE_INFINITY, abort: null as Abort
 
 vi.mock("../src/run/endpoints.js", async (importOriginal) => {
   const real = await importOriginal<typeof import("../src/run/endpoints.js")>();
-  class FakeServer {
-    port = 4433;
-    pid = 0;
-    alive = true;
-    static async start() {
-      return new FakeServer();
-    }
-    async errorFor() {
-      return null;
-    }
-    kill() {}
-    async stop() {}
-  }
+  const { FakeServer, okMeasurement } = await import("./fake-endpoints.js");
   const streams = new Map<string, number>();
   class FakeDriver {
     pid = 0;
@@ -57,19 +45,7 @@ vi.mock("../src/run/endpoints.js", async (importOriginal) => {
         const u = (Math.sin(i * 12.9898 + (pq ? 78.233 : 0)) * 43758.5453) % 1;
         ttlb = (pq ? 440 : 400) + (Math.abs(u) < 0.5 ? 200 + 800 * Math.abs(u) : 20 * Math.abs(u));
       }
-      return {
-        ...failedMeasurement(null),
-        ok: true,
-        tcp_connect_ms: 1,
-        handshake_ms: ttlb - 1,
-        ttfb_ms: ttlb,
-        ttlb_ms: ttlb,
-        close_ms: ttlb + 1,
-        hs_bytes_c2s: 300,
-        hs_bytes_s2c: 1500,
-        group: cmd.kex,
-        suite: "TLS_AES_128_GCM_SHA256",
-      };
+      return okMeasurement(cmd.kex, ttlb);
     }
     kill() {}
     async stop() {}

@@ -9,7 +9,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { resolveConfig } from "../src/run/config.js";
-import { failedMeasurement, type Measurement } from "../src/run/endpoint/protocol.js";
 import { buildPlan } from "../src/run/plan.js";
 import { runExperiment } from "../src/run/runner.js";
 import { flags } from "./config-helpers.js";
@@ -31,44 +30,25 @@ function waitOn(signal: AbortSignal | undefined, ms: number): Promise<void> {
 
 vi.mock("../src/run/endpoints.js", async (importOriginal) => {
   const real = await importOriginal<typeof import("../src/run/endpoints.js")>();
-  class FakeServer {
-    port = 4433;
-    pid = 0;
-    alive = true;
-    static async start(_lane: unknown, _rt: unknown, _o: unknown, signal?: AbortSignal) {
-      await waitOn(signal, 300); // every lane starts its server at once, as they do for real
-      return new FakeServer();
-    }
-    async errorFor() {
-      return null;
-    }
-    kill() {}
-    async stop() {}
-  }
+  const { FakeServer, okMeasurement } = await import("./fake-endpoints.js");
   class FakeDriver {
     pid = 0;
     async ensureStarted(signal?: AbortSignal) {
       await waitOn(signal, 5);
     }
-    async connect(_cmd: unknown, signal?: AbortSignal): Promise<Measurement> {
+    async connect(_cmd: unknown, signal?: AbortSignal) {
       await waitOn(signal, 20);
-      return {
-        ...failedMeasurement(null),
-        ok: true,
-        tcp_connect_ms: 1,
-        handshake_ms: 3,
-        ttlb_ms: 3,
-        close_ms: 4,
-        hs_bytes_c2s: 300,
-        hs_bytes_s2c: 1500,
-        group: "x25519",
-        suite: "TLS_AES_128_GCM_SHA256",
-      };
+      return okMeasurement("x25519", 3);
     }
     kill() {}
     async stop() {}
   }
-  return { ...real, ServerProcess: FakeServer, ClientDriver: FakeDriver };
+  // Every lane starts its server at once, as they do for real.
+  return {
+    ...real,
+    ServerProcess: FakeServer.starting((signal) => waitOn(signal, 300)),
+    ClientDriver: FakeDriver,
+  };
 });
 
 const dir = mkdtempSync(join(tmpdir(), "pqtls-lanes-"));

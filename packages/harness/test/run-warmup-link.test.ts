@@ -10,7 +10,6 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import type { LinkSpec } from "../src/net/spec.js";
 import { resolveConfig } from "../src/run/config.js";
-import { failedMeasurement, type Measurement } from "../src/run/endpoint/protocol.js";
 import { buildPlan } from "../src/run/plan.js";
 import { linkSpecFor, runExperiment, warmUpLinkSpec } from "../src/run/runner.js";
 import { flags } from "./config-helpers.js";
@@ -39,37 +38,13 @@ vi.mock("../src/net/index.js", async (importOriginal) => {
 
 vi.mock("../src/run/endpoints.js", async (importOriginal) => {
   const real = await importOriginal<typeof import("../src/run/endpoints.js")>();
-  class FakeServer {
-    port = 4433;
-    pid = 0;
-    alive = true;
-    static async start() {
-      return new FakeServer();
-    }
-    async errorFor() {
-      return null;
-    }
-    kill() {}
-    async stop() {}
-  }
+  const { FakeServer, okMeasurement } = await import("./fake-endpoints.js");
   class FakeDriver {
     pid = 0;
     async ensureStarted() {}
-    async connect(cmd: { kex: string }): Promise<Measurement> {
+    async connect(cmd: { kex: string }) {
       events.push("connect");
-      return {
-        ...failedMeasurement(null),
-        ok: true,
-        tcp_connect_ms: 1,
-        handshake_ms: 5,
-        ttfb_ms: 6,
-        ttlb_ms: 6,
-        close_ms: 7,
-        hs_bytes_c2s: 300,
-        hs_bytes_s2c: 1500,
-        group: cmd.kex,
-        suite: "TLS_AES_128_GCM_SHA256",
-      };
+      return okMeasurement(cmd.kex, 6);
     }
     kill() {}
     async stop() {}

@@ -391,6 +391,24 @@ export interface CdfChartOptions extends ChartText {
   greyIs?: string;
 }
 
+/** The y axis of every CDF: the fraction of successful connections done by then. */
+const FRACTION_AXIS = {
+  field: "fraction",
+  type: "quantitative",
+  title: "Fraction of connections",
+  scale: { domain: [0, 1] },
+};
+
+/** The series' variant labels, the baselines first (their colour or line style comes first). */
+function variantsBaselineFirst(series: readonly CdfSeries[]): string[] {
+  return [
+    ...new Set([
+      ...series.filter((s) => s.role === "baseline").map((s) => s.variant_label),
+      ...series.filter((s) => s.role !== "baseline").map((s) => s.variant_label),
+    ]),
+  ];
+}
+
 /**
  * Step lines: the empirical CDF of each variant, one panel per link condition side by side (the
  * study's figure 6), for one response size. The baseline is drawn in a fixed neutral grey and the
@@ -400,12 +418,7 @@ export function cdfSpec(series: readonly CdfSeries[], options: CdfChartOptions =
   const metric = series[0]?.metric ?? "ttlb_ms";
   const what = metric === "handshake_ms" ? "Handshake time" : "Time to last byte";
   const sizes = [...new Set(series.map((s) => s.bytes))];
-  const variants = [
-    ...new Set([
-      ...series.filter((s) => s.role === "baseline").map((s) => s.variant_label),
-      ...series.filter((s) => s.role !== "baseline").map((s) => s.variant_label),
-    ]),
-  ];
+  const variants = variantsBaselineFirst(series);
   const baselineCount = new Set(series.filter((s) => s.role === "baseline").map((s) => s.variant_label)).size;
   const range = variants.map((_, i) =>
     i < baselineCount ? BASELINE_COLOUR : VARIANT_COLOURS[(i - baselineCount) % VARIANT_COLOURS.length],
@@ -444,12 +457,7 @@ export function cdfSpec(series: readonly CdfSeries[], options: CdfChartOptions =
       title: `${what} (ms${options.log ? ", log scale" : ""})`,
       scale: options.log ? { type: "log", nice: false } : { zero: false },
     },
-    y: {
-      field: "fraction",
-      type: "quantitative",
-      title: "Fraction of connections",
-      scale: { domain: [0, 1] },
-    },
+    y: FRACTION_AXIS,
     color: {
       field: "variant",
       type: "nominal",
@@ -527,12 +535,7 @@ export function cdfOverlaySpec(series: readonly CdfSeries[], options: ChartText 
   const what = metric === "handshake_ms" ? "Handshake time" : "Time to last byte";
   const sizes = [...new Set(series.map((s) => s.bytes))];
   const conditions = [...new Set(series.map((s) => s.chart_label))];
-  const variants = [
-    ...new Set([
-      ...series.filter((s) => s.role === "baseline").map((s) => s.variant_label),
-      ...series.filter((s) => s.role !== "baseline").map((s) => s.variant_label),
-    ]),
-  ];
+  const variants = variantsBaselineFirst(series);
   const values = series.flatMap((s) =>
     s.points
       .filter((pt) => pt.ms > 0)
@@ -568,12 +571,7 @@ export function cdfOverlaySpec(series: readonly CdfSeries[], options: ChartText 
         // Rounded out to powers of ten, so no link's curve sits on the plot's edge.
         scale: { type: "log", nice: true },
       },
-      y: {
-        field: "fraction",
-        type: "quantitative",
-        title: "Fraction of connections",
-        scale: { domain: [0, 1] },
-      },
+      y: FRACTION_AXIS,
       color: {
         field: "condition",
         type: "nominal",
