@@ -558,7 +558,8 @@ export function cdfOverlaySpec(series: readonly CdfSeries[], options: ChartText 
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: titleOf(title, [options.subtitle, key].filter(Boolean).join(" · ")),
-    config: CONFIG,
+    // The legend names whole link conditions ("engine pqtls, 200 ms, 1 Mbit/s, 10 % loss"): room for them.
+    config: { ...CONFIG, legend: { ...CONFIG.legend, labelLimit: 520 } },
     data: { values },
     width: 560,
     height: 320,
