@@ -14,6 +14,7 @@
 
 import { type BootstrapOptions, bootstrapQuantiles, DEFAULT_BOOTSTRAP, type Interval } from "./bootstrap.js";
 import type { Comparison, IncreaseStat } from "./compare.js";
+import { formatRate } from "./dimensions.js";
 import type { HandshakeBytesRow } from "./handshake-bytes.js";
 import { conditionKey, formatBytes, variantLabel } from "./params.js";
 import type { PooledHandshakeRow } from "./pooled-handshake.js";
@@ -228,7 +229,7 @@ export interface BesideStudyInput {
 
 function whereWords(cond: Record<string, unknown>, bytes: number | null): string {
   const parts: string[] = [];
-  if (typeof cond.rate_mbps === "number") parts.push(`${cond.rate_mbps} Mbit/s`);
+  if (typeof cond.rate_mbps === "number") parts.push(formatRate(cond.rate_mbps));
   if (typeof cond.rtt_ms === "number") parts.push(`${cond.rtt_ms} ms`);
   if (typeof cond.jitter_ms === "number" && cond.jitter_ms > 0)
     parts.push(`±${cond.jitter_ms} ms ${cond.jitter_dist ?? ""}`.trim());

@@ -239,3 +239,29 @@ describe("on a real run (docs/results/ttlb-increase.jsonl)", () => {
     for (const m of b.not_measured) expect(section).toContain(m.words);
   });
 });
+
+describe("a run on the volatile link (figure 5)", () => {
+  it("names the link in the registry's words: 1 Gbit/s, not 1000 Mbit/s", () => {
+    const volatile = (kex: string, chain: string, ttlb: number) =>
+      rowsFor({
+        kex,
+        chain,
+        rate_mbps: 1000,
+        rtt_ms: 35,
+        jitter_ms: 8.75,
+        bytes: 204800,
+        cell: `${kex}/${chain}/volatile`,
+        handshake: Array(30).fill(90),
+        ttlb: Array(30).fill(ttlb),
+      }).map((r) => ({ ...r, jitter_dist: "paretonormal" }));
+    const s = summarizeRows(
+      [...volatile("x25519", "rsa2048", 300), ...volatile("X25519MLKEM768", "mldsa65", 313.5)],
+      [meta()],
+      { resamples: 50 },
+    );
+    const r = s.beside_study.rows.find((x) => x.claim === "figure5-200k" && x.percentile === "p50")!;
+    expect(r.where).toBe("1 Gbit/s, 35 ms, ±8.75 ms paretonormal, 0 % loss, engine pqtls, 200 KiB");
+    expect(r.ours).toBeCloseTo(4.5, 9);
+    expect(r.verdict).toBe("inside");
+  });
+});
