@@ -75,13 +75,13 @@ async function sampleUnit(
   schedule: AdaptiveSchedule,
   done: Set<string>,
   u: Unit,
-  ttlb: (cell: Cell) => number,
+  ttlb: (cell: Cell, round: number) => number,
   yieldEach = false,
 ): Promise<void> {
   for (let r = u.fromRound; r < u.toRound; r++)
     for (const c of u.cells ?? u.group.cells) {
       if (yieldEach) await new Promise((resolve) => setTimeout(resolve, 0));
-      const row = { ok: true, cell: c.id, sample: r, bytes: 0, handshake_ms: 1, ttlb_ms: ttlb(c) };
+      const row = { ok: true, cell: c.id, sample: r, bytes: 0, handshake_ms: 1, ttlb_ms: ttlb(c, r) };
       schedule.record(row as unknown as Row);
       done.add(sampleKey(c.id, r));
     }
@@ -276,6 +276,60 @@ describe("adaptive schedule", () => {
       schedule.finished(u);
     }
     expect(looks).toEqual(["ecdsa-p256"]);
+  });
+
+  it("hands a block out in pieces of whole families when it has fewer rounds than the lanes' share", async () => {
+    // One group, two families (0 and 1000 B) of two cells, blocks of 10 rounds, 16 lanes: by rounds
+    // alone a block is at most 10 units and six lanes would wait.
+    const cfg = resolveConfig([flags({ ...raw, lanes: 16 })]);
+    const plan = buildPlan(cfg);
+    const pieces = (lanes: number) => {
+      const schedule = new AdaptiveSchedule(cfg, plan, new Set<string>(), [], lanes);
+      const units: Unit[] = [];
+      for (let u = (schedule as unknown as { take(p: null): Unit | undefined }).take(null); u; ) {
+        units.push(u);
+        u = (schedule as unknown as { take(p: null): Unit | undefined }).take(null);
+      }
+      return units;
+    };
+    const many = pieces(16);
+    expect(many.length).toBeGreaterThanOrEqual(16);
+    expect(pieces(2).length).toBe(2); // a share within the rounds: split by rounds as before
+    // Each piece holds whole families: both cells of one size.
+    for (const u of many) {
+      expect(u.cells).toBeDefined();
+      expect(new Set(u.cells!.map((c) => c.bytes)).size).toBe(1);
+      expect(u.cells).toHaveLength(2);
+    }
+    // Together they hold every cell of every round of the first block exactly once.
+    const held = many.flatMap((u) =>
+      u.cells!.flatMap((c) =>
+        Array.from({ length: u.toRound - u.fromRound }, (_, i) => `${c.id}#${u.fromRound + i}`),
+      ),
+    );
+    expect(new Set(held).size).toBe(held.length);
+    expect(held.length).toBe(plan.cells.length * 10);
+    // And the run's looks do not depend on how the blocks were handed out.
+    const looksWith = async (lanes: number) => {
+      const done = new Set<string>();
+      const schedule = new AdaptiveSchedule(cfg, plan, done, [], lanes);
+      // A value per cell and round, whichever lane records it when.
+      const noise = (c: Cell, r: number) =>
+        ((r * 7919 + c.id.length * 104729 + (/MLKEM/.test(c.kex) ? 31 : 0)) % 13) * 40;
+      const ttlb = (c: Cell, r: number) => (/MLKEM/.test(c.kex) ? 12 : 10) + (c.bytes > 0 ? noise(c, r) : 0);
+      const lane = async () => {
+        for (let u = await schedule.next(); u; u = await schedule.next()) {
+          await sampleUnit(schedule, done, u, ttlb, true);
+          schedule.finished(u);
+        }
+      };
+      await Promise.all(Array.from({ length: lanes }, lane));
+      return schedule.decisions().map((d) => d.decisions.map((x) => [x.checkpoint, x.decision]));
+    };
+    const sixteen = await looksWith(16);
+    expect(sixteen).toEqual(await looksWith(1));
+    // Both kinds of family are in it: one stopped at its first look, one sampled on.
+    expect(sixteen.map((d) => d.length).sort()).toEqual([1, 4]);
   });
 
   it("moves a lane to a group left more than BALANCE_ROUNDS behind, so no condition lags", async () => {
