@@ -164,7 +164,8 @@ export function groupCells(rows: readonly Row[]): CellData[] {
       marked,
       samples,
       stopRule: stopRuleOf(g.rows),
-      chainKey: g.first.chain_key ?? null,
+      // Any row's: a cell merged from files before and after rows carried it has it on some rows only.
+      chainKey: g.rows.find((r) => r.chain_key)?.chain_key ?? null,
     });
   }
   return cells;

@@ -126,6 +126,18 @@ describe("chain=pq / chain=classical by the leaf key the rows record (chain_key)
     expect(s.comparisons[0].variant.chain_key).toBe("mldsa65");
   });
 
+  it("takes the key from any row of a cell, as when an older file is merged with a newer one", () => {
+    const older = cell(FOLDER_PQ, {}, 230, 100);
+    const newer = keyed(cell(FOLDER_PQ, {}, 230, 100), "mldsa65").map((r) => ({
+      ...r,
+      sample: r.sample + 100,
+    }));
+    const rows = [...keyed(cell(FOLDER_RSA, {}, 100), "rsa"), ...older, ...newer];
+    const s = summarizeRows(rows, [meta()], { resamples: 50 });
+    expect(s.comparisons.map((c) => c.variant.variant.chain)).toEqual(["./chains/mine"]);
+    expect(s.comparisons[0].variant.attempts).toBe(200);
+  });
+
   it("without chain_key (older files) the name decides, so the same folders compare nothing", () => {
     const rows = [...cell(FOLDER_RSA, {}, 100), ...cell(FOLDER_PQ, {}, 230)];
     const s = summarizeRows(rows, [meta()], { resamples: 50 });
