@@ -7,6 +7,10 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { reportSelectorWarnings } from "../src/cli/run.js";
+import { resolveConfig } from "../src/run/config.js";
+import { buildPlan } from "../src/run/plan.js";
+import { flags } from "./config-helpers.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = join(here, "..", "dist", "cli", "main.js");
@@ -70,6 +74,15 @@ describe("--baseline at the CLI", () => {
     const kept = pqtls("run", "--dry-run");
     expect(kept.code).toBe(0);
     expect(kept.stderr).toBe("");
+  });
+
+  it("warns a run (not only --dry-run) about configured selectors only: a PQ-only plan is often meant", () => {
+    const pqOnly = buildPlan(resolveConfig([flags({ kex: "X25519MLKEM768", link: "none" })]));
+    expect(reportSelectorWarnings(pqOnly)).toEqual([expect.stringMatching(/^the plan has no baseline cell/)]);
+    expect(reportSelectorWarnings(pqOnly, {}, { defaultBaseline: false })).toEqual([]);
+    expect(
+      reportSelectorWarnings(pqOnly, { report_baseline: "kex=x25519" }, { defaultBaseline: false }),
+    ).toEqual([expect.stringMatching(/^the run's report_baseline kex=x25519 matches no planned cell/)]);
   });
 
   it("warns before the run when the preset's report_baseline / report_variant match no planned cell", () => {
