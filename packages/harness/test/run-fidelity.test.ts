@@ -25,7 +25,7 @@ function link(up: Record<number, number>, down: Record<number, number>, upMax = 
 function snapshot(
   atMs: number,
   counters: Record<string, number>,
-  client: { pid: number; cpuNs: number; waitNs: number } | null,
+  client: { pid: number; cpuNs: number; waitNs: number; threads?: Map<string, number> } | null,
   psiUs: number | null,
 ): FidelitySnapshot {
   return {
@@ -80,6 +80,44 @@ describe("row fidelity from two readings", () => {
     );
     expect(none.late_max_ms).toBeNull();
     expect(none.marked).toEqual(["endpoint_wait"]);
+  });
+
+  it("sums CPU per thread, so a thread that exits between the readings does not make it negative", () => {
+    // CI saw client_cpu_ms −492 ms: a thread with 492 ms of CPU exited during the connection.
+    const before = {
+      pid: 1,
+      cpuNs: 500e6,
+      waitNs: 0,
+      threads: new Map([
+        ["1", 8e6],
+        ["7", 492e6],
+      ]),
+    };
+    const after = {
+      pid: 1,
+      cpuNs: 13e6,
+      waitNs: 1e6,
+      threads: new Map([
+        ["1", 11e6],
+        ["9", 2e6],
+      ]),
+    };
+    const f = rowFidelity(
+      snapshot(0, {}, before, null),
+      snapshot(100, {}, after, null),
+      { rate_mbps: 1, mtu: 1500 },
+      100,
+    );
+    // Thread 1 ran 3 ms, the new thread 9 ran 2 ms; thread 7's exit is left out.
+    expect(f.client_cpu_ms).toBe(5);
+    // Without per-thread readings the total's change is never below 0.
+    const plain = rowFidelity(
+      snapshot(0, {}, { pid: 1, cpuNs: 500e6, waitNs: 0 }, null),
+      snapshot(100, {}, { pid: 1, cpuNs: 13e6, waitNs: 0 }, null),
+      { rate_mbps: 1, mtu: 1500 },
+      100,
+    );
+    expect(plain.client_cpu_ms).toBe(0);
   });
 
   it("does not compare a client driver restarted between the readings", () => {

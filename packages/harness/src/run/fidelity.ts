@@ -30,6 +30,11 @@ export interface ProcessSched {
   pid: number;
   /** CPU time of all the process's threads, ns. */
   cpuNs: number;
+  /**
+   * CPU time of each thread, ns, by thread id: a thread that exits between two readings takes its
+   * time out of `cpuNs` (a CI run saw −492 ms), so the change over a connection is summed per thread.
+   */
+  threads?: ReadonlyMap<string, number>;
   /** Run-queue wait of the main thread (where the endpoint's JavaScript runs), ns. */
   waitNs: number;
 }
@@ -47,6 +52,7 @@ export async function readProcessSched(pid: number): Promise<ProcessSched | null
     const tids = readdirSync(`/proc/${pid}/task`);
     let cpuNs = 0;
     let waitNs = Number.NaN;
+    const threads = new Map<string, number>();
     for (const tid of tids) {
       let text: string;
       try {
@@ -56,9 +62,10 @@ export async function readProcessSched(pid: number): Promise<ProcessSched | null
       }
       const [cpu, wait] = parseSchedstat(text);
       cpuNs += cpu;
+      threads.set(tid, cpu);
       if (tid === String(pid)) waitNs = wait;
     }
-    return Number.isFinite(waitNs) ? { pid, cpuNs, waitNs } : null;
+    return Number.isFinite(waitNs) ? { pid, cpuNs, waitNs, threads } : null;
   } catch {
     return null;
   }
@@ -149,7 +156,14 @@ export function rowFidelity(
     b && a && b.pid === a.pid ? [b, a] : null;
   const cpu = (b: ProcessSched | null, a: ProcessSched | null) => {
     const p = same(b, a);
-    return p ? ms(p[1].cpuNs - p[0].cpuNs) : null;
+    if (!p) return null;
+    const [was, is] = p;
+    if (!was.threads || !is.threads) return ms(Math.max(0, is.cpuNs - was.cpuNs));
+    // Per thread: the threads alive after, each from its reading before (0 if it started since); a
+    // thread that exited in between is left out rather than subtracted.
+    let ns = 0;
+    for (const [tid, t] of is.threads) ns += Math.max(0, t - (was.threads.get(tid) ?? 0));
+    return ms(ns);
   };
   const wait = (b: ProcessSched | null, a: ProcessSched | null) => {
     const p = same(b, a);
