@@ -63,7 +63,7 @@ export {
 } from "./registry.js";
 export * from "./report.js";
 export type * from "./row.js";
-export { REQUIRED_ROW_FIELDS } from "./row.js";
+export { REQUIRED_ROW_FIELDS, TCP_INFO_FIELDS } from "./row.js";
 export * from "./rows-csv.js";
 export * from "./rows-parquet.js";
 export * from "./runs.js";

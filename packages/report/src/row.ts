@@ -67,6 +67,79 @@ export interface StopRuleRecord extends StopRuleSettings {
   decision: "continue" | null;
 }
 
+/**
+ * getsockopt(TCP_INFO) of one end of the connection, as the kernel left it (the harness's
+ * native/tcpinfo.c): the server's when the client's FIN arrived (every response byte acknowledged),
+ * the client's when the last body byte arrived (the handshake's end for bytes = 0). A field the
+ * kernel did not fill is null; `snd_ssthresh` is null while slow start has no threshold yet.
+ * Times in µs, rates in bit/s, counts since the connection opened.
+ */
+export interface TcpInfo {
+  /** TCP_ESTABLISHED = 1, TCP_CLOSE_WAIT = 8, ... (linux/tcp.h). */
+  state: number | null;
+  /** Congestion-avoidance state: 0 open, 1 disorder, 2 CWR, 3 recovery, 4 loss. */
+  ca_state: number | null;
+  snd_cwnd: number | null;
+  snd_ssthresh: number | null;
+  snd_mss: number | null;
+  rtt_us: number | null;
+  rttvar_us: number | null;
+  min_rtt_us: number | null;
+  rto_us: number | null;
+  total_retrans: number | null;
+  lost: number | null;
+  unacked: number | null;
+  reordering: number | null;
+  segs_out: number | null;
+  segs_in: number | null;
+  data_segs_out: number | null;
+  data_segs_in: number | null;
+  bytes_acked: number | null;
+  bytes_received: number | null;
+  bytes_sent: number | null;
+  bytes_retrans: number | null;
+  delivery_rate_bps: number | null;
+  /** Time the sender had data in flight, and how much of it the peer's window or the send buffer limited it. */
+  busy_us: number | null;
+  rwnd_limited_us: number | null;
+  sndbuf_limited_us: number | null;
+  dsack_dups: number | null;
+  reord_seen: number | null;
+  rcv_ooopack: number | null;
+}
+
+/** The names of TcpInfo's fields, in its order (the schema and the tests use them). */
+export const TCP_INFO_FIELDS: readonly (keyof TcpInfo)[] = [
+  "state",
+  "ca_state",
+  "snd_cwnd",
+  "snd_ssthresh",
+  "snd_mss",
+  "rtt_us",
+  "rttvar_us",
+  "min_rtt_us",
+  "rto_us",
+  "total_retrans",
+  "lost",
+  "unacked",
+  "reordering",
+  "segs_out",
+  "segs_in",
+  "data_segs_out",
+  "data_segs_in",
+  "bytes_acked",
+  "bytes_received",
+  "bytes_sent",
+  "bytes_retrans",
+  "delivery_rate_bps",
+  "busy_us",
+  "rwnd_limited_us",
+  "sndbuf_limited_us",
+  "dsack_dups",
+  "reord_seen",
+  "rcv_ooopack",
+];
+
 /** What one connection measured, beside the parameters of its cell. */
 export interface RowMeasurement {
   ok: boolean;
@@ -102,6 +175,11 @@ export interface RowMeasurement {
   close_ms?: number | null;
   /** The link's drop counters over this connection (emulated loss, queue overflow, TUN ring drops). */
   link?: Record<string, number>;
+  /**
+   * TCP_INFO of both ends (TcpInfo); an end is null when it could not be read (the addon not built,
+   * a connection that failed before the point it is read at). Absent in older files and without the addon.
+   */
+  tcp_info?: { client: TcpInfo | null; server: TcpInfo | null };
   /**
    * The fidelity guard (fidelity.ts): relay lateness, endpoint CPU and wait, machine pressure over
    * this connection, and why the row is marked as taken on a disturbed lane. Absent in older files.

@@ -5,11 +5,28 @@
 
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { type DimensionField, FIELDS } from "./dimensions.js";
-import { REQUIRED_ROW_FIELDS } from "./row.js";
+import { REQUIRED_ROW_FIELDS, TCP_INFO_FIELDS } from "./row.js";
 
 type Schema = Record<string, unknown>;
 
 const NULLABLE_COUNT = { type: ["number", "null"], minimum: 0 };
+
+/** The row's TCP_INFO of both ends (row.ts TcpInfo): each end an object of nullable numbers, or null. */
+function tcpInfoSchema(): Schema {
+  const end = {
+    type: ["object", "null"],
+    additionalProperties: false,
+    properties: Object.fromEntries(TCP_INFO_FIELDS.map((f) => [f, { type: ["number", "null"] }])),
+  };
+  return {
+    type: "object",
+    description:
+      "getsockopt(TCP_INFO) of the client (at the last body byte) and the server (at the client's FIN)",
+    required: ["client", "server"],
+    additionalProperties: false,
+    properties: { client: end, server: end },
+  };
+}
 
 /** The row's fidelity guard (fidelity.ts RowFidelity). */
 function fidelitySchema(): Schema {
@@ -97,6 +114,7 @@ export function rowSchema(): Schema {
       close_ms: { type: ["number", "null"] },
       tcp: { type: "object", additionalProperties: { type: "number" }, description: "TCP counters, deltas" },
       link: { type: "object", additionalProperties: { type: "number" }, description: "link drop counters" },
+      tcp_info: tcpInfoSchema(),
       fidelity: fidelitySchema(),
       lane: { type: "number" },
       ts: { type: "string", description: "ISO 8601 wall clock at the end of the connection" },

@@ -46,6 +46,8 @@ export class TlsServer extends EventEmitter {
     this.options = options;
     this.config = this.resolve(options);
     this.server = createNetServer({ allowHalfOpen: true }, (socket) => this.handle(socket));
+    // node:tls's 'connection': the accepted TCP socket, after its TLS socket was made (as there).
+    this.server.on("connection", (socket: Socket) => this.emit("connection", socket));
     this.server.on("error", (err) => this.emit("error", err));
     this.server.on("listening", () => this.emit("listening"));
     this.server.on("close", () => this.emit("close"));

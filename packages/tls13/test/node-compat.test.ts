@@ -7,7 +7,7 @@
 
 import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { connect as netConnect, createServer as netServer } from "node:net";
+import { connect as netConnect, createServer as netServer, Socket } from "node:net";
 import nodeTls from "node:tls";
 import { describe, expect, it } from "vitest";
 import { nobleProvider } from "../src/crypto/index.js";
@@ -685,6 +685,41 @@ describe("node:tls conformance: the server's newSession event", () => {
   it("once per ticket, after secureConnection, a fresh 32-byte id each, as node:tls", async () => {
     const reference = await newSessionScript(nodeTls);
     const observed = await newSessionScript(pqtls);
+    expect(observed).toEqual(reference);
+  }, 15_000);
+});
+
+/** The server's 'connection' event: what it carries and where it falls among the server's events. */
+async function connectionEventScript(stack: Stack): Promise<string[]> {
+  const events: string[] = [];
+  const srv = stack.createServer({ ...common, cert: pki.cert, key: pki.key }, (s) => {
+    events.push("secureConnection");
+    s.end();
+  });
+  srv.on("connection", (raw: unknown) => {
+    const sock = raw as { remotePort?: number; setNoDelay?: unknown };
+    events.push(
+      `connection: a net.Socket ${raw instanceof Socket}, remotePort ${typeof sock.remotePort}, setNoDelay ${typeof sock.setNoDelay}`,
+    );
+  });
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((resolve) => {
+    const c = stack.connect({ ...common, host: "127.0.0.1", port, ca: pki.ca, servername: pki.servername });
+    c.on("error", () => events.push("client error"));
+    c.on("end", () => c.end()); // see sniScript
+    c.on("close", () => resolve());
+    c.resume();
+  });
+  srv.close();
+  return events;
+}
+
+describe("node:tls conformance: the server's connection event", () => {
+  it("the accepted TCP socket, once per connection, before secureConnection, as node:tls", async () => {
+    const reference = await connectionEventScript(nodeTls);
+    const observed = await connectionEventScript(pqtls);
+    expect(reference[0]).toMatch(/^connection: a net.Socket true/);
     expect(observed).toEqual(reference);
   }, 15_000);
 });

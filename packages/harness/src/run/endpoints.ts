@@ -5,6 +5,7 @@
 import type { ChildProcess } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { createInterface } from "node:readline";
+import type { TcpInfo } from "@pqtls/report";
 import type { Lane } from "../net/index.js";
 import {
   type ConnectCommand,
@@ -260,32 +261,54 @@ export class EndpointStartError extends Error {
 
 /** A TLS server for one cell configuration, listening in the lane's server namespace. */
 export class ServerProcess {
-  /** Handshake/connection errors the server saw, by the client's port (to explain a failed row). */
-  private readonly errors = new Map<number, string>();
-
   private constructor(
     private readonly proc: EndpointProcess,
     readonly port: number,
     readonly pid: number,
     readonly versions: Record<string, string>,
-    errors: Map<number, string>,
-  ) {
-    this.errors = errors;
-  }
+    /** Handshake/connection errors the server saw, by the client's port (to explain a failed row). */
+    private readonly errors: Map<number, string>,
+    /** The server socket's TCP_INFO at the client's FIN, by the client's port (empty without the addon). */
+    private readonly infos: Map<number, TcpInfo>,
+  ) {}
 
   static async start(lane: Lane, runtime: EngineRuntime, options: ServerOptions, signal?: AbortSignal) {
     const errors = new Map<number, string>();
+    const infos = new Map<number, TcpInfo>();
+    const keep = <V>(map: Map<number, V>, port: number, value: V) => {
+      map.set(port, value);
+      if (map.size > 256) map.delete(map.keys().next().value!);
+    };
     const { proc, ready } = await startGate.run(async () => {
       const proc = new EndpointProcess(lane, "server", runtime, runtime.serverScript, options, (m) => {
-        if (m.type === "conn-error" && m.port !== null) {
-          errors.set(m.port, m.message);
-          if (errors.size > 256) errors.delete(errors.keys().next().value!);
-        }
+        if (m.type === "conn-error" && m.port !== null) keep(errors, m.port, m.message);
+        else if (m.type === "conn-info") keep(infos, m.port, m.tcp_info);
       });
       return { proc, ready: await proc.awaitReady(`${options.engine} server`, signal) };
     }, signal);
-    return new ServerProcess(proc, ready.port ?? options.port, ready.pid, ready.versions, errors);
+    return new ServerProcess(proc, ready.port ?? options.port, ready.pid, ready.versions, errors, infos);
   }
+
+  /**
+   * The server's TCP_INFO for the connection from `clientPort` (taken once), waiting up to `waitMs`
+   * for its line — only if this server has sent one before, so a server without the addon costs no wait.
+   */
+  async tcpInfoFor(clientPort: number | null, waitMs = 100): Promise<TcpInfo | null> {
+    if (clientPort === null) return null;
+    if (this.infos.size > 0 || this.sentInfo) {
+      const until = Date.now() + waitMs;
+      while (!this.infos.has(clientPort) && Date.now() < until && !this.proc.exited)
+        await new Promise((r) => setTimeout(r, 5));
+    }
+    const info = this.infos.get(clientPort) ?? null;
+    if (info) {
+      this.sentInfo = true;
+      this.infos.delete(clientPort);
+    }
+    return info;
+  }
+
+  private sentInfo = false;
 
   /** The server's error for the connection from `clientPort`, if it reports one within `waitMs`. */
   async errorFor(clientPort: number | null, waitMs = 100): Promise<string | null> {

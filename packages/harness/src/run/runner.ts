@@ -16,6 +16,7 @@ import {
   recordedValue,
   serverKey as registryServerKey,
   rowFields,
+  type TcpInfo,
 } from "@pqtls/report";
 import { COMPRESSING_CHAIN_REDUCTIONS, MODEL_CHAIN_REDUCTIONS } from "@pqtls/report/dimensions";
 import { UserError } from "../errors.js";
@@ -323,9 +324,12 @@ class LaneWorker {
   }
 
   /** One connection of `cell`; returns the measurement, counter deltas and the fidelity guard's figures. */
-  private async connect(
-    cell: Cell,
-  ): Promise<{ m: Measurement; delta: Record<string, number> | null; fidelity?: RowFidelity }> {
+  private async connect(cell: Cell): Promise<{
+    m: Measurement;
+    delta: Record<string, number> | null;
+    fidelity?: RowFidelity;
+    serverTcpInfo?: TcpInfo | null;
+  }> {
     const lane = this.lane!;
     const server = this.servers.get(serverKey(cell))!;
     const chain = serverChain(this.ctx.chains, cell);
@@ -374,6 +378,9 @@ class LaneWorker {
     // packets and none of them spill into the next connection's window (delivered > packets).
     await waitLinkIdle(lane, cell);
     const after = await this.snapshot(driver.pid, server.pid);
+    // The server reports it when the client's FIN arrives, which has crossed the link by now; a
+    // failed connection may have none, and is not waited for.
+    const serverTcpInfo = await server.tcpInfoFor(m.local_port, m.ok ? 100 : 0);
     // A compressing mechanism the server did not use would record the plain chain under its name.
     if (
       m.ok &&
@@ -398,6 +405,7 @@ class LaneWorker {
       m,
       delta: driver.pid && !shared ? counterDelta(before.counters, after.counters) : null,
       fidelity: rowFidelity(before.fidelity, after.fidelity, cell, rowMs),
+      serverTcpInfo,
     };
   }
 
@@ -407,6 +415,7 @@ class LaneWorker {
     m: Measurement,
     delta: Record<string, number> | null,
     fidelity: RowFidelity | undefined,
+    serverTcpInfo: TcpInfo | null = null,
   ): Row {
     const tcp: Record<string, number> = {};
     const link: Record<string, number> = {};
@@ -443,6 +452,9 @@ class LaneWorker {
       retrans_segs: retrans,
       tcp,
       link,
+      ...(m.tcp_info || serverTcpInfo
+        ? { tcp_info: { client: m.tcp_info ?? null, server: serverTcpInfo } }
+        : {}),
       ...(fidelity ? { fidelity } : {}),
       lane: this.index,
       ts: new Date().toISOString(),
@@ -498,9 +510,9 @@ class LaneWorker {
           // Lanes released together from that wait would all handshake in the same instant (64
           // lanes x ~40 ms of CPU on 2 cores): each waits its own offset first.
           if (await endpointStartsQuiet(this.abort.signal)) await this.stagger();
-          const { m, delta, fidelity } = await this.connect(cell);
+          const { m, delta, fidelity, serverTcpInfo } = await this.connect(cell);
           if (signal.aborted) throw new AbortedError(); // a connection cut short by the interrupt is not a sample
-          const row = this.row(cell, r, m, delta, fidelity);
+          const row = this.row(cell, r, m, delta, fidelity, serverTcpInfo);
           this.ctx.writer.write(row);
           if (m.ok && m.tcp_connect_ms !== null) {
             const times = this.ctx.connectTimes.get(group.key) ?? [];

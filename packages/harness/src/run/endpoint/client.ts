@@ -8,6 +8,7 @@
 //   ttfb_ms         first byte of the HTTP response decrypted
 //   ttlb_ms         last body byte decrypted; with bytes = 0 no request is sent and ttlb = handshake
 //   close_ms        the TCP connection is closed
+// At the last body byte (the handshake's end for bytes = 0) the socket's TCP_INFO goes in the result.
 //
 // Resumption cells: the runner first sends a `prime` command (an unmeasured connection that waits
 // for a session ticket, then closes); the driver keeps that session for the next measured
@@ -28,6 +29,7 @@ import {
   failedMeasurement,
   type Measurement,
 } from "./protocol.js";
+import { socketFd, tcpInfo } from "./tcp-info.js";
 
 function send(msg: EndpointMessage): void {
   process.stdout.write(`${JSON.stringify(msg)}\n`);
@@ -220,6 +222,8 @@ export function measure(engine: ClientEngine, cmd: ConnectCommand, hooks?: unkno
     raw.once("connect", () => {
       m.tcp_connect_ms = round(performance.now() - t0);
       m.local_port = raw.localPort ?? null;
+      // Taken now: the openssl engine's TLS socket takes the handle over.
+      const fd = socketFd(raw);
       stage = "tls handshake";
       let tls: ReturnType<ClientEngine["connect"]>;
       try {
@@ -263,6 +267,7 @@ export function measure(engine: ClientEngine, cmd: ConnectCommand, hooks?: unkno
         if (cmd.bytes === 0) {
           // Handshake only, as in the study: the clock stops at handshake completion.
           m.ttlb_ms = m.handshake_ms;
+          m.tcp_info = tcpInfo(fd);
           complete = true;
           stage = "close";
           socket.end();
@@ -279,6 +284,7 @@ export function measure(engine: ClientEngine, cmd: ConnectCommand, hooks?: unkno
         if (ev.kind === "error") return fail(`response: ${ev.message}`);
         if (ev.kind === "complete") {
           m.ttlb_ms = round(performance.now() - t0);
+          m.tcp_info = tcpInfo(fd);
           complete = true;
           stage = "close";
           socket.end();

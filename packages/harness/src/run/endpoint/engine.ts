@@ -47,6 +47,8 @@ export interface ClientEngine {
 }
 
 export interface ServerHandlers {
+  /** A TCP connection was accepted (before its handshake): the raw socket, to read TCP_INFO from. */
+  onConnection(raw: Socket): void;
   /**
    * A handshake completed; `remotePort` identifies the client's connection. (The pqtls engine's
    * resumption servers call it when the handshake starts, so 0-RTT data is served at once.)

@@ -85,6 +85,7 @@ export const opensslServer: ServerEngine = {
     server.on("connection", (raw: Socket) => {
       raw.setNoDelay(true);
       if (raw.remotePort !== undefined) ports.set(raw, raw.remotePort);
+      handlers.onConnection(raw);
     });
     server.on("secureConnection", (socket) => handlers.onSecure(socket, portOf(socket)));
     server.on("tlsClientError", (err, socket) => handlers.onError(err, portOf(socket)));

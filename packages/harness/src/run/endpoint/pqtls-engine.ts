@@ -120,7 +120,10 @@ export const pqtlsServer: ServerEngine = {
           )
         : {}),
     });
-    server.on("connection", (raw: Socket) => raw.setNoDelay(true));
+    server.on("connection", (raw: Socket) => {
+      raw.setNoDelay(true);
+      handlers.onConnection(raw);
+    });
     // Resumption servers take each connection as its handshake starts, so a 0-RTT request is read
     // (and answered, 0.5-RTT) before the client's Finished: the round trip 0-RTT exists to save.
     if (o.resumption)

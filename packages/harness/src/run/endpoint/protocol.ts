@@ -4,7 +4,7 @@
 // nothing from the runner.
 
 // Types only (erased at run time): the engine names are the registry's.
-import type { RowMeasurement } from "@pqtls/report";
+import type { RowMeasurement, TcpInfo } from "@pqtls/report";
 import type { EngineName } from "@pqtls/report/dimensions";
 
 export type { EngineName };
@@ -115,6 +115,8 @@ export interface Measurement
   cert_msg_bytes?: RowMeasurement["cert_msg_bytes"];
   /** The RFC 8879 algorithm the server compressed its certificate with (null: plain Certificate). */
   cert_compression?: string | null;
+  /** The client socket's TCP_INFO at the last body byte (the handshake's end for bytes = 0). */
+  tcp_info?: TcpInfo | null;
 }
 
 /** The measurement of a connection that got nowhere (or of a priming connection): nothing timed. */
@@ -140,4 +142,6 @@ export type EndpointMessage =
   | { type: "ready"; pid: number; port?: number; versions: Record<string, string> }
   | ({ type: "result"; id: number } & Measurement)
   | { type: "conn-error"; port: number | null; message: string }
+  /** The server socket's TCP_INFO when the client's FIN arrived, by the client's port. */
+  | { type: "conn-info"; port: number; tcp_info: TcpInfo }
   | { type: "fatal"; message: string };

@@ -1,13 +1,16 @@
 // The server program: one per cell configuration in the lane's server namespace, long-lived across
 // the cell's samples. For each connection it reads `GET /N` and sends exactly N body bytes, then
 // closes; a client that asks nothing (bytes = 0, handshake only) is simply closed when it closes.
-// It exits when its stdin closes, so a runner that dies leaves no server behind.
+// It exits when its stdin closes, so a runner that dies leaves no server behind. When the client's
+// FIN arrives (every response byte acknowledged) it reports the socket's TCP_INFO for the row.
 
 import { readFileSync } from "node:fs";
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { loadServerEngine } from "./engine.js";
 import { RequestReader, responseHead } from "./http.js";
 import type { EndpointMessage, ServerOptions } from "./protocol.js";
+import { socketFd, tcpInfo } from "./tcp-info.js";
 
 function send(msg: EndpointMessage): void {
   process.stdout.write(`${JSON.stringify(msg)}\n`);
@@ -30,6 +33,29 @@ function responseFor(bytes: number): Buffer {
   return r;
 }
 
+/**
+ * The accepted TCP sockets' file descriptors by the client's port, taken at accept (a TLS stack may
+ * take the socket's handle over later) and dropped when the socket closes.
+ */
+const fds = new Map<number, number>();
+
+function accepted(raw: Socket): void {
+  const port = raw.remotePort;
+  const fd = socketFd(raw);
+  if (port === undefined || fd === null) return;
+  fds.set(port, fd);
+  raw.once("close", () => {
+    if (fds.get(port) === fd) fds.delete(port);
+  });
+}
+
+/** Sends the connection's TCP_INFO, read now, to the runner. */
+function reportTcpInfo(remotePort: number | null): void {
+  if (remotePort === null) return;
+  const info = tcpInfo(fds.get(remotePort) ?? null);
+  if (info) send({ type: "conn-info", port: remotePort, tcp_info: info });
+}
+
 function serve(socket: Duplex, remotePort: number | null): void {
   const reader = new RequestReader();
   socket.on("data", (chunk: Buffer) => {
@@ -43,7 +69,10 @@ function serve(socket: Duplex, remotePort: number | null): void {
     }
     if (bytes !== null) socket.end(responseFor(bytes));
   });
-  socket.on("end", () => socket.end());
+  socket.on("end", () => {
+    reportTcpInfo(remotePort);
+    socket.end();
+  });
   socket.on("error", (err) => send({ type: "conn-error", port: remotePort, message: describeError(err) }));
 }
 
@@ -56,6 +85,7 @@ async function main(): Promise<void> {
     ...(o.clientCaFile ? { clientCa: readFileSync(o.clientCaFile) } : {}),
   };
   const port = await engine.listen(o, material, {
+    onConnection: accepted,
     onSecure: serve,
     onError: (err, remotePort) => send({ type: "conn-error", port: remotePort, message: describeError(err) }),
   });
