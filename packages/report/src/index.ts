@@ -18,6 +18,7 @@ export * from "./html.js";
 export * from "./jitter.js";
 export * from "./link-check.js";
 export * from "./load.js";
+export * from "./loss-anatomy.js";
 export * from "./markdown.js";
 export * from "./params.js";
 export * from "./pooled-handshake.js";

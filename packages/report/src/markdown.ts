@@ -380,6 +380,45 @@ function handshakeBytesSection(s: ReportSummary): string {
   return out.join("\n");
 }
 
+function lossAnatomySection(s: ReportSummary): string {
+  if (s.loss_anatomy.length === 0) return "";
+  const fields = s.dimensions.varying;
+  const metric = s.handshake_only ? "handshake time" : "time to last byte";
+  const hasCwnd = s.loss_anatomy.some((r) => r.server_cwnd_p50 !== null);
+  const fmt = (x: number | null, digits = 0) => (x === null ? "–" : x.toFixed(digits));
+  const rows = s.loss_anatomy.map((r) => [
+    variantLabel(r.variant),
+    ...conditionCells(r.condition, fields),
+    formatBytes(r.bytes),
+    String(r.n),
+    `${r.opening_retransmitted} (${((100 * r.opening_retransmitted) / r.n).toFixed(0)} %)`,
+    `${fmtMs(r.all.p50)} / ${fmtMs(r.all.p90)}`,
+    r.without_opening ? `${fmtMs(r.without_opening.p50)} / ${fmtMs(r.without_opening.p90)}` : "–",
+    fmt(r.rto_mean, 2),
+    r.retrans_p50 === null ? "–" : `${fmt(r.retrans_p50)} / ${fmt(r.retrans_mean, 1)}`,
+    ...(hasCwnd ? [fmt(r.server_cwnd_p50)] : []),
+  ]);
+  return [
+    "## Where lossy connections lose time\n",
+    `Per cell of a lossy condition (successful connections): how many had their SYN or SYN-ACK retransmitted (the namespaces' \`TCPSynRetrans\` counters; in files without them, a TCP connect of at least 1 s) — such a connection waits the kernel's 1 s initial RTO and then starts at a window of one segment (RFC 6298) — and the ${metric} p50 / p90 of all connections and of the others: the difference is the opening's timeout, which no chain causes. Then what loss recovery did: RTO expiries per connection (client and server, mean), retransmitted segments per connection (p50 / mean)${hasCwnd ? ", and the server's congestion window in segments when the client's FIN arrived (TCP_INFO, p50)" : ""}.\n`,
+    table(
+      [
+        "variant",
+        ...fields.map((f) => FIELD_TITLES[f]),
+        "size",
+        "n",
+        "SYN or SYN-ACK retransmitted",
+        "p50 / p90 all (ms)",
+        "p50 / p90 without them (ms)",
+        "RTOs / conn",
+        "retransmitted p50 / mean",
+        ...(hasCwnd ? ["server cwnd at end"] : []),
+      ],
+      rows,
+    ),
+  ].join("\n");
+}
+
 /** "14,480 B (initcwnd 10 × MSS 1448)". */
 function fmtBudget(r: ChainReductionRow): string {
   const w = r.window;
@@ -821,6 +860,7 @@ export function renderMarkdown(s: ReportSummary, charts: ChartLinks = {}): strin
     handshakeBytesSection(s),
     chainReductionSection(s),
     figureSections(s, charts),
+    lossAnatomySection(s),
     besideStudySection(s),
     notesSection(s),
     cellSection(s),

@@ -18,6 +18,7 @@ import { type HandshakeBytesRow, handshakeBytesTable } from "./handshake-bytes.j
 import { shortConditionLabels } from "./labels.js";
 import { LINK_CHECK_RULE, type LinkCheckRow, linkCheck } from "./link-check.js";
 import type { LoadedResults } from "./load.js";
+import { type LossAnatomyRow, lossAnatomyTable } from "./loss-anatomy.js";
 import {
   type Condition,
   type ConditionField,
@@ -95,6 +96,11 @@ export interface ReportSummary {
   link_check: LinkCheckRow[];
   /** Median handshake bytes each way per condition and variant, and the difference from the baseline. */
   handshake_bytes: HandshakeBytesRow[];
+  /**
+   * Per cell of a lossy condition: connections whose TCP opening was retransmitted, TTLB with and
+   * without them, RTO expiries, retransmissions, the server's final cwnd (loss-anatomy.ts).
+   */
+  loss_anatomy: LossAnatomyRow[];
   /**
    * Per chain-size trimming mechanism, condition and size: the mechanism against no reduction (bytes
    * saved, handshake and TTLB change, the flight against initcwnd × MSS); empty unless the run varies
@@ -291,6 +297,7 @@ export function summarize(loaded: LoadedResults, options: SummaryOptions = {}): 
       loaded.files.map((f) => f.meta),
     ),
     handshake_bytes: handshakeBytes,
+    loss_anatomy: lossAnatomyTable(loaded.rows),
     chain_reduction: chainReductionTable(cells, handshakeBytes, bootstrap, trust),
     handshake_only: handshakeOnly(cells),
     figures: {
