@@ -22,6 +22,9 @@ export class FakeServer {
   async errorFor(): Promise<null> {
     return null;
   }
+  async tcpInfoFor(): Promise<null> {
+    return null;
+  }
   kill(): void {}
   async stop(): Promise<void> {}
 }
