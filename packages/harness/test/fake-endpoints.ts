@@ -2,20 +2,21 @@
 // server that is up at once, or after a delay, and the measurement of a successful connection.
 import { failedMeasurement, type Measurement } from "../src/run/endpoint/protocol.js";
 
-/** A server endpoint that starts at once; `FakeServer.starting(ms)` makes one that takes `ms` to start. */
+/** A server process that starts at once; `FakeServer.starting(wait)` makes one that waits first. */
 export class FakeServer {
-  port = 4433;
   pid = 0;
   alive = true;
-  static async start(): Promise<FakeServer> {
-    return new FakeServer();
+  /** A port per server it was started with, as a ServerProcess has. */
+  constructor(readonly ports: number[] = [4433]) {}
+  static async start(_lane?: unknown, _rt?: unknown, o?: unknown[]): Promise<FakeServer> {
+    return new FakeServer((o ?? [null]).map((_, i) => 4433 + i));
   }
   /** A server class whose start waits `wait(signal)` first (all lanes starting at once, as for real). */
   static starting(wait: (signal?: AbortSignal) => Promise<void>): typeof FakeServer {
     return class extends FakeServer {
-      static override async start(_lane?: unknown, _rt?: unknown, _o?: unknown, signal?: AbortSignal) {
+      static override async start(_lane?: unknown, _rt?: unknown, o?: unknown[], signal?: AbortSignal) {
         await wait(signal);
-        return new FakeServer();
+        return new FakeServer((o ?? [null]).map((_, i) => 4433 + i));
       }
     };
   }

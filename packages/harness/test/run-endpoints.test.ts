@@ -1,6 +1,7 @@
 // The endpoint programs through the runner's process wrappers, on a loopback lane (no root needed):
 // exact bodies, failures as measurements with the alert (and the server's side of it), a refused
-// port, and a driver that survives them all.
+// port, and a driver that survives them all; one server process serving two configurations, each
+// on its own port with only its own group and chain; both ends' TCP_INFO.
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Lane, openLane, symmetricLink } from "../src/net/index.js";
@@ -23,15 +24,26 @@ for (const engine of ["pqtls", "openssl"] as const) {
         runId: `ep${engine[0]}`,
         lane: 0,
       });
-      server = await ServerProcess.start(lane, rt, {
-        engine,
-        host: "127.0.0.1",
-        port: 0,
-        certFile: pki("mldsa65", "chain.pem"),
-        keyFile: pki("mldsa65", "leaf.key"),
-        groups: ["X25519MLKEM768"],
-        suites: ["TLS_AES_128_GCM_SHA256"],
-      });
+      server = await ServerProcess.start(lane, rt, [
+        {
+          engine,
+          host: "127.0.0.1",
+          port: 0,
+          certFile: pki("mldsa65", "chain.pem"),
+          keyFile: pki("mldsa65", "leaf.key"),
+          groups: ["X25519MLKEM768"],
+          suites: ["TLS_AES_128_GCM_SHA256"],
+        },
+        {
+          engine,
+          host: "127.0.0.1",
+          port: 0,
+          certFile: pki("rsa2048", "chain.pem"),
+          keyFile: pki("rsa2048", "leaf.key"),
+          groups: ["x25519"],
+          suites: ["TLS_AES_128_GCM_SHA256"],
+        },
+      ]);
       driver = new ClientDriver(lane, rt);
     });
     afterAll(async () => {
@@ -43,7 +55,7 @@ for (const engine of ["pqtls", "openssl"] as const) {
     const connect = (o: { caChain?: string; kex?: string; bytes?: number; port?: number }) =>
       driver.connect({
         host: "127.0.0.1",
-        port: o.port ?? server.port,
+        port: o.port ?? server.ports[0],
         servername,
         caFile: pki(o.caChain ?? "mldsa65", "root.pem"),
         kex: o.kex ?? "X25519MLKEM768",
@@ -92,6 +104,31 @@ for (const engine of ["pqtls", "openssl"] as const) {
       expect(refused).toMatchObject({ ok: false, tcp_connect_ms: null });
       expect(refused.error).toMatch(/^tcp connect: .*ECONNREFUSED/);
       expect((await connect({})).ok).toBe(true);
+    });
+
+    it("serves its second configuration on its own port, with only that one's group and chain", async () => {
+      expect(server.ports).toHaveLength(2);
+      expect(server.ports[1]).not.toBe(server.ports[0]);
+      const rsa = await connect({ port: server.ports[1], kex: "x25519", caChain: "rsa2048", bytes: 1000 });
+      expect(rsa).toMatchObject({ ok: true, group: "x25519", body_bytes: 1000 });
+      expect(rsa.hs_bytes_s2c as number).toBeLessThan(5000); // the RSA chain, not the ML-DSA one
+      // Each server offers only its own group.
+      const pqOnRsa = await connect({ port: server.ports[1], caChain: "rsa2048" });
+      expect(pqOnRsa.ok).toBe(false);
+      expect(pqOnRsa.error).toMatch(/handshake_failure|HANDSHAKE_FAILURE/);
+    });
+
+    it("reports both ends' TCP_INFO of a connection", async () => {
+      const m = await connect({ bytes: 50_000 });
+      expect(m.ok).toBe(true);
+      expect(m.tcp_info?.bytes_received as number).toBeGreaterThanOrEqual(
+        (m.hs_bytes_s2c as number) + 50_000,
+      );
+      const info = await server.tcpInfoFor(m.local_port, 2000);
+      expect(info?.bytes_acked as number).toBeGreaterThanOrEqual((m.hs_bytes_s2c as number) + 50_000);
+      expect(info?.total_retrans).toBe(0);
+      // Taken once: a second ask for the same connection has nothing.
+      expect(await server.tcpInfoFor(m.local_port, 0)).toBeNull();
     });
   });
 }

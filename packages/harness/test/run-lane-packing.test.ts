@@ -77,6 +77,22 @@ describe("lanes auto", () => {
     expect(tiny.lanes).toBe(Math.floor(512 / Math.max(...tiny.groups.map((g) => g.memoryMiB))));
   });
 
+  it("counts a client driver and a server program per engine, and a TLS server per server key in them", () => {
+    // Both engines, the study's four variants: 8 server keys share 2 server programs.
+    const both = buildPlan(ttlb({ machine: "cores=2,memory=24GiB", engine: "pqtls,openssl" }));
+    for (const g of both.groups) {
+      const keys = new Set(g.cells.map((c) => `${c.engine}|${c.kex}|${c.chain}`)).size;
+      expect(keys).toBe(8);
+      expect(laneMemoryMiB(g)).toBe(5 + 4 + 2 * 2 * 45 + keys * 1);
+    }
+    // One engine: 99 MiB a lane, so this machine's memory alone would allow 64 lanes and more
+    // (a process per server key made it 5 × 45 + 9 = 234 MiB, 51 lanes).
+    const one = buildPlan(ttlb({ machine: "cores=2,memory=24GiB" }));
+    const perLane = Math.max(...one.groups.map((g) => laneMemoryMiB(g)));
+    expect(perLane).toBe(5 + 4 + 2 * 45 + 4);
+    expect(Math.floor(one.packing!.memoryBudgetMiB / perLane)).toBeGreaterThanOrEqual(64);
+  });
+
   it("admits units side by side only inside the CPU budget and each group's lanes", () => {
     const plan = buildPlan(ttlb({ machine: "cores=2,memory=24GiB", samples: 200 }));
     const p = plan.packing!;

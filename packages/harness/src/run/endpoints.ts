@@ -259,20 +259,25 @@ export class EndpointStartError extends Error {
   }
 }
 
-/** A TLS server for one cell configuration, listening in the lane's server namespace. */
+/**
+ * A server process in the lane's server namespace: one engine, one TLS server (its own port) per
+ * server configuration it was started with, `ports[i]` for `options[i]`.
+ */
 export class ServerProcess {
   private constructor(
     private readonly proc: EndpointProcess,
-    readonly port: number,
+    readonly ports: number[],
     readonly pid: number,
     readonly versions: Record<string, string>,
     /** Handshake/connection errors the server saw, by the client's port (to explain a failed row). */
     private readonly errors: Map<number, string>,
     /** The server socket's TCP_INFO at the client's FIN, by the client's port (empty without the addon). */
     private readonly infos: Map<number, TcpInfo>,
+    /** Whether it reports TCP_INFO at all (its addon loaded). */
+    private readonly reportsTcpInfo: boolean,
   ) {}
 
-  static async start(lane: Lane, runtime: EngineRuntime, options: ServerOptions, signal?: AbortSignal) {
+  static async start(lane: Lane, runtime: EngineRuntime, options: ServerOptions[], signal?: AbortSignal) {
     const errors = new Map<number, string>();
     const infos = new Map<number, TcpInfo>();
     const keep = <V>(map: Map<number, V>, port: number, value: V) => {
@@ -284,31 +289,32 @@ export class ServerProcess {
         if (m.type === "conn-error" && m.port !== null) keep(errors, m.port, m.message);
         else if (m.type === "conn-info") keep(infos, m.port, m.tcp_info);
       });
-      return { proc, ready: await proc.awaitReady(`${options.engine} server`, signal) };
+      return { proc, ready: await proc.awaitReady(`${runtime.engine} server`, signal) };
     }, signal);
-    return new ServerProcess(proc, ready.port ?? options.port, ready.pid, ready.versions, errors, infos);
+    const ports = ready.ports ?? (ready.port !== undefined ? [ready.port] : []);
+    if (ports.length !== options.length) {
+      await proc.stop();
+      throw new EndpointStartError(
+        `${runtime.engine} server`,
+        `it listens on ${ports.length} port(s) for ${options.length} server(s)`,
+      );
+    }
+    return new ServerProcess(proc, ports, ready.pid, ready.versions, errors, infos, ready.tcpInfo === true);
   }
 
   /**
    * The server's TCP_INFO for the connection from `clientPort` (taken once), waiting up to `waitMs`
-   * for its line — only if this server has sent one before, so a server without the addon costs no wait.
+   * for its line (it travels on its own pipe) — not at all from a server without the addon.
    */
   async tcpInfoFor(clientPort: number | null, waitMs = 100): Promise<TcpInfo | null> {
-    if (clientPort === null) return null;
-    if (this.infos.size > 0 || this.sentInfo) {
-      const until = Date.now() + waitMs;
-      while (!this.infos.has(clientPort) && Date.now() < until && !this.proc.exited)
-        await new Promise((r) => setTimeout(r, 5));
-    }
+    if (clientPort === null || !this.reportsTcpInfo) return null;
+    const until = Date.now() + waitMs;
+    while (!this.infos.has(clientPort) && Date.now() < until && !this.proc.exited)
+      await new Promise((r) => setTimeout(r, 5));
     const info = this.infos.get(clientPort) ?? null;
-    if (info) {
-      this.sentInfo = true;
-      this.infos.delete(clientPort);
-    }
+    this.infos.delete(clientPort);
     return info;
   }
-
-  private sentInfo = false;
 
   /** The server's error for the connection from `clientPort`, if it reports one within `waitMs`. */
   async errorFor(clientPort: number | null, waitMs = 100): Promise<string | null> {

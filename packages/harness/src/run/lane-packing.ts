@@ -63,13 +63,18 @@ export function parseMachine(text: string): Machine | null {
  * `/usr/bin/time` (user + sys of the runner and every child) of `pqtls run --preset quick --rate
  * 1gbit --rtt 35ms --lanes 1` at 5 and at 25 samples; the difference over the 40 extra connections
  * is 38 ms per handshake-only connection (classical and PQ together) and 64 ms at 200 KiB. The
- * classical/PQ split is an assumption around that mean, not a separate measurement.
+ * classical/PQ split is an assumption around that mean, not a separate measurement. A server
+ * configuration beside others in one server process: Pss of a server program listening with 6
+ * chains against 1 (2026-12-08, idle, 1.5 s after ready): pqtls 36.2 vs 40.1 MB, openssl (Node 24)
+ * 55.1 vs 54.2 MB — within a GC's noise, so 1 MiB each.
  */
 export const LANE_COSTS = {
   /** One TUN relay with 256 KiB stacks and an 8192-entry ring (was ~38 MB before). */
   relayMiB: 5,
   /** One Node endpoint program (client driver or server): private heap and code, without the shared binary. */
   endpointMiB: 45,
+  /** One more TLS server (chain, key, context) in a server program. */
+  serverConfigMiB: 1,
   /** The runner's own bookkeeping per lane (pipes, buffers, lane objects). */
   runnerMiB: 4,
   /** CPU of one full handshake at both ends plus the relay, in ms: classical (X25519, RSA-2048). */
@@ -116,11 +121,19 @@ export function laneLoad<C extends CellParams>(
   return wall > 0 ? Math.min(1, cpu / wall) : 1;
 }
 
-/** MiB a lane running `group` holds: its relay, a client driver per engine, a server per server key. */
+/**
+ * MiB a lane running `group` holds: its relay, a client driver and a server program per engine, and
+ * a TLS server per server key in those programs.
+ */
 export function laneMemoryMiB(group: PackGroup): number {
   const engines = new Set(group.cells.map((c) => c.engine)).size;
   const servers = new Set(group.cells.map(serverKey)).size;
-  return LANE_COSTS.relayMiB + LANE_COSTS.runnerMiB + (engines + servers) * LANE_COSTS.endpointMiB;
+  return (
+    LANE_COSTS.relayMiB +
+    LANE_COSTS.runnerMiB +
+    2 * engines * LANE_COSTS.endpointMiB +
+    servers * LANE_COSTS.serverConfigMiB
+  );
 }
 
 export interface GroupPacking {

@@ -1,7 +1,7 @@
 // The experiment runner: plan → lanes → endpoints → one row per connection → report.
 // Each lane takes units (a slice of one link group's rounds) from a shared queue, configures its
-// link for the group, starts one server per cell configuration and runs the rounds, one connection
-// at a time, writing each row as it finishes. Interruption (the abort signal) stops at once: the
+// link for the group, starts one server process per engine (a TLS server per cell configuration)
+// and runs the rounds, one connection at a time, writing each row as it finishes. Interruption (the abort signal) stops at once: the
 // in-flight connection is discarded (resume redoes it), endpoints are killed and lanes torn down.
 
 import { randomBytes } from "node:crypto";
@@ -30,7 +30,7 @@ import {
 } from "../net/index.js";
 import { AdaptiveSchedule, type Look } from "./adaptive.js";
 import type { EngineName, LinkParams, RunConfig } from "./config.js";
-import type { Measurement } from "./endpoint/protocol.js";
+import type { Measurement, ServerOptions } from "./endpoint/protocol.js";
 import {
   AbortedError,
   ClientDriver,
@@ -232,7 +232,8 @@ const STAGGER_MS = 40;
 
 class LaneWorker {
   private readonly drivers = new Map<EngineName, ClientDriver>();
-  private servers = new Map<string, ServerProcess>();
+  /** By server key: the engine's server process of this lane and the port of that key's TLS server. */
+  private servers = new Map<string, { process: ServerProcess; port: number }>();
   /**
    * This lane's own abort signal, aborted by kill(): waits on endpoints listen here, not on the run's
    * signal, so the run's signal has one listener however many lanes there are (16 lanes each waiting
@@ -249,10 +250,12 @@ class LaneWorker {
     private lane: Lane | null,
   ) {}
 
+  /** One server process per engine, with a TLS server per server key of the group's cells. */
   private async startServers(group: Group): Promise<void> {
     const lane = this.lane!;
     const byKey = new Map<string, Cell[]>();
     for (const c of group.cells) byKey.set(serverKey(c), [...(byKey.get(serverKey(c)) ?? []), c]);
+    const byEngine = new Map<EngineName, { keys: string[]; options: ServerOptions[] }>();
     for (const [key, cells] of byKey) {
       const c = cells[0];
       const hooks = activeValue(c, "hooks");
@@ -260,33 +263,37 @@ class LaneWorker {
       const clientAuth = activeValue(c, "client_auth");
       const chainReduction = activeValue(c, "chain_reduction");
       const chain = serverChain(this.ctx.chains, c);
-      this.servers.set(
-        key,
-        await ServerProcess.start(
-          lane,
-          this.ctx.engines.get(c.engine)!,
-          {
-            engine: c.engine,
-            host: lane.server.addr,
-            port: 0,
-            certFile: chain.certFile,
-            keyFile: chain.keyFile,
-            groups: [...new Set(cells.map((x) => x.kex))],
-            suites: [...new Set(cells.map((x) => x.suite))],
-            ...(cells.some((x) => activeValue(x, "resume")) ? { resumption: true } : {}),
-            ...(hooks ? { hooks } : {}),
-            ...(certCompression ? { certCompression } : {}),
-            ...(clientAuth ? { clientCaFile: this.ctx.chains.get(clientAuth)!.caFile } : {}),
-            ...(chainReduction ? { chainReduction, rootFile: chain.caFile } : {}),
-          },
-          this.abort.signal,
-        ),
-      );
+      const e = byEngine.get(c.engine) ?? { keys: [], options: [] };
+      byEngine.set(c.engine, e);
+      e.keys.push(key);
+      e.options.push({
+        engine: c.engine,
+        host: lane.server.addr,
+        port: 0,
+        certFile: chain.certFile,
+        keyFile: chain.keyFile,
+        groups: [...new Set(cells.map((x) => x.kex))],
+        suites: [...new Set(cells.map((x) => x.suite))],
+        ...(cells.some((x) => activeValue(x, "resume")) ? { resumption: true } : {}),
+        ...(hooks ? { hooks } : {}),
+        ...(certCompression ? { certCompression } : {}),
+        ...(clientAuth ? { clientCaFile: this.ctx.chains.get(clientAuth)!.caFile } : {}),
+        ...(chainReduction ? { chainReduction, rootFile: chain.caFile } : {}),
+      });
+    }
+    for (const [engine, { keys, options }] of byEngine) {
+      const proc = await ServerProcess.start(lane, this.ctx.engines.get(engine)!, options, this.abort.signal);
+      for (const [i, key] of keys.entries()) this.servers.set(key, { process: proc, port: proc.ports[i] });
     }
   }
 
+  /** The distinct server processes (several server keys share one). */
+  private serverProcesses(): ServerProcess[] {
+    return [...new Set([...this.servers.values()].map((s) => s.process))];
+  }
+
   private async stopServers(): Promise<void> {
-    await Promise.all([...this.servers.values()].map((s) => s.stop()));
+    await Promise.all(this.serverProcesses().map((s) => s.stop()));
     this.servers.clear();
   }
 
@@ -331,7 +338,7 @@ class LaneWorker {
     serverTcpInfo?: TcpInfo | null;
   }> {
     const lane = this.lane!;
-    const server = this.servers.get(serverKey(cell))!;
+    const { process: server, port } = this.servers.get(serverKey(cell))!;
     const chain = serverChain(this.ctx.chains, cell);
     const driver = this.driver(cell.engine);
     await driver.ensureStarted(this.abort.signal);
@@ -344,7 +351,7 @@ class LaneWorker {
     const resume = activeValue(cell, "resume");
     const target = {
       host: lane.server.addr,
-      port: server.port,
+      port,
       servername: chain.servername,
       caFile: chain.caFile,
       kex: cell.kex,
@@ -555,7 +562,7 @@ class LaneWorker {
   kill(): void {
     this.abort.abort();
     for (const d of this.drivers.values()) d.kill();
-    for (const s of this.servers.values()) s.kill();
+    for (const s of this.serverProcesses()) s.kill();
   }
 
   async close(): Promise<void> {

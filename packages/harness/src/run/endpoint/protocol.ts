@@ -9,7 +9,7 @@ import type { EngineName } from "@pqtls/report/dimensions";
 
 export type { EngineName };
 
-/** argv[2] of the server program. */
+/** One TLS server of the server program (argv[2] is an array of them, one engine). */
 export interface ServerOptions {
   engine: EngineName;
   host: string;
@@ -139,7 +139,18 @@ export function failedMeasurement(error: string | null): Measurement {
 }
 
 export type EndpointMessage =
-  | { type: "ready"; pid: number; port?: number; versions: Record<string, string> }
+  /**
+   * A server process's `ports` are its servers' in the order of its options (`port` is the first);
+   * `tcpInfo`: it reports each connection's TCP_INFO (conn-info lines).
+   */
+  | {
+      type: "ready";
+      pid: number;
+      port?: number;
+      ports?: number[];
+      tcpInfo?: boolean;
+      versions: Record<string, string>;
+    }
   | ({ type: "result"; id: number } & Measurement)
   | { type: "conn-error"; port: number | null; message: string }
   /** The server socket's TCP_INFO when the client's FIN arrived, by the client's port. */

@@ -1,6 +1,9 @@
-// The server program: one per cell configuration in the lane's server namespace, long-lived across
-// the cell's samples. For each connection it reads `GET /N` and sends exactly N body bytes, then
-// closes; a client that asks nothing (bytes = 0, handshake only) is simply closed when it closes.
+// The server program: one per engine in the lane's server namespace, long-lived across the cells'
+// samples, with one TLS server (its own port) per server configuration of the lane's cells: a lane
+// makes one connection at a time, so the servers never compete, and a process per configuration
+// (45 MB each) was most of a lane's memory. For each connection it reads `GET /N` and sends exactly
+// N body bytes, then closes; a client that asks nothing (bytes = 0, handshake only) is simply closed
+// when it closes.
 // It exits when its stdin closes, so a runner that dies leaves no server behind. When the client's
 // FIN arrives (every response byte acknowledged) it reports the socket's TCP_INFO for the row.
 
@@ -10,7 +13,7 @@ import type { Duplex } from "node:stream";
 import { loadServerEngine } from "./engine.js";
 import { RequestReader, responseHead } from "./http.js";
 import type { EndpointMessage, ServerOptions } from "./protocol.js";
-import { socketFd, tcpInfo } from "./tcp-info.js";
+import { socketFd, tcpInfo, tcpInfoAvailable } from "./tcp-info.js";
 
 function send(msg: EndpointMessage): void {
   process.stdout.write(`${JSON.stringify(msg)}\n`);
@@ -77,22 +80,34 @@ function serve(socket: Duplex, remotePort: number | null): void {
 }
 
 async function main(): Promise<void> {
-  const o = JSON.parse(process.argv[2] ?? "{}") as ServerOptions;
-  const engine = await loadServerEngine(o.engine);
-  const material = {
-    cert: readFileSync(o.certFile),
-    key: readFileSync(o.keyFile),
-    ...(o.clientCaFile ? { clientCa: readFileSync(o.clientCaFile) } : {}),
-  };
-  const port = await engine.listen(o, material, {
+  // argv[2]: the servers' options (one object is one server).
+  const parsed = JSON.parse(process.argv[2] ?? "[]") as ServerOptions[] | ServerOptions;
+  const servers = Array.isArray(parsed) ? parsed : [parsed];
+  if (servers.length === 0) throw new Error("no server options given");
+  const engines = new Set(servers.map((o) => o.engine));
+  if (engines.size > 1) throw new Error(`one engine per server process, got ${[...engines].join(", ")}`);
+  const engine = await loadServerEngine(servers[0].engine);
+  const handlers = {
     onConnection: accepted,
     onSecure: serve,
-    onError: (err, remotePort) => send({ type: "conn-error", port: remotePort, message: describeError(err) }),
-  });
+    onError: (err: Error, remotePort: number | null) =>
+      send({ type: "conn-error", port: remotePort, message: describeError(err) }),
+  };
+  const ports: number[] = [];
+  for (const o of servers) {
+    const material = {
+      cert: readFileSync(o.certFile),
+      key: readFileSync(o.keyFile),
+      ...(o.clientCaFile ? { clientCa: readFileSync(o.clientCaFile) } : {}),
+    };
+    ports.push(await engine.listen(o, material, handlers));
+  }
   send({
     type: "ready",
     pid: process.pid,
-    port,
+    port: ports[0],
+    ports,
+    tcpInfo: tcpInfoAvailable(),
     versions: { node: process.versions.node, openssl: process.versions.openssl },
   });
   process.stdin.resume();
