@@ -5,8 +5,14 @@
 
 import { parse, View } from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
-import type { CdfSeries, HandshakeFigureRow, IncreaseByPercentile, TtlbIncreaseSeries } from "./figures.js";
-import { formatBytes } from "./params.js";
+import type {
+  CdfSeries,
+  HandshakeFigureRow,
+  IncreaseByPercentile,
+  SweepSeries,
+  TtlbIncreaseSeries,
+} from "./figures.js";
+import { FIELD_TITLES, formatBytes } from "./params.js";
 import type { PooledHandshakeRow } from "./pooled-handshake.js";
 import type { PercentileName } from "./stats.js";
 
@@ -380,6 +386,129 @@ export function ttlbIncreaseSpec(
     facet: { field: "pair", type: "nominal", title: null, sort: [...pairs], header: { labelFontSize: 12 } },
     columns: 2,
     spec: inner,
+    resolve: { scale: { y: "shared" } },
+  } as TopLevelSpec;
+}
+
+/**
+ * The % increase versus a swept link parameter (e.g. loss 0–10 %): x is the parameter, one line per
+ * percentile with its 95 % CI whiskers, one panel per response size (TTLB; the handshake time at
+ * 0 B) and, with several compared pairs, one row of panels per pair. The series share their field
+ * and their other conditions (sweepFigure's grouping); the y scale is shared, so sizes compare.
+ */
+export function sweepIncreaseSpec(
+  series: readonly SweepSeries[],
+  percentiles: readonly PercentileName[] = CHART_PERCENTILES,
+  text: ChartText = {},
+): TopLevelSpec {
+  const field = series[0]?.field ?? "loss_pct";
+  const pairs = [...new Set(series.map((s) => s.pair))];
+  const sizes = [...new Set(series.map((s) => s.bytes))].sort((a, b) => a - b);
+  const values = series.flatMap((s) =>
+    s.points.flatMap((pt) =>
+      percentiles.map((p) => ({
+        pair: s.pair,
+        size: s.bytes === 0 && s.metric === "handshake_ms" ? "0 B (handshake)" : formatBytes(s.bytes),
+        bytes: s.bytes,
+        x: pt.x,
+        percentile: p,
+        ...increaseFields(pt.increase[p]),
+        interval: "95 % CI",
+      })),
+    ),
+  );
+  const ns = values.flatMap((v) => [v.n_baseline, v.n_variant]);
+  const xTitle = FIELD_TITLES[field];
+  const label = series[0]?.label && series[0].label !== "all" ? series[0].label : "";
+  const title = text.title ?? `Increase vs ${xTitle.replace(/ \(.*\)$/, "")}${label ? `: ${label}` : ""}`;
+  const subtitle = [
+    pairs.length === 1 ? pairs[0] : "",
+    text.subtitle,
+    ns.length > 0 ? `n = ${nRange(ns)} per side and point` : "",
+  ]
+    .filter(Boolean)
+    .join(" · ");
+  const y = { type: "quantitative", scale: { domain: yDomain(values), nice: false } };
+  const colour = { field: "percentile", type: "nominal", sort: [...percentiles], title: "Percentile" };
+  const x = { field: "x", type: "quantitative", title: xTitle };
+  const tooltip = [
+    { field: "size", title: "size" },
+    { field: "x", title: xTitle },
+    { field: "percentile" },
+    ...INCREASE_TOOLTIP,
+  ];
+  const sizeOrder = [...new Set(values.map((v) => v.size))];
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: titleOf(title, subtitle),
+    config: CONFIG,
+    data: { values },
+    facet: {
+      column: { field: "size", type: "nominal", title: null, sort: sizeOrder, header: { labelFontSize: 12 } },
+      ...(pairs.length > 1
+        ? {
+            row: {
+              field: "pair",
+              type: "nominal",
+              title: null,
+              sort: pairs,
+              // Pair names are long: over each row of panels, not rotated beside it.
+              header: {
+                labelFontSize: 11,
+                labelAngle: 0,
+                labelOrient: "top",
+                labelAlign: "left",
+                labelAnchor: "start",
+              },
+            },
+          }
+        : {}),
+    },
+    spec: {
+      width: sizes.length > 2 ? 260 : 340,
+      height: 220,
+      encoding: { x },
+      layer: [
+        {
+          mark: { type: "line", strokeWidth: 1.5 },
+          encoding: {
+            y: { field: "increase", title: "Increase (%)", ...y },
+            color: colour,
+            strokeDash: { field: "percentile", type: "nominal", sort: [...percentiles], title: "Percentile" },
+          },
+        },
+        {
+          mark: { type: "rule", opacity: 0.8 },
+          encoding: {
+            y: { field: "low", ...y },
+            y2: { field: "high" },
+            color: colour,
+            strokeWidth: {
+              field: "interval",
+              type: "ordinal",
+              title: "Whiskers",
+              scale: { domain: ["95 % CI"], range: [1.5, 1.5] },
+              legend: { symbolType: "stroke", symbolStrokeColor: "#555" },
+            },
+          },
+        },
+        {
+          mark: { type: "point", filled: true, size: 45, opacity: 1 },
+          encoding: {
+            y: { field: "increase", ...y },
+            color: colour,
+            shape: {
+              field: "percentile",
+              type: "nominal",
+              sort: [...percentiles],
+              title: "Percentile",
+              scale: { range: SHAPES },
+            },
+            tooltip,
+          },
+        },
+      ],
+    },
     resolve: { scale: { y: "shared" } },
   } as TopLevelSpec;
 }

@@ -2,7 +2,9 @@
 //   handshake increase per link condition (loss, RTT, ...), at each condition's smallest size;
 //   TTLB increase versus response size, one series per condition (two sizes at least);
 //   CDFs of the compared variants, per condition and size: of TTLB, or of the handshake time in a
-//   handshake-only run (every size 0 B: no response was asked for, so there is no TTLB to show).
+//   handshake-only run (every size 0 B: no response was asked for, so there is no TTLB to show);
+//   the increase versus a swept link parameter (loss, RTT, rate, jitter at three values or more),
+//   one series per pair, size and the other conditions' values.
 // Each row carries `chart_label`, the condition's short label for chart axes and panels.
 
 import type { Comparison, IncreaseStat } from "./compare.js";
@@ -186,4 +188,66 @@ export function cdfFigure(
         a.bytes - b.bytes ||
         variantKey(a.variant).localeCompare(variantKey(b.variant)),
     );
+}
+
+/** Link parameters a run may sweep, drawn as the x axis of an increase-versus-parameter figure. */
+export const SWEEP_FIELDS = ["loss_pct", "rtt_ms", "rate_mbps", "jitter_ms"] as const;
+export type SweepField = (typeof SWEEP_FIELDS)[number];
+
+export interface SweepSeries {
+  pair: string;
+  /** The swept link parameter (the x axis). */
+  field: SweepField;
+  /** What the series' conditions share besides it, as a label ("" when nothing else varies). */
+  label: string;
+  bytes: number;
+  /** TTLB, or the handshake time where a comparison has no TTLB. */
+  metric: Metric;
+  /** Ascending by x. */
+  points: { x: number; increase: IncreaseByPercentile }[];
+}
+
+/**
+ * The % increase versus each swept link parameter that takes three values or more: per pair,
+ * response size and values of the other condition fields, one point per value (the loss-sweep
+ * preset's figure; RTT or rate sweeps alike). Fewer than three values make no curve.
+ */
+export function sweepFigure(
+  comparisons: readonly Comparison[],
+  varying: readonly ConditionField[],
+): SweepSeries[] {
+  const out: SweepSeries[] = [];
+  for (const field of SWEEP_FIELDS) {
+    if (!varying.includes(field)) continue;
+    const others = varying.filter((f) => f !== field && f !== "loss_model");
+    const groups = new Map<string, Comparison[]>();
+    for (const c of comparisons) {
+      if (typeof c.condition[field] !== "number") continue;
+      const k = JSON.stringify([pairLabel(c), c.bytes, others.map((f) => c.condition[f])]);
+      groups.set(k, [...(groups.get(k) ?? []), c]);
+    }
+    for (const group of groups.values()) {
+      const points = group
+        .map((c) => ({ x: c.condition[field] as number, stat: c.metrics.ttlb_ms ?? c.metrics.handshake_ms }))
+        .filter((p): p is { x: number; stat: IncreaseByPercentile } => p.stat !== undefined)
+        .sort((a, b) => a.x - b.x);
+      if (new Set(points.map((p) => p.x)).size < 3) continue;
+      const first = group[0];
+      out.push({
+        pair: pairLabel(first),
+        field,
+        label: conditionLabel(first.condition, others),
+        bytes: first.bytes,
+        metric: first.metrics.ttlb_ms ? "ttlb_ms" : "handshake_ms",
+        points: points.map((p) => ({ x: p.x, increase: p.stat })),
+      });
+    }
+  }
+  return out.sort(
+    (a, b) =>
+      SWEEP_FIELDS.indexOf(a.field) - SWEEP_FIELDS.indexOf(b.field) ||
+      a.label.localeCompare(b.label) ||
+      a.pair.localeCompare(b.pair) ||
+      a.bytes - b.bytes,
+  );
 }

@@ -33,6 +33,8 @@ export interface ChartLinks {
   cdf?: { label: string; file: string }[];
   /** The largest size's CDFs of every link condition on one plot (the study's figure 6), if several. */
   cdfOverlay?: { label: string; file: string };
+  /** One increase-versus-parameter chart per swept link field and set of other conditions. */
+  sweep?: { field: string; label: string; file: string }[];
 }
 
 const WARN = "⚠";
@@ -380,6 +382,54 @@ function handshakeBytesSection(s: ReportSummary): string {
   return out.join("\n");
 }
 
+/** The increase versus each swept link parameter (figures.sweep): charts, then the points as a table. */
+function sweepSection(s: ReportSummary, charts: ChartLinks): string {
+  const series = s.figures.sweep;
+  if (series.length === 0) return "";
+  const out: string[] = [];
+  for (const field of [...new Set(series.map((x) => x.field))]) {
+    const title = FIELD_TITLES[field];
+    out.push(`\n## Increase versus ${title.replace(/ \(.*\)$/, "")}\n`);
+    out.push(
+      `The % increase of each compared pair (TTLB; the handshake time at 0 B) at every value of ${title} measured, one panel per response size; whiskers: 95 % bootstrap CI.\n`,
+    );
+    for (const c of (charts.sweep ?? []).filter((x) => x.field === field))
+      out.push(`![Increase versus ${title}${c.label !== "all" ? `, ${c.label}` : ""}](${c.file})\n`);
+    const ci = (p: IncreaseStat) => `${fmtPct(p.increase_pct)} [${fmtPct(p.ci.low)}, ${fmtPct(p.ci.high)}]`;
+    const rows = series
+      .filter((x) => x.field === field)
+      .flatMap((x) =>
+        x.points.map((pt) => [
+          x.pair,
+          ...(x.label !== "all" ? [x.label] : []),
+          formatBytes(x.bytes),
+          formatFieldValue(field, pt.x),
+          ci(pt.increase.p50),
+          fmtPct(pt.increase.p75.increase_pct),
+          fmtPct(pt.increase.p90.increase_pct),
+          `${pt.increase.p50.n_baseline}/${pt.increase.p50.n_variant}`,
+        ]),
+      );
+    const others = series.some((x) => x.field === field && x.label !== "all");
+    out.push(
+      table(
+        [
+          "pair",
+          ...(others ? ["other conditions"] : []),
+          "size",
+          title,
+          "p50 % [95 % CI]",
+          "p75 %",
+          "p90 %",
+          "n base/var",
+        ],
+        rows,
+      ),
+    );
+  }
+  return out.join("\n");
+}
+
 function lossAnatomySection(s: ReportSummary): string {
   if (s.loss_anatomy.length === 0) return "";
   const fields = s.dimensions.varying;
@@ -609,6 +659,7 @@ function figureSections(s: ReportSummary, charts: ChartLinks): string {
       ),
     );
   }
+  out.push(sweepSection(s, charts));
   const cdf = s.figures.cdf;
   const metric = s.handshake_only ? "handshake_ms" : "ttlb_ms";
   const what = s.handshake_only ? "Handshake time" : "TTLB";

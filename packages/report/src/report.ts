@@ -14,6 +14,7 @@ import {
   handshakeIncreaseSpec,
   pooledHandshakeSpec,
   renderSvg,
+  sweepIncreaseSpec,
   ttlbIncreaseSpec,
 } from "./charts.js";
 import { renderCsv } from "./csv.js";
@@ -215,6 +216,20 @@ export async function renderCharts(
       ttlbIncreaseSpec(group, CHART_PERCENTILES, { subtitle }),
     );
     links.ttlb!.push({ label: group[0].label, file });
+  }
+  // One figure per swept parameter and set of other conditions: a panel per size (and row per pair).
+  const bySweep = new Map<string, typeof summary.figures.sweep>();
+  for (const series of summary.figures.sweep) {
+    const k = `${series.field}|${series.label}`;
+    bySweep.set(k, [...(bySweep.get(k) ?? []), series]);
+  }
+  links.sweep = [];
+  for (const [i, group] of [...bySweep.values()].entries()) {
+    const file = await add(
+      `${stem}-sweep-${group[0].field.replace(/_.*$/, "")}-${i + 1}.svg`,
+      sweepIncreaseSpec(group, CHART_PERCENTILES, { subtitle }),
+    );
+    links.sweep.push({ field: group[0].field, label: group[0].label, file });
   }
   const sizes = [...new Set(cdf.map((s) => s.bytes))].sort((a, b) => a - b);
   const kind = cdf[0]?.metric === "handshake_ms" ? "handshake" : "ttlb";

@@ -11,6 +11,8 @@ import {
   type HandshakeFigureRow,
   handshakeFigure,
   handshakeOnly,
+  type SweepSeries,
+  sweepFigure,
   type TtlbIncreaseSeries,
   ttlbIncreaseFigure,
 } from "./figures.js";
@@ -120,6 +122,8 @@ export interface ReportSummary {
     ttlb_increase: TtlbIncreaseSeries[];
     /** CDFs of TTLB, or of the handshake time in a handshake-only run (each series' `metric`). */
     cdf: CdfSeries[];
+    /** The increase versus each link parameter swept over three values or more (loss, RTT, ...). */
+    sweep: SweepSeries[];
   };
   /** The study's published numbers beside ours (see beside-study.ts). */
   beside_study: BesideStudy;
@@ -305,6 +309,7 @@ export function summarize(loaded: LoadedResults, options: SummaryOptions = {}): 
       handshake_pooled: pooled,
       ttlb_increase: ttlbIncreaseFigure(comparisons, varying, labels),
       cdf: cdfFigure(cells, comparisons, varying, labels),
+      sweep: sweepFigure(comparisons, varying),
     },
     beside_study: besideStudy({
       comparisons,
