@@ -12,7 +12,7 @@ import type {
   SweepSeries,
   TtlbIncreaseSeries,
 } from "./figures.js";
-import { FIELD_TITLES, formatBytes } from "./params.js";
+import { FIELD_TITLES, fieldNoun, formatBytes } from "./params.js";
 import type { PooledHandshakeRow } from "./pooled-handshake.js";
 import type { PercentileName } from "./stats.js";
 
@@ -265,6 +265,65 @@ export function pooledHandshakeSpec(
 }
 
 /**
+ * The layers of an increase-versus-x line chart: a line per percentile (colour and dash), its 95 % CI
+ * whiskers with a one-entry legend, and a marker per point (shape) carrying the tooltip. `lineDetail`
+ * splits the lines further (several series in one plot); y is fitted by the caller.
+ */
+function increaseLineLayers(o: {
+  y: object;
+  yTitle: string;
+  percentiles: readonly PercentileName[];
+  tooltip: object[];
+  pointSize: number;
+  lineDetail?: object;
+}): object[] {
+  const colour = { field: "percentile", type: "nominal", sort: [...o.percentiles], title: "Percentile" };
+  return [
+    {
+      mark: { type: "line", strokeWidth: 1.5 },
+      encoding: {
+        y: { field: "increase", title: o.yTitle, ...o.y },
+        color: colour,
+        strokeDash: { field: "percentile", type: "nominal", sort: [...o.percentiles], title: "Percentile" },
+        ...(o.lineDetail ? { detail: o.lineDetail } : {}),
+      },
+    },
+    {
+      mark: { type: "rule", opacity: 0.8 },
+      encoding: {
+        y: { field: "low", ...o.y },
+        y2: { field: "high" },
+        color: colour,
+        // A one-entry legend for the whiskers. The range needs two values: with one, Vega's legend
+        // symbol gets no width (NaN) and its label lands on top of it.
+        strokeWidth: {
+          field: "interval",
+          type: "ordinal",
+          title: "Whiskers",
+          scale: { domain: ["95 % CI"], range: [1.5, 1.5] },
+          legend: { symbolType: "stroke", symbolStrokeColor: "#555" },
+        },
+      },
+    },
+    {
+      mark: { type: "point", filled: true, size: o.pointSize, opacity: 1 },
+      encoding: {
+        y: { field: "increase", ...o.y },
+        color: colour,
+        shape: {
+          field: "percentile",
+          type: "nominal",
+          sort: [...o.percentiles],
+          title: "Percentile",
+          scale: { range: SHAPES },
+        },
+        tooltip: o.tooltip,
+      },
+    },
+  ];
+}
+
+/**
  * TTLB % increase versus response size for one link condition (one figure per link): the sizes
  * evenly spaced and labelled (so 0, 1 and 10 KiB stay apart), each percentile its own colour, line
  * style and marker shape, its markers and whiskers (95 % CI, in the legend) set slightly apart so p90
@@ -318,7 +377,6 @@ export function ttlbIncreaseSpec(
     axis: { values: sizes.map((_, i) => i), labelExpr: `${labels}[datum.value]`, grid: false },
   };
   const y = { type: "quantitative", scale: { domain: yDomain(values), nice: false } };
-  const colour = { field: "percentile", type: "nominal", sort: [...percentiles], title: "Percentile" };
   const tooltip = [
     { field: "condition", title: "Link condition" },
     { field: "size", title: "size" },
@@ -330,49 +388,14 @@ export function ttlbIncreaseSpec(
     width: faceted ? Math.max(320, sizes.length * 50) : Math.max(420, sizes.length * 70),
     height: faceted ? 220 : 260,
     encoding: { x },
-    layer: [
-      {
-        mark: { type: "line", strokeWidth: 1.5 },
-        encoding: {
-          y: { field: "increase", title: "TTLB increase (%)", ...y },
-          color: colour,
-          strokeDash: { field: "percentile", type: "nominal", sort: [...percentiles], title: "Percentile" },
-          detail: { field: "series", type: "nominal" },
-        },
-      },
-      {
-        mark: { type: "rule", opacity: 0.8 },
-        encoding: {
-          y: { field: "low", ...y },
-          y2: { field: "high" },
-          color: colour,
-          // A one-entry legend for the whiskers. The range needs two values: with one, Vega's legend
-          // symbol gets no width (NaN) and its label lands on top of it.
-          strokeWidth: {
-            field: "interval",
-            type: "ordinal",
-            title: "Whiskers",
-            scale: { domain: ["95 % CI"], range: [1.5, 1.5] },
-            legend: { symbolType: "stroke", symbolStrokeColor: "#555" },
-          },
-        },
-      },
-      {
-        mark: { type: "point", filled: true, size: 55, opacity: 1 },
-        encoding: {
-          y: { field: "increase", ...y },
-          color: colour,
-          shape: {
-            field: "percentile",
-            type: "nominal",
-            sort: [...percentiles],
-            title: "Percentile",
-            scale: { range: SHAPES },
-          },
-          tooltip,
-        },
-      },
-    ],
+    layer: increaseLineLayers({
+      y,
+      yTitle: "TTLB increase (%)",
+      percentiles,
+      tooltip,
+      pointSize: 55,
+      lineDetail: { field: "series", type: "nominal" },
+    }),
   };
   const common = {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
@@ -420,7 +443,7 @@ export function sweepIncreaseSpec(
   const ns = values.flatMap((v) => [v.n_baseline, v.n_variant]);
   const xTitle = FIELD_TITLES[field];
   const label = series[0]?.label && series[0].label !== "all" ? series[0].label : "";
-  const title = text.title ?? `Increase vs ${xTitle.replace(/ \(.*\)$/, "")}${label ? `: ${label}` : ""}`;
+  const title = text.title ?? `Increase vs ${fieldNoun(field)}${label ? `: ${label}` : ""}`;
   const subtitle = [
     pairs.length === 1 ? pairs[0] : "",
     text.subtitle,
@@ -429,7 +452,6 @@ export function sweepIncreaseSpec(
     .filter(Boolean)
     .join(" · ");
   const y = { type: "quantitative", scale: { domain: yDomain(values), nice: false } };
-  const colour = { field: "percentile", type: "nominal", sort: [...percentiles], title: "Percentile" };
   const x = { field: "x", type: "quantitative", title: xTitle };
   const tooltip = [
     { field: "size", title: "size" },
@@ -468,46 +490,7 @@ export function sweepIncreaseSpec(
       width: sizes.length > 2 ? 260 : 340,
       height: 220,
       encoding: { x },
-      layer: [
-        {
-          mark: { type: "line", strokeWidth: 1.5 },
-          encoding: {
-            y: { field: "increase", title: "Increase (%)", ...y },
-            color: colour,
-            strokeDash: { field: "percentile", type: "nominal", sort: [...percentiles], title: "Percentile" },
-          },
-        },
-        {
-          mark: { type: "rule", opacity: 0.8 },
-          encoding: {
-            y: { field: "low", ...y },
-            y2: { field: "high" },
-            color: colour,
-            strokeWidth: {
-              field: "interval",
-              type: "ordinal",
-              title: "Whiskers",
-              scale: { domain: ["95 % CI"], range: [1.5, 1.5] },
-              legend: { symbolType: "stroke", symbolStrokeColor: "#555" },
-            },
-          },
-        },
-        {
-          mark: { type: "point", filled: true, size: 45, opacity: 1 },
-          encoding: {
-            y: { field: "increase", ...y },
-            color: colour,
-            shape: {
-              field: "percentile",
-              type: "nominal",
-              sort: [...percentiles],
-              title: "Percentile",
-              scale: { range: SHAPES },
-            },
-            tooltip,
-          },
-        },
-      ],
+      layer: increaseLineLayers({ y, yTitle: "Increase (%)", percentiles, tooltip, pointSize: 45 }),
     },
     resolve: { scale: { y: "shared" } },
   } as TopLevelSpec;

@@ -9,6 +9,11 @@ export const FIELD_TITLES = Object.fromEntries(FIELD_ORDER.map((f) => [f, FIELDS
   string
 >;
 
+/** A field's title without its unit, for prose: "loss (%)" → "loss". */
+export function fieldNoun(f: DimensionField): string {
+  return FIELD_TITLES[f].replace(/ \(.*\)$/, "");
+}
+
 /** One field's value in words, e.g. "RTT 35 ms", "loss 1 %", "rate unshaped". */
 export function describeField(f: DimensionField, value: string | number | null): string {
   const spec: FieldSpec = FIELDS[f];

@@ -13,6 +13,7 @@ import {
   type ConditionField,
   describeField,
   FIELD_TITLES,
+  fieldNoun,
   formatBytes,
   formatFieldValue,
   variantLabel,
@@ -389,7 +390,7 @@ function sweepSection(s: ReportSummary, charts: ChartLinks): string {
   const out: string[] = [];
   for (const field of [...new Set(series.map((x) => x.field))]) {
     const title = FIELD_TITLES[field];
-    out.push(`\n## Increase versus ${title.replace(/ \(.*\)$/, "")}\n`);
+    out.push(`\n## Increase versus ${fieldNoun(field)}\n`);
     out.push(
       `The % increase of each compared pair (TTLB; the handshake time at 0 B) at every value of ${title} measured, one panel per response size; whiskers: 95 % bootstrap CI.\n`,
     );

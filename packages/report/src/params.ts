@@ -8,7 +8,7 @@ import type { Row } from "./row.js";
 
 // The condition and link fields, their titles and words come from the registry (dimensions.ts).
 export { CONDITION_FIELDS, type ConditionField, LINK_FIELDS } from "./dimensions.js";
-export { describeField, FIELD_TITLES, formatFieldValue } from "./field-words.js";
+export { describeField, FIELD_TITLES, fieldNoun, formatFieldValue } from "./field-words.js";
 export type Condition = { [K in ConditionField]: string | number | null };
 
 /** What the study compares: the values of the variant dimensions (key exchange and chain). */
